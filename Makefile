@@ -1,0 +1,64 @@
+# Jianzhi — the two commands of the README, plus helpers.
+#   make run   embedded platform (SQLite + filesystem broker) with worker, beat and demo data
+#   make test  the whole suite on PostgreSQL and Redis
+#   make bench the load benchmark (see README › Performance)
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test bench bench-quick install install-test messages browser-deps services-check lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# Re-install only when the pinned dependencies change.
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	@touch $@ $(VENV)/.installed-run
+
+install: $(VENV)/.installed-run
+install-test: $(VENV)/.installed-test
+
+# Compiled translations are build output (not committed); msgfmt comes from gettext.
+messages: | $(BIN)/python
+	@command -v msgfmt >/dev/null || scripts/apt-install gettext
+	@$(BIN)/python manage.py compilemessages --ignore=.venv -v 0
+
+run: install messages
+	@mkdir -p var
+	$(BIN)/python manage.py migrate --noinput -v 0
+	$(BIN)/python manage.py createcachetable
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python scripts/run_embedded.py --port $(PORT)
+
+# Real-browser tests drive Debian's Chromium; install it when it is missing.
+browser-deps:
+	@command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || \
+		scripts/apt-install chromium chromium-driver fonts-noto-cjk
+
+services-check: | $(BIN)/python
+	@$(BIN)/python scripts/check_services.py
+
+test: install-test messages browser-deps services-check
+	@mkdir -p var
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest $(PYTEST_ARGS)
+
+bench: install-test messages services-check
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+bench-quick: install-test messages services-check
+	$(BIN)/python bench/run.py --quick
+
+lint: install-test
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf var staticfiles test-artifacts bench/out

@@ -1,0 +1,209 @@
+"""Staff back office for accounts: users, student review (S1.2) and verification
+(S1.3) through services, masked personal data with logged reveals (J3.2)."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from core.admin_mixins import ServiceFSMAdminMixin
+from core.admin_views import reason_gate
+from core.history import history_for
+from core.uploads import serve_private_file
+
+from . import services
+from .forms import RevealForm
+from .models import Consent, DeletionRequest, PersonalDataAccess, StudentProfile, StudentVerification, User
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Logs and records nobody may add, edit or delete through the admin."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["-date_joined"]
+    list_display = ["email", "kind", "is_active", "is_staff", "date_joined"]
+    list_filter = ["kind", "is_active", "is_staff", "groups"]
+    search_fields = ["email"]
+    readonly_fields = ["date_joined", "last_login", "anonymised_at"]
+    fieldsets = [
+        (None, {"fields": ["email", "password", "kind", "language"]}),
+        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined", "anonymised_at"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "kind", "password1", "password2"]})]
+    filter_horizontal = ["groups"]
+
+
+def _history_html(obj):
+    rows = history_for(obj)[:50]
+    if not rows:
+        return "—"
+    return format_html("<table>{}</table>", format_html_join(
+        "", "<tr><td>{}</td><td>{}</td><td>{} → {}</td><td>{}</td><td>{}</td></tr>",
+        ((h.created_at.strftime("%Y-%m-%d %H:%M"), h.transition, h.from_state, h.to_state, h.actor or "—",
+          h.reason) for h in rows)))
+
+
+@admin.register(StudentProfile)
+class StudentProfileAdmin(ServiceFSMAdminMixin, admin.ModelAdmin):
+    fsm_fields = ["review_status"]
+    transition_services = {
+        "approve": services.student_profile_approve,
+        "reject": services.student_profile_reject,
+        "request_info": services.student_profile_request_info,
+    }
+    list_display = ["real_name", "school", "review_status", "verification_level", "is_minor_worker", "submitted_at"]
+    list_filter = ["review_status", "verification_level", "is_minor_worker"]
+    search_fields = ["real_name", "school", "user__email"]
+    list_select_related = ["user"]
+    ordering = ["-submitted_at"]
+    readonly_fields = [
+        "user", "real_name", "gender", "date_of_birth", "school", "major", "enrolment_year", "mobile",
+        "contact_note", "is_minor_worker", "masked_id_number", "verification_level", "submitted_at",
+        "reviewed_at", "reviewed_by", "review_reason", "history",
+    ]
+    exclude = ["id_number"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("ID number"))
+    def masked_id_number(self, obj):
+        if not obj.id_number:
+            return "—"
+        # The reveal view itself checks the permission and asks for a reason.
+        link = format_html(' <a href="{}">{}</a>', reverse("admin:accounts_studentprofile_reveal", args=[obj.pk]),
+                           _("Reveal (logged)"))
+        return format_html("{}{}", obj.id_number_masked, link)
+
+    @admin.display(description=_("history"))
+    def history(self, obj):
+        return _history_html(obj)
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/reveal/", self.admin_site.admin_view(self.reveal_view),
+                 name="accounts_studentprofile_reveal"),
+            *super().get_urls(),
+        ]
+
+    def reveal_view(self, request, pk: int):
+        profile = self.get_object(request, str(pk))
+        if profile is None:
+            from django.http import Http404
+
+            raise Http404
+
+        def show(reason):
+            value = services.student_id_number_reveal(staff=request.user, profile_id=profile.pk, reason=reason)
+            return TemplateResponse(request, "admin/revealed_value.html", {
+                **self.admin_site.each_context(request), "title": _("ID number"), "subject_label": str(profile),
+                "value": value, "opts": self.opts,
+            })
+
+        return reason_gate(request, admin_site=self.admin_site, title=_("Reveal ID number"),
+                           subject_label=str(profile), on_reason=show, form_class=RevealForm, opts=self.opts)
+
+
+@admin.register(StudentVerification)
+class StudentVerificationAdmin(ServiceFSMAdminMixin, admin.ModelAdmin):
+    fsm_fields = ["status"]
+    transition_services = {
+        "approve": services.student_verification_approve,
+        "reject": services.student_verification_reject,
+    }
+    list_display = ["profile", "status", "student_proof_kind", "created_at", "granted_level"]
+    list_filter = ["status", "student_proof_kind", "granted_level"]
+    search_fields = ["profile__real_name", "profile__user__email"]
+    list_select_related = ["profile"]
+    readonly_fields = ["profile", "documents", "student_proof_kind", "chsi_code", "granted_level", "decided_at",
+                       "decided_by", "reason", "created_at"]
+    exclude = ["id_card_front", "id_card_back", "student_card"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("documents"))
+    def documents(self, obj):
+        links = [
+            (reverse("admin:accounts_studentverification_document", args=[obj.pk, field]), label)
+            for field, label in (("id_card_front", _("ID card front")), ("id_card_back", _("ID card back")),
+                                 ("student_card", _("student card")))
+            if getattr(obj, field)
+        ]
+        if not links:
+            return "—"
+        return format_html_join(" · ", '<a href="{}">{}</a>', links)
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/document/<str:field>/", self.admin_site.admin_view(self.document_view),
+                 name="accounts_studentverification_document"),
+            *super().get_urls(),
+        ]
+
+    def document_view(self, request, pk: int, field: str):
+        from django.http import Http404
+
+        from .models import PersonalDataAccess as Access
+
+        verification = self.get_object(request, str(pk))
+        if verification is None or field not in ("id_card_front", "id_card_back", "student_card"):
+            raise Http404
+        fieldfile = getattr(verification, field)
+        if not fieldfile:
+            raise Http404
+        item = Access.Item.STUDENT_DOCUMENT if field == "student_card" else Access.Item.ID_DOCUMENT
+
+        def show(reason):
+            services.personal_data_access_record(
+                staff=request.user, subject=verification.profile.user, subject_label=str(verification.profile),
+                item=item, reason=reason)
+            return serve_private_file(fieldfile, download_name=f"{field}-{verification.pk}")
+
+        return reason_gate(request, admin_site=self.admin_site, title=_("Open identity document"),
+                           subject_label=str(verification.profile), on_reason=show, form_class=RevealForm,
+                           opts=self.opts)
+
+
+@admin.register(Consent)
+class ConsentAdmin(ReadOnlyAdmin):
+    list_display = ["user", "kind", "version", "given_at", "withdrawn_at"]
+    list_filter = ["kind", "version"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(ReadOnlyAdmin):
+    """The access log: readable by managers and auditors, editable by nobody (J3.2)."""
+
+    list_display = ["accessed_at", "staff", "subject_label", "item", "reason"]
+    list_filter = ["item", "staff"]
+    search_fields = ["subject_label", "staff__email", "reason"]
+    list_select_related = ["staff"]
+    date_hierarchy = "accessed_at"
+
+
+@admin.register(DeletionRequest)
+class DeletionRequestAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "completed_at", "reason"]

@@ -1,0 +1,268 @@
+"""Users, student profiles and their verification, consents and the personal-data
+access log (S1, J3, P1, PIPL)."""
+
+import datetime as dt
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+from phonenumber_field.modelfields import PhoneNumberField
+
+from core.crypto import EncryptedTextField, mask
+from core.models import TimeStampedModel
+from core.review import ReviewableModel
+from core.uploads import private_storage
+
+MINIMUM_WORKING_AGE = 16  # Labour Law art. 15
+ADULT_AGE = 18
+
+
+def age_on(birth_date: dt.date, day: dt.date) -> int:
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("An e-mail address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.update(is_staff=True, is_superuser=True, kind=User.Kind.STAFF)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in with an e-mail address. `kind` never changes."""
+
+    class Kind(models.TextChoices):
+        STUDENT = "student", _("Student")
+        EMPLOYER = "employer", _("Employer member")
+        STAFF = "staff", _("Platform staff")
+
+    email = models.EmailField(_("e-mail address"), unique=True)
+    kind = models.CharField(_("account type"), max_length=16, choices=Kind.choices, default=Kind.STUDENT)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("can use the back office"), default=False)
+    date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    language = models.CharField(_("language"), max_length=8, default="zh-hans")
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+        permissions = [
+            ("reveal_personal_data", _("Can reveal full ID numbers and open identity documents")),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_student(self) -> bool:
+        return self.kind == self.Kind.STUDENT
+
+    @property
+    def is_employer_member(self) -> bool:
+        return self.kind == self.Kind.EMPLOYER
+
+    @property
+    def is_platform_staff(self) -> bool:
+        return self.kind == self.Kind.STAFF and self.is_staff
+
+
+class VerificationLevel(models.IntegerChoices):
+    NONE = 0, _("Not verified")
+    REAL_NAME = 1, _("Real-name verified")
+    REAL_NAME_AND_STUDENT = 2, _("Real-name and student status verified")
+
+
+class StudentProfile(ReviewableModel, TimeStampedModel):
+    """A student's registration (S1.1) under staff review (S1.2)."""
+
+    review_permission = "accounts.review_studentprofile"
+
+    class Gender(models.TextChoices):
+        FEMALE = "female", _("Female")
+        MALE = "male", _("Male")
+        UNDISCLOSED = "undisclosed", _("Prefer not to say")
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="student_profile")
+    real_name = models.CharField(_("real name"), max_length=50)
+    gender = models.CharField(_("gender"), max_length=16, choices=Gender.choices)
+    date_of_birth = models.DateField(_("date of birth"))
+    school = models.CharField(_("school"), max_length=100)
+    major = models.CharField(_("major"), max_length=100)
+    enrolment_year = models.PositiveSmallIntegerField(_("year of enrolment"))
+    mobile = PhoneNumberField(_("mobile number"), region="CN")
+    contact_note = models.CharField(
+        _("other contact"), max_length=100, blank=True, help_text=_("For example an emergency contact.")
+    )
+    # Labour Law art. 15 / 58: 16–17-year-olds are "minor workers" with extra protection.
+    is_minor_worker = models.BooleanField(_("minor worker (16–17)"), default=False)
+
+    # Real-name verification (S1.3)
+    id_number = EncryptedTextField(_("ID number"), blank=True)
+    id_number_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    verification_level = models.PositiveSmallIntegerField(
+        _("verification level"), choices=VerificationLevel.choices, default=VerificationLevel.NONE
+    )
+
+    class Meta:
+        verbose_name = _("student")
+        verbose_name_plural = _("students")
+        permissions = [("review_studentprofile", _("Can review student registrations and verifications"))]
+
+    def __str__(self) -> str:
+        return f"{self.real_name} ({self.school})"
+
+    @property
+    def id_number_masked(self) -> str:
+        return mask(self.id_number or "", keep_start=4, keep_end=4)
+
+    @property
+    def can_apply(self) -> bool:
+        """Only approved students may apply for jobs (S1.2)."""
+        return self.is_approved and self.user.is_active
+
+    def age(self, on: dt.date | None = None) -> int:
+        return age_on(self.date_of_birth, on or timezone.localdate())
+
+
+def _can_verify(instance, user) -> bool:
+    return bool(user and user.is_active and user.has_perm("accounts.review_studentprofile"))
+
+
+class StudentVerification(FSMModelMixin, TimeStampedModel):
+    """One request for real-name (and student-status) verification (S1.3)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for review")
+        APPROVED = "approved", _("Verified")
+        REJECTED = "rejected", _("Rejected")
+
+    class StudentProof(models.TextChoices):
+        STUDENT_CARD = "student_card", _("Student card image")
+        CHSI_CODE = "chsi_code", _("CHSI (学信网) online verification code")
+
+    profile = models.ForeignKey(StudentProfile, on_delete=models.CASCADE, related_name="verifications")
+    status = FSMField(_("status"), choices=Status.choices, default=Status.PENDING, protected=True)
+    id_card_front = models.FileField(_("ID card (front)"), storage=private_storage, upload_to="id-cards/")
+    id_card_back = models.FileField(_("ID card (back)"), storage=private_storage, upload_to="id-cards/")
+    student_proof_kind = models.CharField(
+        _("proof of student status"), max_length=16, choices=StudentProof.choices, blank=True
+    )
+    student_card = models.FileField(
+        _("student card"), storage=private_storage, upload_to="student-cards/", blank=True
+    )
+    chsi_code = models.CharField(_("CHSI verification code"), max_length=32, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    granted_level = models.PositiveSmallIntegerField(
+        _("granted level"), choices=VerificationLevel.choices, default=VerificationLevel.NONE
+    )
+    reason = models.TextField(_("reason given to the student"), blank=True)
+
+    class Meta:
+        verbose_name = _("student verification")
+        verbose_name_plural = _("student verifications")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.profile} – {self.get_status_display()}"
+
+    @transition(field=status, source=Status.PENDING, target=Status.APPROVED, permission=_can_verify,
+                custom={"label": _("Verify"), "form": "accounts.forms.VerificationDecisionForm"})
+    def approve(self, *, by=None, level: int = VerificationLevel.REAL_NAME, reason: str = "") -> None:
+        self.decided_at, self.decided_by, self.granted_level, self.reason = timezone.now(), by, level, reason
+
+    @transition(field=status, source=Status.PENDING, target=Status.REJECTED, permission=_can_verify,
+                custom={"label": _("Reject"), "form": "core.forms.ReviewReasonForm"})
+    def reject(self, *, by=None, reason: str = "") -> None:
+        self.decided_at, self.decided_by, self.reason = timezone.now(), by, reason
+
+
+class Consent(models.Model):
+    """A consent the user gave, with the version of the text and the time (PIPL art. 14, 29)."""
+
+    class Kind(models.TextChoices):
+        PRIVACY_POLICY = "privacy_policy", _("Privacy policy")
+        USER_AGREEMENT = "user_agreement", _("User agreement")
+        SENSITIVE_DATA = "sensitive_data", _("Processing of sensitive personal information")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consents")
+    kind = models.CharField(_("consent to"), max_length=32, choices=Kind.choices)
+    version = models.CharField(_("version"), max_length=32)
+    given_at = models.DateTimeField(_("given at"), default=timezone.now)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["-given_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.version}"
+
+
+class PersonalDataAccess(models.Model):
+    """Append-only log of staff revealing personal data (J3.2): who, when, whose, what, why."""
+
+    class Item(models.TextChoices):
+        ID_NUMBER = "id_number", _("ID number")
+        ID_DOCUMENT = "id_document", _("Identity document")
+        STUDENT_DOCUMENT = "student_document", _("Student status document")
+        EMPLOYER_DOCUMENT = "employer_document", _("Employer qualification document")
+        LEGAL_REP_ID = "legal_rep_id", _("Legal representative's ID number")
+        DATA_EXPORT = "data_export", _("Personal data export")
+
+    staff = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("staff member"))
+    subject = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("whose data")
+    )
+    subject_label = models.CharField(_("subject"), max_length=200)
+    item = models.CharField(_("what"), max_length=32, choices=Item.choices)
+    reason = models.TextField(_("reason"))
+    accessed_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("personal data access")
+        verbose_name_plural = _("personal data access log")
+        ordering = ["-accessed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.staff} → {self.subject_label}: {self.get_item_display()}"
+
+
+class DeletionRequest(TimeStampedModel):
+    """A user's request to delete their account (PIPL art. 47); fulfilled by anonymising."""
+
+    user = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="deletion_requests")
+    email_hash = models.CharField(max_length=64)
+    reason = models.TextField(_("reason"), blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("deletion request")
+        verbose_name_plural = _("deletion requests")

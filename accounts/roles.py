@@ -1,0 +1,78 @@
+"""Staff roles (P1) as groups, with the permissions each needs.
+
+A data migration creates the groups; apps that add permissions later call
+`sync_role_permissions` from their own data migration so roles stay complete."""
+
+from django.utils.translation import gettext_lazy as _
+
+MODERATOR = "moderator"
+CUSTOMER_SERVICE = "customer_service"
+OPERATIONS = "operations"
+FINANCE = "finance"
+AUDITOR = "auditor"
+MANAGER = "manager"
+
+ROLE_LABELS = {
+    MODERATOR: _("Moderator"),
+    CUSTOMER_SERVICE: _("Customer service"),
+    OPERATIONS: _("Operations"),
+    FINANCE: _("Finance"),
+    AUDITOR: _("Auditor"),
+    MANAGER: _("Manager"),
+}
+
+# "app_label.codename"; a codename that does not exist (yet) is skipped.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    MODERATOR: [
+        "accounts.view_user",
+        "accounts.view_studentprofile", "accounts.review_studentprofile",
+        "accounts.view_studentverification",
+        "accounts.reveal_personal_data",
+        "employers.view_employer", "employers.review_employer",
+        "employers.view_employerverification", "employers.view_employermember",
+        "core.view_historyentry",
+    ],
+    CUSTOMER_SERVICE: [
+        "accounts.view_user", "accounts.view_studentprofile",
+        "employers.view_employer", "employers.view_employermember",
+        "core.view_historyentry",
+    ],
+    OPERATIONS: [
+        "core.view_policy", "core.view_policychange", "core.view_calendaroverride",
+        "core.add_calendaroverride", "core.change_calendaroverride",
+    ],
+    FINANCE: [
+        "employers.view_employer",
+        "core.view_policy",
+    ],
+    AUDITOR: [
+        "core.view_policy", "core.view_policychange", "core.view_historyentry",
+        "accounts.view_personaldataaccess",
+    ],
+    MANAGER: [
+        "core.view_policy", "core.change_policy", "core.view_policychange",
+        "core.view_historyentry", "core.view_calendaroverride",
+        "accounts.view_user", "accounts.view_studentprofile", "accounts.view_personaldataaccess",
+        "accounts.view_consent", "accounts.view_deletionrequest",
+        "employers.view_employer",
+    ],
+}
+
+
+def sync_role_permissions(apps) -> None:
+    """Create the role groups and grant every listed permission that exists."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0, apps=apps)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role)
+        for dotted in perms:
+            app_label, codename = dotted.split(".", 1)
+            permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            if permission is not None:
+                group.permissions.add(permission)

@@ -1,0 +1,343 @@
+"""Every write to accounts: consents, student registration and its review (S1),
+real-name verification (S1.3), personal-data access (J3.2) and PIPL rights."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.crypto import keyed_hash
+from core.errors import DomainError, InvalidTransition, NotPermitted, ReasonRequired
+from core.history import history_record
+from core.notifications import notify
+from core.review import ReviewStatus
+
+from .models import (
+    MINIMUM_WORKING_AGE,
+    ADULT_AGE,
+    Consent,
+    DeletionRequest,
+    PersonalDataAccess,
+    StudentProfile,
+    StudentVerification,
+    User,
+    VerificationLevel,
+    age_on,
+)
+
+PROFILE_FIELDS = [
+    "real_name", "gender", "date_of_birth", "school", "major", "enrolment_year", "mobile", "contact_note",
+]
+
+
+class UnderMinimumAge(DomainError):
+    default_message = _("You must be at least 16 years old to work through Jianzhi (Labour Law art. 15).")
+
+    def __init__(self):
+        super().__init__(field="date_of_birth")
+
+
+class DuplicateIdNumber(DomainError):
+    default_message = _("This ID number is already registered to another account.")
+
+    def __init__(self):
+        super().__init__(field="id_number")
+
+
+# ------------------------------------------------------------------------------
+# Consents
+# ------------------------------------------------------------------------------
+CONSENT_VERSIONS = {
+    Consent.Kind.PRIVACY_POLICY: lambda: settings.PRIVACY_POLICY_VERSION,
+    Consent.Kind.USER_AGREEMENT: lambda: settings.USER_AGREEMENT_VERSION,
+    Consent.Kind.SENSITIVE_DATA: lambda: settings.SENSITIVE_DATA_CONSENT_VERSION,
+}
+
+
+def consent_record(*, user: User, kind: str) -> Consent:
+    """Store a consent with the current version of its text and the time."""
+    return Consent.objects.create(user=user, kind=kind, version=CONSENT_VERSIONS[kind]())
+
+
+def has_current_consent(*, user: User, kind: str) -> bool:
+    return Consent.objects.filter(
+        user=user, kind=kind, version=CONSENT_VERSIONS[kind](), withdrawn_at__isnull=True
+    ).exists()
+
+
+# ------------------------------------------------------------------------------
+# Student registration (S1.1, S1.2)
+# ------------------------------------------------------------------------------
+def _check_age(date_of_birth: dt.date) -> bool:
+    """Refuse under-16s; return whether the student is a minor worker (16–17)."""
+    age = age_on(date_of_birth, timezone.localdate())
+    if age < MINIMUM_WORKING_AGE:
+        raise UnderMinimumAge()
+    return age < ADULT_AGE
+
+
+@transaction.atomic
+def student_profile_submit(*, user: User, data: dict) -> StudentProfile:
+    """Create or update the student's registration and submit it for review (S1.1).
+
+    Only a student account may do this, and only while the profile is not
+    under review or already approved. Under-16s are refused; 16–17-year-olds
+    are recorded as minor workers. Moderators are notified on commit."""
+    if not user.is_student:
+        raise NotPermitted()
+    is_minor = _check_age(data["date_of_birth"])
+    profile = StudentProfile.objects.select_for_update().filter(user=user).first()
+    if profile is None:
+        profile = StudentProfile(user=user)
+    elif profile.review_status in (ReviewStatus.SUBMITTED, ReviewStatus.APPROVED):
+        raise InvalidTransition(_("Your registration is under review or already approved and cannot be edited."))
+    before = profile.review_status
+    for field in PROFILE_FIELDS:
+        setattr(profile, field, data[field])
+    profile.is_minor_worker = is_minor
+    profile.submit()
+    profile.save()
+    history_record(subject=profile, transition="submit", from_state=before, to_state=profile.review_status, actor=user)
+    _notify_reviewers(
+        subject=_("A student registration is waiting for review"),
+        link=reverse("admin:accounts_studentprofile_change", args=[profile.pk]),
+    )
+    return profile
+
+
+def _notify_reviewers(*, subject, link: str) -> None:
+    """Tell moderators in-site only (their queue is the admin; no e-mail flood)."""
+    moderators = User.objects.filter(groups__name="moderator", is_active=True)
+    for moderator in moderators:
+        notify(recipient=moderator, subject=subject, body=subject, link=link, email=False)
+
+
+def _review_transition(*, pk: int, actor: User, transition: str, reason: str) -> StudentProfile:
+    profile = StudentProfile.objects.select_for_update().select_related("user").get(pk=pk)
+    method = getattr(profile, transition)
+    if not actor.has_perm("accounts.review_studentprofile"):
+        raise NotPermitted()
+    from django_fsm import can_proceed
+
+    if not can_proceed(method):
+        raise InvalidTransition()
+    before = profile.review_status
+    method(by=actor, reason=reason)
+    profile.save(update_fields=[*StudentProfile.REVIEW_FIELDS, "updated_at"])
+    history_record(subject=profile, transition=transition, from_state=before, to_state=profile.review_status,
+                   actor=actor, reason=reason)
+    return profile
+
+
+@transaction.atomic
+def student_profile_approve(*, pk: int, actor: User, reason: str = "") -> StudentProfile:
+    """A moderator approves a registration; the student may now apply (S1.2)."""
+    profile = _review_transition(pk=pk, actor=actor, transition="approve", reason=reason)
+    notify(
+        recipient=profile.user,
+        subject=_("Your registration has been approved"),
+        body=_("Welcome to Jianzhi! You can now apply for part-time jobs.") + (f"\n\n{reason}" if reason else ""),
+        link=reverse("accounts:dashboard"),
+    )
+    return profile
+
+
+@transaction.atomic
+def student_profile_reject(*, pk: int, actor: User, reason: str) -> StudentProfile:
+    """A moderator rejects a registration; the reason is required and shown (S1.2)."""
+    if not (reason or "").strip():
+        raise ReasonRequired()
+    profile = _review_transition(pk=pk, actor=actor, transition="reject", reason=reason.strip())
+    notify(
+        recipient=profile.user,
+        subject=_("Your registration was not approved"),
+        body=_("Reason: %(reason)s\n\nYou may correct your details and submit again.") % {"reason": reason},
+        link=reverse("accounts:profile_edit"),
+    )
+    return profile
+
+
+@transaction.atomic
+def student_profile_request_info(*, pk: int, actor: User, reason: str) -> StudentProfile:
+    """A moderator asks for more information or documents (S1.2); the request is shown."""
+    if not (reason or "").strip():
+        raise ReasonRequired()
+    profile = _review_transition(pk=pk, actor=actor, transition="request_info", reason=reason.strip())
+    notify(
+        recipient=profile.user,
+        subject=_("More information is needed for your registration"),
+        body=_("Our reviewer asks: %(reason)s") % {"reason": reason},
+        link=reverse("accounts:profile_edit"),
+    )
+    return profile
+
+
+# ------------------------------------------------------------------------------
+# Real-name verification (S1.3)
+# ------------------------------------------------------------------------------
+@transaction.atomic
+def student_verification_request(
+    *, user: User, id_number: str, id_card_front, id_card_back, student_proof_kind: str = "",
+    student_card=None, chsi_code: str = "",
+) -> StudentVerification:
+    """Submit the ID number and documents for real-name verification (S1.3).
+
+    Preconditions: a registration exists, no request is pending, separate consent
+    to sensitive data was given (PIPL art. 29), and the ID number (already
+    checked against the birth date by the form) belongs to no other account."""
+    profile = StudentProfile.objects.select_for_update().filter(user=user).first()
+    if profile is None:
+        raise InvalidTransition(_("Please complete your registration first."))
+    if profile.verifications.filter(status=StudentVerification.Status.PENDING).exists():
+        raise InvalidTransition(_("Your previous verification request is still being reviewed."))
+    if not has_current_consent(user=user, kind=Consent.Kind.SENSITIVE_DATA):
+        raise DomainError(_("Please consent to the processing of sensitive personal information."))
+    digest = keyed_hash(id_number)
+    if StudentProfile.objects.filter(id_number_hash=digest).exclude(pk=profile.pk).exists():
+        raise DuplicateIdNumber()
+    profile.id_number, profile.id_number_hash = id_number, digest
+    try:
+        with transaction.atomic():
+            profile.save(update_fields=["id_number", "id_number_hash", "updated_at"])
+    except IntegrityError:  # a concurrent request claimed the same number
+        raise DuplicateIdNumber() from None
+    verification = StudentVerification.objects.create(
+        profile=profile, id_card_front=id_card_front, id_card_back=id_card_back,
+        student_proof_kind=student_proof_kind, student_card=student_card or "", chsi_code=chsi_code,
+    )
+    history_record(subject=verification, transition="request", from_state="", to_state=verification.status,
+                   actor=user)
+    return verification
+
+
+def _verification_transition(*, pk: int, actor: User, transition: str, **kwargs) -> StudentVerification:
+    from django_fsm import can_proceed
+
+    verification = StudentVerification.objects.select_for_update().select_related("profile__user").get(pk=pk)
+    if not actor.has_perm("accounts.review_studentprofile"):
+        raise NotPermitted()
+    method = getattr(verification, transition)
+    if not can_proceed(method):
+        raise InvalidTransition()
+    before = verification.status
+    method(by=actor, **kwargs)
+    verification.save()
+    history_record(subject=verification, transition=transition, from_state=before, to_state=verification.status,
+                   actor=actor, reason=kwargs.get("reason", ""))
+    return verification
+
+
+@transaction.atomic
+def student_verification_approve(*, pk: int, actor: User, level: int, reason: str = "") -> StudentVerification:
+    """Grant real-name, or real-name + student status, verification (S1.3)."""
+    level = int(level)
+    if level not in (VerificationLevel.REAL_NAME, VerificationLevel.REAL_NAME_AND_STUDENT):
+        raise DomainError(_("Choose the verification level to grant."), field="level")
+    verification = StudentVerification.objects.get(pk=pk)
+    if level == VerificationLevel.REAL_NAME_AND_STUDENT and not (
+        verification.student_card or verification.chsi_code
+    ):
+        raise DomainError(_("No proof of student status was provided."), field="level")
+    verification = _verification_transition(pk=pk, actor=actor, transition="approve", level=level, reason=reason)
+    profile = StudentProfile.objects.select_for_update().get(pk=verification.profile_id)
+    profile.verification_level = max(profile.verification_level, level)
+    profile.save(update_fields=["verification_level", "updated_at"])
+    notify(
+        recipient=profile.user,
+        subject=_("Your identity has been verified"),
+        body=_("Your verification level is now: %(level)s.") % {"level": profile.get_verification_level_display()},
+        link=reverse("accounts:dashboard"),
+    )
+    return verification
+
+
+@transaction.atomic
+def student_verification_reject(*, pk: int, actor: User, reason: str) -> StudentVerification:
+    """Reject a verification request with a reason; the ID number is released."""
+    if not (reason or "").strip():
+        raise ReasonRequired()
+    verification = _verification_transition(pk=pk, actor=actor, transition="reject", reason=reason.strip())
+    profile = StudentProfile.objects.select_for_update().get(pk=verification.profile_id)
+    if profile.verification_level == VerificationLevel.NONE:
+        profile.id_number, profile.id_number_hash = "", None
+        profile.save(update_fields=["id_number", "id_number_hash", "updated_at"])
+    notify(
+        recipient=profile.user,
+        subject=_("Your verification request was not accepted"),
+        body=_("Reason: %(reason)s") % {"reason": reason},
+        link=reverse("accounts:verification"),
+    )
+    return verification
+
+
+# ------------------------------------------------------------------------------
+# Personal data access by staff (J3.2)
+# ------------------------------------------------------------------------------
+def personal_data_access_record(*, staff: User, subject: User | None, subject_label: str, item: str,
+                                reason: str) -> PersonalDataAccess:
+    """Log one reveal of personal data. Requires the reveal permission and a reason."""
+    if not (staff.is_active and staff.has_perm("accounts.reveal_personal_data")):
+        raise NotPermitted()
+    if not (reason or "").strip():
+        raise ReasonRequired()
+    return PersonalDataAccess.objects.create(
+        staff=staff, subject=subject, subject_label=subject_label[:200], item=item, reason=reason.strip()
+    )
+
+
+@transaction.atomic
+def student_id_number_reveal(*, staff: User, profile_id: int, reason: str) -> str:
+    profile = StudentProfile.objects.select_related("user").get(pk=profile_id)
+    personal_data_access_record(staff=staff, subject=profile.user, subject_label=str(profile),
+                                item=PersonalDataAccess.Item.ID_NUMBER, reason=reason)
+    return profile.id_number
+
+
+# ------------------------------------------------------------------------------
+# Data subject rights (PIPL art. 45, 47)
+# ------------------------------------------------------------------------------
+def _delete_files(*fieldfiles) -> None:
+    for fieldfile in fieldfiles:
+        if fieldfile:
+            fieldfile.storage.delete(fieldfile.name)
+
+
+@transaction.atomic
+def account_delete(*, user: User, reason: str = "") -> DeletionRequest:
+    """Delete an account at the user's request by anonymising it.
+
+    Personal data and documents go; rows that finance and audit must keep
+    (history, later ledger entries) stay, pointing at an anonymous user."""
+    user = get_user_model().objects.select_for_update().get(pk=user.pk)
+    if user.is_staff:
+        raise NotPermitted(_("Staff accounts are closed by a manager."))
+    request = DeletionRequest.objects.create(user=user, email_hash=keyed_hash(user.email), reason=reason)
+    profile = StudentProfile.objects.filter(user=user).first()
+    if profile is not None:
+        for verification in profile.verifications.all():
+            _delete_files(verification.id_card_front, verification.id_card_back, verification.student_card)
+        profile.verifications.update(chsi_code="", id_card_front="", id_card_back="", student_card="")
+        StudentProfile.objects.filter(pk=profile.pk).update(
+            real_name=str(_("Deleted user")), school="", major="", mobile="", contact_note="",
+            id_number="", id_number_hash=None, date_of_birth=dt.date(1900, 1, 1), gender="undisclosed",
+        )
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+
+    EmailAddress.objects.filter(user=user).delete()
+    Authenticator.objects.filter(user=user).delete()
+    user.notifications.all().delete()
+    user.email = f"deleted-{user.pk}@deleted.invalid"
+    user.is_active = False
+    user.anonymised_at = timezone.now()
+    user.set_unusable_password()
+    user.save()
+    request.completed_at = timezone.now()
+    request.save(update_fields=["completed_at"])
+    history_record(subject=user, transition="anonymise", from_state="active", to_state="anonymised",
+                   actor=None, reason=reason)
+    return request

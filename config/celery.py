@@ -1,0 +1,16 @@
+"""The Celery app and beat schedule. Tasks are thin wrappers around services."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+app = Celery("jianzhi")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Sweeps are idempotent and set-based: running one twice, or late, is harmless.
+app.conf.beat_schedule = {
+    "core-heartbeat": {"task": "core.tasks.beat_heartbeat", "schedule": 60.0},
+}

@@ -1,0 +1,38 @@
+"""Embedded mode (`make run`): SQLite, Celery on kombu's filesystem transport,
+database cache; no other service needed. Safe defaults only for a laptop."""
+
+import os
+from pathlib import Path
+
+VAR_DIR = Path(__file__).resolve().parent.parent.parent / "var"
+
+os.environ.setdefault("DJANGO_DEBUG", "true")
+os.environ.setdefault("DJANGO_SECRET_KEY", "embedded-demo-only-not-a-secret")
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{VAR_DIR / 'jianzhi.sqlite3'}")
+# Demo keys for the embedded mode only; production reads real ones from the environment.
+os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "bG9jYWwtZGVtby1rZXktbm90LWZvci1wcm9kLTAwMDE=")
+os.environ.setdefault("PII_HASH_KEY", "local-demo-pii-hash-key")
+os.environ.setdefault("CELERY_BROKER_URL", "filesystem://")
+os.environ.setdefault("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+
+from .base import *  # noqa: E402,F403
+from .base import DATABASES  # noqa: E402
+
+DATABASES["default"].setdefault("OPTIONS", {})
+# SQLite: wait for the worker's writes instead of failing with "database is locked".
+DATABASES["default"]["OPTIONS"].update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "jianzhi_cache",
+    }
+}
+
+_BROKER_DIR = VAR_DIR / "broker"
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "data_folder_in": str(_BROKER_DIR / "out"),
+    "data_folder_out": str(_BROKER_DIR / "out"),
+    "processed_folder": str(_BROKER_DIR / "processed"),
+    "store_processed": False,
+}

@@ -1,0 +1,55 @@
+"""Back office for the shared mechanisms: policy (change-logged), calendar
+overrides, and the read-only history."""
+
+from django.contrib import admin
+
+from .models import CalendarOverride, HistoryEntry, Policy, PolicyChange
+from .policy import policy_update
+
+
+class ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Policy)
+class PolicyAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "payout_working_days", "dispute_working_days", "response_working_days",
+                    "updated_at"]
+
+    def has_add_permission(self, request):
+        return not Policy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.save()
+            return
+        policy_update(actor=request.user, changes={f: form.cleaned_data[f] for f in form.changed_data})
+
+
+@admin.register(PolicyChange)
+class PolicyChangeAdmin(ReadOnly):
+    list_display = ["changed_at", "field", "old_value", "new_value", "changed_by"]
+    list_select_related = ["changed_by"]
+
+
+@admin.register(CalendarOverride)
+class CalendarOverrideAdmin(admin.ModelAdmin):
+    list_display = ["date", "is_working_day", "note"]
+
+
+@admin.register(HistoryEntry)
+class HistoryEntryAdmin(ReadOnly):
+    list_display = ["created_at", "content_type", "object_id", "transition", "from_state", "to_state", "actor"]
+    list_filter = ["content_type", "transition"]
+    list_select_related = ["content_type", "actor"]
+    search_fields = ["object_id", "reason"]

@@ -1,0 +1,32 @@
+"""Admin plumbing: FSM transitions in the admin run the owning app's service."""
+
+from django.contrib import messages
+from django.utils.translation import gettext_lazy as _
+from django_fsm.admin import FSMAdminMixin
+
+from .errors import DomainError
+
+
+class ServiceFSMAdminMixin(FSMAdminMixin):
+    """Transitions clicked in the admin call `transition_services[name]`.
+
+    The service locks the row, checks permission and preconditions, writes the
+    history row and notifies; the admin never calls the model method itself."""
+
+    transition_services: dict = {}
+    fsm_transition_success_msg = _("Done: {transition_name}.")
+
+    def _apply_fsm_transition(self, *, obj, transition_name, request, kwargs=None) -> bool:
+        service = self.transition_services.get(transition_name)
+        if service is None:
+            self.message_user(request, f"No service for {transition_name}", level=messages.ERROR)
+            return False
+        try:
+            service(pk=obj.pk, actor=request.user, **(kwargs or {}))
+        except DomainError as error:
+            self.message_user(request, str(error.message), level=messages.ERROR)
+            return False
+        self.message_user(request, self.fsm_transition_success_msg.format(
+            transition_name=self.get_fsm_label(self._get_fsm_transition_by_name(
+                obj=obj, transition_name=transition_name))), level=messages.SUCCESS)
+        return True

@@ -1,0 +1,34 @@
+"""Domain errors: what a user can cause. Views turn them into messages or form
+errors; they never become a 500."""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class DomainError(Exception):
+    """A rule the user's request broke; `message` is translated and shown to them."""
+
+    default_message = _("This action is not allowed.")
+
+    def __init__(self, message=None, *, field: str | None = None):
+        self.message = message or self.default_message
+        self.field = field
+        super().__init__(str(self.message))
+
+
+class NotPermitted(DomainError):
+    default_message = _("You do not have permission to do this.")
+
+
+class InvalidTransition(DomainError):
+    default_message = _("This record is not in a state that allows this action.")
+
+
+class ReasonRequired(DomainError):
+    default_message = _("Please give a reason.")
+
+    def __init__(self, message=None):
+        super().__init__(message, field="reason")
+
+
+class InvalidUpload(DomainError):
+    default_message = _("This file cannot be accepted.")

@@ -1,0 +1,138 @@
+"""Shared mechanisms: timestamps, the history of state changes, the in-site
+inbox, the staff-editable policy parameters and working-day overrides."""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class HistoryEntry(models.Model):
+    """One state change of any record: who, when, from, to, why.
+
+    Written by the service that runs the transition, in the same transaction.
+    Append-only: the admin shows it read-only and nothing updates it."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.CharField(max_length=64)
+    subject = GenericForeignKey("content_type", "object_id")
+    transition = models.CharField(_("action"), max_length=64)
+    from_state = models.CharField(_("from"), max_length=32, blank=True)
+    to_state = models.CharField(_("to"), max_length=32, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("history entry")
+        verbose_name_plural = _("history")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.transition}: {self.from_state} → {self.to_state}"
+
+
+class Notification(models.Model):
+    """An in-site inbox message; e-mail copies are sent by a task on commit."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("message"))
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class Policy(models.Model):
+    """The regulation's open numbers (P1–P3) and other tunables, one row.
+
+    Staff edit it in the admin; every change writes a PolicyChange row.
+    Read it with `core.policy.get_policy()`."""
+
+    payout_working_days = models.PositiveSmallIntegerField(
+        _("P1: pay students within (working days)"), default=3,
+        help_text=_("S4.2: working days from receiving the employer's money to paying the student."),
+    )
+    dispute_working_days = models.PositiveSmallIntegerField(
+        _("P2: payment dispute window (working days)"), default=5,
+        help_text=_("S4.3: working days after receiving pay in which a student may dispute it."),
+    )
+    response_working_days = models.PositiveSmallIntegerField(
+        _("P3: answer applications within (working days)"), default=3,
+        help_text=_("E3.2: working days an employer has to answer an application."),
+    )
+    registration_review_working_days = models.PositiveSmallIntegerField(
+        _("registration review target (working days)"), default=2,
+        help_text=_("Target for staff to review a submitted registration (S1.2, E1.2)."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("policy parameters")
+        verbose_name_plural = _("policy parameters")
+
+    def __str__(self) -> str:
+        return str(_("Policy parameters"))
+
+
+class PolicyChange(models.Model):
+    """Change log of the policy parameters (who changed which number, when)."""
+
+    field = models.CharField(_("parameter"), max_length=64)
+    old_value = models.CharField(_("old value"), max_length=64)
+    new_value = models.CharField(_("new value"), max_length=64)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("policy change")
+        verbose_name_plural = _("policy changes")
+        ordering = ["-changed_at", "-id"]
+
+
+class CalendarOverride(models.Model):
+    """A staff correction to the holiday calendar (e.g. a newly announced 调休 day)."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_working_day = models.BooleanField(_("is a working day"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar override")
+        verbose_name_plural = _("calendar overrides")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date}: {'workday' if self.is_working_day else 'day off'}"
+
+
+class BeatHeartbeat(models.Model):
+    """When beat last ran its heartbeat through a worker (for the health check)."""
+
+    name = models.CharField(max_length=64, unique=True)
+    last_seen_at = models.DateTimeField()

@@ -1,0 +1,11 @@
+from django import template
+
+from core.money import format_fen
+
+register = template.Library()
+
+
+@register.filter
+def fen(value):
+    """{{ amount|fen }} → ¥1,234.50"""
+    return format_fen(value)

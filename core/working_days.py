@@ -1,0 +1,51 @@
+"""Working days on the Chinese holiday calendar (DESIGN: Deadlines).
+
+chinesecalendar knows the State Council's holidays and adjusted working
+weekends (调休) for the years it ships; for later years we fall back to
+Monday–Friday. Staff overrides (CalendarOverride) win over both."""
+
+import datetime as dt
+
+import chinese_calendar
+from django.utils import timezone
+
+from .models import CalendarOverride
+
+
+def _overrides(start: dt.date, end: dt.date) -> dict[dt.date, bool]:
+    return dict(
+        CalendarOverride.objects.filter(date__range=(start, end)).values_list("date", "is_working_day")
+    )
+
+
+def _library_says_workday(day: dt.date) -> bool:
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:  # a year the package does not cover yet
+        return day.weekday() < 5
+
+
+def is_working_day(day: dt.date) -> bool:
+    override = _overrides(day, day).get(day)
+    return override if override is not None else _library_says_workday(day)
+
+
+def working_days_after(start: dt.datetime, days: int) -> dt.datetime:
+    """The moment `days` working days after `start`, at the same local clock time.
+
+    A deadline of n working days counts whole working days after the day of
+    the event: applied Thursday 25 Sep 2025, 3 working days → Fri 26, Sun 28 (调休
+    working Sunday), Mon 29 Sep; applied Tue 30 Sep 2025, 3 working days →
+    Sat 11 Oct (National Day runs 1–8 Oct; 11 Oct is a 调休 working Saturday)."""
+    if days < 0:
+        raise ValueError("days must be >= 0")
+    local = timezone.localtime(start)
+    day = local.date()
+    overrides = _overrides(day, day + dt.timedelta(days=days * 3 + 30))
+    counted = 0
+    while counted < days:
+        day += dt.timedelta(days=1)
+        override = overrides.get(day)
+        if override if override is not None else _library_says_workday(day):
+            counted += 1
+    return local.replace(year=day.year, month=day.month, day=day.day)

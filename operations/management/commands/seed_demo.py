@@ -1,0 +1,60 @@
+"""`manage.py seed_demo`: a living platform for newcomers, idempotent.
+
+Each app contributes its own `demo.py`; this command runs them in lifecycle
+order so every role finds something to do."""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts import demo as accounts_demo
+
+
+class Command(BaseCommand):
+    help = "Create demo data for every role (safe to run again)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--print-logins", action="store_true", help="Only print the demo logins.")
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args, print_logins=False, port=8000, **options):
+        if not print_logins:
+            with transaction.atomic():
+                staff = accounts_demo.seed_staff()
+                accounts_demo.seed_students(moderator=staff["moderator"])
+                try:
+                    from employers import demo as employers_demo
+                except ImportError:  # pragma: no cover - employers ships its demo with the app
+                    employers_demo = None
+                if employers_demo is not None:
+                    employers_demo.seed_employers(moderator=staff["moderator"])
+            self.stdout.write(self.style.SUCCESS("Demo data is ready."))
+            return
+        self._print_logins(port)
+
+    def _print_logins(self, port: int) -> None:
+        from employers import demo as employers_demo
+
+        password = accounts_demo.DEMO_PASSWORD
+        lines = [
+            "",
+            "=" * 72,
+            f"  Jianzhi is running:  http://127.0.0.1:{port}/      back office: http://127.0.0.1:{port}/admin/",
+            f"  Every demo login uses the password:  {password}",
+            "",
+            f"  student (approved)      {accounts_demo.STUDENT_LOGIN}",
+            f"  student (under review)  {accounts_demo.PENDING_STUDENT_LOGIN}",
+            f"  employer (approved)     {employers_demo.EMPLOYER_LOGIN}",
+            f"  employer (under review) {employers_demo.PENDING_EMPLOYER_LOGIN}",
+        ]
+        for role, email in accounts_demo.STAFF_LOGINS.items():
+            lines.append(f"  staff: {role:<17}{email}")
+        lines += [
+            "",
+            "  Staff sign in with a TOTP code (two-factor is required for the back office):",
+            "    .venv/bin/python manage.py demo_totp moderator@demo.jianzhi.example",
+            "  prints the current code and the secret to add to an authenticator app.",
+            "  E-mails (verification links) are printed in this terminal.",
+            "=" * 72,
+            "",
+        ]
+        self.stdout.write("\n".join(lines))

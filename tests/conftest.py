@@ -1,0 +1,70 @@
+"""Shared fixtures: staff clients that passed MFA, private media in a temp folder."""
+
+import time
+
+import pytest
+from django.test import Client
+
+from tests.factories.accounts import StaffFactory, StudentProfileFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    settings.MEDIA_ROOT = settings.PRIVATE_MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default(settings):
+    # Tests read messages in English unless they switch language themselves.
+    settings.LANGUAGE_CODE = "en"
+
+
+def login_with_mfa(client: Client, user) -> Client:
+    """Sign a user in as if they passed allauth's password and TOTP stages."""
+    client.force_login(user)
+    session = client.session
+    session["account_authentication_methods"] = [
+        {"method": "password", "at": time.time(), "email": user.email},
+        {"method": "mfa", "at": time.time(), "type": "totp"},
+    ]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()
+    return client
+
+
+@pytest.fixture
+def staff_client(db):
+    """staff_client("moderator") → (client signed in with MFA, staff user)."""
+
+    def make(role: str):
+        user = StaffFactory(role=role)
+        return login_with_mfa(Client(), user), user
+
+    return make
+
+
+@pytest.fixture
+def admin_client_for(staff_client):
+    def make(role: str):
+        client, _user = staff_client(role)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def student(db):
+    return UserFactory(kind="student")
+
+
+@pytest.fixture
+def student_client(student):
+    client = Client()
+    client.force_login(student)
+    return client
+
+
+@pytest.fixture
+def approved_student(db):
+    return StudentProfileFactory(approved=True)

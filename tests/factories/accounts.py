@@ -1,0 +1,61 @@
+import datetime as dt
+
+import factory
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
+from factory.django import DjangoModelFactory
+from faker import Faker
+
+from accounts.models import StudentProfile, User
+from core.review import ReviewStatus
+
+fake_zh = Faker("zh_CN")
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    kind = User.Kind.STUDENT
+    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+
+    @factory.post_generation
+    def verified_email(self, create, extracted, **kwargs):
+        if create and extracted is not False:
+            EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
+        if create:
+            self.save()
+
+
+class StaffFactory(UserFactory):
+    """A staff member; pass role="moderator" (a group created by the roles migration)."""
+
+    kind = User.Kind.STAFF
+    is_staff = True
+    email = factory.Sequence(lambda n: f"staff{n}@jianzhi.example")
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.groups.add(Group.objects.get(name=extracted))
+
+
+class StudentProfileFactory(DjangoModelFactory):
+    class Meta:
+        model = StudentProfile
+
+    user = factory.SubFactory(UserFactory, kind=User.Kind.STUDENT)
+    real_name = factory.LazyFunction(fake_zh.name)
+    gender = StudentProfile.Gender.FEMALE
+    date_of_birth = dt.date(2004, 3, 7)
+    school = "复旦大学"
+    major = "汉语言文学"
+    enrolment_year = 2023
+    mobile = factory.Sequence(lambda n: f"+861380013{n % 10000:04d}")
+    review_status = ReviewStatus.SUBMITTED
+    submitted_at = factory.Faker("date_time_this_month", tzinfo=dt.UTC)
+
+    class Params:
+        approved = factory.Trait(review_status=ReviewStatus.APPROVED)
