@@ -38,3 +38,25 @@ def test_j3_1_id_numbers_are_masked():
 @pytest.mark.parametrize("fen,shown", [(0, "¥0.00"), (5, "¥0.05"), (123450, "¥1,234.50"), (-99, "-¥0.99")])
 def test_money_is_shown_in_yuan_from_integer_fen(fen, shown):
     assert format_fen(fen) == shown
+
+
+@pytest.mark.django_db
+def test_j3_1_rotate_command_reencrypts_stored_id_numbers(settings):
+    from django.core.management import call_command
+    from django.db import connection
+
+    from tests.factories.accounts import StudentProfileFactory
+
+    # given: an ID number stored under the old key
+    old_key = settings.FIELD_ENCRYPTION_KEYS[0]
+    profile = StudentProfileFactory(id_number="110101199003070027")
+    # when: a new key is prepended and the command runs
+    new_key = Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [new_key, old_key]
+    call_command("rotate_encryption_keys", stdout=__import__("io").StringIO())
+    # then: readable with the new key alone
+    settings.FIELD_ENCRYPTION_KEYS = [new_key]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id_number FROM accounts_studentprofile WHERE id = %s", [profile.pk])
+        token = cursor.fetchone()[0]
+    assert crypto.decrypt(token) == "110101199003070027"
