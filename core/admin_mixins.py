@@ -1,6 +1,8 @@
 """Admin plumbing: FSM transitions in the admin run the owning app's service."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django_fsm.admin import FSMAdminMixin
 
@@ -30,3 +32,16 @@ class ServiceFSMAdminMixin(FSMAdminMixin):
             transition_name=self.get_fsm_label(self._get_fsm_transition_by_name(
                 obj=obj, transition_name=transition_name))), level=messages.SUCCESS)
         return True
+
+    def fsm_transition_view(self, request, object_id, transition_name, **kwargs):
+        """Refuse (403) staff whose role may not run this transition, instead of a redirect."""
+        obj = self.get_object(request, object_id)
+        if obj is None:
+            raise Http404
+        try:
+            transition = self._get_fsm_transition_by_name(obj=obj, transition_name=transition_name)
+        except (AttributeError, TypeError, ValueError):
+            raise Http404 from None
+        if not transition.has_perm(obj, user=request.user):
+            raise PermissionDenied
+        return super().fsm_transition_view(request, object_id, transition_name, **kwargs)
