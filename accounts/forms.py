@@ -13,7 +13,14 @@ from core.errors import InvalidUpload
 from core.identity import validate_resident_id
 from core.uploads import IMAGE, PDF, clean_upload
 
-from .models import MINIMUM_WORKING_AGE, Consent, StudentProfile, StudentVerification, VerificationLevel, age_on
+from .models import (
+    MINIMUM_WORKING_AGE,
+    Consent,
+    StudentProfile,
+    StudentVerification,
+    VerificationLevel,
+    age_on,
+)
 
 
 def validate_cn_mobile(number) -> None:

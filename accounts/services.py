@@ -17,8 +17,8 @@ from core.notifications import notify
 from core.review import ReviewStatus
 
 from .models import (
-    MINIMUM_WORKING_AGE,
     ADULT_AGE,
+    MINIMUM_WORKING_AGE,
     Consent,
     DeletionRequest,
     PersonalDataAccess,

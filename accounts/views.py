@@ -141,6 +141,9 @@ def data_export(request):
 @require_http_methods(["GET", "POST"])
 def account_delete(request):
     """Delete the account by anonymisation (PIPL art. 47)."""
+    if request.user.is_employer_member:
+        # Employer members first leave their organisation; the employers app owns that.
+        return redirect("employers:account_delete")
     form = AccountDeleteForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:

@@ -16,6 +16,9 @@ class ServiceFSMAdminMixin(FSMAdminMixin):
     history row and notifies; the admin never calls the model method itself."""
 
     transition_services: dict = {}
+    # Transitions render as links to their reason forms: reviewers hold view +
+    # review permissions, not "change", and the admin refuses change-form POSTs.
+    change_form_template = "admin/fsm_change_form.html"
     fsm_transition_success_msg = _("Done: {transition_name}.")
 
     def _apply_fsm_transition(self, *, obj, transition_name, request, kwargs=None) -> bool:

@@ -114,6 +114,9 @@ class PolicyChange(models.Model):
         verbose_name_plural = _("policy changes")
         ordering = ["-changed_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.field}: {self.old_value} → {self.new_value}"
+
 
 class CalendarOverride(models.Model):
     """A staff correction to the holiday calendar (e.g. a newly announced 调休 day)."""
@@ -136,3 +139,6 @@ class BeatHeartbeat(models.Model):
 
     name = models.CharField(max_length=64, unique=True)
     last_seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.last_seen_at:%Y-%m-%d %H:%M}"

@@ -26,9 +26,27 @@ PDF = "pdf"
 _PDF_ACTIVE_CONTENT = re.compile(rb"/(JavaScript|JS|Launch|EmbeddedFile|RichMedia|OpenAction|AA)\b")
 
 
+class PrivateStorage(FileSystemStorage):
+    """Files under PRIVATE_MEDIA_ROOT, read at each use (so tests can redirect it),
+    with no URL at all: the only way out is a permission-checked view."""
+
+    @property
+    def base_location(self):
+        return settings.PRIVATE_MEDIA_ROOT
+
+    @property
+    def location(self):
+        import os
+
+        return os.path.abspath(self.base_location)
+
+    def url(self, name):
+        raise ValueError("Private files have no URL; serve them through a permission-checked view.")
+
+
 def private_storage() -> FileSystemStorage:
-    """Storage with no public URL; used as a callable so settings apply at run time."""
-    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+    """The storage of every uploaded document (referenced by FileFields and migrations)."""
+    return PrivateStorage()
 
 
 def _sniff(head: bytes) -> str | None:

@@ -68,3 +68,10 @@ def student_client(student):
 @pytest.fixture
 def approved_student(db):
     return StudentProfileFactory(approved=True)
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests.security import probe_stats
+
+    if probe_stats.TOTAL["probes"]:
+        terminalreporter.write_line(f"access matrix: {probe_stats.TOTAL['probes']} probes, all refused")

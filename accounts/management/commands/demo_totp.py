@@ -6,7 +6,6 @@ from allauth.mfa.utils import decrypt
 from django.core.management.base import BaseCommand, CommandError
 
 
-
 class Command(BaseCommand):
     help = "Print the current TOTP code (and secret) of a demo staff account."
 

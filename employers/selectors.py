@@ -1,0 +1,50 @@
+"""Reads of employers, their members and invitations (E1)."""
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from .models import Employer, EmployerInvitation, EmployerMember, EmployerVerification
+
+
+def employer_membership_get(*, user) -> EmployerMember | None:
+    """The user's membership with its employer, or None (one query)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return EmployerMember.objects.select_related("employer").filter(user=user).first()
+
+
+def employer_for_user(*, user) -> Employer | None:
+    membership = employer_membership_get(user=user)
+    return membership.employer if membership else None
+
+
+def employer_is_member(*, user, employer_id: int) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and EmployerMember.objects.filter(
+        user=user, employer_id=employer_id
+    ).exists()
+
+
+def employer_member_list(*, employer: Employer) -> QuerySet[EmployerMember]:
+    return EmployerMember.objects.filter(employer=employer).select_related("user").order_by("joined_at", "id")
+
+
+def employer_open_invitations(*, employer: Employer) -> QuerySet[EmployerInvitation]:
+    return EmployerInvitation.objects.filter(
+        employer=employer, accepted_at__isnull=True, expires_at__gt=timezone.now()
+    ).select_related("invited_by")
+
+
+def invitations_for_email(*, email: str) -> QuerySet[EmployerInvitation]:
+    """Open invitations addressed to this e-mail (case-insensitive), for the dashboard."""
+    return EmployerInvitation.objects.filter(
+        email__iexact=email, accepted_at__isnull=True, expires_at__gt=timezone.now()
+    ).select_related("employer")
+
+
+def employer_latest_verification(*, employer: Employer) -> EmployerVerification | None:
+    return employer.verifications.order_by("-created_at", "-id").first()
+
+
+def employer_review_queue() -> QuerySet[Employer]:
+    """Registrations waiting for staff, oldest first (E1.2)."""
+    return Employer.objects.filter(review_status="submitted").order_by("submitted_at", "id")

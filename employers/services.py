@@ -1,0 +1,495 @@
+"""Every write to employers: registration and its review (E1.1, E1.2), members
+and invitations, real-name verification (E1.3) and staff access to the
+qualification documents and the legal representative's ID number (J3.2)."""
+
+import datetime as dt
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models.fields.files import FieldFile
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import can_proceed
+
+from accounts.models import PersonalDataAccess
+from accounts.roles import MODERATOR
+from accounts.services import personal_data_access_record
+from core.crypto import keyed_hash
+from core.errors import DomainError, InvalidTransition, NotPermitted, ReasonRequired
+from core.history import history_record
+from core.identity import validate_resident_id, validate_uscc
+from core.notifications import notify
+from core.review import ReviewStatus
+
+from .models import (
+    DOCUMENT_FIELDS,
+    INVITATION_VALID_DAYS,
+    Employer,
+    EmployerInvitation,
+    EmployerMember,
+    EmployerVerification,
+)
+
+User = get_user_model()
+
+EMPLOYER_FIELDS = [
+    "name", "uscc", "address", "city", "district", "business_scope", "contact_name", "contact_mobile",
+]
+EDITABLE_STATUSES = (ReviewStatus.DRAFT, ReviewStatus.REJECTED, ReviewStatus.INFO_REQUESTED)
+
+
+class DuplicateUscc(DomainError):
+    default_message = _("An employer with this credit code is already registered.")
+
+    def __init__(self):
+        super().__init__(field="uscc")
+
+
+class AlreadyMember(DomainError):
+    default_message = _("This account already belongs to an employer.")
+
+
+class InvitationInvalid(DomainError):
+    default_message = _("This invitation link is not valid.")
+
+
+# ------------------------------------------------------------------------------
+# Helpers
+# ------------------------------------------------------------------------------
+def _membership(*, user, employer_id: int, owner: bool = False) -> EmployerMember:
+    """The user's membership of this employer; NotPermitted if none (or not owner when required)."""
+    membership = EmployerMember.objects.filter(user=user, employer_id=employer_id).first()
+    if membership is None or not user.is_active or (owner and not membership.is_owner):
+        raise NotPermitted()
+    return membership
+
+
+def ensure_employer_member(user, employer_id: int) -> EmployerMember:
+    """For other apps' services: the actor acts for this employer (any role)."""
+    return _membership(user=user, employer_id=employer_id)
+
+
+def _notify_reviewers(*, subject, link: str) -> None:
+    """Tell moderators in-site only (their queue is the admin; no e-mail flood)."""
+    for moderator in User.objects.filter(groups__name=MODERATOR, is_active=True):
+        notify(recipient=moderator, subject=subject, body=subject, link=link, email=False)
+
+
+def _notify_members(*, employer: Employer, subject, body, link: str) -> None:
+    """In-site and e-mail to every member of the employer."""
+    for member in employer.members.select_related("user").filter(user__is_active=True):
+        notify(recipient=member.user, subject=subject, body=body, link=link)
+
+
+def _clean_uscc(value: str) -> str:
+    try:
+        return validate_uscc(value)
+    except ValidationError as error:
+        raise DomainError(error.messages[0], field="uscc") from None
+
+
+def _apply_data(employer: Employer, data: dict) -> list[str]:
+    """Copy registration fields; a document is replaced only when a new file came.
+
+    Files are assigned, not written: the storage write happens in `save()`,
+    after the credit code has been checked, so a refused registration leaves
+    no file behind."""
+    changed = []
+    for field in EMPLOYER_FIELDS:
+        if field in data:
+            setattr(employer, field, data[field])
+            changed.append(field)
+    employer.uscc = _clean_uscc(employer.uscc)
+    for field in DOCUMENT_FIELDS:
+        upload = data.get(field)
+        # A new upload is a cleaned ContentFile (core.uploads.clean_upload); None, False
+        # or the FieldFile already on file (a form's initial value) keep the old document.
+        if upload and not isinstance(upload, FieldFile):
+            upload.name = upload.name.rsplit("/", 1)[-1]  # upload_to supplies the folder
+            setattr(employer, field, upload)
+            changed.append(field)
+    if not employer.business_licence:
+        raise DomainError(_("Please upload the business licence."), field="business_licence")
+    return changed
+
+
+def _save_unique(employer: Employer, **kwargs) -> None:
+    """Save, turning a taken credit code into a field error (checked first, then by the database)."""
+    if Employer.objects.filter(uscc=employer.uscc).exclude(pk=employer.pk).exists():
+        raise DuplicateUscc()
+    try:
+        with transaction.atomic():
+            employer.save(**kwargs)
+    except IntegrityError:  # a concurrent registration claimed the same code
+        for field in DOCUMENT_FIELDS:  # files were written by pre_save just before the failed write
+            fieldfile = getattr(employer, field)
+            if fieldfile and fieldfile._committed and field in (kwargs.get("update_fields") or DOCUMENT_FIELDS):
+                fieldfile.storage.delete(fieldfile.name)
+        raise DuplicateUscc() from None
+
+
+def _delete_files_on_commit(fieldfiles: list[FieldFile]) -> None:
+    for fieldfile in fieldfiles:
+        storage, name = fieldfile.storage, fieldfile.name
+        transaction.on_commit(lambda storage=storage, name=name: storage.delete(name))
+
+
+# ------------------------------------------------------------------------------
+# Registration (E1.1)
+# ------------------------------------------------------------------------------
+@transaction.atomic
+def employer_register(*, user, data: dict) -> Employer:
+    """An employer account registers its organisation and submits it for review (E1.1).
+
+    Preconditions: the user is an employer account and belongs to no employer;
+    the credit code is valid and not yet registered; a business licence (already
+    checked by content) is attached. Effects: the employer is created in
+    `submitted`, the user becomes its owner, a history row is written and the
+    moderators are told in-site."""
+    if not (user.is_active and user.is_employer_member):
+        raise NotPermitted()
+    User.objects.select_for_update().get(pk=user.pk)  # serialise double submits by one user
+    if EmployerMember.objects.filter(user=user).exists():
+        raise AlreadyMember()
+    employer = Employer(created_by=user)
+    _apply_data(employer, data)
+    employer.submit()
+    _save_unique(employer)
+    EmployerMember.objects.create(employer=employer, user=user, role=EmployerMember.Role.OWNER)
+    history_record(subject=employer, transition="submit", from_state=ReviewStatus.DRAFT,
+                   to_state=employer.review_status, actor=user)
+    _notify_reviewers(
+        subject=_("An employer registration is waiting for review"),
+        link=reverse("admin:employers_employer_change", args=[employer.pk]),
+    )
+    return employer
+
+
+@transaction.atomic
+def employer_update_and_resubmit(*, employer_id: int, user, data: dict) -> Employer:
+    """The owner corrects a draft, rejected or info-requested registration and
+    submits it again (E1.1, E1.2). Replaced documents are deleted after commit."""
+    employer = Employer.objects.select_for_update().get(pk=employer_id)
+    _membership(user=user, employer_id=employer.pk, owner=True)
+    if employer.review_status not in EDITABLE_STATUSES or not can_proceed(employer.submit):
+        raise InvalidTransition(_("The registration is under review or already approved and cannot be edited."))
+    old_files = {field: getattr(employer, field) for field in DOCUMENT_FIELDS}
+    before = employer.review_status
+    changed = _apply_data(employer, data)
+    employer.submit()
+    _save_unique(employer, update_fields=[*changed, "review_status", "submitted_at", "updated_at"])
+    _delete_files_on_commit([old for field, old in old_files.items() if old and field in changed])
+    history_record(subject=employer, transition="submit", from_state=before, to_state=employer.review_status,
+                   actor=user)
+    _notify_reviewers(
+        subject=_("An employer registration was corrected and is waiting for review"),
+        link=reverse("admin:employers_employer_change", args=[employer.pk]),
+    )
+    return employer
+
+
+# ------------------------------------------------------------------------------
+# Staff review (E1.2)
+# ------------------------------------------------------------------------------
+def _review_transition(*, pk: int, actor, transition: str, reason: str) -> Employer:
+    employer = Employer.objects.select_for_update().get(pk=pk)
+    if not (actor.is_active and actor.has_perm(Employer.review_permission)):
+        raise NotPermitted()
+    method = getattr(employer, transition)
+    if not can_proceed(method):
+        raise InvalidTransition()
+    before = employer.review_status
+    method(by=actor, reason=reason)
+    employer.save(update_fields=[*Employer.REVIEW_FIELDS, "updated_at"])
+    history_record(subject=employer, transition=transition, from_state=before, to_state=employer.review_status,
+                   actor=actor, reason=reason)
+    return employer
+
+
+def _required_reason(reason: str | None) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReasonRequired()
+    return reason
+
+
+@transaction.atomic
+def employer_approve(*, pk: int, actor, reason: str = "") -> Employer:
+    """A moderator approves a registration; from now on the employer may post jobs (E1.2)."""
+    employer = _review_transition(pk=pk, actor=actor, transition="approve", reason=(reason or "").strip())
+    _notify_members(
+        employer=employer,
+        subject=_("Your employer registration has been approved"),
+        body=_("%(name)s may now publish part-time jobs on Jianzhi.") % {"name": employer.name}
+        + (f"\n\n{employer.review_reason}" if employer.review_reason else ""),
+        link=reverse("employers:dashboard"),
+    )
+    return employer
+
+
+@transaction.atomic
+def employer_reject(*, pk: int, actor, reason: str) -> Employer:
+    """A moderator rejects a registration; the reason is required and sent to every member (E1.2)."""
+    reason = _required_reason(reason)
+    employer = _review_transition(pk=pk, actor=actor, transition="reject", reason=reason)
+    _notify_members(
+        employer=employer,
+        subject=_("Your employer registration was not approved"),
+        body=_("Reason: %(reason)s\n\nYou may correct the registration and submit it again.") % {"reason": reason},
+        link=reverse("employers:organisation"),
+    )
+    return employer
+
+
+@transaction.atomic
+def employer_request_info(*, pk: int, actor, reason: str) -> Employer:
+    """A moderator asks for more information or documents (E1.2); the request is sent to every member."""
+    reason = _required_reason(reason)
+    employer = _review_transition(pk=pk, actor=actor, transition="request_info", reason=reason)
+    _notify_members(
+        employer=employer,
+        subject=_("More information is needed for your employer registration"),
+        body=_("Our reviewer asks: %(reason)s") % {"reason": reason},
+        link=reverse("employers:organisation"),
+    )
+    return employer
+
+
+# ------------------------------------------------------------------------------
+# Members and invitations
+# ------------------------------------------------------------------------------
+@transaction.atomic
+def employer_member_invite(*, employer_id: int, actor, email: str) -> EmployerInvitation:
+    """The owner invites a colleague by e-mail; the link is valid for
+    INVITATION_VALID_DAYS days and works once. The e-mail goes after commit."""
+    employer = Employer.objects.select_for_update().get(pk=employer_id)
+    _membership(user=actor, employer_id=employer.pk, owner=True)
+    email = (email or "").strip()
+    if not email:
+        raise DomainError(_("Enter an e-mail address."), field="email")
+    if EmployerMember.objects.filter(user__email__iexact=email).exists():
+        raise DomainError(_("This person already belongs to an employer."), field="email")
+    if EmployerInvitation.objects.filter(
+        employer=employer, email__iexact=email, accepted_at__isnull=True, expires_at__gt=timezone.now()
+    ).exists():
+        raise DomainError(_("An invitation to this address is still open."), field="email")
+    invitation = EmployerInvitation.objects.create(
+        employer=employer, email=email, token=secrets.token_urlsafe(32), invited_by=actor,
+        expires_at=timezone.now() + dt.timedelta(days=INVITATION_VALID_DAYS),
+    )
+    history_record(subject=invitation, transition="invite", from_state="", to_state="open", actor=actor)
+    from .tasks import send_invitation_email
+
+    transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk))
+    return invitation
+
+
+@transaction.atomic
+def employer_invitation_accept(*, token: str, user) -> EmployerMember:
+    """The invited person joins the employer as a member.
+
+    Preconditions: an employer account whose e-mail equals the invited one
+    (case-insensitive), belonging to no employer yet; the invitation is neither
+    used nor expired. The owners are told in-site."""
+    invitation = (
+        EmployerInvitation.objects.select_for_update().select_related("employer").filter(token=token).first()
+        if token else None
+    )
+    if invitation is None:
+        raise InvitationInvalid()
+    if not (user.is_active and user.is_employer_member):
+        raise NotPermitted(_("Only employer accounts can join an employer."))
+    if invitation.email.strip().lower() != user.email.strip().lower():
+        raise NotPermitted(_("This invitation was sent to a different e-mail address."))
+    if invitation.accepted_at is not None:
+        raise InvalidTransition(_("This invitation has already been used."))
+    if invitation.expires_at <= timezone.now():
+        raise InvalidTransition(_("This invitation has expired. Ask the employer to invite you again."))
+    User.objects.select_for_update().get(pk=user.pk)
+    if EmployerMember.objects.filter(user=user).exists():
+        raise AlreadyMember()
+    try:
+        with transaction.atomic():
+            member = EmployerMember.objects.create(
+                employer=invitation.employer, user=user, role=EmployerMember.Role.MEMBER
+            )
+    except IntegrityError:
+        raise AlreadyMember() from None
+    invitation.accepted_at, invitation.accepted_by = timezone.now(), user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    history_record(subject=invitation, transition="accept", from_state="open", to_state="accepted", actor=user)
+    for owner in invitation.employer.members.filter(role=EmployerMember.Role.OWNER).select_related("user"):
+        notify(
+            recipient=owner.user,
+            subject=_("%(email)s joined %(name)s") % {"email": user.email, "name": invitation.employer.name},
+            body=_("%(email)s accepted your invitation and is now a member.") % {"email": user.email},
+            link=reverse("employers:members"), email=False,
+        )
+    return member
+
+
+# ------------------------------------------------------------------------------
+# Real-name verification (E1.3)
+# ------------------------------------------------------------------------------
+@transaction.atomic
+def employer_verification_request(
+    *, employer_id: int, user, legal_rep_name: str, legal_rep_id_number: str, authorised: bool
+) -> EmployerVerification:
+    """The owner asks for real-name verification of an approved employer (E1.3).
+
+    The legal representative's ID number is their personal data, not the
+    owner's: the owner must confirm the representative authorised giving it for
+    this purpose (PIPL art. 13, 29). Only one request may be pending; an
+    already verified employer cannot ask again. Moderators are told in-site."""
+    employer = Employer.objects.select_for_update().get(pk=employer_id)
+    _membership(user=user, employer_id=employer.pk, owner=True)
+    if not employer.is_approved:
+        raise InvalidTransition(_("Verification is possible once the registration has been approved."))
+    if employer.is_verified:
+        raise InvalidTransition(_("This employer is already verified."))
+    if employer.verifications.filter(status=EmployerVerification.Status.PENDING).exists():
+        raise InvalidTransition(_("The previous verification request is still being reviewed."))
+    if not authorised:
+        raise DomainError(
+            _("Please confirm that the legal representative authorised this verification."), field="authorised"
+        )
+    legal_rep_name = (legal_rep_name or "").strip()
+    if len(legal_rep_name) < 2:
+        raise DomainError(_("Enter the legal representative's full name."), field="legal_rep_name")
+    try:
+        id_number = validate_resident_id(legal_rep_id_number)
+    except ValidationError as error:
+        raise DomainError(error.messages[0], field="legal_rep_id_number") from None
+    now = timezone.now()
+    verification = EmployerVerification.objects.create(
+        employer=employer, legal_rep_name=legal_rep_name, legal_rep_id_number=id_number,
+        legal_rep_id_hash=keyed_hash(id_number), requested_by=user, authorisation_confirmed_at=now,
+    )
+    history_record(subject=verification, transition="request", from_state="", to_state=verification.status,
+                   actor=user)
+    _notify_reviewers(
+        subject=_("An employer verification request is waiting for review"),
+        link=reverse("admin:employers_employerverification_change", args=[verification.pk]),
+    )
+    return verification
+
+
+def _verification_transition(*, pk: int, actor, transition: str, reason: str) -> EmployerVerification:
+    verification = EmployerVerification.objects.select_for_update().get(pk=pk)
+    if not (actor.is_active and actor.has_perm("employers.review_employer")):
+        raise NotPermitted()
+    method = getattr(verification, transition)
+    if not can_proceed(method):
+        raise InvalidTransition()
+    before = verification.status
+    method(by=actor, reason=reason)
+    verification.save(update_fields=["status", "decided_at", "decided_by", "reason", "updated_at"])
+    history_record(subject=verification, transition=transition, from_state=before, to_state=verification.status,
+                   actor=actor, reason=reason)
+    return verification
+
+
+@transaction.atomic
+def employer_verification_approve(*, pk: int, actor, reason: str = "") -> EmployerVerification:
+    """Staff confirm the licence and the legal representative; the employer becomes verified (E1.3)."""
+    verification = _verification_transition(pk=pk, actor=actor, transition="approve", reason=(reason or "").strip())
+    employer = Employer.objects.select_for_update().get(pk=verification.employer_id)
+    before = employer.verification_level
+    employer.verification_level = max(employer.verification_level, Employer.VerificationLevel.VERIFIED)
+    employer.save(update_fields=["verification_level", "updated_at"])
+    history_record(subject=employer, transition="verify", from_state=str(before),
+                   to_state=str(employer.verification_level), actor=actor, reason=verification.reason)
+    _notify_members(
+        employer=employer,
+        subject=_("Your employer is now real-name verified"),
+        body=_("Verification level: %(level)s.") % {"level": employer.get_verification_level_display()},
+        link=reverse("employers:dashboard"),
+    )
+    return verification
+
+
+@transaction.atomic
+def employer_verification_reject(*, pk: int, actor, reason: str) -> EmployerVerification:
+    """Staff reject a verification request with a reason (E1.3).
+
+    The legal representative's ID number has served its purpose and is erased
+    (PIPL art. 19); its keyed hash stays so a repeated attempt is recognisable."""
+    reason = _required_reason(reason)
+    verification = _verification_transition(pk=pk, actor=actor, transition="reject", reason=reason)
+    verification.legal_rep_id_number = ""
+    verification.save(update_fields=["legal_rep_id_number"])
+    _notify_members(
+        employer=verification.employer,
+        subject=_("Your verification request was not accepted"),
+        body=_("Reason: %(reason)s") % {"reason": reason},
+        link=reverse("employers:verification"),
+    )
+    return verification
+
+
+# ------------------------------------------------------------------------------
+# Staff access to documents and the legal representative's ID (J3.2)
+# ------------------------------------------------------------------------------
+@transaction.atomic
+def employer_document_access(*, staff, employer_id: int, field: str, reason: str) -> FieldFile:
+    """Log a staff member opening a qualification document and return the file.
+
+    Requires `accounts.reveal_personal_data` and a reason; writes exactly one
+    PersonalDataAccess row."""
+    if field not in DOCUMENT_FIELDS:
+        raise DomainError(_("There is no such document."))
+    employer = Employer.objects.select_related("created_by").get(pk=employer_id)
+    fieldfile = getattr(employer, field)
+    if not fieldfile:
+        raise DomainError(_("There is no such document."))
+    label = Employer._meta.get_field(field).verbose_name
+    personal_data_access_record(
+        staff=staff, subject=employer.created_by, subject_label=f"{employer.name} ({employer.uscc}): {label}",
+        item=PersonalDataAccess.Item.EMPLOYER_DOCUMENT, reason=reason,
+    )
+    return fieldfile
+
+
+@transaction.atomic
+def employer_legal_rep_id_reveal(*, staff, verification_id: int, reason: str) -> str:
+    """Log a staff member revealing a legal representative's ID number and return it."""
+    verification = EmployerVerification.objects.select_related("employer").get(pk=verification_id)
+    if not verification.legal_rep_id_number:
+        raise DomainError(_("The ID number has been erased."))
+    personal_data_access_record(
+        staff=staff, subject=None,
+        subject_label=f"{verification.legal_rep_name} ({verification.employer.name})",
+        item=PersonalDataAccess.Item.LEGAL_REP_ID, reason=reason,
+    )
+    return verification.legal_rep_id_number
+
+
+# ------------------------------------------------------------------------------
+# Leaving the platform (PIPL art. 47)
+# ------------------------------------------------------------------------------
+@transaction.atomic
+def employer_member_account_delete(*, user, reason: str = ""):
+    """Delete an employer member's account: leave the organisation, then anonymise.
+
+    The organisation and its records stay (they are business records finance
+    and audit need). An owner who leaves hands ownership to the longest-standing
+    colleague; an owner without colleagues leaves the organisation ownerless,
+    which staff see in the admin."""
+    from accounts.services import account_delete
+
+    membership = EmployerMember.objects.select_for_update().filter(user=user).first()
+    if membership is not None:
+        employer = membership.employer
+        if membership.is_owner:
+            successor = (EmployerMember.objects.select_for_update().filter(employer=employer)
+                         .exclude(pk=membership.pk).order_by("joined_at", "pk").first())
+            if successor is not None:
+                successor.role = EmployerMember.Role.OWNER
+                successor.save(update_fields=["role"])
+                history_record(subject=employer, transition="transfer_ownership", from_state="", to_state="",
+                               actor=None, reason=f"owner account deleted; new owner member #{successor.pk}")
+        membership.delete()
+    return account_delete(user=user, reason=reason)

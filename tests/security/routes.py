@@ -1,0 +1,43 @@
+"""The access registry: every URL pattern is declared public or protected here.
+
+`tests/security/test_access_matrix.py` fails on any route not declared, so a
+new route cannot ship without someone deciding who may see it. Add your
+route's name (namespace:name) to PUBLIC or PROTECTED.
+
+- PUBLIC: anyone, signed in or not, may use it (pages, sign-in, health).
+- CAPABILITY: public, but only works with an unguessable secret in the URL
+  (e-mail confirmation keys, password-reset keys, invitation tokens).
+- PROTECTED: needs a signed-in user; object routes are probed by every other
+  principal in the matrix.
+Routes under the admin site are protected by `JianzhiAdminSite` (staff + MFA)
+and listed by the rule ADMIN_PREFIX; their object routes are probed too."""
+
+PUBLIC = {
+    "core:home", "core:healthz", "core:robots", "core:privacy_policy", "core:user_agreement",
+    "set_language",
+    "account_login", "account_logout", "account_signup", "account_inactive",
+    "account_email_verification_sent", "account_reset_password", "account_reset_password_done",
+    "account_reset_password_from_key_done", "account_confirm_login_code",
+    "mfa_authenticate",
+    "employers:signup",
+}
+
+CAPABILITY = {
+    "account_confirm_email",             # <key>: allauth's signed e-mail confirmation key
+    "account_reset_password_from_key",   # <uidb36>-<key>: allauth's password reset token
+    "employers:invitation_accept",       # <token>: 256-bit invitation token sent by e-mail
+}
+
+PROTECTED = {
+    "core:inbox", "core:inbox_mark_read",
+    "account_reauthenticate", "account_request_reauthentication_code", "account_confirm_reauthentication_code",
+    "account_email", "account_change_password", "account_set_password",
+    "mfa_index", "mfa_reauthenticate", "mfa_activate_totp", "mfa_deactivate_totp", "mfa_view_recovery_codes",
+    "mfa_generate_recovery_codes", "mfa_download_recovery_codes",
+    "accounts:dashboard", "accounts:profile_edit", "accounts:verification", "accounts:own_document",
+    "accounts:privacy", "accounts:data_export", "accounts:account_delete",
+    "employers:dashboard", "employers:organisation", "employers:members", "employers:verification",
+    "employers:document", "employers:account_delete",
+}
+
+ADMIN_PREFIX = "admin:"

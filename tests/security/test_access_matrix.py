@@ -1,0 +1,283 @@
+"""The access-control matrix (issue 3): every route is declared public or
+protected, and every protected route that takes an object id refuses every
+principal other than those entitled to it, with GET and POST, changing nothing.
+
+Principals: anonymous, two students, two employers (owners), and one staff
+member per role (signed in with MFA). Entitlement on admin routes follows the
+Django permissions of the role; on site routes, ownership."""
+
+import hashlib
+from dataclasses import dataclass, field
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.contrib import admin
+from django.core.files.base import ContentFile
+from django.db import connection
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from accounts.models import Consent, PersonalDataAccess, StudentVerification
+from accounts.roles import ROLE_PERMISSIONS
+from core.history import history_record
+from core.models import CalendarOverride, Notification
+from core.policy import get_policy
+from tests.conftest import login_with_mfa
+from tests.factories.accounts import StaffFactory, StudentProfileFactory
+from tests.factories.employers import EmployerFactory, EmployerInvitationFactory, EmployerVerificationFactory
+from tests.security import routes as registry
+from tests.support.files import jpeg_bytes
+
+from . import probe_stats
+
+
+# ---------------------------------------------------------------- the URLconf
+@dataclass(frozen=True)
+class Route:
+    name: str
+    pattern: str
+    params: tuple[str, ...] = field(default=())
+
+
+def _params(pattern) -> tuple[str, ...]:
+    return tuple(dict.fromkeys([*getattr(pattern, "converters", {}), *pattern.regex.groupindex]))
+
+
+def iter_routes(patterns=None, prefix="", namespace=None, params=()):
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace and (f"{namespace}:{entry.namespace}" if namespace else entry.namespace)
+            yield from iter_routes(entry.url_patterns, prefix + str(entry.pattern), ns or namespace,
+                                   params + _params(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}:{entry.name}" if namespace and entry.name else (entry.name or "")
+            yield Route(name=name, pattern=prefix + str(entry.pattern), params=params + _params(entry.pattern))
+
+
+ALL_ROUTES = list(iter_routes())
+
+
+def is_admin(route: Route) -> bool:
+    """Named admin routes, and the admin's unnamed redirects (object URL → change page, catch-all)."""
+    return route.name.startswith(registry.ADMIN_PREFIX) or (not route.name and route.pattern.startswith("admin/"))
+
+
+OBJECT_ROUTES = [r for r in ALL_ROUTES
+                 if r.params and (r.name.startswith(registry.ADMIN_PREFIX) or r.name in registry.PROTECTED)]
+
+
+def test_every_route_is_declared_public_or_protected():
+    declared = registry.PUBLIC | registry.CAPABILITY | registry.PROTECTED
+    undeclared = [f"{r.name or '<unnamed>'} ({r.pattern})" for r in ALL_ROUTES
+                  if not (r.name in declared or is_admin(r))]
+    assert not undeclared, "Declare these routes in tests/security/routes.py:\n" + "\n".join(undeclared)
+
+
+def test_the_registry_names_no_route_that_does_not_exist():
+    names = {r.name for r in ALL_ROUTES}
+    stale = (registry.PUBLIC | registry.CAPABILITY | registry.PROTECTED) - names
+    assert not stale, f"Remove stale names from tests/security/routes.py: {sorted(stale)}"
+    assert not (registry.PUBLIC & registry.PROTECTED) and not (registry.CAPABILITY & registry.PROTECTED)
+
+
+# ---------------------------------------------------------------- the world
+PRINCIPALS = ["anonymous", "student_a", "student_b", "employer_a", "employer_b", *ROLE_PERMISSIONS]
+
+
+@dataclass
+class World:
+    users: dict
+    objects: dict  # model class → the instance probed for its admin routes
+    files: dict    # route name → kwargs for site object routes (owner, kwargs)
+
+    def client_for(self, principal: str) -> Client:
+        client = Client()
+        user = self.users.get(principal)
+        if user is None:
+            return client
+        if user.is_staff:
+            return login_with_mfa(client, user)
+        client.force_login(user)
+        return client
+
+
+def _verification_with_documents(profile) -> StudentVerification:
+    verification = StudentVerification(profile=profile, student_proof_kind="student_card")
+    verification.id_card_front.save("f.jpg", ContentFile(jpeg_bytes()), save=False)
+    verification.id_card_back.save("b.jpg", ContentFile(jpeg_bytes()), save=False)
+    verification.student_card.save("s.jpg", ContentFile(jpeg_bytes()), save=False)
+    verification.save()
+    return verification
+
+
+@pytest.fixture
+def world(db) -> World:
+    profile_a = StudentProfileFactory(approved=True, id_number="110101199003070027")
+    profile_b = StudentProfileFactory(approved=True)
+    verification_a = _verification_with_documents(profile_a)
+    _verification_with_documents(profile_b)
+    employer_a, employer_b = EmployerFactory(approved=True), EmployerFactory(approved=True)
+    employer_verification = EmployerVerificationFactory(employer=employer_a)
+    invitation = EmployerInvitationFactory(employer=employer_a)
+    staff = {role: StaffFactory(role=role) for role in ROLE_PERMISSIONS}
+    Authenticator.objects.create(user=staff["moderator"], type=Authenticator.Type.TOTP, data={"secret": "x"})
+    history_record(subject=profile_a, transition="approve", from_state="submitted", to_state="approved")
+    Notification.objects.create(recipient=profile_a.user, subject="s", body="b")
+    Consent.objects.create(user=profile_a.user, kind="privacy_policy", version="1")
+    PersonalDataAccess.objects.create(staff=staff["moderator"], subject=profile_a.user, subject_label="a",
+                                      item="id_number", reason="r")
+    CalendarOverride.objects.create(date="2026-12-01", is_working_day=False)
+    get_policy()
+    from core.policy import policy_update
+
+    policy_update(actor=staff["manager"], changes={"payout_working_days": 3, "dispute_working_days": 4})
+    from accounts.models import DeletionRequest
+
+    DeletionRequest.objects.create(email_hash="x")
+    member_a = employer_a.members.get()
+    users = {"student_a": profile_a.user, "student_b": profile_b.user, "employer_a": member_a.user,
+             "employer_b": employer_b.members.get().user, **staff}
+    objects = {
+        type(profile_a): profile_a, type(verification_a): verification_a, type(profile_a.user): profile_a.user,
+        type(employer_a): employer_a, type(employer_verification): employer_verification,
+        type(member_a): member_a, type(invitation): invitation,
+    }
+    files = {
+        "accounts:own_document": ("student_a", {"verification_id": verification_a.pk, "field": "id_card_front"}),
+        "employers:document": ("employer_a", {"employer_id": employer_a.pk, "field": "business_licence"}),
+    }
+    return World(users=users, objects=objects, files=files)
+
+
+# ---------------------------------------------------------------- probing
+def database_fingerprint() -> str:
+    """A hash of every row of every table (sessions aside): any write changes it."""
+    digest = hashlib.sha256()
+    with connection.cursor() as cursor:
+        for table in sorted(connection.introspection.table_names()):
+            if table in ("django_session",):
+                continue
+            cursor.execute(f'SELECT md5(coalesce(string_agg(t::text, \'|\' ORDER BY t::text), \'\')) FROM "{table}" t')
+            digest.update(f"{table}:{cursor.fetchone()[0]}".encode())
+    return digest.hexdigest()
+
+
+LOGIN_PATHS = ("/accounts/login/", "/admin/login/")
+
+
+def refused(response) -> bool:
+    if response.status_code in (403, 404):
+        return True
+    return response.status_code == 302 and response["Location"].startswith(LOGIN_PATHS)
+
+
+def _admin_model_for(route: Route):
+    """The registered model whose admin URL names prefix this route, longest first."""
+    suffix = route.name[len(registry.ADMIN_PREFIX):]
+    candidates = [(m, a) for m, a in admin.site._registry.items()
+                  if suffix.startswith(f"{m._meta.app_label}_{m._meta.model_name}_")]
+    return max(candidates, key=lambda c: len(c[0]._meta.model_name), default=(None, None))
+
+
+def _instance(world: World, model):
+    instance = world.objects.get(model) or model._default_manager.order_by("pk").first()
+    if instance is None:
+        pytest.fail(f"The access-matrix world has no {model._meta.label}: add one to the world fixture")
+    return instance
+
+
+def admin_probes(world: World, route: Route):
+    """Yield (kwargs, entitled(user, method)) for an admin object route."""
+    if route.name == "admin:app_list":
+        for app_label in sorted({m._meta.app_label for m in admin.site._registry}):
+            yield {"app_label": app_label}, lambda user, method, a=app_label: user.has_module_perms(a)
+        return
+    if route.name == "admin:view_on_site":
+        from django.contrib.contenttypes.models import ContentType
+
+        profile = world.objects[next(m for m in world.objects if m._meta.model_name == "studentprofile")]
+        ct = ContentType.objects.get_for_model(profile)
+        yield {"content_type_id": ct.pk, "object_id": profile.pk}, lambda user, method: False
+        return
+    if route.name == "admin:auth_user_password_change":  # Django's UserAdmin hard-codes this name
+        from django.contrib.auth import get_user_model
+
+        model = get_user_model()
+        model_admin = admin.site._registry[model]
+    else:
+        model, model_admin = _admin_model_for(route)
+    assert model is not None, f"cannot tell which model {route.name} serves"
+    obj = _instance(world, model)
+    opts = model._meta
+    action = route.name.rsplit("_", 1)[-1]
+
+    def perm(codename):
+        return f"{opts.app_label}.{codename}_{opts.model_name}"
+
+    base = {p: obj.pk for p in route.params if p in ("object_id", "pk", "id")}
+    if "transition_name" in route.params:
+        for field_name in getattr(model_admin, "fsm_fields", []):
+            for transition in getattr(obj, f"get_all_{field_name}_transitions")():
+                yield ({**base, "transition_name": transition.name},
+                       lambda user, method, t=transition: bool(t.has_perm(obj, user)))
+        return
+    if "field" in route.params:
+        for f in opts.concrete_fields:
+            if f.get_internal_type() == "FileField" and getattr(obj, f.name):
+                yield {**base, "field": f.name}, lambda user, method: user.has_perm("accounts.reveal_personal_data")
+        return
+    if action in ("reveal",):
+        yield base, lambda user, method: user.has_perm("accounts.reveal_personal_data")
+    elif action == "delete":
+        yield base, lambda user, method: user.has_perm(perm("delete"))
+    elif action == "password":
+        yield base, lambda user, method: user.has_perm(perm("change"))
+    elif action == "history":  # read-only whatever the method
+        yield base, lambda user, method: user.has_perm(perm("change")) or user.has_perm(perm("view"))
+    elif action == "change":
+        yield base, lambda user, method: (
+            user.has_perm(perm("change")) or (method == "GET" and user.has_perm(perm("view"))))
+    else:
+        # An object route of a kind this matrix does not know: refuse to guess.
+        pytest.fail(f"{route.name}: unknown admin object route; teach admin_probes about it")
+
+
+@pytest.mark.parametrize("route", OBJECT_ROUTES, ids=lambda r: r.name)
+def test_object_routes_refuse_every_other_principal(world, route):
+    if route.name.startswith(registry.ADMIN_PREFIX):
+        probes = list(admin_probes(world, route))
+    else:
+        assert route.name in world.files, f"add an owned object for {route.name} to the world fixture"
+        owner, kwargs = world.files[route.name]
+        probes = [(kwargs, lambda user, method, o=world.users[owner]: user == o)]
+    assert probes, f"no probe for {route.name}"
+    clients = {principal: world.client_for(principal) for principal in PRINCIPALS}  # sign-ins write last_login
+    before = database_fingerprint()
+    count = 0
+    for kwargs, entitled in probes:
+        url = reverse(route.name, kwargs=kwargs)
+        for principal in PRINCIPALS:
+            user = world.users.get(principal)
+            client = clients[principal]
+            for method in ("GET", "POST"):
+                if user is not None and entitled(user, method):
+                    continue
+                response = client.get(url) if method == "GET" else client.post(url, {})
+                count += 1
+                assert refused(response), (
+                    f"{principal} {method} {url} → {response.status_code} {response.get('Location', '')}")
+    probe_stats.add(count)
+    assert database_fingerprint() == before, f"probing {route.name} changed the database"
+
+
+@pytest.mark.parametrize("route", [r for r in ALL_ROUTES if not r.params and (
+    r.name in registry.PROTECTED or r.name.startswith(registry.ADMIN_PREFIX))
+    and r.name not in ("admin:login", "admin:logout")],
+    ids=lambda r: r.name)
+def test_protected_routes_send_anonymous_visitors_to_sign_in(db, route):
+    client = Client()
+    for method in ("GET", "POST"):
+        response = client.get(reverse(route.name)) if method == "GET" else client.post(reverse(route.name), {})
+        assert refused(response) or response.status_code == 405, (
+            f"anonymous {method} {route.pattern} → {response.status_code}")
+        probe_stats.add(1)
