@@ -30,6 +30,8 @@ CACHES = {
 }
 
 _BROKER_DIR = VAR_DIR / "broker"
+for _folder in ("out", "processed"):
+    (_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "data_folder_in": str(_BROKER_DIR / "out"),
     "data_folder_out": str(_BROKER_DIR / "out"),

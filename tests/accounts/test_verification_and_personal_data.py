@@ -9,7 +9,13 @@ from django.urls import reverse
 from stdnum.cn import ric
 
 from accounts import services
-from accounts.models import Consent, PersonalDataAccess, StudentProfile, StudentVerification, VerificationLevel
+from accounts.models import (
+    Consent,
+    PersonalDataAccess,
+    StudentProfile,
+    StudentVerification,
+    VerificationLevel,
+)
 from core.errors import NotPermitted
 from tests.conftest import login_with_mfa
 from tests.factories.accounts import StaffFactory, StudentProfileFactory, UserFactory
