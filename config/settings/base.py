@@ -179,9 +179,10 @@ PII_HASH_KEY = env("PII_HASH_KEY")
 # ------------------------------------------------------------------------------
 # E-mail
 # ------------------------------------------------------------------------------
-EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="smtp://localhost:25")
 vars().update(EMAIL_CONFIG)
+# The embedded mode prints e-mails to the terminal instead of sending them.
+EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default=EMAIL_CONFIG["EMAIL_BACKEND"])
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="兼职 Jianzhi <noreply@jianzhi.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
