@@ -30,11 +30,12 @@ CACHES = {
 }
 
 _BROKER_DIR = VAR_DIR / "broker"
-for _folder in ("out", "processed"):
+for _folder in ("out", "processed", "control"):
     (_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "data_folder_in": str(_BROKER_DIR / "out"),
     "data_folder_out": str(_BROKER_DIR / "out"),
     "processed_folder": str(_BROKER_DIR / "processed"),
+    "control_folder": str(_BROKER_DIR / "control"),
     "store_processed": False,
 }
