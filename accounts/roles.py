@@ -30,16 +30,22 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.reveal_personal_data",
         "employers.view_employer", "employers.review_employer",
         "employers.view_employerverification", "employers.view_employermember",
-        "core.view_historyentry",
+        "core.view_historyentry", "core.view_reasontemplate", "core.add_reasontemplate",
+        "core.change_reasontemplate",
+        "jobs.view_job", "jobs.moderate_job", "jobs.view_jobrevision", "jobs.view_jobflag",
+        "jobs.view_complianceterm", "jobs.add_complianceterm", "jobs.change_complianceterm",
+        "jobs.view_minimumwage", "jobs.add_minimumwage", "jobs.change_minimumwage",
     ],
     CUSTOMER_SERVICE: [
         "accounts.view_user", "accounts.view_studentprofile",
         "employers.view_employer", "employers.view_employermember",
         "core.view_historyentry",
+        "jobs.view_job",
     ],
     OPERATIONS: [
         "core.view_policy", "core.view_policychange", "core.view_calendaroverride",
         "core.add_calendaroverride", "core.change_calendaroverride",
+        "jobs.view_patrolrun", "jobs.view_minimumwage",
     ],
     FINANCE: [
         "employers.view_employer",
@@ -55,6 +61,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.view_user", "accounts.view_studentprofile", "accounts.view_personaldataaccess",
         "accounts.view_consent", "accounts.view_deletionrequest",
         "employers.view_employer",
+        "jobs.view_job", "jobs.view_complianceterm", "jobs.change_complianceterm", "jobs.view_minimumwage",
+        "jobs.change_minimumwage", "jobs.view_patrolrun",
     ],
 }
 

@@ -88,6 +88,18 @@ class Policy(models.Model):
         _("registration review target (working days)"), default=2,
         help_text=_("Target for staff to review a submitted registration (S1.2, E1.2)."),
     )
+    job_review_hours = models.PositiveSmallIntegerField(
+        _("job review target (working hours)"), default=8,
+        help_text=_("Jobs waiting longer are marked overdue in the moderation queue (E2.2)."),
+    )
+    job_posting_fee_fen = models.PositiveIntegerField(
+        _("posting fee per published job (fen)"), default=1000,
+        help_text=_("Charged to the employer when a job is first published (F1)."),
+    )
+    stale_job_days = models.PositiveSmallIntegerField(
+        _("patrol: a published job is stale after (days without update)"), default=14,
+        help_text=_("The patrol asks the employer to confirm or update stale jobs (J2.3)."),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -132,6 +144,28 @@ class CalendarOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date}: {'workday' if self.is_working_day else 'day off'}"
+
+
+class ReasonTemplate(models.Model):
+    """A reusable reason for staff decisions (rejections, change requests, take-downs)."""
+
+    class Context(models.TextChoices):
+        REGISTRATION = "registration", _("Registrations")
+        JOB = "job", _("Jobs")
+        APPLICATION = "application", _("Applications")
+
+    context = models.CharField(_("used for"), max_length=24, choices=Context.choices, db_index=True)
+    title = models.CharField(_("title"), max_length=80)
+    text = models.TextField(_("reason text"))
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("reason template")
+        verbose_name_plural = _("reason templates")
+        ordering = ["context", "title"]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class BeatHeartbeat(models.Model):

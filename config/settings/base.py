@@ -60,6 +60,7 @@ LOCAL_APPS = [
     "core",
     "accounts",
     "employers",
+    "jobs",
     "operations",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS

@@ -10,7 +10,9 @@ os.environ.setdefault("PII_HASH_KEY", "test-pii-hash-key")
 from .base import *  # noqa: E402,F403
 from .base import BASE_DIR, DATABASES, REDIS_URL  # noqa: E402
 
-DATABASES["default"]["TEST"] = {"NAME": "test_jianzhi", "TEMPLATE": "template0", "CHARSET": "UTF8"}
+# UTF-8 ctype so pg_trgm indexes Chinese; TEST_DB_NAME lets parallel runs keep apart.
+DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DB_NAME", "test_jianzhi"), "TEMPLATE": "template0",
+                                "CHARSET": "UTF8"}
 
 CACHES = {
     "default": {

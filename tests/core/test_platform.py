@@ -74,3 +74,16 @@ def test_language_switcher_changes_to_english(client, settings):
 def test_public_pages_render_with_footer_links(client, name):
     page = client.get(reverse(name)).content.decode()
     assert reverse("core:privacy_policy") in page and reverse("core:user_agreement") in page
+
+
+@pytest.mark.django_db
+def test_notifications_follow_the_users_language(django_capture_on_commit_callbacks):
+    from accounts import services
+    from tests.factories.accounts import StaffFactory, StudentProfileFactory
+
+    profile = StudentProfileFactory(user__language="zh-hans")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.student_profile_approve(pk=profile.pk, actor=StaffFactory(role="moderator"))
+    notification = profile.user.notifications.get()
+    assert "审核" in notification.subject or "通过" in notification.subject
+    assert mail.outbox[-1].subject.endswith(notification.subject)

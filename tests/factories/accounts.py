@@ -19,6 +19,7 @@ class UserFactory(DjangoModelFactory):
 
     email = factory.Sequence(lambda n: f"user{n}@example.com")
     kind = User.Kind.STUDENT
+    language = "en"  # tests read English; test_notifications_follow_the_users_language covers zh-hans
     password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
 
     @factory.post_generation

@@ -1,0 +1,405 @@
+"""Job postings: what the work is, when and where, what it pays (E2.1, J1), the
+moderation state machine (E2.2, J2), the compliance screen's lexicon and
+findings (J1.4, G2), and the minimum-wage table it checks pay against.
+
+Declarations only: every write goes through `jobs.services`."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from core.models import TimeStampedModel
+
+# Labour Contract Law art. 72: part-time pay is settled at least every 15 days.
+MAX_SETTLEMENT_DAYS = 15
+# Labour Contract Law art. 68: on average at most 4 h a day, 24 h a week with one employer.
+PART_TIME_MAX_DAILY_AVERAGE_MINUTES = 4 * 60
+PART_TIME_MAX_WEEKLY_MINUTES = 24 * 60
+# Provisions on Special Protection of Juvenile Workers: no night work for 16–17-year-olds.
+NIGHT_STARTS, NIGHT_ENDS = dt.time(22, 0), dt.time(6, 0)
+MAX_SHIFTS_PER_JOB = 120
+
+
+class JobCategory(models.TextChoices):
+    TUTORING = "tutoring", _("Tutoring")
+    PROMOTION = "promotion", _("Promotion and sales")
+    CATERING = "catering", _("Catering")
+    EVENTS = "events", _("Events")
+    CUSTOMER_SERVICE = "customer_service", _("Customer service")
+    LOGISTICS = "logistics", _("Sorting and delivery")
+    CAMPUS_AMBASSADOR = "campus_ambassador", _("Campus ambassador")
+    REMOTE = "remote", _("Online work")
+    OTHER = "other", _("Other")
+
+
+class PayUnit(models.TextChoices):
+    HOUR = "hour", _("per hour")
+    DAY = "day", _("per day")
+    PIECE = "piece", _("per piece")
+    JOB = "job", _("for the whole job")
+
+
+class SettlementCycle(models.TextChoices):
+    DAILY = "daily", _("after each working day")
+    WEEKLY = "weekly", _("weekly")
+    ON_COMPLETION = "on_completion", _("on completion of the job")
+
+
+class ScheduleKind(models.TextChoices):
+    SHIFTS = "shifts", _("Individual shifts")
+    WEEKLY = "weekly", _("Weekly pattern")
+
+
+class JobStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PENDING_REVIEW = "pending_review", _("Waiting for review")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    REJECTED = "rejected", _("Rejected")
+    PUBLISHED = "published", _("Published")
+    PAUSED = "paused", _("Paused")
+    CLOSED = "closed", _("Closed")
+    EXPIRED = "expired", _("Expired")
+    TAKEN_DOWN = "taken_down", _("Taken down")
+
+
+EDITABLE_STATUSES = (JobStatus.DRAFT, JobStatus.CHANGES_REQUESTED, JobStatus.REJECTED)
+LIVE_STATUSES = (JobStatus.PUBLISHED, JobStatus.PAUSED)
+
+
+def _can_moderate(instance, user) -> bool:
+    return bool(user and user.is_active and user.has_perm("jobs.moderate_job"))
+
+
+class Job(FSMModelMixin, TimeStampedModel):
+    """A part-time job an approved employer publishes after staff review.
+
+    The row always holds the approved (or not yet approved) version that
+    students see; an edit to a live job waits in a JobRevision (J2.2)."""
+
+    employer = models.ForeignKey("employers.Employer", on_delete=models.PROTECT, related_name="jobs")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    status = FSMField(_("status"), choices=JobStatus.choices, default=JobStatus.DRAFT, protected=True)
+
+    # What (J1.1)
+    title = models.CharField(_("title"), max_length=80)
+    category = models.CharField(_("category"), max_length=24, choices=JobCategory.choices)
+    description = models.TextField(_("work content"), max_length=4000)
+    requirements_skills = models.TextField(_("skills required"), max_length=1000, blank=True)
+    requirements_certificates = models.CharField(_("certificates required"), max_length=300, blank=True)
+    headcount = models.PositiveSmallIntegerField(_("number of students"))
+    is_hazardous = models.BooleanField(
+        _("involves heavy, high-altitude or otherwise hazardous work"), default=False,
+        help_text=_("Such jobs are not offered to students aged 16–17."),
+    )
+
+    # Where (J1.3)
+    is_remote = models.BooleanField(_("remote work"), default=False)
+    city = models.CharField(_("city"), max_length=50, blank=True)
+    district = models.CharField(_("district"), max_length=50, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+
+    # When (J1.3): shifts are the truth; a weekly pattern is expanded into shifts.
+    schedule_kind = models.CharField(_("schedule"), max_length=8, choices=ScheduleKind.choices,
+                                     default=ScheduleKind.SHIFTS)
+    weekly_days = models.CharField(_("weekdays"), max_length=13, blank=True,
+                                   help_text=_("ISO weekdays, e.g. 1,3,5 for Mon/Wed/Fri."))
+    weekly_start = models.TimeField(_("start time"), null=True, blank=True)
+    weekly_end = models.TimeField(_("end time"), null=True, blank=True)
+    weekly_from = models.DateField(_("from"), null=True, blank=True)
+    weekly_until = models.DateField(_("until"), null=True, blank=True)
+    application_deadline = models.DateTimeField(_("applications close"))
+
+    # Pay (J1.2), integer fen
+    pay_unit = models.CharField(_("pay unit"), max_length=8, choices=PayUnit.choices)
+    base_rate_fen = models.PositiveIntegerField(_("base pay (fen)"))
+    pieces_per_hour = models.PositiveSmallIntegerField(
+        _("pieces a student can do in an hour"), null=True, blank=True,
+        help_text=_("Required for piece rates: used to check the minimum hourly wage."),
+    )
+    overtime_rate_fen = models.PositiveIntegerField(_("overtime pay per hour (fen)"), null=True, blank=True)
+    bonus_rules = models.TextField(_("bonus rules"), max_length=1000, blank=True)
+    meal_allowance_fen = models.PositiveIntegerField(_("meal allowance per shift (fen)"), default=0)
+    transport_allowance_fen = models.PositiveIntegerField(_("transport allowance per shift (fen)"), default=0)
+    settlement_cycle = models.CharField(_("settlement cycle"), max_length=16, choices=SettlementCycle.choices)
+    payment_days = models.PositiveSmallIntegerField(
+        _("employer pays within (days after each settlement period)"), default=3,
+    )
+
+    # Derived by the service on every save; they make lists, filters and sorting cheap.
+    hourly_pay_fen = models.PositiveIntegerField(_("equivalent hourly pay (fen)"), default=0, db_index=True)
+    total_minutes = models.PositiveIntegerField(default=0)
+    first_shift_date = models.DateField(null=True, blank=True)
+    last_shift_end = models.DateTimeField(null=True, blank=True)
+    has_night_work = models.BooleanField(default=False)
+    search_document = models.TextField(blank=True, editable=False)
+
+    # Moderation bookkeeping
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    first_published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("decided by"))
+    decision_reason = models.TextField(_("reason given to the employer"), blank=True)
+    content_updated_at = models.DateTimeField(_("content last confirmed"), default=timezone.now)
+    stale_notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
+        ordering = ["-published_at", "-id"]
+        permissions = [("moderate_job", _("Can review, approve and take down jobs"))]
+        indexes = [
+            models.Index(fields=["status", "-published_at", "-id"], name="job_status_published"),
+            models.Index(fields=["status", "city", "-published_at"], name="job_status_city"),
+            models.Index(fields=["status", "category", "-published_at"], name="job_status_category"),
+            models.Index(fields=["status", "first_shift_date"], name="job_status_start"),
+            models.Index(fields=["status", "-hourly_pay_fen"], name="job_status_pay"),
+            models.Index(fields=["status", "submitted_at"], name="job_status_submitted"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(payment_days__lte=MAX_SETTLEMENT_DAYS),
+                                   name="job_payment_days_within_15"),
+            models.CheckConstraint(condition=models.Q(headcount__gte=1), name="job_headcount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_visible_to_students(self) -> bool:
+        return self.status == JobStatus.PUBLISHED
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES
+
+    # ---------------------------------------------------------------- transitions
+    @transition(field=status, source=list(EDITABLE_STATUSES), target=JobStatus.PENDING_REVIEW,
+                custom={"admin": False})
+    def submit(self) -> None:
+        self.submitted_at = timezone.now()
+
+    @transition(field=status, source=JobStatus.PENDING_REVIEW, target=JobStatus.PUBLISHED,
+                permission=_can_moderate, custom={"label": _("Approve and publish"),
+                                                  "form": "jobs.forms.ApproveJobForm"})
+    def approve(self, *, by=None, reason: str = "") -> None:
+        now = timezone.now()
+        self.decided_at, self.decided_by, self.decision_reason = now, by, reason
+        self.published_at = now
+        self.first_published_at = self.first_published_at or now
+        self.content_updated_at = now
+
+    @transition(field=status, source=JobStatus.PENDING_REVIEW, target=JobStatus.CHANGES_REQUESTED,
+                permission=_can_moderate, custom={"label": _("Request changes"),
+                                                  "form": "jobs.forms.JobReasonForm"})
+    def request_changes(self, *, by=None, reason: str = "") -> None:
+        self.decided_at, self.decided_by, self.decision_reason = timezone.now(), by, reason
+
+    @transition(field=status, source=JobStatus.PENDING_REVIEW, target=JobStatus.REJECTED,
+                permission=_can_moderate, custom={"label": _("Reject"), "form": "jobs.forms.JobReasonForm"})
+    def reject(self, *, by=None, reason: str = "") -> None:
+        self.decided_at, self.decided_by, self.decision_reason = timezone.now(), by, reason
+
+    @transition(field=status, source=JobStatus.PUBLISHED, target=JobStatus.PAUSED, custom={"admin": False})
+    def pause(self) -> None:
+        pass
+
+    @transition(field=status, source=JobStatus.PAUSED, target=JobStatus.PUBLISHED, custom={"admin": False})
+    def resume(self) -> None:
+        pass
+
+    @transition(field=status, source=list(LIVE_STATUSES), target=JobStatus.CLOSED, custom={"admin": False})
+    def close(self) -> None:
+        pass
+
+    @transition(field=status, source=list(LIVE_STATUSES), target=JobStatus.EXPIRED, custom={"admin": False})
+    def expire(self) -> None:
+        pass
+
+    @transition(field=status, source=[JobStatus.PENDING_REVIEW, *LIVE_STATUSES], target=JobStatus.TAKEN_DOWN,
+                permission=_can_moderate, custom={"label": _("Take down"), "form": "jobs.forms.JobReasonForm"})
+    def take_down(self, *, by=None, reason: str = "") -> None:
+        self.decided_at, self.decided_by, self.decision_reason = timezone.now(), by, reason
+
+
+class Shift(models.Model):
+    """One working period of a job, in local time (J1.3)."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="shifts")
+    date = models.DateField(_("date"))
+    start_time = models.TimeField(_("start"))
+    end_time = models.TimeField(_("end"), help_text=_("An end before the start means the shift ends the next day."))
+
+    class Meta:
+        verbose_name = _("shift")
+        verbose_name_plural = _("shifts")
+        ordering = ["date", "start_time"]
+        indexes = [models.Index(fields=["job", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+
+    @property
+    def starts_at(self) -> dt.datetime:
+        return timezone.make_aware(dt.datetime.combine(self.date, self.start_time))
+
+    @property
+    def ends_at(self) -> dt.datetime:
+        end_day = self.date + dt.timedelta(days=1) if self.end_time <= self.start_time else self.date
+        return timezone.make_aware(dt.datetime.combine(end_day, self.end_time))
+
+    @property
+    def minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+
+class JobRevision(TimeStampedModel):
+    """An edit of a live job's material fields, waiting for review (J2.2).
+
+    Students keep seeing the approved version on the Job row until a
+    moderator approves this revision, which then replaces it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="revisions")
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING,
+                              db_index=True)
+    data = models.JSONField(_("proposed content"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("job revision")
+        verbose_name_plural = _("job revisions")
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["job"], condition=models.Q(status="pending"),
+                                               name="one_pending_revision_per_job")]
+
+    def __str__(self) -> str:
+        return f"{self.job} – {self.get_status_display()}"
+
+
+class ComplianceTerm(models.Model):
+    """One entry of the staff-maintained lexicon the compliance screen uses (J1.4, G2)."""
+
+    class Category(models.TextChoices):
+        GENDER = "gender", _("Gender discrimination")
+        AGE = "age", _("Age limits beyond the law")
+        ETHNICITY = "ethnicity", _("Ethnicity or race")
+        RELIGION = "religion", _("Religion")
+        HOUSEHOLD = "household", _("Household registration or region")
+        HEALTH = "health", _("Hepatitis B or other carrier status, disability")
+        MARITAL = "marital", _("Marital or childbearing status")
+        APPEARANCE = "appearance", _("Appearance, height or weight")
+        FEE = "fee", _("Money taken from students")
+        SCAM = "scam", _("Known scam pattern")
+        CONTACT = "contact", _("Contact details outside the platform")
+        HAZARD = "hazard", _("Hazardous work")
+
+    class Severity(models.TextChoices):
+        BLOCK = "block", _("Blocks submission")
+        FLAG = "flag", _("Flag for the moderator")
+
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices)
+    severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices, default=Severity.FLAG)
+    pattern = models.CharField(_("pattern"), max_length=200,
+                               help_text=_("A word or phrase; a Python regular expression if 'regex' is ticked."))
+    is_regex = models.BooleanField(_("regex"), default=False)
+    explanation = models.CharField(_("explanation shown to the employer (Chinese)"), max_length=300)
+    explanation_en = models.CharField(_("explanation shown to the employer (English)"), max_length=300,
+                                      blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("compliance term")
+        verbose_name_plural = _("compliance lexicon")
+        ordering = ["category", "pattern"]
+        constraints = [models.UniqueConstraint(fields=["category", "pattern"], name="compliance_term_unique")]
+
+    def __str__(self) -> str:
+        return self.pattern
+
+    def explanation_for(self, language: str | None) -> str:
+        if language and language.startswith("en") and self.explanation_en:
+            return self.explanation_en
+        return self.explanation
+
+
+class JobFlag(models.Model):
+    """A compliance finding on a submitted job or revision, for the moderator (J1.4)."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="flags")
+    revision = models.ForeignKey(JobRevision, null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="flags")
+    code = models.CharField(_("rule"), max_length=32, db_index=True)
+    severity = models.CharField(_("severity"), max_length=8, choices=ComplianceTerm.Severity.choices)
+    field = models.CharField(_("field"), max_length=40, blank=True)
+    matched_text = models.CharField(_("matched text"), max_length=200, blank=True)
+    message = models.CharField(_("finding"), max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    resolution = models.CharField(_("resolution"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("compliance flag")
+        verbose_name_plural = _("compliance flags")
+        ordering = ["resolved_at", "-created_at"]
+        indexes = [models.Index(fields=["code", "resolved_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.matched_text}"
+
+
+class MinimumWage(models.Model):
+    """Local minimum hourly wage for part-time work (非全日制用工小时最低工资), kept by staff."""
+
+    province = models.CharField(_("province"), max_length=30)
+    city = models.CharField(_("city"), max_length=50, db_index=True,
+                            help_text=_("As employers write it, e.g. 上海市 or 长沙市."))
+    area_note = models.CharField(_("area note"), max_length=120, blank=True,
+                                 help_text=_("Which districts this tier covers, if the city has several."))
+    hourly_min_fen = models.PositiveIntegerField(_("minimum hourly wage (fen)"))
+    effective_from = models.DateField(_("effective from"))
+    source = models.URLField(_("source"), max_length=400, blank=True)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name=_("verified by"))
+
+    class Meta:
+        verbose_name = _("minimum hourly wage")
+        verbose_name_plural = _("minimum hourly wages")
+        ordering = ["city", "-effective_from"]
+        constraints = [models.UniqueConstraint(fields=["city", "effective_from"], name="minimum_wage_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.city} {self.effective_from}: {self.hourly_min_fen / 100:.2f}"
+
+
+class PatrolRun(models.Model):
+    """What one patrol sweep did, for the operations report (J2.3)."""
+
+    ran_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    expired = models.PositiveIntegerField(default=0)
+    stale_flagged = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-ran_at"]
+
+    def __str__(self) -> str:
+        return f"{self.ran_at:%Y-%m-%d %H:%M}: expired {self.expired}, stale {self.stale_flagged}"

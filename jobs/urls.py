@@ -1,0 +1,6 @@
+from django.urls import path
+
+app_name = "jobs"
+
+# Filled by the jobs views (public browse/search, employer job management).
+urlpatterns: list = []
