@@ -8,4 +8,5 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("me/", include("accounts.urls")),
     path("employer/", include("employers.urls")),
+    path("jobs/", include("jobs.urls")),
 ]

@@ -1,6 +1,8 @@
-from django.urls import path
+"""All jobs routes under one namespace: public browsing and employer management."""
+
+from .urls_employer import urlpatterns as employer_urlpatterns
+from .urls_public import urlpatterns as public_urlpatterns
 
 app_name = "jobs"
 
-# Filled by the jobs views (public browse/search, employer job management).
-urlpatterns: list = []
+urlpatterns = [*public_urlpatterns, *employer_urlpatterns]

@@ -1,0 +1,1 @@
+"""Jobs views: `public` (browse, search, job page) and `employer` (managing one's own jobs)."""

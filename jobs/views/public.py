@@ -1,0 +1,1 @@
+"""Public job browsing and search (S2.1, J2.1)."""
