@@ -1,1 +1,129 @@
-"""Public job browsing and search (S2.1, J2.1)."""
+"""Public job browsing and search (S2.1, J2.1): anyone may browse published
+jobs; applying needs a signed-in, approved student (S2.2, a later issue).
+
+Thin views: the search form validates the query string, the selectors in
+`jobs.selectors` read, the templates render."""
+
+from decimal import Decimal
+
+from django import forms
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
+
+from ..models import Job, JobCategory, PayUnit
+from ..selectors import (
+    MAX_PAGE,
+    JobFilters,
+    JobSort,
+    job_cities_popular,
+    job_get_published,
+    job_list_published,
+)
+
+# Filters that live behind the collapsible "More filters" panel on phones.
+PANEL_FIELDS = ("city", "district", "category", "pay_unit", "min_pay", "date_from", "date_to", "remote")
+
+
+class JobSearchForm(forms.Form):
+    """The list's query string. Invalid fields are reported and ignored; the
+    valid ones still filter, so a typo never costs the visitor their search."""
+
+    # One character matches too broadly to help, and the trigram index needs three
+    # to narrow the search; two-character words (家教, 咖啡) are common in Chinese.
+    q = forms.CharField(
+        label=_("Search"), required=False, min_length=2, max_length=50,
+        widget=forms.TextInput(attrs={"inputmode": "search", "enterkeyhint": "search",
+                                      "placeholder": _("Job title, work or employer")}),
+        error_messages={"min_length": _("Type at least %(limit_value)d characters to search.")},
+    )
+    city = forms.CharField(label=_("City"), required=False, max_length=50)
+    district = forms.CharField(label=_("District"), required=False, max_length=50)
+    category = forms.ChoiceField(label=_("Category"), required=False,
+                                 choices=[("", _("Any category")), *JobCategory.choices])
+    pay_unit = forms.ChoiceField(label=_("Paid"), required=False, choices=[("", _("Any pay unit")), *PayUnit.choices])
+    min_pay = forms.DecimalField(
+        label=_("Minimum pay (yuan)"), required=False, min_value=Decimal(0), max_value=Decimal(100_000),
+        max_digits=8, decimal_places=2,
+        help_text=_("Per hour; or per the chosen pay unit if you pick one."),
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
+    )
+    date_from = forms.DateField(label=_("Working between"), required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date_to = forms.DateField(label=_("and"), required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    remote = forms.BooleanField(label=_("Remote work only"), required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=JobSort.choices)
+    page = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_PAGE, widget=forms.HiddenInput,
+        error_messages={
+            "invalid": _("That page does not exist; showing the first page."),
+            "min_value": _("That page does not exist; showing the first page."),
+            "max_value": _("Only the first %(limit_value)s pages are shown; narrow the list with the filters."),
+        },
+    )
+
+    def __init__(self, *args, cities: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        # A city that is not among the popular ones (typed into the URL) stays selectable.
+        current = (self.data.get("city") or "").strip()
+        extra = [current] if current and current not in cities and len(current) <= 50 else []
+        self.fields["city"].widget = forms.Select(
+            choices=[("", _("Any city")), *((c, c) for c in [*cities, *extra])]
+        )
+
+    def clean(self):
+        data = super().clean()
+        date_from, date_to = data.get("date_from"), data.get("date_to")
+        if date_from and date_to and date_to < date_from:
+            self.add_error("date_to", _("The end of the date range is before its start."))
+        return data
+
+    def filters(self) -> JobFilters:
+        """The valid part of the query as selector filters (call after is_valid())."""
+        data = self.cleaned_data
+        min_pay = data.get("min_pay")
+        return JobFilters(
+            q=data.get("q") or "",
+            city=data.get("city") or "",
+            district=data.get("district") or "",
+            category=data.get("category") or "",
+            pay_unit=data.get("pay_unit") or "",
+            min_pay_fen=int(min_pay * 100) if min_pay is not None else None,
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            remote_only=bool(data.get("remote")),
+            sort=data.get("sort") or JobSort.NEWEST,
+        )
+
+    def page_number(self) -> int:
+        return self.cleaned_data.get("page") or 1
+
+    def panel_is_open(self) -> bool:
+        """Open the filter panel when it holds a choice or an error to see."""
+        return any(self.data.get(name) for name in PANEL_FIELDS) or any(
+            name in self.errors for name in PANEL_FIELDS)
+
+
+@require_safe
+def job_list(request):
+    form = JobSearchForm(request.GET, cities=job_cities_popular())
+    form.is_valid()  # errors are shown next to their fields; the valid fields still apply
+    page = job_list_published(filters=form.filters(), page=form.page_number())
+    return render(request, "jobs/public/job_list.html", {
+        "form": form,
+        "page": page,
+        "panel_fields": [form[name] for name in PANEL_FIELDS],
+        "panel_open": form.panel_is_open(),
+        "max_page": MAX_PAGE,
+    })
+
+
+@require_safe
+def job_detail(request, pk: int):
+    try:
+        job, shifts = job_get_published(job_id=pk)
+    except Job.DoesNotExist:
+        raise Http404 from None
+    return render(request, "jobs/public/job_detail.html", {"job": job, "shifts": shifts})

@@ -1,0 +1,215 @@
+"""Reads of published jobs for students and visitors: the filtered, sorted,
+searched list, the job page, and the city facet (S2.1, J2.1).
+
+Each read runs a bounded number of queries whatever the page size or the
+number of jobs (issue 4: `job_list_queries` ≤ 6, `job_detail_queries` ≤ 6);
+`tests/jobs/test_browse.py` pins them. The traps this module avoids are in
+DESIGN.md ("Performance, measured here"): no COUNT(*) for pagination, no
+DISTINCT facet over the whole table per request, no query per row."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db import connection, models
+from django.db.models import Count, F, QuerySet
+from django.db.models.lookups import IContains
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Job, JobStatus, Shift
+
+PAGE_SIZE = 20
+# Offset pagination with a hard cap rather than keyset: page links stay plain,
+# shareable and bookmarkable for every sort order (keyset would need a different
+# composite cursor for newest, pay and start date, and gives no "page 3"), and the
+# worst page walks at most MAX_PAGE × PAGE_SIZE + 1 = 1,001 index entries. A student
+# who has not found a job in 1,000 listings is better served by a filter.
+MAX_PAGE = 50
+
+# The city facet: the most common cities among published jobs, counted once per
+# CITY_FACET_TTL in the shared cache instead of a GROUP BY over the table per request.
+CITY_FACET_SIZE = 50
+CITY_FACET_TTL = 10 * 60
+CITY_FACET_CACHE_KEY = "jobs:public:city-facet:v1"
+
+# What a list card shows (templates/jobs/public/_job_card.html): anything else
+# read by the card would cost a query per row, which the query-count tests catch.
+CARD_FIELDS = (
+    "id", "title", "category", "city", "district", "is_remote", "pay_unit", "base_rate_fen",
+    "hourly_pay_fen", "first_shift_date",
+    "employer__id", "employer__name", "employer__verification_level",
+)
+
+# What the job page shows (templates/jobs/_job_facts.html and the page around it).
+# Moderation bookkeeping (decision reasons, who decided) is left out on purpose.
+DETAIL_FIELDS = (
+    "id", "status", "title", "category", "description", "requirements_skills", "requirements_certificates",
+    "headcount", "is_hazardous", "is_remote", "city", "district", "address",
+    "schedule_kind", "weekly_days", "weekly_start", "weekly_end", "weekly_from", "weekly_until",
+    "application_deadline", "pay_unit", "base_rate_fen", "pieces_per_hour", "overtime_rate_fen",
+    "bonus_rules", "meal_allowance_fen", "transport_allowance_fen", "settlement_cycle", "payment_days",
+    "hourly_pay_fen", "total_minutes", "first_shift_date", "last_shift_end", "has_night_work",
+    "published_at",
+    "employer__id", "employer__name", "employer__city", "employer__verification_level",
+)
+
+
+class JobSort(models.TextChoices):
+    NEWEST = "newest", _("Newest")
+    PAY = "pay", _("Highest hourly pay")
+    START = "start", _("Starting soonest")
+
+
+# Each sort order is served by an index on Job (jobs/models.py, Meta.indexes).
+SORT_ORDER = {
+    JobSort.NEWEST: (F("published_at").desc(), F("id").desc()),             # job_status_published
+    JobSort.PAY: (F("hourly_pay_fen").desc(), F("id").desc()),              # job_status_pay
+    JobSort.START: (F("first_shift_date").asc(nulls_last=True), F("id").asc()),  # job_status_start
+}
+
+
+@dataclass(frozen=True)
+class JobFilters:
+    """What a visitor asked for; every field optional.
+
+    `min_pay_fen` compares the base rate when a pay unit is chosen (at least
+    ¥200 per day means the day rate), and otherwise the equivalent hourly pay
+    the service stores on every job, so jobs paid by the day, the piece or the
+    whole job compare fairly with hourly ones."""
+
+    q: str = ""
+    city: str = ""
+    district: str = ""
+    category: str = ""
+    pay_unit: str = ""
+    min_pay_fen: int | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    remote_only: bool = False
+    sort: str = JobSort.NEWEST
+
+
+@dataclass(frozen=True)
+class JobListPage:
+    jobs: list[Job]
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def reached_page_cap(self) -> bool:
+        """True when more jobs exist but the page cap hides them."""
+        return self.has_next and self.number >= MAX_PAGE
+
+
+class SearchDocumentContains(IContains):
+    """Case-insensitive substring match that the pg_trgm GIN index can serve.
+
+    Django's `icontains` compiles to `UPPER(col) LIKE UPPER(%s)` on PostgreSQL,
+    which no index on the plain column serves; `col ILIKE %s` is served by the
+    `gin_trgm_ops` index (jobs/migrations/0002_search_index.py) once the query
+    has three characters. Other databases keep Django's icontains."""
+
+    def as_postgresql(self, compiler, connection):
+        lhs_sql, lhs_params = compiler.compile(self.lhs)
+        rhs_sql, rhs_params = self.process_rhs(compiler, connection)  # '%' + escaped query + '%'
+        return f"{lhs_sql} ILIKE {rhs_sql}", (*lhs_params, *rhs_params)
+
+
+def _search(queryset: QuerySet, q: str) -> QuerySet:
+    """Chinese (or any) substring search over title, description and employer name.
+
+    The service writes those into `search_document` on every save, so one
+    indexed column answers the search without a join (DESIGN: Search)."""
+    if connection.vendor == "postgresql":
+        return queryset.filter(SearchDocumentContains(F("search_document"), q))
+    return queryset.filter(search_document__icontains=q)
+
+
+def _start_of_day(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def job_queryset_published() -> QuerySet:
+    """Only reviewed and published jobs are ever shown to students (J2.1)."""
+    return Job.objects.filter(status=JobStatus.PUBLISHED)
+
+
+def job_list_queryset(*, filters: JobFilters) -> QuerySet:
+    """Published jobs matching `filters`, sorted, with just the card's columns."""
+    queryset = job_queryset_published()
+    if filters.q:
+        queryset = _search(queryset, filters.q)
+    if filters.remote_only:
+        queryset = queryset.filter(is_remote=True)
+    if filters.city:
+        queryset = queryset.filter(city=filters.city)
+    if filters.district:
+        # "徐汇" finds 徐汇区: students rarely type the suffix.
+        queryset = queryset.filter(district__startswith=filters.district)
+    if filters.category:
+        queryset = queryset.filter(category=filters.category)
+    if filters.pay_unit:
+        queryset = queryset.filter(pay_unit=filters.pay_unit)
+    if filters.min_pay_fen is not None:
+        if filters.pay_unit:
+            queryset = queryset.filter(base_rate_fen__gte=filters.min_pay_fen)
+        else:
+            queryset = queryset.filter(hourly_pay_fen__gte=filters.min_pay_fen)
+    # Date range: jobs whose working period overlaps it.
+    if filters.date_to:
+        queryset = queryset.filter(first_shift_date__lte=filters.date_to)
+    if filters.date_from:
+        queryset = queryset.filter(last_shift_end__gt=_start_of_day(filters.date_from))
+    order_by = SORT_ORDER.get(filters.sort, SORT_ORDER[JobSort.NEWEST])
+    return queryset.select_related("employer").only(*CARD_FIELDS).order_by(*order_by)
+
+
+def job_list_published(*, filters: JobFilters, page: int = 1) -> JobListPage:
+    """One page of published jobs matching `filters`, in one query.
+
+    Fetches PAGE_SIZE + 1 rows: the extra row only tells whether a next page
+    exists, so no COUNT(*) runs. `page` must be within 1..MAX_PAGE."""
+    if not 1 <= page <= MAX_PAGE:
+        raise ValueError(f"page must be within 1..{MAX_PAGE}")
+    offset = (page - 1) * PAGE_SIZE
+    rows = list(job_list_queryset(filters=filters)[offset:offset + PAGE_SIZE + 1])
+    return JobListPage(jobs=rows[:PAGE_SIZE], number=page, has_next=len(rows) > PAGE_SIZE)
+
+
+def job_get_published(*, job_id: int) -> tuple[Job, list[Shift]]:
+    """A published job with its employer, and its shifts in order: two queries.
+
+    Raises Job.DoesNotExist for any other status (J2.1); staff see those in the admin."""
+    job = job_queryset_published().select_related("employer").only(*DETAIL_FIELDS).get(pk=job_id)
+    shifts = list(Shift.objects.filter(job_id=job.pk).order_by("date", "start_time"))
+    return job, shifts
+
+
+def job_cities_popular() -> list[str]:
+    """Cities with the most published jobs, for the city filter.
+
+    Counted at most once per CITY_FACET_TTL (one GROUP BY served by the
+    (status, city, …) index); a city that is not listed can still be typed
+    into the URL, and a new city appears within CITY_FACET_TTL."""
+    cities = cache.get(CITY_FACET_CACHE_KEY)
+    if cities is None:
+        cities = list(
+            job_queryset_published().exclude(city="")
+            .values("city").annotate(jobs=Count("id")).order_by("-jobs", "city")
+            .values_list("city", flat=True)[:CITY_FACET_SIZE]
+        )
+        cache.set(CITY_FACET_CACHE_KEY, cities, CITY_FACET_TTL)
+    return cities
