@@ -35,12 +35,16 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "jobs.view_job", "jobs.moderate_job", "jobs.view_jobrevision", "jobs.view_jobflag",
         "jobs.view_complianceterm", "jobs.add_complianceterm", "jobs.change_complianceterm",
         "jobs.view_minimumwage", "jobs.add_minimumwage", "jobs.change_minimumwage",
+        "jobs.view_patrolrun",
+        "moderation.view_report", "moderation.resolve_report",
+        "moderation.view_verificationstep", "moderation.add_verificationstep",
     ],
     CUSTOMER_SERVICE: [
         "accounts.view_user", "accounts.view_studentprofile",
         "employers.view_employer", "employers.view_employermember",
         "core.view_historyentry",
         "jobs.view_job",
+        "moderation.view_report",
     ],
     OPERATIONS: [
         "core.view_policy", "core.view_policychange", "core.view_calendaroverride",
@@ -54,6 +58,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     AUDITOR: [
         "core.view_policy", "core.view_policychange", "core.view_historyentry",
         "accounts.view_personaldataaccess",
+        "moderation.view_report", "moderation.view_verificationstep",
     ],
     MANAGER: [
         "core.view_policy", "core.change_policy", "core.view_policychange",
@@ -63,6 +68,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "employers.view_employer",
         "jobs.view_job", "jobs.view_complianceterm", "jobs.change_complianceterm", "jobs.view_minimumwage",
         "jobs.change_minimumwage", "jobs.view_patrolrun",
+        "moderation.view_report", "moderation.view_verificationstep",
     ],
 }
 

@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -13,4 +14,6 @@ app.autodiscover_tasks()
 # Sweeps are idempotent and set-based: running one twice, or late, is harmless.
 app.conf.beat_schedule = {
     "core-heartbeat": {"task": "core.tasks.beat_heartbeat", "schedule": 60.0},
+    # J2.3: expire jobs past their deadline or last shift, ask about stale ones.
+    "jobs-patrol": {"task": "jobs.tasks.jobs_patrol_task", "schedule": crontab(minute="*/15")},
 }

@@ -9,4 +9,5 @@ urlpatterns = [
     path("me/", include("accounts.urls")),
     path("employer/", include("employers.urls")),
     path("jobs/", include("jobs.urls")),
+    path("moderation/", include("moderation.urls")),
 ]

@@ -1,9 +1,9 @@
 """Back office for the shared mechanisms: policy (change-logged), calendar
-overrides, and the read-only history."""
+overrides, reason templates for staff decisions, and the read-only history."""
 
 from django.contrib import admin
 
-from .models import CalendarOverride, HistoryEntry, Policy, PolicyChange
+from .models import CalendarOverride, HistoryEntry, Policy, PolicyChange, ReasonTemplate
 from .policy import policy_update
 
 
@@ -53,3 +53,12 @@ class HistoryEntryAdmin(ReadOnly):
     list_filter = ["content_type", "transition"]
     list_select_related = ["content_type", "actor"]
     search_fields = ["object_id", "reason"]
+
+
+@admin.register(ReasonTemplate)
+class ReasonTemplateAdmin(admin.ModelAdmin):
+    """Reusable reasons moderators start from when they reject, ask for changes or take down."""
+
+    list_display = ["title", "context", "active"]
+    list_filter = ["context", "active"]
+    search_fields = ["title", "text"]

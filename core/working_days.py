@@ -49,3 +49,58 @@ def working_days_after(start: dt.datetime, days: int) -> dt.datetime:
         if override if override is not None else _library_says_workday(day):
             counted += 1
     return local.replace(year=day.year, month=day.month, day=day.day)
+
+
+# ------------------------------------------------------------------ working hours
+# Service-level targets in "working hours" (job review, ticket first response)
+# count the staff's office day on working days.
+OFFICE_OPENS, OFFICE_CLOSES = dt.time(9, 0), dt.time(17, 0)
+MAX_LOOKBACK_DAYS = 120
+
+
+class WorkingCalendar:
+    """Working days for a date range, with staff overrides loaded in one query."""
+
+    def __init__(self, first: dt.date, last: dt.date):
+        self._overrides = _overrides(first, last)
+
+    def is_working_day(self, day: dt.date) -> bool:
+        override = self._overrides.get(day)
+        return override if override is not None else _library_says_workday(day)
+
+    @staticmethod
+    def office_hours(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+        return (timezone.make_aware(dt.datetime.combine(day, OFFICE_OPENS)),
+                timezone.make_aware(dt.datetime.combine(day, OFFICE_CLOSES)))
+
+
+def working_minutes_between(start: dt.datetime, end: dt.datetime, calendar: WorkingCalendar | None = None) -> int:
+    """Office minutes on working days between two moments."""
+    first, last = timezone.localtime(start).date(), timezone.localtime(end).date()
+    calendar = calendar or WorkingCalendar(first, last)
+    total, day = 0, first
+    while day <= last:
+        if calendar.is_working_day(day):
+            opens, closes = calendar.office_hours(day)
+            overlap = (min(closes, end) - max(opens, start)).total_seconds()
+            total += max(0, int(overlap // 60))
+        day += dt.timedelta(days=1)
+    return total
+
+
+def working_moment_before(end: dt.datetime, minutes: int, calendar: WorkingCalendar) -> dt.datetime:
+    """The latest moment from which `minutes` office minutes have passed by `end`."""
+    remaining, day = minutes, timezone.localtime(end).date()
+    moment = end
+    for _step in range(MAX_LOOKBACK_DAYS):
+        if calendar.is_working_day(day):
+            opens, closes = calendar.office_hours(day)
+            until = min(closes, end)
+            available = int((until - opens).total_seconds() // 60)
+            if available > 0:
+                if available >= remaining:
+                    return until - dt.timedelta(minutes=remaining)
+                remaining -= available
+                moment = opens
+        day -= dt.timedelta(days=1)
+    return moment

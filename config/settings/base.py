@@ -61,6 +61,7 @@ LOCAL_APPS = [
     "accounts",
     "employers",
     "jobs",
+    "moderation",
     "operations",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS

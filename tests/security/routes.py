@@ -20,6 +20,7 @@ PUBLIC = {
     "account_reset_password_from_key_done", "account_confirm_login_code",
     "mfa_authenticate",
     "employers:signup",
+    "jobs:list", "jobs:detail",
 }
 
 CAPABILITY = {
@@ -28,7 +29,14 @@ CAPABILITY = {
     "employers:invitation_accept",       # <token>: 256-bit invitation token sent by e-mail
 }
 
-PROTECTED = {
+# Protected routes that take an object id yet serve any signed-in user for any
+# object a visitor can see (reporting a published job): the matrix checks that
+# anonymous visitors are sent to sign in, and does not probe for an owner.
+SIGNED_IN_ANY = {
+    "moderation:report_job",
+}
+
+PROTECTED = SIGNED_IN_ANY | {
     "core:inbox", "core:inbox_mark_read",
     "account_reauthenticate", "account_request_reauthentication_code", "account_confirm_reauthentication_code",
     "account_email", "account_change_password", "account_set_password",
@@ -38,6 +46,9 @@ PROTECTED = {
     "accounts:privacy", "accounts:data_export", "accounts:account_delete",
     "employers:dashboard", "employers:organisation", "employers:members", "employers:verification",
     "employers:document", "employers:account_delete",
+    "jobs:employer_jobs", "jobs:employer_job_new", "jobs:employer_job_screen", "jobs:employer_job",
+    "jobs:employer_job_edit", "jobs:employer_job_submit", "jobs:employer_job_pause", "jobs:employer_job_resume",
+    "jobs:employer_job_close", "jobs:employer_job_confirm",
 }
 
 ADMIN_PREFIX = "admin:"

@@ -63,7 +63,8 @@ def is_admin(route: Route) -> bool:
 
 
 OBJECT_ROUTES = [r for r in ALL_ROUTES
-                 if r.params and (r.name.startswith(registry.ADMIN_PREFIX) or r.name in registry.PROTECTED)]
+                 if r.params and (r.name.startswith(registry.ADMIN_PREFIX) or r.name in registry.PROTECTED)
+                 and r.name not in registry.SIGNED_IN_ANY]
 
 
 def test_every_route_is_declared_public_or_protected():
@@ -135,6 +136,22 @@ def world(db) -> World:
 
     DeletionRequest.objects.create(email_hash="x")
     member_a = employer_a.members.get()
+    from tests.factories.jobs import JobFactory
+
+    job_a = JobFactory(employer=employer_a, published=True)
+    # Moderation records (issue 4), so their admin object routes are probed.
+    from django.contrib.contenttypes.models import ContentType
+
+    from jobs.models import JobFlag, JobRevision, PatrolRun
+    from moderation.models import Report, VerificationStep
+
+    JobRevision.objects.create(job=job_a, data={"fields": {}, "shifts": []})
+    JobFlag.objects.create(job=job_a, code="gender", severity="flag", field="description", matched_text="女生优先",
+                           message="m")
+    PatrolRun.objects.create()
+    Report.objects.create(job=job_a, reporter=profile_a.user, category="scam")
+    VerificationStep.objects.create(content_type=ContentType.objects.get_for_model(job_a), object_id=job_a.pk,
+                                    kind="phone_callback", outcome="confirmed", staff=staff["moderator"])
     users = {"student_a": profile_a.user, "student_b": profile_b.user, "employer_a": member_a.user,
              "employer_b": employer_b.members.get().user, **staff}
     objects = {
@@ -145,6 +162,9 @@ def world(db) -> World:
     files = {
         "accounts:own_document": ("student_a", {"verification_id": verification_a.pk, "field": "id_card_front"}),
         "employers:document": ("employer_a", {"employer_id": employer_a.pk, "field": "business_licence"}),
+        "moderation:report_job": (None, {"job_id": job_a.pk}),  # SIGNED_IN_ANY: no owner
+        **{f"jobs:employer_job{suffix}": ("employer_a", {"pk": job_a.pk}) for suffix in (
+            "", "_edit", "_submit", "_pause", "_resume", "_close", "_confirm")},
     }
     return World(users=users, objects=objects, files=files)
 
@@ -215,6 +235,10 @@ def admin_probes(world: World, route: Route):
         return f"{opts.app_label}.{codename}_{opts.model_name}"
 
     base = {p: obj.pk for p in route.params if p in ("object_id", "pk", "id")}
+    declared = getattr(model_admin, "object_route_permissions", {}).get(route.name[len(registry.ADMIN_PREFIX):])
+    if declared:  # a custom object view whose admin names the permission it requires
+        yield base, lambda user, method: user.has_perm(declared)
+        return
     if "transition_name" in route.params:
         for field_name in getattr(model_admin, "fsm_fields", []):
             for transition in getattr(obj, f"get_all_{field_name}_transitions")():
@@ -268,6 +292,23 @@ def test_object_routes_refuse_every_other_principal(world, route):
                     f"{principal} {method} {url} → {response.status_code} {response.get('Location', '')}")
     probe_stats.add(count)
     assert database_fingerprint() == before, f"probing {route.name} changed the database"
+
+
+@pytest.mark.parametrize("route", [r for r in ALL_ROUTES if r.name in registry.SIGNED_IN_ANY],
+                         ids=lambda r: r.name)
+def test_signed_in_any_routes_send_anonymous_visitors_to_sign_in(world, route):
+    """Routes any signed-in user may use on any (public) object: no owner to probe,
+    but an anonymous visitor is sent to sign in and changes nothing."""
+    assert route.name in world.files, f"add an object for {route.name} to the world fixture"
+    _owner, kwargs = world.files[route.name]
+    url = reverse(route.name, kwargs=kwargs)
+    before = database_fingerprint()
+    for method in ("GET", "POST"):
+        response = Client().get(url) if method == "GET" else Client().post(url, {})
+        assert response.status_code == 302 and response["Location"].startswith(LOGIN_PATHS), (
+            f"anonymous {method} {url} → {response.status_code}")
+        probe_stats.add(1)
+    assert database_fingerprint() == before
 
 
 @pytest.mark.parametrize("route", [r for r in ALL_ROUTES if not r.params and (

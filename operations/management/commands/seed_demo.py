@@ -7,6 +7,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts import demo as accounts_demo
+from jobs import demo as jobs_demo
+from moderation import demo as moderation_demo
 
 
 class Command(BaseCommand):
@@ -27,6 +29,8 @@ class Command(BaseCommand):
                     employers_demo = None
                 if employers_demo is not None:
                     employers_demo.seed_employers(moderator=staff["moderator"])
+                    jobs_demo.seed_jobs(moderator=staff["moderator"])
+                    moderation_demo.seed_moderation(moderator=staff["moderator"])
             self.stdout.write(self.style.SUCCESS("Demo data is ready."))
             return
         self._print_logins(port)

@@ -1,0 +1,14 @@
+"""Thin tasks: the patrol of live jobs (J2.3), run by beat every 15 minutes."""
+
+from celery import shared_task
+
+from .services import jobs_patrol
+
+
+@shared_task
+def jobs_patrol_task() -> dict[str, int]:
+    """Expire what is due, ask employers about stale jobs, record the counts.
+
+    Idempotent: a run that overlaps or repeats another finds nothing left to do."""
+    run = jobs_patrol()
+    return {"patrol_run": run.pk, "expired": run.expired, "stale_flagged": run.stale_flagged}

@@ -1,0 +1,193 @@
+"""Staff back office for moderation cases: the queue of reported jobs with the
+moderator's decision (S5.2, G3), and the second-stage verification record (P2.3).
+
+Decisions run the services; both records are read-only once written."""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+from core.admin_mixins import ServiceFSMAdminMixin
+from core.history import history_for
+
+from .models import VERIFIABLE_SUBJECTS, Report, VerificationStep
+from .services import report_resolve, verification_step_record
+
+
+def _history_html(obj):
+    rows = history_for(obj)[:50]
+    if not rows:
+        return "—"
+    return format_html("<table>{}</table>", format_html_join(
+        "", "<tr><td>{}</td><td>{}</td><td>{} → {}</td><td>{}</td><td>{}</td></tr>",
+        ((h.created_at.strftime("%Y-%m-%d %H:%M"), h.transition, h.from_state, h.to_state, h.actor or "—",
+          h.reason) for h in rows)))
+
+
+def verification_add_url(subject) -> str:
+    """The admin page that records a verification step for `subject`, prefilled."""
+    content_type = ContentType.objects.get_for_model(subject)
+    return reverse("admin:moderation_verificationstep_add") + "?" + urlencode(
+        {"content_type": content_type.pk, "object_id": subject.pk})
+
+
+# ------------------------------------------------------------------ reports
+def report_confirm(*, pk: int, actor, note: str, take_down: bool = False) -> Report:
+    return report_resolve(pk=pk, actor=actor, outcome="confirmed", note=note, take_down=take_down)
+
+
+def report_dismiss(*, pk: int, actor, note: str) -> Report:
+    return report_resolve(pk=pk, actor=actor, outcome="dismissed", note=note)
+
+
+class ReportStatusFilter(admin.SimpleListFilter):
+    """Open reports by default: the queue is what still needs a decision."""
+
+    title = _("status")
+    parameter_name = "status"
+    default = Report.Status.OPEN
+
+    def lookups(self, request, model_admin):
+        return [*Report.Status.choices, ("all", _("All"))]
+
+    def choices(self, changelist):
+        current = self.value() or self.default
+        for lookup, title in self.lookup_choices:
+            yield {"selected": current == lookup, "display": title,
+                   "query_string": changelist.get_query_string({self.parameter_name: lookup})}
+
+    def queryset(self, request, queryset):
+        value = self.value() or self.default
+        return queryset if value == "all" else queryset.filter(status=value)
+
+
+@admin.register(Report)
+class ReportAdmin(ServiceFSMAdminMixin, admin.ModelAdmin):
+    fsm_fields = ["status"]
+    transition_services = {"confirm": report_confirm, "dismiss": report_dismiss}
+    list_display = ["created_at", "job_link", "employer", "category", "reports_on_job", "reporter", "status"]
+    list_filter = [ReportStatusFilter, "category"]
+    list_select_related = ["job__employer", "reporter"]
+    search_fields = ["job__title", "job__employer__name", "details"]
+    ordering = ["created_at", "id"]
+    show_full_result_count = False  # no second COUNT(*) over every report ever filed
+    fields = ["job_link", "job_status", "employer", "category", "details", "reporter", "created_at", "status",
+              "decided_at", "decided_by", "decision_note", "job_taken_down", "verify", "history"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False  # users open reports from the job page
+
+    def has_change_permission(self, request, obj=None):
+        return False  # decisions are transitions, not edits
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        same_job = (Report.objects.filter(job=OuterRef("job"), status=Report.Status.OPEN).order_by()
+                    .values("job").annotate(n=Count("pk")).values("n"))
+        return super().get_queryset(request).annotate(open_on_job=Coalesce(Subquery(same_job), Value(0)))
+
+    @admin.display(description=_("job"))
+    def job_link(self, obj):
+        return format_html('<a href="{}">{}</a>', reverse("admin:jobs_job_change", args=[obj.job_id]), obj.job)
+
+    @admin.display(description=_("employer"))
+    def employer(self, obj):
+        return obj.job.employer
+
+    @admin.display(description=_("job status"))
+    def job_status(self, obj):
+        return obj.job.get_status_display()
+
+    @admin.display(description=_("open reports on this job"), ordering="open_on_job")
+    def reports_on_job(self, obj):
+        return obj.open_on_job
+
+    @admin.display(description=_("second-stage verification"))
+    def verify(self, obj):
+        steps = reverse("admin:moderation_verificationstep_changelist") + "?" + urlencode({
+            "content_type__id__exact": ContentType.objects.get_for_model(obj.job).pk, "object_id": obj.job_id})
+        return format_html('<a href="{}">{}</a> · <a href="{}">{}</a>', verification_add_url(obj.job),
+                           _("Record a call-back or background check for this job"), steps,
+                           _("checks so far"))
+
+    @admin.display(description=_("history"))
+    def history(self, obj):
+        return _history_html(obj)
+
+
+# ------------------------------------------------------------------ verification steps
+class VerificationStepForm(forms.ModelForm):
+    class Meta:
+        model = VerificationStep
+        fields = ["content_type", "object_id", "kind", "outcome", "notes"]
+
+    def clean(self):
+        data = super().clean()
+        content_type, object_id = data.get("content_type"), data.get("object_id")
+        if content_type and object_id and not content_type.model_class()._default_manager.filter(
+                pk=object_id).exists():
+            self.add_error("object_id", _("There is no %(type)s with this id.") % {"type": content_type.name})
+        return data
+
+
+@admin.register(VerificationStep)
+class VerificationStepAdmin(admin.ModelAdmin):
+    """The second-stage verification record (P2.3). Open "add" from a job,
+    employer or report page: the subject arrives prefilled in the URL."""
+
+    form = VerificationStepForm
+    list_display = ["at", "subject_link", "kind", "outcome", "staff"]
+    list_filter = ["kind", "outcome", "content_type"]
+    list_select_related = ["content_type", "staff"]
+    search_fields = ["notes"]
+    ordering = ["-at", "-id"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["content_type", "object_id", "kind", "outcome", "notes"]
+        return ["subject_link", "kind", "outcome", "notes", "staff", "at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.get_fields(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "content_type":
+            kwargs["queryset"] = ContentType.objects.filter(VERIFIABLE_SUBJECTS)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # The "checks so far" links filter by subject.
+        return lookup in ("object_id", "content_type__id__exact") or super().lookup_allowed(lookup, value, request)
+
+    def has_change_permission(self, request, obj=None):
+        return False  # append-only: a later check is a new step
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        step = verification_step_record(actor=request.user, content_type=data["content_type"],
+                                        object_id=data["object_id"], kind=data["kind"], outcome=data["outcome"],
+                                        notes=data["notes"])
+        obj.pk, obj.staff, obj.at = step.pk, step.staff, step.at
+        obj._state.adding = False
+
+    @admin.display(description=_("subject"))
+    def subject_link(self, obj):
+        label = f"{obj.content_type.name} #{obj.object_id}"
+        try:
+            url = reverse(f"admin:{obj.content_type.app_label}_{obj.content_type.model}_change",
+                          args=[obj.object_id])
+        except NoReverseMatch:
+            return label
+        return format_html('<a href="{}">{}</a>', url, label)

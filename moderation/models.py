@@ -1,0 +1,118 @@
+"""Moderation cases and checks that sit on top of the lifecycle apps: the
+second-stage verification record (P2.3) and reports of jobs opened by users
+(S5.2, G3). Declarations only: every write goes through `moderation.services`."""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from core.models import TimeStampedModel
+
+# What a verification step may be about: a job, an employer or a student (P2.3).
+VERIFIABLE_MODELS = (("jobs", "job"), ("employers", "employer"), ("accounts", "studentprofile"))
+VERIFIABLE_SUBJECTS = (
+    Q(app_label="jobs", model="job") | Q(app_label="employers", model="employer")
+    | Q(app_label="accounts", model="studentprofile")
+)
+
+
+class VerificationStep(models.Model):
+    """One second-stage check a moderator made (P2.3): a phone call-back to the
+    employer or student, a background check, or another inquiry, and what it found.
+
+    Append-only: a later check is a new row, so the record shows who checked what, when."""
+
+    class Kind(models.TextChoices):
+        PHONE_CALLBACK = "phone_callback", _("Phone call-back")
+        BACKGROUND_CHECK = "background_check", _("Background check")
+        OTHER = "other", _("Other check")
+
+    class Outcome(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed")
+        DISCREPANCY = "discrepancy", _("Discrepancy found")
+        UNREACHABLE = "unreachable", _("Could not be reached")
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, limit_choices_to=VERIFIABLE_SUBJECTS,
+                                     verbose_name=_("subject type"))
+    object_id = models.PositiveBigIntegerField(_("subject id"))
+    subject = GenericForeignKey("content_type", "object_id")
+    kind = models.CharField(_("check"), max_length=20, choices=Kind.choices)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
+    notes = models.TextField(_("notes"), max_length=4000, blank=True,
+                             help_text=_("Who was called or what was checked, and what they said or showed."))
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                              verbose_name=_("checked by"))
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("verification step")
+        verbose_name_plural = _("verification steps")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.get_outcome_display()}"
+
+
+def _can_resolve(instance, user) -> bool:
+    return bool(user and user.is_active and user.has_perm("moderation.resolve_report"))
+
+
+class Report(FSMModelMixin, TimeStampedModel):
+    """A user's report that a job is false, unlawful or unsafe: a moderation case (S5.2, G3).
+
+    Open until a moderator confirms it (and may take the job down) or dismisses
+    it; the reporter is told the outcome either way."""
+
+    class Category(models.TextChoices):
+        FALSE_INFORMATION = "false_information", _("False or misleading information")
+        DISCRIMINATION = "discrimination", _("Discriminatory requirements")
+        FEES_DEMANDED = "fees_demanded", _("Asks students for money (deposit, training fee …)")
+        SCAM = "scam", _("Looks like a scam")
+        UNSAFE = "unsafe", _("Unsafe or unlawful work")
+        OTHER = "other", _("Something else")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        RESOLVED = "resolved", _("Confirmed")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    job = models.ForeignKey("jobs.Job", on_delete=models.PROTECT, related_name="+", verbose_name=_("job"))
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                                 verbose_name=_("reported by"))
+    category = models.CharField(_("what is wrong"), max_length=20, choices=Category.choices)
+    details = models.TextField(_("details"), max_length=2000, blank=True)
+    status = FSMField(_("status"), choices=Status.choices, default=Status.OPEN, protected=True, db_index=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("decided by"))
+    decision_note = models.TextField(_("decision note (sent to the reporter)"), blank=True)
+    job_taken_down = models.BooleanField(_("job taken down"), default=False)
+
+    class Meta:
+        verbose_name = _("job report")
+        verbose_name_plural = _("job reports")
+        ordering = ["created_at", "id"]
+        permissions = [("resolve_report", _("Can confirm or dismiss reports of jobs"))]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "reporter"], condition=Q(status="open"),
+                                    name="one_open_report_per_reporter_and_job"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} – {self.job_id}"
+
+    @transition(field=status, source=Status.OPEN, target=Status.RESOLVED, permission=_can_resolve,
+                custom={"label": _("Confirm the report"), "form": "moderation.forms.ReportConfirmForm"})
+    def confirm(self, *, by=None, note: str = "") -> None:
+        self.decided_at, self.decided_by, self.decision_note = timezone.now(), by, note
+
+    @transition(field=status, source=Status.OPEN, target=Status.DISMISSED, permission=_can_resolve,
+                custom={"label": _("Dismiss the report"), "form": "moderation.forms.ReportDismissForm"})
+    def dismiss(self, *, by=None, note: str = "") -> None:
+        self.decided_at, self.decided_by, self.decision_note = timezone.now(), by, note
