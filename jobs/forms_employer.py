@@ -302,7 +302,7 @@ class JobForm(forms.Form):
             if not data["city"] and "city" not in self.errors:
                 self.add_error("city", _("Give the city where the work takes place, or tick “remote work”."))
             if not data["address"] and "address" not in self.errors:
-                self.add_error("address", _("Give the address where the work takes place (J1.3)."))
+                self.add_error("address", _("Give the address where the work takes place."))
 
     def _clean_pay(self, data):
         if data.get("pay_unit") == PayUnit.PIECE:
