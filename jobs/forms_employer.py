@@ -212,7 +212,7 @@ class JobForm(forms.Form):
     """Everything about a posting except the individual shifts (E2.1, J1.1–J1.3)."""
 
     # What
-    title = forms.CharField(label=_("title"), max_length=80)
+    title = forms.CharField(label=_("job title"), max_length=80)
     category = forms.ChoiceField(label=_("category"), choices=JobCategory.choices)
     description = forms.CharField(
         label=_("work content"), max_length=4000, widget=forms.Textarea(attrs={"rows": 6}),
@@ -245,8 +245,8 @@ class JobForm(forms.Form):
     weekly_start = forms.TimeField(label=_("start time"), required=False, widget=_time_input())
     weekly_end = forms.TimeField(label=_("end time"), required=False, widget=_time_input(),
                                  help_text=_("An end before the start means the shift ends the next day."))
-    weekly_from = forms.DateField(label=_("from"), required=False, widget=_date_input())
-    weekly_until = forms.DateField(label=_("until"), required=False, widget=_date_input())
+    weekly_from = forms.DateField(label=_("first day"), required=False, widget=_date_input())
+    weekly_until = forms.DateField(label=_("last day"), required=False, widget=_date_input())
     application_deadline = forms.DateTimeField(
         label=_("applications close"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))

@@ -86,7 +86,7 @@ class Job(FSMModelMixin, TimeStampedModel):
     status = FSMField(_("status"), choices=JobStatus.choices, default=JobStatus.DRAFT, protected=True)
 
     # What (J1.1)
-    title = models.CharField(_("title"), max_length=80)
+    title = models.CharField(_("job title"), max_length=80)
     category = models.CharField(_("category"), max_length=24, choices=JobCategory.choices)
     description = models.TextField(_("work content"), max_length=4000)
     requirements_skills = models.TextField(_("skills required"), max_length=1000, blank=True)
@@ -110,8 +110,8 @@ class Job(FSMModelMixin, TimeStampedModel):
                                    help_text=_("ISO weekdays, e.g. 1,3,5 for Mon/Wed/Fri."))
     weekly_start = models.TimeField(_("start time"), null=True, blank=True)
     weekly_end = models.TimeField(_("end time"), null=True, blank=True)
-    weekly_from = models.DateField(_("from"), null=True, blank=True)
-    weekly_until = models.DateField(_("until"), null=True, blank=True)
+    weekly_from = models.DateField(_("first day"), null=True, blank=True)
+    weekly_until = models.DateField(_("last day"), null=True, blank=True)
     application_deadline = models.DateTimeField(_("applications close"))
 
     # Pay (J1.2), integer fen
