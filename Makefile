@@ -40,9 +40,10 @@ run: install messages
 	$(BIN)/python scripts/run_embedded.py --port $(PORT)
 
 # Real-browser tests drive Debian's Chromium; install it when it is missing.
+# wrk (Debian's package) drives the benchmark's smoke run in `make test`.
 browser-deps:
-	@command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || \
-		scripts/apt-install chromium chromium-driver fonts-noto-cjk
+	@command -v chromium >/dev/null && command -v wrk >/dev/null && fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || \
+		scripts/apt-install chromium chromium-driver fonts-noto-cjk wrk
 
 services-check: | $(BIN)/python
 	@$(BIN)/python scripts/check_services.py
@@ -51,11 +52,15 @@ test: install-test messages browser-deps services-check
 	@mkdir -p var
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest $(PYTEST_ARGS)
 
+# Full size (bench/results.json; the data set is reused while unchanged, BENCH_ARGS=--fresh rebuilds it).
 bench: install-test messages services-check
+	@command -v wrk >/dev/null || scripts/apt-install wrk
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
+# Small data set, short runs (bench/out/results-quick.json); what `make test` smoke-tests.
 bench-quick: install-test messages services-check
-	$(BIN)/python bench/run.py --quick
+	@command -v wrk >/dev/null || scripts/apt-install wrk
+	$(BIN)/python bench/run.py --quick $(BENCH_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check .

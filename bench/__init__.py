@@ -1,0 +1,1 @@
+"""The load benchmark (`make bench`): data generator, endpoint specs and the runner."""

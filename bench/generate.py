@@ -1,0 +1,703 @@
+"""The benchmark's data set: every kind of row the platform holds, at scale and
+in realistic proportions.
+
+The data set is a list of STEPS run in order. Each step is one function that
+writes one kind of row (plus the rows that always come with it, e.g. a history
+row per review decision), with a count derived from the scale: `per` names the
+base ("employers", "students", or "users" = every user created so far) and
+`factor` the rows per base unit. A later issue adds its kind of row with one
+function and one line in STEPS, e.g.
+
+    Step("jobs", step_jobs, per="employers", factor=20),   # 100,000 at full scale
+
+Rows are written with bulk_create in batches of BATCH_SIZE, parents in chunks
+of CHUNK_SIZE (bounded memory), inside one transaction per step. No services,
+signals or per-row Faker calls: values are combined from pools drawn once,
+every user shares one pre-computed password hash, and timestamps are set
+explicitly (see `explicit_timestamps`) so the history spreads over
+LAUNCH_DAYS like a real platform's.
+
+Run by bench/run.py after `django.setup()`; `generate(scale)` returns the
+seconds it took per step."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import math
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.apps import apps
+from django.contrib.auth.hashers import make_password
+from django.db import models, transaction
+from django.utils import timezone
+
+if TYPE_CHECKING:  # models need django.setup(); the module itself does not
+    from django.contrib.contenttypes.models import ContentType
+
+BATCH_SIZE = 2_000  # rows per INSERT statement
+CHUNK_SIZE = 5_000  # parent rows (users, employers) built in memory at once
+SEED = 20261127
+LAUNCH_DAYS = 540  # the platform has been running this long
+PASSWORD = "Jianzhi-bench-2026"  # every generated user's password
+EMAIL_DOMAINS = ["qq.com", "163.com", "126.com", "foxmail.com", "sina.com", "outlook.com"]
+STAFF_PER_ROLE = {"moderator": 4, "customer_service": 3, "operations": 2, "finance": 2, "auditor": 1,
+                  "manager": 1}
+
+# Review outcomes, as shares of registrations (S1.2, E1.2).
+STUDENT_REVIEW_SHARES = {"approved": 0.90, "submitted": 0.05, "info_requested": 0.025, "rejected": 0.025}
+EMPLOYER_REVIEW_SHARES = {"approved": 0.85, "submitted": 0.08, "info_requested": 0.04, "rejected": 0.03}
+STUDENT_VERIFIED_SHARE = 0.35  # of approved students: real-name verified (S1.3)
+STUDENT_FULLY_VERIFIED_SHARE = 0.5  # of those: student status verified too
+EMPLOYER_VERIFIED_SHARE = 0.6  # of approved employers (E1.3)
+MINOR_SHARE = 0.02  # 16–17-year-old "minor workers"
+NOTIFICATION_READ_SHARE = 0.7
+
+
+# ------------------------------------------------------------------------------
+# Pools of realistic zh_CN values, drawn once
+# ------------------------------------------------------------------------------
+SCHOOLS = [
+    ("复旦大学", "上海"), ("上海交通大学", "上海"), ("同济大学", "上海"), ("华东师范大学", "上海"),
+    ("上海财经大学", "上海"), ("上海大学", "上海"), ("北京大学", "北京"), ("清华大学", "北京"),
+    ("中国人民大学", "北京"), ("北京师范大学", "北京"), ("北京航空航天大学", "北京"), ("北京理工大学", "北京"),
+    ("中央财经大学", "北京"), ("浙江大学", "杭州"), ("浙江工业大学", "杭州"), ("杭州电子科技大学", "杭州"),
+    ("南京大学", "南京"), ("东南大学", "南京"), ("南京师范大学", "南京"), ("武汉大学", "武汉"),
+    ("华中科技大学", "武汉"), ("中山大学", "广州"), ("华南理工大学", "广州"), ("暨南大学", "广州"),
+    ("深圳大学", "深圳"), ("南方科技大学", "深圳"), ("四川大学", "成都"), ("电子科技大学", "成都"),
+    ("西南财经大学", "成都"), ("重庆大学", "重庆"), ("西南大学", "重庆"), ("湖南大学", "长沙"),
+    ("中南大学", "长沙"), ("西安交通大学", "西安"), ("西北工业大学", "西安"), ("山东大学", "济南"),
+    ("厦门大学", "厦门"), ("天津大学", "天津"), ("南开大学", "天津"), ("郑州大学", "郑州"),
+]
+MAJORS = [
+    "计算机科学与技术", "软件工程", "汉语言文学", "英语", "日语", "会计学", "财务管理", "市场营销",
+    "国际经济与贸易", "数学与应用数学", "统计学", "新闻学", "广告学", "临床医学", "护理学", "法学",
+    "机械工程", "电气工程及其自动化", "土木工程", "金融学", "视觉传达设计", "环境设计", "教育学",
+    "学前教育", "旅游管理", "酒店管理", "社会工作", "心理学", "物流管理", "电子商务",
+]
+CITY_DISTRICTS = {
+    "上海": ["黄浦区", "徐汇区", "长宁区", "静安区", "普陀区", "杨浦区", "浦东新区", "闵行区"],
+    "北京": ["东城区", "西城区", "朝阳区", "海淀区", "丰台区", "昌平区"],
+    "杭州": ["上城区", "拱墅区", "西湖区", "滨江区", "余杭区"],
+    "南京": ["玄武区", "秦淮区", "鼓楼区", "建邺区", "江宁区"],
+    "武汉": ["江岸区", "武昌区", "洪山区", "汉阳区"],
+    "广州": ["越秀区", "天河区", "海珠区", "番禺区", "白云区"],
+    "深圳": ["福田区", "罗湖区", "南山区", "宝安区", "龙岗区"],
+    "成都": ["锦江区", "青羊区", "武侯区", "成华区", "高新区"],
+    "重庆": ["渝中区", "江北区", "沙坪坝区", "九龙坡区", "渝北区"],
+    "长沙": ["芙蓉区", "天心区", "岳麓区", "开福区"],
+    "西安": ["碑林区", "雁塔区", "未央区", "长安区"],
+    "济南": ["历下区", "市中区", "槐荫区", "历城区"],
+    "厦门": ["思明区", "湖里区", "集美区"],
+    "天津": ["和平区", "河西区", "南开区", "滨海新区"],
+    "郑州": ["中原区", "金水区", "二七区", "管城回族区"],
+}
+# (administrative division code, city) for ID numbers and credit codes.
+REGION_CODES = [
+    ("310101", "上海"), ("310104", "上海"), ("310110", "上海"), ("310115", "上海"), ("110101", "北京"),
+    ("110105", "北京"), ("110108", "北京"), ("330106", "杭州"), ("330108", "杭州"), ("320102", "南京"),
+    ("320106", "南京"), ("420106", "武汉"), ("420111", "武汉"), ("440104", "广州"), ("440106", "广州"),
+    ("440304", "深圳"), ("440305", "深圳"), ("510104", "成都"), ("510107", "成都"), ("500103", "重庆"),
+    ("500106", "重庆"), ("430104", "长沙"), ("610113", "西安"), ("370102", "济南"), ("350203", "厦门"),
+    ("120101", "天津"), ("410105", "郑州"), ("340104", "合肥"), ("360102", "南昌"), ("450103", "南宁"),
+]
+INDUSTRIES = [
+    ("餐饮管理", "餐饮服务；食品销售；外卖配送"), ("连锁超市", "日用百货、食品零售；仓储理货"),
+    ("教育科技", "教育咨询（不含学科类培训）；课程助教；技术服务"), ("会展服务", "会议及展览服务；礼仪服务；活动策划"),
+    ("物流", "普通货物仓储；搬运装卸；快递分拣"), ("文化传媒", "文艺活动策划；摄影服务；新媒体运营"),
+    ("咖啡", "餐饮服务；咖啡饮品制售"), ("信息技术", "软件开发；数据标注；信息技术咨询"),
+    ("市场调研", "市场调查；问卷访问；商务信息咨询"), ("零售", "服装鞋帽零售；商品促销"),
+    ("酒店管理", "住宿服务；前台接待；客房服务"), ("图书", "图书零售；文具用品销售"),
+]
+TRADE_NAME_CHARS = "鑫华盛达恒泰嘉悦瑞丰宏博锦程汇诚新源创美佳优云海星辰和安金德信润腾飞启明东方远"  # 字号
+STREETS = ["中山路", "人民路", "解放路", "建设路", "长江路", "文化路", "学府路", "科技路", "南京路",
+           "淮海路", "延安路", "和平路", "新华路", "东风路", "青年路", "朝阳路", "光明路", "复兴路"]
+MOBILE_PREFIXES = ["130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152",
+                   "155", "157", "158", "159", "166", "173", "176", "177", "180", "181", "186", "187", "188", "199"]
+REJECTION_REASONS = ["学校名称与学生证不一致，请核对后重新提交。", "出生日期与身份证不符，请更正。",
+                     "手机号码无法接通，请填写本人常用号码。"]
+INFO_REQUESTS = ["请补充学生证照片或学信网在线验证码。", "请确认所在学院及专业的全称。"]
+EMPLOYER_REJECTION_REASONS = ["营业执照已过期，请上传有效期内的执照。", "营业执照上的名称与填写的单位名称不一致。",
+                              "经营范围与招聘岗位不符，请补充说明。"]
+EMPLOYER_INFO_REQUESTS = ["请上传清晰的营业执照副本扫描件。", "请补充联系人在职证明。"]
+
+
+@dataclass
+class Pools:
+    surnames: list[str]
+    given_names: list[str]
+    company_words: list[str]
+    pinyin: list[str]
+
+    @classmethod
+    def draw(cls, seed: int) -> Pools:
+        from faker import Faker
+
+        fake = Faker("zh_CN")
+        fake.seed_instance(seed)
+        return cls(
+            surnames=[fake.last_name() for _ in range(300)],
+            given_names=[fake.first_name() for _ in range(600)],
+            company_words=sorted({a + b for a in TRADE_NAME_CHARS for b in TRADE_NAME_CHARS if a != b}),
+            pinyin=[fake.user_name() for _ in range(800)],
+        )
+
+
+# ------------------------------------------------------------------------------
+# The run's shared state
+# ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Scale:
+    employers: int
+    students: int
+
+
+@dataclass(slots=True)
+class UserRow:
+    id: int
+    email: str
+    kind: str
+    joined: dt.datetime
+
+
+@dataclass(slots=True)
+class EmployerRow:
+    id: int
+    owner_id: int
+    status: str
+    created: dt.datetime
+    verified: bool
+
+
+@dataclass(slots=True)
+class StudentRow:
+    id: int  # the profile's pk
+    user_id: int
+    status: str
+    submitted: dt.datetime
+    level: int
+
+
+@dataclass
+class Context:
+    """What the steps share: the scale, the random source and the ids of the rows
+    written so far (later steps hang their rows on earlier ones)."""
+
+    scale: Scale
+    rng: random.Random
+    now: dt.datetime
+    password_hash: str
+    pools: Pools
+    staff: dict[str, list[int]] = field(default_factory=dict)  # role → user ids
+    users: list[UserRow] = field(default_factory=list)
+    employers: list[EmployerRow] = field(default_factory=list)
+    students: list[StudentRow] = field(default_factory=list)
+    email_serial: int = 0
+
+    def base(self, per: str) -> int:
+        if per == "users":
+            return len(self.users)
+        if per == "fixed":
+            return 1
+        return getattr(self.scale, per)
+
+    # --- values -------------------------------------------------------------
+    def joined_at(self) -> dt.datetime:
+        """A sign-up time since launch, denser recently (the platform grows)."""
+        days_since_launch = LAUNCH_DAYS * math.sqrt(self.rng.random())
+        return self.now - dt.timedelta(days=LAUNCH_DAYS - days_since_launch, seconds=self.rng.randint(0, 86_399))
+
+    def later(self, moment: dt.datetime, *, min_minutes: int, max_minutes: int) -> dt.datetime:
+        return min(self.now, moment + dt.timedelta(minutes=self.rng.randint(min_minutes, max_minutes)))
+
+    def person_name(self) -> str:
+        return self.rng.choice(self.pools.surnames) + self.rng.choice(self.pools.given_names)
+
+    def mobile(self) -> str:
+        return f"+86{self.rng.choice(MOBILE_PREFIXES)}{self.rng.randint(0, 99_999_999):08d}"
+
+    def email(self, domain: str | None = None) -> str:
+        self.email_serial += 1
+        return f"{self.rng.choice(self.pools.pinyin)}.{self.email_serial}@{domain or self.rng.choice(EMAIL_DOMAINS)}"
+
+    def moderator(self) -> int:
+        return self.rng.choice(self.staff["moderator"])
+
+    def pick(self, shares: dict[str, float]) -> str:
+        return self.rng.choices(list(shares), weights=list(shares.values()))[0]
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    func: Callable[[Context, int], None]
+    per: str  # "employers" | "students" | "users" (created so far) | "fixed"
+    factor: float
+
+    def count(self, ctx: Context) -> int:
+        return round(ctx.base(self.per) * self.factor)
+
+
+# ------------------------------------------------------------------------------
+# Helpers
+# ------------------------------------------------------------------------------
+def insert(model: type[models.Model], objs: Iterable[models.Model]) -> list[models.Model]:
+    """bulk_create in batches of BATCH_SIZE; returns the objects with their pks."""
+    objs = list(objs)
+    if objs:
+        model.objects.bulk_create(objs, batch_size=BATCH_SIZE)
+    return objs
+
+
+def chunks(total: int, size: int = CHUNK_SIZE) -> Iterator[range]:
+    for start in range(0, total, size):
+        yield range(start, min(total, start + size))
+
+
+@contextlib.contextmanager
+def explicit_timestamps():
+    """Switch off auto_now/auto_now_add on every model while generating, so the
+    generator can date rows in the past (it must then set them itself)."""
+    switched = []
+    for model in apps.get_models():
+        for f in model._meta.concrete_fields:
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                switched.append((f, f.auto_now, f.auto_now_add))
+                f.auto_now = f.auto_now_add = False
+    try:
+        yield
+    finally:
+        for f, auto_now, auto_now_add in switched:
+            f.auto_now, f.auto_now_add = auto_now, auto_now_add
+
+
+def _content_type(model: type[models.Model]) -> ContentType:
+    from django.contrib.contenttypes.models import ContentType
+
+    return ContentType.objects.get_for_model(model)
+
+
+def history(subject_type: ContentType, object_id: int, transition: str, from_state: str,
+            to_state: str, actor_id: int | None, at: dt.datetime, reason: str = ""):
+    from core.models import HistoryEntry
+
+    return HistoryEntry(content_type=subject_type, object_id=str(object_id), transition=transition,
+                        from_state=from_state, to_state=to_state, actor_id=actor_id, reason=reason, created_at=at)
+
+
+def review_history(subject_type: ContentType, obj, *, submitter_id: int, reason: str):
+    """The submit row and, if decided, the moderator's decision row."""
+    rows = [history(subject_type, obj.pk, "submit", "draft", "submitted", submitter_id, obj.submitted_at)]
+    if obj.review_status != "submitted":
+        transition = {"approved": "approve", "rejected": "reject", "info_requested": "request_info"}
+        rows.append(history(subject_type, obj.pk, transition[obj.review_status], "submitted",
+                            obj.review_status, obj.reviewed_by_id, obj.reviewed_at, reason))
+    return rows
+
+
+def review_fields(ctx: Context, status: str, submitted: dt.datetime, reasons: dict[str, list[str]]) -> dict:
+    fields = {"review_status": status, "submitted_at": submitted}
+    if status != "submitted":
+        fields.update(reviewed_at=ctx.later(submitted, min_minutes=30, max_minutes=3 * 24 * 60),
+                      reviewed_by_id=ctx.moderator(),
+                      review_reason=ctx.rng.choice(reasons[status]) if status in reasons else "")
+    return fields
+
+
+def resident_id(ctx: Context, birth: dt.date, female: bool, used: set[str]) -> str:
+    """A valid 18-character resident ID number (region, birth date, sequence, check digit)."""
+    from stdnum.cn import ric
+
+    while True:
+        region = ctx.rng.choice(REGION_CODES)[0]
+        sequence = ctx.rng.randint(0, 99) * 10 + ctx.rng.choice([0, 2, 4, 6, 8] if female else [1, 3, 5, 7, 9])
+        body = f"{region}{birth:%Y%m%d}{sequence:03d}"
+        number = body + ric.calc_check_digit(body + "0")  # stdnum expects a full-length number
+        if number not in used:
+            used.add(number)
+            return number
+
+
+def credit_code(ctx: Context, serial: int, city: str) -> str:
+    """A unified social credit code (enterprise, 91…) registered in the city: a
+    unique organisation code with its GB 11714 check character, then the
+    GB 32100 check character."""
+    from stdnum.cn import uscc
+
+    region = ctx.rng.choice([code for code, code_city in REGION_CODES if code_city == city] or [REGION_CODES[0][0]])
+    organisation = f"{(serial * 7_919 + 31_415_926) % 10**8:08d}"  # a bijection of the serial: unique, not sequential
+    remainder = 11 - sum(int(c) * w for c, w in zip(organisation, (3, 7, 9, 10, 5, 8, 4, 2), strict=True)) % 11
+    body = f"91{region}{organisation}{'X' if remainder == 10 else remainder % 11}"
+    return body + uscc.calc_check_digit(body)
+
+
+def _user(ctx: Context, kind: str, email: str, joined: dt.datetime, **extra):
+    from accounts.models import User
+
+    return User(email=email, kind=kind, password=ctx.password_hash, date_joined=joined,
+                last_login=ctx.later(joined, min_minutes=1, max_minutes=LAUNCH_DAYS * 24 * 60),
+                language="en" if ctx.rng.random() < 0.03 else "zh-hans", **extra)
+
+
+def _remember(ctx: Context, users) -> None:
+    ctx.users.extend(UserRow(u.pk, u.email, u.kind, u.date_joined) for u in users)
+
+
+# ------------------------------------------------------------------------------
+# Steps
+# ------------------------------------------------------------------------------
+def step_staff(ctx: Context, count: int) -> None:
+    """Platform staff, STAFF_PER_ROLE per role group (the groups come from a migration)."""
+    from django.contrib.auth.models import Group
+
+    from accounts.models import User
+
+    groups = {g.name: g for g in Group.objects.filter(name__in=STAFF_PER_ROLE)}
+    users, memberships = [], []
+    for role, n in STAFF_PER_ROLE.items():
+        for i in range(n):
+            joined = ctx.now - dt.timedelta(days=LAUNCH_DAYS + 30 - i)
+            users.append((role, _user(ctx, User.Kind.STAFF, f"{role}{i + 1}@jianzhi.example", joined,
+                                      is_staff=True)))
+    insert(User, [u for _, u in users])
+    for role, user in users:
+        ctx.staff.setdefault(role, []).append(user.pk)
+        if role in groups:
+            memberships.append(User.groups.through(user_id=user.pk, group_id=groups[role].pk))
+    insert(User.groups.through, memberships)
+    _remember(ctx, [u for _, u in users])
+
+
+def step_employers(ctx: Context, count: int) -> None:
+    """Employers (E1.1) with their owner user, membership and review history (E1.2)."""
+    from accounts.models import User
+    from core.models import HistoryEntry
+    from employers.models import Employer, EmployerMember
+
+    employer_type = _content_type(Employer)
+    reasons = {"rejected": EMPLOYER_REJECTION_REASONS, "info_requested": EMPLOYER_INFO_REQUESTS}
+    for chunk in chunks(count):
+        owners = insert(User, [_user(ctx, User.Kind.EMPLOYER, ctx.email(), ctx.joined_at()) for _ in chunk])
+        employers = []
+        for i, owner in zip(chunk, owners, strict=True):
+            city = ctx.rng.choice(list(CITY_DISTRICTS))
+            district = ctx.rng.choice(CITY_DISTRICTS[city])
+            industry, scope = ctx.rng.choice(INDUSTRIES)
+            created = ctx.later(owner.date_joined, min_minutes=2, max_minutes=60)
+            status = ctx.pick(EMPLOYER_REVIEW_SHARES)
+            review = review_fields(ctx, status, ctx.later(created, min_minutes=1, max_minutes=20), reasons)
+            verified = status == "approved" and ctx.rng.random() < EMPLOYER_VERIFIED_SHARE
+            employers.append(Employer(
+                name=f"{city}{ctx.rng.choice(ctx.pools.company_words)}{industry}有限公司",
+                uscc=credit_code(ctx, i + 1, city),
+                address=f"{city}市{district}{ctx.rng.choice(STREETS)}{ctx.rng.randint(1, 999)}号",
+                city=city, district=district, business_scope=scope,
+                contact_name=ctx.person_name(), contact_mobile=ctx.mobile(),
+                business_licence=f"employer-documents/bench/licence-{i + 1}.pdf",
+                verification_level=1 if verified else 0,
+                created_by_id=owner.pk, created_at=created, updated_at=review.get("reviewed_at") or created,
+                **review,
+            ))
+        insert(Employer, employers)
+        insert(EmployerMember, [
+            EmployerMember(employer_id=e.pk, user_id=o.pk, role=EmployerMember.Role.OWNER, joined_at=e.created_at)
+            for e, o in zip(employers, owners, strict=True)
+        ])
+        insert(HistoryEntry, [
+            row for e in employers
+            for row in review_history(employer_type, e, submitter_id=e.created_by_id, reason=e.review_reason)
+        ])
+        _remember(ctx, owners)
+        ctx.employers.extend(EmployerRow(e.pk, e.created_by_id, e.review_status, e.created_at,
+                                         e.verification_level > 0) for e in employers)
+
+
+def step_employer_verifications(ctx: Context, count: int) -> None:
+    """Real-name verification requests (E1.3): one approved per verified employer,
+    then pending requests from approved employers not yet verified."""
+    from core.crypto import keyed_hash
+    from core.models import HistoryEntry
+    from employers.models import EmployerVerification
+
+    verification_type = _content_type(EmployerVerification)
+    verified = [e for e in ctx.employers if e.verified]
+    waiting = [e for e in ctx.employers if e.status == "approved" and not e.verified]
+    chosen = [(e, "approved") for e in verified] + [(e, "pending") for e in waiting]
+    used: set[str] = set()
+    for chunk in chunks(min(count, len(chosen))):
+        rows = []
+        for i in chunk:
+            employer, status = chosen[i]
+            requested = ctx.later(employer.created, min_minutes=60, max_minutes=10 * 24 * 60)
+            id_number = resident_id(ctx, dt.date(ctx.rng.randint(1960, 1995), ctx.rng.randint(1, 12),
+                                                 ctx.rng.randint(1, 28)), ctx.rng.random() < 0.5, used)
+            decided = status == "approved"
+            rows.append(EmployerVerification(
+                employer_id=employer.id, status=status, legal_rep_name=ctx.person_name(),
+                legal_rep_id_number=id_number, legal_rep_id_hash=keyed_hash(id_number),
+                requested_by_id=employer.owner_id, authorisation_confirmed_at=requested,
+                decided_at=ctx.later(requested, min_minutes=60, max_minutes=2 * 24 * 60) if decided else None,
+                decided_by_id=ctx.moderator() if decided else None,
+                created_at=requested, updated_at=requested,
+            ))
+        insert(EmployerVerification, rows)
+        insert(HistoryEntry, [
+            row for v in rows for row in (
+                [history(verification_type, v.pk, "request", "", "pending", v.requested_by_id, v.created_at)]
+                + ([history(verification_type, v.pk, "approve", "pending", "approved", v.decided_by_id,
+                             v.decided_at)] if v.decided_at else [])
+            )
+        ])
+
+
+def step_employer_members(ctx: Context, count: int) -> None:
+    """Colleagues who joined an approved employer through an accepted invitation."""
+    from accounts.models import User
+    from employers.models import EmployerInvitation, EmployerMember
+
+    approved = [e for e in ctx.employers if e.status == "approved"]
+    hosts = ctx.rng.sample(approved, min(count, len(approved)))
+    users, members, invitations = [], [], []
+    for employer in hosts:
+        invited = ctx.later(employer.created, min_minutes=60 * 24, max_minutes=60 * 24 * 60)
+        accepted = ctx.later(invited, min_minutes=5, max_minutes=60 * 24 * 3)
+        users.append(_user(ctx, User.Kind.EMPLOYER, ctx.email(), accepted))
+    insert(User, users)
+    for employer, user in zip(hosts, users, strict=True):
+        members.append(EmployerMember(employer_id=employer.id, user_id=user.pk, role=EmployerMember.Role.MEMBER,
+                                      joined_at=user.date_joined))
+        invitations.append(EmployerInvitation(
+            employer_id=employer.id, email=user.email, token=f"{ctx.rng.getrandbits(256):064x}",
+            invited_by_id=employer.owner_id, created_at=user.date_joined - dt.timedelta(hours=2),
+            expires_at=user.date_joined + dt.timedelta(days=7), accepted_at=user.date_joined,
+            accepted_by_id=user.pk,
+        ))
+    insert(EmployerMember, members)
+    insert(EmployerInvitation, invitations)
+    _remember(ctx, users)
+
+
+def step_students(ctx: Context, count: int) -> None:
+    """Students (S1.1) with their profile and review history (S1.2); a share of
+    the approved ones real-name verified (S1.3), their ID number encrypted
+    through the model field."""
+    from accounts.models import StudentProfile, User, VerificationLevel
+    from core.crypto import keyed_hash
+    from core.models import HistoryEntry
+
+    profile_type = _content_type(StudentProfile)
+    reasons = {"rejected": REJECTION_REASONS, "info_requested": INFO_REQUESTS}
+    today = ctx.now.date()
+    used: set[str] = set()
+    for chunk in chunks(count):
+        users = insert(User, [_user(ctx, User.Kind.STUDENT, ctx.email(), ctx.joined_at()) for _ in chunk])
+        profiles = []
+        for user in users:
+            minor = ctx.rng.random() < MINOR_SHARE
+            age = ctx.rng.choice([16, 17]) if minor else ctx.rng.choices(range(18, 25), [3, 5, 5, 5, 4, 2, 1])[0]
+            birth = today.replace(year=today.year - age, day=1) - dt.timedelta(days=ctx.rng.randint(1, 360))
+            female = ctx.rng.random() < 0.55
+            school, _city = ctx.rng.choice(SCHOOLS)
+            submitted = ctx.later(user.date_joined, min_minutes=3, max_minutes=60 * 24 * 2)
+            status = ctx.pick(STUDENT_REVIEW_SHARES)
+            review = review_fields(ctx, status, submitted, reasons)
+            level, id_number = VerificationLevel.NONE, ""
+            if status == "approved" and ctx.rng.random() < STUDENT_VERIFIED_SHARE:
+                level = (VerificationLevel.REAL_NAME_AND_STUDENT if ctx.rng.random() < STUDENT_FULLY_VERIFIED_SHARE
+                         else VerificationLevel.REAL_NAME)
+                id_number = resident_id(ctx, birth, female, used)
+            profiles.append(StudentProfile(
+                user_id=user.pk, real_name=ctx.person_name(), gender="female" if female else "male",
+                date_of_birth=birth, school=school, major=ctx.rng.choice(MAJORS),
+                enrolment_year=min(today.year, user.date_joined.year - ctx.rng.randint(0, 3)),
+                mobile=ctx.mobile(),
+                contact_note=f"紧急联系人：{ctx.person_name()} {ctx.mobile()[3:]}" if ctx.rng.random() < 0.15 else "",
+                is_minor_worker=minor, id_number=id_number, id_number_hash=keyed_hash(id_number) if id_number else None,
+                verification_level=level, created_at=submitted,
+                updated_at=review.get("reviewed_at") or submitted, **review,
+            ))
+        insert(StudentProfile, profiles)
+        insert(HistoryEntry, [
+            row for p in profiles
+            for row in review_history(profile_type, p, submitter_id=p.user_id, reason=p.review_reason)
+        ])
+        _remember(ctx, users)
+        ctx.students.extend(StudentRow(p.pk, p.user_id, p.review_status, p.submitted_at, p.verification_level)
+                            for p in profiles)
+
+
+def step_student_verifications(ctx: Context, count: int) -> None:
+    """Verification requests (S1.3): one approved per verified student, then
+    pending ones; each with the sensitive-data consent given when requesting."""
+    from django.conf import settings
+
+    from accounts.models import Consent, StudentVerification
+    from core.models import HistoryEntry
+
+    verification_type = _content_type(StudentVerification)
+    verified = [s for s in ctx.students if s.level]
+    waiting = [s for s in ctx.students if s.status == "approved" and not s.level]
+    chosen = [(s, "approved") for s in verified] + [(s, "pending") for s in waiting]
+    for chunk in chunks(min(count, len(chosen))):
+        rows = []
+        for i in chunk:
+            student, status = chosen[i]
+            requested = ctx.later(student.submitted, min_minutes=60, max_minutes=30 * 24 * 60)
+            decided = status == "approved"
+            chsi = student.level == 2 and ctx.rng.random() < 0.6
+            rows.append(StudentVerification(
+                profile_id=student.id, status=status,
+                id_card_front=f"id-cards/bench/{student.id}-front.jpg",
+                id_card_back=f"id-cards/bench/{student.id}-back.jpg",
+                student_proof_kind=("chsi_code" if chsi else "student_card") if student.level == 2 else "",
+                student_card=f"student-cards/bench/{student.id}.jpg" if student.level == 2 and not chsi else "",
+                chsi_code=f"{ctx.rng.randint(10**15, 10**16 - 1)}" if chsi else "",
+                decided_at=ctx.later(requested, min_minutes=30, max_minutes=2 * 24 * 60) if decided else None,
+                decided_by_id=ctx.moderator() if decided else None,
+                granted_level=student.level, created_at=requested, updated_at=requested,
+            ))
+        insert(StudentVerification, rows)
+        requester = {chosen[i][0].id: chosen[i][0].user_id for i in chunk}
+        insert(HistoryEntry, [
+            row for v in rows for row in (
+                [history(verification_type, v.pk, "request", "", "pending", requester[v.profile_id], v.created_at)]
+                + ([history(verification_type, v.pk, "approve", "pending", "approved", v.decided_by_id,
+                             v.decided_at)] if v.decided_at else [])
+            )
+        ])
+        insert(Consent, [
+            Consent(user_id=requester[v.profile_id], kind=Consent.Kind.SENSITIVE_DATA,
+                    version=settings.SENSITIVE_DATA_CONSENT_VERSION, given_at=v.created_at)
+            for v in rows
+        ])
+
+
+def step_unfinished_signups(ctx: Context, count: int) -> None:
+    """Students who signed up but never submitted a registration."""
+    from accounts.models import User
+
+    users = insert(User, [_user(ctx, User.Kind.STUDENT, ctx.email(), ctx.joined_at()) for _ in range(count)])
+    _remember(ctx, users)
+
+
+def step_email_addresses(ctx: Context, count: int) -> None:
+    """allauth's verified primary e-mail address, one per user."""
+    from allauth.account.models import EmailAddress
+
+    for chunk in chunks(min(count, len(ctx.users))):
+        insert(EmailAddress, [EmailAddress(user_id=u.id, email=u.email, verified=True, primary=True)
+                              for u in (ctx.users[i] for i in chunk)])
+
+
+def step_consents(ctx: Context, count: int) -> None:
+    """The user agreement and privacy policy accepted at sign-up (PIPL art. 14)."""
+    from django.conf import settings
+
+    from accounts.models import Consent
+
+    kinds = [(Consent.Kind.USER_AGREEMENT, settings.USER_AGREEMENT_VERSION),
+             (Consent.Kind.PRIVACY_POLICY, settings.PRIVACY_POLICY_VERSION)]
+    n_users = len(ctx.users)
+    for chunk in chunks(count):
+        rows = []
+        for i in chunk:
+            user = ctx.users[i % n_users]
+            kind, version = kinds[(i // n_users) % len(kinds)]
+            rows.append(Consent(user_id=user.id, kind=kind, version=version, given_at=user.joined))
+        insert(Consent, rows)
+
+
+STUDENT_MESSAGES = {
+    "approved": ("您的注册已通过审核", "欢迎来到兼职！您现在可以申请兼职岗位了。", "/me/"),
+    "rejected": ("您的注册未通过审核", "原因：{reason}\n\n您可以更正信息后重新提交。", "/me/registration/"),
+    "info_requested": ("您的注册需要补充信息", "审核员请您补充：{reason}", "/me/registration/"),
+    "submitted": ("我们已收到您的注册", "感谢注册！工作人员将在两个工作日内完成审核。", "/me/"),
+}
+EMPLOYER_MESSAGES = {
+    "approved": ("您的单位注册已通过审核", "{name}现在可以在兼职平台发布兼职岗位。", "/employer/"),
+    "rejected": ("您的单位注册未通过审核", "原因：{reason}\n\n您可以更正后重新提交。", "/employer/organisation/"),
+    "info_requested": ("您的单位注册需要补充信息", "审核员请您补充：{reason}", "/employer/organisation/"),
+    "submitted": ("我们已收到您的单位注册", "工作人员将尽快审核您的单位信息。", "/employer/"),
+}
+GENERIC_MESSAGES = [
+    ("隐私政策更新提示", "我们更新了《隐私政策》，请在“账户与隐私”中查看。", "/privacy/"),
+    ("账户安全提醒", "请勿向任何人透露您的密码或验证码。兼职平台不会以任何名义收取费用。", ""),
+]
+
+
+def step_notifications(ctx: Context, count: int) -> None:
+    """Inbox messages: each user's registration outcome first, then general notices;
+    most of them read."""
+    from core.models import Notification
+
+    students = {s.user_id: s for s in ctx.students}
+    employers = {e.owner_id: e for e in ctx.employers}
+    n_users = len(ctx.users)
+    for chunk in chunks(count):
+        rows = []
+        for i in chunk:
+            user = ctx.users[i % n_users]
+            round_ = i // n_users
+            message = GENERIC_MESSAGES[round_ % len(GENERIC_MESSAGES)]
+            if round_ == 0 and user.id in students:
+                message = STUDENT_MESSAGES[students[user.id].status]
+            elif round_ == 0 and user.id in employers:
+                message = EMPLOYER_MESSAGES[employers[user.id].status]
+            subject, body, link = message
+            sent = ctx.later(user.joined, min_minutes=10, max_minutes=(round_ + 1) * 30 * 24 * 60)
+            read = ctx.later(sent, min_minutes=5, max_minutes=3 * 24 * 60) \
+                if ctx.rng.random() < NOTIFICATION_READ_SHARE else None
+            rows.append(Notification(recipient_id=user.id, subject=subject,
+                                     body=body.format(reason="请核对后重新提交。", name="贵单位"), link=link,
+                                     created_at=sent, read_at=read))
+        insert(Notification, rows)
+
+
+# The data set, in order. Counts: per × factor, at the run's scale.
+STEPS: list[Step] = [
+    Step("staff", step_staff, per="fixed", factor=sum(STAFF_PER_ROLE.values())),
+    Step("employers", step_employers, per="employers", factor=1),
+    Step("employer_verifications", step_employer_verifications, per="employers", factor=0.6),
+    Step("employer_members", step_employer_members, per="employers", factor=0.2),
+    Step("students", step_students, per="students", factor=1),
+    Step("student_verifications", step_student_verifications, per="students", factor=0.4),
+    Step("unfinished_signups", step_unfinished_signups, per="students", factor=0.03),
+    Step("email_addresses", step_email_addresses, per="users", factor=1),
+    Step("consents", step_consents, per="users", factor=2),
+    Step("notifications", step_notifications, per="users", factor=2),
+]
+
+
+def generate(scale: Scale, *, log: Callable[[str], None] = print) -> dict[str, float]:
+    """Write the whole data set into the (freshly migrated, empty) database."""
+    started = time.perf_counter()
+    ctx = Context(scale=scale, rng=random.Random(SEED), now=timezone.now(),
+                  password_hash=make_password(PASSWORD), pools=Pools.draw(SEED))
+    seconds: dict[str, float] = {}
+    with explicit_timestamps():
+        for step in STEPS:
+            step_started = time.perf_counter()
+            count = step.count(ctx)
+            with transaction.atomic():
+                step.func(ctx, count)
+            seconds[step.name] = round(time.perf_counter() - step_started, 2)
+            log(f"  {step.name:<24} {count:>9,}  {seconds[step.name]:6.1f} s")
+    seconds["total"] = round(time.perf_counter() - started, 2)
+    return seconds
+
+
+def row_counts() -> dict[str, int]:
+    """Exact row counts of every table of the project's apps (and allauth's
+    e-mail addresses), for the results' "scale" section."""
+    from django.conf import settings
+
+    local = {name.split(".")[0] for name in settings.INSTALLED_APPS if "." not in name}
+    counts = {}
+    for model in apps.get_models(include_auto_created=True):  # with many-to-many tables
+        if model._meta.app_label in local or model._meta.label == "account.EmailAddress":
+            counts[model._meta.label_lower] = model.objects.count()
+    return dict(sorted(counts.items()))
