@@ -657,6 +657,104 @@ def step_notifications(ctx: Context, count: int) -> None:
         insert(Notification, rows)
 
 
+# ------------------------------------------------------------------------------
+# Jobs (issue 4): postings in every state, their shifts and review history
+# ------------------------------------------------------------------------------
+JOB_STATUS_SHARES = {  # of all jobs; "published" ≈ 100,000 at full scale
+    "published": 0.80, "pending_review": 0.03, "changes_requested": 0.01, "rejected": 0.01,
+    "draft": 0.03, "paused": 0.02, "closed": 0.04, "expired": 0.05, "taken_down": 0.01,
+}
+# (category, title words, what the work is, hourly pay range in yuan)
+JOB_KINDS = [
+    ("tutoring", ["初中数学家教", "高中英语家教", "小学语文辅导", "物理一对一辅导", "钢琴陪练", "编程启蒙老师"],
+     "辅导学生完成作业，讲解错题，每次课后向家长反馈学习情况。", (40, 120)),
+    ("promotion", ["超市促销员", "商场导购", "新品试吃推广", "手机卖场促销", "美妆柜台促销"],
+     "在门店向顾客介绍新品、发放试用装，记录销售数据，服从店长安排。", (25, 40)),
+    ("catering", ["咖啡店店员", "奶茶店兼职", "西餐厅服务员", "快餐店收银", "烘焙店帮工"],
+     "负责点单收银、饮品制作或餐品传递，保持店面整洁，提供岗前培训。", (24, 32)),
+    ("events", ["展会礼仪", "马拉松志愿补给", "音乐节检票", "会议签到接待", "发布会现场执行"],
+     "协助活动现场布置、签到引导和物料管理，活动前有统一说明会。", (28, 45)),
+    ("customer_service", ["电商售后客服", "酒店前台助理", "银行大堂引导", "电话回访专员"],
+     "接听咨询电话或在线回复顾客问题，按话术记录工单并及时转交。", (24, 35)),
+    ("logistics", ["快递分拣员", "仓库理货员", "图书馆上架助理", "同城配送助理"],
+     "按单据分拣包裹、扫码入库，轻体力劳动，提供手套等防护用品。", (25, 35)),
+    ("campus_ambassador", ["校园大使", "社团活动推广", "校园招聘宣讲助理"],
+     "在校内组织宣传活动、收集同学反馈，每周提交活动总结。", (25, 40)),
+    ("remote", ["线上数据标注", "在线翻译校对", "短视频字幕校对", "问卷录入"],
+     "按平台规范完成线上任务，按件或按小时计酬，质量抽检合格后结算。", (26, 45)),
+    ("other", ["宠物店助理", "花店包装助理", "摄影助理", "书店整理员"],
+     "协助店主完成日常工作，工作内容与岗位描述一致，有专人带教。", (24, 35)),
+]
+SHIFT_STARTS = ["08:00", "09:00", "10:00", "13:00", "14:00", "17:00", "18:00", "19:00"]
+
+
+def step_jobs(ctx: Context, count: int) -> None:
+    """Jobs of approved employers in every state (E2, J1, J2), with shifts and history."""
+    from core.models import HistoryEntry
+    from employers.models import Employer
+    from jobs.models import Job, Shift
+
+    job_type = _content_type(Job)
+    approved = dict(((pk, (name, city, district)) for pk, name, city, district in
+                     Employer.objects.filter(review_status="approved").values_list("pk", "name", "city", "district")))
+    posters = [row for row in ctx.employers if row.id in approved]
+    if not posters:
+        return
+    today = timezone.localdate(ctx.now)
+    for chunk in chunks(count):
+        jobs, planned = [], []
+        for _i in chunk:
+            employer = ctx.rng.choice(posters)
+            name, city, district = approved[employer.id]
+            category, titles, description, (low, high) = ctx.rng.choice(JOB_KINDS)
+            status = ctx.pick(JOB_STATUS_SHARES)
+            remote = category == "remote"
+            title = ctx.rng.choice(titles) + ("" if remote else f"（{district}）")
+            live = status in ("published", "paused", "pending_review", "draft", "changes_requested")
+            first_day = today + dt.timedelta(days=ctx.rng.randint(1, 30)) if live else \
+                today - dt.timedelta(days=ctx.rng.randint(3, 120))
+            start = dt.time.fromisoformat(ctx.rng.choice(SHIFT_STARTS))
+            hours = ctx.rng.choice([2, 3, 4])
+            days = [first_day + dt.timedelta(days=7 * w + d) for w in range(ctx.rng.randint(1, 3))
+                    for d in sorted(ctx.rng.sample(range(6), ctx.rng.randint(1, 2)))]
+            end = dt.time((start.hour + hours) % 24, start.minute)
+            rate = ctx.rng.randint(low, high) * 100
+            created = ctx.now - dt.timedelta(days=ctx.rng.randint(1, 40) if live else ctx.rng.randint(30, 200))
+            submitted = None if status == "draft" else ctx.later(created, min_minutes=5, max_minutes=600)
+            published = ctx.later(submitted, min_minutes=30, max_minutes=1440) if status in (
+                "published", "paused", "closed", "expired", "taken_down") else None
+            last_end = timezone.make_aware(dt.datetime.combine(days[-1], end))
+            jobs.append(Job(
+                employer_id=employer.id, created_by_id=employer.owner_id, status=status, title=title,
+                category=category, description=f"{description}工作地点：{city}{district}。",
+                requirements_skills=ctx.rng.choice(["认真负责，守时", "普通话标准", "有相关经验者优先", "沟通能力好", ""]),
+                headcount=ctx.rng.randint(1, 10), is_remote=remote, city="" if remote else f"{city}市",
+                district="" if remote else district,
+                address="" if remote else f"{district}{ctx.rng.choice(STREETS)}{ctx.rng.randint(1, 999)}号",
+                application_deadline=timezone.make_aware(dt.datetime.combine(first_day - dt.timedelta(days=1),
+                                                                             dt.time(20))),
+                pay_unit="hour", base_rate_fen=rate, hourly_pay_fen=rate,
+                settlement_cycle=ctx.rng.choice(["daily", "weekly", "weekly"]), payment_days=ctx.rng.randint(1, 5),
+                meal_allowance_fen=ctx.rng.choice([0, 0, 1500, 2000]),
+                total_minutes=hours * 60 * len(days), first_shift_date=days[0], last_shift_end=last_end,
+                search_document="\n".join([title, description, name, district, city]).lower(),
+                submitted_at=submitted, published_at=published, first_published_at=published,
+                decided_at=published, decided_by_id=ctx.moderator() if published else None,
+                content_updated_at=published or created, created_at=created, updated_at=published or created,
+            ))
+            planned.append((days, start, end))
+        insert(Job, jobs)
+        insert(Shift, [Shift(job_id=job.pk, date=day, start_time=start, end_time=end)
+                       for job, (days, start, end) in zip(jobs, planned, strict=True) for day in days])
+        insert(HistoryEntry, [
+            row for job in jobs if job.submitted_at for row in (
+                history(job_type, job.pk, "submit", "draft", "pending_review", job.created_by_id, job.submitted_at),
+                *([history(job_type, job.pk, "approve", "pending_review", "published", job.decided_by_id,
+                           job.published_at)] if job.published_at else []),
+            )
+        ])
+
+
 # The data set, in order. Counts: per × factor, at the run's scale.
 STEPS: list[Step] = [
     Step("staff", step_staff, per="fixed", factor=sum(STAFF_PER_ROLE.values())),
@@ -669,6 +767,7 @@ STEPS: list[Step] = [
     Step("email_addresses", step_email_addresses, per="users", factor=1),
     Step("consents", step_consents, per="users", factor=2),
     Step("notifications", step_notifications, per="users", factor=2),
+    Step("jobs", step_jobs, per="employers", factor=25),  # ≈100,000 published at full scale
 ]
 
 

@@ -394,6 +394,18 @@ def metrics_from(endpoints, measured: dict, probes, queries: dict) -> dict[str, 
     return metrics
 
 
+def check_budgets(metrics: dict, budgets: dict, *, quick: bool) -> dict[str, dict]:
+    """Each budget with the measured value and whether it holds (quick runs: query counts only)."""
+    checked = {}
+    for name, (comparison, limit) in budgets.items():
+        if name not in metrics or (quick and metrics[name]["unit"] != "queries"):
+            continue
+        value = metrics[name]["value"]
+        ok = value <= limit if comparison == "<=" else value >= limit
+        checked[name] = {"value": value, "limit": f"{comparison} {limit:g}", "ok": ok}
+    return checked
+
+
 def print_table(results: dict) -> None:
     log()
     log(f"Jianzhi benchmark, {results['date']} — {results['machine']['cores']} cores, {results['machine']['cpu']}")
@@ -407,7 +419,9 @@ def print_table(results: dict) -> None:
     log()
     log(f"{'metric':<30} {'value':>10}  unit")
     for name, metric in results["metrics"].items():
-        log(f"{name:<30} {metric['value']:>10}  {metric['unit']}")
+        budget = results["budgets"].get(name)
+        verdict = f"  budget {budget['limit']}: {'ok' if budget['ok'] else 'MISSED'}" if budget else ""
+        log(f"{name:<30} {metric['value']:>10}  {metric['unit']}{verdict}")
     log()
 
 
@@ -451,7 +465,7 @@ def main(argv=None) -> int:
     from django.conf import settings
     from django.db import connections
 
-    from bench.specs import ANONYMOUS, ENDPOINTS, QUERY_PROBES
+    from bench.specs import ANONYMOUS, BUDGETS, ENDPOINTS, QUERY_PROBES
 
     with exclusive(profile):
         dataset = prepare_dataset(profile, fresh=args.fresh)
@@ -487,7 +501,8 @@ def main(argv=None) -> int:
             "conn_max_age": settings.DATABASES["default"]["CONN_MAX_AGE"],
             "full_page_cache": False,
         },
-        "metrics": metrics_from(ENDPOINTS, measured, QUERY_PROBES, queries),
+        "metrics": (metrics := metrics_from(ENDPOINTS, measured, QUERY_PROBES, queries)),
+        "budgets": check_budgets(metrics, BUDGETS, quick=profile is QUICK),
         "endpoints": measured,
         "queries": queries,
         "timings": {
@@ -502,6 +517,10 @@ def main(argv=None) -> int:
     profile.results_path.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
     print_table(results)
     log(f"Results: {profile.results_path.relative_to(REPO_ROOT)} (total {results['timings']['total_s']} s)")
+    missed = [name for name, budget in results["budgets"].items() if not budget["ok"]]
+    if missed:
+        log(f"Budgets missed: {', '.join(missed)}")
+        return 2
     return 0
 
 

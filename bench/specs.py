@@ -12,6 +12,7 @@ endpoint's req/s over the other's, measured in the same run)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import quote
 
 ANONYMOUS = "anonymous"
 
@@ -51,13 +52,42 @@ ROLES: dict[str, Callable] = {
     "student": approved_student,
 }
 
+def job_detail_path() -> str:
+    """The newest published job's page (the one most visitors open)."""
+    from jobs.models import Job
+
+    job = Job.objects.filter(status="published").order_by("-published_at", "-id").only("pk").first()
+    if job is None:
+        raise LookupError("the data set has no published job")
+    return f"/jobs/{job.pk}/"
+
+
+# A three-character Chinese query that matches a few per cent of the jobs (issue 4's search budget).
+JOB_SEARCH_QUERY = "促销员"
+
 ENDPOINTS: list[Endpoint] = [
     Endpoint("healthz", "/healthz"),  # the floor: full middleware stack, one trivial query
     Endpoint("home", "/", ratio_to="healthz"),
     Endpoint("student_dashboard", "/me/", role="student"),
+    Endpoint("job_list", "/jobs/", ratio_to="healthz"),
+    Endpoint("job_search", f"/jobs/?q={quote(JOB_SEARCH_QUERY)}", percentiles=(95, 99)),
 ]
 
 QUERY_PROBES: list[QueryProbe] = [
     QueryProbe("home_queries", "/"),
     QueryProbe("student_dashboard_queries", "/me/", role="student"),
+    QueryProbe("job_list_queries", "/jobs/"),
+    QueryProbe("job_list_student_queries", "/jobs/", role="student"),
+    QueryProbe("job_detail_queries", job_detail_path),
 ]
+
+# The issues' budgets: metric → (comparison, limit). A full run that misses one
+# exits non-zero; quick runs (tiny data, busy CI machine) check only query counts.
+BUDGETS: dict[str, tuple[str, float]] = {
+    "job_list_queries": ("<=", 6),
+    "job_list_student_queries": ("<=", 6),
+    "job_detail_queries": ("<=", 6),
+    "job_list_rps_ratio": (">=", 0.25),
+    "job_list_p99_ms": ("<=", 50),
+    "job_search_p95_ms": ("<=", 50),
+}

@@ -95,8 +95,14 @@ def _apply(job: Job, data: dict, shifts: list[ShiftSpec], fields: list[str]) -> 
     job.has_night_work = facts.has_night_work
     job.hourly_pay_fen = hourly_pay_fen(pay_unit=job.pay_unit, base_rate_fen=job.base_rate_fen, facts=facts,
                                         pieces_per_hour=job.pieces_per_hour) or 0
-    job.search_document = "\n".join(filter(None, [job.title, job.description, job.employer.name, job.district,
-                                                  job.city]))
+    job.search_document = search_document_for(job)
+
+
+def search_document_for(job: Job) -> str:
+    """What the public search matches: title, work content, employer, place; lower-cased
+    so the search is case-insensitive with a plain (fast, indexable) LIKE."""
+    return "\n".join(filter(None, [job.title, job.description, job.employer.name, job.district,
+                                   job.city])).lower()
 
 
 def _replace_shifts(job: Job, shifts: list[ShiftSpec]) -> None:

@@ -15,6 +15,16 @@ def _private_media(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_local_cache():
+    """The per-process cache (facets, cached form fragments) must not leak between tests."""
+    from django.core.cache import caches
+
+    caches["local"].clear()
+    yield
+    caches["local"].clear()
+
+
+@pytest.fixture(autouse=True)
 def _english_by_default(settings):
     # Tests read messages in English unless they switch language themselves.
     settings.LANGUAGE_CODE = "en"

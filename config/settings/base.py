@@ -111,6 +111,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # must be shared by every process (web workers, Celery): Redis in production,
 # the database table in the embedded mode.
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+# Per-process memory for small, slow-changing, non-personal fragments (the job
+# list's facets and filter form): a Redis round trip costs more than they do.
+LOCAL_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "jianzhi-local",
+               "OPTIONS": {"MAX_ENTRIES": 2000}}
 
 # ------------------------------------------------------------------------------
 # Auth

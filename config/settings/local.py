@@ -16,7 +16,7 @@ os.environ.setdefault("CELERY_BROKER_URL", "filesystem://")
 os.environ.setdefault("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
 from .base import *  # noqa: E402,F403
-from .base import DATABASES  # noqa: E402
+from .base import DATABASES, LOCAL_CACHE  # noqa: E402
 
 DATABASES["default"].setdefault("OPTIONS", {})
 # SQLite: wait for the worker's writes instead of failing with "database is locked".
@@ -26,7 +26,8 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "jianzhi_cache",
-    }
+    },
+    "local": LOCAL_CACHE,
 }
 
 _BROKER_DIR = VAR_DIR / "broker"

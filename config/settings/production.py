@@ -1,14 +1,15 @@
 """Production: PostgreSQL, Redis, gunicorn; everything from the environment."""
 
 from .base import *  # noqa: F403
-from .base import REDIS_URL, env
+from .base import LOCAL_CACHE, REDIS_URL, env
 
 DEBUG = False
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": env("CACHE_URL", default=REDIS_URL),
-    }
+    },
+    "local": LOCAL_CACHE,
 }
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

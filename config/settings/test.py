@@ -8,7 +8,7 @@ os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "dGVzdC1vbmx5LWtleS1uZXZlci1pbi1w
 os.environ.setdefault("PII_HASH_KEY", "test-pii-hash-key")
 
 from .base import *  # noqa: E402,F403
-from .base import BASE_DIR, DATABASES, REDIS_URL  # noqa: E402
+from .base import BASE_DIR, DATABASES, LOCAL_CACHE, REDIS_URL  # noqa: E402
 
 # UTF-8 ctype so pg_trgm indexes Chinese; TEST_DB_NAME lets parallel runs keep apart.
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DB_NAME", "test_jianzhi"), "TEMPLATE": "template0",
@@ -19,7 +19,8 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL.rsplit("/", 1)[0] + "/15",
         "KEY_PREFIX": f"test-{os.getpid()}",
-    }
+    },
+    "local": LOCAL_CACHE,
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -9,9 +9,11 @@ from decimal import Decimal
 from django import forms
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
+from ..cards import render_job_cards
 from ..models import Job, JobCategory, PayUnit
 from ..selectors import (
     MAX_PAGE,
@@ -108,14 +110,23 @@ class JobSearchForm(forms.Form):
 
 @require_safe
 def job_list(request):
-    form = JobSearchForm(request.GET, cities=job_cities_popular())
-    form.is_valid()  # errors are shown next to their fields; the valid fields still apply
-    page = job_list_published(filters=form.filters(), page=form.page_number())
+    if request.GET:
+        form = JobSearchForm(request.GET, cities=job_cities_popular())
+        form.is_valid()  # errors are shown next to their fields; the valid fields still apply
+        filters, page_number = form.filters(), form.page_number()
+    else:
+        # The plain list is the busiest URL: nothing to validate, and its form is
+        # usually served from the fragment cache, so it is only built if needed.
+        form = SimpleLazyObject(lambda: JobSearchForm(request.GET, cities=job_cities_popular()))
+        filters, page_number = JobFilters(), 1
+    page = job_list_published(filters=filters, page=page_number)
     return render(request, "jobs/public/job_list.html", {
         "form": form,
         "page": page,
-        "panel_fields": [form[name] for name in PANEL_FIELDS],
-        "panel_open": form.panel_is_open(),
+        "cards": render_job_cards(page.jobs),
+        "panel_fields": SimpleLazyObject(lambda: [form[name] for name in PANEL_FIELDS]),
+        "panel_open": bool(request.GET) and form.panel_is_open(),
+        "page_errors": form.errors.get("page", []) if request.GET else [],
         "max_page": MAX_PAGE,
     })
 

@@ -40,7 +40,7 @@ class JobFactory(DjangoModelFactory):
     settlement_cycle = SettlementCycle.WEEKLY
     payment_days = 3
     status = JobStatus.DRAFT
-    search_document = factory.LazyAttribute(lambda o: f"{o.title}\n{o.description}\n{o.employer.name}")
+    search_document = factory.LazyAttribute(lambda o: f"{o.title}\n{o.description}\n{o.employer.name}".lower())
 
     class Params:
         published = factory.Trait(

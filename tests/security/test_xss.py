@@ -97,3 +97,18 @@ def test_j3_2_access_log_reasons_are_escaped_for_auditors(staff_client, payload)
     response = client.get(url)
     assert response.status_code == 200
     assert_escaped(response.content.decode(), payload, url)
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_g3_job_text_is_escaped_on_the_public_list_card_and_page(client, payload):
+    # given: an employer name and a job title/description carrying the payload (published, so public)
+    from tests.factories.jobs import JobFactory
+
+    employer = EmployerFactory(approved=True, name=payload[:200])
+    job = JobFactory(employer=employer, published=True, title=payload[:80], description=payload,
+                     district=payload[:50], search_document=f"{payload}\nx")
+    # then: the list (cards are rendered in Python, jobs.cards) and the job page escape it
+    for url in (reverse("jobs:list"), reverse("jobs:list") + "?q=alert", reverse("jobs:detail", args=[job.pk])):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert_escaped(response.content.decode(), payload, url)
