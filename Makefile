@@ -50,7 +50,7 @@ services-check: | $(BIN)/python
 
 test: install-test messages browser-deps services-check
 	@mkdir -p var
-	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest --create-db $(PYTEST_ARGS)
 
 # Full size (bench/results.json; the data set is reused while unchanged, BENCH_ARGS=--fresh rebuilds it).
 bench: install-test messages services-check

@@ -701,8 +701,8 @@ def step_jobs(ctx: Context, count: int) -> None:
     if not posters:
         return
     today = timezone.localdate(ctx.now)
+    specs, jobs = [], []
     for chunk in chunks(count):
-        jobs, planned = [], []
         for _i in chunk:
             employer = ctx.rng.choice(posters)
             name, city, district = approved[employer.id]
@@ -742,7 +742,13 @@ def step_jobs(ctx: Context, count: int) -> None:
                 decided_at=published, decided_by_id=ctx.moderator() if published else None,
                 content_updated_at=published or created, created_at=created, updated_at=published or created,
             ))
-            planned.append((days, start, end))
+            specs.append((jobs.pop(), (days, start, end)))
+    # Rows go in in the order they were created, as on a live platform (the heap
+    # then follows time, like the indexes that sort by it).
+    specs.sort(key=lambda spec: spec[0].created_at)
+    for chunk in chunks(len(specs)):
+        jobs = [specs[i][0] for i in chunk]
+        planned = [specs[i][1] for i in chunk]
         insert(Job, jobs)
         insert(Shift, [Shift(job_id=job.pk, date=day, start_time=start, end_time=end)
                        for job, (days, start, end) in zip(jobs, planned, strict=True) for day in days])

@@ -9,9 +9,10 @@ DISTINCT facet over the whole table per request, no query per row."""
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.core.cache import caches
-from django.db import models
+from django.db import connection, models
 from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -174,8 +175,23 @@ def job_list_published(*, filters: JobFilters, page: int = 1) -> JobListPage:
     offset = (page - 1) * PAGE_SIZE
     # Plain dicts, not model instances: a card needs a dozen values, and building
     # 42 model objects (jobs + employers) cost more than the query itself.
-    rows = list(job_list_queryset(filters=filters)[offset:offset + PAGE_SIZE + 1])
+    sql, params = _list_sql(filters, offset)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column.name for column in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     return JobListPage(jobs=rows[:PAGE_SIZE], number=page, has_next=len(rows) > PAGE_SIZE)
+
+
+@lru_cache(maxsize=1024)
+def _list_sql(filters: JobFilters, offset: int) -> tuple[str, tuple]:
+    """The list query's SQL, compiled by the ORM once per process and filter set.
+
+    Compiling the same values() query on every request cost ~0.6 ms of a 4 ms
+    page; the SQL and its parameters depend only on the filters and the page."""
+    queryset = job_list_queryset(filters=filters)[offset:offset + PAGE_SIZE + 1]
+    sql, params = queryset.query.sql_with_params()
+    return sql, tuple(params)
 
 
 def job_get_published(*, job_id: int) -> tuple[Job, list[Shift]]:
