@@ -108,25 +108,42 @@ class JobSearchForm(forms.Form):
             name in self.errors for name in PANEL_FIELDS)
 
 
+def _busiest_query(request) -> JobFilters | None:
+    """Filters for the two busiest requests — the plain list, and a search-box query
+    alone — without building the whole form (its eleven fields cost ~0.5 ms).
+
+    `q` is checked by the form's own field, so the rules stay in one place; any
+    other parameter, or an invalid `q`, goes through the full form."""
+    if not request.GET:
+        return JobFilters()
+    if set(request.GET) == {"q"} and len(request.GET.getlist("q")) == 1:
+        try:
+            return JobFilters(q=JobSearchForm.base_fields["q"].clean(request.GET["q"]) or "")
+        except forms.ValidationError:
+            return None
+    return None
+
+
 @require_safe
 def job_list(request):
-    if request.GET:
+    filters = _busiest_query(request)
+    if filters is None:
         form = JobSearchForm(request.GET, cities=job_cities_popular())
         form.is_valid()  # errors are shown next to their fields; the valid fields still apply
         filters, page_number = form.filters(), form.page_number()
+        panel_open, page_errors = form.panel_is_open(), form.errors.get("page", [])
     else:
-        # The plain list is the busiest URL: nothing to validate, and its form is
-        # usually served from the fragment cache, so it is only built if needed.
+        # The form is usually served from the fragment cache, so it is only built if needed.
         form = SimpleLazyObject(lambda: JobSearchForm(request.GET, cities=job_cities_popular()))
-        filters, page_number = JobFilters(), 1
+        page_number, panel_open, page_errors = 1, False, []
     page = job_list_published(filters=filters, page=page_number)
     return render(request, "jobs/public/job_list.html", {
         "form": form,
         "page": page,
         "cards": render_job_cards(page.jobs),
         "panel_fields": SimpleLazyObject(lambda: [form[name] for name in PANEL_FIELDS]),
-        "panel_open": bool(request.GET) and form.panel_is_open(),
-        "page_errors": form.errors.get("page", []) if request.GET else [],
+        "panel_open": panel_open,
+        "page_errors": page_errors,
         "max_page": MAX_PAGE,
     })
 

@@ -529,3 +529,13 @@ def test_job_detail_queries_stay_within_budget_and_constant(db, principal, djang
     # then
     expected = 2 if principal == "anonymous" else 5
     assert (few_count, many_count) == (expected, expected)
+
+
+def test_s2_1_a_search_box_query_alone_matches_the_full_form(db, client):
+    # given: the plain search takes a shortcut past the form (jobs.views.public._busiest_query)
+    _jobs(6)
+    # then: it finds exactly what the same search through the full form finds
+    shortcut = listed(client.get(LIST_URL, {"q": "数学家"}))
+    assert shortcut and shortcut == listed(client.get(LIST_URL, {"q": "数学家", "sort": "newest"}))
+    # and a bad query still gets the form's message, not a shortcut
+    assert "Type at least 2 characters" in client.get(LIST_URL, {"q": "数"}).content.decode()
