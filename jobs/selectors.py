@@ -178,7 +178,7 @@ def job_list_published(*, filters: JobFilters, page: int = 1) -> JobListPage:
     sql, params = _list_sql(filters, offset)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        names = [column.name for column in cursor.description]
+        names = [column[0] for column in cursor.description]  # DB-API: name first
         rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     return JobListPage(jobs=rows[:PAGE_SIZE], number=page, has_next=len(rows) > PAGE_SIZE)
 
