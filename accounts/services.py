@@ -109,11 +109,15 @@ def student_profile_submit(*, user: User, data: dict) -> StudentProfile:
     return profile
 
 
+def staff_role_notify(*, role: str, subject, link: str) -> None:
+    """Tell every active staff member of a role, in-site only: their work queue is
+    the admin, and a message per submission would flood their e-mail."""
+    for member in User.objects.filter(groups__name=role, is_active=True):
+        notify(recipient=member, subject=subject, body=subject, link=link, email=False)
+
+
 def _notify_reviewers(*, subject, link: str) -> None:
-    """Tell moderators in-site only (their queue is the admin; no e-mail flood)."""
-    moderators = User.objects.filter(groups__name="moderator", is_active=True)
-    for moderator in moderators:
-        notify(recipient=moderator, subject=subject, body=subject, link=link, email=False)
+    staff_role_notify(role="moderator", subject=subject, link=link)
 
 
 def _review_transition(*, pk: int, actor: User, transition: str, reason: str) -> StudentProfile:

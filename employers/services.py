@@ -15,8 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
 from accounts.models import PersonalDataAccess
-from accounts.roles import MODERATOR
-from accounts.services import personal_data_access_record
+from accounts.services import personal_data_access_record, staff_role_notify
 from core.crypto import keyed_hash
 from core.errors import DomainError, InvalidTransition, NotPermitted, ReasonRequired
 from core.history import history_record
@@ -73,9 +72,7 @@ def ensure_employer_member(user, employer_id: int) -> EmployerMember:
 
 
 def _notify_reviewers(*, subject, link: str) -> None:
-    """Tell moderators in-site only (their queue is the admin; no e-mail flood)."""
-    for moderator in User.objects.filter(groups__name=MODERATOR, is_active=True):
-        notify(recipient=moderator, subject=subject, body=subject, link=link, email=False)
+    staff_role_notify(role="moderator", subject=subject, link=link)
 
 
 def _notify_members(*, employer: Employer, subject, body, link: str) -> None:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
 from accounts.models import User
+from accounts.services import staff_role_notify
 from core.errors import DomainError, InvalidTransition, NotPermitted, ReasonRequired
 from core.history import history_record
 from core.notifications import notify
@@ -60,8 +61,7 @@ def verification_step_record(*, actor, content_type: ContentType, object_id: int
 
 # ------------------------------------------------------------------ reports (S5.2, G3)
 def _notify_moderators(*, subject, link: str) -> None:
-    for moderator in User.objects.filter(groups__name="moderator", is_active=True):
-        notify(recipient=moderator, subject=subject, body=subject, link=link, email=False)
+    staff_role_notify(role="moderator", subject=subject, link=link)
 
 
 @transaction.atomic
