@@ -142,10 +142,17 @@ def _resolve_flags(job: Job, *, actor, resolution: str, revision: JobRevision | 
         resolved_at=timezone.now(), resolved_by=actor, resolution=resolution[:300])
 
 
-def _notify_members(job: Job, *, subject, body, link: str) -> None:
+def _tell_employer(job: Job, *, subject, body) -> None:
+    """Tell the employer's active members about their job, linking to its page."""
+    link = reverse("jobs:employer_job", args=[job.pk])
     for member in EmployerMember.objects.filter(employer_id=job.employer_id).select_related("user"):
         if member.user.is_active:
             notify(recipient=member.user, subject=subject, body=body, link=link)
+
+
+def _withdraw_pending_revisions(job: Job) -> None:
+    JobRevision.objects.filter(job=job, status=JobRevision.Status.PENDING).update(
+        status=JobRevision.Status.WITHDRAWN)
 
 
 def _notify_moderators(*, subject, link: str) -> None:
@@ -237,8 +244,7 @@ def job_resume(*, job_id: int, actor) -> Job:
 def job_close(*, job_id: int, actor) -> Job:
     """The employer closes a live job for good; it leaves the public list."""
     job = _employer_transition(job_id=job_id, actor=actor, name="close")
-    JobRevision.objects.filter(job=job, status=JobRevision.Status.PENDING).update(
-        status=JobRevision.Status.WITHDRAWN)
+    _withdraw_pending_revisions(job)
     return job
 
 
@@ -266,8 +272,7 @@ def job_revise(*, job_id: int, actor, data: dict, shifts: list[ShiftSpec] | None
     findings = _screen({**current, **data}, shifts, job.employer)
     if any(f.blocks for f in findings):
         raise ComplianceBlocked(findings)
-    JobRevision.objects.filter(job=job, status=JobRevision.Status.PENDING).update(
-        status=JobRevision.Status.WITHDRAWN)
+    _withdraw_pending_revisions(job)
     revision = JobRevision.objects.create(
         job=job, created_by=actor,
         data=_serialise({**{f: data.get(f, current[f]) for f in CONTENT_FIELDS}}, shifts),
@@ -336,10 +341,9 @@ def job_approve(*, pk: int, actor, reason: str = "") -> Job:
     job = _moderate(pk=pk, actor=actor, name="approve", reason=reason)
     _resolve_flags(job, actor=actor, resolution=reason or str(_("Reviewed and accepted")))
     fee = get_policy().job_posting_fee_fen
-    _notify_members(job, subject=_("Your job is published: %(title)s") % {"title": job.title},
-                    body=_("Students can now see and apply for “%(title)s”. Posting fee: %(fee)s.")
-                    % {"title": job.title, "fee": f"¥{fee / 100:.2f}"},
-                    link=reverse("jobs:employer_job", args=[job.pk]))
+    _tell_employer(job, subject=_("Your job is published: %(title)s") % {"title": job.title},
+                   body=_("Students can now see and apply for “%(title)s”. Posting fee: %(fee)s.")
+                   % {"title": job.title, "fee": f"¥{fee / 100:.2f}"})
     return job
 
 
@@ -349,9 +353,8 @@ def job_request_changes(*, pk: int, actor, reason: str) -> Job:
     reason = _required(reason)
     job = _moderate(pk=pk, actor=actor, name="request_changes", reason=reason)
     _resolve_flags(job, actor=actor, resolution=reason)
-    _notify_members(job, subject=_("Please change your job: %(title)s") % {"title": job.title},
-                    body=_("Our reviewer asks for these changes:\n%(reason)s") % {"reason": reason},
-                    link=reverse("jobs:employer_job", args=[job.pk]))
+    _tell_employer(job, subject=_("Please change your job: %(title)s") % {"title": job.title},
+                   body=_("Our reviewer asks for these changes:\n%(reason)s") % {"reason": reason})
     return job
 
 
@@ -361,9 +364,8 @@ def job_reject(*, pk: int, actor, reason: str) -> Job:
     reason = _required(reason)
     job = _moderate(pk=pk, actor=actor, name="reject", reason=reason)
     _resolve_flags(job, actor=actor, resolution=reason)
-    _notify_members(job, subject=_("Your job was not approved: %(title)s") % {"title": job.title},
-                    body=_("Reason: %(reason)s") % {"reason": reason},
-                    link=reverse("jobs:employer_job", args=[job.pk]))
+    _tell_employer(job, subject=_("Your job was not approved: %(title)s") % {"title": job.title},
+                   body=_("Reason: %(reason)s") % {"reason": reason})
     return job
 
 
@@ -372,11 +374,9 @@ def job_take_down(*, pk: int, actor, reason: str) -> Job:
     """Staff remove a job that is live or under review (E2.2, J2.3)."""
     reason = _required(reason)
     job = _moderate(pk=pk, actor=actor, name="take_down", reason=reason)
-    JobRevision.objects.filter(job=job, status=JobRevision.Status.PENDING).update(
-        status=JobRevision.Status.WITHDRAWN)
-    _notify_members(job, subject=_("Your job was taken down: %(title)s") % {"title": job.title},
-                    body=_("Reason: %(reason)s") % {"reason": reason},
-                    link=reverse("jobs:employer_job", args=[job.pk]))
+    _withdraw_pending_revisions(job)
+    _tell_employer(job, subject=_("Your job was taken down: %(title)s") % {"title": job.title},
+                   body=_("Reason: %(reason)s") % {"reason": reason})
     return job
 
 
@@ -417,8 +417,8 @@ def job_revision_approve(*, pk: int, actor, reason: str = "") -> JobRevision:
     _resolve_flags(job, actor=actor, resolution=reason or str(_("Reviewed and accepted")), revision=revision)
     history_record(subject=job, transition="revision_approve", from_state=job.status, to_state=job.status,
                    actor=actor, reason=reason)
-    _notify_members(job, subject=_("Your changes are published: %(title)s") % {"title": job.title},
-                    body=_("Students now see the new version."), link=reverse("jobs:employer_job", args=[job.pk]))
+    _tell_employer(job, subject=_("Your changes are published: %(title)s") % {"title": job.title},
+                   body=_("Students now see the new version."))
     return revision
 
 
@@ -433,9 +433,8 @@ def job_revision_reject(*, pk: int, actor, reason: str) -> JobRevision:
     _resolve_flags(revision.job, actor=actor, resolution=reason, revision=revision)
     history_record(subject=revision.job, transition="revision_reject", from_state=revision.job.status,
                    to_state=revision.job.status, actor=actor, reason=reason)
-    _notify_members(revision.job, subject=_("Your changes were not approved: %(title)s") % {
-        "title": revision.job.title}, body=_("Reason: %(reason)s") % {"reason": reason},
-        link=reverse("jobs:employer_job", args=[revision.job_id]))
+    _tell_employer(revision.job, subject=_("Your changes were not approved: %(title)s") % {
+        "title": revision.job.title}, body=_("Reason: %(reason)s") % {"reason": reason})
     return revision
 
 
