@@ -128,6 +128,8 @@ class StudentProfile(ReviewableModel, TimeStampedModel):
     verification_level = models.PositiveSmallIntegerField(
         _("verification level"), choices=VerificationLevel.choices, default=VerificationLevel.NONE
     )
+    # Written by the risk app through accounts' services (K3.1); 0 (lowest) .. 4, 2 is neutral.
+    credit_tier = models.PositiveSmallIntegerField(_("credit tier"), default=2)
 
     class Meta:
         verbose_name = _("student")

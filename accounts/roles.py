@@ -38,6 +38,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "jobs.view_patrolrun",
         "moderation.view_report", "moderation.resolve_report",
         "moderation.view_verificationstep", "moderation.add_verificationstep",
+        "applications.view_application", "applications.view_engagement", "applications.view_attendance",
+        "applications.view_demandreport", "applications.view_lossclaim", "applications.decide_case",
+        "core.view_creditevent",
     ],
     CUSTOMER_SERVICE: [
         "accounts.view_user", "accounts.view_studentprofile",
@@ -45,6 +48,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "core.view_historyentry",
         "jobs.view_job",
         "moderation.view_report",
+        "applications.view_application", "applications.view_engagement", "applications.view_attendance",
+        "applications.view_demandreport", "applications.view_lossclaim", "applications.decide_case",
+        "core.view_creditevent",
     ],
     OPERATIONS: [
         "core.view_policy", "core.view_policychange", "core.view_calendaroverride",
@@ -61,6 +67,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "moderation.view_report", "moderation.view_verificationstep",
     ],
     MANAGER: [
+        "applications.view_application", "applications.view_engagement", "applications.view_attendance",
+        "applications.view_demandreport", "applications.view_lossclaim", "core.view_creditevent",
         "core.view_policy", "core.change_policy", "core.view_policychange",
         "core.view_historyentry", "core.view_calendaroverride",
         "accounts.view_user", "accounts.view_studentprofile", "accounts.view_personaldataaccess",

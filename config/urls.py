@@ -9,5 +9,6 @@ urlpatterns = [
     path("me/", include("accounts.urls")),
     path("employer/", include("employers.urls")),
     path("jobs/", include("jobs.urls")),
+    path("work/", include("applications.urls")),
     path("moderation/", include("moderation.urls")),
 ]

@@ -100,6 +100,37 @@ class Policy(models.Model):
         _("patrol: a published job is stale after (days without update)"), default=14,
         help_text=_("The patrol asks the employer to confirm or update stale jobs (J2.3)."),
     )
+    # Applications and engagements (S2.2, S3, E3, E4)
+    offer_accept_hours = models.PositiveSmallIntegerField(
+        _("students accept an offer within (hours)"), default=24,
+        help_text=_("E3.1: an unanswered offer lapses and the place goes back to the employer."),
+    )
+    cancel_notice_hours = models.PositiveSmallIntegerField(
+        _("cancellation notice without penalty (hours before the shift)"), default=24,
+        help_text=_("S3.1: cancelling later than this is a late cancellation and a credit event."),
+    )
+    late_cancel_compensation_percent = models.PositiveSmallIntegerField(
+        _("employer's late cancellation: compensation (% of the cancelled shifts' pay)"), default=50,
+        help_text=_("E4.1: paid to the student through the settlement."),
+    )
+    checkin_grace_minutes = models.PositiveSmallIntegerField(
+        _("check-in grace period (minutes after the shift starts)"), default=15,
+        help_text=_("Only after this may the employer mark a no-show."),
+    )
+    no_show_contest_hours = models.PositiveSmallIntegerField(
+        _("students may contest a no-show within (hours)"), default=48,
+    )
+    hours_confirm_hours = models.PositiveSmallIntegerField(
+        _("employers confirm hours within (hours after the shift ends)"), default=48,
+        help_text=_("Silence confirms the scheduled hours."),
+    )
+    hours_dispute_hours = models.PositiveSmallIntegerField(
+        _("students may dispute confirmed hours within (hours)"), default=72,
+    )
+    demand_report_hours = models.PositiveSmallIntegerField(
+        _("staff verify a report of an unlawful demand within (hours)"), default=24,
+        help_text=_("S3.3: the service level for moderation cases raised by students."),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -176,3 +207,41 @@ class BeatHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.last_seen_at:%Y-%m-%d %H:%M}"
+
+
+class CreditEvent(models.Model):
+    """One fact that bears on a student's or an employer's credit (K3.2).
+
+    Lifecycle apps record what happened (a no-show, an unanswered application,
+    a late cancellation, a completed shift) through `core.credit.credit_event_record`;
+    the risk app turns the facts into scores with its published formula. Facts
+    are append-only; a fact that turns out wrong is cancelled by a reversing
+    fact (`reverses`), never edited. `key` makes recording idempotent, so a
+    sweep that runs twice records a fact once."""
+
+    class Subject(models.TextChoices):
+        STUDENT = "student", _("Student")
+        EMPLOYER = "employer", _("Employer")
+
+    key = models.CharField(max_length=120, unique=True)
+    subject_kind = models.CharField(_("about"), max_length=8, choices=Subject.choices)
+    # A student is a user; an employer is an organisation (employers.Employer pk).
+    subject_id = models.PositiveBigIntegerField(_("subject id"))
+    kind = models.CharField(_("event"), max_length=48, db_index=True)
+    reason = models.TextField(_("reason shown to the user"))
+    source_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    source_id = models.CharField(max_length=64, blank=True)
+    source = GenericForeignKey("source_type", "source_id")
+    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="reversed_by")
+    occurred_at = models.DateTimeField(_("occurred at"), db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("credit event")
+        verbose_name_plural = _("credit events")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["subject_kind", "subject_id", "-occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.subject_kind}:{self.subject_id} {self.kind}"

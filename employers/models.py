@@ -55,6 +55,8 @@ class Employer(ReviewableModel, TimeStampedModel):
     verification_level = models.PositiveSmallIntegerField(
         _("verification level"), choices=VerificationLevel.choices, default=VerificationLevel.NONE
     )
+    # Written by the risk app through employers' services (K3.1); 0 (lowest) .. 4, 2 is neutral.
+    credit_tier = models.PositiveSmallIntegerField(_("credit tier"), default=2)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
         verbose_name=_("registered by"),

@@ -506,3 +506,42 @@ def jobs_patrol(*, now: dt.datetime | None = None) -> PatrolRun:
     stale = jobs_flag_stale(now=now)
     return PatrolRun.objects.create(expired=expired, stale_flagged=stale)
 
+
+
+# ------------------------------------------------------------------ consented changes (J1.3)
+def _refresh_schedule_facts(job: Job) -> None:
+    facts = schedule_facts(_shift_specs(job))
+    job.total_minutes = facts.total_minutes
+    job.first_shift_date = facts.first_date
+    job.last_shift_end = timezone.make_aware(facts.last_end) if facts.last_end else None
+    job.has_night_work = facts.has_night_work
+    job.hourly_pay_fen = hourly_pay_fen(pay_unit=job.pay_unit, base_rate_fen=job.base_rate_fen, facts=facts,
+                                        pieces_per_hour=job.pieces_per_hour) or 0
+    job.save(update_fields=["total_minutes", "first_shift_date", "last_shift_end", "has_night_work",
+                            "hourly_pay_fen", "updated_at"])
+
+
+def shift_reschedule(*, shift_id: int, date: dt.date, start: dt.time, end: dt.time) -> Shift:
+    """Move one shift. Called only by applications once every hired student has
+    consented to the change (J1.3); the job's schedule facts follow."""
+    shift = Shift.objects.select_for_update().select_related("job").get(pk=shift_id)
+    before = str(shift)
+    shift.date, shift.start_time, shift.end_time = date, start, end
+    shift.save(update_fields=["date", "start_time", "end_time"])
+    job = Job.objects.select_for_update().get(pk=shift.job_id)
+    _refresh_schedule_facts(job)
+    history_record(subject=job, transition="shift_moved", from_state=job.status, to_state=job.status,
+                   reason=f"{before} → {shift}")
+    return shift
+
+
+def job_workplace_change(*, job_id: int, address: str) -> Job:
+    """Change the workplace address after the hired students consented (J1.3)."""
+    job = Job.objects.select_for_update().select_related("employer").get(pk=job_id)
+    before = job.address
+    job.address = address
+    job.search_document = search_document_for(job)
+    job.save(update_fields=["address", "search_document", "updated_at"])
+    history_record(subject=job, transition="workplace_changed", from_state=job.status, to_state=job.status,
+                   reason=f"{before} → {address}")
+    return job

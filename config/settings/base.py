@@ -61,6 +61,7 @@ LOCAL_APPS = [
     "accounts",
     "employers",
     "jobs",
+    "applications",
     "moderation",
     "operations",
 ]

@@ -1,0 +1,26 @@
+"""Grant the case permissions to the staff roles and seed reasons employers start
+from when they reject an application (E3.2)."""
+
+from django.db import migrations
+
+REASONS = [
+    ("岗位已招满", "感谢您的申请。本岗位名额已满，欢迎关注我们的其他岗位。"),
+    ("时间安排不匹配", "您可工作的时间与本岗位班次不一致。"),
+    ("技能或证书要求不符", "本岗位需要的技能或证书与您目前的情况不符。"),
+    ("工作地点较远", "工作地点与您的意向区域相距较远，通勤不便。"),
+]
+
+
+def seed(apps, schema_editor):
+    from accounts.roles import sync_role_permissions
+
+    ReasonTemplate = apps.get_model("core", "ReasonTemplate")
+    for title, text in REASONS:
+        ReasonTemplate.objects.get_or_create(context="application", title=title, defaults={"text": text})
+    sync_role_permissions(apps)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("applications", "0001_initial"), ("core", "0003_policy_cancel_notice_hours_and_more"),
+                    ("accounts", "0003_studentprofile_credit_tier")]
+    operations = [migrations.RunPython(seed, migrations.RunPython.noop)]

@@ -1,0 +1,565 @@
+"""Applications to engagements (S2.2, S3, E3, E4, J1.3): what a student wants
+(intentions), applications and the employer's decision, offers, the
+engagement a hired student works under, its shifts' attendance and hours,
+changes of time or place with consent, and the cases a student or employer
+raises from an engagement (unlawful demands, losses).
+
+Only data and django-fsm-2 transition declarations live here; every write goes
+through `applications.services` (lock, transition, history row, side effects
+on commit)."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from core.models import TimeStampedModel
+from core.uploads import private_storage
+from jobs.models import JobCategory
+
+# ------------------------------------------------------------------ intentions
+# The weekly availability grid: 7 days × 4 parts of the day, one bit each.
+DAY_PARTS = (
+    ("morning", _("Morning"), dt.time(6), dt.time(12)),
+    ("afternoon", _("Afternoon"), dt.time(12), dt.time(18)),
+    ("evening", _("Evening"), dt.time(18), dt.time(22)),
+    ("night", _("Night"), dt.time(22), dt.time(6)),
+)
+ALL_AVAILABLE = (1 << (7 * len(DAY_PARTS))) - 1
+
+
+def availability_bit(weekday: int, part: int) -> int:
+    return 1 << (weekday * len(DAY_PARTS) + part)
+
+
+class StudentIntention(TimeStampedModel):
+    """What a student is looking for (E3.1): it drives "recommended for you"
+    and the availability part of the match score. Deliberately holds nothing
+    about the person (G4): no gender, age, origin or beliefs."""
+
+    student = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="intention")
+    categories = models.JSONField(_("preferred categories"), default=list, blank=True)
+    cities = models.JSONField(_("preferred cities"), default=list, blank=True)
+    districts = models.JSONField(_("preferred districts"), default=list, blank=True)
+    availability = models.BigIntegerField(_("weekly availability"), default=0)
+    expected_hourly_fen = models.PositiveIntegerField(_("expected pay per hour (fen)"), default=0)
+    accepts_remote = models.BooleanField(_("remote work is fine"), default=True)
+
+    class Meta:
+        verbose_name = _("student intention")
+        verbose_name_plural = _("student intentions")
+
+    def __str__(self) -> str:
+        return f"intention of {self.student_id}"
+
+    def is_available(self, weekday: int, part: int) -> bool:
+        return bool(self.availability & availability_bit(weekday, part))
+
+    def category_labels(self) -> list[str]:
+        labels = dict(JobCategory.choices)
+        return [str(labels.get(c, c)) for c in self.categories]
+
+
+# ------------------------------------------------------------------ applications
+class ApplicationStatus(models.TextChoices):
+    APPLIED = "applied", _("Waiting for the employer")
+    OFFERED = "offered", _("Offer made")
+    ACCEPTED = "accepted", _("Hired")
+    REJECTED = "rejected", _("Not selected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    EXPIRED = "expired", _("Not answered in time")
+    OFFER_DECLINED = "offer_declined", _("Offer declined")
+    OFFER_EXPIRED = "offer_expired", _("Offer lapsed")
+
+
+# An application in these states holds one of the job's places (E3: headcount).
+PLACE_HOLDING = (ApplicationStatus.OFFERED, ApplicationStatus.ACCEPTED)
+OPEN_APPLICATION = (ApplicationStatus.APPLIED, ApplicationStatus.OFFERED)
+
+
+class Application(FSMModelMixin, TimeStampedModel):
+    """A student's application to a job (S2.2) and the employer's answer (E3.2).
+
+    applied → offered → accepted (an Engagement is created)
+            ↘ rejected (reason required) · withdrawn · expired (P3 passed)
+    offered → offer declined · offer lapsed"""
+
+    job = models.ForeignKey("jobs.Job", on_delete=models.PROTECT, related_name="applications")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications")
+    status = FSMField(_("status"), choices=ApplicationStatus.choices, default=ApplicationStatus.APPLIED,
+                      protected=True, db_index=True)
+    # S2.2: the two confirmations, recorded with the application.
+    confirms_requirements = models.BooleanField(_("meets the requirements"), default=False)
+    commits_to_work = models.BooleanField(_("commits to doing the work as agreed"), default=False)
+    message = models.TextField(_("message to the employer"), max_length=1000, blank=True)
+    invited = models.BooleanField(_("invited by the employer"), default=False)
+
+    applied_at = models.DateTimeField(_("applied at"), default=timezone.now)
+    # E3.2: P3 working days on the Chinese calendar, stored when the student applies.
+    response_due_at = models.DateTimeField(_("answer due by"), db_index=True)
+    reminder_due_at = models.DateTimeField(_("reminder at"))
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    rejection_reason = models.TextField(_("reason given to the student"), blank=True)
+    offer_expires_at = models.DateTimeField(_("offer open until"), null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        ordering = ["-applied_at", "-id"]
+        constraints = [
+            # S2.2: one application per job per student.
+            models.UniqueConstraint(fields=["job", "student"], name="application_one_per_job"),
+            models.CheckConstraint(
+                condition=models.Q(confirms_requirements=True, commits_to_work=True),
+                name="application_confirmations_given",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["job", "status"]),
+            models.Index(fields=["student", "status"]),
+            models.Index(fields=["status", "response_due_at"]),
+            models.Index(fields=["status", "offer_expires_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student_id} → {self.job_id} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_APPLICATION
+
+    @transition(field=status, source=ApplicationStatus.APPLIED, target=ApplicationStatus.OFFERED)
+    def offer(self, *, by, expires_at: dt.datetime) -> None:
+        self.decided_at, self.decided_by, self.offer_expires_at = timezone.now(), by, expires_at
+
+    @transition(field=status, source=ApplicationStatus.APPLIED, target=ApplicationStatus.REJECTED)
+    def reject(self, *, by, reason: str) -> None:
+        self.decided_at, self.decided_by, self.rejection_reason = timezone.now(), by, reason
+        self.closed_at = self.decided_at
+
+    @transition(field=status, source=ApplicationStatus.APPLIED, target=ApplicationStatus.WITHDRAWN)
+    def withdraw(self) -> None:
+        self.closed_at = timezone.now()
+
+    @transition(field=status, source=ApplicationStatus.APPLIED, target=ApplicationStatus.EXPIRED)
+    def expire(self) -> None:
+        self.closed_at = timezone.now()
+
+    @transition(field=status, source=ApplicationStatus.OFFERED, target=ApplicationStatus.ACCEPTED)
+    def accept_offer(self) -> None:
+        self.closed_at = timezone.now()
+
+    @transition(field=status, source=ApplicationStatus.OFFERED, target=ApplicationStatus.OFFER_DECLINED)
+    def decline_offer(self) -> None:
+        self.closed_at = timezone.now()
+
+    @transition(field=status, source=ApplicationStatus.OFFERED, target=ApplicationStatus.OFFER_EXPIRED)
+    def lapse_offer(self) -> None:
+        self.closed_at = timezone.now()
+
+
+class JobInvitation(TimeStampedModel):
+    """An employer invites a matching student to apply (E3.1); the student decides."""
+
+    job = models.ForeignKey("jobs.Job", on_delete=models.CASCADE, related_name="invitations")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="job_invitations")
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    message = models.CharField(_("message"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation to apply")
+        verbose_name_plural = _("invitations to apply")
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["job", "student"], name="invitation_one_per_job")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id} invites {self.student_id}"
+
+
+# ------------------------------------------------------------------ engagements
+class EngagementStatus(models.TextChoices):
+    ACTIVE = "active", _("Working")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED_BY_STUDENT = "cancelled_by_student", _("Cancelled by the student")
+    CANCELLED_BY_EMPLOYER = "cancelled_by_employer", _("Cancelled by the employer")
+    RELEASED = "released", _("Released without penalty")
+
+
+class Engagement(FSMModelMixin, TimeStampedModel):
+    """A hired student on a job (S3, E4): created when the student accepts the
+    offer; then contact details are exchanged. Completing it hands the
+    confirmed hours to settlements."""
+
+    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="engagement")
+    job = models.ForeignKey("jobs.Job", on_delete=models.PROTECT, related_name="engagements")
+    employer = models.ForeignKey("employers.Employer", on_delete=models.PROTECT, related_name="engagements")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="engagements")
+    status = FSMField(_("status"), choices=EngagementStatus.choices, default=EngagementStatus.ACTIVE,
+                      protected=True, db_index=True)
+    started_at = models.DateTimeField(_("hired at"), default=timezone.now)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    end_reason = models.TextField(_("reason"), blank=True)
+    late_cancellation = models.BooleanField(_("late cancellation"), default=False)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("engagement")
+        verbose_name_plural = _("engagements")
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["student", "status"]), models.Index(fields=["job", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.student_id} @ {self.job_id} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == EngagementStatus.ACTIVE
+
+    @transition(field=status, source=EngagementStatus.ACTIVE, target=EngagementStatus.COMPLETED)
+    def complete(self) -> None:
+        self.completed_at = self.ended_at = timezone.now()
+
+    @transition(field=status, source=EngagementStatus.ACTIVE, target=EngagementStatus.CANCELLED_BY_STUDENT)
+    def cancel_by_student(self, *, reason: str, late: bool) -> None:
+        self.ended_at, self.end_reason, self.late_cancellation = timezone.now(), reason, late
+
+    @transition(field=status, source=EngagementStatus.ACTIVE, target=EngagementStatus.CANCELLED_BY_EMPLOYER)
+    def cancel_by_employer(self, *, reason: str, late: bool) -> None:
+        self.ended_at, self.end_reason, self.late_cancellation = timezone.now(), reason, late
+
+    @transition(field=status, source=EngagementStatus.ACTIVE, target=EngagementStatus.RELEASED)
+    def release(self, *, reason: str) -> None:
+        self.ended_at, self.end_reason = timezone.now(), reason
+
+
+class AttendanceStatus(models.TextChoices):
+    EXPECTED = "expected", _("Expected")
+    CHECKED_IN = "checked_in", _("Checked in")
+    ATTENDED = "attended", _("Attended")
+    NO_SHOW = "no_show", _("No-show")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class HoursStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the employer")
+    CONFIRMED = "confirmed", _("Confirmed by the employer")
+    AUTO_CONFIRMED = "auto_confirmed", _("Confirmed automatically")
+    DISPUTED = "disputed", _("Disputed by the student")
+    RESOLVED = "resolved", _("Settled by staff")
+    NONE = "none", _("No hours")
+
+
+HOURS_FINAL = (HoursStatus.CONFIRMED, HoursStatus.AUTO_CONFIRMED, HoursStatus.RESOLVED, HoursStatus.NONE)
+
+
+class ContestStatus(models.TextChoices):
+    NONE = "", _("Not contested")
+    OPEN = "open", _("Contested, waiting for staff")
+    UPHELD = "upheld", _("No-show confirmed by staff")
+    OVERTURNED = "overturned", _("No-show overturned by staff")
+
+
+class Attendance(FSMModelMixin, TimeStampedModel):
+    """One hired student on one shift: check-in/out (QR or by hand), no-show
+    and its contest, and the hours the employer confirms (E4, S3.1)."""
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="attendances")
+    shift = models.ForeignKey("jobs.Shift", on_delete=models.PROTECT, related_name="attendances")
+    status = FSMField(_("attendance"), choices=AttendanceStatus.choices, default=AttendanceStatus.EXPECTED,
+                      protected=True, db_index=True)
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    checked_out_at = models.DateTimeField(_("checked out at"), null=True, blank=True)
+    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+", help_text=_("Set when the employer marked attendance by hand."))
+    no_show_at = models.DateTimeField(_("marked no-show at"), null=True, blank=True)
+    contest_due_at = models.DateTimeField(_("contest possible until"), null=True, blank=True)
+    contest_status = models.CharField(_("contest"), max_length=12, choices=ContestStatus.choices, blank=True,
+                                      default=ContestStatus.NONE, db_index=True)
+    contest_text = models.TextField(_("student's explanation"), blank=True)
+
+    scheduled_minutes = models.PositiveIntegerField(_("scheduled minutes"))
+    hours_status = FSMField(_("hours"), choices=HoursStatus.choices, default=HoursStatus.PENDING, protected=True,
+                            db_index=True)
+    # E4: stored when the shift is known; the sweep confirms silently after it.
+    hours_due_at = models.DateTimeField(_("hours to confirm by"), db_index=True)
+    confirmed_minutes = models.PositiveIntegerField(_("confirmed minutes"), null=True, blank=True)
+    overtime_minutes = models.PositiveIntegerField(_("overtime minutes"), default=0)
+    hours_confirmed_at = models.DateTimeField(null=True, blank=True)
+    hours_confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                           on_delete=models.SET_NULL, related_name="+")
+    hours_note = models.CharField(_("note on the hours"), max_length=300, blank=True)
+    dispute_due_at = models.DateTimeField(_("hours can be disputed until"), null=True, blank=True)
+    dispute_text = models.TextField(_("student's dispute"), blank=True)
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        ordering = ["shift__date", "shift__start_time", "id"]
+        constraints = [models.UniqueConstraint(fields=["engagement", "shift"], name="attendance_one_per_shift")]
+        indexes = [models.Index(fields=["hours_status", "hours_due_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.engagement_id} / {self.shift_id} ({self.status})"
+
+    @property
+    def paid_minutes(self) -> int:
+        return (self.confirmed_minutes or 0) if self.hours_status in HOURS_FINAL else 0
+
+    @transition(field=status, source=AttendanceStatus.EXPECTED, target=AttendanceStatus.CHECKED_IN)
+    def check_in(self, *, at: dt.datetime, by=None) -> None:
+        self.checked_in_at, self.marked_by = at, by
+
+    @transition(field=status, source=[AttendanceStatus.EXPECTED, AttendanceStatus.CHECKED_IN],
+                target=AttendanceStatus.ATTENDED)
+    def check_out(self, *, at: dt.datetime, by=None) -> None:
+        self.checked_in_at = self.checked_in_at or self.shift.starts_at
+        self.checked_out_at, self.marked_by = at, by or self.marked_by
+
+    @transition(field=status, source=AttendanceStatus.EXPECTED, target=AttendanceStatus.NO_SHOW)
+    def mark_no_show(self, *, contest_due_at: dt.datetime) -> None:
+        self.no_show_at, self.contest_due_at = timezone.now(), contest_due_at
+
+    @transition(field=status, source=AttendanceStatus.NO_SHOW, target=AttendanceStatus.ATTENDED)
+    def overturn_no_show(self) -> None:
+        self.contest_status = ContestStatus.OVERTURNED
+
+    @transition(field=status, source=[AttendanceStatus.EXPECTED], target=AttendanceStatus.CANCELLED)
+    def cancel(self) -> None:
+        pass
+
+    @transition(field=hours_status, source=HoursStatus.PENDING, target=HoursStatus.CONFIRMED)
+    def confirm_hours(self, *, minutes: int, overtime: int, by, note: str, dispute_due_at: dt.datetime) -> None:
+        self.confirmed_minutes, self.overtime_minutes, self.hours_note = minutes, overtime, note
+        self.hours_confirmed_at, self.hours_confirmed_by, self.dispute_due_at = timezone.now(), by, dispute_due_at
+
+    @transition(field=hours_status, source=HoursStatus.PENDING, target=HoursStatus.AUTO_CONFIRMED)
+    def auto_confirm_hours(self, *, dispute_due_at: dt.datetime) -> None:
+        self.confirmed_minutes, self.overtime_minutes = self.scheduled_minutes, 0
+        self.hours_confirmed_at, self.dispute_due_at = timezone.now(), dispute_due_at
+
+    @transition(field=hours_status, source=[HoursStatus.CONFIRMED, HoursStatus.AUTO_CONFIRMED],
+                target=HoursStatus.DISPUTED)
+    def dispute_hours(self, *, text: str) -> None:
+        self.dispute_text = text
+
+    @transition(field=hours_status, source=HoursStatus.DISPUTED, target=HoursStatus.RESOLVED)
+    def resolve_hours(self, *, minutes: int, overtime: int, note: str) -> None:
+        self.confirmed_minutes, self.overtime_minutes, self.hours_note = minutes, overtime, note
+
+    @transition(field=hours_status, source=[HoursStatus.PENDING], target=HoursStatus.NONE)
+    def no_hours(self) -> None:
+        self.confirmed_minutes, self.overtime_minutes = 0, 0
+
+    @transition(field=hours_status, source=[HoursStatus.NONE], target=HoursStatus.PENDING)
+    def reopen_hours(self, *, due_at: dt.datetime) -> None:
+        self.confirmed_minutes, self.hours_due_at = None, due_at
+
+
+# ------------------------------------------------------------------ changes of time or place (J1.3)
+class ScheduleChange(FSMModelMixin, TimeStampedModel):
+    """The employer proposes a new time for a shift, or a new workplace; it takes
+    effect only once every hired student has answered, for those who accepted
+    (J1.3). A student who declines is released without penalty."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Waiting for the students")
+        APPLIED = "applied", _("Applied")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        LAPSED = "lapsed", _("Lapsed without consent")
+
+    job = models.ForeignKey("jobs.Job", on_delete=models.CASCADE, related_name="schedule_changes")
+    shift = models.ForeignKey("jobs.Shift", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+                              help_text=_("Empty for a change of workplace."))
+    new_date = models.DateField(_("new date"), null=True, blank=True)
+    new_start = models.TimeField(_("new start"), null=True, blank=True)
+    new_end = models.TimeField(_("new end"), null=True, blank=True)
+    new_address = models.CharField(_("new address"), max_length=200, blank=True)
+    reason = models.TextField(_("reason"))
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    status = FSMField(_("status"), choices=Status.choices, default=Status.PROPOSED, protected=True, db_index=True)
+    respond_by = models.DateTimeField(_("students answer by"))
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("change of time or place")
+        verbose_name_plural = _("changes of time or place")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"change {self.pk} of job {self.job_id}"
+
+    @transition(field=status, source=Status.PROPOSED, target=Status.APPLIED)
+    def apply(self) -> None:
+        self.decided_at = timezone.now()
+
+    @transition(field=status, source=Status.PROPOSED, target=Status.WITHDRAWN)
+    def withdraw(self) -> None:
+        self.decided_at = timezone.now()
+
+    @transition(field=status, source=Status.PROPOSED, target=Status.LAPSED)
+    def lapse(self) -> None:
+        self.decided_at = timezone.now()
+
+
+class ScheduleChangeAnswer(models.Model):
+    class Answer(models.TextChoices):
+        PENDING = "pending", _("Not answered yet")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+
+    change = models.ForeignKey(ScheduleChange, on_delete=models.CASCADE, related_name="answers")
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="change_answers")
+    answer = models.CharField(_("answer"), max_length=8, choices=Answer.choices, default=Answer.PENDING)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("answer to a change")
+        verbose_name_plural = _("answers to changes")
+        constraints = [models.UniqueConstraint(fields=["change", "engagement"], name="change_answer_once")]
+
+    def __str__(self) -> str:
+        return f"{self.engagement_id}: {self.answer}"
+
+
+# ------------------------------------------------------------------ money items and cases
+class EngagementItem(TimeStampedModel):
+    """A separate, visible money item of an engagement that settlements posts:
+    compensation for an employer's late cancellation (to the student) or an
+    agreed / decided compensation for a loss (from the student, S3.2). Wages
+    are never deducted unilaterally: only these items change what is paid."""
+
+    class Kind(models.TextChoices):
+        LATE_CANCELLATION = "late_cancellation", _("Compensation for a late cancellation by the employer")
+        LOSS = "loss", _("Compensation for a loss caused by the student")
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.PROTECT, related_name="items")
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    # Positive: owed to the student. Negative: owed by the student to the employer.
+    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    description = models.CharField(_("description"), max_length=300)
+    source_key = models.CharField(max_length=80, unique=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("engagement item")
+        verbose_name_plural = _("engagement items")
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount_fen}"
+
+
+def _can_moderate_case(instance, user) -> bool:
+    return bool(user and user.is_active and user.has_perm("applications.decide_case"))
+
+
+class DemandReport(FSMModelMixin, TimeStampedModel):
+    """A student reports an unlawful or unreasonable demand (S3.3); moderators
+    verify it within the policy's service level."""
+
+    class Kind(models.TextChoices):
+        UNPAID_OVERTIME = "unpaid_overtime", _("Unpaid overtime")
+        UNSAFE_WORK = "unsafe_work", _("Unsafe work")
+        MONEY_DEMANDED = "money_demanded", _("Money or a deposit demanded")
+        HARASSMENT = "harassment", _("Harassment")
+        WORK_DIFFERS = "work_differs", _("The work differs from the posting")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Being verified")
+        ACCEPTED = "accepted", _("Confirmed")
+        DISMISSED = "dismissed", _("Not confirmed")
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.PROTECT, related_name="demand_reports")
+    kind = models.CharField(_("what happened"), max_length=20, choices=Kind.choices)
+    description = models.TextField(_("description"), max_length=3000)
+    evidence = models.FileField(_("evidence"), storage=private_storage, upload_to="demand-evidence/", blank=True)
+    refuses_and_leaves = models.BooleanField(
+        _("I refuse this demand and want to stop working on this job"), default=False)
+    status = FSMField(_("status"), choices=Status.choices, default=Status.OPEN, protected=True, db_index=True)
+    due_at = models.DateTimeField(_("verify by"), db_index=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    outcome = models.TextField(_("outcome given to the student"), blank=True)
+
+    class Meta:
+        verbose_name = _("report of an unlawful demand")
+        verbose_name_plural = _("reports of unlawful demands")
+        ordering = ["due_at"]
+        permissions = [("decide_case", _("Can decide demand reports, loss claims and attendance contests"))]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.engagement_id})"
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status == self.Status.OPEN and self.due_at < timezone.now()
+
+    @transition(field=status, source=Status.OPEN, target=Status.ACCEPTED, permission=_can_moderate_case,
+                custom={"label": _("Confirm"), "form": "applications.forms.CaseDecisionForm"})
+    def accept(self, *, by=None, reason: str = "") -> None:
+        self.decided_at, self.decided_by, self.outcome = timezone.now(), by, reason
+
+    @transition(field=status, source=Status.OPEN, target=Status.DISMISSED, permission=_can_moderate_case,
+                custom={"label": _("Dismiss"), "form": "applications.forms.CaseDecisionForm"})
+    def dismiss(self, *, by=None, reason: str = "") -> None:
+        self.decided_at, self.decided_by, self.outcome = timezone.now(), by, reason
+
+
+class LossClaim(FSMModelMixin, TimeStampedModel):
+    """The employer claims a loss the student caused (S3.2): evidence, the
+    student's answer, staff's decision. Only an agreed or decided amount
+    becomes an EngagementItem; wages are never deducted unilaterally."""
+
+    class Status(models.TextChoices):
+        FILED = "filed", _("Waiting for the student's answer")
+        AGREED = "agreed", _("Agreed by the student")
+        CONTESTED = "contested", _("Contested, waiting for staff")
+        UPHELD = "upheld", _("Upheld by staff")
+        DISMISSED = "dismissed", _("Dismissed by staff")
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.PROTECT, related_name="loss_claims")
+    amount_fen = models.PositiveIntegerField(_("amount claimed (fen)"))
+    description = models.TextField(_("what was lost and how"), max_length=3000)
+    evidence = models.FileField(_("evidence"), storage=private_storage, upload_to="loss-evidence/")
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    status = FSMField(_("status"), choices=Status.choices, default=Status.FILED, protected=True, db_index=True)
+    student_answer = models.TextField(_("student's answer"), blank=True)
+    decided_amount_fen = models.PositiveIntegerField(_("amount decided (fen)"), null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    outcome = models.TextField(_("decision"), blank=True)
+
+    class Meta:
+        verbose_name = _("loss claim")
+        verbose_name_plural = _("loss claims")
+        ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=models.Q(amount_fen__gt=0), name="loss_claim_positive")]
+
+    def __str__(self) -> str:
+        return f"loss claim {self.pk} ({self.engagement_id})"
+
+    @transition(field=status, source=Status.FILED, target=Status.AGREED)
+    def agree(self, *, answer: str) -> None:
+        self.student_answer, self.decided_amount_fen, self.decided_at = answer, self.amount_fen, timezone.now()
+
+    @transition(field=status, source=Status.FILED, target=Status.CONTESTED)
+    def contest(self, *, answer: str) -> None:
+        self.student_answer = answer
+
+    @transition(field=status, source=Status.CONTESTED, target=Status.UPHELD, permission=_can_moderate_case)
+    def uphold(self, *, by, amount_fen: int, reason: str) -> None:
+        self.decided_amount_fen, self.decided_at, self.decided_by, self.outcome = (
+            amount_fen, timezone.now(), by, reason)
+
+    @transition(field=status, source=Status.CONTESTED, target=Status.DISMISSED, permission=_can_moderate_case)
+    def dismiss(self, *, by, reason: str) -> None:
+        self.decided_at, self.decided_by, self.outcome = timezone.now(), by, reason

@@ -1,0 +1,256 @@
+"""Reads for applications and engagements: the employer's ranked applicants
+(E3.1), candidates to invite, a student's recommendations, and the pages of
+applications and engagements. Query counts are pinned in the tests."""
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import StudentProfile, User
+from jobs.models import Job, JobStatus, Shift
+
+from .matching import CandidateFacts, JobFacts, MatchScore, rank, score, shift_slots
+from .models import (
+    OPEN_APPLICATION,
+    Application,
+    ApplicationStatus,
+    Attendance,
+    Engagement,
+    EngagementStatus,
+    JobInvitation,
+    ScheduleChange,
+    ScheduleChangeAnswer,
+    StudentIntention,
+)
+
+RECOMMENDATION_CANDIDATES = 300  # newest matching jobs scored in Python; enough for a good top 20
+RECOMMENDATIONS_SHOWN = 20
+CANDIDATES_SHOWN = 50
+CANDIDATE_POOL = 500  # students considered for invitations, newest intentions first
+
+
+def job_facts(job: Job, shifts=None) -> JobFacts:
+    shifts = list(job.shifts.all()) if shifts is None else shifts
+    return JobFacts(category=job.category, city=job.city, district=job.district, is_remote=job.is_remote,
+                    shift_slots=shift_slots(shifts))
+
+
+def _experience_by_student(student_ids: list[int], category: str) -> dict[int, int]:
+    """Completed engagements per student in this category, one grouped query."""
+    if not student_ids:
+        return {}
+    rows = (Engagement.objects.filter(student_id__in=student_ids, status=EngagementStatus.COMPLETED,
+                                      job__category=category)
+            .values("student_id").annotate(n=Count("id")).values_list("student_id", "n"))
+    return dict(rows)
+
+
+def _candidate(user_id: int, intention: StudentIntention | None, profile: StudentProfile | None,
+               experience: int) -> CandidateFacts:
+    return CandidateFacts(
+        student_id=user_id,
+        availability=intention.availability if intention else 0,
+        cities=tuple(intention.cities) if intention else (),
+        districts=tuple(intention.districts) if intention else (),
+        accepts_remote=intention.accepts_remote if intention else True,
+        experience_in_category=experience,
+        verification_level=profile.verification_level if profile else 0,
+        credit_tier=getattr(profile, "credit_tier", 2) if profile else 2,
+    )
+
+
+@dataclass
+class RankedApplicant:
+    application: Application
+    profile: StudentProfile | None
+    score: MatchScore
+    rank: int
+
+    @property
+    def contact_visible(self) -> bool:
+        """E3.1: contact details only once the student accepted the hire."""
+        return self.application.status == ApplicationStatus.ACCEPTED
+
+
+def applicants_ranked(*, job: Job, statuses=None) -> list[RankedApplicant]:
+    """The job's applicants, best match first, with the parts of each score.
+
+    Queries: shifts 1, applications with their student, profile and intention 1,
+    experience counts 1 — three whatever the number of applicants."""
+    shifts = list(job.shifts.all())
+    facts = job_facts(job, shifts)
+    applications = list(
+        Application.objects.filter(job=job, **({"status__in": statuses} if statuses else {}))
+        .select_related("student", "student__student_profile", "student__intention")
+    )
+    experience = _experience_by_student([a.student_id for a in applications], job.category)
+    by_student, candidates = {}, []
+    for application in applications:
+        student = application.student
+        # A missing reverse one-to-one raises an AttributeError subclass, so getattr's default applies.
+        profile = getattr(student, "student_profile", None)
+        intention = getattr(student, "intention", None)
+        by_student[student.pk] = (application, profile)
+        candidates.append(_candidate(student.pk, intention, profile, experience.get(student.pk, 0)))
+    ranked = rank(candidates, facts)
+    return [RankedApplicant(application=by_student[c.student_id][0], profile=by_student[c.student_id][1],
+                            score=s, rank=i + 1) for i, (c, s) in enumerate(ranked)]
+
+
+def application_score(*, application: Application) -> MatchScore:
+    """The score of one application, for its detail page."""
+    return next(r.score for r in applicants_ranked(job=application.job) if r.application.pk == application.pk)
+
+
+def invite_candidates(*, job: Job) -> list[tuple[User, MatchScore]]:
+    """Approved students whose intentions match the job and who have not applied:
+    the employer may invite them (E3.1). Ranked like applicants (G4)."""
+    shifts = list(job.shifts.all())
+    facts = job_facts(job, shifts)
+    intentions = list(
+        StudentIntention.objects.filter(
+            student__is_active=True, student__student_profile__review_status="approved")
+        .exclude(student__applications__job=job)
+        .filter(_json_contains("categories", job.category) & _place_filter(job))
+        .select_related("student", "student__student_profile").order_by("-updated_at")[:CANDIDATE_POOL]
+    )
+    minors_excluded = job.has_night_work or job.is_hazardous
+    intentions = [i for i in intentions if not (minors_excluded and i.student.student_profile.is_minor_worker)]
+    experience = _experience_by_student([i.student_id for i in intentions], job.category)
+    candidates = [_candidate(i.student_id, i, i.student.student_profile, experience.get(i.student_id, 0))
+                  for i in intentions]
+    users = {i.student_id: i.student for i in intentions}
+    return [(users[c.student_id], s) for c, s in rank(candidates, facts)[:CANDIDATES_SHOWN]]
+
+
+def _json_contains(field: str, value: str) -> Q:
+    """A JSON list contains a string, on PostgreSQL and SQLite alike: the stored text
+    holds each element quoted, so a match on the quoted value is an element match."""
+    return Q(**{f"{field}__icontains": json.dumps(value, ensure_ascii=False)})
+
+
+def _place_filter(job: Job) -> Q:
+    if job.is_remote:
+        return Q(accepts_remote=True)
+    return _json_contains("cities", job.city)
+
+
+@dataclass
+class Recommendation:
+    job: Job
+    score: MatchScore
+    pay_ok: bool
+
+
+def recommendations_for(*, student: User, now: dt.datetime | None = None) -> list[Recommendation]:
+    """"Recommended for you" (E3.1): published jobs open for applications in the
+    student's categories and cities, scored by availability, place and pay.
+
+    Bounded: the newest RECOMMENDATION_CANDIDATES matching jobs (index on status,
+    category/city, published_at) and their shifts in one query each."""
+    now = now or timezone.now()
+    intention = StudentIntention.objects.filter(student=student).first()
+    if intention is None:
+        return []
+    jobs = Job.objects.filter(status=JobStatus.PUBLISHED, application_deadline__gt=now)
+    if intention.categories:
+        jobs = jobs.filter(category__in=intention.categories)
+    place = Q()
+    if intention.cities:
+        place = Q(city__in=intention.cities)
+    if intention.accepts_remote:
+        place = place | Q(is_remote=True) if intention.cities else Q()
+    jobs = jobs.filter(place)
+    profile = StudentProfile.objects.filter(user=student).first()
+    if profile and profile.is_minor_worker:
+        jobs = jobs.filter(has_night_work=False, is_hazardous=False)
+    jobs = list(jobs.exclude(applications__student=student).select_related("employer")
+                .order_by("-published_at", "-id")[:RECOMMENDATION_CANDIDATES])
+    shifts_by_job: dict[int, list[Shift]] = {}
+    for shift in Shift.objects.filter(job__in=[j.pk for j in jobs]).only("job_id", "date", "start_time"):
+        shifts_by_job.setdefault(shift.job_id, []).append(shift)
+    me = _candidate(student.pk, intention, profile, 0)
+    results = []
+    for job in jobs:
+        s = score(me, job_facts(job, shifts_by_job.get(job.pk, [])))
+        pay_ok = job.hourly_pay_fen >= intention.expected_hourly_fen
+        results.append(Recommendation(job=job, score=s, pay_ok=pay_ok))
+    # Pay below what the student asked for sinks but does not vanish; among equals, newest first.
+    results.sort(key=lambda r: (not r.pay_ok, -r.score.total))
+    return results[:RECOMMENDATIONS_SHOWN]
+
+
+# ------------------------------------------------------------------ student pages
+def student_applications(*, student: User) -> QuerySet[Application]:
+    return (Application.objects.filter(student=student).select_related("job", "job__employer")
+            .order_by("-applied_at", "-id"))
+
+
+def student_engagements(*, student: User) -> QuerySet[Engagement]:
+    return (Engagement.objects.filter(student=student).select_related("job", "job__employer")
+            .order_by("-started_at", "-id"))
+
+
+def student_invitations(*, student: User) -> QuerySet[JobInvitation]:
+    return (JobInvitation.objects.filter(student=student, job__status=JobStatus.PUBLISHED,
+                                         job__application_deadline__gt=timezone.now())
+            .exclude(job__applications__student=student).select_related("job", "job__employer"))
+
+
+def student_application_get(*, student: User, pk: int) -> Application | None:
+    return Application.objects.select_related("job", "job__employer").filter(pk=pk, student=student).first()
+
+
+def engagement_for_student(*, student: User, pk: int) -> Engagement | None:
+    return (Engagement.objects.select_related("job", "job__employer", "student")
+            .prefetch_related(Prefetch("attendances", queryset=Attendance.objects.select_related("shift")),
+                              "items", "loss_claims", "demand_reports")
+            .filter(pk=pk, student=student).first())
+
+
+def engagement_for_employer(*, employer_id: int, pk: int) -> Engagement | None:
+    return (Engagement.objects.select_related("job", "student", "student__student_profile")
+            .prefetch_related(Prefetch("attendances", queryset=Attendance.objects.select_related("shift")),
+                              "items", "loss_claims")
+            .filter(pk=pk, employer_id=employer_id).first())
+
+
+def open_changes_for_engagement(*, engagement: Engagement) -> list[ScheduleChangeAnswer]:
+    return list(ScheduleChangeAnswer.objects.filter(
+        engagement=engagement, change__status=ScheduleChange.Status.PROPOSED,
+        answer=ScheduleChangeAnswer.Answer.PENDING).select_related("change", "change__shift"))
+
+
+# ------------------------------------------------------------------ employer pages
+def employer_application_get(*, employer_id: int, pk: int) -> Application | None:
+    return (Application.objects.select_related("job", "student", "student__student_profile")
+            .filter(pk=pk, job__employer_id=employer_id).first())
+
+
+def shift_attendance(*, shift: Shift) -> QuerySet[Attendance]:
+    """Hired students of one shift, for the employer's shift page."""
+    return (Attendance.objects.filter(shift=shift)
+            .exclude(engagement__status__in=[EngagementStatus.CANCELLED_BY_EMPLOYER,
+                                             EngagementStatus.CANCELLED_BY_STUDENT, EngagementStatus.RELEASED])
+            .select_related("engagement__student__student_profile").order_by("engagement__student__id"))
+
+
+def job_open_change(*, job: Job) -> ScheduleChange | None:
+    return (ScheduleChange.objects.filter(job=job, status=ScheduleChange.Status.PROPOSED)
+            .prefetch_related("answers").first())
+
+
+def employer_engagements(*, employer_id: int, job: Job | None = None) -> QuerySet[Engagement]:
+    qs = Engagement.objects.filter(employer_id=employer_id)
+    if job is not None:
+        qs = qs.filter(job=job)
+    return qs.select_related("job", "student__student_profile").order_by("-started_at", "-id")
+
+
+def application_counts_for_jobs(job_ids: list[int]) -> dict[int, dict[str, int]]:
+    rows = (Application.objects.filter(job_id__in=job_ids).values("job_id")
+            .annotate(open=Count("id", filter=Q(status__in=OPEN_APPLICATION)), total=Count("id")))
+    return {r["job_id"]: {"open": r["open"], "total": r["total"]} for r in rows}

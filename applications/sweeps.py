@@ -1,0 +1,190 @@
+"""Beat sweeps over the deadlines stored on applications, offers, changes and
+attendance (E3.2, E4, J1.3). Each acts on what is due, in bounded batches,
+guarded by the state it changes from, so running twice changes nothing twice
+and a crash mid-way loses nothing (the next run picks up the rest)."""
+
+import datetime as dt
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.credit import credit_event_record
+from core.models import HistoryEntry
+from core.notifications import notify
+from core.policy import get_policy
+
+from .models import (
+    Application,
+    ApplicationStatus,
+    Attendance,
+    AttendanceStatus,
+    ContestStatus,
+    Engagement,
+    EngagementStatus,
+    HoursStatus,
+    ScheduleChange,
+)
+from .services import _tell_members, engagement_complete
+
+# Rows per transaction: each batch holds its row locks briefly; the loop runs until nothing is due.
+BATCH_SIZE = 200
+
+
+def _batches(queryset, now):
+    """Lock and yield due rows batch by batch (skip_locked: a concurrent sweep takes others)."""
+    while True:
+        with transaction.atomic():
+            batch = list(queryset.select_for_update(skip_locked=True, of=("self",))[:BATCH_SIZE])
+            if not batch:
+                return
+            yield batch
+
+
+def _history_rows(model, rows, *, transition: str, from_state: str, to_state: str) -> None:
+    content_type = ContentType.objects.get_for_model(model)
+    HistoryEntry.objects.bulk_create([
+        HistoryEntry(content_type=content_type, object_id=str(row.pk), transition=transition,
+                     from_state=from_state, to_state=to_state, reason="sweep")
+        for row in rows
+    ])
+
+
+def applications_remind_half_time(*, now: dt.datetime | None = None) -> int:
+    """E3.2: at half of the answer time, remind the employer once."""
+    now, total = now or timezone.now(), 0
+    due = (Application.objects.filter(status=ApplicationStatus.APPLIED, reminded_at__isnull=True,
+                                      reminder_due_at__lte=now, response_due_at__gt=now)
+           .select_related("job").order_by("reminder_due_at", "pk"))
+    for batch in _batches(due, now):
+        Application.objects.filter(pk__in=[a.pk for a in batch]).update(reminded_at=now)
+        for application in batch:
+            _tell_members(application.job.employer_id,
+                          subject=_("Reminder: answer the application for “%(job)s”") % {"job": application.job.title},
+                          body=_("Half of the answer time has passed; the deadline is %(due)s.")
+                          % {"due": timezone.localtime(application.response_due_at).strftime("%Y-%m-%d %H:%M")},
+                          link=reverse("applications:employer_application", args=[application.pk]))
+        total += len(batch)
+    return total
+
+
+def applications_expire_unanswered(*, now: dt.datetime | None = None) -> int:
+    """E3.2: unanswered after P3 working days, the application expires; the student is
+    told and free, and the employer gets a credit event."""
+    now, total = now or timezone.now(), 0
+    due = (Application.objects.filter(status=ApplicationStatus.APPLIED, response_due_at__lte=now)
+           .select_related("job", "student").order_by("response_due_at", "pk"))
+    for batch in _batches(due, now):
+        ids = [a.pk for a in batch]
+        Application.objects.filter(pk__in=ids, status=ApplicationStatus.APPLIED).update(
+            status=ApplicationStatus.EXPIRED, closed_at=now, updated_at=now)
+        _history_rows(Application, batch, transition="expire", from_state=ApplicationStatus.APPLIED,
+                      to_state=ApplicationStatus.EXPIRED)
+        for application in batch:
+            credit_event_record(
+                key=f"application:{application.pk}:unanswered", subject_kind="employer",
+                subject_id=application.job.employer_id, kind="application_unanswered",
+                reason=str(_("Did not answer an application for “%(job)s” within the deadline"))
+                % {"job": application.job.title}, source=application, occurred_at=application.response_due_at)
+            notify(recipient=application.student,
+                   subject=_("The employer did not answer your application for “%(job)s”") % {"job": application.job.title},
+                   body=_("The answer time has passed. You are free to apply elsewhere; the employer's credit record notes it."),
+                   link=reverse("applications:student_application", args=[application.pk]))
+        total += len(batch)
+    return total
+
+
+def offers_lapse(*, now: dt.datetime | None = None) -> int:
+    """An offer the student does not accept in time lapses; the place is free again."""
+    now, total = now or timezone.now(), 0
+    due = (Application.objects.filter(status=ApplicationStatus.OFFERED, offer_expires_at__lte=now)
+           .select_related("job", "student").order_by("offer_expires_at", "pk"))
+    for batch in _batches(due, now):
+        Application.objects.filter(pk__in=[a.pk for a in batch], status=ApplicationStatus.OFFERED).update(
+            status=ApplicationStatus.OFFER_EXPIRED, closed_at=now, updated_at=now)
+        _history_rows(Application, batch, transition="lapse_offer", from_state=ApplicationStatus.OFFERED,
+                      to_state=ApplicationStatus.OFFER_EXPIRED)
+        for application in batch:
+            notify(recipient=application.student, email=False,
+                   subject=_("Your offer for “%(job)s” lapsed") % {"job": application.job.title},
+                   body=_("It was not accepted in time."),
+                   link=reverse("applications:student_application", args=[application.pk]))
+        total += len(batch)
+    return total
+
+
+def hours_auto_confirm_due(*, now: dt.datetime | None = None) -> int:
+    """E4: an employer silent past the deadline confirms the scheduled hours."""
+    now, total = now or timezone.now(), 0
+    dispute_due = now + dt.timedelta(hours=get_policy().hours_dispute_hours)
+    due = (Attendance.objects.filter(
+        hours_status=HoursStatus.PENDING, hours_due_at__lte=now,
+        status__in=[AttendanceStatus.EXPECTED, AttendanceStatus.CHECKED_IN, AttendanceStatus.ATTENDED],
+        engagement__status__in=[EngagementStatus.ACTIVE, EngagementStatus.COMPLETED],
+    ).select_related("engagement__job", "engagement__student", "shift").order_by("hours_due_at", "pk"))
+    for batch in _batches(due, now):
+        for row in batch:
+            if row.status != AttendanceStatus.ATTENDED:
+                row.check_out(at=row.shift.ends_at)
+            row.auto_confirm_hours(dispute_due_at=dispute_due)
+        Attendance.objects.bulk_update(batch, ["status", "checked_in_at", "checked_out_at", "hours_status",
+                                               "confirmed_minutes", "overtime_minutes", "hours_confirmed_at",
+                                               "dispute_due_at", "updated_at"])
+        _history_rows(Attendance, batch, transition="auto_confirm_hours", from_state=HoursStatus.PENDING,
+                      to_state=HoursStatus.AUTO_CONFIRMED)
+        for row in batch:
+            notify(recipient=row.engagement.student, email=False,
+                   subject=_("%(job)s: your scheduled hours were confirmed") % {"job": row.engagement.job.title},
+                   body=_("The employer did not confirm in time, so the scheduled %(m)s minutes on %(day)s count.")
+                   % {"m": row.scheduled_minutes, "day": row.shift.date},
+                   link=reverse("applications:student_engagement", args=[row.engagement_id]))
+        total += len(batch)
+    return total
+
+
+def schedule_changes_lapse(*, now: dt.datetime | None = None) -> int:
+    """J1.3: a change not answered by every student in time lapses; nothing changes."""
+    now, total = now or timezone.now(), 0
+    due = ScheduleChange.objects.filter(status=ScheduleChange.Status.PROPOSED, respond_by__lte=now).order_by("pk")
+    for batch in _batches(due, now):
+        ScheduleChange.objects.filter(pk__in=[c.pk for c in batch]).update(
+            status=ScheduleChange.Status.LAPSED, decided_at=now, updated_at=now)
+        _history_rows(ScheduleChange, batch, transition="lapse", from_state=ScheduleChange.Status.PROPOSED,
+                      to_state=ScheduleChange.Status.LAPSED)
+        total += len(batch)
+    return total
+
+
+def engagements_complete_due(*, now: dt.datetime | None = None) -> int:
+    """Complete engagements whose shifts are over and whose hours are final: no hours
+    waiting or disputed, no open or still-possible no-show contest, dispute windows
+    passed. Their confirmed hours then go to settlements."""
+    now, total = now or timezone.now(), 0
+    unsettled = Attendance.objects.filter(engagement=OuterRef("pk")).filter(
+        Q(hours_status__in=[HoursStatus.PENDING, HoursStatus.DISPUTED])
+        | Q(contest_status=ContestStatus.OPEN)
+        | Q(status=AttendanceStatus.NO_SHOW, contest_status=ContestStatus.NONE, contest_due_at__gt=now)
+        | Q(dispute_due_at__gt=now, hours_status__in=[HoursStatus.CONFIRMED, HoursStatus.AUTO_CONFIRMED]))
+    due = (Engagement.objects.filter(status=EngagementStatus.ACTIVE, job__last_shift_end__lte=now)
+           .exclude(Exists(unsettled)).select_related("job").order_by("pk"))
+    for batch in _batches(due, now):
+        for engagement in batch:
+            engagement_complete(engagement)
+        total += len(batch)
+    return total
+
+
+def applications_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Everything due, in dependency order (hours before completion)."""
+    now = now or timezone.now()
+    return {
+        "reminded": applications_remind_half_time(now=now),
+        "expired": applications_expire_unanswered(now=now),
+        "offers_lapsed": offers_lapse(now=now),
+        "changes_lapsed": schedule_changes_lapse(now=now),
+        "hours_auto_confirmed": hours_auto_confirm_due(now=now),
+        "completed": engagements_complete_due(now=now),
+    }

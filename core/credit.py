@@ -1,0 +1,45 @@
+"""Recording credit facts (K3.2). Lifecycle apps call this; the risk app reads
+the facts and scores them, so nothing below `risk` needs to import it."""
+
+import datetime as dt
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .models import CreditEvent
+
+
+def credit_event_record(
+    *, key: str, subject_kind: str, subject_id: int, kind: str, reason: str, source=None,
+    occurred_at: dt.datetime | None = None, reverses: CreditEvent | None = None,
+) -> CreditEvent:
+    """Record a fact once: a second call with the same `key` returns the first row."""
+    existing = CreditEvent.objects.filter(key=key).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return CreditEvent.objects.create(
+                key=key, subject_kind=subject_kind, subject_id=subject_id, kind=kind, reason=str(reason),
+                source_type=ContentType.objects.get_for_model(source) if source is not None else None,
+                source_id=str(source.pk) if source is not None else "",
+                occurred_at=occurred_at or timezone.now(), reverses=reverses,
+            )
+    except IntegrityError:  # a concurrent sweep recorded it first
+        return CreditEvent.objects.get(key=key)
+
+
+def credit_event_reverse(*, key: str, reason: str) -> CreditEvent | None:
+    """Cancel a recorded fact (e.g. a no-show overturned on appeal) by a reversing fact."""
+    original = CreditEvent.objects.filter(key=key).first()
+    if original is None:
+        return None
+    return credit_event_record(
+        key=f"{key}:reversed", subject_kind=original.subject_kind, subject_id=original.subject_id,
+        kind=original.kind, reason=reason, source=original.source, reverses=original,
+    )
+
+
+def credit_events_for(*, subject_kind: str, subject_id: int):
+    return CreditEvent.objects.filter(subject_kind=subject_kind, subject_id=subject_id)
