@@ -238,6 +238,7 @@ class PersonalDataAccess(models.Model):
         EMPLOYER_DOCUMENT = "employer_document", _("Employer qualification document")
         LEGAL_REP_ID = "legal_rep_id", _("Legal representative's ID number")
         DATA_EXPORT = "data_export", _("Personal data export")
+        CASE_EVIDENCE = "case_evidence", _("Evidence of a case")
 
     staff = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("staff member"))
     subject = models.ForeignKey(

@@ -41,6 +41,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "applications.view_application", "applications.view_engagement", "applications.view_attendance",
         "applications.view_demandreport", "applications.view_lossclaim", "applications.decide_case",
         "core.view_creditevent",
+        "support.view_ticket",
     ],
     CUSTOMER_SERVICE: [
         "accounts.view_user", "accounts.view_studentprofile",
@@ -51,6 +52,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "applications.view_application", "applications.view_engagement", "applications.view_attendance",
         "applications.view_demandreport", "applications.view_lossclaim", "applications.decide_case",
         "core.view_creditevent",
+        "support.view_ticket", "support.change_ticket",
     ],
     OPERATIONS: [
         "core.view_policy", "core.view_policychange", "core.view_calendaroverride",
@@ -77,6 +79,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "jobs.view_job", "jobs.view_complianceterm", "jobs.change_complianceterm", "jobs.view_minimumwage",
         "jobs.change_minimumwage", "jobs.view_patrolrun",
         "moderation.view_report", "moderation.view_verificationstep",
+        "support.view_ticket",
     ],
 }
 

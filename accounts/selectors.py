@@ -8,7 +8,7 @@ from .models import Consent, StudentProfile, StudentVerification, User
 
 
 def student_profile_for(user: User) -> StudentProfile | None:
-    return StudentProfile.objects.filter(user=user).first()
+    return StudentProfile.objects.select_related("user").filter(user=user).first()
 
 
 def latest_verification_for(profile: StudentProfile | None) -> StudentVerification | None:

@@ -10,6 +10,7 @@ hazardous work by the apply rules, not by a lower score."""
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.utils.translation import gettext_lazy as _
 
@@ -48,14 +49,45 @@ class JobFacts:
     # (weekday, day part) of every shift, for the availability overlap
     shift_slots: tuple[tuple[int, int], ...]
 
+    @cached_property  # computed once per job, read once per candidate
+    def slot_mask(self) -> int:
+        return slot_mask(self.shift_slots)
+
+
+# Labels and explanations are translated only when a part is shown: ranking
+# 1,000 applicants must not translate 10,000 strings it never displays.
+PART_LABELS = {
+    "availability": _("Availability"), "experience": _("Experience"), "distance": _("Place"),
+    "verification": _("Verification"), "credit": _("Credit"),
+}
+EXPLANATIONS = {
+    "availability": _("Free for %(n)s%% of the shift times"),
+    "experience": _("%(n)s completed jobs in this category"),
+    "verification": _("Verification level %(n)s of 2"),
+    "credit": _("Credit tier %(n)s of 4"),
+    "remote": _("Remote work"),
+    "district": _("Wants to work in this district"),
+    "city": _("Wants to work in this city"),
+    "elsewhere": _("Has not chosen this city"),
+}
+
 
 @dataclass(frozen=True)
 class ScorePart:
     name: str
-    label: str
     points: int
     maximum: int
-    explanation: str
+    reason: str  # a key of EXPLANATIONS
+    value: int = 0  # the number the explanation quotes
+
+    @property
+    def label(self) -> str:
+        return str(PART_LABELS[self.name])
+
+    @property
+    def explanation(self) -> str:
+        text = str(EXPLANATIONS[self.reason])
+        return text % {"n": self.value} if "%(n)" in text else text
 
 
 @dataclass
@@ -80,15 +112,25 @@ def shift_slots(shifts) -> tuple[tuple[int, int], ...]:
     return tuple(sorted({(s.date.weekday(), day_part_of(s.start_time)) for s in shifts}))
 
 
-def availability_overlap(availability: int, slots: tuple[tuple[int, int], ...]) -> float:
+def slot_mask(slots: tuple[tuple[int, int], ...]) -> int:
+    """The availability bits a job's distinct shift slots occupy."""
+    mask = 0
+    for weekday, part in slots:
+        mask |= availability_bit(weekday, part)
+    return mask
+
+
+def availability_overlap(availability: int, slots: tuple[tuple[int, int], ...], mask: int | None = None) -> float:
+    """Share of the job's (weekday, day part) slots the student is free in: the
+    slots are distinct bits, so it is a popcount of the two masks' overlap."""
     if not slots:
         return 1.0
-    covered = sum(1 for weekday, part in slots if availability & availability_bit(weekday, part))
-    return covered / len(slots)
+    mask = slot_mask(slots) if mask is None else mask
+    return (availability & mask).bit_count() / len(slots)
 
 
 def score(candidate: CandidateFacts, job: JobFacts) -> MatchScore:
-    overlap = availability_overlap(candidate.availability, job.shift_slots)
+    overlap = availability_overlap(candidate.availability, job.shift_slots, job.slot_mask)
     availability = round(AVAILABILITY_POINTS * overlap)
 
     experience = min(candidate.experience_in_category, EXPERIENCE_FULL_AT)
@@ -96,27 +138,28 @@ def score(candidate: CandidateFacts, job: JobFacts) -> MatchScore:
 
     if job.is_remote:
         distance_points = DISTANCE_POINTS if candidate.accepts_remote else DISTANCE_POINTS // 2
-        distance_text = _("Remote work")
-    elif job.district and job.district in candidate.districts:
-        distance_points, distance_text = DISTANCE_POINTS, _("Wants to work in this district")
+        distance_reason = "remote"
+    elif (job.district and job.district in candidate.districts
+          and (not candidate.cities or job.city in candidate.cities)):
+        # District names repeat across cities (鼓楼区 is in Nanjing, Fuzhou, Xuzhou …):
+        # a district counts only in a city the student chose.
+        distance_points, distance_reason = DISTANCE_POINTS, "district"
     elif job.city and job.city in candidate.cities:
-        distance_points, distance_text = DISTANCE_POINTS * 3 // 5, _("Wants to work in this city")
+        distance_points, distance_reason = DISTANCE_POINTS * 3 // 5, "city"
     else:
-        distance_points, distance_text = 0, _("Has not chosen this city")
+        distance_points, distance_reason = 0, "elsewhere"
 
     verification_points = round(VERIFICATION_POINTS * min(candidate.verification_level, 2) / 2)
     credit_points = round(CREDIT_POINTS * max(0, min(candidate.credit_tier, 4)) / 4)
 
     return MatchScore(parts=[
-        ScorePart("availability", str(_("Availability")), availability, AVAILABILITY_POINTS,
-                  str(_("Free for %(pct)s%% of the shift times")) % {"pct": round(overlap * 100)}),
-        ScorePart("experience", str(_("Experience")), experience_points, EXPERIENCE_POINTS,
-                  str(_("%(n)s completed jobs in this category")) % {"n": candidate.experience_in_category}),
-        ScorePart("distance", str(_("Place")), distance_points, DISTANCE_POINTS, str(distance_text)),
-        ScorePart("verification", str(_("Verification")), verification_points, VERIFICATION_POINTS,
-                  str(_("Verification level %(n)s of 2")) % {"n": candidate.verification_level}),
-        ScorePart("credit", str(_("Credit")), credit_points, CREDIT_POINTS,
-                  str(_("Credit tier %(n)s of 4")) % {"n": candidate.credit_tier}),
+        ScorePart("availability", availability, AVAILABILITY_POINTS, "availability", round(overlap * 100)),
+        ScorePart("experience", experience_points, EXPERIENCE_POINTS, "experience",
+                  candidate.experience_in_category),
+        ScorePart("distance", distance_points, DISTANCE_POINTS, distance_reason),
+        ScorePart("verification", verification_points, VERIFICATION_POINTS, "verification",
+                  candidate.verification_level),
+        ScorePart("credit", credit_points, CREDIT_POINTS, "credit", candidate.credit_tier),
     ])
 
 

@@ -46,7 +46,7 @@ from .models import (
     ScheduleChangeAnswer,
     StudentIntention,
 )
-from .signals import case_opened
+from .signals import case_decided, case_opened
 
 CHECKIN_SALT = "applications.checkin"
 CHECKIN_ROTATE_SECONDS = 30  # the employer's page shows a new code this often
@@ -68,6 +68,10 @@ class JobFull(DomainError):
 
 class ScheduleOverlap(DomainError):
     default_message = _("This job's shifts overlap with a job you are already hired for.")
+
+
+class AnswerTooLate(DomainError):
+    default_message = _("The time to answer this application has passed; it expires without an answer.")
 
 
 class CheckInRefused(DomainError):
@@ -137,11 +141,12 @@ def _overlaps(a: list[tuple[dt.datetime, dt.datetime]], b: list[tuple[dt.datetim
 
 
 def _ensure_no_overlap(*, student: User, job: Job, now: dt.datetime) -> None:
-    """S2.2: no overlap with the student's other engagements (future shifts only)."""
+    """S2.2: no overlap with the shifts the student still has to work (or is working)
+    in their other active engagements; overnight shifts end the next day."""
     busy = Shift.objects.filter(
         attendances__engagement__student=student,
         attendances__engagement__status=EngagementStatus.ACTIVE,
-        attendances__status=AttendanceStatus.EXPECTED,
+        attendances__status__in=[AttendanceStatus.EXPECTED, AttendanceStatus.CHECKED_IN],
         date__gte=(now - dt.timedelta(days=1)).date(),
     ).exclude(job=job)
     if _overlaps(_intervals(job.shifts.all()), _intervals(busy)):
@@ -166,7 +171,8 @@ def intention_save(*, student: User, categories: list[str], cities: list[str], d
 
 
 # ------------------------------------------------------------------ applying (S2.2)
-def apply_refusal(*, job: Job, student: User, now: dt.datetime | None = None) -> str | None:
+def apply_refusal(*, job: Job, student: User, now: dt.datetime | None = None,
+                  check_existing: bool = True) -> str | None:
     """Why this student cannot apply to this job now, or None. The job page shows
     the reason instead of a form; the service checks again under lock."""
     now = now or timezone.now()
@@ -180,7 +186,7 @@ def apply_refusal(*, job: Job, student: User, now: dt.datetime | None = None) ->
     if profile.is_minor_worker and (job.has_night_work or job.is_hazardous):
         # Labour Law art. 64, Provisions on minor workers: no night or hazardous work under 18.
         return str(_("Students under 18 cannot take night work or hazardous work."))
-    if Application.objects.filter(job=job, student=student).exists():
+    if check_existing and Application.objects.filter(job=job, student=student).exists():
         return str(_("You have already applied for this job."))
     return None
 
@@ -245,18 +251,27 @@ def _application_for_member(application_id: int, actor: User) -> Application:
     return application
 
 
+def _ensure_answer_in_time(application: Application) -> None:
+    """E3.2: past P3 the application is expired (and the employer's credit noted) even if
+    the sweep has not run yet; a late answer must not slip in before it."""
+    if application.status == ApplicationStatus.APPLIED and application.response_due_at <= timezone.now():
+        raise AnswerTooLate()
+
+
 @transaction.atomic
 def application_hire(*, application_id: int, actor: User) -> Application:
     """The employer hires: an offer the student accepts within the policy window (E3.1).
 
-    The job row is locked first, so two members hiring for the last place at
-    the same moment are serialised and exactly one succeeds (headcount)."""
+    Only before the answer deadline (E3.2) and while a place is free. The job
+    row is locked first, so two members hiring for the last place at the same
+    moment are serialised and exactly one succeeds (headcount)."""
     member_job = Application.objects.filter(pk=application_id).values_list("job_id", flat=True).first()
     if member_job is None:
         raise InvalidTransition()
     Job.objects.select_for_update().get(pk=member_job)  # the headcount lock
     application = _application_for_member(application_id, actor)
     _check(application.offer)
+    _ensure_answer_in_time(application)
     if places_taken(application.job_id) >= application.job.headcount:
         raise JobFull()
     before = application.status
@@ -273,10 +288,12 @@ def application_hire(*, application_id: int, actor: User) -> Application:
 
 @transaction.atomic
 def application_reject(*, application_id: int, actor: User, reason: str) -> Application:
-    """The employer rejects; the reason is required and the student sees it (E3.2)."""
+    """The employer rejects before the answer deadline; the reason is required and the
+    student sees it (E3.2)."""
     reason = _required(reason)
     application = _application_for_member(application_id, actor)
     _check(application.reject)
+    _ensure_answer_in_time(application)
     before = application.status
     application.reject(by=actor, reason=reason)
     application.save(update_fields=["status", "decided_at", "decided_by", "rejection_reason", "closed_at",
@@ -296,7 +313,10 @@ def _attendance_rows(engagement: Engagement, shifts, policy) -> list[Attendance]
 
 @transaction.atomic
 def offer_accept(*, application_id: int, student: User) -> Engagement:
-    """The student accepts the offer: the engagement starts and contact details are exchanged."""
+    """The student accepts the offer before it lapses (E3.1): the engagement starts
+    with one Attendance per remaining shift and contact details are exchanged. No
+    overlap with the student's other engagements (S2.2); a change of time or place
+    still open for answers asks this student too (J1.3)."""
     application = _application_for_student(application_id, student)
     _check(application.accept_offer)
     if application.offer_expires_at and application.offer_expires_at <= timezone.now():
@@ -311,9 +331,21 @@ def offer_accept(*, application_id: int, student: User) -> Engagement:
     engagement = Engagement.objects.create(application=application, job=job, employer_id=job.employer_id,
                                            student=student, started_at=now)
     policy = get_policy()
+    # A change of time or place still waiting for answers needs this student's
+    # consent too (J1.3). Locked before the shifts are read, so a change that the
+    # last answer applies concurrently is either seen as applied or waits for us.
+    open_change = (ScheduleChange.objects.select_for_update()
+                   .filter(job=job, status=ScheduleChange.Status.PROPOSED).first())
     upcoming = [s for s in job.shifts.all() if s.ends_at > now]
     Attendance.objects.bulk_create(_attendance_rows(engagement, upcoming, policy))
     _history(engagement, "start", "", engagement.status, actor=student)
+    if open_change is not None:
+        ScheduleChangeAnswer.objects.create(change=open_change, engagement=engagement)
+        notify(recipient=student,
+               subject=_("%(job)s: the employer asks to change the time or place") % {"job": job.title},
+               body=_("Nothing changes unless you accept. Answer by %(by)s.")
+               % {"by": timezone.localtime(open_change.respond_by).strftime("%Y-%m-%d %H:%M")},
+               link=_engagement_link(engagement, for_student=True))
     _tell_members(job.employer_id, subject=_("%(job)s: a student accepted your offer") % {"job": job.title},
                   body=_("Their contact details are on the engagement page."),
                   link=_engagement_link(engagement, for_student=False))
@@ -337,7 +369,8 @@ def offer_decline(*, application_id: int, student: User) -> Application:
 
 @transaction.atomic
 def job_invite_student(*, job_id: int, student_id: int, actor: User, message: str = "") -> JobInvitation:
-    """The employer invites a matching student to apply (E3.1); the student decides."""
+    """The employer invites a matching student to apply (E3.1); the student decides.
+    Only approved students, never a minor to night or hazardous work (S2.2)."""
     job = Job.objects.select_related("employer").get(pk=job_id)
     ensure_employer_member(actor, job.employer_id)
     if job.status != JobStatus.PUBLISHED or job.application_deadline <= timezone.now():
@@ -346,6 +379,8 @@ def job_invite_student(*, job_id: int, student_id: int, actor: User, message: st
     profile = student_profile_for(student) if student else None
     if profile is None or not profile.can_apply:
         raise DomainError(_("This student cannot be invited."))
+    if profile.is_minor_worker and (job.has_night_work or job.is_hazardous):
+        raise DomainError(_("Students under 18 cannot take night work or hazardous work."))
     if Application.objects.filter(job=job, student=student).exists():
         raise DomainError(_("This student has already applied."))
     invitation, created = JobInvitation.objects.get_or_create(
@@ -502,7 +537,9 @@ def schedule_change_propose(*, job_id: int, actor: User, reason: str, shift_id: 
         raise DomainError(_("Another change is waiting for the students' answers; withdraw it first."))
     respond_by = now + dt.timedelta(hours=CHANGE_ANSWER_HOURS)
     if shift is not None:
-        respond_by = min(respond_by, shift.starts_at)
+        # Answers are due before the shift starts at either time: a shift moved
+        # earlier must not take effect after its new start has passed.
+        respond_by = min(respond_by, shift.starts_at, proposed.starts_at)
     change = ScheduleChange.objects.create(job=job, shift=shift, new_date=new_date, new_start=new_start,
                                            new_end=new_end, new_address=new_address, reason=reason,
                                            proposed_by=actor, respond_by=respond_by)
@@ -643,7 +680,9 @@ def _attendance_for_member(attendance_id: int, actor: User) -> Attendance:
 
 @transaction.atomic
 def attendance_mark(*, attendance_id: int, actor: User, checked_in: bool) -> Attendance:
-    """The employer marks attendance by hand: in (at the shift start or now) or out."""
+    """The employer marks attendance by hand, from an hour before the shift: in (now,
+    at the latest the shift's end; on time within the grace period is a credit
+    fact as with the QR code) or out (E4)."""
     attendance = _attendance_for_member(attendance_id, actor)
     now, shift = timezone.now(), attendance.shift
     if now < shift.starts_at - CHECKIN_OPENS_BEFORE:
@@ -652,6 +691,7 @@ def attendance_mark(*, attendance_id: int, actor: User, checked_in: bool) -> Att
     if checked_in:
         _check(attendance.check_in)
         attendance.check_in(at=min(now, shift.ends_at), by=actor)
+        _record_on_time(attendance, attendance.checked_in_at)
     else:
         _check(attendance.check_out)
         attendance.check_out(at=min(now, shift.ends_at), by=actor)
@@ -729,6 +769,7 @@ def no_show_contest_decide(*, attendance_id: int, actor: User, overturn: bool, r
     attendance.save(update_fields=["status", "contest_status", "checked_in_at", "hours_status", "confirmed_minutes",
                                    "hours_due_at", "updated_at"])
     _history(attendance, "contest_decided", before, attendance.status, actor=actor, reason=reason)
+    case_decided.send(sender=Attendance, kind="no_show_contest", subject=attendance, actor=actor, outcome=reason)
     notify(recipient=attendance.engagement.student,
            subject=_("Your no-show contest was decided"),
            body=(_("The no-show was removed: %(reason)s") if overturn
@@ -810,6 +851,7 @@ def hours_dispute_resolve(*, attendance_id: int, actor: User, minutes: int, over
     attendance.save(update_fields=["hours_status", "confirmed_minutes", "overtime_minutes", "hours_note",
                                    "updated_at"])
     _history(attendance, "resolve_hours", before, attendance.hours_status, actor=actor, reason=reason)
+    case_decided.send(sender=Attendance, kind="hours_dispute", subject=attendance, actor=actor, outcome=reason)
     notify(recipient=attendance.engagement.student, subject=_("Your hours dispute was decided"),
            body=reason, link=_engagement_link(attendance.engagement, for_student=True))
     return attendance
@@ -829,7 +871,7 @@ def demand_report_file(*, engagement_id: int, student: User, kind: str, descript
     if kind not in DemandReport.Kind.values:
         raise DomainError(_("Choose what happened."), field="kind")
     if evidence:
-        evidence = clean_upload(evidence)
+        evidence = clean_upload(evidence, folder="evidence")
     report = DemandReport.objects.create(
         engagement=engagement, kind=kind, description=description[:3000], evidence=evidence or "",
         refuses_and_leaves=refuses_and_leaves,
@@ -901,7 +943,7 @@ def loss_claim_file(*, engagement_id: int, actor: User, amount_fen: int, descrip
     if not evidence:
         raise DomainError(_("Attach evidence of the loss."), field="evidence")
     claim = LossClaim.objects.create(engagement=engagement, amount_fen=amount_fen, description=description[:3000],
-                                     evidence=clean_upload(evidence), filed_by=actor)
+                                     evidence=clean_upload(evidence, folder="evidence"), filed_by=actor)
     _history(claim, "file", "", claim.status, actor=actor, reason=description)
     notify(recipient=engagement.student,
            subject=_("%(job)s: the employer claims a loss") % {"job": engagement.job.title},

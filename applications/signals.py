@@ -9,3 +9,7 @@ from django.dispatch import Signal
 # kwargs: kind ("no_show_contest" | "hours_dispute"), user (the student),
 # subject (the Attendance), summary (the student's words)
 case_opened = Signal()
+
+# kwargs: kind (as for case_opened), subject (the Attendance), actor (the staff
+# member who decided), outcome (the reason given). Support resolves its ticket.
+case_decided = Signal()

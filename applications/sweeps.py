@@ -98,7 +98,8 @@ def applications_expire_unanswered(*, now: dt.datetime | None = None) -> int:
 
 
 def offers_lapse(*, now: dt.datetime | None = None) -> int:
-    """An offer the student does not accept in time lapses; the place is free again."""
+    """E3.1: an offer the student does not accept in time lapses; the place is free
+    again and the employer is told."""
     now, total = now or timezone.now(), 0
     due = (Application.objects.filter(status=ApplicationStatus.OFFERED, offer_expires_at__lte=now)
            .select_related("job", "student").order_by("offer_expires_at", "pk"))
@@ -112,18 +113,25 @@ def offers_lapse(*, now: dt.datetime | None = None) -> int:
                    subject=_("Your offer for “%(job)s” lapsed") % {"job": application.job.title},
                    body=_("It was not accepted in time."),
                    link=reverse("applications:student_application", args=[application.pk]))
+            _tell_members(application.job.employer_id,
+                          subject=_("%(job)s: an offer lapsed") % {"job": application.job.title},
+                          body=_("The student did not accept in time. The place is free again."),
+                          link=reverse("applications:employer_applicants", args=[application.job_id]))
         total += len(batch)
     return total
 
 
 def hours_auto_confirm_due(*, now: dt.datetime | None = None) -> int:
-    """E4: an employer silent past the deadline confirms the scheduled hours."""
+    """E4: an employer silent past the deadline confirms the scheduled hours.
+
+    Whatever the engagement's state: a student who worked some shifts and then
+    cancelled or was released is still owed them (the shifts that did not happen
+    were cancelled with no hours when the engagement ended)."""
     now, total = now or timezone.now(), 0
     dispute_due = now + dt.timedelta(hours=get_policy().hours_dispute_hours)
     due = (Attendance.objects.filter(
         hours_status=HoursStatus.PENDING, hours_due_at__lte=now,
         status__in=[AttendanceStatus.EXPECTED, AttendanceStatus.CHECKED_IN, AttendanceStatus.ATTENDED],
-        engagement__status__in=[EngagementStatus.ACTIVE, EngagementStatus.COMPLETED],
     ).select_related("engagement__job", "engagement__student", "shift").order_by("hours_due_at", "pk"))
     for batch in _batches(due, now):
         for row in batch:
@@ -146,14 +154,21 @@ def hours_auto_confirm_due(*, now: dt.datetime | None = None) -> int:
 
 
 def schedule_changes_lapse(*, now: dt.datetime | None = None) -> int:
-    """J1.3: a change not answered by every student in time lapses; nothing changes."""
+    """J1.3: a change not answered by every student in time lapses; nothing changes
+    and the employer is told."""
     now, total = now or timezone.now(), 0
-    due = ScheduleChange.objects.filter(status=ScheduleChange.Status.PROPOSED, respond_by__lte=now).order_by("pk")
+    due = (ScheduleChange.objects.filter(status=ScheduleChange.Status.PROPOSED, respond_by__lte=now)
+           .select_related("job").order_by("pk"))
     for batch in _batches(due, now):
         ScheduleChange.objects.filter(pk__in=[c.pk for c in batch]).update(
             status=ScheduleChange.Status.LAPSED, decided_at=now, updated_at=now)
         _history_rows(ScheduleChange, batch, transition="lapse", from_state=ScheduleChange.Status.PROPOSED,
                       to_state=ScheduleChange.Status.LAPSED)
+        for change in batch:
+            _tell_members(change.job.employer_id,
+                          subject=_("%(job)s: your change of time or place lapsed") % {"job": change.job.title},
+                          body=_("Not every hired student answered in time, so nothing changed."),
+                          link=reverse("jobs:employer_job", args=[change.job_id]))
         total += len(batch)
     return total
 

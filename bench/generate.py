@@ -761,6 +761,93 @@ def step_jobs(ctx: Context, count: int) -> None:
         ])
 
 
+# ------------------------------------------------------------------------------
+# Applications and engagements (issue 5)
+# ------------------------------------------------------------------------------
+SHOWCASE_APPLICANTS = 1_000  # issue 5's budget: rank and list a job with 1,000 applicants
+SHOWCASE_TITLE = "大型展会礼仪（基准测试：千人申请）"
+APPLICATION_STATUS_SHARES = {"applied": 0.35, "rejected": 0.2, "withdrawn": 0.05, "expired": 0.05,
+                             "offered": 0.05, "accepted": 0.3}
+CATEGORIES = [kind[0] for kind in JOB_KINDS]
+
+
+def _approved_students(ctx: Context) -> list[StudentRow]:
+    return [row for row in ctx.students if row.status == "approved"]
+
+
+def step_intentions(ctx: Context, count: int) -> None:
+    """What approved students are looking for (E3.1): categories, cities, a weekly grid, pay."""
+    from applications.models import StudentIntention
+    from employers.models import Employer
+
+    cities = sorted({f"{c}市" for c in Employer.objects.values_list("city", flat=True).distinct()})
+    students = _approved_students(ctx)[:count]
+    insert(StudentIntention, [StudentIntention(
+        student_id=row.user_id, categories=ctx.rng.sample(CATEGORIES, ctx.rng.randint(1, 3)),
+        cities=ctx.rng.sample(cities, min(len(cities), ctx.rng.randint(1, 2))), districts=[],
+        availability=ctx.rng.getrandbits(28), expected_hourly_fen=ctx.rng.randint(20, 40) * 100,
+        accepts_remote=ctx.rng.random() < 0.7, created_at=ctx.now, updated_at=ctx.now,
+    ) for row in students])
+
+
+def _application(ctx: Context, job_id: int, student_id: int, status: str, applied: dt.datetime):
+    from applications.models import Application
+
+    due = applied + dt.timedelta(days=3)
+    closed = None if status in ("applied", "offered") else ctx.later(applied, min_minutes=30, max_minutes=4000)
+    return Application(
+        job_id=job_id, student_id=student_id, status=status, confirms_requirements=True, commits_to_work=True,
+        message=ctx.rng.choice(["", "", "我有相关经验，时间可以保证。", "周末全天有空。"]), applied_at=applied,
+        response_due_at=due, reminder_due_at=applied + dt.timedelta(days=1, hours=12),
+        decided_at=closed if status in ("rejected", "offered", "accepted") else None,
+        rejection_reason="时间安排不匹配。" if status == "rejected" else "",
+        offer_expires_at=applied + dt.timedelta(days=1) if status in ("offered", "accepted") else None,
+        closed_at=closed, created_at=applied, updated_at=closed or applied,
+    )
+
+
+def step_applications(ctx: Context, count: int) -> None:
+    """Applications in every state on published jobs, one showcase job with 1,000
+    applicants, and for accepted ones the engagement with its attendance rows."""
+    from applications.models import Application, Attendance, Engagement
+    from jobs.models import Job, Shift
+
+    students = [row.user_id for row in _approved_students(ctx)]
+    if not students:
+        return
+    jobs = list(Job.objects.filter(status="published").order_by("pk").values_list("pk", "employer_id", "headcount"))
+    if not jobs:
+        return
+    showcase_id, _employer, _headcount = jobs[0]
+    Job.objects.filter(pk=showcase_id).update(title=SHOWCASE_TITLE, headcount=200)
+    pairs: dict[tuple[int, int], str] = {}
+    for student_id in ctx.rng.sample(students, min(SHOWCASE_APPLICANTS, len(students))):
+        pairs[(showcase_id, student_id)] = "applied"
+    while len(pairs) < count + SHOWCASE_APPLICANTS and len(pairs) < len(jobs) * len(students):
+        job_id = ctx.rng.choice(jobs)[0]
+        pairs.setdefault((job_id, ctx.rng.choice(students)), ctx.pick(APPLICATION_STATUS_SHARES))
+    employer_of = {pk: employer for pk, employer, _h in jobs}
+    items = sorted(pairs.items())
+    for chunk in chunks(len(items)):
+        applications = insert(Application, [
+            _application(ctx, job_id, student_id, status,
+                         ctx.now - dt.timedelta(days=ctx.rng.randint(0, 20), minutes=ctx.rng.randint(0, 1440)))
+            for (job_id, student_id), status in (items[i] for i in chunk)
+        ])
+        accepted = [a for a in applications if a.status == "accepted"]
+        engagements = insert(Engagement, [Engagement(
+            application_id=a.pk, job_id=a.job_id, employer_id=employer_of[a.job_id], student_id=a.student_id,
+            status="active", started_at=a.closed_at, created_at=a.closed_at, updated_at=a.closed_at,
+        ) for a in accepted])
+        shifts: dict[int, list] = {}
+        for shift in Shift.objects.filter(job_id__in={e.job_id for e in engagements}):
+            shifts.setdefault(shift.job_id, []).append(shift)
+        insert(Attendance, [Attendance(
+            engagement_id=e.pk, shift_id=shift.pk, scheduled_minutes=shift.minutes,
+            hours_due_at=shift.ends_at + dt.timedelta(hours=48), created_at=e.started_at, updated_at=e.started_at,
+        ) for e in engagements for shift in shifts.get(e.job_id, [])])
+
+
 # The data set, in order. Counts: per × factor, at the run's scale.
 STEPS: list[Step] = [
     Step("staff", step_staff, per="fixed", factor=sum(STAFF_PER_ROLE.values())),
@@ -774,6 +861,8 @@ STEPS: list[Step] = [
     Step("consents", step_consents, per="users", factor=2),
     Step("notifications", step_notifications, per="users", factor=2),
     Step("jobs", step_jobs, per="employers", factor=25),  # ≈100,000 published at full scale
+    Step("intentions", step_intentions, per="students", factor=0.5),
+    Step("applications", step_applications, per="students", factor=2),  # + the 1,000-applicant showcase job
 ]
 
 

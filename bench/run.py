@@ -242,6 +242,23 @@ def count_queries(probes, sessions: dict) -> dict[str, dict]:
     return results
 
 
+def measure_timings(probes) -> dict[str, dict]:
+    """Median wall time of each in-process call (after one warm-up call)."""
+    import statistics
+
+    results = {}
+    for probe in probes:
+        probe.call()
+        samples = []
+        for _ in range(probe.repeat):
+            started = time.perf_counter()
+            probe.call()
+            samples.append((time.perf_counter() - started) * 1000)
+        results[probe.name] = {"median_ms": round(statistics.median(samples), 2),
+                               "max_ms": round(max(samples), 2), "runs": probe.repeat}
+    return results
+
+
 # ------------------------------------------------------------------------------
 # The server
 # ------------------------------------------------------------------------------
@@ -378,8 +395,10 @@ def software() -> dict:
             "gunicorn": gunicorn.__version__, "wrk": wrk_version.split(" [")[0]}
 
 
-def metrics_from(endpoints, measured: dict, probes, queries: dict) -> dict[str, dict]:
+def metrics_from(endpoints, measured: dict, probes, queries: dict, timings: dict | None = None) -> dict[str, dict]:
     metrics: dict[str, dict] = {}
+    for name, timing in (timings or {}).items():
+        metrics[name] = {"value": timing["median_ms"], "unit": "ms"}
     for endpoint in endpoints:
         result = measured[endpoint.name]
         metrics[f"{endpoint.name}_rps"] = {"value": round(result["rps"], 1), "unit": "req/s"}
@@ -465,7 +484,7 @@ def main(argv=None) -> int:
     from django.conf import settings
     from django.db import connections
 
-    from bench.specs import ANONYMOUS, BUDGETS, ENDPOINTS, QUERY_PROBES
+    from bench.specs import ANONYMOUS, BUDGETS, ENDPOINTS, QUERY_PROBES, TIMING_PROBES
 
     with exclusive(profile):
         dataset = prepare_dataset(profile, fresh=args.fresh)
@@ -473,6 +492,7 @@ def main(argv=None) -> int:
         roles = {e.role for e in ENDPOINTS} | {p.role for p in QUERY_PROBES}
         sessions = login_sessions(roles - {ANONYMOUS})
         queries = count_queries(QUERY_PROBES, sessions)
+        timings = measure_timings(TIMING_PROBES)
         software_versions = software()
         connections.close_all()
 
@@ -501,10 +521,11 @@ def main(argv=None) -> int:
             "conn_max_age": settings.DATABASES["default"]["CONN_MAX_AGE"],
             "full_page_cache": False,
         },
-        "metrics": (metrics := metrics_from(ENDPOINTS, measured, QUERY_PROBES, queries)),
+        "metrics": (metrics := metrics_from(ENDPOINTS, measured, QUERY_PROBES, queries, timings)),
         "budgets": check_budgets(metrics, BUDGETS, quick=profile is QUICK),
         "endpoints": measured,
         "queries": queries,
+        "selector_timings": timings,
         "timings": {
             "dataset": dataset["dataset"],
             "generation_s": dataset["generation_seconds"],

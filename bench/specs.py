@@ -47,10 +47,73 @@ def approved_student():
     return profile.user
 
 
+def showcase_job():
+    """The job with 1,000 applicants (bench/generate.py, issue 5's budget)."""
+    from bench.generate import SHOWCASE_TITLE
+    from jobs.models import Job
+
+    job = Job.objects.filter(title=SHOWCASE_TITLE).first()
+    if job is None:
+        raise LookupError("the data set has no showcase job")
+    return job
+
+
+def showcase_employer_member():
+    from employers.models import EmployerMember
+
+    return EmployerMember.objects.filter(employer_id=showcase_job().employer_id).select_related("user").first().user
+
+
+def student_with_intention():
+    """An approved student with broad intentions: the most work for the recommender."""
+    from applications.models import StudentIntention
+
+    intention = (StudentIntention.objects.filter(student__student_profile__review_status="approved")
+                 .select_related("student").order_by("pk").first())
+    if intention is None:
+        raise LookupError("the data set has no student intention")
+    return intention.student
+
+
+def applicants_path() -> str:
+    return f"/work/employer/jobs/{showcase_job().pk}/applicants/"
+
+
 # role → a function returning the user to sign in as (a session is made for it).
 ROLES: dict[str, Callable] = {
     "student": approved_student,
+    "showcase_employer": showcase_employer_member,
 }
+
+
+@dataclass(frozen=True)
+class TimingProbe:
+    """In-process time of one selector call: median of `repeat` calls after a warm-up."""
+
+    name: str
+    call: Callable[[], object]
+    repeat: int = 7
+
+
+def rank_showcase_applicants():
+    """What the applicants page does: rank every applicant, load the first page's rows."""
+    from applications.selectors import applicants_hydrate, applicants_ranked
+
+    ranked = applicants_ranked(job=showcase_job(), hydrate=False)
+    applicants_hydrate(ranked[:50])
+    return ranked
+
+
+def recommend_for_student():
+    from applications.selectors import recommendations_for
+
+    return recommendations_for(student=student_with_intention())
+
+
+TIMING_PROBES: list[TimingProbe] = [
+    TimingProbe("applicant_ranking_ms", rank_showcase_applicants),
+    TimingProbe("student_recommendations_ms", recommend_for_student),
+]
 
 def job_detail_path() -> str:
     """The newest published job's page (the one most visitors open)."""
@@ -79,6 +142,7 @@ QUERY_PROBES: list[QueryProbe] = [
     QueryProbe("job_list_queries", "/jobs/"),
     QueryProbe("job_list_student_queries", "/jobs/", role="student"),
     QueryProbe("job_detail_queries", job_detail_path),
+    QueryProbe("applicant_list_queries", applicants_path, role="showcase_employer"),
 ]
 
 # The issues' budgets: metric → (comparison, limit). A full run that misses one
@@ -90,4 +154,7 @@ BUDGETS: dict[str, tuple[str, float]] = {
     "job_list_rps_ratio": (">=", 0.25),
     "job_list_p99_ms": ("<=", 50),
     "job_search_p95_ms": ("<=", 50),
+    "applicant_list_queries": ("<=", 8),
+    "applicant_ranking_ms": ("<=", 200),
+    "student_recommendations_ms": ("<=", 100),
 }

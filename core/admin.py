@@ -1,9 +1,11 @@
 """Back office for the shared mechanisms: policy (change-logged), calendar
-overrides, reason templates for staff decisions, and the read-only history."""
+overrides, reason templates for staff decisions, and the read-only history
+and credit facts."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from .models import CalendarOverride, HistoryEntry, Policy, PolicyChange, ReasonTemplate
+from .models import CalendarOverride, CreditEvent, HistoryEntry, Policy, PolicyChange, ReasonTemplate
 from .policy import policy_update
 
 
@@ -62,3 +64,22 @@ class ReasonTemplateAdmin(admin.ModelAdmin):
     list_display = ["title", "context", "active"]
     list_filter = ["context", "active"]
     search_fields = ["title", "text"]
+
+
+@admin.register(CreditEvent)
+class CreditEventAdmin(ReadOnly):
+    """Credit facts as recorded (K3.2). Append-only: a wrong fact is cancelled by a
+    reversing fact that a service records, never edited here."""
+
+    list_display = ["occurred_at", "subject_kind", "subject_id", "kind", "reason", "reversal"]
+    list_filter = ["subject_kind"]  # no facet over `kind`: a DISTINCT over every fact on each page
+    search_fields = ["=subject_id", "kind", "reason"]
+    ordering = ["-occurred_at", "-id"]
+    show_full_result_count = False
+    fields = ["subject_kind", "subject_id", "kind", "reason", "occurred_at", "created_at", "source_type",
+              "source_id", "reverses", "key"]
+    readonly_fields = fields
+
+    @admin.display(description=_("reverses"), boolean=True)
+    def reversal(self, obj):
+        return obj.reverses_id is not None

@@ -63,6 +63,7 @@ LOCAL_APPS = [
     "jobs",
     "applications",
     "moderation",
+    "support",
     "operations",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS

@@ -421,6 +421,9 @@ def job_detail(request, job: Job):
     # A draft is screened as it stands, so the employer sees what blocks it before submitting.
     findings = screen(data, shifts, employer_city=job.employer.city) if job.is_editable else []
     policy = get_policy()
+    # Once published, the page links to the work on the job (applicants, shifts); the
+    # counts live on the applicants page, so jobs does not read applications' tables.
+    work = job.first_published_at is not None
     return render(request, "jobs/employer/job_detail.html", {
         "job": job,
         "employer": job.employer,
@@ -435,6 +438,7 @@ def job_detail(request, job: Job):
         "posting_fee_fen": policy.job_posting_fee_fen,
         "can_edit": job.is_editable or job.status in LIVE_STATUSES,
         "is_live": job.status in LIVE_STATUSES,
+        "work": work,
     })
 
 

@@ -21,11 +21,29 @@ call_command("seed_demo", verbosity=0)  # idempotent
 from jobs.models import Job
 job = Job.objects.filter(status="published").first()
 assert job is not None, "the demo has published jobs"
+from applications.models import Application, Attendance, Engagement
+from applications.demo import TODAY_JOB
+student_work = [f"/work/mine/engagements/{e.pk}/" for e in
+                Engagement.objects.filter(student__email="student@demo.jianzhi.example")]
+student_work += [f"/work/mine/applications/{a.pk}/" for a in
+                 Application.objects.filter(student__email="student@demo.jianzhi.example")]
+today = Job.objects.get(title=TODAY_JOB)
+shift = today.shifts.order_by("date").first()
+employer_work = [f"/work/employer/jobs/{today.pk}/applicants/", f"/work/employer/jobs/{today.pk}/candidates/",
+                 f"/work/employer/jobs/{today.pk}/engagements/", f"/work/employer/jobs/{today.pk}/changes/new/",
+                 f"/work/employer/jobs/{today.pk}/shifts/{shift.pk}/",
+                 f"/work/employer/jobs/{today.pk}/shifts/{shift.pk}/qr.svg"]
+employer_work += [f"/work/employer/engagements/{e.pk}/" for e in Engagement.objects.filter(job=today)]
+employer_work += [f"/work/employer/applications/{a.pk}/" for a in Application.objects.filter(job=today)]
+assert len(student_work) >= 4 and Attendance.objects.exists()
 pages = {
     None: ["/", "/jobs/", "/jobs/?q=%E5%AE%B6%E6%95%99", "/jobs/?city=%E4%B8%8A%E6%B5%B7%E5%B8%82&sort=pay",
            f"/jobs/{job.pk}/", "/accounts/login/", "/accounts/signup/", "/employer/signup/", "/healthz"],
-    "student@demo.jianzhi.example": ["/me/", "/me/registration/", "/me/verification/", "/inbox/", "/jobs/"],
-    "employer@demo.jianzhi.example": ["/employer/", "/jobs/mine/", "/jobs/mine/new/", "/employer/members/"],
+    "student@demo.jianzhi.example": ["/me/", "/me/registration/", "/me/verification/", "/inbox/", "/jobs/",
+                                     f"/jobs/{today.pk}/", "/work/mine/", "/work/intentions/",
+                                     "/work/recommended/", *student_work],
+    "employer@demo.jianzhi.example": ["/employer/", "/jobs/mine/", "/jobs/mine/new/", "/employer/members/",
+                                      f"/jobs/mine/{today.pk}/", *employer_work],
 }
 from accounts.models import User
 for email, urls in pages.items():

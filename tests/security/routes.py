@@ -34,6 +34,8 @@ CAPABILITY = {
 # anonymous visitors are sent to sign in, and does not probe for an owner.
 SIGNED_IN_ANY = {
     "moderation:report_job",
+    "applications:apply",     # any signed-in student may apply to a published job (others: 403)
+    "applications:checkin",   # <token>: a 90-second signed code; the service admits only the hired student
 }
 
 PROTECTED = SIGNED_IN_ANY | {
@@ -49,6 +51,19 @@ PROTECTED = SIGNED_IN_ANY | {
     "jobs:employer_jobs", "jobs:employer_job_new", "jobs:employer_job_screen", "jobs:employer_job",
     "jobs:employer_job_edit", "jobs:employer_job_submit", "jobs:employer_job_pause", "jobs:employer_job_resume",
     "jobs:employer_job_close", "jobs:employer_job_confirm",
+    # applications (issue 5): the student's side …
+    "applications:student_home", "applications:student_application", "applications:application_withdraw",
+    "applications:offer_accept", "applications:offer_decline", "applications:student_engagement",
+    "applications:student_cancel", "applications:demand_report", "applications:no_show_contest",
+    "applications:hours_dispute", "applications:change_answer", "applications:loss_claim_answer",
+    "applications:intentions", "applications:recommended",
+    # … and the employer's
+    "applications:employer_applicants", "applications:employer_candidates", "applications:invite",
+    "applications:employer_application", "applications:application_hire", "applications:application_reject",
+    "applications:employer_engagements", "applications:employer_shift", "applications:shift_qr",
+    "applications:attendance_mark", "applications:hours_confirm", "applications:employer_engagement",
+    "applications:employer_cancel", "applications:loss_claim_new", "applications:change_propose",
+    "applications:change_withdraw",
 }
 
 ADMIN_PREFIX = "admin:"

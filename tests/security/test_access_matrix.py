@@ -152,6 +152,42 @@ def world(db) -> World:
     Report.objects.create(job=job_a, reporter=profile_a.user, category="scam")
     VerificationStep.objects.create(content_type=ContentType.objects.get_for_model(job_a), object_id=job_a.pk,
                                     kind="phone_callback", outcome="confirmed", staff=staff["moderator"])
+    # Applications, engagements and their cases (issue 5), so the staff queues' object routes are
+    # probed: a contested no-show with its ticket, a report with evidence, a contested loss claim.
+    import datetime as dt
+
+    import time_machine
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from applications.services import (
+        attendance_mark_no_show,
+        demand_report_file,
+        loss_claim_answer,
+        loss_claim_file,
+        no_show_contest,
+    )
+    from tests.factories.applications import EngagementFactory
+
+    engagement = EngagementFactory(application__job=job_a, application__student=profile_a.user)
+    attendance = engagement.attendances.get()
+    with time_machine.travel(attendance.shift.starts_at + dt.timedelta(minutes=30), tick=False):
+        # The no-show records a core.CreditEvent (probed by its admin); the contest opens a support ticket.
+        attendance_mark_no_show(attendance_id=attendance.pk, actor=member_a.user)
+        no_show_contest(attendance_id=attendance.pk, student=profile_a.user, text="我到了。")
+    demand_report_file(engagement_id=engagement.pk, student=profile_a.user, kind="harassment", description="d",
+                       evidence=SimpleUploadedFile("e.jpg", jpeg_bytes(), content_type="image/jpeg"))
+    claim = loss_claim_file(engagement_id=engagement.pk, actor=member_a.user, amount_fen=100, description="d",
+                            evidence=SimpleUploadedFile("l.jpg", jpeg_bytes(), content_type="image/jpeg"))
+    loss_claim_answer(claim_id=claim.pk, student=profile_a.user, agree=False, answer="a")
+    from django.utils import timezone
+
+    from applications.models import ScheduleChange, ScheduleChangeAnswer
+    from applications.services import checkin_token
+
+    change = ScheduleChange.objects.create(job=job_a, new_address="新地址 1 号", reason="r",
+                                           respond_by=timezone.now() + dt.timedelta(hours=24))
+    ScheduleChangeAnswer.objects.create(change=change, engagement=engagement)
+    application, shift = engagement.application, attendance.shift
     users = {"student_a": profile_a.user, "student_b": profile_b.user, "employer_a": member_a.user,
              "employer_b": employer_b.members.get().user, **staff}
     objects = {
@@ -165,6 +201,29 @@ def world(db) -> World:
         "moderation:report_job": (None, {"job_id": job_a.pk}),  # SIGNED_IN_ANY: no owner
         **{f"jobs:employer_job{suffix}": ("employer_a", {"pk": job_a.pk}) for suffix in (
             "", "_edit", "_submit", "_pause", "_resume", "_close", "_confirm")},
+        # Applications and engagements (issue 5): student_a's own, and employer_a's.
+        "applications:apply": (None, {"job_id": job_a.pk}),  # SIGNED_IN_ANY
+        "applications:checkin": (None, {"token": checkin_token(shift_id=shift.pk)}),  # SIGNED_IN_ANY
+        **{f"applications:{name}": ("student_a", {"pk": application.pk}) for name in (
+            "student_application", "application_withdraw", "offer_accept", "offer_decline")},
+        **{f"applications:{name}": ("student_a", {"pk": engagement.pk}) for name in (
+            "student_engagement", "student_cancel", "demand_report")},
+        **{f"applications:{name}": ("student_a", {"pk": attendance.pk}) for name in (
+            "no_show_contest", "hours_dispute")},
+        "applications:change_answer": ("student_a", {"pk": change.pk}),
+        "applications:loss_claim_answer": ("student_a", {"pk": claim.pk}),
+        **{f"applications:{name}": ("employer_a", {"job_id": job_a.pk}) for name in (
+            "employer_applicants", "employer_candidates", "employer_engagements", "change_propose")},
+        "applications:invite": ("employer_a", {"job_id": job_a.pk, "student_id": profile_b.user.pk}),
+        **{f"applications:{name}": ("employer_a", {"pk": application.pk}) for name in (
+            "employer_application", "application_hire", "application_reject")},
+        **{f"applications:{name}": ("employer_a", {"job_id": job_a.pk, "shift_id": shift.pk}) for name in (
+            "employer_shift", "shift_qr")},
+        **{f"applications:{name}": ("employer_a", {"pk": attendance.pk}) for name in (
+            "attendance_mark", "hours_confirm")},
+        **{f"applications:{name}": ("employer_a", {"pk": engagement.pk}) for name in (
+            "employer_engagement", "employer_cancel", "loss_claim_new")},
+        "applications:change_withdraw": ("employer_a", {"pk": change.pk}),
     }
     return World(users=users, objects=objects, files=files)
 

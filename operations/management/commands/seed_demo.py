@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts import demo as accounts_demo
+from applications import demo as applications_demo
 from jobs import demo as jobs_demo
 from moderation import demo as moderation_demo
 
@@ -31,6 +32,7 @@ class Command(BaseCommand):
                     employers_demo.seed_employers(moderator=staff["moderator"])
                     jobs_demo.seed_jobs(moderator=staff["moderator"])
                     moderation_demo.seed_moderation(moderator=staff["moderator"])
+                    applications_demo.seed_applications(moderator=staff["moderator"])
             self.stdout.write(self.style.SUCCESS("Demo data is ready."))
             return
         self._print_logins(port)
