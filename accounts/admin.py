@@ -8,7 +8,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from core.admin_mixins import ServiceFSMAdminMixin
+from core.admin_mixins import ReadOnlyAdmin, ServiceFSMAdminMixin
 from core.admin_views import reason_gate
 from core.history import history_for
 from core.uploads import serve_private_file
@@ -16,19 +16,6 @@ from core.uploads import serve_private_file
 from . import services
 from .forms import RevealForm
 from .models import Consent, DeletionRequest, PersonalDataAccess, StudentProfile, StudentVerification, User
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Logs and records nobody may add, edit or delete through the admin."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(User)

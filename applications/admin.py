@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.forms import RevealForm
 from accounts.models import PersonalDataAccess
 from accounts.services import personal_data_access_record
-from core.admin_mixins import ServiceFSMAdminMixin
+from core.admin_mixins import ReadOnlyAdmin, ServiceFSMAdminMixin
 from core.admin_views import reason_gate
 from core.errors import DomainError
 from core.history import history_for
@@ -102,19 +102,6 @@ def _overdue_html(due_at, *, waiting: bool):
     if waiting and due_at and due_at < timezone.now():
         return format_html('<strong style="color:#ba2121">{} · {}</strong>', text, _("overdue"))
     return text
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Staff read these records; changes happen only through services."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class DefaultStatusFilter(admin.SimpleListFilter):

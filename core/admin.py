@@ -5,19 +5,9 @@ and credit facts."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from .admin_mixins import ReadOnlyAdmin
 from .models import CalendarOverride, CreditEvent, HistoryEntry, Policy, PolicyChange, ReasonTemplate
 from .policy import policy_update
-
-
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Policy)
@@ -39,7 +29,7 @@ class PolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(PolicyChange)
-class PolicyChangeAdmin(ReadOnly):
+class PolicyChangeAdmin(ReadOnlyAdmin):
     list_display = ["changed_at", "field", "old_value", "new_value", "changed_by"]
     list_select_related = ["changed_by"]
 
@@ -50,7 +40,7 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
 
 
 @admin.register(HistoryEntry)
-class HistoryEntryAdmin(ReadOnly):
+class HistoryEntryAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "content_type", "object_id", "transition", "from_state", "to_state", "actor"]
     list_filter = ["content_type", "transition"]
     list_select_related = ["content_type", "actor"]
@@ -67,7 +57,7 @@ class ReasonTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(CreditEvent)
-class CreditEventAdmin(ReadOnly):
+class CreditEventAdmin(ReadOnlyAdmin):
     """Credit facts as recorded (K3.2). Append-only: a wrong fact is cancelled by a
     reversing fact that a service records, never edited here."""
 

@@ -1,6 +1,6 @@
 """Admin plumbing: FSM transitions in the admin run the owning app's service."""
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -48,3 +48,17 @@ class ServiceFSMAdminMixin(FSMAdminMixin):
         if not transition.has_perm(obj, user=request.user):
             raise PermissionDenied
         return super().fsm_transition_view(request, object_id, transition_name, **kwargs)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records staff read but never add, edit or delete in the admin: logs,
+    history, and state that changes only through services."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -30,7 +30,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from core.admin_mixins import ServiceFSMAdminMixin
+from core.admin_mixins import ReadOnlyAdmin, ServiceFSMAdminMixin
 from core.errors import DomainError
 from core.history import history_for
 from core.money import format_fen
@@ -816,17 +816,6 @@ class MinimumWageAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.verified_by = request.user
         super().save_model(request, obj, form, change)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class FlagCodeFilter(admin.SimpleListFilter):
