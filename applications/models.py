@@ -370,7 +370,7 @@ class ScheduleChange(FSMModelMixin, TimeStampedModel):
 
     class Status(models.TextChoices):
         PROPOSED = "proposed", _("Waiting for the students")
-        APPLIED = "applied", _("Applied")
+        APPLIED = "applied", _("In effect")
         WITHDRAWN = "withdrawn", _("Withdrawn")
         LAPSED = "lapsed", _("Lapsed without consent")
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import StudentProfile, User
 from jobs.models import Job, JobStatus, Shift
 
-from .matching import CandidateFacts, JobFacts, MatchScore, rank, score, shift_slots
+from .matching import CandidateFacts, JobFacts, MatchScore, day_part_of, rank, score, shift_slots
 from .models import (
     OPEN_APPLICATION,
     Application,
@@ -168,12 +168,19 @@ class Recommendation:
     pay_ok: bool
 
 
+# Fields the recommendation cards show; the rest of a job row is never read.
+_CARD_FIELDS = ("pk", "title", "category", "city", "district", "is_remote", "pay_unit", "base_rate_fen",
+                "hourly_pay_fen", "first_shift_date", "employer__name")
+
+
 def recommendations_for(*, student: User, now: dt.datetime | None = None) -> list[Recommendation]:
     """"Recommended for you" (E3.1): published jobs open for applications in the
     student's categories and cities, scored by availability, place and pay.
 
-    Bounded: the newest RECOMMENDATION_CANDIDATES matching jobs (index on status,
-    category/city, published_at) and their shifts in one query each."""
+    Bounded and light: the newest RECOMMENDATION_CANDIDATES matching jobs as plain
+    values (index on status, category/city, published_at), their shifts as
+    tuples, and only the RECOMMENDATIONS_SHOWN best loaded for their cards —
+    five queries, none growing with the number of jobs."""
     now = now or timezone.now()
     intention = StudentIntention.objects.filter(student=student).first()
     if intention is None:
@@ -187,23 +194,35 @@ def recommendations_for(*, student: User, now: dt.datetime | None = None) -> lis
     if intention.accepts_remote:
         place = place | Q(is_remote=True) if intention.cities else Q()
     jobs = jobs.filter(place)
-    profile = StudentProfile.objects.filter(user=student).first()
+    profile = StudentProfile.objects.filter(user=student).only("verification_level", "credit_tier",
+                                                                "is_minor_worker").first()
     if profile and profile.is_minor_worker:
         jobs = jobs.filter(has_night_work=False, is_hazardous=False)
-    jobs = list(jobs.exclude(applications__student=student).select_related("employer")
-                .order_by("-published_at", "-id")[:RECOMMENDATION_CANDIDATES])
-    shifts_by_job: dict[int, list[Shift]] = {}
-    for shift in Shift.objects.filter(job__in=[j.pk for j in jobs]).only("job_id", "date", "start_time"):
-        shifts_by_job.setdefault(shift.job_id, []).append(shift)
+    rows = list(jobs.exclude(applications__student=student).order_by("-published_at", "-id")
+                .values_list("pk", "category", "city", "district", "is_remote", "hourly_pay_fen")
+                [:RECOMMENDATION_CANDIDATES])
+    slots_by_job: dict[int, set] = {}
+    for job_id, day, start in Shift.objects.filter(job__in=[r[0] for r in rows]).values_list(
+            "job_id", "date", "start_time"):
+        slots_by_job.setdefault(job_id, set()).add((day.weekday(), day_part_of(start)))
     me = _candidate(student.pk, intention, profile, 0)
-    results = []
-    for job in jobs:
-        s = score(me, job_facts(job, shifts_by_job.get(job.pk, [])))
-        pay_ok = job.hourly_pay_fen >= intention.expected_hourly_fen
-        results.append(Recommendation(job=job, score=s, pay_ok=pay_ok))
+    scored = []
+    for order, (pk, category, city, district, remote, hourly) in enumerate(rows):
+        facts = JobFacts(category=category, city=city, district=district, is_remote=remote,
+                         shift_slots=tuple(sorted(slots_by_job.get(pk, ()))))
+        scored.append((hourly < intention.expected_hourly_fen, -score(me, facts).total, order, pk))
     # Pay below what the student asked for sinks but does not vanish; among equals, newest first.
-    results.sort(key=lambda r: (not r.pay_ok, -r.score.total))
-    return results[:RECOMMENDATIONS_SHOWN]
+    scored.sort()
+    best = scored[:RECOMMENDATIONS_SHOWN]
+    cards = Job.objects.select_related("employer").only(*[f for f in _CARD_FIELDS if f != "pk"]).in_bulk(
+        [pk for *_rest, pk in best])
+    return [Recommendation(job=cards[pk], score=score(me, job_facts_from_card(cards[pk], slots_by_job.get(pk, ()))),
+                           pay_ok=not below) for below, _neg, _order, pk in best if pk in cards]
+
+
+def job_facts_from_card(job: Job, slots) -> JobFacts:
+    return JobFacts(category=job.category, city=job.city, district=job.district, is_remote=job.is_remote,
+                    shift_slots=tuple(sorted(slots)))
 
 
 # ------------------------------------------------------------------ student pages

@@ -110,7 +110,7 @@ class Policy(models.Model):
         help_text=_("S3.1: cancelling later than this is a late cancellation and a credit event."),
     )
     late_cancel_compensation_percent = models.PositiveSmallIntegerField(
-        _("employer's late cancellation: compensation (% of the cancelled shifts' pay)"), default=50,
+        _("employer's late cancellation: compensation (percent of the cancelled shifts' pay)"), default=50,
         help_text=_("E4.1: paid to the student through the settlement."),
     )
     checkin_grace_minutes = models.PositiveSmallIntegerField(

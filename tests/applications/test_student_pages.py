@@ -381,14 +381,15 @@ def test_e3_1_recommendations_list_a_matching_job_in_constant_queries(db, django
     JobFactory(published=True, title="成都家教", city="成都市")
     client = signed_in(intention.student)
     url = reverse("applications:recommended")
-    # then: session 1 + user 1 + unread 1 + intention 1 + profile 1 + jobs with employers 1 + their shifts 1
-    with django_assert_num_queries(7):
+    # then: session 1 + user 1 + unread 1 + intention 1 + profile 1 + candidate jobs' facts 1
+    #       + their shifts 1 + the shown jobs' cards with employers 1
+    with django_assert_num_queries(8):
         response = client.get(url)
     html = page(response)
     assert "高中物理家教" in html and "成都家教" not in html and "Match " in html
     for _ in range(5):
         JobFactory(published=True)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = client.get(url)
     assert len(response.context["recommendations"]) == 6
 
