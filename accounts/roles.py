@@ -60,10 +60,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "jobs.view_patrolrun", "jobs.view_minimumwage",
     ],
     FINANCE: [
+        "settlements.view_settlement", "settlements.view_settlementline", "settlements.view_payoutmethod",
+        "finance.view_ledgeraccount", "finance.view_ledgertransaction", "finance.view_ledgerentry",
+        "finance.view_integrityrun",
         "employers.view_employer",
         "core.view_policy",
     ],
     AUDITOR: [
+        "finance.view_ledgeraccount", "finance.view_ledgertransaction", "finance.view_ledgerentry",
+        "finance.view_integrityrun",
         "core.view_policy", "core.view_policychange", "core.view_historyentry",
         "accounts.view_personaldataaccess",
         "moderation.view_report", "moderation.view_verificationstep",

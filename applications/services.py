@@ -400,7 +400,9 @@ def _future_expected(engagement: Engagement, now: dt.datetime) -> list[Attendanc
 
 
 def _cancel_attendances(rows: list[Attendance]) -> None:
+    now = timezone.now()
     for row in rows:
+        row.updated_at = now  # bulk_update does not apply auto_now
         row.cancel()
         if row.hours_status == HoursStatus.PENDING:
             row.no_hours()

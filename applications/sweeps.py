@@ -135,6 +135,7 @@ def hours_auto_confirm_due(*, now: dt.datetime | None = None) -> int:
     ).select_related("engagement__job", "engagement__student", "shift").order_by("hours_due_at", "pk"))
     for batch in _batches(due, now):
         for row in batch:
+            row.updated_at = now  # bulk_update does not apply auto_now
             if row.status != AttendanceStatus.ATTENDED:
                 row.check_out(at=row.shift.ends_at)
             row.auto_confirm_hours(dispute_due_at=dispute_due)

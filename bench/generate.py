@@ -848,6 +848,57 @@ def step_applications(ctx: Context, count: int) -> None:
         ) for e in engagements for shift in shifts.get(e.job_id, [])])
 
 
+# ------------------------------------------------------------------------------
+# The ledger (issue 6)
+# ------------------------------------------------------------------------------
+BIG_ACCOUNT_MEMO = "基准测试：百万分录账户"
+
+
+@contextlib.contextmanager
+def ledger_triggers_paused():
+    """Bulk loading skips PostgreSQL's per-row ledger triggers (the balanced check
+    would run once per entry); the rows written keep every invariant, and
+    bench/run.py runs the integrity check over the result."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+    yield
+
+
+def step_ledger(ctx: Context, count: int) -> None:
+    """One employer's escrow with `count` funding entries (issue 6's budget: read the
+    balance of an account with 1,000,000 entries), balanced against the bank."""
+    from finance.ledger import account_code
+    from finance.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
+
+    approved = [row for row in ctx.employers if row.status == "approved"]
+    if not approved or not count:
+        return
+    escrow = LedgerAccount.objects.create(
+        kind=AccountKind.EMPLOYER_ESCROW, employer_id=approved[0].id, created_at=ctx.now,
+        code=account_code(AccountKind.EMPLOYER_ESCROW, employer_id=approved[0].id))
+    bank = LedgerAccount.objects.create(kind=AccountKind.BANK_CLEARING, created_at=ctx.now,
+                                        code=account_code(AccountKind.BANK_CLEARING))
+    total = 0
+    with ledger_triggers_paused():
+        for chunk in chunks(count, size=20_000):
+            txns = insert(LedgerTransaction, [LedgerTransaction(
+                key=f"bench-funding-{i}", kind="escrow_funding", memo=BIG_ACCOUNT_MEMO, created_at=ctx.now,
+            ) for i in chunk])
+            amounts = [ctx.rng.randint(1, 500) * 100 for _ in chunk]
+            total += sum(amounts)
+            insert(LedgerEntry, [entry for txn, amount in zip(txns, amounts, strict=True) for entry in (
+                LedgerEntry(transaction_id=txn.pk, account_id=bank.pk, amount_fen=amount, created_at=ctx.now),
+                LedgerEntry(transaction_id=txn.pk, account_id=escrow.pk, amount_fen=-amount, created_at=ctx.now),
+            )])
+    LedgerAccount.objects.filter(pk=bank.pk).update(balance_fen=total)
+    LedgerAccount.objects.filter(pk=escrow.pk).update(balance_fen=-total)
+
+
 # The data set, in order. Counts: per × factor, at the run's scale.
 STEPS: list[Step] = [
     Step("staff", step_staff, per="fixed", factor=sum(STAFF_PER_ROLE.values())),
@@ -863,6 +914,7 @@ STEPS: list[Step] = [
     Step("jobs", step_jobs, per="employers", factor=25),  # ≈100,000 published at full scale
     Step("intentions", step_intentions, per="students", factor=0.5),
     Step("applications", step_applications, per="students", factor=2),  # + the 1,000-applicant showcase job
+    Step("ledger", step_ledger, per="employers", factor=200),  # 1,000,000 entries on one escrow at full scale
 ]
 
 

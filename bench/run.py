@@ -173,6 +173,13 @@ def prepare_dataset(profile: Profile, *, fresh: bool) -> dict:
 
     log(f"Generating the {profile.name} data set ({profile.employers:,} employers, {profile.students:,} students):")
     seconds = generate(Scale(employers=profile.employers, students=profile.students), log=log)
+    from finance.ledger import ledger_integrity_check
+
+    started = time.perf_counter()
+    problems = ledger_integrity_check()  # the bulk-loaded ledger keeps every invariant
+    if problems:
+        raise BenchError(f"the generated ledger fails its integrity check: {problems[:5]}")
+    seconds["ledger_integrity_check"] = round(time.perf_counter() - started, 2)
     started = time.perf_counter()
     connections.close_all()
     vacuum_analyze(profile)

@@ -110,7 +110,17 @@ def recommend_for_student():
     return recommendations_for(student=student_with_intention())
 
 
+def big_account_balance():
+    """The balance of the escrow with 1,000,000 entries (bench/generate.py step_ledger)."""
+    from finance.ledger import account_balance
+    from finance.models import LedgerAccount
+
+    account = LedgerAccount.objects.filter(kind="employer_escrow").order_by("balance_fen").first()
+    return account_balance(account)
+
+
 TIMING_PROBES: list[TimingProbe] = [
+    TimingProbe("account_balance_ms", big_account_balance),
     TimingProbe("applicant_ranking_ms", rank_showcase_applicants),
     TimingProbe("student_recommendations_ms", recommend_for_student),
 ]
@@ -157,4 +167,5 @@ BUDGETS: dict[str, tuple[str, float]] = {
     "applicant_list_queries": ("<=", 8),
     "applicant_ranking_ms": ("<=", 200),
     "student_recommendations_ms": ("<=", 100),
+    "account_balance_ms": ("<=", 50),
 }

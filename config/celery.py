@@ -18,4 +18,8 @@ app.conf.beat_schedule = {
     "jobs-patrol": {"task": "jobs.tasks.jobs_patrol_task", "schedule": crontab(minute="*/15")},
     # E3.2, E4, J1.3: reminders, expiries, lapsed offers and changes, auto-confirmed hours, completions.
     "applications-sweep": {"task": "applications.tasks.applications_sweep_task", "schedule": crontab(minute="*/5")},
+    # S4.1: statements for engagements whose hours are final (completed, or ended with hours worked).
+    "settlements-prepare": {"task": "settlements.tasks.settlements_prepare_task", "schedule": crontab(minute="*/10")},
+    # F3.3: the ledger's integrity check, nightly after the day's postings.
+    "ledger-integrity": {"task": "finance.tasks.ledger_integrity_task", "schedule": crontab(hour=2, minute=30)},
 }

@@ -10,5 +10,6 @@ urlpatterns = [
     path("employer/", include("employers.urls")),
     path("jobs/", include("jobs.urls")),
     path("work/", include("applications.urls")),
+    path("pay/", include("settlements.urls")),
     path("moderation/", include("moderation.urls")),
 ]

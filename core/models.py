@@ -131,6 +131,11 @@ class Policy(models.Model):
         _("staff verify a report of an unlawful demand within (hours)"), default=24,
         help_text=_("S3.3: the service level for moderation cases raised by students."),
     )
+    # Settlements (S4, F1)
+    commission_percent = models.PositiveSmallIntegerField(
+        _("commission (percent of wages, allowances and compensation)"), default=10,
+        help_text=_("F1: charged to the employer on top of wages, never deducted from what the student receives."),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -17,10 +17,12 @@ from accounts.services import staff_role_notify
 from core.errors import DomainError, InvalidTransition, NotPermitted, ReasonRequired
 from core.history import history_record
 from core.models import HistoryEntry
+from core.money import format_fen
 from core.notifications import notify
 from core.policy import get_policy
 from employers.models import Employer, EmployerMember
 from employers.services import ensure_employer_member
+from finance.fees import posting_fee_charge
 
 from .compliance import Finding, screen
 from .models import (
@@ -336,14 +338,16 @@ def _moderate(*, pk: int, actor, name: str, reason: str) -> Job:
 @transaction.atomic
 def job_approve(*, pk: int, actor, reason: str = "") -> Job:
     """Publish a job (E2.2, J2.1). The moderator has read every flag: approving
-    resolves them. The posting fee (policy) is due on first publication; the
-    ledger that charges it arrives with settlements."""
+    resolves them. The posting fee (policy) is booked in the ledger on first
+    publication only (F1; idempotent by the job's key)."""
     job = _moderate(pk=pk, actor=actor, name="approve", reason=reason)
     _resolve_flags(job, actor=actor, resolution=reason or str(_("Reviewed and accepted")))
     fee = get_policy().job_posting_fee_fen
+    posting_fee_charge(employer_id=job.employer_id, job_id=job.pk, amount_fen=fee,
+                       memo=f"posting fee: {job.title}"[:300])
     _tell_employer(job, subject=_("Your job is published: %(title)s") % {"title": job.title},
                    body=_("Students can now see and apply for “%(title)s”. Posting fee: %(fee)s.")
-                   % {"title": job.title, "fee": f"¥{fee / 100:.2f}"})
+                   % {"title": job.title, "fee": format_fen(fee)})
     return job
 
 

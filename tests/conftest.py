@@ -85,3 +85,22 @@ def pytest_terminal_summary(terminalreporter):
 
     if probe_stats.TOTAL["probes"]:
         terminalreporter.write_line(f"access matrix: {probe_stats.TOTAL['probes']} probes, all refused")
+
+
+@pytest.fixture(scope="module")
+def migration_data_restored(django_db_setup, django_db_blocker):
+    """For modules of transactional tests (real commits, several connections): the
+    database is flushed after each, so put back the rows the data migrations
+    created (staff roles, policy, reason templates) for the tests that follow, in
+    this session or a --reuse-db one. Use with
+    `pytestmark = pytest.mark.usefixtures("migration_data_restored")`."""
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        default = connections["default"]
+        contents = getattr(default, "_test_serialized_contents", None)
+        if contents:
+            default.creation.deserialize_db_from_string(contents)
+        default.close()
+

@@ -62,6 +62,8 @@ LOCAL_APPS = [
     "employers",
     "jobs",
     "applications",
+    "settlements",
+    "finance",
     "moderation",
     "support",
     "operations",

@@ -19,6 +19,8 @@ from tests.factories.jobs import JobFactory
 # commits if the job row were not locked; short enough to keep the test quick.
 COUNT_TO_WRITE_DELAY = 0.3
 
+pytestmark = pytest.mark.usefixtures("migration_data_restored")
+
 
 def _apply(job, student):
     return application_apply(job_id=job.pk, student=student, confirms_requirements=True, commits_to_work=True)
@@ -47,20 +49,6 @@ def _hire_together(pairs) -> dict[int, str]:
     for thread in threads:
         thread.join(timeout=30)
     return outcome
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _migration_data_restored(django_db_setup, django_db_blocker):
-    """A transactional test flushes the database afterwards; put back the rows the data
-    migrations created (staff roles, policy, reason templates) for the tests that
-    follow, in this session or a --reuse-db one (as tests/e2e/conftest.py does)."""
-    yield
-    with django_db_blocker.unblock():
-        default = connections["default"]
-        contents = getattr(default, "_test_serialized_contents", None)
-        if contents:
-            default.creation.deserialize_db_from_string(contents)
-        default.close()
 
 
 @pytest.fixture

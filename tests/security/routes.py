@@ -64,6 +64,10 @@ PROTECTED = SIGNED_IN_ANY | {
     "applications:attendance_mark", "applications:hours_confirm", "applications:employer_engagement",
     "applications:employer_cancel", "applications:loss_claim_new", "applications:change_propose",
     "applications:change_withdraw",
+    # settlements (issue 6): the student's pay and payout methods, the employer's statements
+    "settlements:student_home", "settlements:student_statement", "settlements:payout_methods",
+    "settlements:payout_method_default", "settlements:payout_method_remove",
+    "settlements:employer_home", "settlements:employer_statement",
 }
 
 ADMIN_PREFIX = "admin:"

@@ -188,6 +188,22 @@ def world(db) -> World:
                                            respond_by=timezone.now() + dt.timedelta(hours=24))
     ScheduleChangeAnswer.objects.create(change=change, engagement=engagement)
     application, shift = engagement.application, attendance.shift
+    # Settlements (issue 6): student_a's statement of the engagement (a draft: its hours are
+    # contested) and a payout method, so the site pages and the admin object routes are probed.
+    from settlements.services import payout_method_add, settlement_prepare
+    from tests.factories.settlements import card_number
+
+    settlement = settlement_prepare(engagement_id=engagement.pk)
+    payout_method = payout_method_add(student=profile_a.user, kind="bank_card", account_number=card_number(),
+                                      account_holder=profile_a.real_name, bank_name="中国银行", consents=True)
+    # The ledger (issue 6): one posted transaction and an integrity run, for their admin routes.
+    from finance.ledger import employer_escrow, platform_account, transaction_post
+    from finance.models import AccountKind
+    from finance.services import integrity_run
+
+    transaction_post(key="world-funding", kind="escrow_funding", memo="m", lines=[
+        (platform_account(AccountKind.BANK_CLEARING), 100), (employer_escrow(employer_a.pk), -100)])
+    integrity_run()
     users = {"student_a": profile_a.user, "student_b": profile_b.user, "employer_a": member_a.user,
              "employer_b": employer_b.members.get().user, **staff}
     objects = {
@@ -224,6 +240,10 @@ def world(db) -> World:
         **{f"applications:{name}": ("employer_a", {"pk": engagement.pk}) for name in (
             "employer_engagement", "employer_cancel", "loss_claim_new")},
         "applications:change_withdraw": ("employer_a", {"pk": change.pk}),
+        "settlements:student_statement": ("student_a", {"pk": settlement.pk}),
+        "settlements:employer_statement": ("employer_a", {"pk": settlement.pk}),
+        **{f"settlements:{name}": ("student_a", {"pk": payout_method.pk}) for name in (
+            "payout_method_default", "payout_method_remove")},
     }
     return World(users=users, objects=objects, files=files)
 

@@ -1,0 +1,194 @@
+"""The only code that writes the ledger (F1, F3; DESIGN: Money).
+
+    transaction_post(key=..., kind=..., memo=..., lines=[(account, +debit), (account, -credit), ...])
+
+posts one balanced transaction, idempotently by `key`: the accounts are locked
+in id order (no deadlocks between two postings), their running balances move,
+and a guarded account that would go below zero refuses the whole transaction.
+Corrections are `transaction_reverse`, never edits."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, Sum
+from django.utils.translation import gettext_lazy as _
+
+from core.errors import DomainError
+
+from .models import (
+    CREDIT_NORMAL,
+    GUARDED,
+    PLATFORM_KINDS,
+    AccountKind,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransaction,
+)
+
+
+class UnbalancedTransaction(ValueError):
+    """A programming error: the lines do not sum to zero (never a user's doing)."""
+
+
+class InsufficientBalance(DomainError):
+    default_message = _("There is not enough money in the account for this.")
+
+    def __init__(self, account: LedgerAccount, needed_fen: int):
+        super().__init__()
+        self.account, self.needed_fen = account, needed_fen
+
+
+# ------------------------------------------------------------------ accounts
+def account_code(kind: str, *, employer_id: int | None = None, student_id: int | None = None) -> str:
+    if kind in PLATFORM_KINDS:
+        return f"platform:{kind}"
+    if student_id is not None:
+        return f"student:{student_id}:{kind}"
+    return f"employer:{employer_id}:{kind}"
+
+
+def account_get(kind: str, *, employer_id: int | None = None, student_id: int | None = None) -> LedgerAccount:
+    """The account of this kind (and owner), created on first use."""
+    if kind in PLATFORM_KINDS and (employer_id or student_id):
+        raise ValueError(f"{kind} is a platform account")
+    if kind == AccountKind.STUDENT_PAYABLE and not student_id:
+        raise ValueError("a student payable needs a student")
+    if kind in (AccountKind.EMPLOYER_ESCROW, AccountKind.EMPLOYER_RECEIVABLE) and not employer_id:
+        raise ValueError(f"{kind} needs an employer")
+    code = account_code(kind, employer_id=employer_id, student_id=student_id)
+    account = LedgerAccount.objects.filter(code=code).first()
+    if account is not None:
+        return account
+    try:
+        with transaction.atomic():
+            return LedgerAccount.objects.create(kind=kind, code=code, employer_id=employer_id, student_id=student_id)
+    except IntegrityError:  # created concurrently
+        return LedgerAccount.objects.get(code=code)
+
+
+def platform_account(kind: str) -> LedgerAccount:
+    return account_get(kind)
+
+
+def employer_escrow(employer_id: int) -> LedgerAccount:
+    return account_get(AccountKind.EMPLOYER_ESCROW, employer_id=employer_id)
+
+
+def employer_receivable(employer_id: int) -> LedgerAccount:
+    return account_get(AccountKind.EMPLOYER_RECEIVABLE, employer_id=employer_id)
+
+
+def student_payable(student_id: int) -> LedgerAccount:
+    return account_get(AccountKind.STUDENT_PAYABLE, student_id=student_id)
+
+
+# ------------------------------------------------------------------ posting
+def _readable(kind: str, balance_fen: int) -> int:
+    return -balance_fen if kind in CREDIT_NORMAL else balance_fen
+
+
+@transaction.atomic
+def transaction_post(*, key: str, kind: str, memo: str, lines: list[tuple[LedgerAccount, int]], actor=None,
+                     reverses: LedgerTransaction | None = None) -> LedgerTransaction:
+    """Post a balanced transaction once.
+
+    `lines` are (account, amount) with debits positive and credits negative;
+    they must sum to zero and none may be zero. A second call with the same key
+    returns the first transaction and moves nothing. Raises InsufficientBalance
+    if a guarded account (escrow, payable, guarantee fund …) would go negative."""
+    if not key or len(key) > 120:
+        raise ValueError("a transaction needs an idempotency key of at most 120 characters")
+    existing = LedgerTransaction.objects.filter(key=key).first()
+    if existing is not None:
+        return existing
+    totals: dict[int, int] = defaultdict(int)
+    accounts: dict[int, LedgerAccount] = {}
+    for account, amount in lines:
+        if type(amount) is not int or amount == 0:  # noqa: E721 - bool and float are refused too
+            raise UnbalancedTransaction(f"amounts are non-zero int fen, got {amount!r}")
+        totals[account.pk] += amount
+        accounts[account.pk] = account
+    if not lines or sum(totals.values()) != 0:
+        raise UnbalancedTransaction(f"entries must sum to zero: {dict(totals)}")
+
+    # Lock every account touched, in id order, then check the guarded ones.
+    locked = {a.pk: a for a in LedgerAccount.objects.select_for_update().filter(pk__in=totals).order_by("pk")}
+    # Holding the locks, look again: a concurrent post of the same key has committed by now.
+    existing = LedgerTransaction.objects.filter(key=key).first()
+    if existing is not None:
+        return existing
+    for pk, delta in totals.items():
+        account = locked[pk]
+        after = account.balance_fen + delta
+        if account.kind in GUARDED and _readable(account.kind, after) < 0:
+            raise InsufficientBalance(account, needed_fen=-_readable(account.kind, after))
+    try:
+        with transaction.atomic():
+            txn = LedgerTransaction.objects.create(key=key, kind=kind, memo=str(memo)[:300], created_by=actor,
+                                                   reverses=reverses)
+    except IntegrityError:  # the same key posted concurrently: theirs stands, ours moves nothing
+        return LedgerTransaction.objects.get(key=key)
+    LedgerEntry.objects.bulk_create([LedgerEntry(transaction=txn, account_id=account.pk, amount_fen=amount)
+                                     for account, amount in lines])
+    for pk, delta in totals.items():
+        if delta:
+            LedgerAccount.objects.filter(pk=pk).update(balance_fen=F("balance_fen") + delta)
+    return txn
+
+
+@transaction.atomic
+def transaction_reverse(*, original_key: str, memo: str, actor=None) -> LedgerTransaction:
+    """Cancel a posted transaction by posting its mirror image (once)."""
+    original = LedgerTransaction.objects.get(key=original_key)
+    lines = [(entry.account, -entry.amount_fen) for entry in original.entries.select_related("account")]
+    return transaction_post(key=f"{original_key}:reversal", kind=f"{original.kind}_reversal", memo=memo,
+                            lines=lines, actor=actor, reverses=original)
+
+
+# ------------------------------------------------------------------ reading
+def account_balance(account: LedgerAccount) -> int:
+    """The readable balance, from the running total (one indexed row read)."""
+    balance_fen = LedgerAccount.objects.filter(pk=account.pk).values_list("balance_fen", flat=True).get()
+    return _readable(account.kind, balance_fen)
+
+
+def escrow_total_fen() -> int:
+    """What the platform holds for all employers together (F3.1)."""
+    total = LedgerAccount.objects.filter(kind=AccountKind.EMPLOYER_ESCROW).aggregate(s=Sum("balance_fen"))["s"]
+    return -(total or 0)
+
+
+# ------------------------------------------------------------------ integrity (F3.3)
+@dataclass(frozen=True)
+class IntegrityProblem:
+    check: str
+    detail: str
+
+
+def ledger_integrity_check() -> list[IntegrityProblem]:
+    """Every transaction balanced and non-empty; every running balance equal to
+    the sum of its entries; no guarded account below zero; the whole ledger sums
+    to zero. Set-based: a handful of grouped queries whatever the size."""
+    problems: list[IntegrityProblem] = []
+    unbalanced = (LedgerEntry.objects.values("transaction_id").annotate(total=Sum("amount_fen"))
+                  .exclude(total=0).values_list("transaction_id", "total")[:100])
+    problems += [IntegrityProblem("balanced", f"transaction {pk} sums to {total}") for pk, total in unbalanced]
+    empty = (LedgerTransaction.objects.annotate(n=Count("entries")).filter(n__lt=2).values_list("pk", flat=True)[:100])
+    problems += [IntegrityProblem("entries", f"transaction {pk} has fewer than two entries") for pk in empty]
+    sums = dict(LedgerEntry.objects.values("account_id").annotate(total=Sum("amount_fen"))
+                .values_list("account_id", "total"))
+    for pk, code, kind, balance_fen in LedgerAccount.objects.values_list("pk", "code", "kind", "balance_fen"):
+        if sums.get(pk, 0) != balance_fen:
+            problems.append(IntegrityProblem("running_balance",
+                                             f"{code}: running {balance_fen} ≠ entries {sums.get(pk, 0)}"))
+        if kind in GUARDED and _readable(kind, balance_fen) < 0:
+            problems.append(IntegrityProblem("non_negative", f"{code}: {_readable(kind, balance_fen)}"))
+    if sum(sums.values()) != 0:
+        problems.append(IntegrityProblem("zero_sum", f"all entries sum to {sum(sums.values())}"))
+    return problems
+
+
+def database_enforces_append_only() -> bool:
+    """True where the database itself refuses updates and deletes (PostgreSQL triggers)."""
+    return connection.vendor == "postgresql"

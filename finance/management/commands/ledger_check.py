@@ -1,0 +1,18 @@
+"""`manage.py ledger_check`: run the ledger's integrity checks now (F3.3);
+exits 1 when a check fails, so it can gate a deploy or a restore."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from finance.services import integrity_run
+
+
+class Command(BaseCommand):
+    help = "Check the ledger: balanced transactions, running balances, no negative guarded account."
+
+    def handle(self, *args, **options):
+        run = integrity_run()
+        for line in run.problems:
+            self.stdout.write(f"{line['check']}: {line['detail']}")
+        if run.problem_count:
+            raise CommandError(f"ledger check failed: {run.problem_count} problem(s)")
+        self.stdout.write(self.style.SUCCESS("Ledger check passed."))

@@ -1,0 +1,319 @@
+"""Every write of settlements so far: preparing an engagement's statement from
+its final hours (S4.1, J1.2) and the student's payout methods (S4.2).
+
+Each service: check → lock → write changed fields → history row → side
+effects. Funding, payouts, disputes and the guarantee come with the ledger
+(`finance`), which these services will call; nothing here moves money."""
+
+import re
+import unicodedata
+
+import phonenumbers
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+from stdnum import luhn
+
+from accounts.models import Consent, StudentProfile, User
+from accounts.services import consent_record, has_current_consent
+from applications.models import HOURS_FINAL, Attendance, AttendanceStatus, Engagement, EngagementStatus
+from core.crypto import keyed_hash
+from core.errors import DomainError, NotPermitted
+from core.history import history_record
+from core.money import format_fen
+from core.notifications import notify
+from core.policy import get_policy
+
+from .models import RECOMPUTABLE, PayoutMethod, Settlement, SettlementLine, SettlementStatus
+from .selectors import ENDED, hours_not_final_q
+from .statement import MoneyItem, PayTerms, ShiftWork, Statement, statement_compute
+
+# A student needs one or two accounts; more only makes mistakes and misuse easier.
+MAX_PAYOUT_METHODS = 5
+BANK_CARD_LENGTHS = range(16, 20)  # 16–19 digits (UnionPay cards issued in mainland China)
+
+
+# ------------------------------------------------------------------ errors users can cause
+class InvalidAccount(DomainError):
+    default_message = _("This account number is not valid.")
+
+    def __init__(self, message=None):
+        super().__init__(message, field="account_number")
+
+
+class HolderNameMismatch(DomainError):
+    default_message = _("Payouts go only to an account in your own name: the account holder must be the real "
+                        "name of your registration.")
+
+    def __init__(self, message=None):
+        super().__init__(message, field="account_holder")
+
+
+class DuplicatePayoutMethod(DomainError):
+    default_message = _("You have already added this account.")
+
+    def __init__(self, message=None):
+        super().__init__(message, field="account_number")
+
+
+# ------------------------------------------------------------------ statements (S4.1, J1.2)
+def _terms(job) -> PayTerms:
+    return PayTerms(pay_unit=job.pay_unit, base_rate_fen=job.base_rate_fen, hourly_pay_fen=job.hourly_pay_fen,
+                    pieces_per_hour=job.pieces_per_hour, overtime_rate_fen=job.overtime_rate_fen,
+                    meal_allowance_fen=job.meal_allowance_fen, transport_allowance_fen=job.transport_allowance_fen)
+
+
+def _shift_work(row: Attendance) -> ShiftWork:
+    final = row.hours_status in HOURS_FINAL
+    return ShiftWork(date=row.shift.date, scheduled_minutes=row.scheduled_minutes,
+                     minutes=(row.confirmed_minutes or 0) if final else 0,
+                     overtime_minutes=row.overtime_minutes if final else 0,
+                     attended=row.status == AttendanceStatus.ATTENDED, final=final)
+
+
+def _shifts_not_final(engagement: Engagement, now) -> int:
+    """Shifts whose hours can still change (see selectors.hours_not_final_q)."""
+    return Attendance.objects.filter(engagement=engagement).filter(hours_not_final_q(now)).count()
+
+
+def _statement_for(engagement: Engagement, *, commission_percent: int) -> Statement:
+    rows = (Attendance.objects.filter(engagement=engagement).select_related("shift")
+            .order_by("shift__date", "shift__start_time", "pk"))
+    items = engagement.items.order_by("created_at", "pk")
+    return statement_compute(terms=_terms(engagement.job), shifts=[_shift_work(r) for r in rows],
+                             items=[MoneyItem(i.kind, int(i.amount_fen), i.description) for i in items],
+                             commission_percent=commission_percent)
+
+
+def _line_key(line) -> tuple:
+    return (line.kind, int(line.amount_fen), line.description, line.quantity, line.work_date)
+
+
+AMOUNT_FIELDS = ["commission_percent", "wages_fen", "allowances_fen", "compensation_fen", "losses_fen",
+                 "commission_fen", "student_total_fen", "employer_total_fen", "pending_shifts"]
+
+
+@transaction.atomic
+def settlement_prepare(*, engagement_id: int) -> Settlement | None:
+    """Compute, or recompute, the statement of one engagement (S4.1, J1.2).
+
+    Idempotent: the same hours and items give the same lines, and an unchanged
+    statement writes nothing but `computed_at`. Locks the engagement, then the
+    settlement, so concurrent calls (a sweep redelivered, two workers) run one
+    after the other and create one settlement.
+
+    Creates the settlement on the first call: for a completed engagement always
+    (even if nothing is owed, so the student sees why), for an active one as a
+    draft, for a cancelled or released one only when something is owed — hours
+    worked before the end must be paid, and so must compensation. Rewrites the
+    lines while the settlement is draft or ready; from funding on it is returned
+    untouched. It is `ready` once the engagement has ended and every shift's
+    hours are final, `draft` otherwise. A status change writes a history row (a
+    ready statement with something to pay tells the student); a ready statement
+    whose lines change writes one too, so no amount changes unrecorded."""
+    now = timezone.now()
+    engagement = (Engagement.objects.select_for_update(of=("self",)).select_related("job")
+                  .get(pk=engagement_id))
+    settlement = Settlement.objects.select_for_update().filter(engagement=engagement).first()
+    if settlement is not None and settlement.status not in RECOMPUTABLE:
+        return settlement
+    percent = settlement.commission_percent if settlement is not None else get_policy().commission_percent
+    # In the site's default language, whoever triggers it, so the same facts give the same lines.
+    with translation.override(settings.LANGUAGE_CODE):
+        statement = _statement_for(engagement, commission_percent=percent)
+    if settlement is None:
+        if engagement.status in ENDED and engagement.status != EngagementStatus.COMPLETED and not statement.gross_fen:
+            return None  # ended early with nothing worked and nothing owed: nothing to settle
+        settlement = Settlement.objects.create(engagement=engagement, student_id=engagement.student_id,
+                                               employer_id=engagement.employer_id, commission_percent=percent)
+        before_status, before_total, old_lines = "", 0, []
+    else:
+        before_status, before_total = settlement.status, settlement.student_total_fen
+        old_lines = [_line_key(line) for line in settlement.lines.order_by("order")]
+
+    new_lines = [SettlementLine(settlement=settlement, order=n, kind=line.kind, amount_fen=line.amount_fen,
+                                description=line.description[:300], quantity=line.quantity[:120],
+                                work_date=line.work_date)
+                 for n, line in enumerate(statement.employer_lines)]
+    lines_changed = [_line_key(line) for line in new_lines] != old_lines
+    if lines_changed:
+        settlement.lines.all().delete()
+        SettlementLine.objects.bulk_create(new_lines)
+    for name in AMOUNT_FIELDS:
+        setattr(settlement, name, getattr(statement, name))
+    # Not only hours still unconfirmed: confirmed hours in their dispute window can change too.
+    settlement.pending_shifts = _shifts_not_final(engagement, now)
+    settlement.computed_at = now
+
+    final = engagement.status in ENDED and not settlement.pending_shifts
+    if final and settlement.status == SettlementStatus.DRAFT:
+        settlement.mark_ready()
+    elif not final and settlement.status == SettlementStatus.READY:
+        settlement.reopen()
+    settlement.save(update_fields=[*AMOUNT_FIELDS, "status", "computed_at", "ready_at", "updated_at"])
+
+    total_text = format_fen(settlement.student_total_fen)
+    if settlement.status != before_status:
+        history_record(subject=settlement, transition="prepare", from_state=before_status,
+                       to_state=settlement.status, reason=total_text)
+        if settlement.status == SettlementStatus.READY and settlement.student_total_fen > 0:
+            _tell_student_ready(settlement, engagement)
+    elif lines_changed and settlement.status == SettlementStatus.READY:
+        history_record(subject=settlement, transition="recompute", from_state=before_status,
+                       to_state=settlement.status, reason=f"{format_fen(before_total)} → {total_text}")
+    return settlement
+
+
+def _tell_student_ready(settlement: Settlement, engagement: Engagement) -> None:
+    notify(recipient=engagement.student,
+           subject=_("%(job)s: your pay statement is ready") % {"job": engagement.job.title},
+           body=_("You will receive %(amount)s once the employer's payment arrives. Check each line; if something "
+                  "is wrong, contact us.") % {"amount": format_fen(settlement.student_total_fen)},
+           link=reverse("settlements:student_statement", args=[settlement.pk]), email=False)
+
+
+# ------------------------------------------------------------------ payout methods (S4.2)
+def _plain(value: str) -> str:
+    """Full-width digits and letters (typed with a Chinese input method) as ASCII, trimmed."""
+    return unicodedata.normalize("NFKC", value or "").strip()
+
+
+def bank_card_number_normalise(value: str) -> str:
+    """A mainland bank card number: 16–19 digits passing the Luhn check. Spaces and
+    dashes, as printed on the card, are allowed while typing and dropped."""
+    number = re.sub(r"[\s-]", "", _plain(value))
+    if not number or not (number.isascii() and number.isdigit()):
+        raise InvalidAccount(_("A bank card number has digits only."))
+    if len(number) not in BANK_CARD_LENGTHS:
+        raise InvalidAccount(_("A bank card number has 16 to 19 digits."))
+    if not luhn.is_valid(number):
+        raise InvalidAccount(_("This card number has a typing mistake: its check digit does not match."))
+    return number
+
+
+def alipay_account_normalise(value: str) -> str:
+    """An Alipay account: a mainland mobile number (11 digits, stored without +86)
+    or an e-mail address (stored lower-case)."""
+    text = _plain(value)
+    wrong = InvalidAccount(_("Enter the mobile number or e-mail address of your Alipay account."))
+    if "@" in text:
+        try:
+            validate_email(text)
+        except ValidationError:
+            raise wrong from None
+        return text.lower()
+    try:
+        number = phonenumbers.parse(re.sub(r"[\s-]", "", text), "CN")
+    except phonenumbers.NumberParseException:
+        raise wrong from None
+    mobile = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+    if not (phonenumbers.is_valid_number(number) and phonenumbers.region_code_for_number(number) == "CN"
+            and phonenumbers.number_type(number) in mobile):
+        raise wrong
+    return str(number.national_number)
+
+
+def _name_key(name: str) -> str:
+    return "".join(_plain(name).split()).casefold()
+
+
+def _lock_student(student: User) -> StudentProfile:
+    """Serialise a student's payout-method writes (one default, the cap) on their user row."""
+    if not getattr(student, "is_student", False):
+        raise NotPermitted()
+    User.objects.select_for_update().filter(pk=student.pk).first()
+    profile = StudentProfile.objects.filter(user=student).first()
+    if profile is None:
+        raise DomainError(_("Please complete your registration first."))
+    return profile
+
+
+@transaction.atomic
+def payout_method_add(*, student: User, kind: str, account_number: str, account_holder: str, bank_name: str = "",
+                      make_default: bool = False, consents: bool = False) -> PayoutMethod:
+    """The student adds a bank card or Alipay account to be paid into (S4.2).
+
+    Preconditions: a student registration; separate consent to processing the
+    account (financial accounts are sensitive information, PIPL art. 28–29),
+    recorded here if given now; a valid number (bank card: 16–19 digits and the
+    Luhn check; Alipay: a mainland mobile number or an e-mail address); the
+    holder is the student's real name (wages go to the person who worked); not
+    already added; at most MAX_PAYOUT_METHODS.
+    Effects: the number is stored encrypted with a keyed hash, shown masked from
+    now on; the first method, or one marked so, becomes the default."""
+    profile = _lock_student(student)
+    if kind == PayoutMethod.Kind.BANK_CARD:
+        number = bank_card_number_normalise(account_number)
+        bank_name = _plain(bank_name)
+        if not bank_name:
+            raise DomainError(_("Name the bank of the card."), field="bank_name")
+    elif kind == PayoutMethod.Kind.ALIPAY:
+        number, bank_name = alipay_account_normalise(account_number), ""
+    else:
+        raise DomainError(_("Choose a bank card or Alipay."), field="kind")
+    if _name_key(account_holder) != _name_key(profile.real_name):
+        raise HolderNameMismatch()
+    if not has_current_consent(user=student, kind=Consent.Kind.SENSITIVE_DATA):
+        if not consents:
+            raise DomainError(_("Please consent to the processing of your account details."), field="consents")
+        consent_record(user=student, kind=Consent.Kind.SENSITIVE_DATA)
+    current = PayoutMethod.objects.filter(student=student, removed_at__isnull=True)
+    digest = keyed_hash(f"{kind}:{number}")
+    if current.filter(account_hash=digest).exists():
+        raise DuplicatePayoutMethod()
+    if current.count() >= MAX_PAYOUT_METHODS:
+        raise DomainError(_("You can keep at most %(n)s payout methods; remove one first.")
+                          % {"n": MAX_PAYOUT_METHODS})
+    is_default = make_default or not current.exists()
+    if is_default:
+        current.filter(is_default=True).update(is_default=False, updated_at=timezone.now())
+    method = PayoutMethod.objects.create(student=student, kind=kind, bank_name=bank_name[:60], account_number=number,
+                                         account_hash=digest, account_holder=_plain(account_holder)[:50],
+                                         is_default=is_default)
+    history_record(subject=method, transition="add", from_state="", to_state="default" if is_default else "active",
+                   actor=student, reason=method.account_masked)
+    return method
+
+
+@transaction.atomic
+def payout_method_set_default(*, student: User, method_id: int) -> PayoutMethod:
+    """The student chooses which method payouts go to (S4.2). Another student's
+    method, or a removed one, does not exist for them (PayoutMethod.DoesNotExist)."""
+    _lock_student(student)
+    method = PayoutMethod.objects.get(pk=method_id, student=student, removed_at__isnull=True)
+    if not method.is_default:
+        now = timezone.now()
+        PayoutMethod.objects.filter(student=student, is_default=True).update(is_default=False, updated_at=now)
+        method.is_default = True
+        method.save(update_fields=["is_default", "updated_at"])
+        history_record(subject=method, transition="set_default", from_state="active", to_state="default",
+                       actor=student)
+    return method
+
+
+@transaction.atomic
+def payout_method_remove(*, student: User, method_id: int) -> PayoutMethod | None:
+    """The student removes a method: the row stays (`removed_at`) for the payouts
+    that named it; its number is never shown again. If it was the default, the
+    newest remaining method becomes the default, which is returned (else None)."""
+    _lock_student(student)
+    method = PayoutMethod.objects.get(pk=method_id, student=student, removed_at__isnull=True)
+    was_default = method.is_default
+    method.removed_at, method.is_default = timezone.now(), False
+    method.save(update_fields=["removed_at", "is_default", "updated_at"])
+    history_record(subject=method, transition="remove", from_state="default" if was_default else "active",
+                   to_state="removed", actor=student)
+    if not was_default:
+        return None
+    successor = PayoutMethod.objects.filter(student=student, removed_at__isnull=True).order_by(
+        "-created_at", "-id").first()
+    if successor is not None:
+        successor.is_default = True
+        successor.save(update_fields=["is_default", "updated_at"])
+        history_record(subject=successor, transition="set_default", from_state="active", to_state="default",
+                       actor=student, reason="previous default removed")
+    return successor

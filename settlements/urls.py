@@ -1,0 +1,19 @@
+"""Settlements under /pay/: the student's pay and payout methods, the employer's statements."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "settlements"
+
+urlpatterns = [
+    # ---- students (S4.1, S4.2)
+    path("", views.student_home, name="student_home"),
+    path("statements/<int:pk>/", views.student_statement, name="student_statement"),
+    path("methods/", views.payout_methods, name="payout_methods"),
+    path("methods/<int:pk>/default/", views.payout_method_default, name="payout_method_default"),
+    path("methods/<int:pk>/remove/", views.payout_method_remove, name="payout_method_remove"),
+    # ---- employers (S4.1, F1)
+    path("employer/", views.employer_home, name="employer_home"),
+    path("employer/statements/<int:pk>/", views.employer_statement, name="employer_statement"),
+]

@@ -1,0 +1,180 @@
+"""Settlement pages (S4.1, S4.2): the student's "My pay" with each statement and
+their payout methods; the employer's statements with the commission.
+
+Thin: parse input, call one service or selector, render. Student pages are for
+student accounts only and employer pages for employer accounts only (403
+otherwise); a statement or payout method of someone else is a 404, found
+before the method is checked so nobody learns anything from a 405. Domain
+errors become form errors or messages, never a 500."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods, require_safe
+
+from core.errors import DomainError
+from employers.views import employer_account_required
+
+from . import selectors, services
+from .forms import PayoutMethodForm
+from .statement import LineKind
+
+STATEMENTS_PER_PAGE = 30
+
+
+# ------------------------------------------------------------------ access
+def student_account_required(view):
+    """Signed in with a student account; anyone else gets 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_student:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _own(find, methods: tuple[str, ...]):
+    """For views of one object: `find(user, pk)` returns it or None (404), then the methods (405)."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, pk: int):
+            obj = find(request.user, pk)
+            if obj is None:
+                raise Http404
+            if request.method not in methods:
+                return HttpResponseNotAllowed(methods)
+            return view(request, obj)
+
+        return wrapper
+
+    return decorate
+
+
+def _page(request, queryset):
+    return Paginator(queryset, STATEMENTS_PER_PAGE).get_page(request.GET.get("page"))
+
+
+# ------------------------------------------------------------------ the student's pay
+@student_account_required
+@require_safe
+def student_home(request):
+    """My pay: every statement, newest first, and where the money goes."""
+    return render(request, "settlements/student_home.html", {
+        "page": _page(request, selectors.student_settlements(student=request.user)),
+        "default_method": selectors.payout_methods_for(student=request.user).filter(is_default=True).first(),
+    })
+
+
+@student_account_required
+@_own(lambda user, pk: selectors.settlement_for_student(student=user, pk=pk), ("GET", "HEAD"))
+def student_statement(request, settlement):
+    """One statement, line by line: what the student receives. The commission is
+    the employer's and is not on it; losses are lines of their own."""
+    return render(request, "settlements/student_statement.html", {
+        "settlement": settlement, "job": settlement.engagement.job, "lines": list(settlement.lines.all()),
+        "loss_kind": LineKind.LOSS,
+    })
+
+
+# ------------------------------------------------------------------ the employer's statements
+@employer_account_required
+@require_safe
+def employer_home(request):
+    """The employer's statements, newest first, with what each costs."""
+    return render(request, "settlements/employer_home.html", {
+        "page": _page(request, selectors.employer_settlements(user=request.user)),
+    })
+
+
+@employer_account_required
+@_own(lambda user, pk: selectors.settlement_for_employer(user=user, pk=pk), ("GET", "HEAD"))
+def employer_statement(request, settlement):
+    """One statement with the commission on top: what the employer pays (F1)."""
+    lines = list(settlement.lines.all())
+    return render(request, "settlements/employer_statement.html", {
+        "settlement": settlement, "job": settlement.engagement.job,
+        "lines": [line for line in lines if line.kind != LineKind.COMMISSION],
+        "commission_lines": [line for line in lines if line.kind == LineKind.COMMISSION],
+        "loss_kind": LineKind.LOSS,
+    })
+
+
+# ------------------------------------------------------------------ payout methods (S4.2)
+def _form_error(form, error: DomainError) -> None:
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, str(error.message))
+
+
+@student_account_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def payout_methods(request):
+    """The student's payout methods (masked) and the form to add one."""
+    form = PayoutMethodForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            method = services.payout_method_add(
+                student=request.user, kind=data["kind"], account_number=data["account_number"],
+                account_holder=data["account_holder"], bank_name=data["bank_name"],
+                make_default=data["make_default"], consents=data["consents"])
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("%(method)s was added.") % {"method": str(method)})
+            return redirect("settlements:payout_methods")
+    if request.method != "POST":
+        profile = getattr(request.user, "student_profile", None)
+        form.initial["account_holder"] = profile.real_name if profile else ""
+    return render(request, "settlements/payout_methods.html", {
+        "form": form, "methods": list(selectors.payout_methods_for(student=request.user)),
+    })
+
+
+def _method(user, pk: int):
+    return selectors.payout_method_for(student=user, pk=pk)
+
+
+def _run(request, action, **kwargs):
+    try:
+        return action(**kwargs)
+    except ObjectDoesNotExist:
+        raise Http404 from None
+    except DomainError as error:
+        messages.error(request, error.message)
+        return None
+
+
+@student_account_required
+@_own(_method, ("POST",))
+def payout_method_default(request, method):
+    """Payouts go to this method from now on (S4.2)."""
+    if _run(request, services.payout_method_set_default, student=request.user, method_id=method.pk):
+        messages.success(request, _("Your pay goes to %(method)s from now on.") % {"method": str(method)})
+    return redirect("settlements:payout_methods")
+
+
+@student_account_required
+@_own(_method, ("POST",))
+def payout_method_remove(request, method):
+    """Remove a method; the record stays for past payouts, its number is never shown again."""
+    try:
+        successor = services.payout_method_remove(student=request.user, method_id=method.pk)
+    except ObjectDoesNotExist:
+        raise Http404 from None
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("%(method)s was removed.") % {"method": str(method)})
+        if successor is not None:
+            messages.info(request, _("Your pay now goes to %(method)s.") % {"method": str(successor)})
+    return redirect("settlements:payout_methods")
