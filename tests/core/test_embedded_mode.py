@@ -36,14 +36,21 @@ employer_work = [f"/work/employer/jobs/{today.pk}/applicants/", f"/work/employer
 employer_work += [f"/work/employer/engagements/{e.pk}/" for e in Engagement.objects.filter(job=today)]
 employer_work += [f"/work/employer/applications/{a.pk}/" for a in Application.objects.filter(job=today)]
 assert len(student_work) >= 4 and Attendance.objects.exists()
+from settlements.models import Settlement
+statements = [f"/pay/statements/{s.pk}/" for s in
+              Settlement.objects.filter(engagement__student__email="student@demo.jianzhi.example")]
+assert statements, "the demo student's completed engagement has a statement"
+from finance.ledger import ledger_integrity_check
+assert ledger_integrity_check() == [], "the demo's posting fees keep the ledger balanced"
 pages = {
     None: ["/", "/jobs/", "/jobs/?q=%E5%AE%B6%E6%95%99", "/jobs/?city=%E4%B8%8A%E6%B5%B7%E5%B8%82&sort=pay",
            f"/jobs/{job.pk}/", "/accounts/login/", "/accounts/signup/", "/employer/signup/", "/healthz"],
     "student@demo.jianzhi.example": ["/me/", "/me/registration/", "/me/verification/", "/inbox/", "/jobs/",
                                      f"/jobs/{today.pk}/", "/work/mine/", "/work/intentions/",
-                                     "/work/recommended/", *student_work],
+                                     "/work/recommended/", "/pay/", "/pay/methods/", *student_work,
+                                     *statements],
     "employer@demo.jianzhi.example": ["/employer/", "/jobs/mine/", "/jobs/mine/new/", "/employer/members/",
-                                      f"/jobs/mine/{today.pk}/", *employer_work],
+                                      f"/jobs/mine/{today.pk}/", "/pay/employer/", *employer_work],
 }
 from accounts.models import User
 for email, urls in pages.items():

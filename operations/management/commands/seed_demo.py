@@ -8,6 +8,7 @@ from django.db import transaction
 
 from accounts import demo as accounts_demo
 from applications import demo as applications_demo
+from settlements.sweeps import settlements_prepare_due
 from jobs import demo as jobs_demo
 from moderation import demo as moderation_demo
 
@@ -33,6 +34,8 @@ class Command(BaseCommand):
                     jobs_demo.seed_jobs(moderator=staff["moderator"])
                     moderation_demo.seed_moderation(moderator=staff["moderator"])
                     applications_demo.seed_applications(moderator=staff["moderator"])
+                    # Statements for the engagements whose hours are final (S4.1), as beat would.
+                    settlements_prepare_due()
             self.stdout.write(self.style.SUCCESS("Demo data is ready."))
             return
         self._print_logins(port)
