@@ -5,6 +5,7 @@ from allauth.account.models import EmailAddress
 from core.history import history_for
 
 from .models import Consent, StudentProfile, StudentVerification, User
+from .signals import personal_data_collect
 
 
 def student_profile_for(user: User) -> StudentProfile | None:
@@ -66,4 +67,7 @@ def personal_data_export(user: User) -> dict:
                 for v in profile.verifications.all()
             ],
         }
+    # What apps above accounts hold (payout methods …), through their receivers.
+    for _receiver, section in personal_data_collect.send(sender=User, user=user):
+        data.update(section or {})
     return data

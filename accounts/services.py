@@ -16,6 +16,7 @@ from core.history import history_record
 from core.notifications import notify
 from core.review import ReviewStatus
 
+from .signals import personal_data_erase
 from .models import (
     ADULT_AGE,
     MINIMUM_WORKING_AGE,
@@ -335,6 +336,7 @@ def account_delete(*, user: User, reason: str = "") -> DeletionRequest:
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()
     user.notifications.all().delete()
+    personal_data_erase.send(sender=User, user=user)  # payout methods and the like, held by other apps
     user.email = f"deleted-{user.pk}@deleted.invalid"
     user.is_active = False
     user.anonymised_at = timezone.now()
