@@ -16,7 +16,6 @@ from core.history import history_record
 from core.notifications import notify
 from core.review import ReviewStatus
 
-from .signals import personal_data_erase
 from .models import (
     ADULT_AGE,
     MINIMUM_WORKING_AGE,
@@ -29,6 +28,7 @@ from .models import (
     VerificationLevel,
     age_on,
 )
+from .signals import personal_data_erase
 
 PROFILE_FIELDS = [
     "real_name", "gender", "date_of_birth", "school", "major", "enrolment_year", "mobile", "contact_note",
