@@ -61,14 +61,18 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     FINANCE: [
         "settlements.view_settlement", "settlements.view_settlementline", "settlements.view_payoutmethod",
+        "settlements.view_payoutbatch", "settlements.view_payout", "settlements.execute_payoutbatch",
         "finance.view_ledgeraccount", "finance.view_ledgertransaction", "finance.view_ledgerentry",
         "finance.view_integrityrun",
+        "finance.view_fundingreference", "finance.view_bankstatementimport", "finance.add_bankstatementimport",
+        "finance.view_bankstatementline", "finance.match_bankstatementline",
         "employers.view_employer",
         "core.view_policy",
     ],
     AUDITOR: [
         "finance.view_ledgeraccount", "finance.view_ledgertransaction", "finance.view_ledgerentry",
         "finance.view_integrityrun",
+        "finance.view_fundingreference", "finance.view_bankstatementimport", "finance.view_bankstatementline",
         "core.view_policy", "core.view_policychange", "core.view_historyentry",
         "accounts.view_personaldataaccess",
         "moderation.view_report", "moderation.view_verificationstep",

@@ -20,6 +20,10 @@ app.conf.beat_schedule = {
     "applications-sweep": {"task": "applications.tasks.applications_sweep_task", "schedule": crontab(minute="*/5")},
     # S4.1: statements for engagements whose hours are final (completed, or ended with hours worked).
     "settlements-prepare": {"task": "settlements.tasks.settlements_prepare_task", "schedule": crontab(minute="*/10")},
+    # E5.1: fund ready statements from escrow (money may have arrived since the last try).
+    "settlements-fund": {"task": "settlements.tasks.settlements_fund_ready_task", "schedule": crontab(minute="*/10")},
+    # S4.2, F3.2: the day's payout batch at 09:00 Shanghai; the task skips non-working days (调休 included).
+    "payout-batch": {"task": "settlements.tasks.payout_batch_build_task", "schedule": crontab(hour=9, minute=0)},
     # F3.3: the ledger's integrity check, nightly after the day's postings.
     "ledger-integrity": {"task": "finance.tasks.ledger_integrity_task", "schedule": crontab(hour=2, minute=30)},
 }

@@ -11,5 +11,6 @@ urlpatterns = [
     path("jobs/", include("jobs.urls")),
     path("work/", include("applications.urls")),
     path("pay/", include("settlements.urls")),
+    path("finance/", include("finance.urls")),
     path("moderation/", include("moderation.urls")),
 ]

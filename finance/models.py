@@ -73,7 +73,7 @@ class LedgerAccount(models.Model):
             models.CheckConstraint(
                 name="ledger_account_owner_matches_kind",
                 condition=(
-                    models.Q(kind__in=[k.value for k in PLATFORM_KINDS], employer__isnull=True, student__isnull=True)
+                    models.Q(kind__in=sorted(k.value for k in PLATFORM_KINDS), employer__isnull=True, student__isnull=True)
                     | models.Q(kind__in=[AccountKind.EMPLOYER_ESCROW, AccountKind.EMPLOYER_RECEIVABLE],
                                employer__isnull=False, student__isnull=True)
                     | models.Q(kind=AccountKind.STUDENT_PAYABLE, employer__isnull=True, student__isnull=False)
@@ -172,3 +172,102 @@ class IntegrityRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ran_at:%Y-%m-%d %H:%M} · {self.problem_count}"
+
+
+# ====================================================================== money in (E5.1)
+class FundingReference(models.Model):
+    """The reference an employer quotes on its bank transfers into escrow (E5.1).
+
+    `code` is "JZ", the employer id zero-padded to 8 digits, and a check letter
+    (finance.banking.funding_code): a mistyped digit or two swapped digits never
+    match another employer. Created on first use; never changes."""
+
+    employer = models.OneToOneField("employers.Employer", on_delete=models.PROTECT, related_name="funding_reference",
+                                    verbose_name=_("employer"))
+    code = models.CharField(_("funding reference"), max_length=16, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("funding reference")
+        verbose_name_plural = _("funding references")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class BankStatementImport(models.Model):
+    """One bank statement file finance staff imported (E5.1): who, when, what it held."""
+
+    class Status(models.TextChoices):
+        COMPLETE = "complete", _("All lines matched or ignored")
+        NEEDS_MATCHING = "needs_matching", _("Lines wait for manual matching")
+
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("uploaded by"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True, db_index=True)
+    file_name = models.CharField(_("file name"), max_length=255)
+    file_sha256 = models.CharField(_("file SHA-256"), max_length=64)
+    row_count = models.PositiveIntegerField(_("rows in the file"), default=0)
+    created_count = models.PositiveIntegerField(_("new incoming lines"), default=0)
+    duplicate_count = models.PositiveIntegerField(_("lines already imported"), default=0)
+    outgoing_count = models.PositiveIntegerField(_("outgoing lines ignored"), default=0)
+    matched_count = models.PositiveIntegerField(_("matched automatically"), default=0)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.COMPLETE)
+
+    class Meta:
+        verbose_name = _("bank statement import")
+        verbose_name_plural = _("bank statement imports")
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} · {self.uploaded_at:%Y-%m-%d %H:%M}"
+
+
+class BankStatementLine(models.Model):
+    """One incoming payment on the platform's bank account (E5.1). The bank's
+    transaction id is unique per bank: importing a statement again adds nothing
+    and posts nothing twice. Sandbox payments are lines of the bank "sandbox"."""
+
+    BANK_PLATFORM = "platform"
+    BANK_SANDBOX = "sandbox"
+
+    class Status(models.TextChoices):
+        MATCHED = "matched", _("Matched by reference")
+        UNMATCHED = "unmatched", _("Waiting for manual matching")
+        MANUAL = "manual", _("Matched by finance staff")
+        IGNORED = "ignored", _("Ignored")
+
+    statement = models.ForeignKey(BankStatementImport, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="lines", verbose_name=_("statement import"))
+    line_number = models.PositiveIntegerField(_("row in the file"), default=0)
+    bank = models.CharField(_("bank"), max_length=20, default=BANK_PLATFORM)
+    transaction_id = models.CharField(_("bank transaction id"), max_length=64)
+    booked_on = models.DateField(_("booked on"))
+    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    payer_name = models.CharField(_("payer"), max_length=200, blank=True)
+    reference_text = models.CharField(_("reference"), max_length=300, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.UNMATCHED,
+                              db_index=True)
+    matched_employer = models.ForeignKey("employers.Employer", null=True, blank=True, on_delete=models.PROTECT,
+                                         related_name="bank_lines", verbose_name=_("employer"))
+    ledger_key = models.CharField(_("ledger transaction key"), max_length=120, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    ignore_reason = models.CharField(_("reason for ignoring"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("bank statement line")
+        verbose_name_plural = _("bank statement lines")
+        ordering = ["-booked_on", "-id"]
+        permissions = [("match_bankstatementline", _("Can match or ignore bank statement lines"))]
+        indexes = [models.Index(fields=["matched_employer", "-booked_on"], name="bank_line_employer")]
+        constraints = [
+            models.UniqueConstraint(fields=["bank", "transaction_id"], name="bank_line_unique_transaction"),
+            models.CheckConstraint(condition=models.Q(amount_fen__gt=0), name="bank_line_incoming_only"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.booked_on} {self.transaction_id}"

@@ -1,19 +1,30 @@
 """Staff read settlements and payout methods (finance: F3.2, F3.3). Read-only:
 statements change only through `settlements.services`, and a payout method's
-number is shown masked — revealing it in full is a later, access-logged step."""
+number is shown masked. Finance executes payout batches here: the batch files
+(the only place full numbers appear, access-logged), confirm, mark a line failed."""
 
-from django.contrib import admin
-from django.urls import reverse
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_mixins import ReadOnlyAdmin
+from core.errors import DomainError
 from core.history import history_for
 from core.money import format_fen
 
-from .models import PayoutMethod, Settlement
+from . import exports, payouts
+from .models import Payout, PayoutBatch, PayoutMethod, Settlement
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _history_html(obj):
@@ -37,7 +48,8 @@ class SettlementAdmin(ReadOnlyAdmin):
     show_full_result_count = False
     fields = ["engagement_link", "employer", "student", "status", "commission_percent", "wages", "allowances",
               "compensation", "losses", "student_total", "commission", "employer_total", "pending_shifts",
-              "computed_at", "ready_at", "lines_table", "history"]
+              "computed_at", "ready_at", "funding_short_fen", "funded_at", "payout_due_at", "payout_failed_at",
+              "paid_at", "lines_table", "history"]
     readonly_fields = fields
 
     @admin.display(description=_("engagement"))
@@ -109,3 +121,161 @@ class PayoutMethodAdmin(ReadOnlyAdmin):
     @admin.display(description=_("history"))
     def history(self, obj):
         return _history_html(obj)
+
+
+# ------------------------------------------------------------------ payout batches (F3.2)
+EXECUTE_PERMISSION = "settlements.execute_payoutbatch"
+
+
+def _executor(request) -> None:
+    if not request.user.has_perm(EXECUTE_PERMISSION):
+        raise PermissionDenied
+
+
+class FailReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Why the bank or Alipay refused it"), max_length=300)
+
+
+class PayoutInline(admin.TabularInline):
+    model = Payout
+    fields = ["id", "settlement", "student", "amount", "method_kind", "bank_name", "account_masked",
+              "account_holder", "status", "failure_reason", "fail_link"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("amount"))
+    def amount(self, obj):
+        return format_fen(obj.amount_fen)
+
+    @admin.display(description=_("failed?"))
+    def fail_link(self, obj):
+        if obj.status not in (Payout.Status.QUEUED, Payout.Status.SENT):
+            return "—"
+        return format_html('<a href="{}">{}</a>', reverse("admin:settlements_payout_fail", args=[obj.pk]),
+                           _("Mark line failed"))
+
+
+@admin.register(PayoutBatch)
+class PayoutBatchAdmin(ReadOnlyAdmin):
+    """Finance executes the day's batch outside (bank, Alipay) with the two files,
+    then confirms it or marks single lines failed. Every button is a POST to one
+    service; the files are the only place full account numbers appear."""
+
+    list_display = ["id", "created_at", "status", "payout_count", "total", "exported_at", "confirmed_at"]
+    list_filter = ["status"]
+    ordering = ["-created_at", "-id"]
+    show_full_result_count = False
+    fields = ["status", "created_at", "created_by", "payout_count", "total", "exported_at", "confirmed_at",
+              "confirmed_by", "history"]
+    readonly_fields = fields
+    inlines = [PayoutInline]
+    change_form_template = "admin/settlements/payoutbatch/change_form.html"
+    object_route_permissions = {"settlements_payoutbatch_download_bank": EXECUTE_PERMISSION,
+                                "settlements_payoutbatch_download_alipay": EXECUTE_PERMISSION,
+                                "settlements_payoutbatch_confirm": EXECUTE_PERMISSION}
+
+    @admin.display(description=_("total"))
+    def total(self, obj):
+        return format_fen(obj.total_fen)
+
+    @admin.display(description=_("history"))
+    def history(self, obj):
+        return _history_html(obj)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/download/bank/", view(self.download_bank_view),
+                 name="settlements_payoutbatch_download_bank"),
+            path("<int:pk>/download/alipay/", view(self.download_alipay_view),
+                 name="settlements_payoutbatch_download_alipay"),
+            path("<int:pk>/confirm/", view(self.confirm_view), name="settlements_payoutbatch_confirm"),
+        ] + super().get_urls()
+
+    def download_bank_view(self, request, pk: int):
+        return self._download(request, pk, "bank")
+
+    def download_alipay_view(self, request, pk: int):
+        return self._download(request, pk, "alipay")
+
+    def _download(self, request, pk: int, kind: str):
+        batch = PayoutBatch.objects.filter(pk=pk).first()
+        if batch is None:
+            raise Http404
+        _executor(request)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        with transaction.atomic():
+            content = (exports.batch_bank_file if kind == "bank" else exports.batch_alipay_file)(
+                batch, staff=request.user)
+            payouts.payout_batch_mark_exported(batch_id=batch.pk, actor=request.user)
+        response = HttpResponse(content, content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="{exports.export_filename(batch, kind)}"'
+        return response
+
+    def confirm_view(self, request, pk: int):
+        if not PayoutBatch.objects.filter(pk=pk).exists():
+            raise Http404
+        _executor(request)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        try:
+            payouts.payout_batch_confirm(batch_id=pk, actor=request.user)
+        except DomainError as error:
+            self.message_user(request, str(error.message), level=messages.ERROR)
+        else:
+            self.message_user(request, _("The batch is confirmed as paid."), level=messages.SUCCESS)
+        return redirect("admin:settlements_payoutbatch_change", pk)
+
+
+@admin.register(Payout)
+class PayoutAdmin(ReadOnlyAdmin):
+    list_display = ["id", "batch", "settlement", "student", "amount", "method_kind", "account_masked", "status",
+                    "paid_at", "failed_at"]
+    list_filter = ["status", "method_kind"]
+    list_select_related = ["student"]
+    search_fields = ["=id", "=settlement__id", "student__email"]
+    ordering = ["-created_at", "-id"]
+    show_full_result_count = False
+    # Never the full number (encrypted): only the batch files show it, access-logged.
+    object_route_permissions = {"settlements_payout_fail": EXECUTE_PERMISSION}
+    fields = ["batch", "settlement", "student", "attempt", "amount", "method_kind", "bank_name", "account_masked",
+              "account_holder", "status", "ledger_key", "paid_at", "failed_at", "failure_reason"]
+    readonly_fields = fields
+
+    @admin.display(description=_("amount"))
+    def amount(self, obj):
+        return format_fen(obj.amount_fen)
+
+    def get_urls(self):
+        return [path("<int:pk>/fail/", self.admin_site.admin_view(self.fail_view), name="settlements_payout_fail"),
+                *super().get_urls()]
+
+    def fail_view(self, request, pk: int):
+        payout = Payout.objects.filter(pk=pk).first()
+        if payout is None:
+            raise Http404
+        _executor(request)
+        form = FailReasonForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                payouts.payout_fail(payout_id=payout.pk, actor=request.user, reason=form.cleaned_data["reason"])
+            except DomainError as error:
+                self.message_user(request, str(error.message), level=messages.ERROR)
+            else:
+                self.message_user(request, _("The line is marked failed; the money is back in the student's "
+                                             "payable and they are asked to fix their details."),
+                                  level=messages.SUCCESS)
+            return redirect("admin:settlements_payoutbatch_change", payout.batch_id)
+        return TemplateResponse(request, "admin/settlements/payoutbatch/fail.html", {
+            **self.admin_site.each_context(request), "title": _("Mark a payout line failed"), "form": form,
+            "payout": payout, "opts": self.model._meta,
+        })

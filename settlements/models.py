@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from core.crypto import EncryptedTextField, mask
@@ -20,6 +21,9 @@ from .statement import LineKind
 class SettlementStatus(models.TextChoices):
     DRAFT = "draft", _("Waiting for final hours")
     READY = "ready", _("Waiting for the employer's payment")
+    FUNDED = "funded", _("Funded, payout due")
+    PAYING = "paying", _("Being paid")
+    PAID = "paid", pgettext_lazy("payment status", "Paid")
 
 
 # While a settlement is in these states its statement is recomputed from the hours
@@ -66,6 +70,16 @@ class Settlement(FSMModelMixin, TimeStampedModel):
 
     computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
     ready_at = models.DateTimeField(_("ready since"), null=True, blank=True)
+    # Funding (E5.1): what escrow lacked at the last attempt, and the day the employer was last told.
+    funding_short_fen = models.BigIntegerField(_("escrow short by (fen)"), default=0)
+    funding_short_notified_on = models.DateField(_("employer told of the shortfall on"), null=True, blank=True)
+    funded_at = models.DateTimeField(_("funded at"), null=True, blank=True)
+    # S4.2: P1 working days after funding; cleared while a failed payout waits for the student's new details.
+    payout_due_at = models.DateTimeField(_("payout due at"), null=True, blank=True)
+    payout_failed_at = models.DateTimeField(_("last payout failed at"), null=True, blank=True)
+    payout_method_requested_at = models.DateTimeField(_("student asked for a payout method at"), null=True,
+                                                      blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("settlement")
@@ -74,6 +88,8 @@ class Settlement(FSMModelMixin, TimeStampedModel):
         indexes = [
             models.Index(fields=["student", "-created_at"], name="settlement_student_recent"),
             models.Index(fields=["employer", "-created_at"], name="settlement_employer_recent"),
+            # The payout batch's selection: funded and due (S4.2).
+            models.Index(fields=["payout_due_at", "id"], condition=Q(status="funded"), name="settlement_payout_due"),
         ]
         constraints = [
             # The statement adds up (see settlements.statement): commission is on top, losses never below zero pay.
@@ -100,6 +116,28 @@ class Settlement(FSMModelMixin, TimeStampedModel):
     @transition(field=status, source=SettlementStatus.READY, target=SettlementStatus.DRAFT)
     def reopen(self) -> None:
         self.ready_at = None
+
+    @transition(field=status, source=SettlementStatus.READY, target=SettlementStatus.FUNDED)
+    def fund(self, *, now, payout_due_at) -> None:
+        self.funded_at, self.payout_due_at, self.funding_short_fen = now, payout_due_at, 0
+
+    @transition(field=status, source=SettlementStatus.READY, target=SettlementStatus.PAID)
+    def close_nothing_owed(self, *, now) -> None:
+        self.funded_at = self.paid_at = now
+        self.funding_short_fen = 0
+
+    @transition(field=status, source=SettlementStatus.PAYING, target=SettlementStatus.PAID)
+    def mark_paid(self, *, now) -> None:
+        self.paid_at = now
+
+    @transition(field=status, source=SettlementStatus.PAYING, target=SettlementStatus.FUNDED)
+    def payout_fail(self, *, now) -> None:
+        # Due again once the student has fixed their payout details (payouts.payouts_reschedule_for_student).
+        self.payout_failed_at, self.payout_due_at = now, None
+
+    @property
+    def is_waiting_for_payout_details(self) -> bool:
+        return self.status == SettlementStatus.FUNDED and self.payout_due_at is None
 
 
 class SettlementLine(models.Model):
@@ -178,3 +216,99 @@ class PayoutMethod(TimeStampedModel):
             local, domain = value.split("@", 1)
             return f"{local[:1]}***@{domain}"
         return mask(value, keep_start=0, keep_end=4)
+
+
+class PayoutBatch(FSMModelMixin, TimeStampedModel):
+    """The day's payouts (F3.2), built by beat; finance downloads it as a bank
+    bulk-transfer file and an Alipay batch-transfer file, executes it outside,
+    then confirms it (or marks single lines failed)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        EXPORTED = "exported", _("Exported")
+        CONFIRMED = "confirmed", _("Confirmed as paid")
+
+    status = FSMField(_("status"), choices=Status.choices, default=Status.OPEN, protected=True, db_index=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("created by"))
+    payout_count = models.PositiveIntegerField(_("payouts"), default=0)
+    total_fen = models.BigIntegerField(_("total (fen)"), default=0)
+    exported_at = models.DateTimeField(_("exported at"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("confirmed by"))
+
+    class Meta:
+        verbose_name = _("payout batch")
+        verbose_name_plural = _("payout batches")
+        ordering = ["-created_at", "-id"]
+        permissions = [("execute_payoutbatch", _("Can export and confirm payout batches"))]
+
+    def __str__(self) -> str:
+        return f"payout batch {self.pk} ({self.status})"
+
+    @transition(field=status, source=[Status.OPEN, Status.EXPORTED], target=Status.EXPORTED)
+    def export(self, *, now) -> None:
+        self.exported_at = self.exported_at or now
+
+    @transition(field=status, source=[Status.OPEN, Status.EXPORTED], target=Status.CONFIRMED)
+    def confirm(self, *, now, by) -> None:
+        self.confirmed_at, self.confirmed_by = now, by
+
+
+class Payout(FSMModelMixin, TimeStampedModel):
+    """One transfer of a settlement's pay to the student (S4.2, F3.2), with the
+    payout method as it was when the batch was built. The database allows one
+    live (not failed) payout per settlement: a failed one is kept, and the next
+    attempt is a new row."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent to the bank")
+        PAID = "paid", pgettext_lazy("payment status", "Paid")
+        FAILED = "failed", _("Failed")
+
+    settlement = models.ForeignKey(Settlement, on_delete=models.PROTECT, related_name="payouts")
+    batch = models.ForeignKey(PayoutBatch, on_delete=models.PROTECT, related_name="payouts")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payouts")
+    attempt = models.PositiveSmallIntegerField(_("attempt"), default=1)
+    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    status = FSMField(_("status"), choices=Status.choices, default=Status.QUEUED, protected=True, db_index=True)
+    # The method snapshot: the student may change their method while the batch is out.
+    method = models.ForeignKey(PayoutMethod, on_delete=models.PROTECT, related_name="payouts")
+    method_kind = models.CharField(_("kind"), max_length=16, choices=PayoutMethod.Kind.choices)
+    bank_name = models.CharField(_("bank"), max_length=60, blank=True)
+    account_masked = models.CharField(_("account"), max_length=64)
+    account_number = EncryptedTextField(_("account number"))
+    account_holder = models.CharField(_("account holder"), max_length=50)
+    ledger_key = models.CharField(max_length=120, unique=True, editable=False)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+    failure_reason = models.CharField(_("why it failed"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("payout")
+        verbose_name_plural = _("payouts")
+        ordering = ["batch", "id"]
+        constraints = [
+            # Exactly once (F3.2): never two live payouts of one settlement, whatever the workers do.
+            models.UniqueConstraint(fields=["settlement"], condition=~Q(status="failed"),
+                                    name="payout_one_live_per_settlement"),
+            models.UniqueConstraint(fields=["settlement", "attempt"], name="payout_attempt_unique"),
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="payout_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"payout {self.pk} of settlement {self.settlement_id} ({self.status})"
+
+    @transition(field=status, source=Status.QUEUED, target=Status.SENT)
+    def send(self) -> None:
+        pass
+
+    @transition(field=status, source=[Status.QUEUED, Status.SENT], target=Status.PAID)
+    def mark_paid(self, *, now) -> None:
+        self.paid_at = now
+
+    @transition(field=status, source=[Status.QUEUED, Status.SENT], target=Status.FAILED)
+    def fail(self, *, now, reason: str) -> None:
+        self.failed_at, self.failure_reason = now, reason[:300]

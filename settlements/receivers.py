@@ -5,7 +5,7 @@ payouts and audits refer to, stay with their masked form in the history."""
 
 from django.utils import timezone
 
-from .models import PayoutMethod
+from .models import Payout, PayoutMethod
 
 
 def payout_methods_for_export(sender, *, user, **kwargs) -> dict:
@@ -22,3 +22,7 @@ def payout_methods_erase(sender, *, user, **kwargs) -> None:
     methods = PayoutMethod.objects.filter(student=user)
     methods.filter(removed_at__isnull=True).update(is_default=False, removed_at=timezone.now())
     methods.update(account_number="", account_hash="", account_holder="", bank_name="")
+    # The account copies on finished payouts go too (their masked form stays for
+    # audit); a payout still in flight keeps its copy until the bank has paid it.
+    Payout.objects.filter(student=user, status__in=[Payout.Status.PAID, Payout.Status.FAILED]).update(
+        account_number="", account_holder="")

@@ -29,6 +29,7 @@ from core.notifications import notify
 from core.policy import get_policy
 
 from .models import RECOMPUTABLE, PayoutMethod, Settlement, SettlementLine, SettlementStatus
+from .payouts import payouts_reschedule_for_student
 from .selectors import ENDED, hours_not_final_q
 from .statement import MoneyItem, PayTerms, ShiftWork, Statement, statement_compute
 
@@ -276,6 +277,8 @@ def payout_method_add(*, student: User, kind: str, account_number: str, account_
                                          is_default=is_default)
     history_record(subject=method, transition="add", from_state="", to_state="default" if is_default else "active",
                    actor=student, reason=method.account_masked)
+    if is_default:
+        payouts_reschedule_for_student(student_id=student.pk)  # a failed payout is due again (F3.2)
     return method
 
 
@@ -292,6 +295,7 @@ def payout_method_set_default(*, student: User, method_id: int) -> PayoutMethod:
         method.save(update_fields=["is_default", "updated_at"])
         history_record(subject=method, transition="set_default", from_state="active", to_state="default",
                        actor=student)
+    payouts_reschedule_for_student(student_id=student.pk)  # a failed payout is due again (F3.2)
     return method
 
 

@@ -1,7 +1,13 @@
-"""Thin tasks: the statement sweep (S4.1), run by beat every 10 minutes."""
+"""Thin tasks: the statement sweep (S4.1), run by beat every 10 minutes; the
+funding sweep (E5.1); the day's payout batch (S4.2, F3.2)."""
 
 from celery import shared_task
+from django.utils import timezone
 
+from core.working_days import is_working_day
+
+from .funding import settlements_fund_ready
+from .payouts import payout_batch_build
 from .sweeps import PREPARE_PER_RUN, settlements_prepare_due
 
 
@@ -15,3 +21,25 @@ def settlements_prepare_task() -> int:
     if done >= PREPARE_PER_RUN:
         settlements_prepare_task.delay()
     return done
+
+
+@shared_task(acks_late=True)
+def settlements_fund_ready_task() -> int:
+    """Fund the ready settlements whose employer's escrow now holds the money (E5.1).
+
+    Idempotent by database state: a funded settlement is no longer ready, and its
+    ledger key is unique."""
+    return settlements_fund_ready()
+
+
+@shared_task(acks_late=True)
+def payout_batch_build_task() -> int | None:
+    """Build the day's payout batch (S4.2, F3.2); nothing on non-working days, when
+    banks do not execute bulk transfers. Returns the batch id, if any.
+
+    Redelivered or run twice: the due settlements are paying by then (or locked by
+    the other run), so the second run finds nothing to pay."""
+    if not is_working_day(timezone.localdate()):
+        return None
+    batch = payout_batch_build()
+    return batch.pk if batch else None

@@ -187,6 +187,17 @@ FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS")
 PII_HASH_KEY = env("PII_HASH_KEY")
 
 # ------------------------------------------------------------------------------
+# Money in (E5.1)
+# ------------------------------------------------------------------------------
+# The platform's settlement bank account, shown to employers with their funding
+# reference. Placeholders until the real account is configured.
+PLATFORM_BANK_NAME = env("PLATFORM_BANK_NAME", default="示例银行 Example Bank (placeholder)")
+PLATFORM_BANK_ACCOUNT = env("PLATFORM_BANK_ACCOUNT", default="0000 0000 0000 0000 (placeholder)")
+PLATFORM_BANK_ACCOUNT_NAME = env("PLATFORM_BANK_ACCOUNT_NAME", default="兼职平台 Jianzhi (placeholder)")
+# "Pay now (sandbox)": employers fund escrow instantly with play money. Never in production.
+PAYMENTS_SANDBOX = env.bool("PAYMENTS_SANDBOX", default=False)
+
+# ------------------------------------------------------------------------------
 # E-mail
 # ------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="smtp://localhost:25")

@@ -40,3 +40,6 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "control_folder": str(_BROKER_DIR / "control"),
     "store_processed": False,
 }
+
+# The demo employer pays into escrow instantly (E5.1 sandbox).
+PAYMENTS_SANDBOX = True

@@ -40,6 +40,7 @@ from settlements.models import Settlement
 statements = [f"/pay/statements/{s.pk}/" for s in
               Settlement.objects.filter(engagement__student__email="student@demo.jianzhi.example")]
 assert statements, "the demo student's completed engagement has a statement"
+assert Settlement.objects.filter(status="funded").exists(), "the sandbox-funded demo employer's statement is funded"
 from finance.ledger import ledger_integrity_check
 assert ledger_integrity_check() == [], "the demo's posting fees keep the ledger balanced"
 pages = {
@@ -50,7 +51,8 @@ pages = {
                                      "/work/recommended/", "/pay/", "/pay/methods/", *student_work,
                                      *statements],
     "employer@demo.jianzhi.example": ["/employer/", "/jobs/mine/", "/jobs/mine/new/", "/employer/members/",
-                                      f"/jobs/mine/{today.pk}/", "/pay/employer/", *employer_work],
+                                      f"/jobs/mine/{today.pk}/", "/pay/employer/", "/finance/funding/",
+                                      *employer_work],
 }
 from accounts.models import User
 for email, urls in pages.items():

@@ -68,6 +68,8 @@ PROTECTED = SIGNED_IN_ANY | {
     "settlements:student_home", "settlements:student_statement", "settlements:payout_methods",
     "settlements:payout_method_default", "settlements:payout_method_remove",
     "settlements:employer_home", "settlements:employer_statement",
+    # money in (issue 6, E5.1): the employer's funding page and its sandbox payment
+    "finance:funding", "finance:funding_sandbox",
 }
 
 ADMIN_PREFIX = "admin:"

@@ -196,6 +196,15 @@ def world(db) -> World:
     settlement = settlement_prepare(engagement_id=engagement.pk)
     payout_method = payout_method_add(student=profile_a.user, kind="bank_card", account_number=card_number(),
                                       account_holder=profile_a.real_name, bank_name="中国银行", consents=True)
+    # Payouts (issue 6, F3.2): a batch with one queued line, for the admin's object routes
+    # (download, confirm, mark failed). Written directly: the world's settlement is still a draft.
+    from settlements.models import Payout, PayoutBatch
+
+    payout_batch = PayoutBatch.objects.create()
+    Payout.objects.create(settlement=settlement, batch=payout_batch, student=profile_a.user, amount_fen=100,
+                          method=payout_method, method_kind=payout_method.kind, account_masked="****",
+                          account_number=payout_method.account_number, account_holder=profile_a.real_name,
+                          ledger_key="world-payout")
     # The ledger (issue 6): one posted transaction and an integrity run, for their admin routes.
     from finance.ledger import employer_escrow, platform_account, transaction_post
     from finance.models import AccountKind
@@ -204,6 +213,16 @@ def world(db) -> World:
     transaction_post(key="world-funding", kind="escrow_funding", memo="m", lines=[
         (platform_account(AccountKind.BANK_CLEARING), 100), (employer_escrow(employer_a.pk), -100)])
     integrity_run()
+    # Money in (issue 6, E5.1): a funding reference, an imported statement whose one line
+    # waits for manual matching, for the admin's object routes (match / ignore).
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from finance.banking import funding_reference_for, statement_import
+
+    funding_reference_for(employer_a.pk)
+    statement_import(uploaded_file=SimpleUploadedFile("s.csv", "交易日期,金额,付款人,附言,流水号\n"
+                                                      "2026-11-20,1.00,p,r,WORLD-1\n".encode()),
+                     actor=staff["finance"])
     users = {"student_a": profile_a.user, "student_b": profile_b.user, "employer_a": member_a.user,
              "employer_b": employer_b.members.get().user, **staff}
     objects = {

@@ -8,9 +8,11 @@ from django.db import transaction
 
 from accounts import demo as accounts_demo
 from applications import demo as applications_demo
-from settlements.sweeps import settlements_prepare_due
+from finance import demo as finance_demo
 from jobs import demo as jobs_demo
 from moderation import demo as moderation_demo
+from settlements.funding import settlements_fund_ready
+from settlements.sweeps import settlements_prepare_due
 
 
 class Command(BaseCommand):
@@ -36,6 +38,9 @@ class Command(BaseCommand):
                     applications_demo.seed_applications(moderator=staff["moderator"])
                     # Statements for the engagements whose hours are final (S4.1), as beat would.
                     settlements_prepare_due()
+                    # The demo employer pays into escrow (sandbox) and the statements are funded.
+                    finance_demo.seed_funding(employer_login=employers_demo.EMPLOYER_LOGIN)
+                    settlements_fund_ready()
             self.stdout.write(self.style.SUCCESS("Demo data is ready."))
             return
         self._print_logins(port)

@@ -1,0 +1,54 @@
+"""Forms of money in (E5.1): the statement upload and the manual matching queue
+(admin), and the sandbox payment (employer page). They parse; services decide."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from employers.models import Employer
+
+from .banking import funding_code_in, parse_amount_fen
+
+
+class StatementUploadForm(forms.Form):
+    file = forms.FileField(label=_("Bank statement (CSV or XLSX)"),
+                           help_text=_("Columns: 交易日期 booked_on, 金额 amount, 付款人 payer, 附言 reference, "
+                                       "流水号 transaction_id. See docs/bank-statement-format.md."))
+
+
+class LineMatchForm(forms.Form):
+    employer = forms.CharField(label=_("Employer"), max_length=40,
+                               help_text=_("The employer's funding reference (JZ…) or its id number."))
+
+    def clean_employer(self) -> int:
+        value = self.cleaned_data["employer"].strip().upper()
+        if value.startswith("JZ"):
+            code = funding_code_in(value)
+            if code is None:
+                raise ValidationError(_("This is not a valid funding reference: check the digits and the letter."))
+            employer_id = int(code[2:10])
+        elif value.isdigit():
+            employer_id = int(value)
+        else:
+            raise ValidationError(_("Enter a funding reference like JZ00000042E or an employer id."))
+        if not Employer.objects.filter(pk=employer_id).exists():
+            raise ValidationError(_("There is no such employer."))
+        return employer_id
+
+
+class LineIgnoreForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class SandboxPaymentForm(forms.Form):
+    amount = forms.CharField(label=_("Amount (yuan)"), max_length=20,
+                             widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "1000.00"}))
+
+    def clean_amount(self) -> int:
+        try:
+            amount_fen = parse_amount_fen(self.cleaned_data["amount"])
+        except ValueError:
+            raise ValidationError(_("Enter an amount in yuan like 1,000.00.")) from None
+        if amount_fen <= 0:
+            raise ValidationError(_("Enter an amount above zero."))
+        return amount_fen

@@ -1,0 +1,114 @@
+"""Funding settlements from the employer's escrow (E5.1, F1, S4.2): a ready
+statement's money moves, once, from escrow to what the platform owes the
+student and to its commission revenue; the payout is then due P1 working days
+later (Chinese calendar). A sweep retries every ready settlement, so money
+arriving in escrow later funds it without anyone's click."""
+
+import datetime as dt
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.history import history_record
+from core.money import format_fen
+from core.notifications import notify
+from core.policy import get_policy
+from core.working_days import working_days_after
+from finance.ledger import (
+    InsufficientBalance,
+    employer_escrow,
+    platform_account,
+    student_payable,
+    transaction_post,
+)
+from finance.models import AccountKind
+
+from .models import Settlement, SettlementStatus
+
+# Settlements selected per query by the sweep; each is then funded in its own
+# short transaction (a lock on the settlement, then on the two or three ledger
+# accounts), so a batch takes well under a second and a crash loses nothing.
+FUND_BATCH = 200
+
+
+def wages_key(settlement_pk: int) -> str:
+    return f"settlement:{settlement_pk}:wages"
+
+
+def _tell_employer_short(settlement: Settlement, short_fen: int, today: dt.date) -> None:
+    """At most once a day per settlement: how much the employer still has to pay in."""
+    if settlement.funding_short_notified_on == today:
+        return
+    settlement.funding_short_notified_on = today
+    subject = _("Please pay %(amount)s into escrow for a statement") % {"amount": format_fen(short_fen)}
+    body = _("The statement for %(job)s is ready, but your escrow is short by %(amount)s. Pay by bank transfer "
+             "quoting your reference; the students are paid once it arrives.") % {
+        "job": settlement.engagement.job.title, "amount": format_fen(short_fen)}
+    link = reverse("settlements:employer_statement", args=[settlement.pk])
+    for member in settlement.employer.members.select_related("user"):
+        notify(recipient=member.user, subject=subject, body=body, link=link)
+
+
+@transaction.atomic
+def settlement_fund(*, settlement_id: int) -> Settlement:
+    """Move a ready settlement's money out of escrow (E5.1), once.
+
+    Precondition: status ready (any other status returns the row unchanged, so a
+    redelivered sweep or a second worker funds nothing twice — the settlement
+    row is locked and the ledger key is unique too).
+    Effects: posts `settlement:<pk>:wages` — Dr employer escrow for the employer
+    total, Cr the student's payable for the student total, Cr commission revenue
+    for the commission (losses set off are already netted into both totals, see
+    settlements.statement); status funded, `payout_due_at` P1 working days later
+    (S4.2). If escrow is short the settlement stays ready with
+    `funding_short_fen`, and the employer is told the amount (once a day).
+    A statement owing nothing is closed as paid without a posting."""
+    settlement = (Settlement.objects.select_for_update().select_related("employer", "engagement__job")
+                  .get(pk=settlement_id))
+    if settlement.status != SettlementStatus.READY:
+        return settlement
+    now = timezone.now()
+    if settlement.employer_total_fen == 0:
+        settlement.close_nothing_owed(now=now)
+        settlement.save(update_fields=["status", "funded_at", "paid_at", "funding_short_fen", "updated_at"])
+        history_record(subject=settlement, transition="close_nothing_owed", from_state=SettlementStatus.READY,
+                       to_state=settlement.status)
+        return settlement
+    lines = [(employer_escrow(settlement.employer_id), settlement.employer_total_fen),
+             (student_payable(settlement.student_id), -settlement.student_total_fen),
+             (platform_account(AccountKind.REVENUE_COMMISSIONS), -settlement.commission_fen)]
+    try:
+        transaction_post(key=wages_key(settlement.pk), kind="settlement_wages",
+                         memo=f"settlement {settlement.pk} of engagement {settlement.engagement_id}",
+                         lines=[(account, amount) for account, amount in lines if amount])
+    except InsufficientBalance as short:
+        settlement.funding_short_fen = short.needed_fen
+        _tell_employer_short(settlement, short.needed_fen, timezone.localdate(now))
+        settlement.save(update_fields=["funding_short_fen", "funding_short_notified_on", "updated_at"])
+        return settlement
+    settlement.fund(now=now, payout_due_at=working_days_after(now, get_policy().payout_working_days))
+    settlement.save(update_fields=["status", "funded_at", "payout_due_at", "funding_short_fen", "updated_at"])
+    history_record(subject=settlement, transition="fund", from_state=SettlementStatus.READY,
+                   to_state=settlement.status, reason=format_fen(settlement.employer_total_fen))
+    return settlement
+
+
+def settlements_fund_ready(*, limit: int = 5000) -> int:
+    """Try to fund every ready settlement, oldest first; returns how many were funded.
+
+    Set-based selection walking a primary-key cursor (a settlement that stays
+    short is visited once per run); each is funded in its own transaction."""
+    funded, after, seen = 0, 0, 0
+    while seen < limit:
+        ids = list(Settlement.objects.filter(status=SettlementStatus.READY, pk__gt=after).order_by("pk")
+                   .values_list("pk", flat=True)[:min(FUND_BATCH, limit - seen)])
+        if not ids:
+            break
+        for settlement_id in ids:
+            if settlement_fund(settlement_id=settlement_id).status != SettlementStatus.READY:
+                funded += 1
+        seen += len(ids)
+        after = ids[-1]
+    return funded
