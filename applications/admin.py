@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.forms import RevealForm
 from accounts.models import PersonalDataAccess
 from accounts.services import personal_data_access_record
-from core.admin_mixins import ReadOnlyAdmin, ServiceFSMAdminMixin
+from core.admin_mixins import DefaultStatusFilter, ReadOnlyAdmin, ServiceFSMAdminMixin
 from core.admin_views import reason_gate
 from core.errors import DomainError
 from core.history import history_for
@@ -102,28 +102,6 @@ def _overdue_html(due_at, *, waiting: bool):
     if waiting and due_at and due_at < timezone.now():
         return format_html('<strong style="color:#ba2121">{} · {}</strong>', text, _("overdue"))
     return text
-
-
-class DefaultStatusFilter(admin.SimpleListFilter):
-    """Status, defaulting to what waits for staff; "All" shows everything."""
-
-    title = _("status")
-    parameter_name = "status"
-    default: str = ""
-    statuses: list = []
-
-    def lookups(self, request, model_admin):
-        return [*self.statuses, ("all", _("All"))]
-
-    def choices(self, changelist):
-        current = self.value() or self.default
-        for lookup, title in self.lookup_choices:
-            yield {"selected": current == lookup, "display": title,
-                   "query_string": changelist.get_query_string({self.parameter_name: lookup})}
-
-    def queryset(self, request, queryset):
-        value = self.value() or self.default
-        return queryset if value == "all" else queryset.filter(status=value)
 
 
 class CaseDecisionMixin:

@@ -62,3 +62,26 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class DefaultStatusFilter(admin.SimpleListFilter):
+    """A status filter that defaults to what waits for staff (`default`); "All"
+    shows everything. Subclasses set `statuses` (the choices) and `default`."""
+
+    title = _("status")
+    parameter_name = "status"
+    default: str = ""
+    statuses: list = []
+
+    def lookups(self, request, model_admin):
+        return [*self.statuses, ("all", _("All"))]
+
+    def choices(self, changelist):
+        current = self.value() or self.default
+        for lookup, title in self.lookup_choices:
+            yield {"selected": current == lookup, "display": title,
+                   "query_string": changelist.get_query_string({self.parameter_name: lookup})}
+
+    def queryset(self, request, queryset):
+        value = self.value() or self.default
+        return queryset if value == "all" else queryset.filter(status=value)

@@ -30,7 +30,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from core.admin_mixins import ReadOnlyAdmin, ServiceFSMAdminMixin
+from core.admin_mixins import DefaultStatusFilter, ReadOnlyAdmin, ServiceFSMAdminMixin
 from core.errors import DomainError
 from core.history import history_for
 from core.money import format_fen
@@ -228,26 +228,6 @@ def _admin_link(name: str, *, args=None, query: dict | None = None) -> str | Non
 
 
 # ------------------------------------------------------------------ queue filters
-class DefaultStatusFilter(admin.SimpleListFilter):
-    """Status, defaulting to what waits for a moderator; "All" shows everything."""
-
-    parameter_name = "status"
-    title = _("status")
-    default: str = ""
-    statuses: list = []
-
-    def lookups(self, request, model_admin):
-        return [*self.statuses, ("all", _("All"))]
-
-    def choices(self, changelist):
-        current = self.value() or self.default
-        for lookup, title in self.lookup_choices:
-            yield {"selected": current == lookup, "display": title,
-                   "query_string": changelist.get_query_string({self.parameter_name: lookup})}
-
-    def queryset(self, request, queryset):
-        value = self.value() or self.default
-        return queryset if value == "all" else queryset.filter(status=value)
 
 
 class JobStatusFilter(DefaultStatusFilter):

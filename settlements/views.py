@@ -13,11 +13,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from core.access import owned_object
 from core.errors import DomainError
 from employers.views import employer_account_required
 
@@ -42,22 +43,6 @@ def student_account_required(view):
     return wrapper
 
 
-def _own(find, methods: tuple[str, ...]):
-    """For views of one object: `find(user, pk)` returns it or None (404), then the methods (405)."""
-
-    def decorate(view):
-        @wraps(view)
-        def wrapper(request, pk: int):
-            obj = find(request.user, pk)
-            if obj is None:
-                raise Http404
-            if request.method not in methods:
-                return HttpResponseNotAllowed(methods)
-            return view(request, obj)
-
-        return wrapper
-
-    return decorate
 
 
 def _page(request, queryset):
@@ -76,7 +61,7 @@ def student_home(request):
 
 
 @student_account_required
-@_own(lambda user, pk: selectors.settlement_for_student(student=user, pk=pk), ("GET", "HEAD"))
+@owned_object(lambda user, pk: selectors.settlement_for_student(student=user, pk=pk), ("GET", "HEAD"))
 def student_statement(request, settlement):
     """One statement, line by line: what the student receives. The commission is
     the employer's and is not on it; losses are lines of their own."""
@@ -97,7 +82,7 @@ def employer_home(request):
 
 
 @employer_account_required
-@_own(lambda user, pk: selectors.settlement_for_employer(user=user, pk=pk), ("GET", "HEAD"))
+@owned_object(lambda user, pk: selectors.settlement_for_employer(user=user, pk=pk), ("GET", "HEAD"))
 def employer_statement(request, settlement):
     """One statement with the commission on top: what the employer pays (F1)."""
     lines = list(settlement.lines.all())
@@ -155,7 +140,7 @@ def _run(request, action, **kwargs):
 
 
 @student_account_required
-@_own(_method, ("POST",))
+@owned_object(_method, ("POST",))
 def payout_method_default(request, method):
     """Payouts go to this method from now on (S4.2)."""
     if _run(request, services.payout_method_set_default, student=request.user, method_id=method.pk):
@@ -164,7 +149,7 @@ def payout_method_default(request, method):
 
 
 @student_account_required
-@_own(_method, ("POST",))
+@owned_object(_method, ("POST",))
 def payout_method_remove(request, method):
     """Remove a method; the record stays for past payouts, its number is never shown again."""
     try:

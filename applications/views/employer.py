@@ -16,7 +16,7 @@ from functools import wraps
 import segno
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +24,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
+from core.access import owned_object
 from core.errors import DomainError
 from core.history import history_for
 from core.policy import get_policy
@@ -84,21 +85,14 @@ def _own_job(methods: tuple[str, ...] = ("GET",), *, with_shift: bool = False):
 
 def _own_object(lookup, methods: tuple[str, ...] = ("POST",)):
     """For views of one object by pk: `lookup(employer_id, pk)` → the object of the
-    user's employer or None (404); then the methods."""
+    user's employer or None (404); then the methods (`core.access.owned_object`)."""
+
+    def find(user, pk: int):
+        employer = employer_for_user(user=user)
+        return lookup(employer.pk, pk) if employer is not None else None
 
     def decorate(view):
-        @employer_account_required
-        @wraps(view)
-        def wrapper(request, pk: int):
-            employer = employer_for_user(user=request.user)
-            found = lookup(employer.pk, pk) if employer is not None else None
-            if found is None:
-                raise Http404
-            if request.method not in methods:
-                return HttpResponseNotAllowed(methods)
-            return view(request, found)
-
-        return wrapper
+        return employer_account_required(owned_object(find, methods)(view))
 
     return decorate
 

@@ -15,13 +15,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from core.access import owned_object
 from core.errors import DomainError, NotPermitted
 from core.history import history_for
 from core.policy import get_policy
@@ -115,24 +116,13 @@ SAFE = ["GET", "HEAD"]
 
 
 def own_object_view(find, methods: list[str]):
-    """For views of one object: student accounts only (403 otherwise), the
-    student's own object only (404 otherwise, before the method is checked so
-    another student learns nothing), then the allowed methods (405).
-    `find(student, pk)` returns what the view receives instead of the id (the
-    object, or a row with just the ids the view needs), or None."""
+    """For views of one object: student accounts only (403 otherwise), then the
+    student's own object (404 otherwise) and the allowed methods (405) —
+    `core.access.owned_object`. `find(student, pk)` returns what the view
+    receives instead of the id (the object, or a row with the ids it needs)."""
 
     def decorate(view):
-        @student_account_required
-        @wraps(view)
-        def wrapper(request, pk: int):
-            owned = find(request.user, pk)
-            if owned is None:
-                raise Http404
-            if request.method not in methods:
-                return HttpResponseNotAllowed(methods)
-            return view(request, owned)
-
-        return wrapper
+        return student_account_required(owned_object(find, methods)(view))
 
     return decorate
 
