@@ -136,6 +136,27 @@ class Policy(models.Model):
         _("commission (percent of wages, allowances and compensation)"), default=10,
         help_text=_("F1: charged to the employer on top of wages, never deducted from what the student receives."),
     )
+    # Funding and the guarantee (E5.1, E5.2)
+    prefund_below_tier = models.PositiveSmallIntegerField(
+        _("employers below this credit tier prefund at hire"), default=2,
+        help_text=_("E5.1: an employer whose credit tier is lower must hold the estimated pay in escrow before "
+                    "hiring; others fund after the hours are confirmed."),
+    )
+    funding_reminder_days = models.PositiveSmallIntegerField(
+        _("remind employers to fund (days before the due date)"), default=1,
+    )
+    guarantee_grace_working_days = models.PositiveSmallIntegerField(
+        _("guarantee: advance wages after the funding date plus (working days)"), default=2,
+        help_text=_("E5.2: when an employer has still not paid this long after the promised date, the platform "
+                    "advances the wages from the guarantee fund."),
+    )
+    guarantee_cap_fen = models.PositiveIntegerField(
+        _("guarantee: most advanced per settlement (fen)"), default=200000,
+        help_text=_("A larger statement is escalated to finance instead of being advanced automatically."),
+    )
+    dispute_response_working_days = models.PositiveSmallIntegerField(
+        _("employers answer a payment dispute within (working days)"), default=2,
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

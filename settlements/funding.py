@@ -71,8 +71,9 @@ def settlement_fund(*, settlement_id: int) -> Settlement:
         return settlement
     now = timezone.now()
     if settlement.employer_total_fen == 0:
-        settlement.close_nothing_owed(now=now)
-        settlement.save(update_fields=["status", "funded_at", "paid_at", "funding_short_fen", "updated_at"])
+        settlement.close_nothing_owed(now=now, dispute_until=working_days_after(now, get_policy().dispute_working_days))
+        settlement.save(update_fields=["status", "funded_at", "paid_at", "funding_short_fen", "dispute_window_ends_at",
+                                       "updated_at"])
         history_record(subject=settlement, transition="close_nothing_owed", from_state=SettlementStatus.READY,
                        to_state=settlement.status)
         return settlement

@@ -14,6 +14,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from core.crypto import EncryptedTextField, mask
 from core.models import TimeStampedModel
+from core.uploads import private_storage
 
 from .statement import LineKind
 
@@ -35,20 +36,18 @@ class Settlement(FSMModelMixin, TimeStampedModel):
     """The wages of one engagement (S4.1), computed from its final hours and the
     job's pay structure; the amounts the escrow ledger will move.
 
-    States, of which this step implements the first two:
-      draft    — hours not final yet; a provisional statement of the final ones
-      ready    — statement computed from final hours, waiting for the employer's money
-    and, to come with the ledger (issue 6, later steps):
-      funded         — the employer's money is in escrow (E5.1, F3.1)
-      guaranteed     — advanced from the guarantee fund because the employer is late (E5.2)
-      payout_due     — owed to the student, due P1 working days after funding (S4.2)
-      in_batch       — in a payout batch finance is executing (F3.2)
-      payout_failed  — the bank or Alipay refused it; back to payable until the
-                       student fixes their payout method
-      paid           — paid; the P2-day dispute window runs (S4.3)
-      disputed       — the student disputes amount, hours or deductions (S4.3)
-      closed         — the dispute window passed or the dispute was resolved
-    ready ⇄ draft while hours can still change; nothing moves back once funded."""
+      draft   — hours not final yet; a provisional statement of the final ones
+      ready   — statement computed from final hours, waiting for the employer's
+                money; due by `funding_due_at` (the job's payment days, at most
+                15 days: Labour Contract Law art. 72)
+      funded  — the money is in escrow for the student (E5.1, F3.1), or the
+                guarantee fund advanced it (E5.2, `advanced_fen`); the payout is
+                due at `payout_due_at` (P1 working days, S4.2)
+      paying  — in a payout batch finance is executing (F3.2)
+      paid    — paid; the student may dispute it until `dispute_window_ends_at`
+                (P2 working days, S4.3)
+    ready ⇄ draft while hours can still change; nothing moves back once funded,
+    except a failed payout (paying → funded until the student fixes their details)."""
 
     engagement = models.OneToOneField("applications.Engagement", on_delete=models.PROTECT,
                                       related_name="settlement")
@@ -80,6 +79,17 @@ class Settlement(FSMModelMixin, TimeStampedModel):
     payout_method_requested_at = models.DateTimeField(_("student asked for a payout method at"), null=True,
                                                       blank=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    # E5.1: the employer funds by this moment; reminded once before it, late once after it.
+    funding_due_at = models.DateTimeField(_("employer pays by"), null=True, blank=True)
+    funding_reminded_at = models.DateTimeField(_("employer reminded at"), null=True, blank=True)
+    funding_late_at = models.DateTimeField(_("recorded as paid late at"), null=True, blank=True)
+    # E5.2: what the guarantee fund advanced, when, and when the employer's money recovered it.
+    advanced_fen = models.BigIntegerField(_("advanced by the guarantee fund (fen)"), default=0)
+    advanced_at = models.DateTimeField(_("advanced at"), null=True, blank=True)
+    recovered_at = models.DateTimeField(_("advance recovered from the employer at"), null=True, blank=True)
+    guarantee_escalated_at = models.DateTimeField(_("over the guarantee cap: escalated at"), null=True, blank=True)
+    # S4.3: P2 working days after the student received the pay.
+    dispute_window_ends_at = models.DateTimeField(_("disputes accepted until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("settlement")
@@ -90,6 +100,11 @@ class Settlement(FSMModelMixin, TimeStampedModel):
             models.Index(fields=["employer", "-created_at"], name="settlement_employer_recent"),
             # The payout batch's selection: funded and due (S4.2).
             models.Index(fields=["payout_due_at", "id"], condition=Q(status="funded"), name="settlement_payout_due"),
+            # The funding sweep's selection: ready and due (E5.1, E5.2).
+            models.Index(fields=["funding_due_at", "id"], condition=Q(status="ready"), name="settlement_funding_due"),
+            # The recovery sweep's selection: advanced and not yet recovered (E5.2).
+            models.Index(fields=["employer", "id"], condition=Q(advanced_fen__gt=0, recovered_at__isnull=True),
+                         name="settlement_advance_outstanding"),
         ]
         constraints = [
             # The statement adds up (see settlements.statement): commission is on top, losses never below zero pay.
@@ -100,6 +115,9 @@ class Settlement(FSMModelMixin, TimeStampedModel):
             models.CheckConstraint(condition=Q(student_total_fen=F("wages_fen") + F("allowances_fen")
                                                + F("compensation_fen") + F("losses_fen")),
                                    name="settlement_student_total_is_its_parts"),
+            # The guarantee advances the student's pay, never more (E5.2).
+            models.CheckConstraint(condition=Q(advanced_fen__gte=0, advanced_fen__lte=F("student_total_fen")),
+                                   name="settlement_advance_within_pay"),
         ]
 
     def __str__(self) -> str:
@@ -110,25 +128,43 @@ class Settlement(FSMModelMixin, TimeStampedModel):
         return self.wages_fen + self.allowances_fen + self.compensation_fen
 
     @transition(field=status, source=SettlementStatus.DRAFT, target=SettlementStatus.READY)
-    def mark_ready(self) -> None:
+    def mark_ready(self, *, funding_due_at=None) -> None:
         self.ready_at = timezone.now()
+        self.funding_due_at = funding_due_at
 
     @transition(field=status, source=SettlementStatus.READY, target=SettlementStatus.DRAFT)
     def reopen(self) -> None:
         self.ready_at = None
+        self.funding_due_at = None
+
+    @transition(field=status, source=SettlementStatus.READY, target=SettlementStatus.FUNDED)
+    def advance(self, *, now, amount_fen, payout_due_at) -> None:
+        """E5.2: the guarantee fund pays what the late employer owes the student."""
+        self.advanced_fen, self.advanced_at, self.payout_due_at = amount_fen, now, payout_due_at
+        self.funded_at = now
 
     @transition(field=status, source=SettlementStatus.READY, target=SettlementStatus.FUNDED)
     def fund(self, *, now, payout_due_at) -> None:
         self.funded_at, self.payout_due_at, self.funding_short_fen = now, payout_due_at, 0
 
     @transition(field=status, source=SettlementStatus.READY, target=SettlementStatus.PAID)
-    def close_nothing_owed(self, *, now) -> None:
+    def close_nothing_owed(self, *, now, dispute_until=None) -> None:
         self.funded_at = self.paid_at = now
         self.funding_short_fen = 0
+        self.dispute_window_ends_at = dispute_until
 
     @transition(field=status, source=SettlementStatus.PAYING, target=SettlementStatus.PAID)
-    def mark_paid(self, *, now) -> None:
+    def mark_paid(self, *, now, dispute_until=None) -> None:
         self.paid_at = now
+        self.dispute_window_ends_at = dispute_until
+
+    @property
+    def is_advanced(self) -> bool:
+        return self.advanced_fen > 0
+
+    @property
+    def advance_outstanding(self) -> bool:
+        return self.advanced_fen > 0 and self.recovered_at is None
 
     @transition(field=status, source=SettlementStatus.PAYING, target=SettlementStatus.FUNDED)
     def payout_fail(self, *, now) -> None:
@@ -256,6 +292,133 @@ class PayoutBatch(FSMModelMixin, TimeStampedModel):
         self.confirmed_at, self.confirmed_by = now, by
 
 
+class PaymentDispute(FSMModelMixin, TimeStampedModel):
+    """A student disputes a payment they received (S4.3): the amount, the hours
+    or a deduction, with evidence, within P2 working days of being paid. It opens
+    a customer-service ticket; the employer answers within a window; staff
+    decide, and a decision in the student's favour posts an adjustment.
+
+    open → answered → decided; open → decided when the employer's window has
+    passed or staff act at once; open/answered → withdrawn by the student."""
+
+    class Kind(models.TextChoices):
+        AMOUNT = "amount", _("The amount")
+        HOURS = "hours", _("The hours")
+        DEDUCTION = "deduction", _("A deduction")
+        OTHER = "other", _("Something else")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for the employer")
+        ANSWERED = "answered", _("The employer has answered")
+        DECIDED = "decided", _("Decided")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class Outcome(models.TextChoices):
+        NO_CHANGE = "no_change", _("No change: the payment was right")
+        ADJUSTED = "adjusted", _("Corrected")
+
+    settlement = models.ForeignKey(Settlement, on_delete=models.PROTECT, related_name="disputes")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payment_disputes")
+    employer = models.ForeignKey("employers.Employer", on_delete=models.PROTECT, related_name="payment_disputes")
+    kind = models.CharField(_("what is disputed"), max_length=12, choices=Kind.choices)
+    description = models.TextField(_("what is wrong"), max_length=3000)
+    claimed_fen = models.BigIntegerField(_("amount the student says is missing (fen)"), default=0)
+    evidence = models.FileField(_("evidence"), storage=private_storage, upload_to="payment-dispute-evidence/",
+                                blank=True)
+    status = FSMField(_("status"), choices=Status.choices, default=Status.OPEN, protected=True, db_index=True)
+    employer_response_due_at = models.DateTimeField(_("employer answers by"))
+    employer_response = models.TextField(_("the employer's answer"), max_length=3000, blank=True)
+    employer_responded_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    employer_responded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                              blank=True, related_name="+", verbose_name=_("answered by"))
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, blank=True)
+    # Extra pay for the student (through the employer's escrow, commission on top) and a
+    # refund of commission to the employer where the platform's statement overcharged it.
+    adjustment_fen = models.BigIntegerField(_("extra pay for the student (fen)"), default=0)
+    refund_fen = models.BigIntegerField(_("commission refunded to the employer (fen)"), default=0)
+    decision = models.TextField(_("decision given to both sides"), max_length=3000, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payment dispute")
+        verbose_name_plural = _("payment disputes")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One dispute at a time per payment: the next only after the first is decided or withdrawn.
+            models.UniqueConstraint(fields=["settlement"], condition=Q(status__in=["open", "answered"]),
+                                    name="payment_dispute_one_live_per_settlement"),
+            models.CheckConstraint(condition=Q(adjustment_fen__gte=0, refund_fen__gte=0, claimed_fen__gte=0),
+                                   name="payment_dispute_amounts_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"payment dispute {self.pk} of settlement {self.settlement_id} ({self.status})"
+
+    @transition(field=status, source=Status.OPEN, target=Status.ANSWERED)
+    def answer(self, *, now, by, text: str) -> None:
+        self.employer_response, self.employer_responded_at, self.employer_responded_by = text, now, by
+
+    @transition(field=status, source=[Status.OPEN, Status.ANSWERED], target=Status.DECIDED)
+    def decide(self, *, now, by, outcome: str, decision: str, adjustment_fen: int = 0, refund_fen: int = 0) -> None:
+        self.outcome, self.decision, self.decided_by, self.decided_at = outcome, decision, by, now
+        self.adjustment_fen, self.refund_fen = adjustment_fen, refund_fen
+
+    @transition(field=status, source=[Status.OPEN, Status.ANSWERED], target=Status.WITHDRAWN)
+    def withdraw(self, *, now) -> None:
+        self.decided_at = now
+
+
+class SettlementAdjustment(FSMModelMixin, TimeStampedModel):
+    """Extra pay decided on a dispute (S4.3): the employer's escrow pays it (with
+    commission on top), and it is paid out like a settlement — its own payout,
+    exactly once. Waits in `awaiting_funding` until escrow holds the money."""
+
+    class Status(models.TextChoices):
+        AWAITING_FUNDING = "awaiting_funding", _("Waiting for the employer's payment")
+        FUNDED = "funded", _("Funded, payout due")
+        PAYING = "paying", _("Being paid")
+        PAID = "paid", pgettext_lazy("payment status", "Paid")
+
+    settlement = models.ForeignKey(Settlement, on_delete=models.PROTECT, related_name="adjustments")
+    dispute = models.OneToOneField(PaymentDispute, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="adjustment")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    employer = models.ForeignKey("employers.Employer", on_delete=models.PROTECT, related_name="+")
+    amount_fen = models.BigIntegerField(_("extra pay (fen)"))
+    commission_fen = models.BigIntegerField(_("commission (fen)"), default=0)
+    status = FSMField(_("status"), choices=Status.choices, default=Status.AWAITING_FUNDING, protected=True,
+                      db_index=True)
+    funded_at = models.DateTimeField(_("funded at"), null=True, blank=True)
+    payout_due_at = models.DateTimeField(_("payout due at"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("settlement adjustment")
+        verbose_name_plural = _("settlement adjustments")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["payout_due_at", "id"], condition=Q(status="funded"),
+                                name="adjustment_payout_due")]
+        constraints = [models.CheckConstraint(condition=Q(amount_fen__gt=0, commission_fen__gte=0),
+                                              name="adjustment_amounts_signs")]
+
+    def __str__(self) -> str:
+        return f"adjustment {self.pk} of settlement {self.settlement_id} ({self.status})"
+
+    @transition(field=status, source=Status.AWAITING_FUNDING, target=Status.FUNDED)
+    def fund(self, *, now, payout_due_at) -> None:
+        self.funded_at, self.payout_due_at = now, payout_due_at
+
+    @transition(field=status, source=Status.PAYING, target=Status.PAID)
+    def mark_paid(self, *, now) -> None:
+        self.paid_at = now
+
+    @transition(field=status, source=Status.PAYING, target=Status.FUNDED)
+    def payout_fail(self, *, now) -> None:
+        self.payout_due_at = None
+
+
 class Payout(FSMModelMixin, TimeStampedModel):
     """One transfer of a settlement's pay to the student (S4.2, F3.2), with the
     payout method as it was when the batch was built. The database allows one
@@ -269,6 +432,9 @@ class Payout(FSMModelMixin, TimeStampedModel):
         FAILED = "failed", _("Failed")
 
     settlement = models.ForeignKey(Settlement, on_delete=models.PROTECT, related_name="payouts")
+    # Set when this pays a dispute's extra pay rather than the settlement itself (S4.3).
+    adjustment = models.ForeignKey(SettlementAdjustment, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="payouts")
     batch = models.ForeignKey(PayoutBatch, on_delete=models.PROTECT, related_name="payouts")
     student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payouts")
     attempt = models.PositiveSmallIntegerField(_("attempt"), default=1)
@@ -292,9 +458,13 @@ class Payout(FSMModelMixin, TimeStampedModel):
         ordering = ["batch", "id"]
         constraints = [
             # Exactly once (F3.2): never two live payouts of one settlement, whatever the workers do.
-            models.UniqueConstraint(fields=["settlement"], condition=~Q(status="failed"),
+            models.UniqueConstraint(fields=["settlement"], condition=~Q(status="failed") & Q(adjustment__isnull=True),
                                     name="payout_one_live_per_settlement"),
-            models.UniqueConstraint(fields=["settlement", "attempt"], name="payout_attempt_unique"),
+            models.UniqueConstraint(fields=["adjustment"], condition=~Q(status="failed"),
+                                    name="payout_one_live_per_adjustment"),
+            models.UniqueConstraint(fields=["settlement", "attempt"], condition=Q(adjustment__isnull=True),
+                                    name="payout_attempt_unique"),
+            models.UniqueConstraint(fields=["adjustment", "attempt"], name="payout_adjustment_attempt_unique"),
             models.CheckConstraint(condition=Q(amount_fen__gt=0), name="payout_amount_positive"),
         ]
 

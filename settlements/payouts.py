@@ -19,6 +19,8 @@ from core.errors import DomainError, ReasonRequired
 from core.history import history_record
 from core.money import format_fen
 from core.notifications import notify
+from core.policy import get_policy
+from core.working_days import working_days_after
 from finance.ledger import platform_account, student_payable, transaction_post, transaction_reverse
 from finance.models import AccountKind
 
@@ -170,6 +172,8 @@ def payout_batch_confirm(*, batch_id: int, actor) -> PayoutBatch:
     if batch.status == PayoutBatch.Status.CONFIRMED:
         raise BatchAlreadyConfirmed()
     now = timezone.now()
+    # S4.3: the student may dispute the payment for P2 working days after receiving it.
+    dispute_until = working_days_after(now, get_policy().dispute_working_days)
     clearing, bank = platform_account(AccountKind.PAYOUT_CLEARING), platform_account(AccountKind.BANK_CLEARING)
     payouts = list(batch.payouts.select_for_update().filter(status__in=[Payout.Status.QUEUED, Payout.Status.SENT])
                    .order_by("pk"))
@@ -180,12 +184,12 @@ def payout_batch_confirm(*, batch_id: int, actor) -> PayoutBatch:
                          lines=[(clearing, payout.amount_fen), (bank, -payout.amount_fen)], actor=actor)
         payout.mark_paid(now=now)
         settlement = settlements[payout.settlement_id]
-        settlement.mark_paid(now=now)
+        settlement.mark_paid(now=now, dispute_until=dispute_until)
     if payouts:
         Payout.objects.bulk_update(payouts, ["status", "paid_at", "updated_at"])
     for payout in payouts:
         settlement = settlements[payout.settlement_id]
-        settlement.save(update_fields=["status", "paid_at", "updated_at"])
+        settlement.save(update_fields=["status", "paid_at", "dispute_window_ends_at", "updated_at"])
         history_record(subject=settlement, transition="mark_paid", from_state=SettlementStatus.PAYING,
                        to_state=settlement.status, actor=actor, reason=f"payout {payout.pk}")
         notify(recipient=settlement.student, subject=_("You have been paid %(amount)s") % {

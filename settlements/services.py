@@ -5,6 +5,7 @@ Each service: check → lock → write changed fields → history row → side
 effects. Funding, payouts, disputes and the guarantee come with the ledger
 (`finance`), which these services will call; nothing here moves money."""
 
+import datetime as dt
 import re
 import unicodedata
 
@@ -27,6 +28,7 @@ from core.history import history_record
 from core.money import format_fen
 from core.notifications import notify
 from core.policy import get_policy
+from jobs.models import MAX_SETTLEMENT_DAYS
 
 from .models import RECOMPUTABLE, PayoutMethod, Settlement, SettlementLine, SettlementStatus
 from .payouts import payouts_reschedule_for_student
@@ -152,10 +154,11 @@ def settlement_prepare(*, engagement_id: int) -> Settlement | None:
 
     final = engagement.status in ENDED and not settlement.pending_shifts
     if final and settlement.status == SettlementStatus.DRAFT:
-        settlement.mark_ready()
+        settlement.mark_ready(funding_due_at=funding_due_at(engagement.job, now))
     elif not final and settlement.status == SettlementStatus.READY:
         settlement.reopen()
-    settlement.save(update_fields=[*AMOUNT_FIELDS, "status", "computed_at", "ready_at", "updated_at"])
+    settlement.save(update_fields=[*AMOUNT_FIELDS, "status", "computed_at", "ready_at", "funding_due_at",
+                                   "updated_at"])
 
     total_text = format_fen(settlement.student_total_fen)
     if settlement.status != before_status:
@@ -167,6 +170,13 @@ def settlement_prepare(*, engagement_id: int) -> Settlement | None:
         history_record(subject=settlement, transition="recompute", from_state=before_status,
                        to_state=settlement.status, reason=f"{format_fen(before_total)} → {total_text}")
     return settlement
+
+
+def funding_due_at(job, now: dt.datetime) -> dt.datetime:
+    """E5.1: the employer pays within the job's stated payment days after the
+    hours are final — never later than MAX_SETTLEMENT_DAYS (Labour Contract Law
+    art. 72: part-time pay is settled at least every 15 days). # R-E5.1"""
+    return now + dt.timedelta(days=min(job.payment_days or 0, MAX_SETTLEMENT_DAYS))
 
 
 def _tell_student_ready(settlement: Settlement, engagement: Engagement) -> None:
