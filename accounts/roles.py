@@ -53,6 +53,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "applications.view_demandreport", "applications.view_lossclaim", "applications.decide_case",
         "core.view_creditevent",
         "support.view_ticket", "support.change_ticket",
+        # Payment disputes (S4.3): customer service mediates and decides them, with finance.
+        "settlements.view_paymentdispute", "settlements.change_paymentdispute",
+        "settlements.view_settlementadjustment",
     ],
     OPERATIONS: [
         "core.view_policy", "core.view_policychange", "core.view_calendaroverride",
@@ -66,13 +69,18 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "finance.view_integrityrun",
         "finance.view_fundingreference", "finance.view_bankstatementimport", "finance.add_bankstatementimport",
         "finance.view_bankstatementline", "finance.match_bankstatementline",
+        "finance.add_integrityrun", "finance.view_escrowrefund", "finance.execute_escrowrefund",
         "employers.view_employer",
         "core.view_policy",
+        # Payment disputes (S4.3): decided by finance or customer service; the adjustments they fund.
+        "settlements.view_paymentdispute", "settlements.change_paymentdispute",
+        "settlements.view_settlementadjustment",
     ],
     AUDITOR: [
         "finance.view_ledgeraccount", "finance.view_ledgertransaction", "finance.view_ledgerentry",
         "finance.view_integrityrun",
         "finance.view_fundingreference", "finance.view_bankstatementimport", "finance.view_bankstatementline",
+        "finance.view_escrowrefund",
         "core.view_policy", "core.view_policychange", "core.view_historyentry",
         "accounts.view_personaldataaccess",
         "moderation.view_report", "moderation.view_verificationstep",

@@ -27,6 +27,7 @@ from employers.models import EmployerMember
 from employers.services import ensure_employer_member
 from jobs.models import Job, JobStatus, Shift
 from jobs.services import job_workplace_change, shift_reschedule
+from settlements.funding import prefund_check
 
 from .models import (
     ALL_AVAILABLE,
@@ -264,7 +265,9 @@ def application_hire(*, application_id: int, actor: User) -> Application:
 
     Only before the answer deadline (E3.2) and while a place is free. The job
     row is locked first, so two members hiring for the last place at the same
-    moment are serialised and exactly one succeeds (headcount)."""
+    moment are serialised and exactly one succeeds (headcount). An employer below the
+    prefunding credit tier must hold the estimated pay in escrow first (E5.1,
+    settlements.funding.prefund_check: PrefundRequired, nothing saved)."""
     member_job = Application.objects.filter(pk=application_id).values_list("job_id", flat=True).first()
     if member_job is None:
         raise InvalidTransition()
@@ -274,6 +277,7 @@ def application_hire(*, application_id: int, actor: User) -> Application:
     _ensure_answer_in_time(application)
     if places_taken(application.job_id) >= application.job.headcount:
         raise JobFull()
+    prefund_check(employer=application.job.employer, job=application.job)  # E5.1: low credit tiers prefund
     before = application.status
     application.offer(by=actor, expires_at=timezone.now() + dt.timedelta(hours=get_policy().offer_accept_hours))
     application.save(update_fields=["status", "decided_at", "decided_by", "offer_expires_at", "updated_at"])

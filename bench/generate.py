@@ -856,8 +856,8 @@ BIG_ACCOUNT_MEMO = "基准测试：百万分录账户"
 
 @contextlib.contextmanager
 def ledger_triggers_paused():
-    """Bulk loading skips PostgreSQL's per-row ledger triggers (the balanced check
-    would run once per entry); the rows written keep every invariant, and
+    """Bulk loading skips PostgreSQL's ledger triggers (the balanced check, the
+    append-only guards); the rows written keep every invariant, and
     bench/run.py runs the integrity check over the result."""
     from django.db import connection
 
@@ -899,6 +899,139 @@ def step_ledger(ctx: Context, count: int) -> None:
     LedgerAccount.objects.filter(pk=escrow.pk).update(balance_fen=-total)
 
 
+# ------------------------------------------------------------------------------
+# The day's payout batch (issue 6)
+# ------------------------------------------------------------------------------
+PAYOUT_BANKS = ["中国工商银行", "中国建设银行", "中国农业银行", "中国银行", "招商银行", "交通银行"]
+PAYOUT_SETTLEMENTS_PER_STUDENT = 2  # a student with pay due usually has more than one finished job
+
+
+def _bench_card_number(student_id: int) -> str:
+    """A 19-digit bank card number passing the Luhn check, unique per student."""
+    from stdnum import luhn
+
+    body = f"622202{student_id:012d}"
+    return body + luhn.calc_check_digit(body)
+
+
+def step_payouts_due(ctx: Context, count: int) -> None:
+    """`count` funded settlements due for payout now (issue 6's budget: build the
+    day's batch of 100,000 in 60 s), on completed engagements of approved
+    students who each have a default bank card; the ledger holds their pay:
+    per employer a funding posting (Dr bank, Cr escrow) and per settlement its
+    wages posting `settlement:<pk>:wages` (Dr escrow, Cr the student's payable,
+    Cr commission revenue), written in bulk with the triggers paused and the
+    running balances moved set-based."""
+    from applications.models import Application, Engagement
+    from core.crypto import keyed_hash
+    from finance.ledger import _move_balances, account_code, accounts_for_students
+    from finance.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
+    from jobs.models import Job
+    from settlements.models import PayoutMethod, Settlement
+
+    students = [row.user_id for row in _approved_students(ctx)]
+    students = students[:max(1, math.ceil(count / PAYOUT_SETTLEMENTS_PER_STUDENT))]
+    jobs = list(Job.objects.exclude(status="draft").order_by("pk").values_list("pk", "employer_id"))
+    if not students or not jobs or not count:
+        return
+    taken = set(Application.objects.values_list("job_id", "student_id"))
+    pairs: list[tuple[int, int, int]] = []  # (job, employer, student)
+    job_index = 0
+    for i in range(count):
+        student_id = students[i % len(students)]
+        for _attempt in range(len(jobs)):
+            job_id, employer_id = jobs[job_index % len(jobs)]
+            job_index += 1
+            if (job_id, student_id) not in taken:
+                taken.add((job_id, student_id))
+                pairs.append((job_id, employer_id, student_id))
+                break
+    now = ctx.now
+    finished = now - dt.timedelta(days=6)
+    due = now - dt.timedelta(hours=1)
+    insert(PayoutMethod, [PayoutMethod(
+        student_id=student_id, kind=PayoutMethod.Kind.BANK_CARD, bank_name=ctx.rng.choice(PAYOUT_BANKS),
+        account_number=(number := _bench_card_number(student_id)),
+        account_hash=keyed_hash(f"{PayoutMethod.Kind.BANK_CARD}:{number}"), account_holder=ctx.person_name(),
+        is_default=True, created_at=finished, updated_at=finished,
+    ) for student_id in sorted({student for _j, _e, student in pairs})])
+    revenue, bank = (LedgerAccount.objects.get_or_create(code=account_code(kind), defaults={
+        "kind": kind, "created_at": now})[0] for kind in (AccountKind.REVENUE_COMMISSIONS, AccountKind.BANK_CLEARING))
+    employers = sorted({employer for _j, employer, _s in pairs})
+    LedgerAccount.objects.bulk_create([LedgerAccount(
+        kind=AccountKind.EMPLOYER_ESCROW, employer_id=pk, created_at=now,
+        code=account_code(AccountKind.EMPLOYER_ESCROW, employer_id=pk)) for pk in employers], ignore_conflicts=True)
+    escrows = dict(LedgerAccount.objects.filter(kind=AccountKind.EMPLOYER_ESCROW, employer_id__in=employers)
+                   .values_list("employer_id", "pk"))
+    owed = sorted({student for _j, _e, student in pairs})
+    LedgerAccount.objects.bulk_create([LedgerAccount(
+        kind=AccountKind.STUDENT_PAYABLE, student_id=pk, created_at=now,
+        code=account_code(AccountKind.STUDENT_PAYABLE, student_id=pk)) for pk in owed], ignore_conflicts=True)
+    payables = {pk: a.pk for pk, a in accounts_for_students(owed).items()}
+    deltas: dict[int, int] = {}
+
+    def move(account_id: int, amount: int) -> None:
+        deltas[account_id] = deltas.get(account_id, 0) + amount
+
+    funded_by: dict[int, int] = {}
+    with ledger_triggers_paused():
+        for chunk in chunks(len(pairs)):
+            rows = [pairs[i] for i in chunk]
+            applications = insert(Application, [Application(
+                job_id=job_id, student_id=student_id, status="accepted", confirms_requirements=True,
+                commits_to_work=True, applied_at=finished - dt.timedelta(days=10),
+                response_due_at=finished - dt.timedelta(days=7), reminder_due_at=finished - dt.timedelta(days=8),
+                decided_at=finished - dt.timedelta(days=9), closed_at=finished - dt.timedelta(days=9),
+                offer_expires_at=finished - dt.timedelta(days=8), created_at=finished - dt.timedelta(days=10),
+                updated_at=finished - dt.timedelta(days=9),
+            ) for job_id, _employer, student_id in rows])
+            engagements = insert(Engagement, [Engagement(
+                application_id=a.pk, job_id=job_id, employer_id=employer_id, student_id=student_id,
+                status="completed", started_at=a.closed_at, completed_at=finished, created_at=a.closed_at,
+                updated_at=finished,
+            ) for a, (job_id, employer_id, student_id) in zip(applications, rows, strict=True)])
+            settlements = []
+            for engagement in engagements:
+                wages = ctx.rng.randint(6, 40) * 1000  # 3–20 hours at ¥20.00
+                commission = wages // 10
+                settlements.append(Settlement(
+                    engagement_id=engagement.pk, student_id=engagement.student_id,
+                    employer_id=engagement.employer_id, status="funded", commission_percent=10, wages_fen=wages,
+                    commission_fen=commission, student_total_fen=wages, employer_total_fen=wages + commission,
+                    computed_at=finished, ready_at=finished, funding_due_at=finished + dt.timedelta(days=3),
+                    funded_at=finished + dt.timedelta(hours=2), payout_due_at=due, created_at=finished,
+                    updated_at=finished + dt.timedelta(hours=2)))
+            insert(Settlement, settlements)
+            txns = insert(LedgerTransaction, [LedgerTransaction(
+                key=f"settlement:{s.pk}:wages", kind="settlement_wages", memo=f"wages of settlement {s.pk}",
+                created_at=s.funded_at) for s in settlements])
+            entries = []
+            for txn, s in zip(txns, settlements, strict=True):
+                for account_id, amount in ((escrows[s.employer_id], s.employer_total_fen),
+                                           (payables[s.student_id], -s.student_total_fen),
+                                           (revenue.pk, -s.commission_fen)):
+                    entries.append(LedgerEntry(transaction_id=txn.pk, account_id=account_id, amount_fen=amount,
+                                               created_at=s.funded_at))
+                    move(account_id, amount)
+                funded_by[s.employer_id] = funded_by.get(s.employer_id, 0) + s.employer_total_fen
+            insert(LedgerEntry, entries)
+        # Each employer's bank transfers covered its settlements: escrow never went below zero.
+        fundings = insert(LedgerTransaction, [LedgerTransaction(
+            key=f"bench-payout-funding-{pk}", kind="escrow_funding", memo="基准测试：工资资金",
+            created_at=finished) for pk in sorted(funded_by)])
+        entries = []
+        for txn, (employer_id, amount) in zip(fundings, sorted(funded_by.items()), strict=True):
+            entries += [LedgerEntry(transaction_id=txn.pk, account_id=bank.pk, amount_fen=amount, created_at=finished),
+                        LedgerEntry(transaction_id=txn.pk, account_id=escrows[employer_id], amount_fen=-amount,
+                                    created_at=finished)]
+            move(bank.pk, amount)
+            move(escrows[employer_id], -amount)
+        insert(LedgerEntry, entries)
+    items = sorted((pk, delta) for pk, delta in deltas.items() if delta)
+    for start in range(0, len(items), BATCH_SIZE):
+        _move_balances(dict(items[start:start + BATCH_SIZE]))
+
+
 # The data set, in order. Counts: per × factor, at the run's scale.
 STEPS: list[Step] = [
     Step("staff", step_staff, per="fixed", factor=sum(STAFF_PER_ROLE.values())),
@@ -915,6 +1048,7 @@ STEPS: list[Step] = [
     Step("intentions", step_intentions, per="students", factor=0.5),
     Step("applications", step_applications, per="students", factor=2),  # + the 1,000-applicant showcase job
     Step("ledger", step_ledger, per="employers", factor=200),  # 1,000,000 entries on one escrow at full scale
+    Step("payouts_due", step_payouts_due, per="students", factor=2),  # 100,000 settlements due at full scale
 ]
 
 

@@ -255,14 +255,18 @@ def measure_timings(probes) -> dict[str, dict]:
 
     results = {}
     for probe in probes:
-        probe.call()
+        if getattr(probe, "warmup", True):
+            probe.call()
         samples = []
         for _ in range(probe.repeat):
             started = time.perf_counter()
             probe.call()
             samples.append((time.perf_counter() - started) * 1000)
         results[probe.name] = {"median_ms": round(statistics.median(samples), 2),
-                               "max_ms": round(max(samples), 2), "runs": probe.repeat}
+                               "max_ms": round(max(samples), 2), "runs": probe.repeat,
+                               "unit": getattr(probe, "unit", "ms")}
+        if results[probe.name]["unit"] == "s":
+            log(f"  {probe.name:<22} {results[probe.name]['median_ms'] / 1000:>9.1f} s")
     return results
 
 
@@ -405,7 +409,10 @@ def software() -> dict:
 def metrics_from(endpoints, measured: dict, probes, queries: dict, timings: dict | None = None) -> dict[str, dict]:
     metrics: dict[str, dict] = {}
     for name, timing in (timings or {}).items():
-        metrics[name] = {"value": timing["median_ms"], "unit": "ms"}
+        if timing.get("unit") == "s":
+            metrics[name] = {"value": round(timing["median_ms"] / 1000, 2), "unit": "s"}
+        else:
+            metrics[name] = {"value": timing["median_ms"], "unit": "ms"}
     for endpoint in endpoints:
         result = measured[endpoint.name]
         metrics[f"{endpoint.name}_rps"] = {"value": round(result["rps"], 1), "unit": "req/s"}

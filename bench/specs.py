@@ -93,6 +93,8 @@ class TimingProbe:
     name: str
     call: Callable[[], object]
     repeat: int = 7
+    warmup: bool = True  # a call that takes a minute needs no warm-up call before it
+    unit: str = "ms"  # "s" for the long ones (the metric is then in seconds)
 
 
 def rank_showcase_applicants():
@@ -119,10 +121,45 @@ def big_account_balance():
     return account_balance(account)
 
 
+class _RolledBack(Exception):
+    pass
+
+
+def build_payout_batch():
+    """The day's payout batch over every due settlement (bench/generate.py
+    step_payouts_due: 100,000 at full scale), in a transaction rolled back
+    afterwards so the data set stays reusable. Returns how many payouts it built."""
+    from django.db import connection, transaction
+
+    from settlements.models import Settlement
+    from settlements.payouts import payout_batch_build
+
+    due = Settlement.objects.filter(status="funded").count()
+    if not due:
+        raise LookupError("the data set has no settlement due for payout")
+    built = 0
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                # What each chunk's commit would do: run any deferred checks at once (the
+                # ledger's balance check runs per INSERT statement since finance 0006).
+                with connection.cursor() as cursor:
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            batch = payout_batch_build()
+            built = batch.payout_count if batch else 0
+            raise _RolledBack
+    except _RolledBack:
+        pass
+    if built != due:
+        raise AssertionError(f"the payout batch built {built} payouts for {due} due settlements")
+    return built
+
+
 TIMING_PROBES: list[TimingProbe] = [
     TimingProbe("account_balance_ms", big_account_balance),
     TimingProbe("applicant_ranking_ms", rank_showcase_applicants),
     TimingProbe("student_recommendations_ms", recommend_for_student),
+    TimingProbe("payout_batch_100k_s", build_payout_batch, repeat=1, warmup=False, unit="s"),
 ]
 
 def job_detail_path() -> str:
@@ -168,4 +205,5 @@ BUDGETS: dict[str, tuple[str, float]] = {
     "applicant_ranking_ms": ("<=", 200),
     "student_recommendations_ms": ("<=", 100),
     "account_balance_ms": ("<=", 50),
+    "payout_batch_100k_s": ("<=", 60),
 }

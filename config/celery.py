@@ -22,6 +22,11 @@ app.conf.beat_schedule = {
     "settlements-prepare": {"task": "settlements.tasks.settlements_prepare_task", "schedule": crontab(minute="*/10")},
     # E5.1: fund ready statements from escrow (money may have arrived since the last try).
     "settlements-fund": {"task": "settlements.tasks.settlements_fund_ready_task", "schedule": crontab(minute="*/10")},
+    # E5.1, E5.2: remind before the funding date, record lateness after it, advance from the guarantee fund.
+    "settlements-funding-watch": {"task": "settlements.tasks.settlements_funding_watch_task",
+                                  "schedule": crontab(minute="*/10")},
+    # S4.3: extra pay decided on payment disputes, funded from escrow once the money is there.
+    "adjustments-fund": {"task": "settlements.tasks.adjustments_fund_ready_task", "schedule": crontab(minute="*/10")},
     # S4.2, F3.2: the day's payout batch at 09:00 Shanghai; the task skips non-working days (调休 included).
     "payout-batch": {"task": "settlements.tasks.payout_batch_build_task", "schedule": crontab(hour=9, minute=0)},
     # F3.3: the ledger's integrity check, nightly after the day's postings.

@@ -193,3 +193,7 @@ class BankStatementLineAdmin(ReadOnlyAdmin):
             **self.admin_site.each_context(request), "title": title, "subject": subject, "form": form,
             "opts": self.opts, "original": line, "back_url": change_url,
         })
+
+
+# The guarantee fund page (E5.2), refunds (E5.1), reports and the integrity check's button (F3.3).
+from . import admin_guarantee, admin_refunds, admin_reports  # noqa: E402, F401

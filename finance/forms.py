@@ -52,3 +52,43 @@ class SandboxPaymentForm(forms.Form):
         if amount_fen <= 0:
             raise ValidationError(_("Enter an amount above zero."))
         return amount_fen
+
+
+# ====================================================================== refunds and reports (E5.1, F3.3)
+class RefundRequestForm(forms.Form):
+    amount = forms.CharField(label=_("Amount (yuan)"), max_length=20,
+                             widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "1000.00"}))
+    account_holder = forms.CharField(label=_("Account holder"), max_length=200,
+                                     help_text=_("The organisation's registered name: refunds go only to its own "
+                                                 "account."))
+    bank_name = forms.CharField(label=_("Bank"), max_length=60)
+    account_number = forms.CharField(label=_("Account number"), max_length=40,
+                                     widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+
+    def clean_amount(self) -> int:
+        try:
+            amount_fen = parse_amount_fen(self.cleaned_data["amount"])
+        except ValueError:
+            raise ValidationError(_("Enter an amount in yuan like 1,000.00.")) from None
+        if amount_fen <= 0:
+            raise ValidationError(_("Enter an amount above zero."))
+        return amount_fen
+
+
+class RefundReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReportPeriodForm(forms.Form):
+    date_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To (inclusive)"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise ValidationError(_("The period must start before it ends."))
+        return data
+
+
+class ReportDayForm(forms.Form):
+    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))

@@ -10,6 +10,11 @@ a reversing transaction. Only `finance.ledger` writes these rows."""
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from core.crypto import EncryptedTextField, mask
+from core.models import TimeStampedModel
 
 
 class LedgerImmutable(Exception):
@@ -271,3 +276,73 @@ class BankStatementLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.booked_on} {self.transaction_id}"
+
+
+# ====================================================================== refunds of unused prefunding (E5.1, F3)
+class EscrowRefund(FSMModelMixin, TimeStampedModel):
+    """An employer's request to take back escrow money no work needs (E5.1).
+
+      requested — an owner asked; finance decides
+      approved  — finance approved: the money left escrow for payouts in transit
+                  (posting `refund:<pk>`); it goes out in the next refund file
+      paid      — the bank executed the transfer (posting `refund:<pk>:paid`)
+      rejected  — finance refused, with a reason; nothing moved
+      failed    — the bank refused the transfer: `refund:<pk>` is reversed, the
+                  money is back in escrow
+    The account number is encrypted at rest and shown masked; only the refund
+    file finance downloads holds it in full (access-logged)."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        APPROVED = "approved", _("Approved, transfer pending")
+        PAID = "paid", pgettext_lazy("payment status", "Paid")
+        REJECTED = "rejected", _("Rejected")
+        FAILED = "failed", _("Transfer failed")
+
+    employer = models.ForeignKey("employers.Employer", on_delete=models.PROTECT, related_name="escrow_refunds",
+                                 verbose_name=_("employer"))
+    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    account_holder = models.CharField(_("account holder"), max_length=200)
+    bank_name = models.CharField(_("bank"), max_length=60)
+    account_number = EncryptedTextField(_("account number"))
+    status = FSMField(_("status"), choices=Status.choices, default=Status.REQUESTED, protected=True, db_index=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("requested by"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    exported_at = models.DateTimeField(_("in a refund file since"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("escrow refund")
+        verbose_name_plural = _("escrow refunds")
+        ordering = ["-created_at", "-id"]
+        permissions = [("execute_escrowrefund", _("Can approve, export and confirm escrow refunds"))]
+        indexes = [models.Index(fields=["employer", "-created_at"], name="escrow_refund_employer")]
+        constraints = [models.CheckConstraint(condition=models.Q(amount_fen__gt=0), name="escrow_refund_positive")]
+
+    def __str__(self) -> str:
+        return f"refund {self.pk} of employer {self.employer_id} ({self.status})"
+
+    @property
+    def account_masked(self) -> str:
+        """The last four digits only, as payout methods show them."""
+        return mask(self.account_number or "", keep_start=0, keep_end=4)
+
+    @transition(field=status, source=Status.REQUESTED, target=Status.APPROVED)
+    def approve(self, *, now, by) -> None:
+        self.decided_by, self.decided_at = by, now
+
+    @transition(field=status, source=Status.REQUESTED, target=Status.REJECTED)
+    def reject(self, *, now, by, reason: str) -> None:
+        self.decided_by, self.decided_at, self.reason = by, now, reason[:300]
+
+    @transition(field=status, source=Status.APPROVED, target=Status.PAID)
+    def mark_paid(self, *, now) -> None:
+        self.paid_at = now
+
+    @transition(field=status, source=Status.APPROVED, target=Status.FAILED)
+    def fail(self, *, now, reason: str) -> None:
+        self.reason = reason[:300]

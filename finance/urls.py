@@ -9,4 +9,5 @@ app_name = "finance"
 urlpatterns = [
     path("funding/", views.funding, name="funding"),
     path("funding/sandbox/", views.funding_sandbox, name="funding_sandbox"),
+    path("refunds/", views.refunds_page, name="refunds"),
 ]

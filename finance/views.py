@@ -1,6 +1,7 @@
-"""Employer funding page (E5.1): escrow balance, what is owed, the funding
-reference with the platform's bank details, recent payments in; in the sandbox
-(`make run`), "Pay now" funds escrow instantly.
+"""Employer funding page (E5.1, E5.2): escrow balance, what is owed and by when
+(late statements, advances of the guarantee fund still owed), what escrow must
+keep and what is free, the funding reference with the platform's bank details,
+recent payments in; in the sandbox (`make run`), "Pay now" funds escrow instantly.
 
 Thin: parse input, call one service or selector, render. Employer accounts only
 (403 otherwise); the sandbox route does not exist (404) unless PAYMENTS_SANDBOX."""
@@ -9,29 +10,46 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
 from core.errors import DomainError
 from core.money import format_fen
-from employers.selectors import employer_for_user
+from employers.selectors import employer_for_user, employer_membership_get
 from employers.views import employer_account_required
+from settlements.selectors import employer_committed_fen, employer_unpaid_statements
 
 from . import banking
-from .forms import SandboxPaymentForm
+from .forms import RefundRequestForm, SandboxPaymentForm
+from .refunds import refund_available_fen, refund_request, refunds_for_employer
 
 
-def _employer_id(request) -> int:
+def _employer(request):
     employer = employer_for_user(user=request.user)
     if employer is None:  # an employer account without an organisation yet
         raise Http404
-    return employer.pk
+    return employer
+
+
+def _employer_id(request) -> int:
+    return _employer(request).pk
 
 
 def _render(request, form: SandboxPaymentForm | None = None, status: int = 200):
-    overview = banking.funding_overview(employer_id=_employer_id(request))
+    employer = _employer(request)
+    overview = banking.funding_overview(employer_id=employer.pk)
+    committed_fen = employer_committed_fen(employer.pk, credit_tier=employer.credit_tier)
+    # E5.1, E5.2: what is due and by when, what the guarantee advanced, what escrow must keep.
+    unpaid = list(employer_unpaid_statements(employer_id=employer.pk))
+    advanced = [settlement for settlement in unpaid if settlement.advance_outstanding]
     return render(request, "finance/funding.html", {
         "overview": overview,
+        "unpaid": unpaid,
+        "advances": {"count": len(advanced), "owed_fen": sum(s.employer_total_fen for s in advanced)},
+        "committed_fen": committed_fen,
+        "available_fen": max(0, overview.escrow_fen - committed_fen),
+        "now": timezone.now(),
         "bank_name": settings.PLATFORM_BANK_NAME,
         "bank_account": settings.PLATFORM_BANK_ACCOUNT,
         "bank_account_name": settings.PLATFORM_BANK_ACCOUNT_NAME,
@@ -65,3 +83,35 @@ def funding_sandbox(request):
                              % {"amount": format_fen(line.amount_fen)})
             return redirect("finance:funding")
     return _render(request, form, status=400)
+
+
+# ------------------------------------------------------------------ refunds of unused prefunding (E5.1)
+@employer_account_required
+def refunds_page(request):
+    """What the employer may take back, the request form (owners), and its requests."""
+    membership = employer_membership_get(user=request.user)
+    if membership is None:
+        raise Http404
+    employer_id = membership.employer_id
+    form = RefundRequestForm(request.POST or None,
+                             initial={"account_holder": membership.employer.name})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                refund_request(employer_id=employer_id, actor=request.user, amount_fen=form.cleaned_data["amount"],
+                               account_holder=form.cleaned_data["account_holder"],
+                               bank_name=form.cleaned_data["bank_name"],
+                               account_number=form.cleaned_data["account_number"])
+            except DomainError as error:
+                form.add_error(error.field if error.field in form.fields else None, str(error.message))
+            else:
+                messages.success(request, _("Your refund request was sent to finance."))
+                return redirect("finance:refunds")
+        status = 400
+    return render(request, "finance/refunds.html", {
+        "available_fen": refund_available_fen(employer_id=employer_id),
+        "is_owner": membership.is_owner,
+        "form": form,
+        "refunds": refunds_for_employer(employer_id=employer_id)[:50],
+    }, status=status)

@@ -136,9 +136,13 @@ class FailReasonForm(forms.Form):
     reason = forms.CharField(label=_("Why the bank or Alipay refused it"), max_length=300)
 
 
+class ResultFileForm(forms.Form):
+    file = forms.FileField(label=_("Result file from the bank or Alipay (CSV or XLSX)"))
+
+
 class PayoutInline(admin.TabularInline):
     model = Payout
-    fields = ["id", "settlement", "student", "amount", "method_kind", "bank_name", "account_masked",
+    fields = ["id", "settlement", "adjustment", "student", "amount", "method_kind", "bank_name", "account_masked",
               "account_holder", "status", "failure_reason", "fail_link"]
     readonly_fields = fields
     extra = 0
@@ -180,7 +184,8 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
     change_form_template = "admin/settlements/payoutbatch/change_form.html"
     object_route_permissions = {"settlements_payoutbatch_download_bank": EXECUTE_PERMISSION,
                                 "settlements_payoutbatch_download_alipay": EXECUTE_PERMISSION,
-                                "settlements_payoutbatch_confirm": EXECUTE_PERMISSION}
+                                "settlements_payoutbatch_confirm": EXECUTE_PERMISSION,
+                                "settlements_payoutbatch_import_results": EXECUTE_PERMISSION}
 
     @admin.display(description=_("total"))
     def total(self, obj):
@@ -198,7 +203,39 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
             path("<int:pk>/download/alipay/", view(self.download_alipay_view),
                  name="settlements_payoutbatch_download_alipay"),
             path("<int:pk>/confirm/", view(self.confirm_view), name="settlements_payoutbatch_confirm"),
+            path("<int:pk>/import-results/", view(self.import_results_view),
+                 name="settlements_payoutbatch_import_results"),
         ] + super().get_urls()
+
+    def import_results_view(self, request, pk: int):
+        """Upload the bank's or Alipay's result file: failed lines back to the students'
+        payables, successful ones paid, the batch confirmed once nothing is outstanding."""
+        batch = PayoutBatch.objects.filter(pk=pk).first()
+        if batch is None:
+            raise Http404
+        _executor(request)
+        form = ResultFileForm(request.POST or None, request.FILES or None)
+        errors = []
+        if request.method == "POST" and form.is_valid():
+            try:
+                summary = payouts.payout_batch_import_results(batch_id=batch.pk, file=form.cleaned_data["file"],
+                                                              actor=request.user)
+            except exports.ResultFileInvalid as error:
+                errors = error.errors
+            except DomainError as error:
+                errors = [str(error.message)]
+            else:
+                self.message_user(request, _(
+                    "Result file applied: %(paid)d paid, %(failed)d failed, %(pending)d still pending, "
+                    "%(unchanged)d already recorded; %(outstanding)d payouts outstanding.") % {
+                    "paid": summary.paid, "failed": summary.failed, "pending": summary.pending,
+                    "unchanged": summary.unchanged, "outstanding": summary.outstanding}, level=messages.SUCCESS)
+                return redirect("admin:settlements_payoutbatch_change", batch.pk)
+        return TemplateResponse(request, "admin/settlements/payoutbatch/import_results.html", {
+            **self.admin_site.each_context(request), "title": _("Import the result file of payout batch %(id)d")
+            % {"id": batch.pk}, "form": form, "errors": errors, "batch": batch, "opts": self.model._meta,
+            "original": batch,
+        })
 
     def download_bank_view(self, request, pk: int):
         return self._download(request, pk, "bank")
@@ -247,8 +284,8 @@ class PayoutAdmin(ReadOnlyAdmin):
     show_full_result_count = False
     # Never the full number (encrypted): only the batch files show it, access-logged.
     object_route_permissions = {"settlements_payout_fail": EXECUTE_PERMISSION}
-    fields = ["batch", "settlement", "student", "attempt", "amount", "method_kind", "bank_name", "account_masked",
-              "account_holder", "status", "ledger_key", "paid_at", "failed_at", "failure_reason"]
+    fields = ["batch", "settlement", "adjustment", "student", "attempt", "amount", "method_kind", "bank_name",
+              "account_masked", "account_holder", "status", "ledger_key", "paid_at", "failed_at", "failure_reason"]
     readonly_fields = fields
 
     @admin.display(description=_("amount"))
@@ -279,3 +316,6 @@ class PayoutAdmin(ReadOnlyAdmin):
             **self.admin_site.each_context(request), "title": _("Mark a payout line failed"), "form": form,
             "payout": payout, "opts": self.model._meta,
         })
+
+
+from . import admin_disputes  # noqa: E402,F401

@@ -14,3 +14,20 @@ class SettlementsConfig(AppConfig):
 
         personal_data_collect.connect(payout_methods_for_export, dispatch_uid="settlements.export")
         personal_data_erase.connect(payout_methods_erase, dispatch_uid="settlements.erase")
+
+        # Finance runs these with its own checks (F3.3) and keeps committed escrow out of refunds
+        # (E5.1); it never imports settlements, settlements registers here.
+        from finance import hooks
+
+        from . import integrity
+
+        hooks.register_integrity_check("settlement_payouts", integrity.payouts_exactly_once_check)
+        hooks.register_integrity_check("settlement_postings", integrity.funding_postings_check)
+        hooks.register_escrow_commitments(_employer_committed_fen)
+
+
+def _employer_committed_fen(employer_id: int) -> int:
+    # A lazy import: the selector imports models of other apps, not loadable at ready() time of every setup.
+    from .selectors import employer_committed_fen
+
+    return employer_committed_fen(employer_id)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import DomainError
 from core.history import history_record
 from core.money import format_fen
 from core.notifications import notify
@@ -18,6 +19,7 @@ from core.policy import get_policy
 from core.working_days import working_days_after
 from finance.ledger import (
     InsufficientBalance,
+    account_balance,
     employer_escrow,
     platform_account,
     student_payable,
@@ -26,11 +28,24 @@ from finance.ledger import (
 from finance.models import AccountKind
 
 from .models import Settlement, SettlementStatus
+from .selectors import employer_committed_fen, employer_must_prefund, engagement_estimate_fen
 
 # Settlements selected per query by the sweep; each is then funded in its own
 # short transaction (a lock on the settlement, then on the two or three ledger
 # accounts), so a batch takes well under a second and a crash loses nothing.
 FUND_BATCH = 200
+
+
+class PrefundRequired(DomainError):
+    """E5.1: an employer below the prefunding credit tier hires only with the pay in escrow."""
+
+    default_message = _("Your credit tier requires the pay to be in escrow before you hire.")
+
+    def __init__(self, *, short_fen: int):
+        super().__init__(_("Your credit tier requires the pay to be in escrow before you hire: pay in %(amount)s "
+                           "more (see Funding).") % {"amount": format_fen(short_fen)})
+        # The page that says how to pay in, for views that link to it.
+        self.short_fen, self.link = short_fen, reverse("finance:funding")
 
 
 def wages_key(settlement_pk: int) -> str:
@@ -51,7 +66,6 @@ def _tell_employer_short(settlement: Settlement, short_fen: int, today: dt.date)
         notify(recipient=member.user, subject=subject, body=body, link=link)
 
 
-@transaction.atomic
 def settlement_fund(*, settlement_id: int) -> Settlement:
     """Move a ready settlement's money out of escrow (E5.1), once.
 
@@ -65,10 +79,17 @@ def settlement_fund(*, settlement_id: int) -> Settlement:
     (S4.2). If escrow is short the settlement stays ready with
     `funding_short_fen`, and the employer is told the amount (once a day).
     A statement owing nothing is closed as paid without a posting."""
+    return _settlement_fund(settlement_id)[0]
+
+
+@transaction.atomic
+def _settlement_fund(settlement_id: int) -> tuple[Settlement, bool]:
+    """settlement_fund, telling also whether this call funded (or closed) it —
+    not another worker before it."""
     settlement = (Settlement.objects.select_for_update().select_related("employer", "engagement__job")
                   .get(pk=settlement_id))
     if settlement.status != SettlementStatus.READY:
-        return settlement
+        return settlement, False
     now = timezone.now()
     if settlement.employer_total_fen == 0:
         settlement.close_nothing_owed(now=now, dispute_until=working_days_after(now, get_policy().dispute_working_days))
@@ -76,7 +97,7 @@ def settlement_fund(*, settlement_id: int) -> Settlement:
                                        "updated_at"])
         history_record(subject=settlement, transition="close_nothing_owed", from_state=SettlementStatus.READY,
                        to_state=settlement.status)
-        return settlement
+        return settlement, True
     lines = [(employer_escrow(settlement.employer_id), settlement.employer_total_fen),
              (student_payable(settlement.student_id), -settlement.student_total_fen),
              (platform_account(AccountKind.REVENUE_COMMISSIONS), -settlement.commission_fen)]
@@ -88,12 +109,12 @@ def settlement_fund(*, settlement_id: int) -> Settlement:
         settlement.funding_short_fen = short.needed_fen
         _tell_employer_short(settlement, short.needed_fen, timezone.localdate(now))
         settlement.save(update_fields=["funding_short_fen", "funding_short_notified_on", "updated_at"])
-        return settlement
+        return settlement, False
     settlement.fund(now=now, payout_due_at=working_days_after(now, get_policy().payout_working_days))
     settlement.save(update_fields=["status", "funded_at", "payout_due_at", "funding_short_fen", "updated_at"])
     history_record(subject=settlement, transition="fund", from_state=SettlementStatus.READY,
                    to_state=settlement.status, reason=format_fen(settlement.employer_total_fen))
-    return settlement
+    return settlement, True
 
 
 def settlements_fund_ready(*, limit: int = 5000) -> int:
@@ -108,8 +129,25 @@ def settlements_fund_ready(*, limit: int = 5000) -> int:
         if not ids:
             break
         for settlement_id in ids:
-            if settlement_fund(settlement_id=settlement_id).status != SettlementStatus.READY:
+            if _settlement_fund(settlement_id)[1]:
                 funded += 1
         seen += len(ids)
         after = ids[-1]
     return funded
+
+
+def prefund_check(*, employer, job, extra_fen: int | None = None) -> None:
+    """E5.1: before an employer below `policy.prefund_below_tier` hires, its escrow
+    must hold what it has already committed (employer_committed_fen) plus
+    `extra_fen`, the estimated pay of this engagement with commission (computed
+    from the job's shifts still to come when not given). Raises PrefundRequired
+    with the amount to pay in; employers at or above the tier fund after the
+    hours are confirmed, as every statement does."""
+    if not employer_must_prefund(employer):
+        return
+    if extra_fen is None:
+        extra_fen = engagement_estimate_fen(job=job, now=timezone.now())
+    committed = employer_committed_fen(employer.pk, credit_tier=employer.credit_tier)
+    available = account_balance(employer_escrow(employer.pk)) - committed
+    if available < extra_fen:
+        raise PrefundRequired(short_fen=extra_fen - available)

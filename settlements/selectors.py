@@ -3,10 +3,12 @@ a student's payout methods, and the engagements whose statement is due."""
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
 
 from applications.models import (
     HOURS_FINAL,
+    ApplicationStatus,
     Attendance,
     AttendanceStatus,
     ContestStatus,
@@ -15,9 +17,19 @@ from applications.models import (
     EngagementStatus,
     HoursStatus,
 )
+from core.policy import get_policy
+from employers.models import Employer
+from jobs.models import Job
 
-from .models import RECOMPUTABLE, PayoutMethod, Settlement, SettlementLine, SettlementStatus
-from .statement import LineKind
+from .models import (
+    RECOMPUTABLE,
+    PayoutMethod,
+    Settlement,
+    SettlementAdjustment,
+    SettlementLine,
+    SettlementStatus,
+)
+from .statement import LineKind, half_up
 
 ENDED = (EngagementStatus.COMPLETED, EngagementStatus.CANCELLED_BY_STUDENT, EngagementStatus.CANCELLED_BY_EMPLOYER,
          EngagementStatus.RELEASED)
@@ -103,3 +115,88 @@ def engagements_due_for_statement(*, now: dt.datetime) -> QuerySet[Engagement]:
     return (Engagement.objects.filter(status__in=ENDED)
             .filter(Q(status=EngagementStatus.COMPLETED) | Exists(worked) | Exists(owed_item))
             .exclude(Exists(unsettled)).exclude(Exists(up_to_date)))
+
+
+# ------------------------------------------------------------------ what the employer's escrow must keep (E5.1, E5.2)
+def _with_commission(pay_fen: int, commission_percent: int) -> int:
+    return pay_fen + half_up(pay_fen * commission_percent, 100)
+
+
+def engagement_estimate_fen(*, job, now: dt.datetime, commission_percent: int | None = None) -> int:
+    """The estimated employer total of one more student on `job` (E5.1 prefunding):
+    the pay of the shifts still to come at the job's equivalent hourly rate
+    (applications.services.shift_pay_fen), with the commission on top. One query
+    for the shifts (none if they are prefetched)."""
+    from applications.services import shift_pay_fen  # applications.services calls prefunding at hire
+
+    percent = get_policy().commission_percent if commission_percent is None else commission_percent
+    minutes = sum(shift.minutes for shift in job.shifts.all() if shift.ends_at > now)
+    return _with_commission(shift_pay_fen(job, minutes), percent)
+
+
+def employer_must_prefund(employer) -> bool:
+    """E5.1: an employer below the policy's credit tier holds the pay in escrow before it hires."""
+    return employer.credit_tier < get_policy().prefund_below_tier
+
+
+def employer_committed_fen(employer_id: int, *, credit_tier: int | None = None,
+                           now: dt.datetime | None = None) -> int:
+    """Money the employer's escrow must keep (E5.1, E5.2): the employer totals of
+    its ready statements and of the advances the guarantee fund made for it and
+    has not recovered, the extra pay (with commission) of dispute adjustments
+    waiting for funding, and — for an employer that must prefund — the estimated
+    pay with commission of its engagements not settled yet (no statement or a
+    draft: scheduled minutes of the shifts not cancelled or missed) and of its
+    open offers (the shifts still to come).
+
+    Queries whatever the numbers: settlements, adjustments, the policy, the
+    employer's credit tier (unless given); for a prefunding employer also
+    engagements per job, offers per job and their shifts."""
+    from applications.services import shift_pay_fen  # applications.services calls prefunding at hire
+
+    now = now or timezone.now()
+    owed = Settlement.objects.filter(employer_id=employer_id).aggregate(
+        ready=Sum("employer_total_fen", filter=Q(status=SettlementStatus.READY)),
+        advanced=Sum("employer_total_fen", filter=Q(advanced_fen__gt=0, recovered_at__isnull=True)
+                     & ~Q(status=SettlementStatus.READY)))
+    adjustments = SettlementAdjustment.objects.filter(
+        employer_id=employer_id, status=SettlementAdjustment.Status.AWAITING_FUNDING,
+    ).aggregate(total=Sum(F("amount_fen") + F("commission_fen")))["total"]
+    committed = (owed["ready"] or 0) + (owed["advanced"] or 0) + (adjustments or 0)
+    if credit_tier is None:
+        credit_tier = Employer.objects.filter(pk=employer_id).values_list("credit_tier", flat=True).get()
+    policy = get_policy()
+    if credit_tier >= policy.prefund_below_tier:
+        return committed
+    percent = policy.commission_percent
+    unsettled = (Q(engagements__settlement__isnull=True)
+                 | Q(engagements__settlement__status=SettlementStatus.DRAFT))
+    counted = ~Q(engagements__attendances__status__in=[AttendanceStatus.CANCELLED, AttendanceStatus.NO_SHOW])
+    jobs = (Job.objects.filter(employer_id=employer_id).only("pk", "hourly_pay_fen")
+            .annotate(minutes=Sum("engagements__attendances__scheduled_minutes", filter=unsettled & counted))
+            .filter(minutes__gt=0))
+    committed += sum(_with_commission(shift_pay_fen(job, job.minutes), percent) for job in jobs)
+    offers = (Job.objects.filter(employer_id=employer_id)
+              .annotate(offers=Count("applications", filter=Q(applications__status=ApplicationStatus.OFFERED)))
+              .filter(offers__gt=0).prefetch_related("shifts"))
+    committed += sum(job.offers * engagement_estimate_fen(job=job, now=now, commission_percent=percent)
+                     for job in offers)
+    return committed
+
+
+def advances_outstanding(*, employer_id: int | None = None) -> dict[str, int]:
+    """How many advances of the guarantee fund are not recovered yet, and their
+    total (what the fund is owed); for one employer or all. One query."""
+    rows = Settlement.objects.filter(advanced_fen__gt=0, recovered_at__isnull=True)
+    if employer_id is not None:
+        rows = rows.filter(employer_id=employer_id)
+    totals = rows.aggregate(count=Count("pk"), advanced=Sum("advanced_fen"), owed=Sum("employer_total_fen"))
+    return {"count": totals["count"], "advanced_fen": totals["advanced"] or 0, "owed_fen": totals["owed"] or 0}
+
+
+def employer_unpaid_statements(*, employer_id: int) -> QuerySet[Settlement]:
+    """The employer's statements still waiting for its money: ready ones (by due
+    date) and advanced ones not yet recovered. One query with the job."""
+    return (Settlement.objects.filter(employer_id=employer_id)
+            .filter(Q(status=SettlementStatus.READY) | Q(advanced_fen__gt=0, recovered_at__isnull=True))
+            .select_related("engagement__job").order_by("funding_due_at", "id"))

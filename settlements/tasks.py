@@ -1,12 +1,14 @@
 """Thin tasks: the statement sweep (S4.1), run by beat every 10 minutes; the
-funding sweep (E5.1); the day's payout batch (S4.2, F3.2)."""
+funding sweep (E5.1) and the funding deadlines with the guarantee (E5.2); the day's payout batch (S4.2, F3.2)."""
 
 from celery import shared_task
 from django.utils import timezone
 
 from core.working_days import is_working_day
 
+from .disputes import adjustments_fund_ready
 from .funding import settlements_fund_ready
+from .guarantee import advances_recover_due, settlements_funding_watch
 from .payouts import payout_batch_build
 from .sweeps import PREPARE_PER_RUN, settlements_prepare_due
 
@@ -27,9 +29,19 @@ def settlements_prepare_task() -> int:
 def settlements_fund_ready_task() -> int:
     """Fund the ready settlements whose employer's escrow now holds the money (E5.1).
 
-    Idempotent by database state: a funded settlement is no longer ready, and its
-    ledger key is unique."""
+    Advances of the guarantee fund are recovered first (E5.2): the older debt is
+    paid before new statements take the escrow. Returns how many statements were
+    funded. Idempotent by database state: a funded settlement is no longer ready,
+    a recovered advance has `recovered_at`, and every ledger key is unique."""
+    advances_recover_due()
     return settlements_fund_ready()
+
+
+@shared_task(acks_late=True)
+def settlements_funding_watch_task() -> dict[str, int]:
+    """Funding deadlines (E5.1, E5.2): remind, record lateness, advance from the
+    guarantee fund or escalate. Idempotent: every step is marked on its row."""
+    return settlements_funding_watch()
 
 
 @shared_task(acks_late=True)
@@ -43,3 +55,12 @@ def payout_batch_build_task() -> int | None:
         return None
     batch = payout_batch_build()
     return batch.pk if batch else None
+
+
+@shared_task(acks_late=True)
+def adjustments_fund_ready_task() -> int:
+    """Fund the dispute adjustments whose employer's escrow now holds the money (S4.3).
+
+    Idempotent by database state: a funded adjustment no longer awaits funding, and
+    its ledger key is unique."""
+    return adjustments_fund_ready()

@@ -15,15 +15,18 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from core.access import owned_object
 from core.errors import DomainError
+from core.uploads import serve_private_file
 from employers.views import employer_account_required
 
-from . import selectors, services
-from .forms import PayoutMethodForm
+from . import disputes, selectors, services
+from .forms import DisputeAnswerForm, PaymentDisputeForm, PayoutMethodForm
+from .models import PaymentDispute
 from .statement import LineKind
 
 STATEMENTS_PER_PAGE = 30
@@ -60,15 +63,30 @@ def student_home(request):
     })
 
 
+def _student_statement_page(request, settlement, *, dispute_form=None):
+    now = timezone.now()
+    window_open = disputes.dispute_window_open(settlement, now)
+    rows = list(disputes.disputes_of_settlement(settlement))
+    for dispute in rows:
+        dispute.answer_overdue = disputes.answer_overdue(dispute, now)
+    live = any(d.status in disputes.LIVE for d in rows)
+    return render(request, "settlements/student_statement.html", {
+        "settlement": settlement, "job": settlement.engagement.job, "lines": list(settlement.lines.all()),
+        "loss_kind": LineKind.LOSS, "disputes": rows, "dispute_live": live,
+        "dispute_window_open": window_open,
+        "dispute_form": (dispute_form or PaymentDisputeForm()) if window_open and not live else None,
+        "dispute_closed_message": (disputes.dispute_window_closed_message(settlement)
+                                   if settlement.dispute_window_ends_at and not window_open else ""),
+    })
+
+
 @student_account_required
 @owned_object(lambda user, pk: selectors.settlement_for_student(student=user, pk=pk), ("GET", "HEAD"))
 def student_statement(request, settlement):
     """One statement, line by line: what the student receives. The commission is
-    the employer's and is not on it; losses are lines of their own."""
-    return render(request, "settlements/student_statement.html", {
-        "settlement": settlement, "job": settlement.engagement.job, "lines": list(settlement.lines.all()),
-        "loss_kind": LineKind.LOSS,
-    })
+    the employer's and is not on it; losses are lines of their own. Once paid,
+    the student may dispute it for P2 working days (S4.3), or reads why not."""
+    return _student_statement_page(request, settlement)
 
 
 # ------------------------------------------------------------------ the employer's statements
@@ -163,3 +181,83 @@ def payout_method_remove(request, method):
         if successor is not None:
             messages.info(request, _("Your pay now goes to %(method)s.") % {"method": str(successor)})
     return redirect("settlements:payout_methods")
+
+
+# ------------------------------------------------------------------ payment disputes (S4.3)
+@student_account_required
+@owned_object(lambda user, pk: selectors.settlement_for_student(student=user, pk=pk), ("POST",))
+def student_dispute_open(request, settlement):
+    """The student disputes a payment they received, within P2 working days (S4.3).
+    Errors re-show the statement with the form and the reason."""
+    form = PaymentDisputeForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            disputes.dispute_open(settlement_id=settlement.pk, student=request.user, kind=data["kind"],
+                                  description=data["description"], claimed_fen=data["claimed_fen"],
+                                  evidence=data["evidence"])
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("Your dispute was sent. The employer is asked to answer, and customer "
+                                        "service decides; you are told at each step."))
+            return redirect("settlements:student_statement", settlement.pk)
+    return _student_statement_page(request, settlement, dispute_form=form)
+
+
+@student_account_required
+@owned_object(lambda user, pk: disputes.dispute_for_student(student=user, pk=pk), ("POST",))
+def student_dispute_withdraw(request, dispute):
+    """The student withdraws their dispute while it waits for a decision."""
+    if _run(request, disputes.dispute_withdraw, dispute_id=dispute.pk, student=request.user):
+        messages.success(request, _("Your dispute was withdrawn."))
+    return redirect("settlements:student_statement", dispute.settlement_id)
+
+
+@student_account_required
+@owned_object(lambda user, pk: disputes.dispute_for_student(student=user, pk=pk), ("GET", "HEAD"))
+def student_dispute_evidence(request, dispute):
+    """The student's own evidence; nobody else's (404)."""
+    if not dispute.evidence:
+        raise Http404
+    return serve_private_file(dispute.evidence, download_name=f"payment-dispute-{dispute.pk}-evidence")
+
+
+@employer_account_required
+@require_safe
+def employer_disputes(request):
+    """The payment disputes about the employer's statements, those waiting for an answer first."""
+    now = timezone.now()
+    page = _page(request, disputes.disputes_for_employer(user=request.user))
+    for dispute in page:
+        dispute.answer_overdue = disputes.answer_overdue(dispute, now)
+    return render(request, "settlements/employer_disputes.html", {"page": page})
+
+
+@employer_account_required
+@owned_object(lambda user, pk: disputes.dispute_for_employer(user=user, pk=pk), ("GET", "HEAD", "POST"))
+def employer_dispute(request, dispute):
+    """One dispute: what the student says, the due time of the answer, the answer form."""
+    form = DisputeAnswerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            disputes.dispute_answer(dispute_id=dispute.pk, actor=request.user, text=form.cleaned_data["text"])
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("Your answer was sent to the student and customer service."))
+            return redirect("settlements:employer_dispute", dispute.pk)
+    dispute.answer_overdue = disputes.answer_overdue(dispute)
+    return render(request, "settlements/employer_dispute_detail.html", {
+        "dispute": dispute, "settlement": dispute.settlement, "job": dispute.settlement.engagement.job,
+        "form": form if dispute.status == PaymentDispute.Status.OPEN else None,
+    })
+
+
+@employer_account_required
+@owned_object(lambda user, pk: disputes.dispute_for_employer(user=user, pk=pk), ("GET", "HEAD"))
+def employer_dispute_evidence(request, dispute):
+    """The student's evidence, for the members of the employer concerned only (404 otherwise)."""
+    if not dispute.evidence:
+        raise Http404
+    return serve_private_file(dispute.evidence, download_name=f"payment-dispute-{dispute.pk}-evidence")

@@ -68,8 +68,13 @@ PROTECTED = SIGNED_IN_ANY | {
     "settlements:student_home", "settlements:student_statement", "settlements:payout_methods",
     "settlements:payout_method_default", "settlements:payout_method_remove",
     "settlements:employer_home", "settlements:employer_statement",
+    # payment disputes (issue 6, S4.3): the student's dispute, withdrawal and evidence; the employer's side
+    "settlements:student_dispute_open", "settlements:student_dispute_withdraw", "settlements:student_dispute_evidence",
+    "settlements:employer_disputes", "settlements:employer_dispute", "settlements:employer_dispute_evidence",
     # money in (issue 6, E5.1): the employer's funding page and its sandbox payment
     "finance:funding", "finance:funding_sandbox",
+    # refunds of unused prefunding (issue 6, E5.1): the employer's requests
+    "finance:refunds",
 }
 
 ADMIN_PREFIX = "admin:"

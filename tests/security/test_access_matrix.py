@@ -205,6 +205,16 @@ def world(db) -> World:
                           method=payout_method, method_kind=payout_method.kind, account_masked="****",
                           account_number=payout_method.account_number, account_holder=profile_a.real_name,
                           ledger_key="world-payout")
+    # Payment disputes (issue 6, S4.3): student_a's dispute of the statement, with evidence, and
+    # an adjustment. Written directly: the world's settlement is a draft nobody can dispute yet.
+    from settlements.models import PaymentDispute, SettlementAdjustment
+
+    payment_dispute = PaymentDispute(settlement=settlement, student=profile_a.user, employer=employer_a,
+                                     kind="amount", description="d", employer_response_due_at=timezone.now())
+    payment_dispute.evidence.save("e.jpg", ContentFile(jpeg_bytes()), save=False)
+    payment_dispute.save()
+    SettlementAdjustment.objects.create(settlement=settlement, dispute=payment_dispute, student=profile_a.user,
+                                        employer=employer_a, amount_fen=100)
     # The ledger (issue 6): one posted transaction and an integrity run, for their admin routes.
     from finance.ledger import employer_escrow, platform_account, transaction_post
     from finance.models import AccountKind
@@ -223,6 +233,12 @@ def world(db) -> World:
     statement_import(uploaded_file=SimpleUploadedFile("s.csv", "交易日期,金额,付款人,附言,流水号\n"
                                                       "2026-11-20,1.00,p,r,WORLD-1\n".encode()),
                      actor=staff["finance"])
+    # Refunds of unused prefunding (issue 6, E5.1): one request of employer_a, for the admin's
+    # object routes (reject / mark failed).
+    from finance.models import EscrowRefund
+
+    EscrowRefund.objects.create(employer=employer_a, amount_fen=100, account_holder=employer_a.name,
+                                bank_name="招商银行", account_number="6222021234567890", requested_by=member_a.user)
     users = {"student_a": profile_a.user, "student_b": profile_b.user, "employer_a": member_a.user,
              "employer_b": employer_b.members.get().user, **staff}
     objects = {
@@ -263,6 +279,11 @@ def world(db) -> World:
         "settlements:employer_statement": ("employer_a", {"pk": settlement.pk}),
         **{f"settlements:{name}": ("student_a", {"pk": payout_method.pk}) for name in (
             "payout_method_default", "payout_method_remove")},
+        "settlements:student_dispute_open": ("student_a", {"pk": settlement.pk}),
+        **{f"settlements:{name}": ("student_a", {"pk": payment_dispute.pk}) for name in (
+            "student_dispute_withdraw", "student_dispute_evidence")},
+        **{f"settlements:{name}": ("employer_a", {"pk": payment_dispute.pk}) for name in (
+            "employer_dispute", "employer_dispute_evidence")},
     }
     return World(users=users, objects=objects, files=files)
 

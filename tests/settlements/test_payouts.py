@@ -26,11 +26,24 @@ from finance.ledger import (
     student_payable,
     transaction_post,
 )
-from finance.models import AccountKind, LedgerTransaction
-from settlements import exports
+from finance.models import AccountKind, LedgerEntry, LedgerTransaction
+from settlements import exports, payouts
 from settlements.funding import settlement_fund, settlements_fund_ready
-from settlements.models import Payout, PayoutBatch, PayoutMethod, Settlement, SettlementStatus
-from settlements.payouts import BatchAlreadyConfirmed, payout_batch_build, payout_batch_confirm, payout_fail
+from settlements.models import (
+    Payout,
+    PayoutBatch,
+    PayoutMethod,
+    Settlement,
+    SettlementAdjustment,
+    SettlementStatus,
+)
+from settlements.payouts import (
+    BatchAlreadyConfirmed,
+    payout_batch_build,
+    payout_batch_confirm,
+    payout_fail,
+    payouts_reschedule_for_student,
+)
 from settlements.services import payout_method_set_default
 from settlements.tasks import payout_batch_build_task
 from tests.factories.accounts import StaffFactory
@@ -83,8 +96,10 @@ def test_s4_2_the_batch_takes_only_due_settlements():
     assert (due.status, later.status) == (SettlementStatus.PAYING, SettlementStatus.FUNDED)
     assert account_balance(student_payable(due.student_id)) == 0
     assert account_balance(platform_account(AccountKind.PAYOUT_CLEARING)) == 7500
-    assert LedgerTransaction.objects.filter(key=f"payout:{due.pk}").count() == 1
+    # one combined posting for the chunk; the payout keeps its own key as its identity
+    assert LedgerTransaction.objects.filter(key=f"payout-chunk:{batch.pk}:{due.pk}").count() == 1
     payout = batch.payouts.get()
+    assert payout.ledger_key == f"payout:{due.pk}"
     assert (payout.method_kind, payout.account_masked) == ("bank_card", payout.method.account_masked)
     assert ledger_integrity_check() == []
 
@@ -128,6 +143,131 @@ def test_s4_2_the_batch_task_does_nothing_on_a_holiday():
         assert payout_batch_build_task() is None
     # then
     assert not Payout.objects.exists()
+
+
+def test_f3_2_one_combined_posting_per_chunk_moves_every_students_payable_exactly(monkeypatch):
+    # given: five due settlements, two of one student; chunks of two
+    monkeypatch.setattr(payouts, "PAYOUT_CHUNK", 2)
+    first = paid_student_settlement()
+    with time_machine.travel(FUNDED_AT, tick=False):
+        second = funded_settlement(student=first.student)
+    others = [paid_student_settlement() for _ in range(3)]
+    everyone = [first, second, *others]
+    # when
+    batch = build(DUE_AT)
+    # then: three chunk postings (2 + 2 + 1), each balanced, Dr payables / Cr payouts in transit
+    chunks = list(LedgerTransaction.objects.filter(kind="payout").order_by("pk"))
+    assert [t.key for t in chunks] == [f"payout-chunk:{batch.pk}:{s.pk}" for s in (first, others[0], others[2])]
+    clearing = platform_account(AccountKind.PAYOUT_CLEARING)
+    for txn in chunks:
+        entries = list(LedgerEntry.objects.filter(transaction=txn))
+        assert sum(e.amount_fen for e in entries) == 0
+        assert [e.amount_fen for e in entries if e.account_id == clearing.pk] == [
+            -sum(e.amount_fen for e in entries if e.account_id != clearing.pk)]
+    # the first chunk holds one line for the student with two settlements: 2 × ¥75.00
+    assert sorted(e.amount_fen for e in LedgerEntry.objects.filter(transaction=chunks[0])) == [-15000, 15000]
+    assert all(account_balance(student_payable(s.student_id)) == 0 for s in everyone)
+    assert account_balance(clearing) == 5 * 7500 == batch.total_fen
+    assert sorted(batch.payouts.values_list("ledger_key", flat=True)) == sorted(f"payout:{s.pk}" for s in everyone)
+    assert ledger_integrity_check() == []
+
+
+def test_f3_2_a_chunk_of_many_students_posts_in_parts_that_each_balance(monkeypatch):
+    # given: three students in one chunk, at most two students per posting
+    monkeypatch.setattr(payouts, "POSTING_STUDENTS", 2)
+    settlements = [paid_student_settlement() for _ in range(3)]
+    # when
+    batch = build(DUE_AT)
+    # then: `<key>` and `<key>:2`, together moving every payable exactly once
+    first = min(s.pk for s in settlements)
+    assert sorted(LedgerTransaction.objects.filter(kind="payout").values_list("key", flat=True)) == [
+        f"payout-chunk:{batch.pk}:{first}", f"payout-chunk:{batch.pk}:{first}:2"]
+    assert all(account_balance(student_payable(s.student_id)) == 0 for s in settlements)
+    assert account_balance(platform_account(AccountKind.PAYOUT_CLEARING)) == 3 * 7500
+    assert ledger_integrity_check() == []
+
+
+def test_f3_2_a_failed_line_returns_exactly_its_amount_from_the_combined_posting():
+    # given: three students in one chunk posting
+    settlements = [paid_student_settlement() for _ in range(3)]
+    batch = build(DUE_AT)
+    failing = batch.payouts.get(settlement=settlements[1])
+    # when: one line fails, and finance clicks "failed" twice
+    payout_fail(payout_id=failing.pk, actor=StaffFactory(role="finance"), reason="name does not match")
+    with pytest.raises(payouts.PayoutNotOutstanding):
+        payout_fail(payout_id=failing.pk, actor=StaffFactory(role="finance"), reason="again")
+    # then: exactly its amount is back with that student, nothing with the others
+    assert LedgerTransaction.objects.filter(key=f"payout:{settlements[1].pk}:failed").count() == 1
+    assert [account_balance(student_payable(s.student_id)) for s in settlements] == [0, 7500, 0]
+    assert account_balance(platform_account(AccountKind.PAYOUT_CLEARING)) == 2 * 7500
+    batch = PayoutBatch.objects.get(pk=batch.pk)
+    assert (batch.payout_count, batch.total_fen) == (2, 15000)
+    assert ledger_integrity_check() == []
+
+
+def funded_adjustment(settlement: Settlement, amount_fen: int = 2000, *, due=DUE_AT) -> SettlementAdjustment:
+    """A dispute's extra pay, funded from the employer's escrow (what H2's adjustment_fund posts)."""
+    adjustment = SettlementAdjustment.objects.create(settlement=settlement, student=settlement.student,
+                                                     employer=settlement.employer, amount_fen=amount_fen)
+    escrow_in(settlement.employer_id, amount_fen, key=f"adj-in-{adjustment.pk}")
+    transaction_post(key=f"adjustment:{adjustment.pk}:fund", kind="adjustment_fund", memo="extra pay", lines=[
+        (employer_escrow(settlement.employer_id), amount_fen), (student_payable(settlement.student_id), -amount_fen)])
+    SettlementAdjustment.objects.filter(pk=adjustment.pk).update(status=SettlementAdjustment.Status.FUNDED,
+                                                                 funded_at=FUNDED_AT, payout_due_at=due)
+    return SettlementAdjustment.objects.get(pk=adjustment.pk)
+
+
+def test_s4_3_a_funded_adjustment_is_paid_once_in_the_batch():
+    # given: a paid settlement and, after a dispute, ¥20.00 extra pay funded and due
+    settlement = paid_student_settlement()
+    payout_batch_confirm(batch_id=build(DUE_AT).pk, actor=StaffFactory(role="finance"))
+    adjustment = funded_adjustment(settlement, due=DUE_AT + dt.timedelta(days=2))
+    # when: the batch is built twice (a redelivered task), then confirmed
+    batch = build(DUE_AT + dt.timedelta(days=2))
+    assert build(DUE_AT + dt.timedelta(days=2, minutes=5)) is None
+    payout = batch.payouts.get()
+    assert (payout.adjustment_id, payout.settlement_id, payout.amount_fen, payout.ledger_key) == (
+        adjustment.pk, settlement.pk, 2000, f"payout:adj{adjustment.pk}")
+    assert SettlementAdjustment.objects.get(pk=adjustment.pk).status == SettlementAdjustment.Status.PAYING
+    assert account_balance(student_payable(settlement.student_id)) == 0
+    payout_batch_confirm(batch_id=batch.pk, actor=StaffFactory(role="finance"))
+    # then: the adjustment is paid, the settlement stays as it was, the money left once
+    adjustment = SettlementAdjustment.objects.get(pk=adjustment.pk)
+    assert adjustment.status == SettlementAdjustment.Status.PAID and adjustment.paid_at is not None
+    assert Settlement.objects.get(pk=settlement.pk).status == SettlementStatus.PAID
+    assert Payout.objects.filter(adjustment=adjustment).count() == 1
+    assert account_balance(platform_account(AccountKind.PAYOUT_CLEARING)) == 0
+    # the bank: ¥82.50 + ¥20.00 in, ¥75.00 + ¥20.00 out; the commission stays
+    assert account_balance(platform_account(AccountKind.BANK_CLEARING)) == 8250 + 2000 - 7500 - 2000
+    assert Notification.objects.filter(recipient=settlement.student, subject__contains="¥20.00").count() == 1
+    assert ledger_integrity_check() == []
+
+
+def test_s4_3_a_failed_adjustment_payout_waits_for_new_details_then_is_paid_again():
+    # given: an adjustment in a batch
+    settlement = paid_student_settlement()
+    payout_batch_confirm(batch_id=build(DUE_AT).pk, actor=StaffFactory(role="finance"))
+    adjustment = funded_adjustment(settlement)
+    batch = build(DUE_AT + dt.timedelta(days=1))
+    # when: its line fails
+    payout_fail(payout_id=batch.payouts.get().pk, actor=StaffFactory(role="finance"), reason="card closed")
+    # then: funded again, waiting for details, its money back in the payable; the settlement untouched
+    adjustment = SettlementAdjustment.objects.get(pk=adjustment.pk)
+    assert (adjustment.status, adjustment.payout_due_at) == (SettlementAdjustment.Status.FUNDED, None)
+    assert Settlement.objects.get(pk=settlement.pk).status == SettlementStatus.PAID
+    assert account_balance(student_payable(settlement.student_id)) == 2000
+    assert build(DUE_AT + dt.timedelta(days=2)) is None
+    # when: the student fixes their details; the next batch pays it as attempt 2
+    assert payouts_reschedule_for_student(student_id=settlement.student_id) == 1
+    later = build(timezone.now() + dt.timedelta(minutes=1))
+    retry = later.payouts.get()
+    assert (retry.adjustment_id, retry.attempt, retry.ledger_key) == (
+        adjustment.pk, 2, f"payout:adj{adjustment.pk}:attempt2")
+    payout_batch_confirm(batch_id=later.pk, actor=StaffFactory(role="finance"))
+    assert SettlementAdjustment.objects.get(pk=adjustment.pk).status == SettlementAdjustment.Status.PAID
+    assert account_balance(student_payable(settlement.student_id)) == 0
+    assert account_balance(platform_account(AccountKind.PAYOUT_CLEARING)) == 0
+    assert ledger_integrity_check() == []
 
 
 # ------------------------------------------------------------------ the files

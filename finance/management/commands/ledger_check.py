@@ -1,5 +1,7 @@
-"""`manage.py ledger_check`: run the ledger's integrity checks now (F3.3);
-exits 1 when a check fails, so it can gate a deploy or a restore."""
+"""`manage.py ledger_check`: run every integrity check now (F3.3) — the ledger's,
+the settlement account's parts, and those other apps register in finance.hooks
+(settlements: payouts and funding postings); exits 1 when a check fails, so it
+can gate a deploy or a restore."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -7,7 +9,8 @@ from finance.services import integrity_run
 
 
 class Command(BaseCommand):
-    help = "Check the ledger: balanced transactions, running balances, no negative guarded account."
+    help = ("Check the ledger and settlements: balanced transactions, running balances, no negative guarded "
+            "account, the settlement account equal to its parts, one payout per paid settlement.")
 
     def handle(self, *args, **options):
         run = integrity_run()

@@ -9,6 +9,7 @@ from django.db import transaction
 from accounts import demo as accounts_demo
 from applications import demo as applications_demo
 from finance import demo as finance_demo
+from finance.guarantee import guarantee_fund_seed_demo
 from jobs import demo as jobs_demo
 from moderation import demo as moderation_demo
 from settlements.funding import settlements_fund_ready
@@ -41,6 +42,8 @@ class Command(BaseCommand):
                     # The demo employer pays into escrow (sandbox) and the statements are funded.
                     finance_demo.seed_funding(employer_login=employers_demo.EMPLOYER_LOGIN)
                     settlements_fund_ready()
+                    # The platform's guarantee fund (E5.2) holds money to advance late employers' wages.
+                    guarantee_fund_seed_demo()
             self.stdout.write(self.style.SUCCESS("Demo data is ready."))
             return
         self._print_logins(port)

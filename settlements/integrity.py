@@ -1,0 +1,94 @@
+"""Settlement-side integrity checks (F3.3), registered with `finance.hooks` in
+SettlementsConfig.ready() and run by `finance.services.integrity_run`.
+
+- every paid settlement owing pay has exactly one paid payout of its own, and
+  no settlement that is not paid has a paid payout;
+- every paid adjustment has exactly one paid payout, and no other has one;
+- every funded, paying or paid settlement that moved money has exactly one of
+  the postings `settlement:<pk>:wages` (the escrow paid it) or
+  `settlement:<pk>:advance` (the guarantee fund did), for the right amount;
+  every funded, paying or paid adjustment its `adjustment:<pk>:fund`.
+
+Set-based: each check is one grouped query (a join on the unique payout and
+posting keys), whatever the number of settlements; at most PROBLEM_LIMIT rows of
+each kind are reported."""
+
+from django.db.models import CharField, Count, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Cast, Concat
+
+from finance.ledger import IntegrityProblem
+from finance.models import LedgerEntry
+
+from .models import Payout, Settlement, SettlementAdjustment, SettlementStatus
+
+PROBLEM_LIMIT = 100
+MONEY_MOVED = (SettlementStatus.FUNDED, SettlementStatus.PAYING, SettlementStatus.PAID)
+ADJUSTMENT_MOVED = (SettlementAdjustment.Status.FUNDED, SettlementAdjustment.Status.PAYING,
+                    SettlementAdjustment.Status.PAID)
+
+
+def _paid(prefix: str) -> Q:
+    return Q(**{f"{prefix}status": Payout.Status.PAID})
+
+
+def payouts_exactly_once_check() -> list[IntegrityProblem]:
+    problems = []
+    own_paid = _paid("payouts__") & Q(payouts__adjustment__isnull=True)
+    wrong = (Settlement.objects.filter(status=SettlementStatus.PAID, student_total_fen__gt=0)
+             .annotate(n=Count("payouts", filter=own_paid)).exclude(n=1).order_by("pk")
+             .values_list("pk", "n")[:PROBLEM_LIMIT])
+    problems += [IntegrityProblem("settlement_paid_once", f"paid settlement {pk} has {n} paid payouts")
+                 for pk, n in wrong]
+    stray = (Payout.objects.filter(status=Payout.Status.PAID, adjustment__isnull=True)
+             .exclude(settlement__status=SettlementStatus.PAID).order_by("pk")
+             .values_list("pk", "settlement_id", "settlement__status")[:PROBLEM_LIMIT])
+    problems += [IntegrityProblem("settlement_paid_once", f"payout {pk} is paid but settlement {sid} is {status}")
+                 for pk, sid, status in stray]
+    wrong = (SettlementAdjustment.objects.filter(status=SettlementAdjustment.Status.PAID)
+             .annotate(n=Count("payouts", filter=_paid("payouts__"))).exclude(n=1).order_by("pk")
+             .values_list("pk", "n")[:PROBLEM_LIMIT])
+    problems += [IntegrityProblem("adjustment_paid_once", f"paid adjustment {pk} has {n} paid payouts")
+                 for pk, n in wrong]
+    stray = (Payout.objects.filter(status=Payout.Status.PAID, adjustment__isnull=False)
+             .exclude(adjustment__status=SettlementAdjustment.Status.PAID).order_by("pk")
+             .values_list("pk", "adjustment_id", "adjustment__status")[:PROBLEM_LIMIT])
+    problems += [IntegrityProblem("adjustment_paid_once", f"payout {pk} is paid but adjustment {aid} is {status}")
+                 for pk, aid, status in stray]
+    return problems
+
+
+def _posted_debits(prefix: str, suffix: str) -> Subquery:
+    """The debits of the posting keyed `<prefix><outer pk><suffix>` (NULL if none):
+    an index look-up on the unique key per row, inside one query."""
+    key = Concat(Value(prefix), Cast(OuterRef("pk"), output_field=CharField()), Value(suffix),
+                 output_field=CharField())
+    return Subquery(LedgerEntry.objects.filter(transaction__key=key, amount_fen__gt=0).order_by()
+                    .values("transaction_id").annotate(total=Sum("amount_fen")).values("total")[:1])
+
+
+def funding_postings_check() -> list[IntegrityProblem]:
+    problems = []
+    rows = (Settlement.objects.filter(status__in=MONEY_MOVED, employer_total_fen__gt=0)
+            .annotate(wages=_posted_debits("settlement:", ":wages"), advance=_posted_debits("settlement:", ":advance"))
+            .filter(Q(wages__isnull=True, advance__isnull=True) | Q(wages__isnull=False, advance__isnull=False)
+                    | (Q(wages__isnull=False) & ~Q(wages=F("employer_total_fen")))
+                    | (Q(advance__isnull=False) & ~Q(advance=F("advanced_fen"))))
+            .order_by("pk").values_list("pk", "status", "wages", "advance", "employer_total_fen", "advanced_fen")
+            [:PROBLEM_LIMIT])
+    for pk, status, wages, advance, employer_total, advanced in rows:
+        if wages is None and advance is None:
+            detail = f"{status} settlement {pk} has no wages or advance posting"
+        elif wages is not None and advance is not None:
+            detail = f"settlement {pk} has both a wages and an advance posting"
+        elif wages is not None:
+            detail = f"settlement {pk}: wages posting moved {wages}, the employer total is {employer_total}"
+        else:
+            detail = f"settlement {pk}: advance posting moved {advance}, the advance is {advanced}"
+        problems.append(IntegrityProblem("settlement_funded_once", detail))
+    rows = (SettlementAdjustment.objects.filter(status__in=ADJUSTMENT_MOVED)
+            .annotate(posted=_posted_debits("adjustment:", ":fund"))
+            .filter(Q(posted__isnull=True) | ~Q(posted=F("amount_fen") + F("commission_fen")))
+            .order_by("pk").values_list("pk", "status", "posted")[:PROBLEM_LIMIT])
+    problems += [IntegrityProblem("adjustment_funded_once", f"{status} adjustment {pk}: fund posting moved {posted}")
+                 for pk, status, posted in rows]
+    return problems

@@ -1,0 +1,206 @@
+"""The whole money lifecycle under Hypothesis (S4, E5, F3): statements become
+ready, employers pay in, settlements are funded or advanced by the guarantee
+fund and recovered later, batches are built, confirmed and fail line by line,
+students dispute and staff grant extra pay or refund commission, employers
+withdraw unused escrow — in any order. After every step the books balance,
+nobody is paid twice, and every account holds exactly what the rows say."""
+
+import datetime as dt
+import itertools
+from collections import Counter
+
+import pytest
+from django.db.models import Sum
+from django.utils import timezone
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+
+from core.errors import DomainError
+from finance.guarantee import guarantee_fund_contribute
+from finance.hooks import integrity_checks
+from finance.ledger import (
+    InsufficientBalance,
+    account_balance,
+    ledger_integrity_check,
+    platform_account,
+    student_payable,
+)
+from finance.models import AccountKind, EscrowRefund
+from finance.refunds import (
+    refund_approve,
+    refund_available_fen,
+    refund_confirm_paid,
+    refund_fail,
+    refund_request,
+)
+from settlements.disputes import adjustments_fund_ready, dispute_decide, dispute_open
+from settlements.funding import settlement_fund, settlements_fund_ready
+from settlements.guarantee import advances_recover_due, settlement_advance
+from settlements.models import (
+    PaymentDispute,
+    Payout,
+    PayoutBatch,
+    Settlement,
+    SettlementAdjustment,
+    SettlementStatus,
+)
+from settlements.payouts import payout_batch_build, payout_batch_confirm, payout_fail
+from tests.factories.accounts import StaffFactory
+from tests.factories.settlements import PayoutMethodFactory
+from tests.settlements.test_funding import escrow_in, ready_settlement
+
+pytestmark = pytest.mark.django_db
+
+KEYS = itertools.count()
+GUARANTEE_FUND_FEN = 30_000
+
+
+class MoneyLifecycle(RuleBasedStateMachine):
+    def __init__(self):
+        super().__init__()
+        self.finance = StaffFactory(role="finance")
+        self.later = timezone.now() + dt.timedelta(days=60)  # every funded payout is due by then
+        guarantee_fund_contribute(amount_fen=GUARANTEE_FUND_FEN, actor=None, memo="test fund",
+                                  key=f"fund-{next(KEYS)}")
+        # Hypothesis runs its examples in one database: earlier ones leave rows behind.
+        self.fund_base = account_balance(platform_account(AccountKind.GUARANTEE_FUND)) + self._outstanding()
+
+    @staticmethod
+    def _outstanding() -> int:
+        return (Settlement.objects.filter(advanced_fen__gt=0, recovered_at__isnull=True)
+                .aggregate(s=Sum("advanced_fen"))["s"] or 0)
+
+    settlements = Bundle("settlements")
+
+    # ---------------------------------------------------------------- money in
+    @rule(target=settlements)
+    def statement_ready(self):
+        settlement = ready_settlement()
+        PayoutMethodFactory(student=settlement.student)
+        return settlement.pk
+
+    @rule(settlement_id=settlements, amount=st.sampled_from([3000, 8250, 20_000]))
+    def employer_pays_in(self, settlement_id, amount):
+        escrow_in(Settlement.objects.get(pk=settlement_id).employer_id, amount, key=f"in-{next(KEYS)}")
+
+    @rule(settlement_id=settlements)
+    def fund(self, settlement_id):
+        settlement_fund(settlement_id=settlement_id)
+
+    @rule()
+    def sweeps(self):
+        # The beat order: recover older debt first, then fund, then extra pay.
+        advances_recover_due()
+        settlements_fund_ready()
+        adjustments_fund_ready()
+
+    # ---------------------------------------------------------------- the guarantee (E5.2)
+    @rule(settlement_id=settlements)
+    def guarantee_advances(self, settlement_id):
+        try:
+            settlement_advance(settlement_id=settlement_id)
+        except InsufficientBalance:
+            pass  # the fund is empty: nothing changes
+
+    # ---------------------------------------------------------------- money out
+    @rule()
+    def build_batch(self):
+        payout_batch_build(now=self.later)
+
+    @rule()
+    def confirm_a_batch(self):
+        batch = PayoutBatch.objects.exclude(status=PayoutBatch.Status.CONFIRMED).order_by("pk").first()
+        if batch is not None:
+            payout_batch_confirm(batch_id=batch.pk, actor=self.finance)
+
+    @rule()
+    def a_line_fails(self):
+        payout = Payout.objects.filter(status__in=[Payout.Status.QUEUED, Payout.Status.SENT]).order_by("pk").first()
+        if payout is not None:
+            payout_fail(payout_id=payout.pk, actor=self.finance, reason="refused by the bank")
+            # The student fixes their details at once: due again.
+            Settlement.objects.filter(pk=payout.settlement_id, payout_due_at__isnull=True,
+                                      status=SettlementStatus.FUNDED).update(payout_due_at=timezone.now())
+            SettlementAdjustment.objects.filter(student_id=payout.student_id, payout_due_at__isnull=True,
+                                                status=SettlementAdjustment.Status.FUNDED).update(
+                payout_due_at=timezone.now())
+
+    # ---------------------------------------------------------------- disputes (S4.3)
+    @rule(settlement_id=settlements, extra=st.sampled_from([0, 500, 12_000]), refund=st.sampled_from([0, 100]))
+    def student_disputes_and_staff_decide(self, settlement_id, extra, refund):
+        settlement = Settlement.objects.select_related("student").get(pk=settlement_id)
+        try:
+            dispute = dispute_open(settlement_id=settlement_id, student=settlement.student,
+                                   kind=PaymentDispute.Kind.AMOUNT, description="a shift is missing")
+        except DomainError:
+            return  # not paid yet, or a dispute is live
+        outcome = PaymentDispute.Outcome.ADJUSTED if (extra or refund) else PaymentDispute.Outcome.NO_CHANGE
+        dispute_decide(dispute_id=dispute.pk, actor=self.finance, outcome=outcome, decision="checked",
+                       adjustment_fen=extra, refund_fen=min(refund, settlement.commission_fen))
+
+    # ---------------------------------------------------------------- refunds of unused escrow
+    @rule(settlement_id=settlements, paid=st.booleans())
+    def employer_withdraws_unused_escrow(self, settlement_id, paid):
+        employer = Settlement.objects.select_related("employer").get(pk=settlement_id).employer
+        available = refund_available_fen(employer_id=employer.pk)
+        if available <= 0:
+            return
+        owner = employer.members.filter(role="owner").select_related("user").first()
+        if owner is None:
+            return
+        refund = refund_request(employer_id=employer.pk, actor=owner.user, amount_fen=available,
+                                account_holder=employer.name, bank_name="中国银行", account_number="6216600000000001")
+        refund_approve(refund_id=refund.pk, actor=self.finance)
+        if paid:
+            refund_confirm_paid(refund_id=refund.pk, actor=self.finance)
+        else:
+            refund_fail(refund_id=refund.pk, actor=self.finance, reason="account closed")
+
+    # ---------------------------------------------------------------- invariants
+    @invariant()
+    def the_books_balance_and_every_check_passes(self):
+        assert ledger_integrity_check() == []
+        for name, check in integrity_checks():
+            assert check() == [], name
+
+    @invariant()
+    def nobody_is_paid_twice(self):
+        paid = Counter(Payout.objects.filter(status=Payout.Status.PAID, adjustment__isnull=True)
+                       .values_list("settlement_id", flat=True))
+        assert all(n == 1 for n in paid.values()), paid
+        assert set(paid) == set(Settlement.objects.filter(status=SettlementStatus.PAID, student_total_fen__gt=0)
+                                .values_list("pk", flat=True))
+        extra = Counter(Payout.objects.filter(status=Payout.Status.PAID, adjustment__isnull=False)
+                        .values_list("adjustment_id", flat=True))
+        assert all(n == 1 for n in extra.values()), extra
+        assert set(extra) == set(SettlementAdjustment.objects.filter(status=SettlementAdjustment.Status.PAID)
+                                 .values_list("pk", flat=True))
+
+    @invariant()
+    def what_students_are_owed_is_what_is_funded_and_not_yet_sent(self):
+        for student_id in Settlement.objects.values_list("student_id", flat=True).distinct():
+            owed = (Settlement.objects.filter(student_id=student_id, status=SettlementStatus.FUNDED)
+                    .aggregate(s=Sum("student_total_fen"))["s"] or 0)
+            owed += (SettlementAdjustment.objects.filter(student_id=student_id,
+                                                         status=SettlementAdjustment.Status.FUNDED)
+                     .aggregate(s=Sum("amount_fen"))["s"] or 0)
+            assert account_balance(student_payable(student_id)) == owed
+
+    @invariant()
+    def money_in_transit_is_outstanding_payouts_and_approved_refunds(self):
+        payouts = (Payout.objects.filter(status__in=[Payout.Status.QUEUED, Payout.Status.SENT])
+                   .aggregate(s=Sum("amount_fen"))["s"] or 0)
+        refunds = (EscrowRefund.objects.filter(status=EscrowRefund.Status.APPROVED)
+                   .aggregate(s=Sum("amount_fen"))["s"] or 0)
+        assert account_balance(platform_account(AccountKind.PAYOUT_CLEARING)) == payouts + refunds
+
+    @invariant()
+    def the_guarantee_fund_is_its_money_less_outstanding_advances(self):
+        assert account_balance(platform_account(AccountKind.GUARANTEE_FUND)) == self.fund_base - self._outstanding()
+
+
+def test_f3_the_money_lifecycle_keeps_the_books_and_pays_each_fen_once(db):
+    run_state_machine_as_test(MoneyLifecycle, settings=settings(
+        max_examples=8, stateful_step_count=12, deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]))
