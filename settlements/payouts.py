@@ -125,7 +125,8 @@ class _Line:
 
 
 def _default_methods(student_ids) -> dict[int, _Method]:
-    rows = PayoutMethod.objects.filter(student_id__in=set(student_ids), is_default=True, removed_at__isnull=True)
+    rows = PayoutMethod.objects.filter(student_id__any_of=sorted(set(student_ids)), is_default=True,
+                                       removed_at__isnull=True)
     return {row[1]: _Method(*row) for row in rows.values_list("pk", "student_id", "kind", "bank_name",
                                                               "account_number", "account_holder")}
 
@@ -200,7 +201,8 @@ def _build_chunk(*, batch: PayoutBatch, now: dt.datetime, after: int) -> tuple[i
         return 0, 0, 0
     ids = [pk for pk, _student, _amount in rows]
     methods = _default_methods(student for _pk, student, _amount in rows)
-    failed = dict(Payout.objects.filter(settlement_id__in=ids, adjustment__isnull=True, status=Payout.Status.FAILED)
+    failed = dict(Payout.objects.filter(settlement_id__any_of=ids, adjustment__isnull=True,
+                                        status=Payout.Status.FAILED)
                   .order_by().values_list("settlement_id").annotate(n=Count("pk")).values_list("settlement_id", "n"))
     payouts, without_method = [], []
     for pk, student_id, amount in rows:
@@ -220,7 +222,7 @@ def _build_chunk(*, batch: PayoutBatch, now: dt.datetime, after: int) -> tuple[i
     _post_chunk(key=f"payout-chunk:{batch.pk}:{first}", payouts=payouts,
                 memo=f"payout batch {batch.pk}: {len(payouts)} settlements from {first}")
     # Queryset update: the FSM field is protected, and these rows are locked by us.
-    Settlement.objects.filter(pk__in=[p.settlement_id for p in payouts]).update(
+    Settlement.objects.filter(pk__any_of=[p.settlement_id for p in payouts]).update(
         status=SettlementStatus.PAYING, updated_at=now)
     return ids[-1], len(payouts), sum(p.amount_fen for p in payouts)
 
@@ -234,7 +236,7 @@ def _build_adjustment_chunk(*, batch: PayoutBatch, now: dt.datetime, after: int)
         return 0, 0, 0
     ids = [row[0] for row in rows]
     methods = _default_methods(row[2] for row in rows)
-    failed = dict(Payout.objects.filter(adjustment_id__in=ids, status=Payout.Status.FAILED)
+    failed = dict(Payout.objects.filter(adjustment_id__any_of=ids, status=Payout.Status.FAILED)
                   .order_by().values_list("adjustment_id").annotate(n=Count("pk")).values_list("adjustment_id", "n"))
     payouts, without_method = [], []
     for pk, settlement_id, student_id, amount in rows:
@@ -254,7 +256,7 @@ def _build_adjustment_chunk(*, batch: PayoutBatch, now: dt.datetime, after: int)
     first = payouts[0].adjustment_id
     _post_chunk(key=f"payout-chunk:{batch.pk}:adj{first}", payouts=payouts,
                 memo=f"payout batch {batch.pk}: {len(payouts)} adjustments from {first}")
-    SettlementAdjustment.objects.filter(pk__in=[p.adjustment_id for p in payouts]).update(
+    SettlementAdjustment.objects.filter(pk__any_of=[p.adjustment_id for p in payouts]).update(
         status=SettlementAdjustment.Status.PAYING, updated_at=now)
     return ids[-1], len(payouts), sum(p.amount_fen for p in payouts)
 

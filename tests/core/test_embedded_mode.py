@@ -43,6 +43,9 @@ assert statements, "the demo student's completed engagement has a statement"
 assert Settlement.objects.filter(status="funded").exists(), "the sandbox-funded demo employer's statement is funded"
 from finance.ledger import ledger_integrity_check
 assert ledger_integrity_check() == [], "the demo's posting fees keep the ledger balanced"
+from finance.hooks import integrity_checks
+for name, check in integrity_checks():
+    assert check() == [], name
 pages = {
     None: ["/", "/jobs/", "/jobs/?q=%E5%AE%B6%E6%95%99", "/jobs/?city=%E4%B8%8A%E6%B5%B7%E5%B8%82&sort=pay",
            f"/jobs/{job.pk}/", "/accounts/login/", "/accounts/signup/", "/employer/signup/", "/healthz"],
@@ -52,7 +55,7 @@ pages = {
                                      *statements],
     "employer@demo.jianzhi.example": ["/employer/", "/jobs/mine/", "/jobs/mine/new/", "/employer/members/",
                                       f"/jobs/mine/{today.pk}/", "/pay/employer/", "/finance/funding/",
-                                      *employer_work],
+                                      "/pay/employer/disputes/", "/finance/refunds/", *employer_work],
 }
 from accounts.models import User
 for email, urls in pages.items():
