@@ -42,6 +42,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "applications.view_demandreport", "applications.view_lossclaim", "applications.decide_case",
         "core.view_creditevent",
         "support.view_ticket",
+        # Reviews (S5.1, G3): moderators read reviews and decide reports of abusive or false ones.
+        "reviews.view_review", "reviews.view_reviewwindow", "reviews.view_reviewreport",
+        "reviews.change_reviewreport",
     ],
     CUSTOMER_SERVICE: [
         "accounts.view_user", "accounts.view_studentprofile",

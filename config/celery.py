@@ -29,6 +29,8 @@ app.conf.beat_schedule = {
     "adjustments-fund": {"task": "settlements.tasks.adjustments_fund_ready_task", "schedule": crontab(minute="*/10")},
     # S4.2, F3.2: the day's payout batch at 09:00 Shanghai; the task skips non-working days (调休 included).
     "payout-batch": {"task": "settlements.tasks.payout_batch_build_task", "schedule": crontab(hour=9, minute=0)},
+    # S5.1, E6.1: review windows for completed engagements, invitations, the reveal when a window closes.
+    "reviews-sweep": {"task": "reviews.tasks.reviews_sweep_task", "schedule": crontab(minute="*/10")},
     # F3.3: the ledger's integrity check, nightly after the day's postings.
     "ledger-integrity": {"task": "finance.tasks.ledger_integrity_task", "schedule": crontab(hour=2, minute=30)},
 }

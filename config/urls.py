@@ -12,5 +12,6 @@ urlpatterns = [
     path("work/", include("applications.urls")),
     path("pay/", include("settlements.urls")),
     path("finance/", include("finance.urls")),
+    path("reviews/", include("reviews.urls")),
     path("moderation/", include("moderation.urls")),
 ]

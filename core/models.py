@@ -157,6 +157,12 @@ class Policy(models.Model):
     dispute_response_working_days = models.PositiveSmallIntegerField(
         _("employers answer a payment dispute within (working days)"), default=2,
     )
+    # Reviews (S5.1, E6.1)
+    review_window_days = models.PositiveSmallIntegerField(
+        _("reviews can be written for (days after the engagement completes)"), default=7,
+        help_text=_("S5.1, E6.1: both sides review each other within this window; their reviews are shown when "
+                    "both have written one or when it closes."),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -64,6 +64,7 @@ LOCAL_APPS = [
     "applications",
     "settlements",
     "finance",
+    "reviews",
     "moderation",
     "support",
     "operations",

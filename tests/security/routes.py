@@ -36,6 +36,7 @@ SIGNED_IN_ANY = {
     "moderation:report_job",
     "applications:apply",     # any signed-in student may apply to a published job (others: 403)
     "applications:checkin",   # <token>: a 90-second signed code; the service admits only the hired student
+    "reviews:report",         # any signed-in reader may report a published review (S5.1, G3)
 }
 
 PROTECTED = SIGNED_IN_ANY | {
@@ -75,6 +76,9 @@ PROTECTED = SIGNED_IN_ANY | {
     "finance:funding", "finance:funding_sandbox",
     # refunds of unused prefunding (issue 6, E5.1): the employer's requests
     "finance:refunds",
+    # reviews (issue 7, S5.1, E6.1): each side's reviews, the review form, the reviewee's answer
+    "reviews:student_home", "reviews:student_write", "reviews:employer_home", "reviews:employer_write",
+    "reviews:reply",
 }
 
 ADMIN_PREFIX = "admin:"

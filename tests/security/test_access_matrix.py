@@ -239,6 +239,17 @@ def world(db) -> World:
 
     EscrowRefund.objects.create(employer=employer_a, amount_fen=100, account_holder=employer_a.name,
                                 bank_name="招商银行", account_number="6222021234567890", requested_by=member_a.user)
+    # Reviews (issue 7, S5.1): employer_a's published review of student_a (student_a may answer it),
+    # its window and a report by student_b. Written directly: the world's engagement is still active.
+    from reviews.models import Review, ReviewReport, ReviewWindow
+
+    ReviewWindow.objects.create(engagement=engagement, student=profile_a.user, employer=employer_a,
+                                opens_at=timezone.now(), closes_at=timezone.now() + dt.timedelta(days=7))
+    review = Review.objects.create(engagement=engagement, direction="employer_reviews_student",
+                                   author=member_a.user, student=profile_a.user, employer=employer_a,
+                                   work_performance=4, communication=5, overall=4, comment="c",
+                                   submitted_at=timezone.now(), published_at=timezone.now())
+    ReviewReport.objects.create(review=review, reporter=profile_b.user, reason="r")
     users = {"student_a": profile_a.user, "student_b": profile_b.user, "employer_a": member_a.user,
              "employer_b": employer_b.members.get().user, **staff}
     objects = {
@@ -284,6 +295,10 @@ def world(db) -> World:
             "student_dispute_withdraw", "student_dispute_evidence")},
         **{f"settlements:{name}": ("employer_a", {"pk": payment_dispute.pk}) for name in (
             "employer_dispute", "employer_dispute_evidence")},
+        "reviews:student_write": ("student_a", {"pk": engagement.pk}),
+        "reviews:employer_write": ("employer_a", {"pk": engagement.pk}),
+        "reviews:reply": ("student_a", {"pk": review.pk}),
+        "reviews:report": (None, {"pk": review.pk}),  # SIGNED_IN_ANY
     }
     return World(users=users, objects=objects, files=files)
 

@@ -1,0 +1,61 @@
+"""Forms of the review pages: ratings as five radio buttons each (thumb-sized on a phone)."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import MAX_COMMENT, MAX_REPLY, RATINGS_BY_DIRECTION, Review, ReviewReport
+
+STARS = [(n, "★" * n) for n in range(1, 6)]
+
+HELP = {
+    "work_as_described": _("Were the tasks, hours and place what the job said?"),
+    "treatment_and_safety": _("Were you treated with respect, and was the work safe?"),
+    "work_performance": _("Did the student do the work well and on time?"),
+    "communication": _("Were they easy to reach and clear?"),
+    "overall": _("All in all, how satisfied are you?"),
+}
+
+
+class ReviewForm(forms.Form):
+    """The ratings of one direction (S5.1 / E6.1) and an optional comment."""
+
+    comment = forms.CharField(label=_("Comment (optional)"), required=False, max_length=MAX_COMMENT,
+                              widget=forms.Textarea(attrs={"rows": 4, "maxlength": MAX_COMMENT}),
+                              help_text=_("Stick to facts about this job. Insults and personal data are removed."))
+
+    def __init__(self, *args, direction: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        rating_fields = {}
+        for name in RATINGS_BY_DIRECTION[direction]:
+            rating_fields[name] = forms.TypedChoiceField(
+                label=Review._meta.get_field(name).verbose_name, choices=STARS, coerce=int,
+                widget=forms.RadioSelect(attrs={"class": "stars"}), help_text=HELP.get(name, ""),
+                error_messages={"required": _("Give a rating from 1 to 5.")})
+        comment = self.fields.pop("comment")
+        self.fields.update(rating_fields)
+        self.fields["comment"] = comment
+        self.rating_names = list(rating_fields)
+
+    def ratings(self) -> dict[str, int]:
+        return {name: self.cleaned_data[name] for name in self.rating_names}
+
+
+class ReplyForm(forms.Form):
+    text = forms.CharField(label=_("Your public answer"), max_length=MAX_REPLY,
+                           widget=forms.Textarea(attrs={"rows": 3, "maxlength": MAX_REPLY}),
+                           help_text=_("You can answer once; everybody who reads the review reads your answer."))
+
+
+class ReportForm(forms.Form):
+    category = forms.ChoiceField(label=_("What is wrong with this review?"), choices=ReviewReport.Category.choices)
+    reason = forms.CharField(label=_("Tell the moderators why"), max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class DecisionForm(forms.Form):
+    """The moderator's decision on a report (admin)."""
+
+    uphold = forms.TypedChoiceField(label=_("Decision"), coerce=lambda v: v == "1", choices=[
+        ("1", _("Uphold: hide the review")), ("0", _("Dismiss: the review stays"))], widget=forms.RadioSelect)
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text=_("The reporter reads it; if you hide the review, its author reads it too."))
