@@ -8,9 +8,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from core.admin_mixins import ReadOnlyAdmin, ServiceFSMAdminMixin
+from core.admin_mixins import ReadOnlyAdmin, ServiceFSMAdminMixin, history_table
 from core.admin_views import reason_gate
-from core.history import history_for
 from core.uploads import serve_private_file
 
 from . import services
@@ -32,16 +31,6 @@ class UserAdmin(DjangoUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "kind", "password1", "password2"]})]
     filter_horizontal = ["groups"]
-
-
-def _history_html(obj):
-    rows = history_for(obj)[:50]
-    if not rows:
-        return "—"
-    return format_html("<table>{}</table>", format_html_join(
-        "", "<tr><td>{}</td><td>{}</td><td>{} → {}</td><td>{}</td><td>{}</td></tr>",
-        ((h.created_at.strftime("%Y-%m-%d %H:%M"), h.transition, h.from_state, h.to_state, h.actor or "—",
-          h.reason) for h in rows)))
 
 
 @admin.register(StudentProfile)
@@ -81,7 +70,7 @@ class StudentProfileAdmin(ServiceFSMAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("history"))
     def history(self, obj):
-        return _history_html(obj)
+        return history_table(obj)
 
     def get_urls(self):
         return [

@@ -32,10 +32,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.forms import RevealForm
 from accounts.models import PersonalDataAccess
 from accounts.services import personal_data_access_record
-from core.admin_mixins import DefaultStatusFilter, ReadOnlyAdmin, ServiceFSMAdminMixin
+from core.admin_mixins import DefaultStatusFilter, ReadOnlyAdmin, ServiceFSMAdminMixin, history_table
 from core.admin_views import reason_gate
 from core.errors import DomainError
-from core.history import history_for
 from core.money import format_fen
 from core.uploads import serve_private_file
 
@@ -68,15 +67,6 @@ REASON_FORM_TEMPLATE = "admin/jobs/reason_form.html"  # the generic "decide with
 # ------------------------------------------------------------------ rendering helpers
 def _when(moment) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else "—"
-
-
-def _history_html(obj):
-    rows = history_for(obj)[:50]
-    if not rows:
-        return "—"
-    return format_html("<table>{}</table>", format_html_join(
-        "", "<tr><td>{}</td><td>{}</td><td>{} → {}</td><td>{}</td><td>{}</td></tr>",
-        ((_when(h.created_at), h.transition, h.from_state, h.to_state, h.actor or "—", h.reason) for h in rows)))
 
 
 def _link(name: str, pk, label) -> str:
@@ -192,7 +182,7 @@ class ApplicationAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("history"))
     def history(self, obj):
-        return _history_html(obj)
+        return history_table(obj)
 
 
 @admin.register(Engagement)
@@ -249,7 +239,7 @@ class EngagementAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("history"))
     def history(self, obj):
-        return _history_html(obj)
+        return history_table(obj)
 
 
 # ------------------------------------------------------------------ attendance: contests and disputes (E4)
@@ -342,7 +332,7 @@ class AttendanceAdmin(CaseDecisionMixin, ReadOnlyAdmin):
 
     @admin.display(description=_("history"))
     def history(self, obj):
-        return _history_html(obj)
+        return history_table(obj)
 
     # ---------------------------------------------------------- decisions
     def get_urls(self):
@@ -429,7 +419,7 @@ class DemandReportAdmin(CaseDecisionMixin, ServiceFSMAdminMixin, ReadOnlyAdmin):
 
     @admin.display(description=_("history"))
     def history(self, obj):
-        return _history_html(obj)
+        return history_table(obj)
 
     def get_urls(self):
         return [
@@ -510,7 +500,7 @@ class LossClaimAdmin(CaseDecisionMixin, ReadOnlyAdmin):
 
     @admin.display(description=_("history"))
     def history(self, obj):
-        return _history_html(obj)
+        return history_table(obj)
 
     def get_urls(self):
         return [

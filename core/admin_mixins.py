@@ -3,10 +3,28 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django_fsm.admin import FSMAdminMixin
 
 from .errors import DomainError
+from .history import history_for
+
+
+def history_table(obj, limit: int = 50) -> str:
+    """An object's history rows (newest first) as a small table for an admin
+    read-only field: when (local time), transition, from → to, who, reason."""
+    rows = history_for(obj)[:limit] if obj is not None and obj.pk is not None else []
+    if not rows:
+        return "—"
+    body = format_html_join(
+        "", "<tr><td>{}</td><td>{}</td><td>{} → {}</td><td>{}</td><td>{}</td></tr>",
+        ((timezone.localtime(h.created_at).strftime("%Y-%m-%d %H:%M"), h.transition, h.from_state or "—",
+          h.to_state, h.actor or "—", h.reason) for h in rows))
+    return format_html(
+        "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
+        "<tbody>{}</tbody></table>", _("at"), _("action"), _("change"), _("by"), _("reason"), body)
 
 
 class ServiceFSMAdminMixin(FSMAdminMixin):

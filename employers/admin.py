@@ -9,13 +9,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import RevealForm
-from core.admin_mixins import ServiceFSMAdminMixin
+from core.admin_mixins import ServiceFSMAdminMixin, history_table
 from core.admin_views import reason_gate
-from core.history import history_for
 from core.uploads import serve_private_file
 
 from .models import DOCUMENT_FIELDS, Employer, EmployerInvitation, EmployerMember, EmployerVerification
@@ -28,24 +27,6 @@ from .services import (
     employer_verification_approve,
     employer_verification_reject,
 )
-
-
-def _history_table(obj) -> str:
-    if obj is None or obj.pk is None:
-        return "–"
-    rows = format_html_join(
-        "", "<tr><td>{}</td><td>{}</td><td>{} → {}</td><td>{}</td><td>{}</td></tr>",
-        (
-            (entry.created_at.strftime("%Y-%m-%d %H:%M"), entry.transition, entry.from_state or "–",
-             entry.to_state, entry.actor or "–", entry.reason)
-            for entry in history_for(obj)
-        ),
-    )
-    return format_html(
-        "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
-        "<tbody>{}</tbody></table>",
-        _("at"), _("action"), _("change"), _("by"), _("reason"), rows,
-    )
 
 
 class EmployerMemberInline(admin.TabularInline):
@@ -100,7 +81,7 @@ class EmployerAdmin(ServiceFSMAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("history"))
     def history(self, obj):
-        return _history_table(obj)
+        return history_table(obj)
 
     def _document_link(self, obj, field: str):
         if obj is None or not getattr(obj, field):
@@ -177,7 +158,7 @@ class EmployerVerificationAdmin(ServiceFSMAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("history"))
     def history(self, obj):
-        return _history_table(obj)
+        return history_table(obj)
 
     def get_urls(self):
         return [

@@ -11,14 +11,11 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
-from django.utils.timezone import localtime
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from core.admin_mixins import ReadOnlyAdmin
+from core.admin_mixins import ReadOnlyAdmin, history_table
 from core.errors import DomainError
-from core.history import history_for
 from core.money import format_fen
 
 from . import refunds
@@ -63,13 +60,7 @@ class EscrowRefundAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("history"))
     def history(self, obj):
-        rows = history_for(obj)[:50]
-        if not rows:
-            return "—"
-        return format_html("<table>{}</table>", format_html_join(
-            "", "<tr><td>{}</td><td>{}</td><td>{} → {}</td><td>{}</td><td>{}</td></tr>",
-            ((date_format(localtime(h.created_at), "Y-m-d H:i"), h.transition, h.from_state, h.to_state,
-              h.actor or "—", h.reason) for h in rows)))
+        return history_table(obj)
 
     @admin.display(description=_("decide"))
     def decide(self, obj):

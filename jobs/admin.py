@@ -30,9 +30,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from core.admin_mixins import DefaultStatusFilter, ReadOnlyAdmin, ServiceFSMAdminMixin
+from core.admin_mixins import DefaultStatusFilter, ReadOnlyAdmin, ServiceFSMAdminMixin, history_table
 from core.errors import DomainError
-from core.history import history_for
 from core.money import format_fen
 from core.policy import get_policy
 from core.working_days import (
@@ -135,14 +134,6 @@ class RevisionWaitingChangeList(WaitingChangeList):
 
 
 # ------------------------------------------------------------------ rendering helpers
-def _history_html(obj):
-    rows = history_for(obj)[:50]
-    if not rows:
-        return "—"
-    return format_html("<table>{}</table>", format_html_join(
-        "", "<tr><td>{}</td><td>{}</td><td>{} → {}</td><td>{}</td><td>{}</td></tr>",
-        ((h.created_at.strftime("%Y-%m-%d %H:%M"), h.transition, h.from_state, h.to_state, h.actor or "—",
-          h.reason) for h in rows)))
 
 
 def flag_spans(text: str, matched: list[str]) -> list[tuple[int, int]]:
@@ -514,7 +505,7 @@ class JobAdmin(ModerationActionsMixin, ServiceFSMAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("history"))
     def history(self, obj):
-        return _history_html(obj)
+        return history_table(obj)
 
     def lookup_allowed(self, lookup, value, request=None):
         return lookup == "employer__id__exact" or super().lookup_allowed(lookup, value, request)

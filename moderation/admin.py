@@ -9,25 +9,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from core.admin_mixins import ServiceFSMAdminMixin
-from core.history import history_for
+from core.admin_mixins import ServiceFSMAdminMixin, history_table
 
 from .models import VERIFIABLE_SUBJECTS, Report, VerificationStep
 from .services import report_resolve, verification_step_record
-
-
-def _history_html(obj):
-    rows = history_for(obj)[:50]
-    if not rows:
-        return "—"
-    return format_html("<table>{}</table>", format_html_join(
-        "", "<tr><td>{}</td><td>{}</td><td>{} → {}</td><td>{}</td><td>{}</td></tr>",
-        ((h.created_at.strftime("%Y-%m-%d %H:%M"), h.transition, h.from_state, h.to_state, h.actor or "—",
-          h.reason) for h in rows)))
 
 
 def verification_add_url(subject) -> str:
@@ -121,7 +110,7 @@ class ReportAdmin(ServiceFSMAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("history"))
     def history(self, obj):
-        return _history_html(obj)
+        return history_table(obj)
 
 
 # ------------------------------------------------------------------ verification steps

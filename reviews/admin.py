@@ -10,30 +10,17 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
-from django.utils.timezone import localtime
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from core.admin_mixins import DefaultStatusFilter, ReadOnlyAdmin
+from core.admin_mixins import DefaultStatusFilter, ReadOnlyAdmin, history_table
 from core.errors import DomainError
-from core.history import history_for
 
 from . import services
 from .forms import DecisionForm
 from .models import DECIDE_PERMISSION, Review, ReviewReport, ReviewWindow
 
 REASON_FORM_TEMPLATE = "admin/jobs/reason_form.html"  # the generic "decide with a reason" page
-
-
-def _history_html(obj):
-    rows = history_for(obj)[:50]
-    if not rows:
-        return "—"
-    return format_html("<table>{}</table>", format_html_join(
-        "", "<tr><td>{}</td><td>{}</td><td>{} → {}</td><td>{}</td><td>{}</td></tr>",
-        ((date_format(localtime(h.created_at), "Y-m-d H:i"), h.transition, h.from_state, h.to_state,
-          h.actor or "—", h.reason) for h in rows)))
 
 
 @admin.register(Review)
@@ -51,7 +38,7 @@ class ReviewAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("history"))
     def history(self, obj):
-        return _history_html(obj)
+        return history_table(obj)
 
 
 @admin.register(ReviewWindow)
@@ -109,7 +96,7 @@ class ReviewReportAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("history"))
     def history(self, obj):
-        return _history_html(obj)
+        return history_table(obj)
 
     def get_urls(self):
         view = self.admin_site.admin_view

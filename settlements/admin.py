@@ -11,30 +11,17 @@ from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
-from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
-from core.admin_mixins import ReadOnlyAdmin
+from core.admin_mixins import ReadOnlyAdmin, history_table
 from core.errors import DomainError
-from core.history import history_for
 from core.money import format_fen
 
 from . import exports, payouts
 from .models import Payout, PayoutBatch, PayoutMethod, Settlement
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _history_html(obj):
-    rows = history_for(obj)[:50]
-    if not rows:
-        return "—"
-    return format_html("<table>{}</table>", format_html_join(
-        "", "<tr><td>{}</td><td>{}</td><td>{} → {}</td><td>{}</td><td>{}</td></tr>",
-        ((date_format(localtime(h.created_at), "Y-m-d H:i"), h.transition, h.from_state, h.to_state,
-          h.actor or "—", h.reason) for h in rows)))
 
 
 @admin.register(Settlement)
@@ -97,7 +84,7 @@ class SettlementAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("history"))
     def history(self, obj):
-        return _history_html(obj)
+        return history_table(obj)
 
 
 @admin.register(PayoutMethod)
@@ -120,7 +107,7 @@ class PayoutMethodAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("history"))
     def history(self, obj):
-        return _history_html(obj)
+        return history_table(obj)
 
 
 # ------------------------------------------------------------------ payout batches (F3.2)
@@ -193,7 +180,7 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("history"))
     def history(self, obj):
-        return _history_html(obj)
+        return history_table(obj)
 
     def get_urls(self):
         view = self.admin_site.admin_view

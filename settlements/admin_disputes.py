@@ -16,13 +16,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import RevealForm
-from core.admin_mixins import DefaultStatusFilter, ReadOnlyAdmin
+from core.admin_mixins import DefaultStatusFilter, ReadOnlyAdmin, history_table
 from core.errors import DomainError
 from core.money import format_fen
 from core.uploads import serve_private_file
 
 from . import disputes
-from .admin import _history_html
 from .forms import DisputeDecisionForm
 from .models import PaymentDispute, SettlementAdjustment
 
@@ -138,7 +137,7 @@ class PaymentDisputeAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("history"))
     def history(self, obj):
-        return _history_html(obj)
+        return history_table(obj)
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -232,4 +231,4 @@ class SettlementAdjustmentAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("history"))
     def history(self, obj):
-        return _history_html(obj)
+        return history_table(obj)

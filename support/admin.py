@@ -6,11 +6,10 @@ Nobody edits a ticket's content in the admin."""
 from django.contrib import admin
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from core.admin_mixins import ServiceFSMAdminMixin
-from core.history import history_for
+from core.admin_mixins import ServiceFSMAdminMixin, history_table
 
 from .models import Ticket
 from .services import ticket_close, ticket_resolve, ticket_start
@@ -98,10 +97,4 @@ class TicketAdmin(ServiceFSMAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("history"))
     def history(self, obj):
-        rows = history_for(obj)[:50]
-        if not rows:
-            return "—"
-        return format_html("<table>{}</table>", format_html_join(
-            "", "<tr><td>{}</td><td>{}</td><td>{} → {}</td><td>{}</td><td>{}</td></tr>",
-            ((timezone.localtime(h.created_at).strftime("%Y-%m-%d %H:%M"), h.transition, h.from_state,
-              h.to_state, h.actor or "—", h.reason) for h in rows)))
+        return history_table(obj)
