@@ -40,13 +40,18 @@ class LineIgnoreForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class SandboxPaymentForm(forms.Form):
-    amount = forms.CharField(label=_("Amount (yuan)"), max_length=20,
-                             widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "1000.00"}))
+class AmountInYuanField(forms.CharField):
+    """A positive amount typed in yuan ("1,000.00"), cleaned to integer fen."""
 
-    def clean_amount(self) -> int:
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Amount (yuan)"))
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "1000.00"}))
+        super().__init__(max_length=20, **kwargs)
+
+    def clean(self, value) -> int:
+        text = super().clean(value)
         try:
-            amount_fen = parse_amount_fen(self.cleaned_data["amount"])
+            amount_fen = parse_amount_fen(text)
         except ValueError:
             raise ValidationError(_("Enter an amount in yuan like 1,000.00.")) from None
         if amount_fen <= 0:
@@ -54,25 +59,19 @@ class SandboxPaymentForm(forms.Form):
         return amount_fen
 
 
+class SandboxPaymentForm(forms.Form):
+    amount = AmountInYuanField()
+
+
 # ====================================================================== refunds and reports (E5.1, F3.3)
 class RefundRequestForm(forms.Form):
-    amount = forms.CharField(label=_("Amount (yuan)"), max_length=20,
-                             widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "1000.00"}))
+    amount = AmountInYuanField()
     account_holder = forms.CharField(label=_("Account holder"), max_length=200,
                                      help_text=_("The organisation's registered name: refunds go only to its own "
                                                  "account."))
     bank_name = forms.CharField(label=_("Bank"), max_length=60)
     account_number = forms.CharField(label=_("Account number"), max_length=40,
                                      widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
-
-    def clean_amount(self) -> int:
-        try:
-            amount_fen = parse_amount_fen(self.cleaned_data["amount"])
-        except ValueError:
-            raise ValidationError(_("Enter an amount in yuan like 1,000.00.")) from None
-        if amount_fen <= 0:
-            raise ValidationError(_("Enter an amount above zero."))
-        return amount_fen
 
 
 class RefundReasonForm(forms.Form):
