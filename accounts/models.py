@@ -13,7 +13,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 from phonenumber_field.modelfields import PhoneNumberField
 
 from core.crypto import EncryptedTextField, mask
-from core.models import TimeStampedModel
+from core.models import CreditTier, TimeStampedModel
 from core.review import ReviewableModel
 from core.uploads import private_storage
 
@@ -92,6 +92,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.kind == self.Kind.STAFF and self.is_staff
 
 
+def _in_force(until) -> bool:
+    return until is not None and until > timezone.now()
+
+
 class VerificationLevel(models.IntegerChoices):
     NONE = 0, _("Not verified")
     REAL_NAME = 1, _("Real-name verified")
@@ -129,7 +133,11 @@ class StudentProfile(ReviewableModel, TimeStampedModel):
         _("verification level"), choices=VerificationLevel.choices, default=VerificationLevel.NONE
     )
     # Written by the risk app through accounts' services (K3.1); 0 (lowest) .. 4, 2 is neutral.
-    credit_tier = models.PositiveSmallIntegerField(_("credit tier"), default=2)
+    credit_tier = models.PositiveSmallIntegerField(_("credit tier"), choices=CreditTier.choices, default=2)
+    # Sanctions in force, written by the risk app through accounts' services (E4.2, K3.2).
+    applying_restricted_until = models.DateTimeField(_("may not apply until"), null=True, blank=True)
+    suspended_until = models.DateTimeField(_("suspended until"), null=True, blank=True)
+    terminated_at = models.DateTimeField(_("cooperation terminated at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("student")
@@ -144,9 +152,19 @@ class StudentProfile(ReviewableModel, TimeStampedModel):
         return mask(self.id_number or "", keep_start=4, keep_end=4)
 
     @property
+    def is_suspended(self) -> bool:
+        """Suspended or terminated: the student may read but not act (E4.2, K3.2)."""
+        return self.terminated_at is not None or _in_force(self.suspended_until)
+
+    @property
+    def is_applying_restricted(self) -> bool:
+        return _in_force(self.applying_restricted_until)
+
+    @property
     def can_apply(self) -> bool:
-        """Only approved students may apply for jobs (S1.2)."""
-        return self.is_approved and self.user.is_active
+        """Only approved students may apply for jobs (S1.2), and not while a sanction forbids it (K3.2)."""
+        return (self.is_approved and self.user.is_active and not self.is_suspended
+                and not self.is_applying_restricted)
 
     def age(self, on: dt.date | None = None) -> int:
         return age_on(self.date_of_birth, on or timezone.localdate())

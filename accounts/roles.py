@@ -45,6 +45,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # Reviews (S5.1, G3): moderators read reviews and decide reports of abusive or false ones.
         "reviews.view_review", "reviews.view_reviewwindow", "reviews.view_reviewreport",
         "reviews.change_reviewreport",
+        # Credit and sanctions (E4.2, K3): moderators impose sanctions and decide appeals (a different
+        # moderator from the one who imposed it), import third-party credit flags (K3.3).
+        "risk.view_creditscore", "risk.view_sanction", "risk.add_sanction", "risk.view_appeal",
+        "risk.decide_appeal", "risk.view_externalflagimport", "risk.add_externalflagimport",
     ],
     CUSTOMER_SERVICE: [
         "accounts.view_user", "accounts.view_studentprofile",
@@ -54,7 +58,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "moderation.view_report",
         "applications.view_application", "applications.view_engagement", "applications.view_attendance",
         "applications.view_demandreport", "applications.view_lossclaim", "applications.decide_case",
-        "core.view_creditevent",
+        "core.view_creditevent", "risk.view_creditscore", "risk.view_sanction", "risk.view_appeal",
         "support.view_ticket", "support.change_ticket",
         # Payment disputes (S4.3): customer service mediates and decides them, with finance.
         "settlements.view_paymentdispute", "settlements.change_paymentdispute",

@@ -347,3 +347,43 @@ def account_delete(*, user: User, reason: str = "") -> DeletionRequest:
     history_record(subject=user, transition="anonymise", from_state="active", to_state="anonymised",
                    actor=None, reason=reason)
     return request
+
+
+# ------------------------------------------------------------------ credit and sanctions (K3.1, K3.2)
+# Written by the risk app, which owns the formula and the ladder; accounts only
+# stores the conclusion so lower apps can read `profile.credit_tier` and
+# `profile.can_apply` without importing risk.
+def student_credit_tiers_set(*, tiers: dict[int, int]) -> int:
+    """Write credit tiers {user id: tier} onto student profiles; returns how many changed.
+
+    Set-based: one UPDATE per tier value, touching only rows whose tier differs."""
+    changed = 0
+    by_tier: dict[int, list[int]] = {}
+    for user_id, tier in tiers.items():
+        by_tier.setdefault(tier, []).append(user_id)
+    for tier, user_ids in by_tier.items():
+        for start in range(0, len(user_ids), 5000):
+            changed += StudentProfile.objects.filter(user_id__any_of=user_ids[start:start + 5000]).exclude(
+                credit_tier=tier).update(credit_tier=tier, updated_at=timezone.now())
+    return changed
+
+
+@transaction.atomic
+def student_standing_set(*, user_id: int, applying_restricted_until: dt.datetime | None,
+                         suspended_until: dt.datetime | None, terminated_at: dt.datetime | None,
+                         actor: User | None, reason: str) -> StudentProfile | None:
+    """Record the sanctions in force on a student (E4.2, K3.2), as computed by risk.
+
+    Effects: the three fields written, a history row on the profile when they change."""
+    profile = StudentProfile.objects.select_for_update().filter(user_id=user_id).first()
+    if profile is None:
+        return None
+    new = {"applying_restricted_until": applying_restricted_until, "suspended_until": suspended_until,
+           "terminated_at": terminated_at}
+    if all(getattr(profile, name) == value for name, value in new.items()):
+        return profile
+    for name, value in new.items():
+        setattr(profile, name, value)
+    profile.save(update_fields=[*new, "updated_at"])
+    history_record(subject=profile, transition="standing", from_state="", to_state="", actor=actor, reason=reason)
+    return profile

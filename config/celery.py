@@ -31,6 +31,9 @@ app.conf.beat_schedule = {
     "payout-batch": {"task": "settlements.tasks.payout_batch_build_task", "schedule": crontab(hour=9, minute=0)},
     # S5.1, E6.1: review windows for completed engagements, invitations, the reveal when a window closes.
     "reviews-sweep": {"task": "reviews.tasks.reviews_sweep_task", "schedule": crontab(minute="*/10")},
+    # The nightly full recompute of every credit score (K3.2), after the ledger check.
+    "credit-scores-recompute": {"task": "risk.tasks.credit_scores_recompute_task",
+                                "schedule": crontab(hour=3, minute=30)},
     # F3.3: the ledger's integrity check, nightly after the day's postings.
     "ledger-integrity": {"task": "finance.tasks.ledger_integrity_task", "schedule": crontab(hour=2, minute=30)},
 }

@@ -13,5 +13,6 @@ urlpatterns = [
     path("pay/", include("settlements.urls")),
     path("finance/", include("finance.urls")),
     path("reviews/", include("reviews.urls")),
+    path("credit/", include("risk.urls")),
     path("moderation/", include("moderation.urls")),
 ]

@@ -163,6 +163,42 @@ class Policy(models.Model):
         help_text=_("S5.1, E6.1: both sides review each other within this window; their reviews are shown when "
                     "both have written one or when it closes."),
     )
+    # Credit score and tiers (K3.1): score 0–100, tier 0 (lowest) .. 4; 2 is neutral.
+    credit_tier1_min = models.PositiveSmallIntegerField(_("credit score for tier 1 (fair)"), default=40)
+    credit_tier2_min = models.PositiveSmallIntegerField(_("credit score for tier 2 (good)"), default=55)
+    credit_tier3_min = models.PositiveSmallIntegerField(_("credit score for tier 3 (very good)"), default=70)
+    credit_tier4_min = models.PositiveSmallIntegerField(_("credit score for tier 4 (excellent)"), default=85)
+    credit_half_life_days = models.PositiveSmallIntegerField(
+        _("credit: an event weighs half after (days)"), default=180,
+        help_text=_("K3.1: counted back from the person's most recent event, so time without activity changes "
+                    "nothing."),
+    )
+    # Privileges and limits by tier (K3.1)
+    early_access_hours = models.PositiveSmallIntegerField(
+        _("students of tier 3 and above see new jobs earlier by (hours)"), default=2,
+    )
+    applications_limit_low_tier = models.PositiveSmallIntegerField(
+        _("open applications a student of tier 0–1 may have"), default=3,
+    )
+    applications_limit = models.PositiveSmallIntegerField(
+        _("open applications any other student may have"), default=20,
+    )
+    posting_quota_low_tier = models.PositiveSmallIntegerField(
+        _("live jobs an employer of tier 0–1 may have"), default=2,
+    )
+    posting_quota = models.PositiveSmallIntegerField(_("live jobs an employer of tier 2 may have"), default=10)
+    posting_quota_high_tier = models.PositiveSmallIntegerField(
+        _("live jobs an employer of tier 3–4 may have"), default=30,
+    )
+    # Sanctions (E4.2, K3.2)
+    strike_expiry_days = models.PositiveSmallIntegerField(
+        _("a sanction counts on the ladder for (days)"), default=365,
+        help_text=_("E4.2: after this the strike no longer moves the next violation up the ladder."),
+    )
+    restriction_days = models.PositiveSmallIntegerField(_("a restriction lasts (days)"), default=30)
+    appeal_window_days = models.PositiveSmallIntegerField(
+        _("a sanction can be appealed within (days)"), default=7,
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -241,6 +277,16 @@ class BeatHeartbeat(models.Model):
         return f"{self.name} @ {self.last_seen_at:%Y-%m-%d %H:%M}"
 
 
+class CreditTier(models.IntegerChoices):
+    """The credit tiers (K3.1), written onto student and employer profiles by the risk app."""
+
+    POOR = 0, _("Poor")
+    FAIR = 1, _("Fair")
+    GOOD = 2, _("Good")
+    VERY_GOOD = 3, _("Very good")
+    EXCELLENT = 4, _("Excellent")
+
+
 class CreditEvent(models.Model):
     """One fact that bears on a student's or an employer's credit (K3.2).
 
@@ -266,6 +312,8 @@ class CreditEvent(models.Model):
     source = GenericForeignKey("source_type", "source_id")
     reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="reversed_by")
+    # A number the fact carries: a review's overall rating (1–5), an external flag's points (+/-).
+    value = models.SmallIntegerField(_("value"), null=True, blank=True)
     occurred_at = models.DateTimeField(_("occurred at"), db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

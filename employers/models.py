@@ -13,7 +13,7 @@ from phonenumber_field.modelfields import PhoneNumberField
 
 from core.crypto import EncryptedTextField, mask
 from core.identity import validate_uscc
-from core.models import TimeStampedModel
+from core.models import CreditTier, TimeStampedModel
 from core.review import ReviewableModel
 from core.uploads import private_storage
 
@@ -21,6 +21,10 @@ INVITATION_VALID_DAYS = 7
 
 # The qualification documents staff may open (E1.1); anything else is refused.
 DOCUMENT_FIELDS = ("business_licence", "org_code_certificate")
+
+
+def _in_force(until) -> bool:
+    return until is not None and until > timezone.now()
 
 
 class Employer(ReviewableModel, TimeStampedModel):
@@ -56,7 +60,11 @@ class Employer(ReviewableModel, TimeStampedModel):
         _("verification level"), choices=VerificationLevel.choices, default=VerificationLevel.NONE
     )
     # Written by the risk app through employers' services (K3.1); 0 (lowest) .. 4, 2 is neutral.
-    credit_tier = models.PositiveSmallIntegerField(_("credit tier"), default=2)
+    credit_tier = models.PositiveSmallIntegerField(_("credit tier"), choices=CreditTier.choices, default=2)
+    # Sanctions in force, written by the risk app through employers' services (E4.2, K3.2).
+    posting_restricted_until = models.DateTimeField(_("may not post until"), null=True, blank=True)
+    suspended_until = models.DateTimeField(_("suspended until"), null=True, blank=True)
+    terminated_at = models.DateTimeField(_("cooperation terminated at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
         verbose_name=_("registered by"),
@@ -72,9 +80,18 @@ class Employer(ReviewableModel, TimeStampedModel):
         return self.name
 
     @property
+    def is_suspended(self) -> bool:
+        """Suspended or terminated: members may read and pay what is owed, nothing else (E4.2)."""
+        return self.terminated_at is not None or _in_force(self.suspended_until)
+
+    @property
+    def is_posting_restricted(self) -> bool:
+        return _in_force(self.posting_restricted_until)
+
+    @property
     def can_post(self) -> bool:
-        """Only approved employers may publish jobs (E1.2); sanctions will narrow this (K2)."""
-        return self.is_approved
+        """Only approved employers may publish jobs (E1.2), and not while a sanction forbids it (E4.2)."""
+        return self.is_approved and not self.is_suspended and not self.is_posting_restricted
 
     @property
     def is_verified(self) -> bool:

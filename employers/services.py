@@ -490,3 +490,40 @@ def employer_member_account_delete(*, user, reason: str = ""):
                                actor=None, reason=f"owner account deleted; new owner member #{successor.pk}")
         membership.delete()
     return account_delete(user=user, reason=reason)
+
+
+# ------------------------------------------------------------------ credit and sanctions (K3.1, E4.2)
+# Written by the risk app (formula and ladder); employers only store the
+# conclusion so jobs and settlements read `employer.credit_tier` and
+# `employer.can_post` without importing risk.
+def employer_credit_tiers_set(*, tiers: dict[int, int]) -> int:
+    """Write credit tiers {employer id: tier}; returns how many changed. One UPDATE per tier value."""
+    changed = 0
+    by_tier: dict[int, list[int]] = {}
+    for employer_id, tier in tiers.items():
+        by_tier.setdefault(tier, []).append(employer_id)
+    for tier, employer_ids in by_tier.items():
+        for start in range(0, len(employer_ids), 5000):
+            changed += Employer.objects.filter(pk__any_of=employer_ids[start:start + 5000]).exclude(
+                credit_tier=tier).update(credit_tier=tier, updated_at=timezone.now())
+    return changed
+
+
+@transaction.atomic
+def employer_standing_set(*, employer_id: int, posting_restricted_until: dt.datetime | None,
+                          suspended_until: dt.datetime | None, terminated_at: dt.datetime | None,
+                          actor, reason: str) -> Employer:
+    """Record the sanctions in force on an employer (E4.2), as computed by risk.
+
+    Effects: the three fields written, a history row when they change."""
+    employer = Employer.objects.select_for_update().get(pk=employer_id)
+    new = {"posting_restricted_until": posting_restricted_until, "suspended_until": suspended_until,
+           "terminated_at": terminated_at}
+    if all(getattr(employer, name) == value for name, value in new.items()):
+        return employer
+    for name, value in new.items():
+        setattr(employer, name, value)
+    employer.save(update_fields=[*new, "updated_at"])
+    history_record(subject=employer, transition="standing", from_state="", to_state="", actor=actor,
+                   reason=reason)
+    return employer

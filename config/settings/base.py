@@ -65,6 +65,7 @@ LOCAL_APPS = [
     "settlements",
     "finance",
     "reviews",
+    "risk",
     "moderation",
     "support",
     "operations",

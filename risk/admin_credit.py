@@ -1,0 +1,1 @@
+"""Staff screens for credit scores and external flag imports (K3)."""

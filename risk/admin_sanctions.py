@@ -1,0 +1,1 @@
+"""Staff screens for sanctions and appeals (E4.2)."""

@@ -1,0 +1,191 @@
+"""Credit scores, sanctions and appeals (K3.1, K3.2, E4.2), and imports of
+third-party credit flags (K3.3).
+
+Declarations only: every write goes through `risk.services`, `risk.scoring`
+and `risk.sanctions`. A subject is a student (a user id) or an employer (an
+organisation id), as in `core.CreditEvent`. What a sanction means for the
+subject in practice (may not apply, may not post, suspended, terminated) is
+written onto the student profile or the employer through accounts' and
+employers' services, so lower apps never import this one."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from core.models import CreditEvent, CreditTier, TimeStampedModel
+
+Subject = CreditEvent.Subject
+DECIDE_APPEAL_PERMISSION = "risk.decide_appeal"
+IMPOSE_PERMISSION = "risk.add_sanction"
+
+
+class CreditScore(models.Model):
+    """A subject's current score (0–100) and tier, and the parts it was made of.
+
+    Recomputed from the subject's credit events by `risk.scoring` whenever a new
+    event is recorded, and for everyone by the nightly full recompute."""
+
+    subject_kind = models.CharField(_("about"), max_length=8, choices=Subject.choices)
+    subject_id = models.PositiveBigIntegerField(_("subject id"))
+    score = models.PositiveSmallIntegerField(_("credit score"))
+    tier = models.PositiveSmallIntegerField(_("credit tier"), choices=CreditTier.choices)
+    # Points per part of the published formula, e.g. {"base": 60, "verification": 10, ...}.
+    parts = models.JSONField(_("parts of the score"), default=dict)
+    events_counted = models.PositiveIntegerField(_("events counted"), default=0)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("credit score")
+        verbose_name_plural = _("credit scores")
+        constraints = [
+            models.UniqueConstraint(fields=["subject_kind", "subject_id"], name="one_credit_score_per_subject"),
+            models.CheckConstraint(condition=Q(score__lte=100), name="credit_score_0_to_100"),
+            models.CheckConstraint(condition=Q(tier__lte=4), name="credit_tier_0_to_4"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_kind}:{self.subject_id} {self.score} ({self.get_tier_display()})"
+
+
+def _can_decide_appeal(instance, user) -> bool:
+    return bool(user and user.is_active and user.has_perm(DECIDE_APPEAL_PERMISSION))
+
+
+class Sanction(FSMModelMixin, TimeStampedModel):
+    """One rung of the ladder imposed for a violation (E4.2, K3.2).
+
+    The rung follows from the subject's unexpired strikes (warning → restriction
+    → suspension 7 days → suspension 30 days → termination); a severe violation
+    starts at suspension. The subject is told and may appeal once before
+    `appeal_due_at`; a staff member other than the one who imposed it decides."""
+
+    class Level(models.TextChoices):
+        WARNING = "warning", _("Warning")
+        RESTRICTION = "restriction", _("Restriction")
+        SUSPENSION = "suspension", _("Suspension")
+        TERMINATION = "termination", _("Termination of cooperation")
+
+    class Category(models.TextChoices):
+        FALSE_INFORMATION = "false_information", _("False information")
+        MONEY_FROM_STUDENTS = "money_from_students", _("Taking money from students")
+        FRAUD = "fraud", _("Fraud")
+        UNLAWFUL_DEMAND = "unlawful_demand", _("Unlawful demand on a student")
+        UNPAID_WAGES = "unpaid_wages", _("Wages not paid as agreed")
+        NO_SHOWS = "no_shows", _("Repeated no-shows or cancellations")
+        ABUSE = "abuse", _("Abusive or unsafe conduct")
+        OTHER = "other", _("Other violation of the platform rules")
+
+    class Status(models.TextChoices):
+        IN_FORCE = "in_force", _("In force")
+        APPEALED = "appealed", _("Under appeal")
+        UPHELD = "upheld", _("Upheld on appeal")
+        OVERTURNED = "overturned", _("Overturned on appeal")
+
+    subject_kind = models.CharField(_("about"), max_length=8, choices=Subject.choices)
+    subject_id = models.PositiveBigIntegerField(_("subject id"))
+    level = models.CharField(_("sanction"), max_length=12, choices=Level.choices)
+    suspension_days = models.PositiveSmallIntegerField(_("suspended for (days)"), null=True, blank=True)
+    category = models.CharField(_("violation"), max_length=24, choices=Category.choices)
+    severe = models.BooleanField(_("severe violation"), default=False)
+    reason = models.TextField(_("reason (shown to the user)"), max_length=4000)
+    evidence = models.TextField(_("evidence links"), blank=True,
+                                help_text=_("One link or document reference per line."))
+    imposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("imposed by"))
+    # What set it off, when it came from a case (a confirmed report, a decided dispute …).
+    source_type = models.ForeignKey("contenttypes.ContentType", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    source_id = models.CharField(max_length=64, blank=True)
+    starts_at = models.DateTimeField(_("from"), default=timezone.now)
+    ends_at = models.DateTimeField(_("until"), null=True, blank=True)
+    strike_expires_at = models.DateTimeField(_("counts on the ladder until"))
+    appeal_due_at = models.DateTimeField(_("appeal possible until"))
+    status = FSMField(_("status"), choices=Status.choices, default=Status.IN_FORCE, protected=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("sanction")
+        verbose_name_plural = _("sanctions")
+        ordering = ["-starts_at", "-id"]
+        indexes = [models.Index(fields=["subject_kind", "subject_id", "-strike_expires_at"],
+                                name="sanction_subject_strikes")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(level="suspension") | Q(suspension_days__in=[7, 30]), name="suspension_7_or_30_days"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} – {self.subject_kind}:{self.subject_id}"
+
+    @transition(field=status, source=Status.IN_FORCE, target=Status.APPEALED)
+    def appeal(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.APPEALED, target=Status.UPHELD, permission=_can_decide_appeal)
+    def uphold(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.APPEALED, target=Status.OVERTURNED, permission=_can_decide_appeal)
+    def overturn(self) -> None:
+        pass
+
+
+class Appeal(FSMModelMixin, TimeStampedModel):
+    """The one appeal against a sanction (E4.2), decided by a different staff member."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for a decision")
+        UPHELD = "upheld", _("Sanction upheld")
+        OVERTURNED = "overturned", _("Sanction overturned")
+
+    sanction = models.OneToOneField(Sanction, on_delete=models.PROTECT, related_name="appeal_filed",
+                                    verbose_name=_("sanction"))
+    appellant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("appealed by"))
+    text = models.TextField(_("why the sanction is wrong"), max_length=4000)
+    evidence = models.TextField(_("evidence links"), blank=True)
+    status = FSMField(_("status"), choices=Status.choices, default=Status.OPEN, protected=True, db_index=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("decision (sent to the user)"), blank=True)
+
+    class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+        ordering = ["created_at", "id"]
+        permissions = [("decide_appeal", _("Can decide appeals against sanctions"))]
+
+    def __str__(self) -> str:
+        return f"appeal against {self.sanction}"
+
+    @transition(field=status, source=Status.OPEN, target=Status.UPHELD, permission=_can_decide_appeal)
+    def uphold(self, *, by, reason: str) -> None:
+        self.decided_by, self.decided_at, self.decision_reason = by, timezone.now(), reason
+
+    @transition(field=status, source=Status.OPEN, target=Status.OVERTURNED, permission=_can_decide_appeal)
+    def overturn(self, *, by, reason: str) -> None:
+        self.decided_by, self.decided_at, self.decision_reason = by, timezone.now(), reason
+
+
+class ExternalFlagImport(TimeStampedModel):
+    """One CSV of third-party credit flags imported by staff (K3.3); each row
+    becomes a credit event whose key carries the provider's reference, so
+    importing the same file twice adds nothing."""
+
+    provider = models.CharField(_("provider"), max_length=100)
+    file_name = models.CharField(_("file"), max_length=200)
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("imported by"))
+    rows_recorded = models.PositiveIntegerField(_("flags recorded"), default=0)
+    rows_already_known = models.PositiveIntegerField(_("flags already recorded"), default=0)
+
+    class Meta:
+        verbose_name = _("external credit flag import")
+        verbose_name_plural = _("external credit flag imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.provider}: {self.file_name}"

@@ -1,0 +1,1 @@
+urlpatterns = []  # the credit pages (H1)

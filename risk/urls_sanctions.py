@@ -1,0 +1,1 @@
+urlpatterns = []  # the sanction and appeal pages (H2)
