@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.credit import credit_event_record
 from core.crypto import keyed_hash
 from core.errors import DomainError, InvalidTransition, NotPermitted, ReasonRequired
 from core.history import history_record
@@ -251,6 +252,10 @@ def student_verification_approve(*, pk: int, actor: User, level: int, reason: st
     profile = StudentProfile.objects.select_for_update().get(pk=verification.profile_id)
     profile.verification_level = max(profile.verification_level, level)
     profile.save(update_fields=["verification_level", "updated_at"])
+    # Shown in the credit history (K3.1); the points come from the profile's level.
+    credit_event_record(key=f"student_verification:{verification.pk}:approved", subject_kind="student",
+                        subject_id=profile.user_id, kind="verified", source=verification,
+                        reason=_("Verified: %(level)s") % {"level": profile.get_verification_level_display()})
     notify(
         recipient=profile.user,
         subject=_("Your identity has been verified"),

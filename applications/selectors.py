@@ -10,7 +10,10 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import StudentProfile, User
+from core.models import CreditTier
+from core.policy import get_policy
 from jobs.models import Job, JobStatus, Shift
+from jobs.selectors import job_filter_visible_to
 
 from .matching import CandidateFacts, JobFacts, MatchScore, day_part_of, rank, score, shift_slots
 from .models import (
@@ -30,6 +33,46 @@ RECOMMENDATION_CANDIDATES = 300  # newest matching jobs scored in Python; enough
 RECOMMENDATIONS_SHOWN = 20
 CANDIDATES_SHOWN = 50
 CANDIDATE_POOL = 500  # students considered for invitations, newest intentions first
+
+
+# ------------------------------------------------------------------ limits by credit tier (K3.1)
+LOW_TIER_MAX = CreditTier.FAIR  # tiers 0–1 get the low limit
+
+
+@dataclass(frozen=True)
+class ApplicationsLimit:
+    """How many open applications a student may have, and why (shown on the apply page)."""
+
+    limit: int
+    tier: int
+    open_count: int
+
+    @property
+    def tier_label(self) -> str:
+        return str(CreditTier(self.tier).label)
+
+    @property
+    def reached(self) -> bool:
+        return self.open_count >= self.limit
+
+    @property
+    def is_low_tier(self) -> bool:
+        return self.tier <= LOW_TIER_MAX
+
+
+def applications_limit_for_tier(tier: int, policy=None) -> int:
+    policy = policy or get_policy()
+    return policy.applications_limit_low_tier if tier <= LOW_TIER_MAX else policy.applications_limit
+
+
+def student_open_applications_count(*, student: User) -> int:
+    """Applications still waiting for an answer or holding an offer (OPEN_APPLICATION)."""
+    return Application.objects.filter(student=student, status__in=OPEN_APPLICATION).count()
+
+
+def student_applications_limit(*, student: User, profile: StudentProfile) -> ApplicationsLimit:
+    return ApplicationsLimit(limit=applications_limit_for_tier(profile.credit_tier), tier=profile.credit_tier,
+                             open_count=student_open_applications_count(student=student))
 
 
 def job_facts(job: Job, shifts=None) -> JobFacts:
@@ -198,6 +241,7 @@ def recommendations_for(*, student: User, now: dt.datetime | None = None) -> lis
                                                                 "is_minor_worker").first()
     if profile and profile.is_minor_worker:
         jobs = jobs.filter(has_night_work=False, is_hazardous=False)
+    jobs = job_filter_visible_to(jobs, profile=profile, now=now)  # early access by tier (K3.1)
     rows = list(jobs.exclude(applications__student=student).order_by("-published_at", "-id")
                 .values_list("pk", "category", "city", "district", "is_remote", "hourly_pay_fen")
                 [:RECOMMENDATION_CANDIDATES])

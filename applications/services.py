@@ -8,12 +8,12 @@ import datetime as dt
 
 from django.core import signing
 from django.db import transaction
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
-from accounts.models import User
+from accounts.models import StudentProfile, User
 from accounts.selectors import student_profile_for
 from accounts.services import staff_role_notify
 from core.credit import credit_event_record, credit_event_reverse
@@ -26,6 +26,7 @@ from core.working_days import working_days_after
 from employers.models import EmployerMember
 from employers.services import ensure_employer_member
 from jobs.models import Job, JobStatus, Shift
+from jobs.selectors import has_early_access, job_open_to_students_at
 from jobs.services import job_workplace_change, shift_reschedule
 from settlements.funding import prefund_check
 
@@ -47,6 +48,7 @@ from .models import (
     ScheduleChangeAnswer,
     StudentIntention,
 )
+from .selectors import student_applications_limit
 from .signals import case_decided, case_opened
 
 CHECKIN_SALT = "applications.checkin"
@@ -172,14 +174,71 @@ def intention_save(*, student: User, categories: list[str], cities: list[str], d
 
 
 # ------------------------------------------------------------------ applying (S2.2)
+def sanction_refusal(profile) -> str | None:
+    """Why a sanction in force stops this student applying (E4.2, K3.2), with until when; None if none does."""
+    if profile is None:
+        return None
+    if profile.terminated_at is not None:
+        return str(_("The platform has ended its cooperation with you, so you cannot apply. See Sanctions to "
+                     "appeal."))
+    if profile.is_suspended:
+        return str(_("Your account is suspended until %(until)s, so you cannot apply. See Sanctions to appeal.") % {
+            "until": timezone.localtime(profile.suspended_until).strftime("%Y-%m-%d %H:%M")})
+    if profile.is_applying_restricted:
+        return str(_("You may not apply for jobs until %(until)s because of a sanction. See Sanctions to "
+                     "appeal.") % {"until": timezone.localtime(profile.applying_restricted_until)
+                                   .strftime("%Y-%m-%d %H:%M")})
+    return None
+
+
+# Credit tiers and applying (K3.1). The help page is the risk app's; a URL name, not an import.
+CREDIT_HELP_URL = reverse_lazy("risk:credit_how_it_works")
+
+
+def _minute_up(moment: dt.datetime) -> str:
+    """A local time to the minute, never earlier than `moment` ("open to you from 14:31")."""
+    moment = timezone.localtime(moment)
+    if moment.second or moment.microsecond:
+        moment = moment.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+    if moment.date() == timezone.localdate():
+        return moment.strftime("%H:%M")
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def early_access_refusal(*, job: Job, profile: StudentProfile, now: dt.datetime) -> str | None:
+    """K3.1: before `job_open_to_students_at`, only high-tier students may apply."""
+    opens = job_open_to_students_at(job)
+    if opens is None or now >= opens or has_early_access(profile):
+        return None
+    return str(_("New jobs open first to students with a credit tier of Very good or better. "
+                 "This job is open to you from %(time)s.") % {"time": _minute_up(opens)})
+
+
+def applications_limit_refusal(*, student: User, profile: StudentProfile) -> str | None:
+    """K3.1: a student may hold only so many open applications, by credit tier."""
+    limit = student_applications_limit(student=student, profile=profile)
+    if not limit.reached:
+        return None
+    return str(_("You already have %(open)s open applications; with the credit tier %(tier)s you may have "
+                 "at most %(limit)s at a time. Withdraw one or wait for answers. A higher credit tier raises "
+                 "the limit: see how at %(url)s") % {
+        "open": limit.open_count, "tier": limit.tier_label, "limit": limit.limit, "url": CREDIT_HELP_URL})
+
+
 def apply_refusal(*, job: Job, student: User, now: dt.datetime | None = None,
-                  check_existing: bool = True) -> str | None:
+                  check_existing: bool = True, check_limit: bool = True,
+                  profile: StudentProfile | None = None) -> str | None:
     """Why this student cannot apply to this job now, or None. The job page shows
-    the reason instead of a form; the service checks again under lock."""
+    the reason instead of a form; the service checks again under lock.
+
+    `check_limit=False` leaves out the open-applications count (the job page's
+    apply area, whose query count is pinned; the apply page and the service check it)."""
     now = now or timezone.now()
-    profile = student_profile_for(student) if student.is_authenticated and student.is_student else None
+    if profile is None:
+        profile = student_profile_for(student) if student.is_authenticated and student.is_student else None
     if profile is None or not profile.can_apply:
-        return str(_("Only students whose registration the platform has approved can apply."))
+        return sanction_refusal(profile) or str(_("Only students whose registration the platform has approved can "
+                                                  "apply."))
     if job.status != JobStatus.PUBLISHED:
         return str(_("This job is not taking applications."))
     if job.application_deadline <= now:
@@ -187,8 +246,13 @@ def apply_refusal(*, job: Job, student: User, now: dt.datetime | None = None,
     if profile.is_minor_worker and (job.has_night_work or job.is_hazardous):
         # Labour Law art. 64, Provisions on minor workers: no night or hazardous work under 18.
         return str(_("Students under 18 cannot take night work or hazardous work."))
+    refusal = early_access_refusal(job=job, profile=profile, now=now)
+    if refusal:
+        return refusal
     if check_existing and Application.objects.filter(job=job, student=student).exists():
         return str(_("You have already applied for this job."))
+    if check_limit:
+        return applications_limit_refusal(student=student, profile=profile)
     return None
 
 
@@ -201,10 +265,17 @@ def application_apply(*, job_id: int, student: User, confirms_requirements: bool
     and not full; no overlap with the student's engagements; no night or
     hazardous work for minors; both confirmations given; one application per
     job. Effects: the answer deadline is P3 working days later (E3.2), the
-    reminder at half-time; the employer is told."""
+    reminder at half-time; the employer is told. K3.1: not before the job opens
+    to the student's credit tier, and not beyond the tier's open-applications
+    limit — the student's profile row is locked first, so two applies at once
+    by the same student are counted one after the other."""
+    profile = None
+    if student.is_authenticated and student.is_student:
+        profile = (StudentProfile.objects.select_for_update(of=("self",)).select_related("user")
+                   .filter(user=student).first())
     job = Job.objects.select_for_update().select_related("employer").get(pk=job_id)
     now = timezone.now()
-    refusal = apply_refusal(job=job, student=student, now=now)
+    refusal = apply_refusal(job=job, student=student, now=now, profile=profile)
     if refusal:
         raise CannotApply(refusal)
     if not (confirms_requirements and commits_to_work):
@@ -323,6 +394,10 @@ def offer_accept(*, application_id: int, student: User) -> Engagement:
     still open for answers asks this student too (J1.3)."""
     application = _application_for_student(application_id, student)
     _check(application.accept_offer)
+    # A sanction that stops the student applying stops them taking an offer too (E4.2, K3.2).
+    refusal = sanction_refusal(student_profile_for(student))
+    if refusal:
+        raise DomainError(refusal)
     if application.offer_expires_at and application.offer_expires_at <= timezone.now():
         raise DomainError(_("This offer has lapsed."))
     now = timezone.now()

@@ -1032,6 +1032,59 @@ def step_payouts_due(ctx: Context, count: int) -> None:
         _move_balances(dict(items[start:start + BATCH_SIZE]))
 
 
+# Credit events per student (K3.1): kinds in the proportions of a working platform.
+STUDENT_CREDIT_KINDS = {"on_time_check_in": 0.45, "engagement_completed": 0.2, "review_received": 0.2,
+                        "cancellation_with_notice": 0.05, "late_cancellation": 0.04, "no_show": 0.04,
+                        "loss_caused": 0.005, "external_flag": 0.01, "sanction_warning": 0.005}
+EMPLOYER_CREDIT_KINDS = {"review_received": 0.5, "application_unanswered": 0.3, "late_cancellation": 0.05,
+                         "cancellation_with_notice": 0.05, "late_funding": 0.06, "guarantee_advanced": 0.01,
+                         "payment_dispute_lost": 0.02, "violation_unpaid_overtime": 0.01}
+CREDIT_EMPLOYER_SHARE = 0.1  # of the credit events: about employers
+CREDIT_REVERSED_NO_SHOW_SHARE = 0.1  # no-shows overturned on appeal (a reversing row each)
+
+
+def step_credit_events(ctx: Context, count: int) -> None:
+    """`count` credit events (issue 7's budget: recompute every score of 50,000
+    students in 60 s): about students (a user id) and employers, dated between
+    the subject's sign-up and now, a review's value its rating, an external flag's
+    its points; a share of the no-shows reversed by a reversing row."""
+    from core.models import CreditEvent
+
+    students = [(row.user_id, row.submitted) for row in ctx.students]
+    employers = [(row.id, row.created) for row in ctx.employers]
+    if not students or not count:
+        return
+    serial = 0
+    student_kinds, student_weights = list(STUDENT_CREDIT_KINDS), list(STUDENT_CREDIT_KINDS.values())
+    employer_kinds, employer_weights = list(EMPLOYER_CREDIT_KINDS), list(EMPLOYER_CREDIT_KINDS.values())
+    for chunk in chunks(count, size=CHUNK_SIZE * 4):
+        events = []
+        for _ in chunk:
+            serial += 1
+            if employers and ctx.rng.random() < CREDIT_EMPLOYER_SHARE:
+                subject_kind, (subject_id, since) = "employer", ctx.rng.choice(employers)
+                kind = ctx.rng.choices(employer_kinds, employer_weights)[0]
+            else:
+                subject_kind, (subject_id, since) = "student", ctx.rng.choice(students)
+                kind = ctx.rng.choices(student_kinds, student_weights)[0]
+            value = (ctx.rng.choices([5, 4, 3, 2, 1], [55, 25, 10, 5, 5])[0] if kind == "review_received"
+                     else ctx.rng.randint(-20, 5) if kind == "external_flag" else None)
+            span = max(60, int((ctx.now - since).total_seconds()))
+            at = since + dt.timedelta(seconds=ctx.rng.randint(0, span))
+            events.append(CreditEvent(key=f"bench:credit:{serial}", subject_kind=subject_kind, subject_id=subject_id,
+                                      kind=kind, reason=f"基准测试：{kind}", value=value, occurred_at=at,
+                                      created_at=at))
+        insert(CreditEvent, events)
+        reversals = []
+        for event in events:
+            if event.kind == "no_show" and ctx.rng.random() < CREDIT_REVERSED_NO_SHOW_SHARE:
+                at = ctx.later(event.occurred_at, min_minutes=60, max_minutes=60 * 24 * 5)
+                reversals.append(CreditEvent(
+                    key=f"{event.key}:reversed", subject_kind=event.subject_kind, subject_id=event.subject_id,
+                    kind=event.kind, reason="基准测试：申诉成功", reverses_id=event.pk, occurred_at=at, created_at=at))
+        insert(CreditEvent, reversals)
+
+
 # The data set, in order. Counts: per × factor, at the run's scale.
 STEPS: list[Step] = [
     Step("staff", step_staff, per="fixed", factor=sum(STAFF_PER_ROLE.values())),
@@ -1049,6 +1102,7 @@ STEPS: list[Step] = [
     Step("applications", step_applications, per="students", factor=2),  # + the 1,000-applicant showcase job
     Step("ledger", step_ledger, per="employers", factor=200),  # 1,000,000 entries on one escrow at full scale
     Step("payouts_due", step_payouts_due, per="students", factor=2),  # 100,000 settlements due at full scale
+    Step("credit_events", step_credit_events, per="students", factor=10),  # ≈500,000 at full scale
 ]
 
 

@@ -16,6 +16,7 @@ from django_fsm import can_proceed
 
 from accounts.models import PersonalDataAccess
 from accounts.services import personal_data_access_record, staff_role_notify
+from core.credit import credit_event_record
 from core.crypto import keyed_hash
 from core.errors import DomainError, InvalidTransition, NotPermitted, ReasonRequired
 from core.history import history_record
@@ -399,6 +400,10 @@ def employer_verification_approve(*, pk: int, actor, reason: str = "") -> Employ
     employer.save(update_fields=["verification_level", "updated_at"])
     history_record(subject=employer, transition="verify", from_state=str(before),
                    to_state=str(employer.verification_level), actor=actor, reason=verification.reason)
+    # Shown in the credit history (K3.1); the points come from the employer's level.
+    credit_event_record(key=f"employer_verification:{verification.pk}:approved", subject_kind="employer",
+                        subject_id=employer.pk, kind="verified", source=verification,
+                        reason=_("Verified: %(level)s") % {"level": employer.get_verification_level_display()})
     _notify_members(
         employer=employer,
         subject=_("Your employer is now real-name verified"),

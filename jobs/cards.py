@@ -27,6 +27,7 @@ def _labels() -> tuple:
             {value: escape(str(label)) for value, label in PayUnit.choices},
             escape(gettext("Remote")), escape(gettext("Verified")),
             escape(pgettext("start date", "from")), gettext("about %(pay)s per hour"),
+            escape(gettext("Early access")),
         )
     return _LABELS[language]
 
@@ -35,7 +36,7 @@ def render_job_cards(rows: list[dict]) -> SafeString:
     """Cards for rows from jobs.selectors.job_list_published (dicts of CARD_FIELDS)."""
     if not rows:
         return mark_safe("")
-    categories, units, remote, verified, starts, about = _labels()
+    categories, units, remote, verified, starts, about, early = _labels()
     detail_prefix = reverse("jobs:list")  # the job page is /jobs/<pk>/
     html = []
     for row in rows:
@@ -46,6 +47,8 @@ def render_job_cards(rows: list[dict]) -> SafeString:
         start = f" · {starts} {row['first_shift_date']:%Y-%m-%d}" if row["first_shift_date"] else ""
         level = int(row["employer__verification_level"] or 0)
         badge = f' <span class="badge verify-{level}">✔ {verified}</span>' if level else ""
+        if row.get("early_access"):  # K3.1: shown to high-tier students before everyone else
+            badge += f' <span class="badge early-access">{early}</span>'
         html.append(
             f'<li><article class="card job-card"><h2 class="h3"><a href="{detail_prefix}{int(row["id"])}/">'
             f'{escape(row["title"])}</a></h2><p><strong>{format_fen(row["base_rate_fen"])}</strong> '

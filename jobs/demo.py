@@ -7,6 +7,7 @@ Idempotent: an employer that already has jobs is left alone."""
 
 import datetime as dt
 
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
@@ -175,6 +176,9 @@ def _post(posting: dict, *, employer: Employer, member: User, moderator: User) -
     if state == "rejected":
         return services.job_reject(pk=job.pk, actor=moderator, reason=posting["reason"])
     services.job_approve(pk=job.pk, actor=moderator)
+    # Demo jobs went live a day ago: past the early-access window (K3.1), open to every student.
+    Job.objects.filter(pk=job.pk).update(published_at=F("published_at") - dt.timedelta(days=1),
+                                         first_published_at=F("first_published_at") - dt.timedelta(days=1))
     if state == "paused":
         services.job_pause(job_id=job.pk, actor=member)
     elif state == "closed":

@@ -13,9 +13,14 @@ from functools import lru_cache
 
 from django.core.cache import caches
 from django.db import connection, models
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, DateTimeField, F, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from accounts.models import StudentProfile
+from core.models import CreditTier, Policy
+from core.policy import get_policy
 
 from .models import Job, JobStatus, Shift
 
@@ -37,7 +42,7 @@ CITY_FACET_CACHE_KEY = "jobs:public:city-facet:v1"
 # read by the card would cost a query per row, which the query-count tests catch.
 CARD_FIELDS = (
     "id", "title", "category", "city", "district", "is_remote", "pay_unit", "base_rate_fen",
-    "hourly_pay_fen", "first_shift_date",
+    "hourly_pay_fen", "first_shift_date", "published_at",
     "employer__id", "employer__name", "employer__verification_level",
 )
 
@@ -135,9 +140,119 @@ def job_queryset_published() -> QuerySet:
     return Job.objects.filter(status=JobStatus.PUBLISHED)
 
 
-def job_list_queryset(*, filters: JobFilters) -> QuerySet:
-    """Published jobs matching `filters`, sorted, with just the card's columns."""
-    queryset = job_queryset_published()
+# ------------------------------------------------------------------ early access (K3.1)
+# A published job reaches the public list, the search and the recommendations only
+# `policy.early_access_hours` after it was published, except for a signed-in student
+# of EARLY_ACCESS_TIER or above, who sees it at once (and may apply at once).
+#
+# Why the rule is written in SQL rather than computed in Python: the list is the
+# busiest page and has a budget of one query for visitors. Reading the policy row
+# (or the student's tier) in Python would cost a query per request, and baking a
+# moving `now` into the SQL would defeat `_list_sql`'s per-filter cache. So the
+# compiled SQL holds placeholders only: the hours come from a scalar subquery on
+# the policy row (an InitPlan, evaluated once), the student's tier from an EXISTS on
+# their profile (likewise once), and `now` — rounded down to the minute — is a
+# query parameter substituted at execution (`_bind`). `published_at <= <constant
+# expression>` stays a range condition on the (status, -published_at, -id) index.
+EARLY_ACCESS_TIER = CreditTier.VERY_GOOD
+
+
+class _Slot:
+    """A placeholder among the cached SQL's parameters, filled per request."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+
+NOW = _Slot("now")
+VIEWER = _Slot("viewer")
+
+
+def _hours_sql() -> str:
+    default = Policy._meta.get_field("early_access_hours").default
+    return (f'COALESCE((SELECT "early_access_hours" FROM "{Policy._meta.db_table}" ORDER BY "id" LIMIT 1), '
+            f"{int(default)})")
+
+
+def _delay_sql(*, for_viewer: bool) -> str:
+    """How long a job waits before this viewer sees it. A high-tier student waits
+    "minus a minute": `now` is rounded down, so they still see a job published
+    seconds ago."""
+    if connection.vendor == "sqlite":  # the embedded mode (`make run`): hours as a datetime() modifier
+        delay = f"{_hours_sql()} * 60"
+        if for_viewer:
+            delay = (f'CASE WHEN EXISTS (SELECT 1 FROM "{StudentProfile._meta.db_table}" WHERE "user_id" = %s '
+                     f'AND "credit_tier" >= {int(EARLY_ACCESS_TIER)}) THEN -1 ELSE {delay} END')
+        return delay
+    delay = f"make_interval(hours => {_hours_sql()})"
+    if not for_viewer:
+        return delay
+    return (f'CASE WHEN EXISTS (SELECT 1 FROM "{StudentProfile._meta.db_table}" WHERE "user_id" = %s '
+            f"AND \"credit_tier\" >= {int(EARLY_ACCESS_TIER)}) THEN interval '-1 minute' ELSE {delay} END")
+
+
+def _minus_sql(delay: str) -> str:
+    """`%s` (now) minus `delay` (an interval; on SQLite, minutes)."""
+    if connection.vendor == "sqlite":
+        return f"strftime('%%Y-%%m-%%d %%H:%%M:%%f', %s, (-({delay})) || ' minutes')"
+    return f"(%s - {delay})"
+
+
+def _visible_from_sql(*, for_viewer: bool, now=NOW, viewer=VIEWER) -> RawSQL:
+    """The newest `published_at` this viewer may see: now minus their delay."""
+    params = (now, viewer) if for_viewer else (now,)
+    return RawSQL(_minus_sql(_delay_sql(for_viewer=for_viewer)), params, output_field=DateTimeField())
+
+
+def _early_access_sql(now=NOW) -> RawSQL:
+    """True on a row the general public does not see yet (the "early access" badge)."""
+    return RawSQL(f'("{Job._meta.db_table}"."published_at" > {_minus_sql(_delay_sql(for_viewer=False))})',
+                  (now,), output_field=models.BooleanField())
+
+
+def _minute(now: dt.datetime | None = None) -> dt.datetime:
+    return (now or timezone.now()).replace(second=0, microsecond=0)
+
+
+def _bind(params: tuple, *, now: dt.datetime, viewer_id: int | None) -> tuple:
+    values = {id(NOW): now, id(VIEWER): viewer_id}
+    return tuple(values.get(id(p), p) if isinstance(p, _Slot) else p for p in params)
+
+
+def job_filter_visible_to(queryset: QuerySet, *, profile: StudentProfile | None,
+                          now: dt.datetime | None = None) -> QuerySet:
+    """Restrict published jobs to those this student sees yet (recommendations)."""
+    if has_early_access(profile):
+        return queryset
+    return queryset.filter(published_at__lte=_visible_from_sql(for_viewer=False, now=_minute(now)))
+
+
+def has_early_access(profile: StudentProfile | None) -> bool:
+    return profile is not None and profile.credit_tier >= EARLY_ACCESS_TIER
+
+
+def job_open_to_students_at(job: Job) -> dt.datetime | None:
+    """When students below EARLY_ACCESS_TIER may see and apply for `job`."""
+    if job.published_at is None:
+        return None
+    opens = getattr(job, "open_to_students_at", None)  # annotated by job_get_published
+    if opens is None:
+        opens = job.published_at + dt.timedelta(hours=get_policy().early_access_hours)
+    return opens
+
+
+def job_list_queryset(*, filters: JobFilters, for_viewer: bool = False, viewer_id: int | None = None,
+                      now: dt.datetime | None = None, placeholders: bool = False) -> QuerySet:
+    """Published jobs matching `filters` that the viewer may see yet, sorted,
+    with just the card's columns. With `placeholders` the time and the viewer are
+    left as NOW and VIEWER for `_bind` to fill (the cached SQL of `_list_sql`)."""
+    now_param, viewer_param = (NOW, VIEWER) if placeholders else (_minute(now), viewer_id)
+    for_viewer = for_viewer or viewer_id is not None
+    queryset = job_queryset_published().filter(
+        published_at__lte=_visible_from_sql(for_viewer=for_viewer, now=now_param, viewer=viewer_param))
     if filters.q:
         queryset = _search(queryset, filters.q)
     if filters.remote_only:
@@ -162,34 +277,41 @@ def job_list_queryset(*, filters: JobFilters) -> QuerySet:
     if filters.date_from:
         queryset = queryset.filter(last_shift_end__gt=_start_of_day(filters.date_from))
     order_by = SORT_ORDER.get(filters.sort, SORT_ORDER[JobSort.NEWEST])
+    if for_viewer:
+        return queryset.annotate(early_access=_early_access_sql(now_param)).order_by(*order_by).values(
+            *CARD_FIELDS, "early_access")
     return queryset.order_by(*order_by).values(*CARD_FIELDS)
 
 
-def job_list_published(*, filters: JobFilters, page: int = 1) -> JobListPage:
+def job_list_published(*, filters: JobFilters, page: int = 1, viewer_id: int | None = None,
+                       now: dt.datetime | None = None) -> JobListPage:
     """One page of published jobs matching `filters`, in one query.
 
     Fetches PAGE_SIZE + 1 rows: the extra row only tells whether a next page
-    exists, so no COUNT(*) runs. `page` must be within 1..MAX_PAGE."""
+    exists, so no COUNT(*) runs. `page` must be within 1..MAX_PAGE. `viewer_id`
+    is the signed-in user (early access for high-tier students); None for visitors."""
     if not 1 <= page <= MAX_PAGE:
         raise ValueError(f"page must be within 1..{MAX_PAGE}")
     offset = (page - 1) * PAGE_SIZE
     # Plain dicts, not model instances: a card needs a dozen values, and building
     # 42 model objects (jobs + employers) cost more than the query itself.
-    sql, params = _list_sql(filters, offset)
+    sql, params = _list_sql(filters, offset, viewer_id is not None)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, _bind(params, now=_minute(now), viewer_id=viewer_id))
         names = [column[0] for column in cursor.description]  # DB-API: name first
         rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     return JobListPage(jobs=rows[:PAGE_SIZE], number=page, has_next=len(rows) > PAGE_SIZE)
 
 
 @lru_cache(maxsize=1024)
-def _list_sql(filters: JobFilters, offset: int) -> tuple[str, tuple]:
+def _list_sql(filters: JobFilters, offset: int, for_viewer: bool = False) -> tuple[str, tuple]:
     """The list query's SQL, compiled by the ORM once per process and filter set.
 
     Compiling the same values() query on every request cost ~0.6 ms of a 4 ms
-    page; the SQL and its parameters depend only on the filters and the page."""
-    queryset = job_list_queryset(filters=filters)[offset:offset + PAGE_SIZE + 1]
+    page; the SQL and its parameters depend only on the filters and the page
+    (the time and the viewer are placeholders, see "early access" above)."""
+    queryset = job_list_queryset(filters=filters, for_viewer=for_viewer, placeholders=True)[
+        offset:offset + PAGE_SIZE + 1]
     sql, params = queryset.query.sql_with_params()
     return sql, tuple(params)
 
@@ -198,7 +320,15 @@ def job_get_published(*, job_id: int) -> tuple[Job, list[Shift]]:
     """A published job with its employer, and its shifts in order: two queries.
 
     Raises Job.DoesNotExist for any other status (J2.1); staff see those in the admin."""
-    job = job_queryset_published().select_related("employer").only(*DETAIL_FIELDS).get(pk=job_id)
+    # When students below the early-access tier may apply, in the same query (K3.1).
+    published_at = f'"{Job._meta.db_table}"."published_at"'
+    if connection.vendor == "sqlite":  # the embedded mode (`make run`)
+        plus = f"strftime('%%Y-%%m-%%d %%H:%%M:%%f', {published_at}, ({_hours_sql()}) || ' hours')"
+    else:
+        plus = f"({published_at} + make_interval(hours => {_hours_sql()}))"
+    opens = RawSQL(plus, (), output_field=DateTimeField())
+    job = (job_queryset_published().select_related("employer").only(*DETAIL_FIELDS)
+           .annotate(open_to_students_at=opens).get(pk=job_id))
     shifts = list(Shift.objects.filter(job_id=job.pk).order_by("date", "start_time"))
     return job, shifts
 

@@ -16,7 +16,7 @@ from django_fsm import can_proceed
 from accounts.services import staff_role_notify
 from core.errors import DomainError, InvalidTransition, NotPermitted, ReasonRequired
 from core.history import history_record
-from core.models import HistoryEntry
+from core.models import CreditTier, HistoryEntry
 from core.money import format_fen
 from core.notifications import notify
 from core.policy import get_policy
@@ -62,6 +62,52 @@ class ComplianceBlocked(DomainError):
 
 class EmployerCannotPost(DomainError):
     default_message = _("Only employers approved by the platform may submit jobs.")
+
+    @classmethod
+    def for_employer(cls, employer) -> "EmployerCannotPost":
+        """The message says why: a sanction in force (E4.2) and until when, or not approved."""
+        if employer.terminated_at is not None:
+            return cls(_("The platform has ended its cooperation with your organisation, so it cannot submit "
+                         "jobs. See Sanctions to appeal."))
+        if employer.is_suspended:
+            return cls(_("Your organisation is suspended until %(until)s and cannot submit jobs. See Sanctions "
+                         "to appeal.") % {"until": timezone.localtime(employer.suspended_until)
+                                          .strftime("%Y-%m-%d %H:%M")})
+        if employer.is_posting_restricted:
+            return cls(_("Your organisation may not submit jobs until %(until)s because of a sanction. See "
+                         "Sanctions to appeal.") % {"until": timezone.localtime(employer.posting_restricted_until)
+                                                     .strftime("%Y-%m-%d %H:%M")})
+        return cls()
+
+
+class PostingQuotaReached(DomainError):
+    default_message = _("You have reached your posting quota.")
+
+
+# Jobs that count against the posting quota (K3.1): waiting for review or live.
+QUOTA_STATUSES = (JobStatus.PENDING_REVIEW, *LIVE_STATUSES)
+
+
+def posting_quota_for_tier(tier: int, policy=None) -> int:
+    """K3.1: live jobs an employer may have — fewer at tiers 0–1, more at 3–4."""
+    policy = policy or get_policy()
+    if tier <= CreditTier.FAIR:
+        return policy.posting_quota_low_tier
+    if tier >= CreditTier.VERY_GOOD:
+        return policy.posting_quota_high_tier
+    return policy.posting_quota
+
+
+def _ensure_posting_quota(employer: Employer, *, excluding_job_id: int) -> None:
+    quota = posting_quota_for_tier(employer.credit_tier)
+    live = (Job.objects.filter(employer_id=employer.pk, status__in=QUOTA_STATUSES)
+            .exclude(pk=excluding_job_id).count())
+    if live >= quota:
+        raise PostingQuotaReached(_(
+            "You already have %(live)s jobs waiting for review or live; with the credit tier %(tier)s you may "
+            "have at most %(quota)s. Close a job first. A higher credit tier raises the quota: see how at "
+            "%(url)s") % {"live": live, "tier": CreditTier(employer.credit_tier).label,
+                          "quota": quota, "url": reverse("risk:credit_how_it_works")})
 
 
 # ------------------------------------------------------------------ helpers
@@ -200,10 +246,14 @@ def job_submit(*, job_id: int, actor) -> Job:
 
     Preconditions: the actor belongs to the employer, the employer may post
     (E1.2), and no hard rule is broken (fees from students, pay below the
-    minimum wage, settlement over 15 days). Flags go to the moderator."""
+    minimum wage, settlement over 15 days). Flags go to the moderator.
+    K3.1: the employer's jobs waiting for review or live stay within the
+    posting quota of its credit tier, counted under the employer row's lock."""
     job = _job_for_member(job_id=job_id, user=actor)
     if not job.employer.can_post:
-        raise EmployerCannotPost()
+        raise EmployerCannotPost.for_employer(job.employer)
+    employer = Employer.objects.select_for_update().get(pk=job.employer_id)
+    _ensure_posting_quota(employer, excluding_job_id=job.pk)
     if not can_proceed(job.submit):
         raise InvalidTransition()
     findings = _screen(_data_of(job), _shift_specs(job), job.employer)

@@ -1,5 +1,5 @@
-"""Staff back office for moderation cases: the queue of reported jobs with the
-moderator's decision (S5.2, G3), and the second-stage verification record (P2.3).
+"""Staff back office for moderation cases: the queue of reports (jobs, employers,
+students' profiles, reviews) with the moderator's decision (S5.2, G3), and the second-stage verification record (P2.3).
 
 Decisions run the services; both records are read-only once written."""
 
@@ -56,22 +56,32 @@ class ReportStatusFilter(admin.SimpleListFilter):
         return queryset if value == "all" else queryset.filter(status=value)
 
 
+# What a report's target is called in the admin, and its change page.
+TARGET_ADMIN = {
+    "job": "admin:jobs_job_change",
+    "employer": "admin:employers_employer_change",
+    "student": "admin:accounts_studentprofile_change",
+    "review": "admin:reviews_review_change",
+}
+
+
 @admin.register(Report)
 class ReportAdmin(ServiceFSMAdminMixin, admin.ModelAdmin):
     fsm_fields = ["status"]
     transition_services = {"confirm": report_confirm, "dismiss": report_dismiss}
-    list_display = ["created_at", "job_link", "employer", "category", "reports_on_job", "reporter", "status"]
+    list_display = ["created_at", "target_link", "employer_of_target", "category", "reports_on_job", "reporter",
+                    "status"]
     list_filter = [ReportStatusFilter, "category"]
-    list_select_related = ["job__employer", "reporter"]
-    search_fields = ["job__title", "job__employer__name", "details"]
+    list_select_related = ["job__employer", "employer", "student", "review__employer", "reporter"]
+    search_fields = ["job__title", "job__employer__name", "employer__name", "details"]
     ordering = ["created_at", "id"]
     show_full_result_count = False  # no second COUNT(*) over every report ever filed
-    fields = ["job_link", "job_status", "employer", "category", "details", "reporter", "created_at", "status",
-              "decided_at", "decided_by", "decision_note", "job_taken_down", "verify", "history"]
+    fields = ["target_link", "job_status", "employer_of_target", "category", "details", "reporter", "created_at",
+              "status", "decided_at", "decided_by", "decision_note", "job_taken_down", "verify", "history"]
     readonly_fields = fields
 
     def has_add_permission(self, request):
-        return False  # users open reports from the job page
+        return False  # users open reports from the pages that show the target
 
     def has_change_permission(self, request, obj=None):
         return False  # decisions are transitions, not edits
@@ -84,29 +94,40 @@ class ReportAdmin(ServiceFSMAdminMixin, admin.ModelAdmin):
                     .values("job").annotate(n=Count("pk")).values("n"))
         return super().get_queryset(request).annotate(open_on_job=Coalesce(Subquery(same_job), Value(0)))
 
-    @admin.display(description=_("job"))
-    def job_link(self, obj):
-        return format_html('<a href="{}">{}</a>', reverse("admin:jobs_job_change", args=[obj.job_id]), obj.job)
+    @admin.display(description=_("reported"))
+    def target_link(self, obj):
+        """The target whatever its kind (G3): a job, an employer, a student's profile or a review."""
+        kind = obj.target_kind
+        labels = {"job": _("Job"), "employer": _("Employer"), "student": _("Student"), "review": _("Review")}
+        text = obj.review_id if kind == "review" else obj.target
+        return format_html('{}: <a href="{}">{}</a>', labels[kind],
+                           reverse(TARGET_ADMIN[kind], args=[getattr(obj, f"{kind}_id")]), text)
 
     @admin.display(description=_("employer"))
-    def employer(self, obj):
-        return obj.job.employer
+    def employer_of_target(self, obj):
+        if obj.job_id:
+            return obj.job.employer
+        if obj.review_id:
+            return obj.review.employer
+        return obj.employer or "—"
 
     @admin.display(description=_("job status"))
     def job_status(self, obj):
-        return obj.job.get_status_display()
+        return obj.job.get_status_display() if obj.job_id else "—"
 
     @admin.display(description=_("open reports on this job"), ordering="open_on_job")
     def reports_on_job(self, obj):
-        return obj.open_on_job
+        return obj.open_on_job if obj.job_id else "—"
 
     @admin.display(description=_("second-stage verification"))
     def verify(self, obj):
+        subject = obj.job or obj.employer or obj.student
+        if subject is None:
+            return "—"
         steps = reverse("admin:moderation_verificationstep_changelist") + "?" + urlencode({
-            "content_type__id__exact": ContentType.objects.get_for_model(obj.job).pk, "object_id": obj.job_id})
-        return format_html('<a href="{}">{}</a> · <a href="{}">{}</a>', verification_add_url(obj.job),
-                           _("Record a call-back or background check for this job"), steps,
-                           _("checks so far"))
+            "content_type__id__exact": ContentType.objects.get_for_model(subject).pk, "object_id": subject.pk})
+        return format_html('<a href="{}">{}</a> · <a href="{}">{}</a>', verification_add_url(subject),
+                           _("Record a call-back or background check"), steps, _("checks so far"))
 
     @admin.display(description=_("history"))
     def history(self, obj):

@@ -63,11 +63,17 @@ def _can_resolve(instance, user) -> bool:
     return bool(user and user.is_active and user.has_perm("moderation.resolve_report"))
 
 
-class Report(FSMModelMixin, TimeStampedModel):
-    """A user's report that a job is false, unlawful or unsafe: a moderation case (S5.2, G3).
+# What a report can be about (G3): exactly one of these is set.
+REPORT_TARGETS = ("job", "employer", "student", "review")
 
-    Open until a moderator confirms it (and may take the job down) or dismisses
-    it; the reporter is told the outcome either way."""
+
+class Report(FSMModelMixin, TimeStampedModel):
+    """A user's report of a job, an employer's profile, a student's profile (as
+    shown to an employer) or a review: a moderation case (S5.2, G3).
+
+    Open until a moderator confirms it (and may take a job down; confirmed false
+    information is a violation on the sanctions ladder and a credit event) or
+    dismisses it; the reporter is told the outcome either way."""
 
     class Category(models.TextChoices):
         FALSE_INFORMATION = "false_information", _("False or misleading information")
@@ -82,7 +88,14 @@ class Report(FSMModelMixin, TimeStampedModel):
         RESOLVED = "resolved", _("Confirmed")
         DISMISSED = "dismissed", _("Dismissed")
 
-    job = models.ForeignKey("jobs.Job", on_delete=models.PROTECT, related_name="+", verbose_name=_("job"))
+    job = models.ForeignKey("jobs.Job", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                            verbose_name=_("job"))
+    employer = models.ForeignKey("employers.Employer", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+", verbose_name=_("employer"))
+    student = models.ForeignKey("accounts.StudentProfile", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+", verbose_name=_("student"))
+    review = models.ForeignKey("reviews.Review", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+", verbose_name=_("review"))
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
                                  verbose_name=_("reported by"))
     category = models.CharField(_("what is wrong"), max_length=20, choices=Category.choices)
@@ -95,17 +108,40 @@ class Report(FSMModelMixin, TimeStampedModel):
     job_taken_down = models.BooleanField(_("job taken down"), default=False)
 
     class Meta:
-        verbose_name = _("job report")
-        verbose_name_plural = _("job reports")
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
         ordering = ["created_at", "id"]
         permissions = [("resolve_report", _("Can confirm or dismiss reports of jobs"))]
         constraints = [
+            # Exactly one target (G3).
+            models.CheckConstraint(
+                condition=(Q(job__isnull=False, employer__isnull=True, student__isnull=True, review__isnull=True)
+                           | Q(job__isnull=True, employer__isnull=False, student__isnull=True, review__isnull=True)
+                           | Q(job__isnull=True, employer__isnull=True, student__isnull=False, review__isnull=True)
+                           | Q(job__isnull=True, employer__isnull=True, student__isnull=True, review__isnull=False)),
+                name="report_exactly_one_target"),
+            # One open report per reporter and target (NULL targets never collide).
             models.UniqueConstraint(fields=["job", "reporter"], condition=Q(status="open"),
                                     name="one_open_report_per_reporter_and_job"),
+            models.UniqueConstraint(fields=["employer", "reporter"], condition=Q(status="open"),
+                                    name="one_open_report_per_reporter_and_employer"),
+            models.UniqueConstraint(fields=["student", "reporter"], condition=Q(status="open"),
+                                    name="one_open_report_per_reporter_and_student"),
+            models.UniqueConstraint(fields=["review", "reporter"], condition=Q(status="open"),
+                                    name="one_open_report_per_reporter_and_review"),
         ]
 
+    @property
+    def target_kind(self) -> str:
+        return next(name for name in REPORT_TARGETS if getattr(self, f"{name}_id") is not None)
+
+    @property
+    def target(self):
+        return getattr(self, self.target_kind)
+
     def __str__(self) -> str:
-        return f"{self.get_category_display()} – {self.job_id}"
+        kind = next((name for name in REPORT_TARGETS if getattr(self, f"{name}_id") is not None), "job")
+        return f"{self.get_category_display()} – {kind} {getattr(self, f'{kind}_id')}"
 
     @transition(field=status, source=Status.OPEN, target=Status.RESOLVED, permission=_can_resolve,
                 custom={"label": _("Confirm the report"), "form": "moderation.forms.ReportConfirmForm"})

@@ -47,7 +47,10 @@ class ReplyForm(forms.Form):
 
 
 class ReportForm(forms.Form):
-    category = forms.ChoiceField(label=_("What is wrong with this review?"), choices=ReviewReport.Category.choices)
+    # False information has its own report (moderation, G3): confirmed, it is a violation on the
+    # sanctions ladder for the author, which a hidden review alone is not. The page links there.
+    category = forms.ChoiceField(label=_("What is wrong with this review?"), choices=[
+        choice for choice in ReviewReport.Category.choices if choice[0] != ReviewReport.Category.FALSE])
     reason = forms.CharField(label=_("Tell the moderators why"), max_length=2000,
                              widget=forms.Textarea(attrs={"rows": 4}))
 

@@ -22,6 +22,7 @@ from accounts.models import User
 from accounts.roles import MODERATOR
 from accounts.services import staff_role_notify
 from applications.models import Engagement, EngagementStatus
+from core.credit import credit_event_record, credit_event_reverse
 from core.errors import DomainError, InvalidTransition, NotPermitted, ReasonRequired
 from core.history import history_record
 from core.notifications import notify
@@ -185,11 +186,26 @@ def _publish(window: ReviewWindow, *, now: dt.datetime, reason: str, actor=None)
         review.save(update_fields=fields)
         history_record(subject=review, transition="publish", from_state="submitted", to_state="published",
                        actor=actor, reason=reason)
+        _credit_review_received(review)
     window.revealed_at = now
     window.save(update_fields=["revealed_at", "updated_at"])
     history_record(subject=window, transition="reveal", from_state="open", to_state="revealed", actor=actor,
                    reason=reason)
     return len(reviews)
+
+
+def _credit_key(review: Review) -> str:
+    return f"review:{review.pk}:received"
+
+
+def _credit_review_received(review: Review) -> None:
+    """A published review is a credit fact about its reviewee (K3.1): its overall rating."""
+    about_employer = review.direction == Direction.STUDENT_REVIEWS_EMPLOYER
+    credit_event_record(
+        key=_credit_key(review), subject_kind="employer" if about_employer else "student",
+        subject_id=review.employer_id if about_employer else review.student_id, kind="review_received",
+        value=review.overall, reason=_("Review received: %(n)s/5 overall") % {"n": review.overall},
+        source=review, occurred_at=review.published_at)
 
 
 def _tell_both_published(window: ReviewWindow, job_title: str) -> None:
@@ -345,6 +361,7 @@ def review_report_decide(*, report_id: int, actor, uphold: bool, note: str) -> R
         review.save(update_fields=["hidden_at", "hidden_reason", "updated_at"])
         history_record(subject=review, transition="hide", from_state="published", to_state="hidden", actor=actor,
                        reason=note[:500])
+        credit_event_reverse(key=_credit_key(review), reason=_("Review hidden by a moderator"))
         notify(recipient=review.author, subject=_("Your review of %(job)s was hidden") % {"job": job},
                body=_("A moderator hid your review after a report: %(note)s") % {"note": note},
                link=_student_link() if review.direction == Direction.STUDENT_REVIEWS_EMPLOYER
@@ -355,6 +372,30 @@ def review_report_decide(*, report_id: int, actor, uphold: bool, note: str) -> R
         notify(recipient=User.objects.get(pk=each.reporter_id), subject=subject,
                body=_("About the review of %(job)s: %(note)s") % {"job": job, "note": note})
     return ReviewReport.objects.get(pk=report.pk)
+
+
+@transaction.atomic
+def review_hide(*, review_id: int, actor, reason: str) -> Review:
+    """Hide a published review from everyone but its author (G3: confirmed false
+    information, decided in moderation). Idempotent: an already hidden review stays
+    as it is. Effects: hidden with the reason, a history row, the credit fact of the
+    review reversed, the author told why."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReasonRequired()
+    review = Review.objects.select_for_update().select_related("engagement__job").get(pk=review_id)
+    if review.hidden_at is not None:
+        return review
+    review.hidden_at, review.hidden_reason = timezone.now(), reason
+    review.save(update_fields=["hidden_at", "hidden_reason", "updated_at"])
+    history_record(subject=review, transition="hide", from_state="published", to_state="hidden", actor=actor,
+                   reason=reason[:500])
+    credit_event_reverse(key=_credit_key(review), reason=_("Review hidden by a moderator"))
+    notify(recipient=review.author, subject=_("Your review of %(job)s was hidden") % {
+        "job": review.engagement.job.title},
+        body=_("A moderator hid your review after a report: %(note)s") % {"note": reason},
+        link=_student_link() if review.direction == Direction.STUDENT_REVIEWS_EMPLOYER else _employer_link())
+    return review
 
 
 # ------------------------------------------------------------------ the sweep

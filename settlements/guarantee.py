@@ -322,3 +322,45 @@ def advances_recover_due(*, limit: int = 5000) -> int:
         seen += len(ids)
         after = ids[-1]
     return recovered
+
+
+# ------------------------------------------------------------------ termination of an employer (E4.2)
+def employer_wages_secure(*, employer_id: int, actor=None) -> dict[str, int]:
+    """Secure the pay an employer owes when the platform ends cooperation with it (E4.2).
+
+    Every ready (unfunded) statement of the employer is funded from its escrow
+    if escrow covers it; otherwise the guarantee fund advances the student's
+    pay at once (no grace period: the employer is gone). The per-case cap still
+    holds: a statement above `guarantee_cap_fen`, or one the fund is too small
+    for, is escalated to finance as the watch would. Each statement is handled
+    in its own savepoint, so one failure changes nothing else.
+
+    Statements prepared later (hours still open today) are not handled here:
+    the ordinary sweeps take them — funded from escrow when money is there
+    (`settlements_fund_ready`), otherwise reminded, marked late and advanced by
+    `settlements_funding_watch` after the grace period. Returns the counts."""
+    from .funding import _settlement_fund
+
+    now = timezone.now()
+    policy = get_policy()
+    counts = {"funded": 0, "advanced": 0, "escalated": 0}
+    ids = list(Settlement.objects.filter(employer_id=employer_id, status=SettlementStatus.READY)
+               .order_by("pk").values_list("pk", flat=True))
+    for settlement_id in ids:
+        settlement, funded = _settlement_fund(settlement_id)
+        if funded:
+            counts["funded"] += 1
+            continue
+        if settlement.status != SettlementStatus.READY or settlement.student_total_fen <= 0:
+            continue
+        if settlement.student_total_fen > policy.guarantee_cap_fen:
+            counts["escalated"] += _escalate(settlement_id, now, over_cap=True)
+            continue
+        try:
+            with transaction.atomic():
+                settlement_advance(settlement_id=settlement_id, now=now, actor=actor)
+        except InsufficientBalance:
+            counts["escalated"] += _escalate(settlement_id, now, over_cap=False)
+        else:
+            counts["advanced"] += 1
+    return counts

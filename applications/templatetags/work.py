@@ -3,6 +3,9 @@ the work on a job without importing applications (DESIGN: dependencies point
 one way; templates are where the layers meet)."""
 
 from django import template
+from django.utils import timezone
+
+from jobs.selectors import job_open_to_students_at
 
 from .. import selectors, services
 
@@ -17,9 +20,17 @@ def apply_area(context, job):
     application to this job, if any; else the profile behind `apply_refusal`)."""
     request = context["request"]
     user = request.user
-    area = {"job": job, "user": user, "request": request, "application": None, "apply_refusal": None}
+    area = {"job": job, "user": user, "request": request, "application": None, "apply_refusal": None,
+            "early_access": False}
     if user.is_authenticated and user.is_student:
         area["application"] = selectors.student_application_for_job(student=user, job=job)
         if area["application"] is None:
-            area["apply_refusal"] = services.apply_refusal(job=job, student=user, check_existing=False)
+            # The open-applications limit (K3.1) is checked on the apply page, not here:
+            # counting them would cost this page a query.
+            area["apply_refusal"] = services.apply_refusal(job=job, student=user, check_existing=False,
+                                                           check_limit=False)
+            # Not refused although the job is not yet open to everyone: early access by tier (K3.1).
+            opens = job_open_to_students_at(job)
+            area["early_access"] = (area["apply_refusal"] is None and opens is not None
+                                    and timezone.now() < opens)
     return area

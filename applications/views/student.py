@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from accounts.selectors import student_profile_for
 from core.access import owned_object
 from core.errors import DomainError, NotPermitted
 from core.history import history_for
@@ -165,7 +166,10 @@ def apply(request, job_id: int):
     existing = selectors.student_applications(student=request.user).filter(job=job).values_list("pk", flat=True).first()
     if existing:
         return redirect("applications:student_application", existing)
-    refusal = services.apply_refusal(job=job, student=request.user)
+    profile = student_profile_for(request.user)
+    refusal = services.apply_refusal(job=job, student=request.user, profile=profile)
+    # K3.1: the open-applications limit of the student's credit tier, shown above the form.
+    limit = selectors.student_applications_limit(student=request.user, profile=profile) if profile else None
     form = ApplyForm(request.POST or None)
     if request.method == "POST" and refusal is None and form.is_valid():
         try:
@@ -180,7 +184,8 @@ def apply(request, job_id: int):
                 "due": timezone.localtime(application.response_due_at).strftime("%Y-%m-%d %H:%M")})
             return redirect("applications:student_application", application.pk)
     return render(request, "applications/student/apply.html",
-                  {"job": job, "shifts": shifts, "form": form, "refusal": refusal})
+                  {"job": job, "shifts": shifts, "form": form, "refusal": refusal, "limit": limit,
+                   "credit_help_url": services.CREDIT_HELP_URL})
 
 
 # ------------------------------------------------------------------ my work

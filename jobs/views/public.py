@@ -136,7 +136,10 @@ def job_list(request):
         # The form is usually served from the fragment cache, so it is only built if needed.
         form = SimpleLazyObject(lambda: JobSearchForm(request.GET, cities=job_cities_popular()))
         page_number, panel_open, page_errors = 1, False, []
-    page = job_list_published(filters=filters, page=page_number)
+    # Signed-in users pass their id: a high-tier student sees new jobs early (K3.1),
+    # decided inside the same single query (jobs.selectors, "early access").
+    viewer_id = request.user.pk if request.user.is_authenticated else None
+    page = job_list_published(filters=filters, page=page_number, viewer_id=viewer_id)
     return render(request, "jobs/public/job_list.html", {
         "form": form,
         "page": page,

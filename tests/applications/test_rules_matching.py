@@ -143,9 +143,10 @@ def test_g4_the_score_can_know_nothing_about_who_the_student_is():
 PERSONAL_FIELDS = {"gender", "date_of_birth", "real_name", "school", "major", "enrolment_year", "mobile",
                    "contact_note", "id_number", "id_number_hash"}
 # Fields that are not about who the student is: the record itself, its review,
-# what the platform verified or scored, and the legal minor-worker limit.
+# what the platform verified or scored, the sanctions in force, and the legal minor-worker limit.
 NOT_PERSONAL_FIELDS = {"id", "user", "created_at", "updated_at", "review_status", "submitted_at", "reviewed_at",
-                       "reviewed_by", "review_reason", "verification_level", "credit_tier", "is_minor_worker"}
+                       "reviewed_by", "review_reason", "verification_level", "credit_tier", "is_minor_worker",
+                       "applying_restricted_until", "suspended_until", "terminated_at"}
 
 AVAILABILITIES = [
     ALL_AVAILABLE,

@@ -58,6 +58,39 @@ pages = {
                                       "/pay/employer/disputes/", "/finance/refunds/", *employer_work],
 }
 from accounts.models import User
+# ---- credit and sanctions (issue 7, K3.1, E4.2): the nightly recompute and the pages, on SQLite
+import time
+from core.models import CreditEvent
+from risk.models import Appeal, CreditScore, Sanction
+from risk.scoring import credit_scores_recompute
+counts = credit_scores_recompute()
+students = User.objects.filter(student_profile__isnull=False).count()
+assert counts["subjects"] >= students > 0, counts
+demo_student = User.objects.get(email="student@demo.jianzhi.example")
+assert CreditScore.objects.filter(subject_kind="student", subject_id=demo_student.pk).exists()
+assert credit_scores_recompute()["scores_written"] == 0, "a second run over unchanged data writes nothing"
+assert Sanction.objects.exists() and Appeal.objects.exists(), "the demo has a sanction and an open appeal"
+for email in ("student@demo.jianzhi.example", "employer@demo.jianzhi.example"):
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(User.objects.get(email=email))
+    for url in ("/credit/", "/credit/how-it-works/", "/credit/sanctions/"):
+        response = client.get(url)
+        assert response.status_code == 200, (email, url, response.status_code)
+        assert b"Traceback" not in response.content, (email, url)
+moderator = User.objects.get(email="moderator@demo.jianzhi.example")
+client = Client(HTTP_HOST="127.0.0.1")
+client.force_login(moderator)
+session = client.session  # as if past allauth's password and TOTP stages (tests.conftest.login_with_mfa)
+session["account_authentication_methods"] = [
+    {"method": "password", "at": time.time(), "email": moderator.email},
+    {"method": "mfa", "at": time.time(), "type": "totp"}]
+session["account_authentication_methods_user"] = str(moderator.pk)
+session.save()
+for url in ("/admin/risk/sanction/", "/admin/risk/appeal/", "/admin/risk/creditscore/",
+            f"/admin/risk/appeal/{Appeal.objects.first().pk}/change/"):
+    response = client.get(url)
+    assert response.status_code == 200, ("moderator", url, response.status_code)
+print("embedded credit ok")
 for email, urls in pages.items():
     client = Client(HTTP_HOST="127.0.0.1")
     if email:
@@ -77,4 +110,5 @@ def test_make_run_embedded_mode_serves_every_role_on_sqlite(tmp_path):
     result = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
+    assert "embedded credit ok" in result.stdout
     assert "embedded ok" in result.stdout

@@ -67,7 +67,9 @@ def test_e2_1_e2_2_s2_1_employer_posts_moderator_approves_student_finds_it_by_ch
     assert job.status == JobStatus.PENDING_REVIEW
 
     # and: students cannot see it yet
-    student = StudentProfileFactory(review_status=ReviewStatus.APPROVED).user
+    # A student of credit tier 3 ("very good"): sees a job as soon as it is published (K3.1);
+    # others see it policy.early_access_hours later.
+    student = StudentProfileFactory(review_status=ReviewStatus.APPROVED, credit_tier=3).user
     phone = make_page(viewport=PHONE, locale="zh-CN")
     sign_in(phone, student.email)
     phone.goto(reverse("jobs:list") + "?q=数学家教")

@@ -10,6 +10,8 @@ from jobs.models import Job, JobCategory, JobStatus, PayUnit, SettlementCycle, S
 from jobs.schedule import ShiftSpec, hourly_pay_fen, schedule_facts
 from tests.factories.employers import EmployerFactory
 
+PUBLISHED_AGO = dt.timedelta(days=1)
+
 
 def next_weekday(days_ahead: int = 7) -> dt.date:
     day = timezone.localdate() + dt.timedelta(days=days_ahead)
@@ -43,10 +45,12 @@ class JobFactory(DjangoModelFactory):
     search_document = factory.LazyAttribute(lambda o: f"{o.title}\n{o.description}\n{o.employer.name}".lower())
 
     class Params:
+        # Published a day ago, so past the early-access window (K3.1) and open to every
+        # student; pass published_at=timezone.now() for a job that is brand new.
         published = factory.Trait(
             status=JobStatus.PUBLISHED,
-            published_at=factory.LazyFunction(timezone.now),
-            first_published_at=factory.LazyFunction(timezone.now),
+            published_at=factory.LazyFunction(lambda: timezone.now() - PUBLISHED_AGO),
+            first_published_at=factory.LazyFunction(lambda: timezone.now() - PUBLISHED_AGO),
         )
 
     @factory.post_generation

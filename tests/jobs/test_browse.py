@@ -349,7 +349,8 @@ def three_jobs(employer):
     b = published(title="B", employer=employer, base_rate_fen=5000, shifts=[(days(5), "09:00", "12:00")])
     c = published(title="C", employer=employer, base_rate_fen=4000, shifts=[(days(10), "09:00", "12:00")])
     for job, hours_ago in [(a, 1), (b, 3), (c, 2)]:
-        Job.objects.filter(pk=job.pk).update(published_at=now - dt.timedelta(hours=hours_ago))
+        # A day and some hours ago: past the early-access window (K3.1), so everyone sees them.
+        Job.objects.filter(pk=job.pk).update(published_at=now - dt.timedelta(days=1, hours=hours_ago))
 
 
 def test_s2_1_sort_newest_first_by_default(three_jobs):

@@ -21,6 +21,8 @@ PUBLIC = {
     "mfa_authenticate",
     "employers:signup",
     "jobs:list", "jobs:detail",
+    # credit (issue 7, K3.1, H1): the published formula
+    "risk:credit_how_it_works",
 }
 
 CAPABILITY = {
@@ -37,9 +39,15 @@ SIGNED_IN_ANY = {
     "applications:apply",     # any signed-in student may apply to a published job (others: 403)
     "applications:checkin",   # <token>: a 90-second signed code; the service admits only the hired student
     "reviews:report",         # any signed-in reader may report a published review (S5.1, G3)
+    # --- H3 (issue 7, G3): false-information reports of an approved employer and of a published review
+    "moderation:report_employer", "moderation:report_review",
+    # --- end H3
 }
 
 PROTECTED = SIGNED_IN_ANY | {
+    # --- H3 (issue 7, G3): a student's profile, reported only by an employer the student applied to
+    "moderation:report_student",
+    # --- end H3
     "core:inbox", "core:inbox_mark_read",
     "account_reauthenticate", "account_request_reauthentication_code", "account_confirm_reauthentication_code",
     "account_email", "account_change_password", "account_set_password",
@@ -79,6 +87,11 @@ PROTECTED = SIGNED_IN_ANY | {
     # reviews (issue 7, S5.1, E6.1): each side's reviews, the review form, the reviewee's answer
     "reviews:student_home", "reviews:student_write", "reviews:employer_home", "reviews:employer_write",
     "reviews:reply",
+    # credit (issue 7, K3.1, H1): my score and history (students; employer members: their organisation's)
+    "risk:credit_home",
+    # sanctions (issue 7, E4.2, H2): the user's sanctions (students; employer members: their organisation's)
+    # and the appeal form of one of them
+    "risk:sanctions", "risk:appeal_file",
 }
 
 ADMIN_PREFIX = "admin:"

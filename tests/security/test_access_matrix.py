@@ -250,6 +250,20 @@ def world(db) -> World:
                                    work_performance=4, communication=5, overall=4, comment="c",
                                    submitted_at=timezone.now(), published_at=timezone.now())
     ReviewReport.objects.create(review=review, reporter=profile_b.user, reason="r")
+    # Credit (issue 7, K3.1, K3.3, H1): student_a's score, and an import of third-party flags.
+    from risk.models import CreditScore, ExternalFlagImport
+
+    CreditScore.objects.create(subject_kind="student", subject_id=profile_a.user.pk, score=60, tier=2,
+                               parts={"base": 60}, computed_at=timezone.now())
+    ExternalFlagImport.objects.create(provider="world", file_name="flags.csv", imported_by=staff["moderator"])
+    # Sanctions (issue 7, E4.2, H2): a warning to student_a imposed by the moderator, and
+    # student_a's appeal against it, for the appeal page and the admin's object routes (decide).
+    from risk.sanctions import appeal_file as sanction_appeal_file
+    from risk.sanctions import violation_record
+
+    sanction = violation_record(subject_kind="student", subject_id=profile_a.user.pk, category="other",
+                                reason="r", actor=staff["moderator"])
+    sanction_appeal_file(sanction_id=sanction.pk, user=profile_a.user, text="t")
     users = {"student_a": profile_a.user, "student_b": profile_b.user, "employer_a": member_a.user,
              "employer_b": employer_b.members.get().user, **staff}
     objects = {
@@ -261,6 +275,11 @@ def world(db) -> World:
         "accounts:own_document": ("student_a", {"verification_id": verification_a.pk, "field": "id_card_front"}),
         "employers:document": ("employer_a", {"employer_id": employer_a.pk, "field": "business_licence"}),
         "moderation:report_job": (None, {"job_id": job_a.pk}),  # SIGNED_IN_ANY: no owner
+        # --- H3 (issue 7, G3): false-information reports; student_a applied to (and works for) employer_a
+        "moderation:report_employer": (None, {"employer_id": employer_a.pk}),  # SIGNED_IN_ANY
+        "moderation:report_student": ("employer_a", {"profile_id": profile_a.pk}),
+        "moderation:report_review": (None, {"review_id": review.pk}),  # SIGNED_IN_ANY
+        # --- end H3
         **{f"jobs:employer_job{suffix}": ("employer_a", {"pk": job_a.pk}) for suffix in (
             "", "_edit", "_submit", "_pause", "_resume", "_close", "_confirm")},
         # Applications and engagements (issue 5): student_a's own, and employer_a's.
@@ -299,6 +318,7 @@ def world(db) -> World:
         "reviews:employer_write": ("employer_a", {"pk": engagement.pk}),
         "reviews:reply": ("student_a", {"pk": review.pk}),
         "reviews:report": (None, {"pk": review.pk}),  # SIGNED_IN_ANY
+        "risk:appeal_file": ("student_a", {"pk": sanction.pk}),  # H2
     }
     return World(users=users, objects=objects, files=files)
 

@@ -12,6 +12,8 @@ from finance import demo as finance_demo
 from finance.guarantee import guarantee_fund_seed_demo
 from jobs import demo as jobs_demo
 from moderation import demo as moderation_demo
+from risk.demo import seed_credit
+from risk.demo_sanctions import seed_sanctions
 from settlements.funding import settlements_fund_ready
 from settlements.sweeps import settlements_prepare_due
 
@@ -44,6 +46,10 @@ class Command(BaseCommand):
                     settlements_fund_ready()
                     # The platform's guarantee fund (E5.2) holds money to advance late employers' wages.
                     guarantee_fund_seed_demo()
+                    # A warning to an employer and a student, the student's appeal open for staff (E4.2).
+                    seed_sanctions(moderator=staff["moderator"])
+                    # Every user's credit score from the demo's facts (K3.1), as the nightly recompute would.
+                    seed_credit()
             self.stdout.write(self.style.SUCCESS("Demo data is ready."))
             return
         self._print_logins(port)
