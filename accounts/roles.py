@@ -60,6 +60,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "applications.view_demandreport", "applications.view_lossclaim", "applications.decide_case",
         "core.view_creditevent", "risk.view_creditscore", "risk.view_sanction", "risk.view_appeal",
         "support.view_ticket", "support.change_ticket",
+        # Customer service (P2.2): the conversation, the FAQ they keep, the daily classification.
+        "support.view_ticketmessage", "support.view_faqentry", "support.add_faqentry", "support.change_faqentry",
+        "support.view_ticketdailysummary",
         # Payment disputes (S4.3): customer service mediates and decides them, with finance.
         "settlements.view_paymentdispute", "settlements.change_paymentdispute",
         "settlements.view_settlementadjustment",
@@ -68,6 +71,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "core.view_policy", "core.view_policychange", "core.view_calendaroverride",
         "core.add_calendaroverride", "core.change_calendaroverride",
         "jobs.view_patrolrun", "jobs.view_minimumwage",
+        # P2.1: the daily check they sign off, the weekly report, campaigns; aggregates only.
+        "operations.view_dailycheck", "operations.add_dailycheck", "operations.sign_off_dailycheck",
+        "operations.view_taskfailure", "operations.view_weeklyreport", "operations.view_campaign",
+        "operations.add_campaign", "operations.change_campaign", "operations.view_campaignvisit",
+        "operations.view_campaignsignup", "support.view_ticketdailysummary",
     ],
     FINANCE: [
         "settlements.view_settlement", "settlements.view_settlementline", "settlements.view_payoutmethod",
@@ -104,6 +112,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "jobs.change_minimumwage", "jobs.view_patrolrun",
         "moderation.view_report", "moderation.view_verificationstep",
         "support.view_ticket",
+        # P3: appraisals, rewards and penalties, suggestions; the reports operations builds.
+        "operations.view_staffappraisal", "operations.add_staffappraisal", "operations.view_rewardorpenalty",
+        "operations.add_rewardorpenalty", "operations.view_suggestion", "operations.decide_suggestion",
+        "operations.view_weeklyreport", "operations.view_dailycheck", "operations.view_campaign",
+        "support.view_ticketdailysummary",
     ],
 }
 
