@@ -16,4 +16,5 @@ urlpatterns = [
     path("credit/", include("risk.urls")),
     path("moderation/", include("moderation.urls")),
     path("support/", include("support.urls")),
+    path("ops/", include("operations.urls")),
 ]

@@ -1,0 +1,1 @@
+"""Daily check, weekly report and campaigns in the admin (P2.1)."""

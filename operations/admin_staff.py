@@ -1,0 +1,1 @@
+"""Appraisals, rewards and penalties, suggestions in the admin (P3)."""

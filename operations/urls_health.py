@@ -1,0 +1,1 @@
+urlpatterns = []  # daily check, weekly report, campaigns (H6)

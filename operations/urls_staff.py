@@ -1,0 +1,1 @@
+urlpatterns = []  # appraisals and suggestions (H7)
