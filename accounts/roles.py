@@ -38,6 +38,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "jobs.view_patrolrun",
         "moderation.view_report", "moderation.resolve_report",
         "moderation.view_verificationstep", "moderation.add_verificationstep",
+        # Self-review of decisions (P2.3): each moderator re-reviews a sample of others' decisions.
+        "moderation.view_decisionreview", "moderation.review_decision",
         "applications.view_application", "applications.view_engagement", "applications.view_attendance",
         "applications.view_demandreport", "applications.view_lossclaim", "applications.decide_case",
         "core.view_creditevent",
@@ -87,6 +89,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "finance.add_integrityrun", "finance.view_escrowrefund", "finance.execute_escrowrefund",
         "employers.view_employer",
         "core.view_policy",
+        # Tickets escalated to finance (P2.2): they open the ticket from the notification.
+        "support.view_ticket", "support.view_ticketmessage",
         # Payment disputes (S4.3): decided by finance or customer service; the adjustments they fund.
         "settlements.view_paymentdispute", "settlements.change_paymentdispute",
         "settlements.view_settlementadjustment",
@@ -112,7 +116,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "jobs.change_minimumwage", "jobs.view_patrolrun",
         "moderation.view_report", "moderation.view_verificationstep",
         "support.view_ticket",
-        # P3: appraisals, rewards and penalties, suggestions; the reports operations builds.
+        # P3: appraisals, rewards and penalties, suggestions; the reports operations builds; P2.3 agreement.
+        "moderation.view_decisionreview", "moderation.view_selfreview_report",
         "operations.view_staffappraisal", "operations.add_staffappraisal", "operations.view_rewardorpenalty",
         "operations.add_rewardorpenalty", "operations.view_suggestion", "operations.decide_suggestion",
         "operations.view_weeklyreport", "operations.view_dailycheck", "operations.view_campaign",

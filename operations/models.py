@@ -145,6 +145,22 @@ class CampaignSignup(models.Model):
         indexes = [models.Index(fields=["campaign", "at"])]
 
 
+class ServerErrorCount(models.Model):
+    """Server errors (HTTP 500s) counted per hour by a `got_request_exception`
+    receiver, for the daily check's error rate; no request data is kept."""
+
+    hour = models.DateTimeField(_("hour"), unique=True)
+    count = models.PositiveIntegerField(_("server errors"), default=0)
+
+    class Meta:
+        verbose_name = _("server errors per hour")
+        verbose_name_plural = _("server errors per hour")
+        ordering = ["-hour"]
+
+    def __str__(self) -> str:
+        return f"{self.hour:%Y-%m-%d %H:00} {self.count}"
+
+
 class StaffAppraisal(TimeStampedModel):
     """A manager's periodic appraisal of one staff member (P3): the indicators the
     platform measured for the period, frozen when it is written, and the

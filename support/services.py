@@ -12,11 +12,10 @@ import datetime as dt
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed, has_transition_perm
-
-from django.urls import reverse
 
 from accounts.models import User
 from core.errors import DomainError, InvalidTransition, NotPermitted, ReasonRequired
@@ -55,6 +54,19 @@ def service_levels(*, category: str, opened_at: dt.datetime) -> tuple[dt.datetim
     first = working_moment_after(opened_at, policy.ticket_first_response_working_hours * 60)
     days = getattr(policy, RESOLVE_DAYS_FIELD.get(category, "ticket_resolve_days_question"))
     return first, working_days_after(opened_at, days)
+
+
+def can_reopen(ticket: Ticket, *, now: dt.datetime | None = None) -> bool:
+    """A resolved ticket the user may still reopen (within the policy's window)."""
+    if ticket.status != Ticket.Status.RESOLVED:
+        return False
+    window = dt.timedelta(days=get_policy().ticket_reopen_days)
+    return ticket.resolved_at is None or ticket.resolved_at + window >= (now or timezone.now())
+
+
+def can_rate(ticket: Ticket) -> bool:
+    """Resolved or closed, and not rated yet: the user rates the service once."""
+    return ticket.status in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED) and ticket.rated_at is None
 
 
 def _can_handle(actor) -> bool:
@@ -96,10 +108,21 @@ def ticket_open(*, user: User, category: str, subject: str, body: str, linked: m
             return existing
     if logged_by is not None:
         _require_handler(logged_by)
+    if category not in Category.values:
+        raise TicketNotAllowed(_("Choose what your request is about."))
+    if priority not in Ticket.Priority.values:
+        raise TicketNotAllowed(_("Choose a priority."))
+    if channel not in Ticket.Channel.values:
+        raise TicketNotAllowed(_("Choose how the request reached us."))
+    if not str(subject or "").strip():
+        raise ReasonRequired(_("Please give your request a subject."))
+    if not str(body or "").strip():
+        raise ReasonRequired(_("Please write a message."))
     now = timezone.now()
     first_due, resolution_due = service_levels(category=category, opened_at=now)
     ticket = Ticket(
-        user=user, category=category, channel=channel, subject=str(subject)[:200], body=str(body)[:5000],
+        user=user, category=category, channel=channel, subject=str(subject).strip()[:200],
+        body=str(body).strip()[:5000],
         source_key=source_key or None, demand=(demand or "").strip()[:2000], priority=priority,
         logged_by=logged_by, first_response_due_at=first_due, resolution_due_at=resolution_due,
     )
@@ -213,7 +236,9 @@ def ticket_reply(*, pk: int, actor: User, body: str, ask_user: bool = False) -> 
     if not ticket.is_active:
         raise TicketNotAllowed(_("This ticket is resolved; reopen it before answering."))
     before = ticket.status
-    if ask_user:
+    if ask_user and ticket.status == Ticket.Status.WAITING_FOR_USER:
+        ticket.waiting_since = timezone.now()  # asked again: the wait starts over
+    elif ask_user:
         ticket.ask_user(by=actor)
     elif ticket.status == Ticket.Status.OPEN:
         ticket.start(by=actor)
@@ -237,10 +262,16 @@ def ticket_note(*, pk: int, actor: User, body: str, channel: str = Ticket.Channe
     _require_handler(actor)
     text = _text(body)
     ticket = _locked(pk)
+    if channel not in Ticket.Channel.values:
+        raise TicketNotAllowed(_("Choose how the message reached us."))
     kind = TicketMessage.Kind.NOTE if channel == Ticket.Channel.SITE else TicketMessage.Kind.USER
+    before = ticket.status
+    if kind == TicketMessage.Kind.USER and ticket.status == Ticket.Status.WAITING_FOR_USER:
+        ticket.user_answered()  # the user answered by phone or e-mail: back to work
+        ticket.save(update_fields=["status", "waiting_since", "updated_at"])
     message = TicketMessage.objects.create(ticket=ticket, kind=kind, author=actor, body=text, channel=channel)
-    history_record(subject=ticket, transition="note", from_state=ticket.status, to_state=ticket.status,
-                   actor=actor, reason="")
+    history_record(subject=ticket, transition="note" if kind == TicketMessage.Kind.NOTE else "user_message",
+                   from_state=before, to_state=ticket.status, actor=actor, reason="")
     return message
 
 
@@ -270,7 +301,7 @@ def ticket_user_message(*, pk: int, user: User, body: str) -> TicketMessage:
 def ticket_assign(*, pk: int, actor: User, assignee: User) -> Ticket:
     """Give the ticket to an agent (the queue's owner of the matter)."""
     _require_handler(actor)
-    if not _can_handle(assignee):
+    if assignee is None or not _can_handle(assignee):
         raise TicketNotAllowed(_("%(name)s does not handle tickets.") % {"name": assignee})
     ticket = _locked(pk)
     if not ticket.is_active:
@@ -318,8 +349,7 @@ def ticket_reopen(*, pk: int, user: User, reason: str) -> Ticket:
         raise NotPermitted()
     if ticket.status != Ticket.Status.RESOLVED:
         raise TicketNotAllowed(_("Only a resolved ticket can be reopened; a closed one needs a new ticket."))
-    window = dt.timedelta(days=get_policy().ticket_reopen_days)
-    if ticket.resolved_at and ticket.resolved_at + window < timezone.now():
+    if not can_reopen(ticket):
         raise TicketNotAllowed(_("This ticket can no longer be reopened; please open a new one."))
     before = ticket.status
     ticket.reopen()
@@ -343,7 +373,7 @@ def ticket_rate(*, pk: int, user: User, satisfaction: int, comment: str = "") ->
         raise TicketNotAllowed(_("You can rate the service once the ticket is resolved."))
     if ticket.rated_at is not None:
         raise TicketNotAllowed(_("You have already rated this ticket. Thank you!"))
-    if satisfaction not in range(1, 6):
+    if not isinstance(satisfaction, int) or satisfaction not in range(1, 6):
         raise TicketNotAllowed(_("Choose from 1 to 5 stars."))
     ticket.satisfaction, ticket.satisfaction_comment = satisfaction, (comment or "").strip()[:1000]
     ticket.rated_at = timezone.now()

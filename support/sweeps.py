@@ -47,11 +47,11 @@ def ticket_daily_summary_build(*, day: dt.date) -> TicketDailySummary:
     end = start + dt.timedelta(days=1)
     opened = Q(created_at__gte=start, created_at__lt=end)
     resolved = Q(resolved_at__gte=start, resolved_at__lt=end)
-    rows = (Ticket.objects.filter(opened | resolved | Q(created_at__lt=end, resolved_at__isnull=True))
+    unresolved = Q(created_at__lt=end) & (Q(resolved_at__isnull=True) | Q(resolved_at__gte=end))
+    rows = (Ticket.objects.filter(opened | resolved | unresolved)
             .values("category")
             .annotate(opened=Count("id", filter=opened), resolved=Count("id", filter=resolved),
-                      unresolved=Count("id", filter=Q(created_at__lt=end) & (
-                          Q(resolved_at__isnull=True) | Q(resolved_at__gte=end))),
+                      unresolved=Count("id", filter=unresolved),
                       first_answer_late=Count("id", filter=opened & Q(first_response_due_at__lt=end) & (
                           Q(first_responded_at__isnull=True) | Q(first_responded_at__gt=F("first_response_due_at")))),
                       resolution_late=Count("id", filter=resolved & Q(resolved_at__gt=F("resolution_due_at"))),

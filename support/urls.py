@@ -11,4 +11,5 @@ urlpatterns = [
     path("new/", views.ticket_new, name="ticket_new"),
     path("<int:pk>/", views.ticket_detail, name="ticket"),
     path("faq/", views.faq, name="faq"),
+    path("faq/suggest/", views.faq_suggest, name="faq_suggest"),
 ]

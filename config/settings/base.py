@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "operations.middleware.CampaignLinkMiddleware",  # issue 8: only acts on ?c=<campaign code>
 ]
 
 ROOT_URLCONF = "config.urls"

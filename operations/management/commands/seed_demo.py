@@ -12,8 +12,10 @@ from finance import demo as finance_demo
 from finance.guarantee import guarantee_fund_seed_demo
 from jobs import demo as jobs_demo
 from moderation import demo as moderation_demo
+from operations import demo as operations_demo
 from settlements.funding import settlements_fund_ready
 from settlements.sweeps import settlements_prepare_due
+from support import demo as support_demo
 
 
 class Command(BaseCommand):
@@ -44,6 +46,8 @@ class Command(BaseCommand):
                     settlements_fund_ready()
                     # The platform's guarantee fund (E5.2) holds money to advance late employers' wages.
                     guarantee_fund_seed_demo()
+                    operations_demo.seed_operations()  # P2.1: a campaign, a daily check, weekly reports
+                    support_demo.seed_support(agent=staff["customer_service"])  # P2.2: the FAQ, tickets in each state
             self.stdout.write(self.style.SUCCESS("Demo data is ready."))
             return
         self._print_logins(port)
