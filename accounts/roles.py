@@ -38,6 +38,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "jobs.view_patrolrun",
         "moderation.view_report", "moderation.resolve_report",
         "moderation.view_verificationstep", "moderation.add_verificationstep",
+        # Self-review of decisions (P2.3): each moderator re-reviews a sample of others' decisions.
+        "moderation.view_decisionreview", "moderation.review_decision",
         "applications.view_application", "applications.view_engagement", "applications.view_attendance",
         "applications.view_demandreport", "applications.view_lossclaim", "applications.decide_case",
         "core.view_creditevent",
@@ -60,6 +62,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "applications.view_demandreport", "applications.view_lossclaim", "applications.decide_case",
         "core.view_creditevent", "risk.view_creditscore", "risk.view_sanction", "risk.view_appeal",
         "support.view_ticket", "support.change_ticket",
+        # Customer service (P2.2): the conversation, the FAQ they keep, the daily classification.
+        "support.view_ticketmessage", "support.view_faqentry", "support.add_faqentry", "support.change_faqentry",
+        "support.view_ticketdailysummary",
         # Payment disputes (S4.3): customer service mediates and decides them, with finance.
         "settlements.view_paymentdispute", "settlements.change_paymentdispute",
         "settlements.view_settlementadjustment",
@@ -68,6 +73,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "core.view_policy", "core.view_policychange", "core.view_calendaroverride",
         "core.add_calendaroverride", "core.change_calendaroverride",
         "jobs.view_patrolrun", "jobs.view_minimumwage",
+        # P2.1: the daily check they sign off, the weekly report, campaigns; aggregates only.
+        "operations.view_dailycheck", "operations.add_dailycheck", "operations.sign_off_dailycheck",
+        "operations.view_taskfailure", "operations.view_weeklyreport", "operations.view_campaign",
+        "operations.add_campaign", "operations.change_campaign", "operations.view_campaignvisit",
+        "operations.view_campaignsignup", "support.view_ticketdailysummary",
     ],
     FINANCE: [
         "settlements.view_settlement", "settlements.view_settlementline", "settlements.view_payoutmethod",
@@ -79,6 +89,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "finance.add_integrityrun", "finance.view_escrowrefund", "finance.execute_escrowrefund",
         "employers.view_employer",
         "core.view_policy",
+        # Tickets escalated to finance (P2.2): they open the ticket from the notification.
+        "support.view_ticket", "support.view_ticketmessage",
         # Payment disputes (S4.3): decided by finance or customer service; the adjustments they fund.
         "settlements.view_paymentdispute", "settlements.change_paymentdispute",
         "settlements.view_settlementadjustment",
@@ -104,6 +116,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "jobs.change_minimumwage", "jobs.view_patrolrun",
         "moderation.view_report", "moderation.view_verificationstep",
         "support.view_ticket",
+        # P3: appraisals, rewards and penalties, suggestions; the reports operations builds; P2.3 agreement.
+        "moderation.view_decisionreview", "moderation.view_selfreview_report",
+        "operations.view_staffappraisal", "operations.add_staffappraisal", "operations.view_rewardorpenalty",
+        "operations.add_rewardorpenalty", "operations.view_suggestion", "operations.decide_suggestion",
+        "operations.view_weeklyreport", "operations.view_dailycheck", "operations.view_campaign",
+        "support.view_ticketdailysummary",
     ],
 }
 

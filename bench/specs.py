@@ -193,6 +193,21 @@ def recompute_credit_scores():
     if not scored:
         raise LookupError("the data set has no student or employer to score")
     return scored
+def build_weekly_report():
+    """The operations weekly report (P2.1, issue 8's budget) of the last complete
+    week before the data set's newest job — "last week" when the data was
+    generated, whenever the bench runs — over every row of the data set. The
+    build is idempotent (it replaces that week's report). Returns the new jobs counted."""
+    from django.db.models import Max
+
+    from jobs.models import Job
+    from operations.reports import last_week_start, weekly_report_build
+
+    newest = Job.objects.aggregate(newest=Max("first_published_at"))["newest"]
+    if newest is None:
+        raise LookupError("the data set has no published job")
+    report = weekly_report_build(week_start=last_week_start(newest))
+    return report.data["market"]["new_jobs"]
 
 
 TIMING_PROBES: list[TimingProbe] = [
@@ -201,6 +216,7 @@ TIMING_PROBES: list[TimingProbe] = [
     TimingProbe("student_recommendations_ms", recommend_for_student),
     TimingProbe("payout_batch_100k_s", build_payout_batch, repeat=1, warmup=False, unit="s"),
     TimingProbe("credit_recompute_50k_s", recompute_credit_scores, repeat=1, warmup=False, unit="s"),
+    TimingProbe("weekly_report_s", build_weekly_report, repeat=1, warmup=False, unit="s"),  # issue 8
 ]
 
 def job_detail_path() -> str:
@@ -248,4 +264,5 @@ BUDGETS: dict[str, tuple[str, float]] = {
     "account_balance_ms": ("<=", 50),
     "payout_batch_100k_s": ("<=", 60),
     "credit_recompute_50k_s": ("<=", 60),
+    "weekly_report_s": ("<=", 30),  # issue 8 (P2.1): last week's report over the full data set
 }

@@ -36,4 +36,16 @@ app.conf.beat_schedule = {
                                 "schedule": crontab(hour=3, minute=30)},
     # F3.3: the ledger's integrity check, nightly after the day's postings.
     "ledger-integrity": {"task": "finance.tasks.ledger_integrity_task", "schedule": crontab(hour=2, minute=30)},
+    # P2.1 (issue 8 operations): the daily system check before the working day, signed off by operations …
+    "operations-daily-check": {"task": "operations.tasks.daily_check_task", "schedule": crontab(hour=8, minute=30)},
+    # … and last week's report every Monday 08:00, e-mailed to operations and managers once.
+    "operations-weekly-report": {"task": "operations.tasks.weekly_report_task",
+                                 "schedule": crontab(hour=8, minute=0, day_of_week="mon")},
+    # P2.2 (issue 8 support): close resolved tickets past the reopen window; classify yesterday's tickets.
+    "support-close-resolved": {"task": "support.tasks.tickets_close_resolved_task", "schedule": crontab(minute=7)},
+    "support-daily-summary": {"task": "support.tasks.ticket_daily_summary_task",
+                              "schedule": crontab(hour=0, minute=30)},
+    # P2.3 (issue 8 staff): every Monday 09:00, last week's sample of moderation decisions for a second look.
+    "moderation-self-review": {"task": "moderation.tasks.self_review_sample_task",
+                               "schedule": crontab(hour=9, minute=0, day_of_week="mon")},
 }

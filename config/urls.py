@@ -15,4 +15,6 @@ urlpatterns = [
     path("reviews/", include("reviews.urls")),
     path("credit/", include("risk.urls")),
     path("moderation/", include("moderation.urls")),
+    path("support/", include("support.urls")),
+    path("ops/", include("operations.urls")),
 ]

@@ -199,6 +199,25 @@ class Policy(models.Model):
     appeal_window_days = models.PositiveSmallIntegerField(
         _("a sanction can be appealed within (days)"), default=7,
     )
+    # Customer service (P2.2): service levels of tickets
+    ticket_first_response_working_hours = models.PositiveSmallIntegerField(
+        _("tickets: first answer within (office hours on working days)"), default=4,
+        help_text=_("P2.2: office hours are 09:00–17:00 on working days of the Chinese calendar."),
+    )
+    ticket_resolve_days_question = models.PositiveSmallIntegerField(
+        _("tickets: resolve a question within (working days)"), default=2)
+    ticket_resolve_days_complaint = models.PositiveSmallIntegerField(
+        _("tickets: resolve a complaint within (working days)"), default=5)
+    ticket_resolve_days_dispute = models.PositiveSmallIntegerField(
+        _("tickets: resolve a dispute within (working days)"), default=10)
+    ticket_resolve_days_report = models.PositiveSmallIntegerField(
+        _("tickets: resolve a report within (working days)"), default=3)
+    ticket_resolve_days_feedback = models.PositiveSmallIntegerField(
+        _("tickets: answer feedback within (working days)"), default=5)
+    ticket_reopen_days = models.PositiveSmallIntegerField(
+        _("tickets: the user may reopen a resolved ticket for (days)"), default=7,
+        help_text=_("After this a resolved ticket is closed for good; a new matter needs a new ticket."),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -104,3 +104,22 @@ def working_moment_before(end: dt.datetime, minutes: int, calendar: WorkingCalen
                 moment = opens
         day -= dt.timedelta(days=1)
     return moment
+
+
+def working_moment_after(start: dt.datetime, minutes: int, calendar: WorkingCalendar | None = None) -> dt.datetime:
+    """The moment when `minutes` office minutes on working days have passed since `start`
+    (a ticket opened on Friday at 16:00 with a 4-hour target is due Monday at 12:00)."""
+    remaining = minutes
+    day = timezone.localtime(start).date()
+    calendar = calendar or WorkingCalendar(day, day + dt.timedelta(days=MAX_LOOKBACK_DAYS))
+    for _step in range(MAX_LOOKBACK_DAYS):
+        if calendar.is_working_day(day):
+            opens, closes = calendar.office_hours(day)
+            begin = max(opens, start)
+            available = int((closes - begin).total_seconds() // 60)
+            if available > 0:
+                if available >= remaining:
+                    return begin + dt.timedelta(minutes=remaining)
+                remaining -= available
+        day += dt.timedelta(days=1)
+    return start + dt.timedelta(minutes=minutes)  # a calendar with no working day in four months

@@ -201,3 +201,4 @@ class VerificationStepAdmin(admin.ModelAdmin):
         except NoReverseMatch:
             return label
         return format_html('<a href="{}">{}</a>', url, label)
+from . import admin_self_review  # noqa: E402,F401

@@ -152,3 +152,4 @@ class Report(FSMModelMixin, TimeStampedModel):
                 custom={"label": _("Dismiss the report"), "form": "moderation.forms.ReportDismissForm"})
     def dismiss(self, *, by=None, note: str = "") -> None:
         self.decided_at, self.decided_by, self.decision_note = timezone.now(), by, note
+from .self_review import DecisionReview  # noqa: E402,F401

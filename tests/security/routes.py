@@ -23,6 +23,8 @@ PUBLIC = {
     "jobs:list", "jobs:detail",
     # credit (issue 7, K3.1, H1): the published formula
     "risk:credit_how_it_works",
+    # issue 8 support (P2.2): the FAQ and its suggestions while a user writes a ticket are public
+    "support:faq", "support:faq_suggest",
 }
 
 CAPABILITY = {
@@ -92,6 +94,17 @@ PROTECTED = SIGNED_IN_ANY | {
     # sanctions (issue 7, E4.2, H2): the user's sanctions (students; employer members: their organisation's)
     # and the appeal form of one of them
     "risk:sanctions", "risk:appeal_file",
+    # issue 8 support (P2.2, S5.2, E6.2): the user's tickets, a new ticket, one ticket (owner only)
+    "support:tickets", "support:ticket_new", "support:ticket",
+    # issue 8 staff (P3): the managers' staff list and appraisal form (appraise permission), one's own
+    # appraisals, rewards and penalties, one's suggestions and the suggestion form (any staff member with MFA)
+    "operations:staff_list", "operations:staff_appraise", "operations:my_appraisals",
+    "operations:suggestions", "operations:suggestion_new",
+    # issue 8 operations (P2.1): the daily check (run, sign-off), weekly reports and their XLSX, campaigns'
+    # effect — staff pages for operations and managers who signed in with MFA; object routes are probed
+    # with both roles as the entitled principals (a tuple in the world's `files`).
+    "operations:health", "operations:health_run", "operations:health_sign_off", "operations:reports",
+    "operations:report", "operations:report_xlsx", "operations:campaigns", "operations:campaign",
 }
 
 ADMIN_PREFIX = "admin:"

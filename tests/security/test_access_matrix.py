@@ -264,6 +264,43 @@ def world(db) -> World:
     sanction = violation_record(subject_kind="student", subject_id=profile_a.user.pk, category="other",
                                 reason="r", actor=staff["moderator"])
     sanction_appeal_file(sanction_id=sanction.pk, user=profile_a.user, text="t")
+    # issue 8 support (P2.2): student_a's ticket (the contest above opened it), an FAQ entry and a
+    # daily summary, for the site's ticket page and the admin's object routes.
+    from support.models import FAQEntry, Ticket
+    from support.sweeps import ticket_daily_summary_build
+
+    support_ticket = Ticket.objects.get(user=profile_a.user)
+    FAQEntry.objects.create(question_zh="问", answer_zh="答", question_en="Q", answer_en="A")
+    ticket_daily_summary_build(day=timezone.localdate())
+    # issue 8 staff (P3, P2.3): the manager's appraisal of the moderator with a reward, a customer-service
+    # agent's suggestion, and the moderator's self-review of a manager's decision, for the admin's object
+    # routes. Written directly: the services are tested in tests/operations and tests/moderation.
+    from moderation.self_review import DecisionReview
+    from operations.models import RewardOrPenalty, StaffAppraisal, Suggestion
+
+    staff_appraisal = StaffAppraisal.objects.create(
+        staff=staff["moderator"], appraiser=staff["manager"], period_start="2026-10-01", period_end="2026-10-31",
+        results=4, attitude=4, teamwork=4)
+    RewardOrPenalty.objects.create(staff=staff["moderator"], kind="reward", reason="r", appraisal=staff_appraisal,
+                                   recorded_by=staff["manager"])
+    Suggestion.objects.create(author=staff["customer_service"], title="t", body="b")
+    DecisionReview.objects.create(
+        decision=history_record(subject=profile_b, transition="approve", from_state="submitted",
+                                to_state="approved", actor=staff["manager"]),
+        decider=staff["manager"], reviewer=staff["moderator"], week="2026-11-16")
+    # issue 8 operations (P2.1): a signed-off daily check, a failed task, a weekly report and a campaign
+    # with a visit and a sign-up, for the staff pages' and the admin's object routes.
+    from operations.models import Campaign, CampaignSignup, CampaignVisit, DailyCheck, TaskFailure
+    from operations.reports import weekly_report_build
+
+    DailyCheck.objects.create(date=timezone.localdate(), outcome="ok", checked_at=timezone.now(),
+                              signed_off_by=staff["operations"], signed_off_at=timezone.now(), notes="n")
+    TaskFailure.objects.create(task_name="t", error="e")
+    ops_report = weekly_report_build(week_start=dt.date(2026, 11, 16))
+    ops_campaign = Campaign.objects.create(name="c", code="c", channel="c", starts_on=timezone.localdate(),
+                                           ends_on=timezone.localdate(), created_by=staff["operations"])
+    CampaignVisit.objects.create(campaign=ops_campaign, date=timezone.localdate(), count=1)
+    CampaignSignup.objects.create(campaign=ops_campaign, user=profile_b.user)
     users = {"student_a": profile_a.user, "student_b": profile_b.user, "employer_a": member_a.user,
              "employer_b": employer_b.members.get().user, **staff}
     objects = {
@@ -319,6 +356,12 @@ def world(db) -> World:
         "reviews:reply": ("student_a", {"pk": review.pk}),
         "reviews:report": (None, {"pk": review.pk}),  # SIGNED_IN_ANY
         "risk:appeal_file": ("student_a", {"pk": sanction.pk}),  # H2
+        "support:ticket": ("student_a", {"pk": support_ticket.pk}),  # issue 8 support
+        "operations:staff_appraise": ("manager", {"pk": staff["moderator"].pk}),  # issue 8 staff
+        # issue 8 operations: staff pages of operations and managers
+        **{f"operations:{name}": (("operations", "manager"), {"week": ops_report.week_start.isoformat()})
+           for name in ("report", "report_xlsx")},
+        "operations:campaign": (("operations", "manager"), {"pk": ops_campaign.pk}),
     }
     return World(users=users, objects=objects, files=files)
 
@@ -427,7 +470,9 @@ def test_object_routes_refuse_every_other_principal(world, route):
     else:
         assert route.name in world.files, f"add an owned object for {route.name} to the world fixture"
         owner, kwargs = world.files[route.name]
-        probes = [(kwargs, lambda user, method, o=world.users[owner]: user == o)]
+        # One owner, or (issue 8 operations) a tuple of the staff roles a staff page serves.
+        owners = [world.users[o] for o in (owner if isinstance(owner, tuple) else (owner,))]
+        probes = [(kwargs, lambda user, method, o=owners: user in o)]
     assert probes, f"no probe for {route.name}"
     clients = {principal: world.client_for(principal) for principal in PRINCIPALS}  # sign-ins write last_login
     before = database_fingerprint()

@@ -84,13 +84,18 @@ def test_p2_2_contesting_a_no_show_opens_exactly_one_ticket_linked_to_the_attend
     assert [h.transition for h in history_for(ticket)] == ["open"]
 
 
-def test_p2_2_the_first_answer_is_due_one_working_day_later_across_national_day():
-    attendance, owner = _attendance()
-    # when: contested on Tuesday 30 Sep 2025 at 09:30
-    _contest(attendance, owner)
-    # then: 1–8 October are holidays, so the first answer is due Thursday 9 October, same time
-    due = Ticket.objects.get().first_response_due_at
-    assert due == attendance.shift.starts_at.replace(day=9, month=10) + dt.timedelta(minutes=30)
+def test_p2_2_the_first_answer_is_due_within_office_hours_across_national_day():
+    # given: the policy's 4 office hours (09:00–17:00 on working days)
+    student = UserFactory(kind="student")
+    # when: a question comes in on Tuesday 30 Sep 2025 at 16:00, the eve of National Day
+    opened_at = dt.datetime(2025, 9, 30, 16, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    with time_machine.travel(opened_at, tick=False):
+        ticket = ticket_open(user=student, category=Ticket.Category.QUESTION, subject="s", body="b")
+    # then: one hour that day, 1–8 October are holidays, three hours on Thursday 9 October → 12:00;
+    # a question is resolved within 2 working days → Friday 10 October, 16:00
+    shanghai = dt.timezone(dt.timedelta(hours=8))
+    assert ticket.first_response_due_at == dt.datetime(2025, 10, 9, 12, 0, tzinfo=shanghai)
+    assert ticket.resolution_due_at == dt.datetime(2025, 10, 10, 16, 0, tzinfo=shanghai)
 
 
 def test_p2_2_disputed_hours_open_their_own_ticket():

@@ -12,10 +12,12 @@ from finance import demo as finance_demo
 from finance.guarantee import guarantee_fund_seed_demo
 from jobs import demo as jobs_demo
 from moderation import demo as moderation_demo
+from operations import demo as operations_demo
 from risk.demo import seed_credit
 from risk.demo_sanctions import seed_sanctions
 from settlements.funding import settlements_fund_ready
 from settlements.sweeps import settlements_prepare_due
+from support import demo as support_demo
 
 
 class Command(BaseCommand):
@@ -50,6 +52,8 @@ class Command(BaseCommand):
                     seed_sanctions(moderator=staff["moderator"])
                     # Every user's credit score from the demo's facts (K3.1), as the nightly recompute would.
                     seed_credit()
+                    operations_demo.seed_operations()  # P2.1: a campaign, a daily check, weekly reports
+                    support_demo.seed_support(agent=staff["customer_service"])  # P2.2: the FAQ, tickets in each state
             self.stdout.write(self.style.SUCCESS("Demo data is ready."))
             return
         self._print_logins(port)

@@ -1,0 +1,173 @@
+"""Self-review in the back office (P2.3): "my self-review tasks" for each
+moderator, where they record agree or disagree with notes (the service), and
+the agreement report per week and per moderator for managers.
+
+Moderators see only the reviews given to them; holders of the report
+permission (managers) see every review."""
+
+import datetime as dt
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from core.admin_mixins import ReadOnlyAdmin, history_table
+from core.errors import DomainError
+
+from .self_review import (
+    REPORT_PERMISSION,
+    REVIEW_PERMISSION,
+    DecisionReview,
+    decision_review_record,
+    self_review_agreement,
+)
+
+REASON_FORM_TEMPLATE = "admin/jobs/reason_form.html"  # the generic "decide with a reason" page
+REPORT_WEEKS = 12  # the agreement report looks back a quarter by default
+
+
+class DecisionReviewForm(forms.Form):
+    agrees = forms.TypedChoiceField(label=_("Your verdict"), widget=forms.RadioSelect, coerce=lambda v: v == "yes",
+                                    choices=[("yes", _("I agree with the decision")),
+                                             ("no", _("I disagree with the decision"))])
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=4000,
+                            widget=forms.Textarea(attrs={"rows": 3}),
+                            help_text=_("Required when you disagree: what should have been decided, and why."))
+
+
+class VerdictFilter(admin.SimpleListFilter):
+    """Waiting for a verdict by default: the moderator's to-do list."""
+
+    title = _("verdict")
+    parameter_name = "verdict"
+
+    def lookups(self, request, model_admin):
+        return [("pending", _("Waiting")), ("agreed", _("Agreed")), ("disagreed", _("Disagreed")), ("all", _("All"))]
+
+    def choices(self, changelist):
+        current = self.value() or "pending"
+        for lookup, title in self.lookup_choices:
+            yield {"selected": current == lookup, "display": title,
+                   "query_string": changelist.get_query_string({self.parameter_name: lookup})}
+
+    def queryset(self, request, queryset):
+        value = self.value() or "pending"
+        return {"pending": queryset.filter(agrees__isnull=True), "agreed": queryset.filter(agrees=True),
+                "disagreed": queryset.filter(agrees=False)}.get(value, queryset)
+
+
+def _subject_link(entry) -> str:
+    ct = entry.content_type
+    label = f"{ct.name} #{entry.object_id}"
+    try:
+        url = reverse(f"admin:{ct.app_label}_{ct.model}_change", args=[entry.object_id])
+    except NoReverseMatch:
+        return label
+    return format_html('<a href="{}">{}</a>', url, label)
+
+
+@admin.register(DecisionReview)
+class DecisionReviewAdmin(ReadOnlyAdmin):
+    list_display = ["week", "decision_summary", "decider", "reviewer", "verdict", "reviewed_at"]
+    list_filter = [VerdictFilter, "week"]
+    list_select_related = ["decision__content_type", "decider", "reviewer"]
+    ordering = ["-week", "id"]
+    show_full_result_count = False
+    change_list_template = "admin/moderation/self_review_change_list.html"
+    fields = ["record", "week", "decision_summary", "decision_reason", "decider", "reviewer", "verdict", "notes",
+              "reviewed_at", "history"]
+    readonly_fields = fields
+    object_route_permissions = {"moderation_decisionreview_review": REVIEW_PERMISSION}
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("decision__content_type", "decider", "reviewer")
+        if request.user.has_perm(REPORT_PERMISSION):
+            return queryset
+        return queryset.filter(reviewer=request.user)
+
+    # The queryset is scoped per moderator, so Django would answer "does not exist" (a redirect) before
+    # asking about permissions: refuse staff without the view permission first.
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        return super().history_view(request, object_id, extra_context)
+
+    @admin.display(description=_("decision"))
+    def decision_summary(self, obj):
+        entry = obj.decision
+        return format_html("{} · {} ({} → {}) · {}", _subject_link(entry), entry.transition,
+                           entry.from_state or "—", entry.to_state or "—",
+                           timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M"))
+
+    @admin.display(description=_("reason given"))
+    def decision_reason(self, obj):
+        return obj.decision.reason or "—"
+
+    @admin.display(description=_("verdict"))
+    def verdict(self, obj):
+        return {None: _("Waiting"), True: _("Agreed"), False: _("Disagreed")}[obj.agrees]
+
+    @admin.display(description=_("your review"))
+    def record(self, obj):
+        if obj.agrees is not None:
+            return _("Reviewed.")
+        return format_html('<a class="button" href="{}">{}</a>',
+                           reverse("admin:moderation_decisionreview_review", args=[obj.pk]), _("Record your verdict"))
+
+    @admin.display(description=_("history"))
+    def history(self, obj):
+        return history_table(obj)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [path("<int:pk>/review/", view(self.review_view), name="moderation_decisionreview_review"),
+                path("report/", view(self.report_view), name="moderation_decisionreview_report"),
+                *super().get_urls()]
+
+    def review_view(self, request, pk: int):
+        if not request.user.has_perm(REVIEW_PERMISSION):
+            raise PermissionDenied
+        review = self.get_queryset(request).filter(pk=pk).first()
+        if review is None:
+            raise Http404
+        change_url = reverse("admin:moderation_decisionreview_change", args=[review.pk])
+        if review.agrees is not None:
+            self.message_user(request, _("This decision has already been reviewed."), messages.WARNING)
+            return redirect(change_url)
+        form = DecisionReviewForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                decision_review_record(review_id=review.pk, actor=request.user, **form.cleaned_data)
+            except DomainError as error:
+                form.add_error("notes" if error.field == "reason" else None, str(error.message))
+            else:
+                self.message_user(request, _("Your verdict is recorded."), messages.SUCCESS)
+                return redirect("admin:moderation_decisionreview_changelist")
+        entry = review.decision
+        summary = f"{entry.content_type.name} #{entry.object_id} · {entry.transition} · {entry.reason or '—'}"
+        return TemplateResponse(request, REASON_FORM_TEMPLATE, {
+            **self.admin_site.each_context(request), "title": _("Review a colleague's decision"),
+            "subject": summary, "form": form, "opts": self.opts, "original": review, "back_url": change_url})
+
+    def report_view(self, request):
+        if not request.user.has_perm(REPORT_PERMISSION):
+            raise PermissionDenied
+        end = timezone.localdate()
+        start = end - dt.timedelta(weeks=REPORT_WEEKS)
+        return TemplateResponse(request, "admin/moderation/self_review_report.html", {
+            **self.admin_site.each_context(request), "title": _("Self-review agreement"), "opts": self.opts,
+            "start": start, "end": end, **self_review_agreement(start=start, end=end),
+            # Sampled decisions no other moderator could take (P2.3: reported, never self-reviewed).
+            "unassigned": DecisionReview.objects.filter(reviewer__isnull=True).count()})

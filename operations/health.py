@@ -1,0 +1,292 @@
+"""The daily system check (P2.1): probes of what keeps the platform running,
+today's check record built from them, and its sign-off by operations.
+
+Each probe returns {"ok", "level", "value", "detail"}: `level` is ok, warning
+or failing, `value` the number measured (None when nothing was), `detail` a
+short sentence for the page. A probe never raises: a probe that cannot measure
+reports failing with the reason, so the page always shows every line."""
+
+import datetime as dt
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core.errors import DomainError
+from core.history import history_record
+from core.models import BeatHeartbeat
+
+from .models import DailyCheck, ServerErrorCount, TaskFailure
+
+OK, WARNING, FAILING = DailyCheck.Outcome.OK, DailyCheck.Outcome.WARNING, DailyCheck.Outcome.FAILING
+SIGN_OFF_PERMISSION = "operations.sign_off_dailycheck"
+
+# Beat enqueues the heartbeat every 60 s and a worker runs it: five missed beats is an outage.
+HEARTBEAT_STALE_AFTER = dt.timedelta(minutes=5)
+# Tasks waiting in the broker: a few hundred drain in minutes, more means workers fall behind.
+QUEUE_DEPTH_WARNING = 500
+# Backups are nightly (issue 9): a day and a bit is late, two days is a missed backup.
+BACKUP_WARNING_AFTER = dt.timedelta(hours=26)
+BACKUP_FAILING_AFTER = dt.timedelta(hours=48)
+# Server errors per hour averaged over the last 24 hours.
+ERROR_RATE_WARNING_PER_HOUR = 1.0
+ERROR_RATE_FAILING_PER_HOUR = 10.0
+REDIS_TIMEOUT_S = 2.0
+DEFAULT_QUEUE = "celery"
+LEVEL_ORDER = {OK: 0, WARNING: 1, FAILING: 2}
+
+# The order and names of the page's lines.
+PROBE_LABELS = {
+    "database": gettext_lazy("Database"),
+    "redis": gettext_lazy("Redis"),
+    "worker": gettext_lazy("Celery worker"),
+    "beat": gettext_lazy("Celery beat"),
+    "queue_depth": gettext_lazy("Tasks waiting in the queue"),
+    "failed_tasks_24h": gettext_lazy("Failed tasks (last 24 hours)"),
+    "backup_age": gettext_lazy("Last backup"),
+    "error_rate": gettext_lazy("Server errors per hour (last 24 hours)"),
+}
+
+
+class DailyCheckAlreadySignedOff(DomainError):
+    default_message = gettext_lazy("Today's check is already signed off; it is not changed any more.")
+
+
+class SignOffNotAllowed(DomainError):
+    default_message = gettext_lazy("Only operations staff sign off the daily check.")
+
+
+class SignOffNotesRequired(DomainError):
+    default_message = gettext_lazy("Something needs attention: say in the notes what you did about it.")
+
+
+def _result(level: str, detail: str, value=None) -> dict:
+    return {"ok": level == OK, "level": str(level), "value": value, "detail": str(detail)}
+
+
+# ------------------------------------------------------------------ probes
+def probe_database() -> dict:
+    started = time.perf_counter()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as error:  # noqa: BLE001 - a probe reports, it never raises
+        return _result(FAILING, _("The database does not answer: %(error)s") % {"error": error})
+    ms = round((time.perf_counter() - started) * 1000, 1)
+    return _result(OK, _("Answered in %(ms)s ms") % {"ms": ms}, ms)
+
+
+def _redis_url() -> str | None:
+    """The Redis the platform uses (the broker, else the cache), or None in the embedded mode."""
+    broker = str(getattr(settings, "CELERY_BROKER_URL", "") or "")
+    if broker.startswith(("redis://", "rediss://")):
+        return broker
+    cache = settings.CACHES.get("default", {})
+    if "redis" in cache.get("BACKEND", "").lower():
+        location = cache.get("LOCATION")
+        return location[0] if isinstance(location, list | tuple) else location
+    return None
+
+
+def _redis_client(url: str):
+    import redis
+
+    return redis.Redis.from_url(url, socket_timeout=REDIS_TIMEOUT_S, socket_connect_timeout=REDIS_TIMEOUT_S)
+
+
+def probe_redis() -> dict:
+    url = _redis_url()
+    if url is None:
+        return _result(OK, _("Not used (embedded mode)"))
+    started = time.perf_counter()
+    try:
+        _redis_client(url).ping()
+    except Exception as error:  # noqa: BLE001
+        return _result(FAILING, _("Redis does not answer: %(error)s") % {"error": error})
+    ms = round((time.perf_counter() - started) * 1000, 1)
+    return _result(OK, _("PING answered in %(ms)s ms") % {"ms": ms}, ms)
+
+
+def _heartbeat_age(now: dt.datetime) -> dt.timedelta | None:
+    seen = BeatHeartbeat.objects.filter(name="beat").values_list("last_seen_at", flat=True).first()
+    return None if seen is None else now - seen
+
+
+def probe_worker(now: dt.datetime) -> dict:
+    age = _heartbeat_age(now)
+    if age is None:
+        return _result(FAILING, _("No worker has ever run the heartbeat."))
+    minutes = round(age.total_seconds() / 60, 1)
+    if age > HEARTBEAT_STALE_AFTER:
+        return _result(FAILING, _("A worker last ran a task %(minutes)s minutes ago.") % {"minutes": minutes},
+                       minutes)
+    return _result(OK, _("A worker ran the heartbeat %(minutes)s minutes ago.") % {"minutes": minutes}, minutes)
+
+
+def probe_beat(now: dt.datetime) -> dict:
+    age = _heartbeat_age(now)
+    if age is None:
+        return _result(FAILING, _("Beat has never sent its heartbeat."))
+    minutes = round(age.total_seconds() / 60, 1)
+    if age > HEARTBEAT_STALE_AFTER:
+        return _result(FAILING, _("Beat's last heartbeat was %(minutes)s minutes ago (it sends one every minute).")
+                       % {"minutes": minutes}, minutes)
+    return _result(OK, _("Last heartbeat %(minutes)s minutes ago.") % {"minutes": minutes}, minutes)
+
+
+def _queue_depth() -> int | None:
+    broker = str(getattr(settings, "CELERY_BROKER_URL", "") or "")
+    queue = getattr(settings, "CELERY_TASK_DEFAULT_QUEUE", DEFAULT_QUEUE)
+    if broker.startswith(("redis://", "rediss://")):
+        return int(_redis_client(broker).llen(queue))
+    if broker.startswith("filesystem://"):
+        folder = (getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}) or {}).get("data_folder_in")
+        if not folder or not Path(folder).is_dir():
+            return 0
+        return sum(1 for entry in Path(folder).iterdir() if entry.is_file())
+    return None
+
+
+def probe_queue_depth() -> dict:
+    try:
+        depth = _queue_depth()
+    except Exception as error:  # noqa: BLE001
+        return _result(FAILING, _("The queue cannot be read: %(error)s") % {"error": error})
+    if depth is None:
+        return _result(WARNING, _("This broker's queue cannot be measured."))
+    if depth > QUEUE_DEPTH_WARNING:
+        return _result(WARNING, _("%(count)s tasks waiting: workers are falling behind.") % {"count": depth}, depth)
+    return _result(OK, _("%(count)s tasks waiting") % {"count": depth}, depth)
+
+
+def probe_failed_tasks(now: dt.datetime) -> dict:
+    failures = TaskFailure.objects.filter(at__gte=now - dt.timedelta(hours=24))
+    count = failures.count()
+    if not count:
+        return _result(OK, _("No task failed."), 0)
+    names = ", ".join(sorted(set(failures.values_list("task_name", flat=True)[:50]))[:5])
+    return _result(WARNING, _("%(count)s failed: %(names)s") % {"count": count, "names": names}, count)
+
+
+def backup_dir() -> Path:
+    configured = getattr(settings, "BACKUP_DIR", None)
+    if configured:
+        return Path(configured)
+    return Path(settings.BASE_DIR) / "var" / "backups"
+
+
+def probe_backup_age(now: dt.datetime) -> dict:
+    folder = backup_dir()
+    try:
+        newest = max((entry.stat().st_mtime for entry in folder.iterdir() if entry.is_file()), default=None) \
+            if folder.is_dir() else None
+    except OSError as error:
+        return _result(FAILING, _("The backup folder cannot be read: %(error)s") % {"error": error})
+    if newest is None:
+        return _result(WARNING, _("No backup yet"))
+    age = now - dt.datetime.fromtimestamp(newest, tz=dt.UTC)
+    hours = round(age.total_seconds() / 3600, 1)
+    detail = _("The newest backup is %(hours)s hours old.") % {"hours": hours}
+    if age > BACKUP_FAILING_AFTER:
+        return _result(FAILING, detail, hours)
+    if age > BACKUP_WARNING_AFTER:
+        return _result(WARNING, detail, hours)
+    return _result(OK, detail, hours)
+
+
+def probe_error_rate(now: dt.datetime) -> dict:
+    since = now - dt.timedelta(hours=24)
+    total = ServerErrorCount.objects.filter(hour__gte=since).aggregate(total=Sum("count"))["total"] or 0
+    rate = round(total / 24, 2)
+    detail = _("%(total)s server errors in 24 hours (%(rate)s per hour)") % {"total": total, "rate": rate}
+    if rate >= ERROR_RATE_FAILING_PER_HOUR:
+        return _result(FAILING, detail, rate)
+    if rate >= ERROR_RATE_WARNING_PER_HOUR:
+        return _result(WARNING, detail, rate)
+    return _result(OK, detail, rate)
+
+
+def system_probes(now: dt.datetime | None = None) -> dict:
+    """Every probe, in the page's order."""
+    now = now or timezone.now()
+    return {
+        "database": probe_database(),
+        "redis": probe_redis(),
+        "worker": probe_worker(now),
+        "beat": probe_beat(now),
+        "queue_depth": probe_queue_depth(),
+        "failed_tasks_24h": probe_failed_tasks(now),
+        "backup_age": probe_backup_age(now),
+        "error_rate": probe_error_rate(now),
+    }
+
+
+def outcome_of(results: dict) -> str:
+    worst = max((LEVEL_ORDER.get(r.get("level"), 2) for r in results.values()), default=0)
+    return {0: OK, 1: WARNING, 2: FAILING}[worst]
+
+
+# ------------------------------------------------------------------ services
+def daily_check_run(*, now: dt.datetime | None = None) -> DailyCheck:
+    """Run the probes and write today's check (P2.1): beat at 08:30 Shanghai and
+    the page's "run now" button. A check that is signed off is what the
+    signer saw, so it is not changed (DailyCheckAlreadySignedOff)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    results = system_probes(now)  # measured outside the transaction: probes may wait on the network
+    with transaction.atomic():
+        check = DailyCheck.objects.select_for_update().filter(date=today).first()
+        if check is not None and check.signed_off_at is not None:
+            raise DailyCheckAlreadySignedOff()
+        if check is None:
+            check = DailyCheck(date=today)
+        check.results, check.outcome, check.checked_at = results, outcome_of(results), now
+        check.save()
+    return check
+
+
+def daily_check_run_unless_signed(*, now: dt.datetime | None = None) -> DailyCheck | None:
+    """Beat's run: a signed-off check stays as it is."""
+    try:
+        return daily_check_run(now=now)
+    except DailyCheckAlreadySignedOff:
+        return None
+
+
+@transaction.atomic
+def daily_check_sign_off(*, check_id: int, actor, notes: str = "") -> DailyCheck:
+    """An operations staff member signs off a day's check (P2.1), once: the
+    record keeps who and when, and a history row. A check that found anything
+    needs notes saying what was done about it."""
+    if not actor.has_perm(SIGN_OFF_PERMISSION):
+        raise SignOffNotAllowed()
+    check = DailyCheck.objects.select_for_update().get(pk=check_id)
+    if check.signed_off_at is not None:
+        raise DailyCheckAlreadySignedOff()
+    notes = (notes or "").strip()
+    if check.outcome != OK and not notes:
+        raise SignOffNotesRequired(field="notes")
+    check.signed_off_by, check.signed_off_at, check.notes = actor, timezone.now(), notes
+    check.save(update_fields=["signed_off_by", "signed_off_at", "notes"])
+    history_record(subject=check, transition="sign_off", from_state=check.outcome, to_state="signed_off",
+                   actor=actor, reason=notes)
+    return check
+
+
+def server_error_count(*, at: dt.datetime | None = None) -> None:
+    """One more server error in this hour's counter (the `got_request_exception`
+    receiver), incremented in the database so concurrent workers never lose one."""
+    hour = (at or timezone.now()).replace(minute=0, second=0, microsecond=0)
+    if ServerErrorCount.objects.filter(hour=hour).update(count=F("count") + 1):
+        return
+    try:
+        with transaction.atomic():
+            ServerErrorCount.objects.create(hour=hour, count=1)
+    except IntegrityError:  # another worker created this hour's row first
+        ServerErrorCount.objects.filter(hour=hour).update(count=F("count") + 1)
