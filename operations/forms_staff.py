@@ -87,7 +87,7 @@ class SuggestionDecisionForm(forms.Form):
 
 class SuggestionRewardForm(forms.Form):
     effect = forms.CharField(label=_("Measured effect"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}),
-                             help_text=_("What changed, measured how: e.g. first answers 20% faster over four weeks."))
+                             help_text=_("What changed, measured how: e.g. first answers 20 per cent faster over four weeks."))
     amount = _amount_field()
     reason = forms.CharField(label=_("Reason shown with the reward (optional)"), required=False, max_length=2000)
 
