@@ -78,6 +78,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "operations.view_taskfailure", "operations.view_weeklyreport", "operations.view_campaign",
         "operations.add_campaign", "operations.change_campaign", "operations.view_campaignvisit",
         "operations.view_campaignsignup", "support.view_ticketdailysummary",
+        # K5 and the indicators on the daily check page (issue 9).
+        "core.view_backuprecord", "risk.view_keyriskindicator", "risk.view_krireading",
     ],
     FINANCE: [
         "settlements.view_settlement", "settlements.view_settlementline", "settlements.view_payoutmethod",
@@ -89,6 +91,17 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "finance.add_integrityrun", "finance.view_escrowrefund", "finance.execute_escrowrefund",
         "employers.view_employer",
         "core.view_policy",
+        # Issue 9 (F1, F2, F3, F4): budgets, approving and booking claims, adjusting transactions (another
+        # finance member approves), the monthly reconciliation, audits and their findings.
+        "finance.view_budget", "finance.view_expenseclaim", "finance.view_expensereceipt",
+        "finance.view_expenseapproval", "finance.view_adjustmentrequest", "finance.view_monthlyreconciliation",
+        "finance.view_auditengagement", "finance.view_auditfinding", "core.view_backuprecord",
+        "finance.add_budget", "finance.change_budget", "finance.approve_as_finance",
+        "finance.add_adjustmentrequest", "finance.approve_adjustmentrequest",
+        "finance.add_monthlyreconciliation", "finance.sign_off_reconciliation",
+        "finance.add_auditengagement", "finance.change_auditengagement", "finance.add_auditfinding",
+        "finance.change_auditfinding", "finance.close_auditfinding",
+        "risk.view_riskitem", "risk.view_keyriskindicator", "risk.view_krireading",
         # Tickets escalated to finance (P2.2): they open the ticket from the notification.
         "support.view_ticket", "support.view_ticketmessage",
         # Payment disputes (S4.3): decided by finance or customer service; the adjustments they fund.
@@ -103,6 +116,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "core.view_policy", "core.view_policychange", "core.view_historyentry",
         "accounts.view_personaldataaccess",
         "moderation.view_report", "moderation.view_verificationstep",
+        # Issue 9 (F1, F2, F4, K): the back office, read-only like everything an auditor sees.
+        "finance.view_budget", "finance.view_expenseclaim", "finance.view_expensereceipt",
+        "finance.view_expenseapproval", "finance.view_adjustmentrequest", "finance.view_monthlyreconciliation",
+        "finance.view_auditengagement", "finance.view_auditfinding", "core.view_backuprecord",
+        "risk.view_riskitem", "risk.view_keyriskindicator", "risk.view_krireading", "risk.view_legalreview",
+        "risk.view_contingencyplan",
     ],
     MANAGER: [
         "applications.view_application", "applications.view_engagement", "applications.view_attendance",
@@ -116,6 +135,18 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "jobs.change_minimumwage", "jobs.view_patrolrun",
         "moderation.view_report", "moderation.view_verificationstep",
         "support.view_ticket",
+        # Issue 9: department head and second approver of expense claims, budgets, audits and findings,
+        # the risk register with its indicators, legal reviews and contingency plans (K1, K2, K4, K5).
+        "finance.view_budget", "finance.view_expenseclaim", "finance.view_expensereceipt",
+        "finance.view_expenseapproval", "finance.view_adjustmentrequest", "finance.view_monthlyreconciliation",
+        "finance.view_auditengagement", "finance.view_auditfinding", "core.view_backuprecord",
+        "finance.approve_as_head", "finance.add_budget", "finance.change_budget",
+        "finance.add_auditengagement", "finance.change_auditengagement", "finance.add_auditfinding",
+        "finance.change_auditfinding", "finance.close_auditfinding",
+        "risk.view_riskitem", "risk.add_riskitem", "risk.change_riskitem", "risk.view_keyriskindicator",
+        "risk.add_keyriskindicator", "risk.change_keyriskindicator", "risk.view_krireading",
+        "risk.view_legalreview", "risk.add_legalreview", "risk.change_legalreview",
+        "risk.view_contingencyplan", "risk.add_contingencyplan", "risk.change_contingencyplan",
         # P3: appraisals, rewards and penalties, suggestions; the reports operations builds; P2.3 agreement.
         "moderation.view_decisionreview", "moderation.view_selfreview_report",
         "operations.view_staffappraisal", "operations.add_staffappraisal", "operations.view_rewardorpenalty",

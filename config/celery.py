@@ -48,4 +48,17 @@ app.conf.beat_schedule = {
     # P2.3 (issue 8 staff): every Monday 09:00, last week's sample of moderation decisions for a second look.
     "moderation-self-review": {"task": "moderation.tasks.self_review_sample_task",
                                "schedule": crontab(hour=9, minute=0, day_of_week="mon")},
+    # K5 (issue 9 backups): the encrypted nightly backup, then its restore check into a scratch database.
+    "core-backup": {"task": "core.tasks.backup_task", "schedule": crontab(hour=3, minute=0)},
+    "core-restore-check": {"task": "core.tasks.restore_check_task", "schedule": crontab(hour=4, minute=0)},
+    # K1 (issue 9 risk register): key risk indicators hourly; owners reminded of overdue risk reviews weekly.
+    "risk-kri-measure": {"task": "risk.tasks.kri_measure_all_task", "schedule": crontab(minute=20)},
+    "risk-review-reminders": {"task": "risk.tasks.risk_review_reminders_task",
+                              "schedule": crontab(hour=9, minute=15, day_of_week="mon")},
+    # F3.1 (issue 9, H10): last month's settlement-account reconciliation, prepared on the 1st at 07:00.
+    "finance-monthly-reconciliation": {"task": "finance.tasks.monthly_reconciliation_task",
+                                       "schedule": crontab(day_of_month=1, hour=7, minute=0)},
+    # F4 (issue 9 audits, H11): remind owners of audit findings before the due date, escalate overdue ones.
+    "audit-findings-sweep": {"task": "finance.tasks.audit_findings_sweep_task",
+                             "schedule": crontab(hour=8, minute=15)},
 }

@@ -6,7 +6,15 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from .admin_mixins import ReadOnlyAdmin
-from .models import CalendarOverride, CreditEvent, HistoryEntry, Policy, PolicyChange, ReasonTemplate
+from .models import (
+    BackupRecord,
+    CalendarOverride,
+    CreditEvent,
+    HistoryEntry,
+    Policy,
+    PolicyChange,
+    ReasonTemplate,
+)
 from .policy import policy_update
 
 
@@ -16,7 +24,8 @@ class PolicyAdmin(admin.ModelAdmin):
                     "updated_at"]
 
     def has_add_permission(self, request):
-        return not Policy.objects.exists()
+        # One row; and only staff allowed to change the policy may create it (an auditor may not).
+        return not Policy.objects.exists() and super().has_add_permission(request)
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -73,3 +82,15 @@ class CreditEventAdmin(ReadOnlyAdmin):
     @admin.display(description=_("reverses"), boolean=True)
     def reversal(self, obj):
         return obj.reverses_id is not None
+
+
+@admin.register(BackupRecord)
+class BackupRecordAdmin(ReadOnlyAdmin):
+    """K5: every backup and restore check as run by `manage.py backup` / `restore_check` and beat."""
+
+    list_display = ["started_at", "kind", "ok", "file_name", "size_bytes", "backup", "finished_at"]
+    list_filter = ["kind", "ok"]
+    list_select_related = ["backup"]
+    search_fields = ["file_name", "detail"]
+    fields = ["kind", "ok", "started_at", "finished_at", "file_name", "size_bytes", "sha256", "backup", "detail"]
+    readonly_fields = fields

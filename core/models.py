@@ -218,6 +218,18 @@ class Policy(models.Model):
         _("tickets: the user may reopen a resolved ticket for (days)"), default=7,
         help_text=_("After this a resolved ticket is closed for good; a new matter needs a new ticket."),
     )
+    # Back office (F2, F4, K5)
+    expense_second_approval_above_fen = models.PositiveIntegerField(
+        _("expense claims above this amount need a second approver (fen)"), default=500000,
+        help_text=_("F2: the department head and a second approver, then finance."),
+    )
+    audit_finding_reminder_days = models.PositiveSmallIntegerField(
+        _("remind the owner of an audit finding (days before it is due)"), default=7,
+    )
+    backup_retention_days = models.PositiveSmallIntegerField(
+        _("keep backups for (days)"), default=30,
+        help_text=_("K5: older backup files are deleted after a newer backup has passed its restore check."),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -284,6 +296,34 @@ class ReasonTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class BackupRecord(models.Model):
+    """One run of `manage.py backup` or `manage.py restore_check` (K5) and what it found."""
+
+    class Kind(models.TextChoices):
+        BACKUP = "backup", _("Backup")
+        RESTORE_CHECK = "restore_check", _("Restore check")
+
+    kind = models.CharField(_("kind"), max_length=14, choices=Kind.choices)
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    ok = models.BooleanField(_("succeeded"), default=False)
+    file_name = models.CharField(_("file"), max_length=300, blank=True)
+    size_bytes = models.BigIntegerField(_("size (bytes)"), null=True, blank=True)
+    sha256 = models.CharField(_("SHA-256 of the encrypted file"), max_length=64, blank=True)
+    # For a restore check: the backup it restored.
+    backup = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="checks",
+                               verbose_name=_("backup checked"))
+    detail = models.TextField(_("detail"), blank=True)
+
+    class Meta:
+        verbose_name = _("backup record")
+        verbose_name_plural = _("backup records")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.started_at:%Y-%m-%d %H:%M} {'ok' if self.ok else 'failed'}"
 
 
 class BeatHeartbeat(models.Model):

@@ -29,3 +29,19 @@ def send_notification_email(notification_id: int) -> None:
 def beat_heartbeat() -> None:
     """Proves beat and a worker are alive; read by the health check."""
     BeatHeartbeat.objects.update_or_create(name="beat", defaults={"last_seen_at": timezone.now()})
+
+
+@shared_task
+def backup_task() -> None:
+    """K5: the nightly encrypted backup (03:00 Shanghai); the outcome is recorded whatever happens."""
+    from .backups import backup_create
+
+    backup_create()
+
+
+@shared_task
+def restore_check_task() -> None:
+    """K5: restore the newest backup into a scratch database and check it (04:00 Shanghai), recorded."""
+    from .backups import restore_check
+
+    restore_check()

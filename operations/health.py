@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from core.errors import DomainError
 from core.history import history_record
-from core.models import BeatHeartbeat
+from core.models import BackupRecord, BeatHeartbeat
 
 from .models import DailyCheck, ServerErrorCount, TaskFailure
 
@@ -50,6 +50,7 @@ PROBE_LABELS = {
     "failed_tasks_24h": gettext_lazy("Failed tasks (last 24 hours)"),
     "backup_age": gettext_lazy("Last backup"),
     "error_rate": gettext_lazy("Server errors per hour (last 24 hours)"),
+    "key_risk_indicators": gettext_lazy("Key risk indicators"),
 }
 
 
@@ -174,30 +175,46 @@ def probe_failed_tasks(now: dt.datetime) -> dict:
     return _result(WARNING, _("%(count)s failed: %(names)s") % {"count": count, "names": names}, count)
 
 
-def backup_dir() -> Path:
-    configured = getattr(settings, "BACKUP_DIR", None)
-    if configured:
-        return Path(configured)
-    return Path(settings.BASE_DIR) / "var" / "backups"
-
-
 def probe_backup_age(now: dt.datetime) -> dict:
-    folder = backup_dir()
+    """K5: hours since the last backup that passed its restore check (core.backups' records)."""
+    from core.backups import backup_age_hours
+
     try:
-        newest = max((entry.stat().st_mtime for entry in folder.iterdir() if entry.is_file()), default=None) \
-            if folder.is_dir() else None
-    except OSError as error:
-        return _result(FAILING, _("The backup folder cannot be read: %(error)s") % {"error": error})
-    if newest is None:
-        return _result(WARNING, _("No backup yet"))
-    age = now - dt.datetime.fromtimestamp(newest, tz=dt.UTC)
-    hours = round(age.total_seconds() / 3600, 1)
-    detail = _("The newest backup is %(hours)s hours old.") % {"hours": hours}
+        hours = backup_age_hours(now)
+        # The latest finished run of each kind: a failure that a later success followed is not news.
+        latest = [BackupRecord.objects.filter(kind=kind, finished_at__isnull=False).order_by("-started_at", "-id")
+                  .first() for kind in BackupRecord.Kind.values]
+        failed = next((r for r in latest if r is not None and not r.ok), None)
+    except Exception as error:  # noqa: BLE001
+        return _result(FAILING, _("The backup records cannot be read: %(error)s") % {"error": error})
+    if hours is None:
+        return _result(FAILING if failed else WARNING, _("No backup has passed a restore check yet."))
+    hours = round(hours, 1)
+    detail = _("The newest backup that passed its restore check is %(hours)s hours old.") % {"hours": hours}
+    if failed is not None:
+        detail += " " + _("Recently failed: %(what)s.") % {"what": failed}
+    age = dt.timedelta(hours=hours)
     if age > BACKUP_FAILING_AFTER:
         return _result(FAILING, detail, hours)
-    if age > BACKUP_WARNING_AFTER:
+    if age > BACKUP_WARNING_AFTER or failed is not None:
         return _result(WARNING, detail, hours)
     return _result(OK, detail, hours)
+
+
+def probe_key_risk_indicators() -> dict:
+    """K1: failing when any indicator's latest reading is a breach, naming them."""
+    from risk.indicators import kri_breaches
+
+    try:
+        breaches = kri_breaches()
+    except Exception as error:  # noqa: BLE001
+        return _result(FAILING, _("The indicators cannot be read: %(error)s") % {"error": error})
+    if not breaches:
+        return _result(OK, _("No indicator is in breach."), 0)
+    names = "; ".join(f"{indicator.name}: {reading.value.normalize()} {indicator.unit}".strip()
+                      for indicator, reading in breaches)
+    return _result(FAILING, _("%(count)s in breach — %(names)s") % {"count": len(breaches), "names": names},
+                   len(breaches))
 
 
 def probe_error_rate(now: dt.datetime) -> dict:
@@ -224,6 +241,7 @@ def system_probes(now: dt.datetime | None = None) -> dict:
         "failed_tasks_24h": probe_failed_tasks(now),
         "backup_age": probe_backup_age(now),
         "error_rate": probe_error_rate(now),
+        "key_risk_indicators": probe_key_risk_indicators(),
     }
 
 

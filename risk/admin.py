@@ -1,3 +1,3 @@
 """Staff screens for credit and sanctions, one module per part."""
 
-from . import admin_credit, admin_sanctions  # noqa: F401
+from . import admin_credit, admin_register, admin_sanctions  # noqa: F401

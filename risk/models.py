@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from core.models import CreditEvent, CreditTier, TimeStampedModel
+from core.uploads import private_storage
 
 Subject = CreditEvent.Subject
 DECIDE_APPEAL_PERMISSION = "risk.decide_appeal"
@@ -189,3 +190,148 @@ class ExternalFlagImport(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.provider}: {self.file_name}"
+
+
+# ====================================================================== the risk register (K1, K2, K4, K5)
+class RiskCategory(models.TextChoices):
+    LEGAL = "legal", _("Legal")
+    CREDIT = "credit", _("Credit")
+    MARKET = "market", _("Market")
+    TECHNICAL = "technical", _("Technical")
+
+
+class RiskItem(TimeStampedModel):
+    """One identified risk, assessed as likelihood × impact (K1) with a response."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    title = models.CharField(_("risk"), max_length=200)
+    category = models.CharField(_("category"), max_length=10, choices=RiskCategory.choices)
+    description = models.TextField(_("description"), max_length=4000)
+    likelihood = models.PositiveSmallIntegerField(_("likelihood (1–5)"))
+    impact = models.PositiveSmallIntegerField(_("impact (1–5)"))
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("owner"))
+    response_plan = models.TextField(_("response plan"), max_length=4000)
+    review_on = models.DateField(_("next review on"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OPEN)
+
+    class Meta:
+        verbose_name = _("risk")
+        verbose_name_plural = _("risk register")
+        ordering = ["-likelihood", "-impact", "id"]
+        constraints = [models.CheckConstraint(condition=Q(likelihood__gte=1, likelihood__lte=5, impact__gte=1,
+                                                          impact__lte=5), name="risk_scores_1_to_5")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def rating(self) -> int:
+        return self.likelihood * self.impact
+
+
+class KeyRiskIndicator(models.Model):
+    """A key risk indicator computed from the platform (K1, K4, K5), with its
+    thresholds; a breach alerts the owner and shows on the daily check page."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("indicator"), max_length=200)
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    warning_at = models.DecimalField(_("warning at"), max_digits=12, decimal_places=2)
+    breach_at = models.DecimalField(_("breach at"), max_digits=12, decimal_places=2)
+    # Most indicators are worse when higher (a dispute rate); a few when lower (payouts on time).
+    higher_is_worse = models.BooleanField(_("higher is worse"), default=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+", verbose_name=_("owner"))
+    risk = models.ForeignKey(RiskItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="indicators",
+                             verbose_name=_("risk it watches"))
+
+    class Meta:
+        verbose_name = _("key risk indicator")
+        verbose_name_plural = _("key risk indicators")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class KRIReading(models.Model):
+    """One measurement of an indicator, with the level it reached."""
+
+    class Level(models.TextChoices):
+        OK = "ok", _("Within limits")
+        WARNING = "warning", _("Warning")
+        BREACH = "breach", _("Breach")
+
+    indicator = models.ForeignKey(KeyRiskIndicator, on_delete=models.CASCADE, related_name="readings")
+    value = models.DecimalField(_("value"), max_digits=14, decimal_places=4)
+    level = models.CharField(_("level"), max_length=8, choices=Level.choices)
+    measured_at = models.DateTimeField(_("measured at"), db_index=True)
+    alerted_at = models.DateTimeField(_("owner alerted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("indicator reading")
+        verbose_name_plural = _("indicator readings")
+        ordering = ["-measured_at", "-id"]
+        indexes = [models.Index(fields=["indicator", "-measured_at"], name="kri_reading_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id} {self.value} ({self.level})"
+
+
+class LegalReview(TimeStampedModel):
+    """A legal review of a contract or a policy change before it takes effect (K2)."""
+
+    class Subject(models.TextChoices):
+        CONTRACT = "contract", _("Contract")
+        POLICY_CHANGE = "policy_change", _("Policy or rule change")
+        TERMS = "terms", _("User terms or privacy notice")
+        OTHER = "other", _("Other key decision")
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("Under review")
+        APPROVED = "approved", _("Approved")
+        CHANGES = "changes", _("Approved with changes")
+        REJECTED = "rejected", _("Rejected")
+
+    subject = models.CharField(_("what is reviewed"), max_length=16, choices=Subject.choices)
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.TextField(_("summary and legal risks found"), max_length=4000)
+    reviewer = models.CharField(_("reviewed by (lawyer or counsel)"), max_length=200)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
+    reviewed_on = models.DateField(_("reviewed on"), null=True, blank=True)
+    document = models.FileField(_("document"), storage=private_storage, upload_to="legal-reviews/", blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("recorded by"))
+
+    class Meta:
+        verbose_name = _("legal review")
+        verbose_name_plural = _("legal reviews")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ContingencyPlan(TimeStampedModel):
+    """What to do when a risk happens (K4, K5): the trigger, the steps, who leads,
+    and when the plan was last rehearsed."""
+
+    title = models.CharField(_("plan"), max_length=200)
+    category = models.CharField(_("category"), max_length=10, choices=RiskCategory.choices)
+    trigger = models.TextField(_("when it applies"), max_length=2000)
+    steps = models.TextField(_("steps"), max_length=8000)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("leads it"))
+    last_tested_on = models.DateField(_("last rehearsed on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("contingency plan")
+        verbose_name_plural = _("contingency plans")
+        ordering = ["category", "title"]
+
+    def __str__(self) -> str:
+        return self.title

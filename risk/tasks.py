@@ -17,3 +17,19 @@ def credit_scores_recompute_task() -> None:
     from .scoring import credit_scores_recompute
 
     credit_scores_recompute()
+
+
+@shared_task(acks_late=True)
+def kri_measure_all_task() -> None:
+    """K1: measure every key risk indicator (hourly); a new breach alerts its owner once."""
+    from .indicators import kri_measure_all
+
+    kri_measure_all()
+
+
+@shared_task(acks_late=True)
+def risk_review_reminders_task() -> None:
+    """K1: remind owners of risks whose review date has passed (weekly), once per review date."""
+    from .register import risk_review_reminders_send
+
+    risk_review_reminders_send()

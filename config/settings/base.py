@@ -192,6 +192,13 @@ FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS")
 PII_HASH_KEY = env("PII_HASH_KEY")
 
 # ------------------------------------------------------------------------------
+# Backups (K5): `manage.py backup` / `restore_check` (docs/backups.md)
+# ------------------------------------------------------------------------------
+BACKUP_DIR = Path(env("BACKUP_DIR", default=str(VAR_DIR / "backups")))
+# Fernet key for backup files; empty: the first FIELD_ENCRYPTION_KEYS key. Keep a copy OFF the server.
+BACKUP_ENCRYPTION_KEY = env("BACKUP_ENCRYPTION_KEY", default="")
+
+# ------------------------------------------------------------------------------
 # Money in (E5.1)
 # ------------------------------------------------------------------------------
 # The platform's settlement bank account, shown to employers with their funding

@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from core.models import BeatHeartbeat, HistoryEntry
+from core.models import BackupRecord, BeatHeartbeat, HistoryEntry
 from operations import health
 from operations.models import DailyCheck, ServerErrorCount, TaskFailure
 from tests.conftest import login_with_mfa
@@ -31,10 +31,14 @@ def backups(settings, tmp_path):
 
 
 def _backup(folder, *, age: dt.timedelta, name="db.dump"):
+    """K5 (issue 9): a backup recorded by core.backups at NOW - age whose restore check passed."""
     path = folder / name
     path.write_bytes(b"x")
     stamp = (NOW - age).timestamp()
     os.utime(path, (stamp, stamp))
+    backup = BackupRecord.objects.create(kind="backup", ok=True, started_at=NOW - age, file_name=name)
+    BackupRecord.objects.create(kind="restore_check", ok=True, started_at=NOW - age + dt.timedelta(hours=1),
+                                backup=backup)
     return path
 
 
@@ -154,7 +158,7 @@ def test_p2_1_failures_older_than_24_hours_are_not_counted(db):
 
 def test_p2_1_no_backup_yet_is_a_warning(db, backups):
     result = health.probe_backup_age(NOW)
-    assert result["level"] == "warning" and result["detail"] == "No backup yet"
+    assert result["level"] == "warning" and result["detail"] == "No backup has passed a restore check yet."
 
 
 def test_p2_1_backup_age_is_the_newest_files(db, backups):
@@ -346,3 +350,24 @@ def test_p2_1_staff_without_the_second_factor_get_403(db):
 def test_p2_1_anonymous_visitors_are_sent_to_sign_in(db):
     response = Client().get(reverse("operations:health"))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+# --- issue 9 backups (K5, H12): the probe reads core.backups' records
+def test_k5_a_failed_latest_restore_check_is_a_warning_even_with_a_recent_good_backup(db, backups):
+    _backup(backups, age=dt.timedelta(hours=20))
+    BackupRecord.objects.create(kind="restore_check", ok=False, started_at=NOW - dt.timedelta(hours=5),
+                                finished_at=NOW - dt.timedelta(hours=5), detail="InvalidToken")
+
+    result = health.probe_backup_age(NOW)
+
+    assert result["level"] == "warning" and "Recently failed" in result["detail"]
+
+
+def test_k5_a_failure_followed_by_a_success_is_not_reported(db, backups):
+    BackupRecord.objects.create(kind="backup", ok=False, started_at=NOW - dt.timedelta(hours=30),
+                                finished_at=NOW - dt.timedelta(hours=30))
+    path = _backup(backups, age=dt.timedelta(hours=4))
+    BackupRecord.objects.filter(file_name=path.name).update(finished_at=NOW - dt.timedelta(hours=4))
+
+    assert health.probe_backup_age(NOW)["level"] == "ok"
+# --- end issue 9 backups

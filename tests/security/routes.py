@@ -105,6 +105,19 @@ PROTECTED = SIGNED_IN_ANY | {
     # with both roles as the entitled principals (a tuple in the world's `files`).
     "operations:health", "operations:health_run", "operations:health_sign_off", "operations:reports",
     "operations:report", "operations:report_xlsx", "operations:campaigns", "operations:campaign",
+    # --- issue 9 expenses (F1, F2; H10): staff pages (MFA): any staff member's claims and the claim form; a
+    # claim and its receipts (the claimant, approvers, finance, auditors); deciding (managers, finance); paying
+    # (finance); budgets and the income and expenses report (finance, auditors, managers). Admin screens:
+    # expense claims, budgets, adjusting transactions, monthly reconciliations (ADMIN_PREFIX).
+    "finance:expenses", "finance:expense_new", "finance:expense_budgets", "finance:expense_report",
+    "finance:expense_claim", "finance:expense_approve", "finance:expense_reject", "finance:expense_pay",
+    "finance:expense_receipt",
+    # --- end issue 9 expenses
+    # --- issue 9 risk register (K1; H12): the heat map and register, for managers, finance and auditors (MFA).
+    # Admin screens: risks, indicators and readings, legal reviews (+ document download), contingency plans,
+    # backup records (ADMIN_PREFIX).
+    "risk:register",
+    # --- end issue 9 risk register
 }
 
 ADMIN_PREFIX = "admin:"

@@ -301,6 +301,48 @@ def world(db) -> World:
                                            ends_on=timezone.localdate(), created_by=staff["operations"])
     CampaignVisit.objects.create(campaign=ops_campaign, date=timezone.localdate(), count=1)
     CampaignSignup.objects.create(campaign=ops_campaign, user=profile_b.user)
+    # --- issue 9 audits (F4, H11): an engagement with one open finding owned by finance, for the admin's
+    # object routes (change, history, the pack download, rectify / evidence / close).
+    from finance.models import AuditEngagement, AuditFinding
+
+    audit_engagement = AuditEngagement.objects.create(title="a", kind="internal", period_start="2026-10-01",
+                                                      period_end="2026-10-31", scope="s")
+    AuditFinding.objects.create(engagement=audit_engagement, title="f", description="d", severity="low",
+                                owner=staff["finance"], due_on="2026-12-31")
+    # --- end issue 9 audits
+    # --- issue 9 expenses (F1, F2, F3.1, H10): a customer-service agent's claim with a receipt, a budget, an
+    # adjusting transaction requested by finance and a prepared reconciliation, for the staff pages' and the
+    # admin's object routes. Written directly: the services are tested in tests/finance/test_expenses*.py etc.
+    from finance.expenses import claim_submit
+    from finance.models import AdjustmentRequest, Budget, MonthlyReconciliation
+    from tests.factories.backoffice import receipt_png
+
+    expense_claim = claim_submit(claimant=staff["customer_service"], category="office",
+                                 spent_on=timezone.localdate(), amount_fen=100, description="d",
+                                 receipts=[receipt_png()])
+    Budget.objects.create(category="office", period_start="2026-11-01", period_end="2026-11-30", amount_fen=1,
+                          created_by=staff["finance"])
+    AdjustmentRequest.objects.create(memo="m", lines=[["platform:operating_bank", 1], ["platform:expense_office", -1]],
+                                     requested_by=staff["finance"])
+    MonthlyReconciliation.objects.create(month="2026-10-01", figures={"settlement_account": 0},
+                                         prepared_at=timezone.now())
+    # --- end issue 9 expenses
+    # --- issue 9 risk register (K1, K2, K4, K5; H12): one risk, a reading of a seeded indicator, a legal review
+    # with its document, a contingency plan and a backup with its restore check, for the admin's object routes.
+    from core.models import BackupRecord
+    from risk.models import ContingencyPlan, KeyRiskIndicator, KRIReading, LegalReview, RiskItem
+
+    RiskItem.objects.create(title="r", category="technical", description="d", likelihood=2, impact=3,
+                            owner=staff["manager"], response_plan="p", review_on=timezone.localdate())
+    KRIReading.objects.create(indicator=KeyRiskIndicator.objects.order_by("pk").first(), value=1, level="ok",
+                              measured_at=timezone.now())
+    LegalReview.objects.create(subject="contract", title="t", summary="s", reviewer="counsel",
+                               recorded_by=staff["manager"],
+                               document=ContentFile(b"%PDF-1.4\n%%EOF\n", name="legal-reviews/t.pdf"))
+    ContingencyPlan.objects.create(title="p", category="technical", trigger="t", steps="s", owner=staff["manager"])
+    risk_backup = BackupRecord.objects.create(kind="backup", ok=True, started_at=timezone.now(), file_name="b")
+    BackupRecord.objects.create(kind="restore_check", ok=True, started_at=timezone.now(), backup=risk_backup)
+    # --- end issue 9 risk register
     users = {"student_a": profile_a.user, "student_b": profile_b.user, "employer_a": member_a.user,
              "employer_b": employer_b.members.get().user, **staff}
     objects = {
@@ -362,6 +404,16 @@ def world(db) -> World:
         **{f"operations:{name}": (("operations", "manager"), {"week": ops_report.week_start.isoformat()})
            for name in ("report", "report_xlsx")},
         "operations:campaign": (("operations", "manager"), {"pk": ops_campaign.pk}),
+        # --- issue 9 expenses (H10): the claim and its receipt for the claimant and those who may see claims;
+        # deciding for approvers (managers, finance); paying for finance.
+        **{f"finance:{name}": (("customer_service", "finance", "auditor", "manager"), {"pk": expense_claim.pk})
+           for name in ("expense_claim",)},
+        "finance:expense_receipt": (("customer_service", "finance", "auditor", "manager"),
+                                    {"pk": expense_claim.pk, "receipt_id": expense_claim.receipts.get().pk}),
+        **{f"finance:{name}": (("manager", "finance"), {"pk": expense_claim.pk})
+           for name in ("expense_approve", "expense_reject")},
+        "finance:expense_pay": (("finance",), {"pk": expense_claim.pk}),
+        # --- end issue 9 expenses
     }
     return World(users=users, objects=objects, files=files)
 

@@ -14,6 +14,7 @@ from jobs import demo as jobs_demo
 from moderation import demo as moderation_demo
 from operations import demo as operations_demo
 from risk.demo import seed_credit
+from risk.demo_register import seed_register
 from risk.demo_sanctions import seed_sanctions
 from settlements.funding import settlements_fund_ready
 from settlements.sweeps import settlements_prepare_due
@@ -54,6 +55,9 @@ class Command(BaseCommand):
                     seed_credit()
                     operations_demo.seed_operations()  # P2.1: a campaign, a daily check, weekly reports
                     support_demo.seed_support(agent=staff["customer_service"])  # P2.2: the FAQ, tickets in each state
+                    # The back office (F2, K1): budgets and expense claims at each approval stage, the risk register.
+                    finance_demo.seed_back_office(staff=staff)
+                    seed_register(manager=staff["manager"])
             self.stdout.write(self.style.SUCCESS("Demo data is ready."))
             return
         self._print_logins(port)
