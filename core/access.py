@@ -1,7 +1,10 @@
-"""View decorators for pages about one object a user owns."""
+"""View decorators: pages about one object a user owns, and staff pages outside the admin."""
 
 from functools import wraps
 
+from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed
 
 
@@ -21,6 +24,29 @@ def owned_object(find, methods):
             if request.method not in methods:
                 return HttpResponseNotAllowed(methods)
             return view(request, found)
+
+        return wrapper
+
+    return decorate
+
+
+def staff_page(permission: str | None = None, *, allowed=None):
+    """Signed-in staff who passed the second factor (the back office's own test);
+    with `permission` (or the predicate `allowed(user)`), also holding it —
+    checked before anything else, the method included. Anyone else: sign in, or 403."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not admin.site.has_permission(request):
+                raise PermissionDenied
+            if permission and not request.user.has_perm(permission):
+                raise PermissionDenied
+            if allowed is not None and not allowed(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
 
         return wrapper
 

@@ -7,17 +7,15 @@ become messages or form errors, never a 500. Every page needs a staff account
 signed in with its second factor (the back office's own test)."""
 
 import datetime as dt
-from functools import wraps
 
-from django.contrib import admin, messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from core.access import staff_page
 from core.errors import DomainError
 from core.uploads import serve_private_file
 
@@ -29,28 +27,6 @@ from .models import ExpenseClaim, ExpenseReceipt
 PER_LIST = 100
 REPORT_PERMISSION = "finance.view_budget"  # finance, auditors and managers
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def staff_page(permission: str | None = None, *, allowed=None):
-    """Signed-in staff who passed the second factor; with `permission` (or the predicate
-    `allowed(user)`), also holding it — checked before anything else, the method included."""
-
-    def decorate(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if not admin.site.has_permission(request):
-                raise PermissionDenied
-            if permission and not request.user.has_perm(permission):
-                raise PermissionDenied
-            if allowed is not None and not allowed(request.user):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorate
 
 
 def _visible_claim(request, pk: int) -> ExpenseClaim:

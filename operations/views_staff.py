@@ -8,17 +8,15 @@ the list and the appraisal form need the appraise permission (managers).
 Domain errors become form errors, never a 500."""
 
 import datetime as dt
-from functools import wraps
 
-from django.contrib import admin, messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.roles import ROLE_LABELS
+from core.access import staff_page
 from core.errors import DomainError
 
 from . import appraisal, suggestions
@@ -26,26 +24,6 @@ from .forms_staff import AppraisalForm, PeriodForm, SuggestionForm, yuan_to_fen
 from .models import APPRAISE_PERMISSION
 
 PER_LIST = 100  # a person's own appraisals and suggestions: years of them fit on one page
-
-
-def staff_page(permission: str | None = None):
-    """Signed-in staff who passed the second factor (the back office's own test);
-    with `permission`, also holding it. Anyone else: sign in, or 403."""
-
-    def decorate(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if not admin.site.has_permission(request):
-                raise PermissionDenied
-            if permission and not request.user.has_perm(permission):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorate
 
 
 def _form_error(form, error: DomainError) -> None:

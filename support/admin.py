@@ -321,6 +321,16 @@ def _total(counts: dict, column: str) -> int:
     return sum((row.get(column) or 0) for row in counts.values())
 
 
+def _total_column(key: str, label):
+    """A changelist column: the day's total of one count over every category."""
+
+    @admin.display(description=label)
+    def column(self, obj):
+        return _total(obj.counts, key)
+
+    return column
+
+
 @admin.register(TicketDailySummary)
 class TicketDailySummaryAdmin(admin.ModelAdmin):
     """Aggregates only (operations and managers read it): no user's personal data."""
@@ -342,25 +352,11 @@ class TicketDailySummaryAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description=_("opened"))
-    def opened(self, obj):
-        return _total(obj.counts, "opened")
-
-    @admin.display(description=_("resolved"))
-    def resolved(self, obj):
-        return _total(obj.counts, "resolved")
-
-    @admin.display(description=_("unresolved"))
-    def unresolved(self, obj):
-        return _total(obj.counts, "unresolved")
-
-    @admin.display(description=_("first answers late"))
-    def first_answer_late(self, obj):
-        return _total(obj.counts, "first_answer_late")
-
-    @admin.display(description=_("resolutions late"))
-    def resolution_late(self, obj):
-        return _total(obj.counts, "resolution_late")
+    opened = _total_column("opened", _("opened"))
+    resolved = _total_column("resolved", _("resolved"))
+    unresolved = _total_column("unresolved", _("unresolved"))
+    first_answer_late = _total_column("first_answer_late", _("first answers late"))
+    resolution_late = _total_column("resolution_late", _("resolutions late"))
 
     @admin.display(description=_("satisfaction"))
     def satisfaction(self, obj):

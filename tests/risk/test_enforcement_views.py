@@ -11,7 +11,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from applications.models import Application
+from applications.models import Application, Engagement
+from applications.services import application_hire, offer_accept
+from core.errors import DomainError
 from finance.ledger import account_balance, employer_escrow
 from jobs.models import JobStatus
 from risk.models import Appeal
@@ -204,3 +206,20 @@ def test_e4_2_every_allowed_page_of_a_suspended_user_exists():
             known.add(name)
     # then: none is stale (a renamed URL would silently lock suspended users out of it)
     assert known == set(ALLOWED_VIEWS), sorted(set(ALLOWED_VIEWS) - known)
+
+
+def test_k3_2_a_restricted_student_cannot_take_an_offer_made_before_the_restriction(moderator):
+    # given: a student who applied and was offered the job, then restricted from applying
+    job = JobFactory(published=True)
+    profile = StudentProfileFactory(approved=True)
+    client_for(profile.user).post(reverse("applications:apply", args=[job.pk]), APPLY)
+    application = Application.objects.get(student=profile.user)
+    application_hire(application_id=application.pk, actor=job.employer.members.get().user)
+    _climb(profile, moderator, 2)
+    # when: they accept the offer
+    with pytest.raises(DomainError, match="You may not apply for jobs until"):
+        offer_accept(application_id=application.pk, student=profile.user)
+    # then: no engagement; the offer is still open (it lapses by itself or after the restriction)
+    application.refresh_from_db()
+    assert application.status == "offered"
+    assert not Engagement.objects.filter(student=profile.user).exists()
