@@ -87,12 +87,14 @@ def _negated(text: str, start: int) -> bool:
 
 
 def screen_text(values: dict[str, str]) -> list[Finding]:
+    """Lexicon findings for every field of `values` (any field name: postings,
+    schedule changes, invitations, descriptions and answers all come here)."""
     findings: list[Finding] = []
     seen: set[tuple[str, int, int]] = set()
     lexicon = _compiled_lexicon()
     language = get_language()
-    for field in SCREENED_FIELDS:
-        text = values.get(field) or ""
+    for field, text in values.items():
+        text = text or ""
         if not text:
             continue
         for pattern, term in lexicon:

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.db import migrations
 
-# ../shared/data/min-hourly-wage-cn.csv, with the Chinese city names employers write.
+# data/reference/min-hourly-wage-cn.csv (vendored from the reference data), with the Chinese city names employers write.
 MINIMUM_WAGES = [
     # province, city, area note, yuan, effective from, source
     ("上海市", "上海市", "", "25", "2025-07-01", "https://www.10100.com/article/1972071"),

@@ -11,7 +11,7 @@ from core.models import CalendarOverride
 from core.working_days import is_working_day, working_days_after
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-HOLIDAYS_CSV = Path(__file__).resolve().parents[3] / "shared" / "data" / "cn-holidays-2025-2026.csv"
+HOLIDAYS_CSV = Path(__file__).resolve().parents[2] / "data" / "reference" / "cn-holidays-2025-2026.csv"
 
 
 def aware(*args) -> dt.datetime:
