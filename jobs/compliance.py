@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 
 import re2
-
 from django.core.cache import cache
 from django.db.models import Max
 from django.utils import timezone

@@ -158,7 +158,6 @@ def normalise(text: str) -> Normalised:
     chars = _read_numerals(chars)
     # Step 4.
     kept: list[tuple[str, int, int]] = []
-    n = len(chars)
     for index, (char, start, end) in enumerate(chars):
         if not _is_separator(char):
             kept.append((char, start, end))
