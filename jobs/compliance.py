@@ -39,7 +39,7 @@ BLOCK, FLAG = ComplianceTerm.Severity.BLOCK, ComplianceTerm.Severity.FLAG
 
 # The free-text fields the lexicon is matched against, in display order.
 SCREENED_FIELDS = ("title", "description", "requirements_skills", "requirements_certificates", "bonus_rules",
-                   "address")
+                   "district", "address")
 
 
 @dataclass(frozen=True)
