@@ -78,6 +78,8 @@ RULE_CODES = [
     ("part_time_weekly", _("Over 24 hours a week")),
     ("night_work", _("Night work")),
     ("hazardous", _("Declared hazardous")),
+    ("pay_text_low", _("Pay in the text below the minimum wage")),
+    ("pay_text_mismatch", _("Pay in the text contradicts the pay fields")),
 ]
 FLAG_CODES = [*ComplianceTerm.Category.choices, *RULE_CODES]
 CHANGED_ROW = mark_safe(' style="background:#fff3cd"')  # a constant, no user input

@@ -134,7 +134,7 @@ _NEGATION = re.compile(
     r"charges?|ask(?:s|ing)? for|requires?|any|an?|for)*"
     r"(?:[\u4e00-\u9fff]{1,4}?(?:费用?|金)|[a-z]+ (?:fees?|deposits?)(?: or| and)? ?)*\s*$")
 _LIFTED = re.compile(r"(?:不限|不看|不歧视|歧视|不要求|无要求|没有要求|不论|无论|不分|不问|不设|不介意|"
-                     r"regardless of|no matter|open to all)\s?$")
+                     r"regardless of|no matter|open to all)\s?[\u4e00-\u9fff]{0,4}$")
 _LIFTED_INSIDE = re.compile(r"(?:不|无)$")  # 不 + 限男 / 要求女 / 看颜值
 _DISCRIMINATION = {"gender", "age", "ethnicity", "religion", "household", "health", "marital", "appearance"}
 # ...unless a condition follows: "不交押金不能上岗" demands the deposit.
@@ -328,8 +328,8 @@ def _pay_in_text(data: dict, *, city: str, on: dt.date) -> list[Finding]:
             standard = standard or minimum_wage_for(city, on)
             if standard is not None and fen < standard.hourly_min_fen:
                 findings.append(Finding("pay_text_low", BLOCK, _(
-                    "The text states %(stated)s an hour, below %(city)s's minimum hourly wage of %(minimum)s "
-                    "(Minimum Wage Provisions art. 12; Labour Law art. 48).") % {
+                    "Minimum wage: the text states %(stated)s an hour, below %(city)s's minimum hourly wage of "
+                    "%(minimum)s (Minimum Wage Provisions art. 12; Labour Law art. 48).") % {
                     "stated": format_fen(fen), "city": standard.city,
                     "minimum": format_fen(standard.hourly_min_fen)},
                     field=field, matched_text=text[start:end], start=start, end=end))
@@ -339,8 +339,8 @@ def _pay_in_text(data: dict, *, city: str, on: dt.date) -> list[Finding]:
         for fen, start, end in _pay_figures(text, pattern):
             if fen > 0 and fen != base:
                 findings.append(Finding("pay_text_mismatch", FLAG, _(
-                    "The text states %(stated)s but the pay field says %(field)s: students must read one "
-                    "pay (Provisions on Employment Services art. 14: no false recruitment information).") % {
+                    "Pay mismatch: the text states %(stated)s but the pay field says %(field)s: students must "
+                    "read one pay (Employment Services Provisions art. 14: no false recruitment information).") % {
                     "stated": format_fen(fen), "field": format_fen(base)},
                     field=field, matched_text=text[start:end], start=start, end=end))
     return findings

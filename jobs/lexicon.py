@@ -100,7 +100,7 @@ TERMS = [
                     r"(勿扰|免谈|不要|优先|除外|不招)", True),
     _discrimination(RELIGION, r"(限|只招|仅限|只要)(基督徒|佛教徒|穆斯林|信徒|教徒)", True),
     _discrimination(RELIGION, r"不招(信教|穆斯林|基督徒|佛教徒|教徒)", True),
-    _discrimination(RELIGION, r"(须|需|必须)(信仰|信)(基督|佛|主|伊斯兰)", True),
+    _discrimination(RELIGION, r"(须|需|必须)(先)?(信仰|信)(基督|佛|主|伊斯兰)", True),
     _discrimination(RELIGION, r"\b(christians?|muslims?|buddhists?) only\b|\bno (muslims?|christians?|religious)\b",
                     True),
     # Household registration / region (art. 31)
