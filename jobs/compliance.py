@@ -1,10 +1,28 @@
-"""The compliance screen (J1.4, G2): what a posting must not say or do.
+"""The compliance screen (J1.4, G2): what a posting, or any text one user writes
+for another, must not say or do. docs/compliance-screen.md explains it in full.
 
-It runs on plain form data as the employer types (server-side, before
-submit) and again in the submit service. The words live in the staff-edited
-lexicon (ComplianceTerm); the arithmetic rules (minimum wage, art. 72
-settlement, art. 68 part-time limits, night work) are code. Hard violations
-block submission; the rest become flags a moderator must resolve."""
+It runs on plain form data as the employer types (server-side, before submit)
+and again in the submit service, so the box and the submit always agree.
+
+Three layers, each where it can be expressed and maintained best:
+
+1. Normalisation (jobs.normalise) undoes evasion once for every rule: full-width,
+   traditional characters, spacing and punctuation between characters, zero-width
+   characters and emoji, Chinese numerals and spaced digits, respelled contact
+   words. It keeps a map back to the original offsets, so every finding's
+   start/end and matched_text are the original characters.
+2. The words and phrases live in the staff-edited lexicon (ComplianceTerm, seeded
+   from jobs.lexicon and kept in step by data migrations), matched in the
+   normalised text with re2: linear time, so no staff pattern can hang the site.
+   The generic grammar of paying to work (a demand + a pay verb near an amount
+   or a 费/金 word) is a lexicon regex too, so staff can tune it.
+3. Code handles what a regex cannot: honest negations (无需押金, 不限男女) are
+   dropped, by category; overlapping matches of one rule are merged into one
+   finding; and the arithmetic rules — minimum wage (in the pay fields and in a
+   pay figure written in the text), the art. 72 settlement limit, art. 68
+   part-time limits, night work and hazards.
+
+Hard violations block submission; the rest become flags a moderator must resolve."""
 
 import datetime as dt
 import logging
