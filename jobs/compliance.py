@@ -304,29 +304,36 @@ def screen_rules(data: dict, shifts: list[ShiftSpec], *, employer_city: str = ""
 
 # A pay figure written in the text: "时薪15元", "15元/小时", "每小时十五块", "¥15/h",
 # "日薪120元", "120元/天" (matched in the normalised text, so numerals are digits).
+_AMOUNT = r"\d+(?:\.\d+)?"
 _HOURLY_IN_TEXT = re.compile(
     r"(?:时薪|每小时|每个小时|一小时|1小时|小时工资|小时薪|hourly(?: pay| rate)?|per hour)"
-    r"(?:是|为|仅|只有|约|大概|才|:| )*(?:人民币|rmb)?(?P<a>\d+(?:\.\d+)?)(?:元|块|rmb| ?yuan)?"
-    r"|(?P<b>\d+(?:\.\d+)?)(?:(?:元|块钱?|rmb| ?yuan)(?:/|每|一个?| ?per | ?an? )?|/)(?:小时|hour|h(?![a-z]))")
+    rf"(?:是|为|仅|只有|约|大概|才|:| )*(?:人民币|rmb)?(?P<a>{_AMOUNT})(?:[-~至到](?P<a_hi>{_AMOUNT}))?(?:元|块|rmb| ?yuan)?"
+    rf"|(?:(?P<b_lo>{_AMOUNT})[-~至到])?(?P<b>{_AMOUNT})(?:(?:元|块钱?|rmb| ?yuan)(?:/|每|一个?| ?per | ?an? )?|/)"
+    r"(?:小时|hour|h(?![a-z]))")
 _DAILY_IN_TEXT = re.compile(
     r"(?:日薪|每天|一天|1天|每日|daily(?: pay| rate)?|per day)(?:是|为|仅|只有|约|才|:| )*(?:人民币|rmb)?"
-    r"(?P<a>\d+(?:\.\d+)?)(?:元|块|rmb| ?yuan)"
-    r"|(?P<b>\d+(?:\.\d+)?)(?:(?:元|块钱?|rmb| ?yuan)(?:/|每|一| ?per | ?a )?|/)(?:天|日|day)(?![a-z])")
+    rf"(?P<a>{_AMOUNT})(?:[-~至到](?P<a_hi>{_AMOUNT}))?(?:元|块|rmb| ?yuan)"
+    rf"|(?:(?P<b_lo>{_AMOUNT})[-~至到])?(?P<b>{_AMOUNT})(?:(?:元|块钱?|rmb| ?yuan)(?:/|每|一| ?per | ?a )?|/)"
+    r"(?:天|日|day)(?![a-z])")
 _UNIT_PATTERNS = {PayUnit.HOUR: _HOURLY_IN_TEXT, PayUnit.DAY: _DAILY_IN_TEXT}
 
 
-def _pay_figures(text: str, pattern: re.Pattern) -> list[tuple[int, int, int]]:
-    """(fen, start, end) for each pay figure of `pattern` in `text`, spans in the original."""
+def _pay_figures(text: str, pattern: re.Pattern) -> list[tuple[int, int, int, int]]:
+    """(lowest fen, highest fen, start, end) for each pay figure or range ("25-30元/小时")
+    of `pattern` in `text`, spans in the original."""
     view = normalise(text)
     figures = []
     for match in pattern.finditer(view.text):
-        group = "a" if match.group("a") else "b"
+        if match.group("a"):
+            amounts = [match.group("a"), match.group("a_hi")]
+        else:
+            amounts = [match.group("b_lo"), match.group("b")]
         try:
-            fen = round(float(match.group(group)) * 100)
+            fens = [round(float(a) * 100) for a in amounts if a]
         except ValueError:
             continue
         start, end = view.original_span(match.start(), match.end())
-        figures.append((fen, start, end))
+        figures.append((min(fens), max(fens), start, end))
     return figures
 
 
@@ -340,7 +347,7 @@ def _pay_in_text(data: dict, *, city: str, on: dt.date) -> list[Finding]:
         text = str(data.get(field) or "")
         if not text:
             continue
-        for fen, start, end in _pay_figures(text, _HOURLY_IN_TEXT):
+        for fen, _highest, start, end in _pay_figures(text, _HOURLY_IN_TEXT):
             if fen <= 0:
                 continue
             standard = standard or minimum_wage_for(city, on)
@@ -354,8 +361,8 @@ def _pay_in_text(data: dict, *, city: str, on: dt.date) -> list[Finding]:
         pattern = _UNIT_PATTERNS.get(pay_unit)
         if pattern is None or not base:
             continue
-        for fen, start, end in _pay_figures(text, pattern):
-            if fen > 0 and fen != base:
+        for fen, highest, start, end in _pay_figures(text, pattern):
+            if fen > 0 and not fen <= base <= highest:
                 findings.append(Finding("pay_text_mismatch", FLAG, _(
                     "Pay mismatch: the text states %(stated)s but the pay field says %(field)s: students must "
                     "read one pay (Employment Services Provisions art. 14: no false recruitment information).") % {

@@ -98,6 +98,8 @@ def test_j1_2_a_low_hourly_pay_is_read_in_any_spelling(text):
 def test_j1_2_a_stated_pay_that_matches_the_field_is_clean():
     assert screen(posting(description="时薪25元，每周三次", base_rate_fen=2500), shifts()) == []
     assert screen(posting(description="每天3小时，按小时计薪"), shifts()) == []  # 3小时 is a duration, not pay
+    assert screen(posting(description="25-30元/小时，按熟练程度"), shifts()) == []  # a range around the field
+    assert "pay_text_low" in codes(screen(posting(description="时薪20-30元"), shifts()), BLOCK)
 
 
 # ------------------------------------------------------------------ honest negations
