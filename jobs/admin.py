@@ -11,6 +11,7 @@ linked to by URL name: this lower app does not import it."""
 import datetime as dt
 import re
 
+import re2
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
@@ -41,7 +42,7 @@ from core.working_days import (
     working_moment_before,
 )
 
-from .compliance import SCREENED_FIELDS, highlight
+from .compliance import SCREENED_FIELDS, compile_term, highlight, re2_error_reason
 from .forms import ApproveJobForm, JobReasonForm
 from .models import (
     ComplianceTerm,
@@ -77,6 +78,8 @@ RULE_CODES = [
     ("part_time_weekly", _("Over 24 hours a week")),
     ("night_work", _("Night work")),
     ("hazardous", _("Declared hazardous")),
+    ("pay_text_low", _("Pay in the text below the minimum wage")),
+    ("pay_text_mismatch", _("Pay in the text contradicts the pay fields")),
 ]
 FLAG_CODES = [*ComplianceTerm.Category.choices, *RULE_CODES]
 CHANGED_ROW = mark_safe(' style="background:#fff3cd"')  # a constant, no user input
@@ -741,12 +744,14 @@ class ComplianceTermForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         pattern = data.get("pattern") or ""
-        if data.get("is_regex") and pattern:
+        if pattern:
+            # The screen runs re2 (linear time: a staff pattern cannot hang the site); refuse
+            # what re2 cannot compile, with its reason (J1.4).
             try:
-                compiled = re.compile(pattern, re.IGNORECASE)
-            except re.error as error:
-                self.add_error("pattern", _("This is not a valid regular expression: %(error)s")
-                               % {"error": error})
+                compiled = compile_term(pattern, bool(data.get("is_regex")))
+            except re2.error as error:
+                self.add_error("pattern", _("This is not a valid regular expression for the screen (RE2 syntax: "
+                                            "no lookaround or backreferences): %(error)s") % {"error": re2_error_reason(error)})
             else:
                 if compiled.search(""):  # would match everywhere and flag every posting
                     self.add_error("pattern", _("This expression matches empty text; make it more specific."))

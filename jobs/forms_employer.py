@@ -372,6 +372,12 @@ class JobPosting:
         return self.form.initial.get("schedule_kind") or ScheduleKind.SHIFTS
 
     def is_valid(self) -> bool:
+        """Validates once; the answer is kept (the compliance box reads it)."""
+        if getattr(self, "valid", None) is None:
+            self.valid = self._validate()
+        return self.valid
+
+    def _validate(self) -> bool:
         form_valid = self.form.is_valid()
         shifts_valid = self.schedule_kind != ScheduleKind.SHIFTS or self.shifts.is_valid()
         if not (form_valid and shifts_valid):
@@ -427,8 +433,11 @@ class JobPosting:
         self._add(error.field or "", str(error.message))
 
     def add_findings(self, findings: list[Finding]) -> None:
-        """Blocking compliance findings as errors on their fields, quoting the matched text (J1.4)."""
+        """Blocking compliance findings as errors on their fields, quoting the matched text (J1.4).
+        Flags are not errors: the compliance box beside the form lists them for the reviewer."""
         for finding in findings:
+            if not finding.blocks:
+                continue
             message = finding.message
             if finding.matched_text:
                 message = _("“%(text)s”: %(message)s") % {"text": finding.matched_text, "message": message}

@@ -308,6 +308,7 @@ class ComplianceTerm(models.Model):
         FEE = "fee", _("Money taken from students")
         SCAM = "scam", _("Known scam pattern")
         CONTACT = "contact", _("Contact details outside the platform")
+        MISLEADING_PAY = "misleading_pay", _("Misleading pay promises")
         HAZARD = "hazard", _("Hazardous work")
 
     class Severity(models.TextChoices):
@@ -317,7 +318,10 @@ class ComplianceTerm(models.Model):
     category = models.CharField(_("category"), max_length=16, choices=Category.choices)
     severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices, default=Severity.FLAG)
     pattern = models.CharField(_("pattern"), max_length=200,
-                               help_text=_("A word or phrase; a Python regular expression if 'regex' is ticked."))
+                               help_text=_("A word or phrase; a regular expression (RE2 syntax: no lookaround or "
+                                           "backreferences) if 'regex' is ticked. It is matched against the "
+                                           "normalised text: simplified, lower case, digits, no spaces or "
+                                           "punctuation between Chinese characters."))
     is_regex = models.BooleanField(_("regex"), default=False)
     explanation = models.CharField(_("explanation shown to the employer (Chinese)"), max_length=300)
     explanation_en = models.CharField(_("explanation shown to the employer (English)"), max_length=300,

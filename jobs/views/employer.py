@@ -300,6 +300,8 @@ def _screen_context(posting: JobPosting, employer) -> dict:
         "screened": True,
         "findings": finding_rows(findings, data),
         "blocking": sum(1 for f in findings if f.blocks),
+        # The box never says "nothing blocks" while the form itself would be refused (J1.4).
+        "incomplete": posting.form.is_bound and not posting.is_valid(),
         "pay": pay_summary(data, shifts, payout_working_days=get_policy().payout_working_days),
     }
 

@@ -63,9 +63,9 @@ def test_g2_money_from_students_blocks_submission(text):
     assert "fee" in codes(findings, BLOCK)
 
 
-def test_g2_reassuring_students_there_is_no_deposit_is_only_flagged():
-    findings = screen(posting(description="本岗位不收押金，无需交任何费用"), [shift()])
-    assert "fee" in codes(findings, FLAG) and "fee" not in codes(findings, BLOCK)
+def test_g2_reassuring_students_there_is_no_deposit_stays_clean():
+    # Issue 15 changed this: an honest negation used to be flagged for the moderator; now it is clean.
+    assert screen(posting(description="本岗位不收押金，无需交任何费用"), [shift()]) == []
 
 
 @pytest.mark.parametrize("text,severity", [("淘宝刷单，日结", BLOCK), ("打字员兼职，需交会员费", BLOCK),
@@ -153,9 +153,9 @@ def test_minors_night_work_and_hazards_are_flagged():
 
 def test_j1_4_staff_edit_the_lexicon_without_a_deploy():
     # given: staff add a new term
-    ComplianceTerm.objects.create(category="scam", severity=BLOCK, pattern="跑分", explanation="跑分诈骗")
+    ComplianceTerm.objects.create(category="scam", severity=BLOCK, pattern="收购旧手机卡", explanation="手机卡诈骗")
     # then: the next screen uses it
-    assert "scam" in codes(screen(posting(description="高薪跑分"), [shift()]), BLOCK)
+    assert "scam" in codes(screen(posting(description="兼职收购旧手机卡"), [shift()]), BLOCK)
     # and a broken staff regex does not break the screen
     ComplianceTerm.objects.create(category="scam", severity=FLAG, pattern="([", is_regex=True, explanation="x")
     assert screen(posting(), [shift()]) == []
@@ -166,9 +166,9 @@ def test_j1_4_findings_explain_in_the_users_language(settings):
 
     with translation.override("en"):
         message = screen(posting(description="押金100"), [shift()])[0].message
-    assert "Employers may not take money" in message
+    assert "Fee from students: employers may not take money" in message  # the message names the rule
     with translation.override("zh-hans"):
-        assert "不得以任何名义" in screen(posting(description="押金100"), [shift()])[0].message
+        assert "收费：用人单位不得以任何名义" in screen(posting(description="押金100"), [shift()])[0].message
 
 
 def test_matched_text_is_highlighted_and_escaped_for_the_moderator():

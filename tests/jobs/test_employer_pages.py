@@ -355,16 +355,17 @@ def test_j1_4_live_screen_highlights_a_deposit_demand(client):
     # then: a fragment (no page layout) with the matched text marked, blocking first
     html = response.content.decode()
     assert response.status_code == 200 and "<html" not in html
-    assert "<mark>押金</mark>" in html and "Must be fixed" in html
-    assert html.index("Must be fixed") < html.index("<mark>押金</mark>")
-    assert "Employers may not take money from students" in html
+    # (the deposit word and the demand around it overlap: one finding, one highlight)
+    assert "<mark>需交押金200元</mark>" in html and "Must be fixed" in html
+    assert html.index("Must be fixed") < html.index("<mark>需交押金200元</mark>")
+    assert "Fee from students: employers may not take money or deposits from students" in html
 
 
 def test_j1_4_live_screen_escapes_what_the_employer_typed(client):
     response = client.post(reverse("jobs:employer_job_screen"),
                            posting(description="<script>alert(1)</script> 需交押金"))
     html = response.content.decode()
-    assert "<script>alert(1)" not in html and "<mark>押金</mark>" in html
+    assert "<script>alert(1)" not in html and "<mark>需交押金</mark>" in html
 
 
 def test_j1_4_live_screen_works_on_an_incomplete_form_and_shows_the_pay(client):
@@ -401,7 +402,7 @@ def test_j1_4_the_form_shows_the_screen_again_without_javascript(client):
     # when: saved with a problem elsewhere in the form
     response = client.post(reverse("jobs:employer_job_new"), posting(description="需交押金", headcount="0"))
     # then
-    assert "<mark>押金</mark>" in response.content.decode()
+    assert "<mark>需交押金</mark>" in response.content.decode()
 
 
 # ------------------------------------------------------------------ submitting (E2.2)
@@ -431,7 +432,7 @@ def test_e2_2_a_compliance_block_on_submit_leaves_the_job_in_draft_with_the_find
     # then: still a draft; the form comes back with errors on the fields, quoting the text
     job.refresh_from_db()
     assert job.status == JobStatus.DRAFT and response.status_code == 200
-    assert any("“押金”" in e for e in errors_of(response, "description"))
+    assert any("“需交押金200元”" in e for e in errors_of(response, "description"))
     assert any("minimum hourly wage" in e for e in errors_of(response, "base_rate"))
     assert response.context["action"] == reverse("jobs:employer_job_edit", args=[job.pk])
     assert "cannot be submitted yet" in response.content.decode()
@@ -440,7 +441,7 @@ def test_e2_2_a_compliance_block_on_submit_leaves_the_job_in_draft_with_the_find
 def test_e2_2_the_draft_page_lists_what_blocks_submission(client, employer):
     job = JobFactory(employer=employer, requirements_skills="女生优先，需交押金")
     html = client.get(reverse("jobs:employer_job", args=[job.pk])).content.decode()
-    assert "<mark>押金</mark>" in html and "<mark>女生优先</mark>" in html and "Must be fixed" in html
+    assert "<mark>需交押金</mark>" in html and "<mark>女生优先</mark>" in html and "Must be fixed" in html
 
 
 def test_e1_2_an_employer_not_yet_approved_cannot_submit(client):
@@ -542,7 +543,7 @@ def test_j2_2_a_revision_demanding_a_fee_is_refused_with_the_matched_text(client
     # when
     response = client.post(reverse("jobs:employer_job_edit", args=[job.pk]), data)
     # then
-    assert response.status_code == 200 and any("“培训费”" in e for e in errors_of(response, "description"))
+    assert response.status_code == 200 and any("“需交培训费100元”" in e for e in errors_of(response, "description"))
     assert not JobRevision.objects.exists()
 
 
