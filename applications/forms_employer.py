@@ -9,10 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import InvalidUpload
 from core.models import ReasonTemplate
+from core.screening import ScreenedFormMixin, TextRefused
 from jobs.forms_employer import YuanField
 from jobs.models import Shift
 
-from .services import MAX_OVERTIME_MINUTES
+from .services import DOOR_INVITATION, DOOR_SCHEDULE_CHANGE, MAX_OVERTIME_MINUTES
 
 REASON_MAX_LENGTH = 2000
 
@@ -62,7 +63,12 @@ class ReasonForm(forms.Form):
         return reason
 
 
-class InviteForm(forms.Form):
+class InviteForm(ScreenedFormMixin, forms.Form):
+    """The invitation's message reaches the student's inbox and e-mail: screened (G2)."""
+
+    screened_fields = ("message",)
+    gate_door = DOOR_INVITATION
+
     message = forms.CharField(label=_("Message (optional)"), max_length=300, required=False)
 
 
@@ -78,8 +84,12 @@ class HoursForm(forms.Form):
         return self.cleaned_data.get("overtime_minutes") or 0
 
 
-class ChangeForm(forms.Form):
-    """A change of time of one future shift, or of the workplace (J1.3)."""
+class ChangeForm(ScreenedFormMixin, forms.Form):
+    """A change of time of one future shift, or of the workplace (J1.3). The new
+    address and the reason reach the students: screened by the one gate (G2)."""
+
+    screened_fields = ("new_address", "reason")
+    gate_door = DOOR_SCHEDULE_CHANGE
 
     KIND_TIME, KIND_PLACE = "time", "place"
     kind = forms.ChoiceField(
@@ -133,6 +143,10 @@ class ChangeForm(forms.Form):
         return {"new_address": data["new_address"].strip(), "reason": data["reason"]}
 
     def add_domain_error(self, error) -> None:
+        if isinstance(error, TextRefused):  # every refusing finding at its own field
+            for finding in error.findings:
+                self.add_error(finding.field if finding.field in self.fields else None, str(finding.message))
+            return
         field = {"new_start": "new_start", "new_end": "new_end"}.get(error.field, error.field)
         self.add_error(field if field in self.fields else None, str(error.message))
 
