@@ -23,9 +23,15 @@ def application_reason_templates():
     return ReasonTemplate.objects.filter(context=ReasonTemplate.Context.APPLICATION, active=True)
 
 
-class RejectForm(forms.Form):
+class RejectForm(ScreenedFormMixin, forms.Form):
     """A rejection needs a reason the student sees (E3.2): a template, free text, or
     a template edited into free text (the text wins when both are sent)."""
+
+    screened_fields = ("reason",)
+    gate_door = "applications.rejection_reason"
+    # The student reads this text; a rejection or cancellation cannot wait for a moderator,
+    # so a flag refuses it too, with the reason (G2).
+    gate_holds_flags = False
 
     template = forms.ModelChoiceField(
         label=_("Reason template"), queryset=ReasonTemplate.objects.none(), required=False,
@@ -50,8 +56,14 @@ class RejectForm(forms.Form):
         return cleaned
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(ScreenedFormMixin, forms.Form):
     """Cancelling a hired student needs a reason the student sees (E4.1)."""
+
+    screened_fields = ("reason",)
+    gate_door = "applications.cancellation_reason"
+    # The student reads this text; a rejection or cancellation cannot wait for a moderator,
+    # so a flag refuses it too, with the reason (G2).
+    gate_holds_flags = False
 
     reason = forms.CharField(label=_("Reason (the student sees it)"), max_length=REASON_MAX_LENGTH,
                              widget=forms.Textarea(attrs={"rows": 3}))
@@ -72,8 +84,13 @@ class InviteForm(ScreenedFormMixin, forms.Form):
     message = forms.CharField(label=_("Message (optional)"), max_length=300, required=False)
 
 
-class HoursForm(forms.Form):
-    """Hours worked on one shift (E4); the scheduled minutes are the default."""
+class HoursForm(ScreenedFormMixin, forms.Form):
+    """Hours worked on one shift (E4); the scheduled minutes are the default. The
+    note reaches the student with the hours: screened, refused when flagged (G2)."""
+
+    screened_fields = ("note",)
+    gate_door = "applications.hours_note"
+    gate_holds_flags = False
 
     minutes = forms.IntegerField(label=_("Minutes worked"), min_value=0)
     overtime_minutes = forms.IntegerField(label=_("Overtime minutes"), min_value=0,
@@ -151,9 +168,14 @@ class ChangeForm(ScreenedFormMixin, forms.Form):
         self.add_error(field if field in self.fields else None, str(error.message))
 
 
-class LossClaimForm(forms.Form):
+class LossClaimForm(ScreenedFormMixin, forms.Form):
     """A loss the student caused (S3.2): amount in yuan (kept in fen, never a float),
-    what happened, and evidence, which the service checks by content."""
+    what happened, and evidence, which the service checks by content. The student
+    reads the description: screened, refused when flagged (a claim has its own deadlines, G2)."""
+
+    screened_fields = ("description",)
+    gate_door = "applications.loss_claim"
+    gate_holds_flags = False
 
     amount = YuanField(label=_("Amount of the loss (yuan)"))
     description = forms.CharField(label=_("What was lost and how"), max_length=3000,

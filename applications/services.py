@@ -759,7 +759,7 @@ def _change_open(change: ScheduleChange, *, actor) -> None:
 
 
 def _held_change(held) -> ScheduleChange | None:
-    change = (ScheduleChange.objects.select_for_update().select_related("job", "shift")
+    change = (ScheduleChange.objects.select_for_update(of=("self",)).select_related("job", "shift")
               .filter(pk=int(held.object_id)).first())
     return change if change is not None and change.status == ScheduleChange.Status.HELD else None
 
