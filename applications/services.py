@@ -164,8 +164,10 @@ def _ensure_no_overlap(*, student: User, job: Job, now: dt.datetime) -> None:
 
 # ------------------------------------------------------------------ intentions (E3.1)
 def intention_save(*, student: User, categories: list[str], cities: list[str], districts: list[str],
-                   availability: int, expected_hourly_fen: int, accepts_remote: bool) -> StudentIntention:
-    """Save what the student is looking for; it drives recommendations and the match score."""
+                   availability: int, expected_hourly_fen: int, accepts_remote: bool,
+                   discoverable: bool = False) -> StudentIntention:
+    """Save what the student is looking for; it drives recommendations and the match score.
+    `discoverable` (opt-in) lets any employer invite the student, not only those whose jobs match (E3.1)."""
     if not student.is_student:
         raise NotPermitted()
     if not 0 <= availability <= ALL_AVAILABLE:
@@ -174,7 +176,7 @@ def intention_save(*, student: User, categories: list[str], cities: list[str], d
     intention, _created = StudentIntention.objects.update_or_create(student=student, defaults={
         "categories": clean(categories), "cities": clean(cities), "districts": clean(districts),
         "availability": availability, "expected_hourly_fen": max(0, int(expected_hourly_fen)),
-        "accepts_remote": accepts_remote,
+        "accepts_remote": accepts_remote, "discoverable": bool(discoverable),
     })
     return intention
 

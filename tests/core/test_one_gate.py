@@ -297,3 +297,43 @@ def test_s5_1_a_students_review_of_an_employer_may_quote_the_unlawful_demand(db)
     form = ReviewForm({"comment": "老板让我们先交押金", "work_as_described": 1, "treatment_and_safety": 1,
                        "communication": 1, "overall": 1}, direction=Direction.STUDENT_REVIEWS_EMPLOYER)
     assert "comment" not in form.errors
+
+
+def test_e3_1_the_student_opts_in_to_being_discoverable_on_the_intentions_page(client):
+    student = approved_student()
+    client.force_login(student)
+    page = client.get(reverse("applications:intentions")).content.decode()
+    assert 'name="discoverable"' in page and 'id="id_discoverable" checked' not in page
+    client.post(reverse("applications:intentions"), {"categories": ["tutoring"], "cities": "上海市",
+                                                     "discoverable": "on"})
+    assert student.intention.__class__.objects.get(student=student).discoverable is True
+
+
+def test_j1_4_the_moderator_sees_the_held_text_with_the_flagged_words_marked_and_clears_it(hired, staff_client):
+    job, engagement = hired
+    change = schedule_change_propose(job_id=job.pk, actor=owner(job), reason="场地调整",
+                                     new_address=GENDER_HEIGHT_ADDRESS)
+    held = held_for(change)
+    client, _moderator = staff_client("moderator")
+    # when: the queue, then the item
+    queue = client.get(reverse("admin:core_heldtext_changelist"))
+    page = client.get(reverse("admin:core_heldtext_change", args=[held.pk])).content.decode()
+    # then
+    assert queue.status_code == 200 and "西湖区文三路1号" in queue.content.decode()
+    assert "<mark>仅限女</mark>" in page and "<mark>身高165</mark>" in page
+    # when: cleared through the admin's transition (a note is optional)
+    response = client.post(reverse("admin:core_heldtext_transition",
+                                   kwargs={"object_id": held.pk, "transition_name": "clear"}), {"reason": ""})
+    # then
+    held.refresh_from_db()
+    assert response.status_code == 302 and held.status == HeldText.Status.CLEARED
+    assert ScheduleChange.objects.get(pk=change.pk).status == ScheduleChange.Status.PROPOSED
+
+
+def test_j1_4_a_customer_service_agent_cannot_clear_held_text(hired, staff_client):
+    job, _engagement = hired
+    change = schedule_change_propose(job_id=job.pk, actor=owner(job), reason="场地调整",
+                                     new_address=GENDER_HEIGHT_ADDRESS)
+    with pytest.raises(DomainError):
+        held_text_clear(pk=held_for(change).pk, actor=StaffFactory(role="customer_service"))
+    assert held_for(change).status == HeldText.Status.PENDING
