@@ -218,6 +218,17 @@ class HeldTextStatusFilter(ReportStatusFilter):
         return [*HeldText.Status.choices, ("all", _("All"))]
 
 
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping matches (加微 inside 加微信 jz-pay-888) marked as one span, so no flagged word goes unmarked."""
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
 @admin.register(HeldText)
 class HeldTextAdmin(ServiceFSMAdminMixin, admin.ModelAdmin):
     """The moderator's queue of texts the one gate held (core.screening): each
@@ -267,8 +278,9 @@ class HeldTextAdmin(ServiceFSMAdminMixin, admin.ModelAdmin):
     def text_highlighted(self, obj):
         rows = []
         for name, text in obj.values.items():
-            spans = [(f["start"], f["end"]) for f in obj.findings if f.get("field") == name and f.get("start", -1) >= 0]
-            rows.append((name, highlight(text, spans)))
+            spans = sorted((f["start"], f["end"]) for f in obj.findings
+                           if f.get("field") == name and f.get("start", -1) >= 0)
+            rows.append((name, highlight(text, _merged(spans))))
         return format_html_join("", '<p><strong>{}</strong><br><span class="pre-line">{}</span></p>', rows)
 
     @admin.display(description=_("what the screen found"))
