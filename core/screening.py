@@ -207,8 +207,9 @@ class ScreenedFormMixin:
 
     def clean(self):
         cleaned = super().clean()
-        values = {name: cleaned.get(name) for name in self.screened_fields
-                  if isinstance(cleaned.get(name), str) and cleaned.get(name)}
+        data = self.cleaned_data  # a form's own clean() may return None
+        values = {name: data.get(name) for name in self.screened_fields
+                  if isinstance(data.get(name), str) and data.get(name)}
         if values:
             self.gate_result = screen_user_text(values, door=self.gate_door)
             for finding in self.gate_result.refusals(hold_flags=self.gate_holds_flags):
