@@ -51,6 +51,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # moderator from the one who imposed it), import third-party credit flags (K3.3).
         "risk.view_creditscore", "risk.view_sanction", "risk.add_sanction", "risk.view_appeal",
         "risk.decide_appeal", "risk.view_externalflagimport", "risk.add_externalflagimport",
+        # Texts the one gate held (G2, J1.4): moderators clear or reject them before anyone reads them.
+        "core.view_heldtext", "core.moderate_heldtext", "applications.view_schedulechange",
     ],
     CUSTOMER_SERVICE: [
         "accounts.view_user", "accounts.view_studentprofile",

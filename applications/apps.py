@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class ApplicationsConfig(AppConfig):
     name = "applications"
     verbose_name = _("Applications and engagements")
+
+    def ready(self) -> None:
+        # Doors of the one gate (core.screening, G2): what a moderator's decision on a held text does.
+        from core import screening
+
+        from . import services
+
+        screening.register_door(services.DOOR_SCHEDULE_CHANGE, label=_("Change of time or place"),
+                                on_clear=services.schedule_change_clear, on_reject=services.schedule_change_reject)
+        screening.register_door(services.DOOR_INVITATION, label=_("Invitation to apply"),
+                                on_clear=services.invitation_clear, on_reject=services.invitation_reject)

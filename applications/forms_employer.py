@@ -9,10 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import InvalidUpload
 from core.models import ReasonTemplate
+from core.screening import ScreenedFormMixin, TextRefused
 from jobs.forms_employer import YuanField
 from jobs.models import Shift
 
-from .services import MAX_OVERTIME_MINUTES
+from .services import DOOR_INVITATION, DOOR_SCHEDULE_CHANGE, MAX_OVERTIME_MINUTES
 
 REASON_MAX_LENGTH = 2000
 
@@ -22,9 +23,15 @@ def application_reason_templates():
     return ReasonTemplate.objects.filter(context=ReasonTemplate.Context.APPLICATION, active=True)
 
 
-class RejectForm(forms.Form):
+class RejectForm(ScreenedFormMixin, forms.Form):
     """A rejection needs a reason the student sees (E3.2): a template, free text, or
     a template edited into free text (the text wins when both are sent)."""
+
+    screened_fields = ("reason",)
+    gate_door = "applications.rejection_reason"
+    # The student reads this text; a rejection or cancellation cannot wait for a moderator,
+    # so a flag refuses it too, with the reason (G2).
+    gate_holds_flags = False
 
     template = forms.ModelChoiceField(
         label=_("Reason template"), queryset=ReasonTemplate.objects.none(), required=False,
@@ -49,8 +56,14 @@ class RejectForm(forms.Form):
         return cleaned
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(ScreenedFormMixin, forms.Form):
     """Cancelling a hired student needs a reason the student sees (E4.1)."""
+
+    screened_fields = ("reason",)
+    gate_door = "applications.cancellation_reason"
+    # The student reads this text; a rejection or cancellation cannot wait for a moderator,
+    # so a flag refuses it too, with the reason (G2).
+    gate_holds_flags = False
 
     reason = forms.CharField(label=_("Reason (the student sees it)"), max_length=REASON_MAX_LENGTH,
                              widget=forms.Textarea(attrs={"rows": 3}))
@@ -62,12 +75,22 @@ class ReasonForm(forms.Form):
         return reason
 
 
-class InviteForm(forms.Form):
+class InviteForm(ScreenedFormMixin, forms.Form):
+    """The invitation's message reaches the student's inbox and e-mail: screened (G2)."""
+
+    screened_fields = ("message",)
+    gate_door = DOOR_INVITATION
+
     message = forms.CharField(label=_("Message (optional)"), max_length=300, required=False)
 
 
-class HoursForm(forms.Form):
-    """Hours worked on one shift (E4); the scheduled minutes are the default."""
+class HoursForm(ScreenedFormMixin, forms.Form):
+    """Hours worked on one shift (E4); the scheduled minutes are the default. The
+    note reaches the student with the hours: screened, refused when flagged (G2)."""
+
+    screened_fields = ("note",)
+    gate_door = "applications.hours_note"
+    gate_holds_flags = False
 
     minutes = forms.IntegerField(label=_("Minutes worked"), min_value=0)
     overtime_minutes = forms.IntegerField(label=_("Overtime minutes"), min_value=0,
@@ -78,8 +101,12 @@ class HoursForm(forms.Form):
         return self.cleaned_data.get("overtime_minutes") or 0
 
 
-class ChangeForm(forms.Form):
-    """A change of time of one future shift, or of the workplace (J1.3)."""
+class ChangeForm(ScreenedFormMixin, forms.Form):
+    """A change of time of one future shift, or of the workplace (J1.3). The new
+    address and the reason reach the students: screened by the one gate (G2)."""
+
+    screened_fields = ("new_address", "reason")
+    gate_door = DOOR_SCHEDULE_CHANGE
 
     KIND_TIME, KIND_PLACE = "time", "place"
     kind = forms.ChoiceField(
@@ -133,13 +160,22 @@ class ChangeForm(forms.Form):
         return {"new_address": data["new_address"].strip(), "reason": data["reason"]}
 
     def add_domain_error(self, error) -> None:
+        if isinstance(error, TextRefused):  # every refusing finding at its own field
+            for finding in error.findings:
+                self.add_error(finding.field if finding.field in self.fields else None, str(finding.message))
+            return
         field = {"new_start": "new_start", "new_end": "new_end"}.get(error.field, error.field)
         self.add_error(field if field in self.fields else None, str(error.message))
 
 
-class LossClaimForm(forms.Form):
+class LossClaimForm(ScreenedFormMixin, forms.Form):
     """A loss the student caused (S3.2): amount in yuan (kept in fen, never a float),
-    what happened, and evidence, which the service checks by content."""
+    what happened, and evidence, which the service checks by content. The student
+    reads the description: screened, refused when flagged (a claim has its own deadlines, G2)."""
+
+    screened_fields = ("description",)
+    gate_door = "applications.loss_claim"
+    gate_holds_flags = False
 
     amount = YuanField(label=_("Amount of the loss (yuan)"))
     description = forms.CharField(label=_("What was lost and how"), max_length=3000,

@@ -79,6 +79,9 @@ class IntentionForm(forms.Form):
         help_text=_("Jobs paying less still appear, further down the list."),
     )
     accepts_remote = forms.BooleanField(label=_("Remote work is fine for me"), required=False)
+    discoverable = forms.BooleanField(
+        label=_("Employers may find me and invite me to any job"), required=False,
+        help_text=_("Off: only employers whose jobs match what you are looking for can invite you."))
 
     @classmethod
     def initial_for(cls, intention: StudentIntention | None) -> dict:
@@ -92,6 +95,7 @@ class IntentionForm(forms.Form):
                              if intention.is_available(d, p)],
             "expected_pay": fen_to_yuan(intention.expected_hourly_fen) if intention.expected_hourly_fen else None,
             "accepts_remote": intention.accepts_remote,
+            "discoverable": intention.discoverable,
         }
 
     def clean_cities(self) -> list[str]:

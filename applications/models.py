@@ -47,6 +47,9 @@ class StudentIntention(TimeStampedModel):
     availability = models.BigIntegerField(_("weekly availability"), default=0)
     expected_hourly_fen = models.PositiveIntegerField(_("expected pay per hour (fen)"), default=0)
     accepts_remote = models.BooleanField(_("remote work is fine"), default=True)
+    # Opt-in (off by default): employers may invite this student to any job, not only
+    # to jobs matching the intentions above (E3.1, G4).
+    discoverable = models.BooleanField(_("employers may find and invite me"), default=False)
 
     class Meta:
         verbose_name = _("student intention")
@@ -172,6 +175,8 @@ class JobInvitation(TimeStampedModel):
     student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="job_invitations")
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     message = models.CharField(_("message"), max_length=300, blank=True)
+    # A message the screen flagged is not delivered until a moderator clears it (G2, J1.4).
+    held = models.BooleanField(_("held for review"), default=False, db_index=True)
 
     class Meta:
         verbose_name = _("invitation to apply")
@@ -369,10 +374,12 @@ class ScheduleChange(FSMModelMixin, TimeStampedModel):
     (J1.3). A student who declines is released without penalty."""
 
     class Status(models.TextChoices):
+        HELD = "held", _("Awaiting review by a moderator")
         PROPOSED = "proposed", _("Waiting for the students")
         APPLIED = "applied", _("In effect")
         WITHDRAWN = "withdrawn", _("Withdrawn")
         LAPSED = "lapsed", _("Lapsed without consent")
+        REJECTED = "rejected", _("Rejected by a moderator")
 
     job = models.ForeignKey("jobs.Job", on_delete=models.CASCADE, related_name="schedule_changes")
     shift = models.ForeignKey("jobs.Shift", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
@@ -399,8 +406,17 @@ class ScheduleChange(FSMModelMixin, TimeStampedModel):
     def apply(self) -> None:
         self.decided_at = timezone.now()
 
-    @transition(field=status, source=Status.PROPOSED, target=Status.WITHDRAWN)
+    @transition(field=status, source=[Status.PROPOSED, Status.HELD], target=Status.WITHDRAWN)
     def withdraw(self) -> None:
+        self.decided_at = timezone.now()
+
+    # A change the screen flagged waits for a moderator before any student sees it (J1.3, J1.4).
+    @transition(field=status, source=Status.HELD, target=Status.PROPOSED)
+    def release(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.HELD, target=Status.REJECTED)
+    def refuse(self) -> None:
         self.decided_at = timezone.now()
 
     @transition(field=status, source=Status.PROPOSED, target=Status.LAPSED)

@@ -281,7 +281,7 @@ def student_engagements(*, student: User) -> QuerySet[Engagement]:
 
 
 def student_invitations(*, student: User) -> QuerySet[JobInvitation]:
-    return (JobInvitation.objects.filter(student=student, job__status=JobStatus.PUBLISHED,
+    return (JobInvitation.objects.filter(student=student, held=False, job__status=JobStatus.PUBLISHED,
                                          job__application_deadline__gt=timezone.now())
             .exclude(job__applications__student=student).select_related("job", "job__employer"))
 
@@ -329,7 +329,9 @@ def shift_attendance(*, shift: Shift) -> QuerySet[Attendance]:
 
 
 def job_open_change(*, job: Job) -> ScheduleChange | None:
-    return (ScheduleChange.objects.filter(job=job, status=ScheduleChange.Status.PROPOSED)
+    """The change waiting for the students, or held for a moderator (J1.3, J1.4)."""
+    return (ScheduleChange.objects.filter(job=job, status__in=[ScheduleChange.Status.PROPOSED,
+                                                               ScheduleChange.Status.HELD])
             .prefetch_related("answers").first())
 
 

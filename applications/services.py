@@ -5,6 +5,7 @@ side effects on commit. Deadlines are computed here when their event happens
 and stored on the rows; `sweeps.py` acts on what is due."""
 
 import datetime as dt
+from dataclasses import replace
 
 from django.core import signing
 from django.db import transaction
@@ -21,13 +22,15 @@ from core.errors import DomainError, InvalidTransition, NotPermitted, ReasonRequ
 from core.history import history_record
 from core.notifications import notify
 from core.policy import get_policy
+from core.screening import GateResult, TextRefused, gate_check, held_text_create
 from core.uploads import clean_upload
 from core.working_days import working_days_after
-from employers.models import EmployerMember
+from employers.models import Employer, EmployerMember
 from employers.services import ensure_employer_member
 from jobs.models import Job, JobStatus, Shift
+from jobs.schedule import ShiftSpec
 from jobs.selectors import has_early_access, job_open_to_students_at
-from jobs.services import job_workplace_change, shift_reschedule
+from jobs.services import job_workplace_change, schedule_change_findings, shift_reschedule
 from settlements.funding import prefund_check
 
 from .models import (
@@ -58,6 +61,9 @@ CHECKIN_OPENS_BEFORE = dt.timedelta(minutes=60)
 MAX_OVERTIME_MINUTES = 240
 CHANGE_ANSWER_HOURS = 48
 STUDENT, EMPLOYER = "student", "employer"
+# Doors of the one gate (core.screening), registered in ApplicationsConfig.ready().
+DOOR_SCHEDULE_CHANGE = "applications.schedule_change"
+DOOR_INVITATION = "applications.invitation"
 
 
 # ------------------------------------------------------------------ errors users can cause
@@ -158,8 +164,10 @@ def _ensure_no_overlap(*, student: User, job: Job, now: dt.datetime) -> None:
 
 # ------------------------------------------------------------------ intentions (E3.1)
 def intention_save(*, student: User, categories: list[str], cities: list[str], districts: list[str],
-                   availability: int, expected_hourly_fen: int, accepts_remote: bool) -> StudentIntention:
-    """Save what the student is looking for; it drives recommendations and the match score."""
+                   availability: int, expected_hourly_fen: int, accepts_remote: bool,
+                   discoverable: bool = False) -> StudentIntention:
+    """Save what the student is looking for; it drives recommendations and the match score.
+    `discoverable` (opt-in) lets any employer invite the student, not only those whose jobs match (E3.1)."""
     if not student.is_student:
         raise NotPermitted()
     if not 0 <= availability <= ALL_AVAILABLE:
@@ -168,7 +176,7 @@ def intention_save(*, student: User, categories: list[str], cities: list[str], d
     intention, _created = StudentIntention.objects.update_or_create(student=student, defaults={
         "categories": clean(categories), "cities": clean(cities), "districts": clean(districts),
         "availability": availability, "expected_hourly_fen": max(0, int(expected_hourly_fen)),
-        "accepts_remote": accepts_remote,
+        "accepts_remote": accepts_remote, "discoverable": bool(discoverable),
     })
     return intention
 
@@ -289,7 +297,7 @@ def application_apply(*, job_id: int, student: User, confirms_requirements: bool
         job=job, student=student, confirms_requirements=True, commits_to_work=True,
         message=(message or "").strip()[:1000], applied_at=now, response_due_at=due,
         reminder_due_at=now + (due - now) / 2,
-        invited=JobInvitation.objects.filter(job=job, student=student).exists(),
+        invited=JobInvitation.objects.filter(job=job, student=student, held=False).exists(),
     )
     _history(application, "apply", "", application.status, actor=student)
     _tell_members(job.employer_id, subject=_("New application for “%(job)s”") % {"job": job.title},
@@ -446,30 +454,101 @@ def offer_decline(*, application_id: int, student: User) -> Application:
     return application
 
 
+class InvitationRefused(DomainError):
+    # One neutral answer for every student id the employer may not reach (not
+    # a candidate, not discoverable, not approved, no such id): it must not
+    # tell the employer which ids are students (G4, enumeration).
+    default_message = _("This student cannot be invited.")
+
+
+def student_reachable_for_job(*, job: Job, student_id: int) -> bool:
+    """May the employer invite this student to this job (E3.1, G4)? Only a
+    candidate from the job's matching list, or an approved student who chose to
+    be discoverable by employers (off by default)."""
+    if StudentIntention.objects.filter(
+            student_id=student_id, discoverable=True, student__is_active=True,
+            student__kind=User.Kind.STUDENT, student__student_profile__review_status="approved").exists():
+        return True
+    from .selectors import invite_candidates
+
+    return any(user.pk == student_id for user, _score in invite_candidates(job=job))
+
+
 @transaction.atomic
 def job_invite_student(*, job_id: int, student_id: int, actor: User, message: str = "") -> JobInvitation:
-    """The employer invites a matching student to apply (E3.1); the student decides.
-    Only approved students, never a minor to night or hazardous work (S2.2)."""
+    """The employer invites a student to apply (E3.1); the student decides.
+
+    Only students the employer may reach (a candidate of the job, or a
+    discoverable student), never a minor to night or hazardous work (S2.2),
+    at most the policy's number of invitations per employer a day. The message
+    goes through the one gate (G2, J1.4): blocking text is refused; a flagged
+    message is held, and the student hears of the invitation only once a
+    moderator clears it. Every unreachable id gets the same InvitationRefused."""
     job = Job.objects.select_related("employer").get(pk=job_id)
     ensure_employer_member(actor, job.employer_id)
     if job.status != JobStatus.PUBLISHED or job.application_deadline <= timezone.now():
         raise DomainError(_("Only a published job that takes applications can invite students."))
+    message = (message or "").strip()[:300]
+    gate = gate_check({"message": message}, door=DOOR_INVITATION) if message else None
+    # The daily limit is counted under the employer row's lock, so two members cannot both pass it.
+    Employer.objects.select_for_update().filter(pk=job.employer_id).first()
+    limit = get_policy().invitations_per_employer_day
+    today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    if JobInvitation.objects.filter(job__employer_id=job.employer_id, created_at__gte=today).count() >= limit:
+        raise DomainError(_("Your organisation has sent %(n)s invitations today, the daily limit; "
+                            "try again tomorrow.") % {"n": limit})
     student = User.objects.filter(pk=student_id, kind=User.Kind.STUDENT, is_active=True).first()
     profile = student_profile_for(student) if student else None
-    if profile is None or not profile.can_apply:
-        raise DomainError(_("This student cannot be invited."))
-    if profile.is_minor_worker and (job.has_night_work or job.is_hazardous):
-        raise DomainError(_("Students under 18 cannot take night work or hazardous work."))
+    if (profile is None or not profile.can_apply
+            or (profile.is_minor_worker and (job.has_night_work or job.is_hazardous))
+            or not student_reachable_for_job(job=job, student_id=student_id)):
+        raise InvitationRefused()
     if Application.objects.filter(job=job, student=student).exists():
         raise DomainError(_("This student has already applied."))
+    held = bool(gate and gate.held)
     invitation, created = JobInvitation.objects.get_or_create(
-        job=job, student=student, defaults={"invited_by": actor, "message": (message or "").strip()[:300]})
-    if created:
-        notify(recipient=student, subject=_("%(employer)s invites you to apply for “%(job)s”")
-               % {"employer": job.employer.name, "job": job.title},
-               body=invitation.message or _("Open the job to read it and apply."),
-               link=reverse("jobs:detail", args=[job.pk]))
+        job=job, student=student, defaults={"invited_by": actor, "message": message, "held": held})
+    if created and held:
+        held_text_create(result=gate, target=invitation, author=actor)
+    elif created:
+        _invitation_deliver(invitation)
     return invitation
+
+
+def _invitation_deliver(invitation: JobInvitation) -> None:
+    job = invitation.job
+    notify(recipient=invitation.student, subject=_("%(employer)s invites you to apply for “%(job)s”")
+           % {"employer": job.employer.name, "job": job.title},
+           body=invitation.message or _("Open the job to read it and apply."),
+           link=reverse("jobs:detail", args=[job.pk]))
+
+
+def _held_invitation(held) -> JobInvitation | None:
+    return (JobInvitation.objects.select_for_update().select_related("job__employer", "student")
+            .filter(pk=int(held.object_id), held=True).first())
+
+
+def invitation_clear(held, actor) -> None:
+    """A moderator cleared a held invitation message: the student receives it now."""
+    invitation = _held_invitation(held)
+    if invitation is None:
+        return
+    invitation.held = False
+    invitation.save(update_fields=["held", "updated_at"])
+    _invitation_deliver(invitation)
+
+
+def invitation_reject(held, actor) -> None:
+    """A moderator rejected a held invitation: it is dropped unseen and the employer told why."""
+    invitation = _held_invitation(held)
+    if invitation is None:
+        return
+    job = invitation.job
+    invitation.delete()
+    _tell_members(job.employer_id,
+                  subject=_("%(job)s: your invitation was not delivered") % {"job": job.title},
+                  body=_("Reason: %(reason)s") % {"reason": held.decision_reason},
+                  link=reverse("applications:employer_candidates", args=[job.pk]))
 
 
 # ------------------------------------------------------------------ cancellation (S3.1, E4.1)
@@ -603,8 +682,6 @@ def schedule_change_propose(*, job_id: int, actor: User, reason: str, shift_id: 
             raise DomainError(_("The new time must be in the future."), field="new_date")
         if (proposed.date, proposed.start_time, proposed.end_time) == (shift.date, shift.start_time, shift.end_time):
             raise DomainError(_("The new time is the same as the old one."), field="new_date")
-        from jobs.schedule import ShiftSpec
-
         if ShiftSpec(new_date, new_start, new_end).is_night and Engagement.objects.filter(
                 job=job, status=EngagementStatus.ACTIVE, student__student_profile__is_minor_worker=True).exists():
             raise DomainError(_("A student under 18 is hired for this job; the new time would be night work."),
@@ -614,19 +691,65 @@ def schedule_change_propose(*, job_id: int, actor: User, reason: str, shift_id: 
         if not new_address or new_address == job.address:
             raise DomainError(_("Give the new address."), field="new_address")
         new_date = new_start = new_end = None
-    if ScheduleChange.objects.filter(job=job, status=ScheduleChange.Status.PROPOSED).exists():
+    if ScheduleChange.objects.filter(job=job, status__in=[ScheduleChange.Status.PROPOSED,
+                                                           ScheduleChange.Status.HELD]).exists():
         raise DomainError(_("Another change is waiting for the students' answers; withdraw it first."))
+    gate = _screen_change(job=job, shift=shift, new_date=new_date, new_start=new_start, new_end=new_end,
+                          new_address=new_address, reason=reason)
+    change = ScheduleChange.objects.create(
+        job=job, shift=shift, new_date=new_date, new_start=new_start, new_end=new_end, new_address=new_address,
+        reason=reason, proposed_by=actor, respond_by=_change_respond_by(shift, proposed if shift else None, now),
+        status=ScheduleChange.Status.HELD if gate.held else ScheduleChange.Status.PROPOSED)
+    _history(change, "propose", "", change.status, actor=actor, reason=reason)
+    if gate.held:
+        # Nobody sees a flagged change: the approved time and place stay in force until a moderator clears it.
+        held_text_create(result=gate, target=change, author=actor)
+        return change
+    _change_open(change, actor=actor)
+    return change
+
+
+def _change_respond_by(shift: Shift | None, proposed: Shift | None, now: dt.datetime) -> dt.datetime:
     respond_by = now + dt.timedelta(hours=CHANGE_ANSWER_HOURS)
     if shift is not None:
         # Answers are due before the shift starts at either time: a shift moved
         # earlier must not take effect after its new start has passed.
         respond_by = min(respond_by, shift.starts_at, proposed.starts_at)
-    change = ScheduleChange.objects.create(job=job, shift=shift, new_date=new_date, new_start=new_start,
-                                           new_end=new_end, new_address=new_address, reason=reason,
-                                           proposed_by=actor, respond_by=respond_by)
+    return respond_by
+
+
+def _change_time_text(new_date, new_start, new_end) -> str:
+    return f"{new_date:%Y-%m-%d} {new_start:%H:%M}–{new_end:%H:%M}"
+
+
+def _screen_change(*, job: Job, shift: Shift | None, new_date, new_start, new_end, new_address: str,
+                   reason: str) -> GateResult:
+    """The one gate on a change (J1.3, J1.4, G2): the address and the reason the
+    students read are screened, and a moved shift is re-checked against the
+    part-time limits and night work. Blocking findings refuse the change at
+    the field; flags hold it for a moderator."""
+    values = {"reason": reason}
+    if shift is None:
+        values["new_address"] = new_address
+    else:
+        values["new_time"] = _change_time_text(new_date, new_start, new_end)
+    gate = gate_check(values, door=DOOR_SCHEDULE_CHANGE)
+    if shift is None:
+        return gate
+    rules = [replace(f, field="new_start") for f in schedule_change_findings(
+        job=job, shift_id=shift.pk, new_spec=ShiftSpec(new_date, new_start, new_end))]
+    blocking = [f for f in rules if f.blocks]
+    if blocking:
+        raise TextRefused(blocking)
+    return GateResult(door=gate.door, values=gate.values, findings=[*gate.findings, *rules])
+
+
+def _change_open(change: ScheduleChange, *, actor) -> None:
+    """Put a screened change to the hired students, or apply it at once when nobody is hired yet."""
+    job = change.job
     engagements = list(Engagement.objects.filter(job=job, status=EngagementStatus.ACTIVE).select_related("student"))
     ScheduleChangeAnswer.objects.bulk_create([ScheduleChangeAnswer(change=change, engagement=e) for e in engagements])
-    _history(change, "propose", "", change.status, actor=actor, reason=reason)
+    respond_by = change.respond_by
     for engagement in engagements:
         notify(recipient=engagement.student,
                subject=_("%(job)s: the employer asks to change the time or place") % {"job": job.title},
@@ -635,7 +758,52 @@ def schedule_change_propose(*, job_id: int, actor: User, reason: str, shift_id: 
                link=_engagement_link(engagement, for_student=True))
     if not engagements:
         _apply_change(change, actor=actor)
-    return change
+
+
+def _held_change(held) -> ScheduleChange | None:
+    change = (ScheduleChange.objects.select_for_update(of=("self",)).select_related("job", "shift")
+              .filter(pk=int(held.object_id)).first())
+    return change if change is not None and change.status == ScheduleChange.Status.HELD else None
+
+
+def schedule_change_clear(held, actor) -> None:
+    """A moderator cleared a held change (J1.3, J1.4): it goes to the hired students
+    now, with a fresh answer window, or takes effect when nobody is hired."""
+    change = _held_change(held)
+    if change is None:  # withdrawn meanwhile: nothing to deliver
+        return
+    now = timezone.now()
+    if change.shift is not None and min(change.shift.starts_at, Shift(
+            job=change.job, date=change.new_date, start_time=change.new_start,
+            end_time=change.new_end).starts_at) <= now:
+        raise DomainError(_("The shift has started meanwhile; reject the change instead."))
+    before = change.status
+    change.release()
+    change.respond_by = _change_respond_by(change.shift, Shift(
+        job=change.job, date=change.new_date, start_time=change.new_start, end_time=change.new_end)
+        if change.shift else None, now)
+    change.save(update_fields=["status", "respond_by", "updated_at"])
+    _history(change, "release", before, change.status, actor=actor, reason=held.decision_reason)
+    _tell_members(change.job.employer_id,
+                  subject=_("%(job)s: your change was cleared by a moderator") % {"job": change.job.title},
+                  body=held.decision_reason or _("It now goes to the hired students."),
+                  link=reverse("applications:change_propose", args=[change.job_id]))
+    _change_open(change, actor=actor)
+
+
+def schedule_change_reject(held, actor) -> None:
+    """A moderator rejected a held change: nothing changes and the employer is told why."""
+    change = _held_change(held)
+    if change is None:
+        return
+    before = change.status
+    change.refuse()
+    change.save(update_fields=["status", "decided_at", "updated_at"])
+    _history(change, "refuse", before, change.status, actor=actor, reason=held.decision_reason)
+    _tell_members(change.job.employer_id,
+                  subject=_("%(job)s: your change was rejected by a moderator") % {"job": change.job.title},
+                  body=_("Reason: %(reason)s") % {"reason": held.decision_reason},
+                  link=reverse("applications:change_propose", args=[change.job_id]))
 
 
 def _apply_change(change: ScheduleChange, *, actor=None) -> None:

@@ -5,7 +5,9 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
 
 
 class TimeStampedModel(models.Model):
@@ -101,6 +103,10 @@ class Policy(models.Model):
         help_text=_("The patrol asks the employer to confirm or update stale jobs (J2.3)."),
     )
     # Applications and engagements (S2.2, S3, E3, E4)
+    invitations_per_employer_day = models.PositiveSmallIntegerField(
+        _("invitations an employer may send a day"), default=50,
+        help_text=_("E3.1: invitations to apply, counted per organisation from midnight; stops mass messaging."),
+    )
     offer_accept_hours = models.PositiveSmallIntegerField(
         _("students accept an offer within (hours)"), default=24,
         help_text=_("E3.1: an unanswered offer lapses and the place goes back to the employer."),
@@ -384,3 +390,55 @@ class CreditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_kind}:{self.subject_id} {self.kind}"
+
+
+def _can_moderate_text(instance, user) -> bool:
+    return bool(user and user.is_active and user.has_perm("core.moderate_heldtext"))
+
+
+class HeldText(FSMModelMixin, TimeStampedModel):
+    """Text another user would read that the screen flagged (G2, J1.4): it is
+    held here, unseen by its readers, until a moderator clears or rejects it.
+
+    Every door (a schedule change, an invitation, an answer to a review...)
+    writes one row through `core.screening.held_text_create`; the door's
+    registered handlers deliver or drop the text when the moderator decides."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting review")
+        CLEARED = "cleared", _("Cleared and shown")
+        REJECTED = "rejected", _("Rejected")
+
+    door = models.CharField(_("where it was written"), max_length=60, db_index=True)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.CharField(max_length=64)
+    target = GenericForeignKey("content_type", "object_id")
+    values = models.JSONField(_("text as written"), default=dict)
+    findings = models.JSONField(_("what the screen found"), default=list)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="+", verbose_name=_("written by"))
+    status = FSMField(_("status"), choices=Status.choices, default=Status.PENDING, protected=True, db_index=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason given to the author"), blank=True)
+
+    class Meta:
+        verbose_name = _("held text")
+        verbose_name_plural = _("held texts (screen flags)")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "status"])]
+        permissions = [("moderate_heldtext", _("Can clear or reject text held by the screen"))]
+
+    def __str__(self) -> str:
+        return f"{self.door} #{self.object_id}"
+
+    @transition(field=status, source=Status.PENDING, target=Status.CLEARED, permission=_can_moderate_text,
+                custom={"label": _("Clear and show"), "form": "core.forms.ReviewNoteForm"})
+    def clear(self, *, by=None, reason: str = "") -> None:
+        self.decided_by, self.decided_at, self.decision_reason = by, timezone.now(), reason
+
+    @transition(field=status, source=Status.PENDING, target=Status.REJECTED, permission=_can_moderate_text,
+                custom={"label": _("Reject"), "form": "core.forms.ReviewReasonForm"})
+    def reject(self, *, by=None, reason: str = "") -> None:
+        self.decided_by, self.decided_at, self.decision_reason = by, timezone.now(), reason

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import BaseSignupForm, CnMobileField, UploadField
 from core.identity import validate_resident_id, validate_uscc
+from core.screening import ScreenedFormMixin
 from core.uploads import IMAGE, PDF
 
 from .models import Employer
@@ -26,8 +27,15 @@ def _document_widget() -> forms.FileInput:
     return forms.FileInput(attrs={"accept": UploadField._accept(DOCUMENT_TYPES)})
 
 
-class EmployerForm(forms.ModelForm):
-    """The registration (E1.1). Documents are checked by content and re-encoded."""
+class EmployerForm(ScreenedFormMixin, forms.ModelForm):
+    """The registration (E1.1). Documents are checked by content and re-encoded.
+
+    Students read the organisation's name, address and business scope: the one
+    gate refuses blocking text at the field (G2); flags wait for the staff, who
+    review every registration and change before it is approved (E1.2)."""
+
+    screened_fields = ("name", "address", "business_scope")
+    gate_door = "employers.organisation"
 
     contact_mobile = CnMobileField(label=_("Contact mobile number"))
     business_licence = UploadField(

@@ -24,7 +24,7 @@ from employers.models import Employer, EmployerMember
 from employers.services import ensure_employer_member
 from finance.fees import posting_fee_charge
 
-from .compliance import Finding, screen
+from .compliance import Finding, screen, screen_rules
 from .models import (
     LIVE_STATUSES,
     MAX_SHIFTS_PER_JOB,
@@ -587,6 +587,20 @@ def shift_reschedule(*, shift_id: int, date: dt.date, start: dt.time, end: dt.ti
     history_record(subject=job, transition="shift_moved", from_state=job.status, to_state=job.status,
                    reason=f"{before} → {shift}")
     return shift
+
+
+def schedule_change_findings(*, job: Job, shift_id: int, new_spec: ShiftSpec) -> list[Finding]:
+    """What the rules of the screen (part-time limits, night work, minimum wage;
+    art. 68, J1.4) find in the job's schedule with one shift moved that they do
+    not already find in the approved schedule (J1.3): a change re-checks only
+    what it changes, so a night shift the moderator approved is not flagged again."""
+    current = [(s.pk, ShiftSpec(s.date, s.start_time, s.end_time)) for s in job.shifts.all()]
+    changed = [new_spec if pk == shift_id else spec for pk, spec in current]
+    data = _data_of(job)
+    before, _facts = screen_rules(data, [spec for _pk, spec in current], employer_city=job.employer.city)
+    after, _facts = screen_rules(data, changed, employer_city=job.employer.city)
+    known = {(f.code, f.field) for f in before}
+    return [f for f in after if (f.code, f.field) not in known]
 
 
 def job_workplace_change(*, job_id: int, address: str) -> Job:

@@ -9,11 +9,15 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from core import screening
 from core.admin_mixins import ServiceFSMAdminMixin, history_table
+from core.models import HeldText
+from core.screening import held_text_clear, held_text_reject
+from jobs.compliance import highlight
 
 from .models import VERIFIABLE_SUBJECTS, Report, VerificationStep
 from .services import report_resolve, verification_step_record
@@ -202,3 +206,88 @@ class VerificationStepAdmin(admin.ModelAdmin):
             return label
         return format_html('<a href="{}">{}</a>', url, label)
 from . import admin_self_review  # noqa: E402,F401
+
+
+# ------------------------------------------------------------------ texts held by the screen (G2, J1.4)
+class HeldTextStatusFilter(ReportStatusFilter):
+    """Pending texts by default: the queue is what readers are still waiting for."""
+
+    default = HeldText.Status.PENDING
+
+    def lookups(self, request, model_admin):
+        return [*HeldText.Status.choices, ("all", _("All"))]
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping matches (加微 inside 加微信 jz-pay-888) marked as one span, so no flagged word goes unmarked."""
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+@admin.register(HeldText)
+class HeldTextAdmin(ServiceFSMAdminMixin, admin.ModelAdmin):
+    """The moderator's queue of texts the one gate held (core.screening): each
+    field as written with the flagged words marked, cleared or rejected by
+    the services, which deliver or drop the text through its door."""
+
+    fsm_fields = ["status"]
+    transition_services = {"clear": held_text_clear, "reject": held_text_reject}
+    list_display = ["created_at", "door_label", "excerpt", "author", "status"]
+    list_filter = [HeldTextStatusFilter, "door"]
+    list_select_related = ["author"]
+    ordering = ["created_at", "id"]
+    show_full_result_count = False
+    fields = ["door_label", "target_link", "author", "created_at", "text_highlighted", "findings_list", "status",
+              "decided_at", "decided_by", "decision_reason", "history"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False  # texts are held by the gate, never added by hand
+
+    def has_change_permission(self, request, obj=None):
+        return False  # decisions are transitions, not edits
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("where"))
+    def door_label(self, obj):
+        door = screening.doors().get(obj.door)
+        return door.label if door else obj.door
+
+    @admin.display(description=_("text"))
+    def excerpt(self, obj):
+        text = " · ".join(str(v) for v in obj.values.values())
+        return text[:80] + ("…" if len(text) > 80 else "")
+
+    @admin.display(description=_("written for"))
+    def target_link(self, obj):
+        model = obj.content_type.model_class()
+        try:
+            url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[obj.object_id])
+        except NoReverseMatch:
+            return f"{model._meta.verbose_name} {obj.object_id}"
+        return format_html('<a href="{}">{} {}</a>', url, model._meta.verbose_name, obj.object_id)
+
+    @admin.display(description=_("text as written (flagged words marked)"))
+    def text_highlighted(self, obj):
+        rows = []
+        for name, text in obj.values.items():
+            spans = sorted((f["start"], f["end"]) for f in obj.findings
+                           if f.get("field") == name and f.get("start", -1) >= 0)
+            rows.append((name, highlight(text, _merged(spans))))
+        return format_html_join("", '<p><strong>{}</strong><br><span class="pre-line">{}</span></p>', rows)
+
+    @admin.display(description=_("what the screen found"))
+    def findings_list(self, obj):
+        return format_html_join("", "<li>{} · {}: {}</li>", (
+            (f.get("field") or "—", f.get("code"), f.get("message")) for f in obj.findings)) or "—"
+
+    @admin.display(description=_("history"))
+    def history(self, obj):
+        return history_table(obj)

@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class ReviewsConfig(AppConfig):
     name = "reviews"
     verbose_name = _("Reviews")
+
+    def ready(self) -> None:
+        # A door of the one gate (core.screening, G2): public answers to reviews.
+        from core import screening
+
+        from . import services
+
+        screening.register_door(services.DOOR_REVIEW_ANSWER, label=_("Answer to a review"),
+                                on_clear=services.review_reply_clear, on_reject=services.review_reply_reject)

@@ -3,7 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import MAX_COMMENT, MAX_REPLY, RATINGS_BY_DIRECTION, Review, ReviewReport
+from core.screening import ScreenedFormMixin
+
+from .models import MAX_COMMENT, MAX_REPLY, RATINGS_BY_DIRECTION, Direction, Review, ReviewReport
 
 STARS = [(n, "★" * n) for n in range(1, 6)]
 
@@ -16,8 +18,16 @@ HELP = {
 }
 
 
-class ReviewForm(forms.Form):
-    """The ratings of one direction (S5.1 / E6.1) and an optional comment."""
+class ReviewForm(ScreenedFormMixin, forms.Form):
+    """The ratings of one direction (S5.1 / E6.1) and an optional comment.
+
+    An employer's comment about a student is screened (G2), refused when flagged
+    (a review window closes). A student's review of an employer is not: it may
+    quote an unlawful demand to warn other students, and reports handle abuse (S5.1)."""
+
+    screened_fields = ("comment",)
+    gate_door = "reviews.comment"
+    gate_holds_flags = False
 
     comment = forms.CharField(label=_("Comment (optional)"), required=False, max_length=MAX_COMMENT,
                               widget=forms.Textarea(attrs={"rows": 4, "maxlength": MAX_COMMENT}),
@@ -25,6 +35,8 @@ class ReviewForm(forms.Form):
 
     def __init__(self, *args, direction: str, **kwargs):
         super().__init__(*args, **kwargs)
+        if direction == Direction.STUDENT_REVIEWS_EMPLOYER:
+            self.screened_fields = ()
         rating_fields = {}
         for name in RATINGS_BY_DIRECTION[direction]:
             rating_fields[name] = forms.TypedChoiceField(
@@ -40,7 +52,12 @@ class ReviewForm(forms.Form):
         return {name: self.cleaned_data[name] for name in self.rating_names}
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(ScreenedFormMixin, forms.Form):
+    """The reviewee's public answer (S5.1, E6.1): everybody reads it, so the one gate screens it (G2)."""
+
+    screened_fields = ("text",)
+    gate_door = "reviews.answer"
+
     text = forms.CharField(label=_("Your public answer"), max_length=MAX_REPLY,
                            widget=forms.Textarea(attrs={"rows": 3, "maxlength": MAX_REPLY}),
                            help_text=_("You can answer once; everybody who reads the review reads your answer."))

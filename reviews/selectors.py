@@ -139,3 +139,17 @@ def review_visible_to(*, review: Review, user) -> bool:
     if getattr(user, "pk", None) is not None and review.author_id == user.pk:
         return True
     return review.is_visible
+
+
+def pending_replies(*, reviews: list) -> dict[int, str]:
+    """Answers to these reviews the screen holds for a moderator (G2), by review id: one query."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from core.models import HeldText
+
+    if not reviews:
+        return {}
+    content_type = ContentType.objects.get_for_model(reviews[0].__class__)
+    rows = HeldText.objects.filter(content_type=content_type, object_id__in=[str(r.pk) for r in reviews],
+                                   status=HeldText.Status.PENDING).values_list("object_id", "values")
+    return {int(object_id): values.get("text", "") for object_id, values in rows}

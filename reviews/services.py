@@ -27,6 +27,7 @@ from core.errors import DomainError, InvalidTransition, NotPermitted, ReasonRequ
 from core.history import history_record
 from core.notifications import notify
 from core.policy import get_policy
+from core.screening import gate_check, held_text_create, held_texts_pending_for
 from settlements.models import Settlement
 
 from .models import (
@@ -56,6 +57,9 @@ class ReviewWindowClosed(DomainError):
 
 class AlreadyReviewed(DomainError):
     default_message = _("You have already reviewed this engagement.")
+
+
+DOOR_REVIEW_ANSWER = "reviews.answer"  # a door of the one gate (core.screening), registered in ready()
 
 
 class AlreadyReplied(DomainError):
@@ -286,13 +290,40 @@ def review_reply(*, review_id: int, author, text: str) -> Review:
         raise DomainError(_("Keep the answer under %(n)d characters.") % {"n": MAX_REPLY}, field="text")
     if review.replied_at is not None:
         raise AlreadyReplied()
+    if held_texts_pending_for(review).exists():
+        raise DomainError(_("Your answer is awaiting review by a moderator."), field="text")
+    # The one gate (G2): blocking text is refused; a flagged answer is held unseen until a moderator clears it.
+    gate = gate_check({"text": text}, door=DOOR_REVIEW_ANSWER)
+    if gate.held:
+        held_text_create(result=gate, target=review, author=author)
+        return review
+    _publish_reply(review, text=text, author=author)
+    return review
+
+
+def _publish_reply(review: Review, *, text: str, author) -> None:
     review.reply, review.replied_at, review.replied_by = text, timezone.now(), author
     review.save(update_fields=["reply", "replied_at", "replied_by", "updated_at"])
     history_record(subject=review, transition="reply", from_state="published", to_state="answered", actor=author)
     notify(recipient=review.author, subject=_("Your review of %(job)s was answered") % {
         "job": review.engagement.job.title}, body=text,
         link=_student_link() if review.direction == Direction.STUDENT_REVIEWS_EMPLOYER else _employer_link())
-    return review
+
+
+def review_reply_clear(held, actor) -> None:
+    """A moderator cleared a held answer: it is published under the review now."""
+    review = Review.objects.select_for_update().select_related("engagement__job").filter(
+        pk=int(held.object_id)).first()
+    if review is None or review.replied_at is not None:
+        return
+    _publish_reply(review, text=held.values.get("text", ""), author=held.author)
+
+
+def review_reply_reject(held, actor) -> None:
+    """A moderator rejected a held answer: it is never shown; the author may write another."""
+    if held.author is not None:
+        notify(recipient=held.author, subject=_("Your answer to a review was not published"),
+               body=_("Reason: %(reason)s") % {"reason": held.decision_reason})
 
 
 # ------------------------------------------------------------------ reports (S5.1, G3)

@@ -35,8 +35,12 @@ def _form_error(form, error: DomainError) -> None:
 
 def _received_with_forms(reviews) -> list:
     rows = list(reviews[:PER_LIST])
+    # An answer held by the screen is shown to its author only, marked as awaiting review (G2).
+    pending = selectors.pending_replies(reviews=rows)
     for review in rows:
-        review.reply_form = ReplyForm(prefix=f"r{review.pk}") if review.replied_at is None else None
+        review.pending_reply = pending.get(review.pk)
+        review.reply_form = (ReplyForm(prefix=f"r{review.pk}")
+                             if review.replied_at is None and review.pending_reply is None else None)
     return rows
 
 
@@ -134,11 +138,15 @@ def reply(request, review):
                 messages.error(request, error)
         return redirect(home)
     try:
-        services.review_reply(review_id=review.pk, author=request.user, text=form.cleaned_data["text"])
+        review = services.review_reply(review_id=review.pk, author=request.user, text=form.cleaned_data["text"])
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("Your answer is shown under the review."))
+        if review.replied_at is None:
+            messages.warning(request, _("The compliance screen flagged your answer: a moderator reviews it "
+                                        "before it is shown."))
+        else:
+            messages.success(request, _("Your answer is shown under the review."))
     return redirect(home)
 
 

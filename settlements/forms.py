@@ -6,6 +6,8 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.screening import ScreenedFormMixin
+
 from .models import PaymentDispute, PayoutMethod
 
 
@@ -89,7 +91,14 @@ class PaymentDisputeForm(forms.Form):
                                help_text=_("A photo, screenshot or PDF, e.g. of your own record of the hours."))
 
 
-class DisputeAnswerForm(forms.Form):
+class DisputeAnswerForm(ScreenedFormMixin, forms.Form):
+    """The employer's answer to a payment dispute (S4.3), which the student reads:
+    screened by the one gate, refused when flagged (the dispute has a deadline, G2)."""
+
+    screened_fields = ("text",)
+    gate_door = "settlements.dispute_answer"
+    gate_holds_flags = False
+
     text = forms.CharField(
         label=_("Your answer"), max_length=3000, widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Explain the payment; customer service reads both sides before deciding."))

@@ -284,13 +284,23 @@ def invite(request, job_id: int, student_id: int):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     form = InviteForm(request.POST)
-    message = form.cleaned_data["message"] if form.is_valid() else ""
+    if not form.is_valid():  # the screen refused the message (G2): nothing is sent
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return _back(request, reverse("applications:employer_candidates", args=[job.pk]))
+    message = form.cleaned_data["message"]
     try:
-        services.job_invite_student(job_id=job.pk, student_id=student_id, actor=request.user, message=message)
+        invitation = services.job_invite_student(job_id=job.pk, student_id=student_id, actor=request.user,
+                                                 message=message)
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("Invitation sent. The student decides whether to apply."))
+        if invitation.held:
+            messages.warning(request, _("The compliance screen flagged your message: a moderator reviews it "
+                                        "before the student receives the invitation."))
+        else:
+            messages.success(request, _("Invitation sent. The student decides whether to apply."))
     return _back(request, reverse("applications:employer_candidates", args=[job.pk]))
 
 
@@ -486,7 +496,11 @@ def change_propose(request, job: Job):
         except DomainError as error:
             form.add_domain_error(error)
         else:
-            if change.status == ScheduleChange.Status.APPLIED:
+            if change.status == ScheduleChange.Status.HELD:
+                messages.warning(request, _("The compliance screen flagged this change: a moderator reviews it "
+                                            "before any student sees it. The approved time and place stay in "
+                                            "force until then."))
+            elif change.status == ScheduleChange.Status.APPLIED:
                 messages.success(request, _("No student is hired yet, so the change took effect at once."))
             else:
                 messages.success(request, _("The change is proposed. It takes effect once every hired student "

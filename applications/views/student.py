@@ -401,7 +401,7 @@ def intentions(request):
             services.intention_save(student=request.user, categories=data["categories"], cities=data["cities"],
                                     districts=data["districts"], availability=data["availability"],
                                     expected_hourly_fen=form.expected_hourly_fen(),
-                                    accepts_remote=data["accepts_remote"])
+                                    accepts_remote=data["accepts_remote"], discoverable=data["discoverable"])
         except DomainError as error:
             _form_error(form, error)
         else:

@@ -24,7 +24,7 @@ from applications.services import (
 from applications.sweeps import applications_sweep
 from core.errors import DomainError, NotPermitted, ReasonRequired
 from core.models import CreditEvent, HistoryEntry, Notification
-from tests.factories.applications import approved_student
+from tests.factories.applications import StudentIntentionFactory, approved_student
 from tests.factories.employers import EmployerFactory, EmployerMemberFactory
 from tests.factories.jobs import JobFactory
 
@@ -367,6 +367,7 @@ def test_e3_1_the_employer_invites_a_student_who_then_decides(clock):
     # given
     job = open_job()
     student = approved_student()
+    StudentIntentionFactory(student=student, discoverable=True)  # reachable: chose to be discoverable
     # when
     invitation = job_invite_student(job_id=job.pk, student_id=student.pk, actor=owner(job), message="欢迎申请")
     again = job_invite_student(job_id=job.pk, student_id=student.pk, actor=owner(job))
