@@ -1,8 +1,11 @@
 """Staff back office for accounts: users, student review (S1.2) and verification
 (S1.3) through services, masked personal data with logged reveals (J3.2)."""
 
-from django.contrib import admin
+from allauth.mfa.models import Authenticator
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -10,10 +13,11 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin_mixins import ReadOnlyAdmin, ServiceFSMAdminMixin, history_table
 from core.admin_views import reason_gate
+from core.errors import DomainError
 from core.uploads import serve_private_file
 
 from . import services
-from .forms import RevealForm
+from .forms import RevealForm, SecondFactorResetForm
 from .models import Consent, DeletionRequest, PersonalDataAccess, StudentProfile, StudentVerification, User
 
 
@@ -23,14 +27,57 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ["email", "kind", "is_active", "is_staff", "date_joined"]
     list_filter = ["kind", "is_active", "is_staff", "groups"]
     search_fields = ["email"]
-    readonly_fields = ["date_joined", "last_login", "anonymised_at"]
+    readonly_fields = ["date_joined", "last_login", "anonymised_at", "second_factor"]
     fieldsets = [
         (None, {"fields": ["email", "password", "kind", "language"]}),
-        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "second_factor"]}),
         (_("Dates"), {"fields": ["last_login", "date_joined", "anonymised_at"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "kind", "password1", "password2"]})]
     filter_horizontal = ["groups"]
+    object_route_permissions = {"accounts_user_reset_second_factor": services.RESET_SECOND_FACTOR_PERMISSION}
+
+    @admin.display(description=_("second factor"))
+    def second_factor(self, obj):
+        if obj is None or not obj.is_staff:
+            return "—"
+        enrolled = Authenticator.objects.filter(user=obj, type=Authenticator.Type.TOTP).exists()
+        state = _("Authenticator app enrolled") if enrolled else _("Not enrolled")
+        # The reset page itself checks the permission and asks for a reason (J3).
+        return format_html('{} <a href="{}">{}</a>', state,
+                           reverse("admin:accounts_user_reset_second_factor", args=[obj.pk]),
+                           _("Reset (logged)"))
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/reset-second-factor/", self.admin_site.admin_view(self.reset_second_factor_view),
+                 name="accounts_user_reset_second_factor"),
+            *super().get_urls(),
+        ]
+
+    def reset_second_factor_view(self, request, pk: int):
+        """A manager resets a colleague's authenticator, giving a reason (J3): staff cannot switch off
+        their own. The admin's guard already requires staff signed in with their second factor."""
+        if not request.user.has_perm(services.RESET_SECOND_FACTOR_PERMISSION):
+            raise PermissionDenied
+        staff = User.objects.filter(pk=pk, is_staff=True).first()
+        if staff is None:
+            raise Http404
+        form = SecondFactorResetForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.staff_second_factor_reset(actor=request.user, staff_id=staff.pk,
+                                                   reason=form.cleaned_data["reason"])
+            except DomainError as error:
+                messages.error(request, str(error.message))
+            else:
+                messages.success(request, _("The authenticator of %(email)s is reset; they enrol a new one at "
+                                            "their next sign-in.") % {"email": staff.email})
+                return HttpResponseRedirect(reverse("admin:accounts_user_change", args=[staff.pk]))
+        return TemplateResponse(request, "admin/accounts/reset_second_factor.html", {
+            **self.admin_site.each_context(request), "title": _("Reset authenticator"), "staff_member": staff,
+            "form": form, "opts": self.opts,
+        })
 
 
 @admin.register(StudentProfile)

@@ -203,6 +203,15 @@ class RevealForm(forms.Form):
         return reason
 
 
+class SecondFactorResetForm(RevealForm):
+    """A manager says why before resetting a colleague's authenticator (J3)."""
+
+    reason = forms.CharField(
+        label=_("Why reset this authenticator?"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Recorded in the staff member's history with your name and the time."),
+    )
+
+
 class AccountDeleteForm(forms.Form):
     password = forms.CharField(label=_("Your password"), widget=forms.PasswordInput)
     reason = forms.CharField(label=_("Why are you leaving? (optional)"), required=False, max_length=500,

@@ -61,6 +61,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
     language = models.CharField(_("language"), max_length=8, default="zh-hans")
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+    # When a manager last reset this staff member's authenticator (J3): a second factor passed before
+    # then no longer counts, so the person enrols again and signs in with the new one.
+    second_factor_reset_at = models.DateTimeField(_("second factor reset at"), null=True, blank=True,
+                                                  editable=False)
 
     objects = UserManager()
 
@@ -74,6 +78,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
         permissions = [
             ("reveal_personal_data", _("Can reveal full ID numbers and open identity documents")),
+            ("reset_second_factor", _("Can reset a colleague's authenticator")),
         ]
 
     def __str__(self) -> str:

@@ -132,6 +132,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "core.view_historyentry", "core.view_calendaroverride",
         "accounts.view_user", "accounts.view_studentprofile", "accounts.view_personaldataaccess",
         "accounts.view_consent", "accounts.view_deletionrequest",
+        # J3: a colleague who lost their authenticator gets it reset by a manager (logged), never by themselves.
+        "accounts.reset_second_factor",
         "employers.view_employer",
         "jobs.view_job", "jobs.view_complianceterm", "jobs.change_complianceterm", "jobs.view_minimumwage",
         "jobs.change_minimumwage", "jobs.view_patrolrun",

@@ -308,6 +308,50 @@ def student_id_number_reveal(*, staff: User, profile_id: int, reason: str) -> st
 
 
 # ------------------------------------------------------------------------------
+# Staff second factor (J3)
+# ------------------------------------------------------------------------------
+RESET_SECOND_FACTOR_PERMISSION = "accounts.reset_second_factor"
+
+
+@transaction.atomic
+def staff_second_factor_reset(*, actor: User, staff_id: int, reason: str) -> User:
+    """A manager resets a colleague's authenticator (lost or replaced phone):
+    staff may not switch their own off (see adapters.MFAAdapter).
+
+    Preconditions: the actor holds RESET_SECOND_FACTOR_PERMISSION and is not the
+    colleague; the colleague is staff; a reason is given. Effects: the
+    colleague's TOTP and recovery codes are deleted and `second_factor_reset_at`
+    is set, so a session that passed the old factor no longer opens the back
+    office and the next sign-in asks them to enrol again; a history row with the
+    reason; the colleague is told in-site and by e-mail."""
+    from allauth.mfa.models import Authenticator
+
+    if not (actor.is_active and actor.is_staff and actor.has_perm(RESET_SECOND_FACTOR_PERMISSION)):
+        raise NotPermitted()
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReasonRequired()
+    staff = get_user_model().objects.select_for_update().filter(pk=staff_id, is_staff=True).first()
+    if staff is None:
+        raise NotPermitted(_("Only a staff member's authenticator can be reset here."))
+    if staff.pk == actor.pk:
+        raise NotPermitted(_("You cannot reset your own authenticator: ask another manager."))
+    deleted, _by_type = Authenticator.objects.filter(user=staff).delete()
+    staff.second_factor_reset_at = timezone.now()
+    staff.save(update_fields=["second_factor_reset_at"])
+    history_record(subject=staff, transition="reset_second_factor", from_state="enrolled" if deleted else "",
+                   to_state="not_enrolled", actor=actor, reason=reason)
+    notify(
+        recipient=staff,
+        subject=_("Your authenticator was reset"),
+        body=_("%(manager)s reset your two-factor authenticator. The next time you sign in you will be asked "
+               "to set up a new one. If you did not ask for this, tell another manager at once.")
+        % {"manager": actor.email},
+    )
+    return staff
+
+
+# ------------------------------------------------------------------------------
 # Data subject rights (PIPL art. 45, 47)
 # ------------------------------------------------------------------------------
 def _delete_files(*fieldfiles) -> None:

@@ -12,9 +12,12 @@ from django.utils.translation import gettext_lazy as _
 
 
 def session_used_mfa(request: HttpRequest) -> bool:
-    """True when this session's sign-in included a second factor."""
+    """True when this session's sign-in included a second factor, passed after
+    the last reset of the user's authenticator by a manager (J3)."""
     records = get_authentication_records(request, request.user)
-    return any(record.get("method") == "mfa" for record in records)
+    reset_at = getattr(request.user, "second_factor_reset_at", None)
+    floor = reset_at.timestamp() if reset_at else 0.0
+    return any(record.get("method") == "mfa" and record.get("at", 0) > floor for record in records)
 
 
 class JianzhiAdminSite(admin.AdminSite):

@@ -33,7 +33,11 @@ def owned_object(find, methods):
 def staff_page(permission: str | None = None, *, allowed=None):
     """Signed-in staff who passed the second factor (the back office's own test);
     with `permission` (or the predicate `allowed(user)`), also holding it —
-    checked before anything else, the method included. Anyone else: sign in, or 403."""
+    checked before anything else, the method included. Anyone else: sign in, or 403.
+
+    The only guard of staff pages outside the admin (J3): the access matrix finds
+    them by the `staff_page` mark the wrapper carries, and probes each with staff
+    who passed only the password stage or have no authenticator."""
 
     def decorate(view):
         @wraps(view)
@@ -48,6 +52,7 @@ def staff_page(permission: str | None = None, *, allowed=None):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
+        wrapper.staff_page = {"permission": permission, "allowed": allowed}
         return wrapper
 
     return decorate

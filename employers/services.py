@@ -262,14 +262,16 @@ def employer_request_info(*, pk: int, actor, reason: str) -> Employer:
 @transaction.atomic
 def employer_member_invite(*, employer_id: int, actor, email: str) -> EmployerInvitation:
     """The owner invites a colleague by e-mail; the link is valid for
-    INVITATION_VALID_DAYS days and works once. The e-mail goes after commit."""
+    INVITATION_VALID_DAYS days and works once. The e-mail goes after commit.
+
+    Every address gets the same answer (J3): whether it has an account, or
+    already acts for an employer, is the address owner's business, not the
+    inviter's. The invitee learns at acceptance if their account cannot join."""
     employer = Employer.objects.select_for_update().get(pk=employer_id)
     _membership(user=actor, employer_id=employer.pk, owner=True)
     email = (email or "").strip()
     if not email:
         raise DomainError(_("Enter an e-mail address."), field="email")
-    if EmployerMember.objects.filter(user__email__iexact=email).exists():
-        raise DomainError(_("This person already belongs to an employer."), field="email")
     if EmployerInvitation.objects.filter(
         employer=employer, email__iexact=email, accepted_at__isnull=True, expires_at__gt=timezone.now()
     ).exists():

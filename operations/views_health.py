@@ -7,17 +7,14 @@ managers; anyone else gets 403. Thin: parse, call one service or selector,
 render. Domain errors become messages, never a 500."""
 
 import datetime as dt
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
-from config.admin import session_used_mfa
+from core.access import staff_page
 from core.errors import DomainError
 from core.money import format_fen
 
@@ -31,26 +28,8 @@ RUN_CHECK = "operations.add_dailycheck"
 REPORTS_PER_PAGE = 104  # two years of Mondays
 
 
-def staff_permission_required(permission: str):
-    """Staff signed in with MFA who hold `permission`; others 403 (anonymous: sign in)."""
-
-    def decorator(view):
-        @login_required
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            user = request.user
-            if not (user.is_staff and getattr(user, "kind", None) == "staff" and session_used_mfa(request)
-                    and user.has_perm(permission)):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
 # ------------------------------------------------------------------ daily check
-@staff_permission_required(VIEW_CHECK)
+@staff_page(VIEW_CHECK)
 @require_safe
 def health_page(request):
     today = selectors.daily_check_today()
@@ -66,7 +45,7 @@ def health_page(request):
     })
 
 
-@staff_permission_required(RUN_CHECK)
+@staff_page(RUN_CHECK)
 @require_POST
 def health_run(request):
     try:
@@ -78,7 +57,7 @@ def health_run(request):
     return redirect("operations:health")
 
 
-@staff_permission_required(health.SIGN_OFF_PERMISSION)
+@staff_page(health.SIGN_OFF_PERMISSION)
 @require_POST
 def health_sign_off(request):
     today = selectors.daily_check_today()
@@ -109,13 +88,13 @@ def _week(value: str) -> dt.date:
     return day
 
 
-@staff_permission_required(VIEW_REPORT)
+@staff_page(VIEW_REPORT)
 @require_safe
 def report_list(request):
     return render(request, "operations/reports.html", {"reports": selectors.weekly_reports()[:REPORTS_PER_PAGE]})
 
 
-@staff_permission_required(VIEW_REPORT)
+@staff_page(VIEW_REPORT)
 @require_safe
 def report_detail(request, week: str):
     report = selectors.weekly_report_for(week_start=_week(week))
@@ -126,7 +105,7 @@ def report_detail(request, week: str):
     })
 
 
-@staff_permission_required(VIEW_REPORT)
+@staff_page(VIEW_REPORT)
 @require_safe
 def report_xlsx(request, week: str):
     report = selectors.weekly_report_for(week_start=_week(week))
@@ -139,13 +118,13 @@ def report_xlsx(request, week: str):
 
 
 # ------------------------------------------------------------------ campaigns
-@staff_permission_required(VIEW_CAMPAIGN)
+@staff_page(VIEW_CAMPAIGN)
 @require_safe
 def campaign_list(request):
     return render(request, "operations/campaigns.html", {"campaigns": selectors.campaigns_with_totals()})
 
 
-@staff_permission_required(VIEW_CAMPAIGN)
+@staff_page(VIEW_CAMPAIGN)
 @require_safe
 def campaign_detail(request, pk: int):
     campaign = get_object_or_404(Campaign, pk=pk)

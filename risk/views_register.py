@@ -1,11 +1,11 @@
 """/credit/risk-register/ (K1): the 5×5 heat map and the register, for managers,
 finance and auditors (read; managers edit in the admin). Thin: selectors, render."""
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
+
+from core.access import staff_page
 
 from . import register
 from .indicators import kri_latest
@@ -21,12 +21,10 @@ def _scale_param(value) -> int | None:
     return number if number in register.SCALE else None
 
 
-@login_required
+@staff_page(VIEW_PERMISSION)  # staff who passed the second factor (K1, J3), like the back office
 @require_safe
 def risk_register(request):
     """The heat map (open risks by likelihood × impact), the indicators and the list."""
-    if not request.user.has_perm(VIEW_PERMISSION):
-        raise PermissionDenied
     likelihood, impact = _scale_param(request.GET.get("likelihood")), _scale_param(request.GET.get("impact"))
     today = timezone.localdate()
     items = list(register.register_items(likelihood=likelihood, impact=impact))

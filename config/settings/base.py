@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff sessions end when idle, at their absolute limit and with the browser (J3).
+    "accounts.staff_sessions.StaffSessionMiddleware",
     # Suspended or terminated users may read, not act (E4.2): after auth and messages.
     "risk.middleware.SuspensionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -155,13 +157,28 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[兼职 Jianzhi] "
 ACCOUNT_RATE_LIMITS = {
+    # Per address and per account (J3). The per-account limit alone would let anyone lock an owner out
+    # by typing wrong passwords for their e-mail, so the owner keeps a way in the attacker lacks: a
+    # one-time code sent to the account's e-mail (staff then still enter their TOTP code).
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
 }
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+# The client address that keys the per-address limits. Behind the reverse proxy every request comes
+# from the proxy: trust the header it sets (e.g. X-Real-IP), or count the proxies we run in front of
+# X-Forwarded-For. Neither is trusted by default, since a client can send any header it likes.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env("ALLAUTH_TRUSTED_CLIENT_IP_HEADER", default="") or None
+MFA_ADAPTER = "accounts.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Jianzhi"
+# Staff sessions (J3): they end after this long without a request, after this long in all, and when
+# the browser closes ("remember me" does not apply to staff). Students and employers keep the
+# two-week session they ask for with "remember me".
+STAFF_SESSION_IDLE_SECONDS = env.int("STAFF_SESSION_IDLE_MINUTES", default=30) * 60
+STAFF_SESSION_MAX_SECONDS = env.int("STAFF_SESSION_MAX_HOURS", default=12) * 60 * 60
 
 # ------------------------------------------------------------------------------
 # Static and uploaded files

@@ -89,6 +89,6 @@ def test_login_rate_limit_uses_the_shared_cache(client, settings):
         client.post(reverse("account_login"), {"login": "nobody@example.com", "password": "wrong-password"})
     # when
     response = client.post(reverse("account_login"), {"login": "nobody@example.com", "password": "wrong-password"})
-    # then
-    assert "Too many failed login attempts" in response.content.decode()
+    # then: refused, pointing the owner to the sign-in code (J3)
+    assert "Too many failed attempts to sign in" in response.content.decode()
     cache.clear()

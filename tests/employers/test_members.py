@@ -17,7 +17,7 @@ from employers.services import (
     employer_member_invite,
 )
 from tests.employers.conftest import client_for
-from tests.factories.accounts import UserFactory
+from tests.factories.accounts import StaffFactory, UserFactory
 from tests.factories.employers import (
     EmployerFactory,
     EmployerInvitationFactory,
@@ -62,14 +62,36 @@ def test_e1_1_an_owner_cannot_invite_into_another_employer(employer):
         employer_member_invite(employer_id=other.pk, actor=employer.created_by, email="x@example.com")
 
 
-def test_e1_1_invitation_refused_for_someone_already_in_an_employer(employer):
-    # given
+def test_J3_the_invitation_answers_every_address_alike(employer, owner_client, django_capture_on_commit_callbacks):
+    """The owner cannot learn whether an address has an account, or already acts for an employer
+    ("此人已隶属于某个用人单位" was an oracle): the same status, message, listing and e-mail for all."""
+    # given: a member of another employer, a student, staff, an address with no account
+    addresses = [EmployerFactory().created_by.email.upper(), UserFactory(kind="student").email,
+                 StaffFactory().email, "nobody.yet@company.example"]
+    answers = []
+    for email in addresses:
+        # when
+        with django_capture_on_commit_callbacks(execute=True):
+            response = owner_client.post(reverse("employers:members"), {"email": email}, follow=True)
+        # then
+        page = response.content.decode().replace(email, "<address>")
+        messages = [str(m).replace(email, "<address>") for m in response.context["messages"]]
+        answers.append((response.redirect_chain, response.status_code, messages,
+                        page.count("errorlist"), page.count("<address>")))
+    assert all(answer == answers[0] for answer in answers), answers
+    assert answers[0][2] == ["Invitation sent to <address>."]
+    assert EmployerInvitation.objects.filter(employer=employer).count() == len(addresses)
+    assert sorted(m.to[0].lower() for m in mail.outbox) == sorted(e.lower() for e in addresses)
+
+
+def test_e1_1_someone_already_in_an_employer_cannot_accept_the_invitation(employer):
+    # given: an invitation to an address that already acts for another employer
     taken = EmployerFactory().created_by
-    # when
-    response = client_for(employer.created_by).post(reverse("employers:members"), {"email": taken.email.upper()})
-    # then
-    assert "already belongs" in response.context["form"].errors["email"][0]
-    assert EmployerInvitation.objects.count() == 0
+    invitation = employer_member_invite(employer_id=employer.pk, actor=employer.created_by, email=taken.email)
+    # when / then: refused at acceptance, to the invitee only
+    with pytest.raises(AlreadyMember):
+        employer_invitation_accept(token=invitation.token, user=taken)
+    assert not EmployerMember.objects.filter(user=taken, employer=employer).exists()
 
 
 def test_e1_1_second_open_invitation_to_the_same_address_is_refused(employer):

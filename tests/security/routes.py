@@ -9,6 +9,10 @@ route's name (namespace:name) to PUBLIC or PROTECTED.
   (e-mail confirmation keys, password-reset keys, invitation tokens).
 - PROTECTED: needs a signed-in user; object routes are probed by every other
   principal in the matrix.
+- STAFF: the protected routes for staff outside the admin (J3). Each is guarded
+  by `core.access.staff_page` (the matrix checks both ways) and, like every
+  admin route, refuses staff who passed only the password stage or have no
+  authenticator.
 Routes under the admin site are protected by `JianzhiAdminSite` (staff + MFA)
 and listed by the rule ADMIN_PREFIX; their object routes are probed too."""
 
@@ -18,6 +22,7 @@ PUBLIC = {
     "account_login", "account_logout", "account_signup", "account_inactive",
     "account_email_verification_sent", "account_reset_password", "account_reset_password_done",
     "account_reset_password_from_key_done", "account_confirm_login_code",
+    "account_request_login_code",  # J3: the owner's way in past the per-account limit (a code by e-mail)
     "mfa_authenticate",
     "employers:signup",
     "jobs:list", "jobs:detail",
@@ -121,3 +126,15 @@ PROTECTED = SIGNED_IN_ANY | {
 }
 
 ADMIN_PREFIX = "admin:"
+
+# J3: staff pages outside the admin (all guarded by core.access.staff_page).
+STAFF = {
+    "operations:staff_list", "operations:staff_appraise", "operations:my_appraisals",
+    "operations:suggestions", "operations:suggestion_new",
+    "operations:health", "operations:health_run", "operations:health_sign_off", "operations:reports",
+    "operations:report", "operations:report_xlsx", "operations:campaigns", "operations:campaign",
+    "finance:expenses", "finance:expense_new", "finance:expense_budgets", "finance:expense_report",
+    "finance:expense_claim", "finance:expense_approve", "finance:expense_reject", "finance:expense_pay",
+    "finance:expense_receipt",
+    "risk:register",
+}

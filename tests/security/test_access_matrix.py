@@ -4,9 +4,14 @@ principal other than those entitled to it, with GET and POST, changing nothing.
 
 Principals: anonymous, two students, two employers (owners), and one staff
 member per role (signed in with MFA). Entitlement on admin routes follows the
-Django permissions of the role; on site routes, ownership."""
+Django permissions of the role; on site routes, ownership.
+
+Every staff route (the admin's and routes.STAFF) is also probed by staff who
+passed only the password stage and by staff with no authenticator (J3)."""
 
 import hashlib
+import itertools
+import time
 from dataclasses import dataclass, field
 
 import pytest
@@ -14,7 +19,7 @@ from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.core.files.base import ContentFile
 from django.db import connection
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import Consent, PersonalDataAccess, StudentVerification
@@ -37,6 +42,7 @@ class Route:
     name: str
     pattern: str
     params: tuple[str, ...] = field(default=())
+    callback: object = field(default=None, compare=False, repr=False)
 
 
 def _params(pattern) -> tuple[str, ...]:
@@ -51,7 +57,8 @@ def iter_routes(patterns=None, prefix="", namespace=None, params=()):
                                    params + _params(entry.pattern))
         elif isinstance(entry, URLPattern):
             name = f"{namespace}:{entry.name}" if namespace and entry.name else (entry.name or "")
-            yield Route(name=name, pattern=prefix + str(entry.pattern), params=params + _params(entry.pattern))
+            yield Route(name=name, pattern=prefix + str(entry.pattern), params=params + _params(entry.pattern),
+                        callback=entry.callback)
 
 
 ALL_ROUTES = list(iter_routes())
@@ -573,3 +580,116 @@ def test_protected_routes_send_anonymous_visitors_to_sign_in(db, route):
         assert refused(response) or response.status_code == 405, (
             f"anonymous {method} {route.pattern} → {response.status_code}")
         probe_stats.add(1)
+
+
+# ---------------------------------------------------------------- staff without the second factor (J3)
+def _staff_page_mark(route: Route):
+    return getattr(route.callback, "staff_page", None)
+
+
+def test_J3_every_staff_page_uses_the_one_staff_guard():
+    """routes.STAFF are exactly the site routes guarded by core.access.staff_page: a staff page with a
+    guard of its own (login_required + has_perm, a copy of the check) fails here."""
+    marked = {r.name for r in ALL_ROUTES if not is_admin(r) and _staff_page_mark(r) is not None}
+    assert registry.STAFF <= registry.PROTECTED
+    assert not registry.STAFF - marked, f"declared staff, not guarded by staff_page: {sorted(registry.STAFF - marked)}"
+    assert not marked - registry.STAFF, f"guarded by staff_page, not declared STAFF: {sorted(marked - registry.STAFF)}"
+
+
+STAFF_ROUTES = [r for r in ALL_ROUTES if (is_admin(r) or r.name in registry.STAFF)
+                and r.name not in ("admin:login", "admin:logout")]
+ROLES = list(ROLE_PERMISSIONS)
+
+
+def _session_without_second_factor(user) -> Client:
+    """Signed in with the password only: allauth's record of this session has no "mfa" entry."""
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session["account_authentication_methods"] = [{"method": "password", "at": time.time(), "email": user.email}]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()
+    return client
+
+
+def _admin_list_entitled(route: Route):
+    """For an admin route without an object: whether a role's user may use it, from the ModelAdmin."""
+    model, model_admin = _admin_model_for(route)
+    if model_admin is None:
+        return None
+    action = route.name.rsplit("_", 1)[-1]
+
+    def entitled(user, method):
+        request = RequestFactory().get("/")
+        request.user = user
+        if action == "changelist":
+            return model_admin.has_view_or_change_permission(request)
+        if action == "add":
+            return model_admin.has_add_permission(request)
+        return model_admin.has_module_permission(request)
+
+    return entitled
+
+
+def _unnamed_admin_url(route: Route) -> str:
+    return "/" + route.pattern.replace("<path:object_id>", "1").replace("(?P<url>.*)$", "no-such-page/")
+
+
+def staff_route_probes(world: World, route: Route):
+    """Yield (url, entitled(user, method) or None) for a staff route: its real objects where it takes any."""
+    if not route.name:  # the admin's unnamed redirects (object URL → change page, catch-all)
+        yield _unnamed_admin_url(route), None
+    elif route.name.startswith(registry.ADMIN_PREFIX):
+        if route.params:
+            for kwargs, entitled in admin_probes(world, route):
+                yield reverse(route.name, kwargs=kwargs), entitled
+        else:
+            yield reverse(route.name), _admin_list_entitled(route)
+    else:
+        mark = _staff_page_mark(route)
+        owners, kwargs = world.files.get(route.name, (None, {}))
+        if owners:
+            roles = owners if isinstance(owners, tuple) else (owners,)
+            yield reverse(route.name, kwargs=kwargs), lambda user, method, r=roles: any(
+                user == world.users[role] for role in r)
+        elif mark is None:  # not guarded by staff_page: test_J3_every_staff_page_uses_the_one_staff_guard fails
+            yield reverse(route.name, kwargs=kwargs), None
+        else:
+            yield reverse(route.name, kwargs=kwargs), lambda user, method: (
+                (mark["permission"] is None or user.has_perm(mark["permission"]))
+                and (mark["allowed"] is None or mark["allowed"](user)))
+
+
+def test_J3_staff_routes_refuse_staff_without_the_second_factor(world):
+    """Every staff route refuses, with GET and POST and changing nothing, a staff member who passed only
+    the password stage and one with no authenticator enrolled. The refusal is role-agnostic (the guard
+    runs before any permission), so each route is probed by the two principals of one role: one the route
+    serves when they have passed the second factor, so only the second factor is missing — or, where no
+    role is served, the roles in turn."""
+    password_only, no_authenticator = {}, {}
+    for role in ROLES:
+        enrolled = StaffFactory(role=role)
+        Authenticator.objects.create(user=enrolled, type=Authenticator.Type.TOTP, data={"secret": "x"})
+        password_only[role] = _session_without_second_factor(enrolled)
+        no_authenticator[role] = _session_without_second_factor(StaffFactory(role=role))
+    before = database_fingerprint()
+    turn = itertools.cycle(ROLES)
+    failures, count, entitled_routes = [], 0, 0
+    for route in STAFF_ROUTES:
+        for url, entitled in staff_route_probes(world, route):
+            role = next((r for r in ROLES if entitled is not None and entitled(world.users[r], "GET")), None)
+            entitled_routes += role is not None
+            role = role or next(turn)
+            for principal, client in ((f"{role} (password only)", password_only[role]),
+                                      (f"{role} (no authenticator)", no_authenticator[role])):
+                for method in ("GET", "POST"):
+                    response = client.get(url) if method == "GET" else client.post(url, {})
+                    count += 1
+                    if not refused(response):
+                        failures.append(f"{principal} {method} {url} → {response.status_code} "
+                                        f"{response.get('Location', '')}")
+    probe_stats.add(count)
+    assert not failures, "\n".join(failures)
+    assert database_fingerprint() == before, "probing staff routes without the second factor changed the database"
+    # Most probes are by a role the route serves, so they test the second factor and nothing else.
+    assert entitled_routes > len(STAFF_ROUTES) // 2, (entitled_routes, len(STAFF_ROUTES))
