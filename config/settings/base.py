@@ -162,6 +162,8 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Jianzhi"
+# The data export (full ID number) asks for the password again unless typed within this many seconds (J3.2).
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 
 # ------------------------------------------------------------------------------
 # Static and uploaded files
