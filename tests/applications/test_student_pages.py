@@ -316,9 +316,9 @@ def test_e4_check_in_and_out_through_the_qr_code_url_within_the_shift_window(db)
     attendance = engagement.attendances.get()
     assert done.status_code == 200 and "Checked in at" in page(done)
     assert attendance.status == AttendanceStatus.CHECKED_IN
-    # and at the end of the shift, a fresh code checks out
+    # and at the end of the shift, a fresh check-out code checks out
     with time_machine.travel(shift.ends_at - dt.timedelta(minutes=1), tick=False):
-        url = reverse("applications:checkin", args=[services.checkin_token(shift_id=shift.pk)])
+        url = reverse("applications:checkin", args=[services.checkin_token(shift_id=shift.pk, action="out")])
         assert "Check out" in page(client.get(url))
         client.post(url)
     assert engagement.attendances.get().status == AttendanceStatus.ATTENDED
