@@ -137,6 +137,7 @@ def make_page(live_server, browser, request):
         pages.append(page)
         return page
 
+    make.csp_violations = violations  # for the test that proves the check works
     yield make
     if _failed(request.node):
         _save_artifacts(request.node, pages)
