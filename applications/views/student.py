@@ -451,5 +451,12 @@ def checkin(request, token: str):
     if attendance.status not in (AttendanceStatus.EXPECTED, AttendanceStatus.CHECKED_IN):
         return _checkin_refused(request, services.CheckInRefused(
             _("Your attendance for this shift is already recorded.")))
+    # The wrong code for the state is said before the button, not after it (E4).
+    if code.action == services.CHECK_IN and attendance.status == AttendanceStatus.CHECKED_IN:
+        return _checkin_refused(request, services.CheckInRefused(
+            _("You have already checked in; scan the check-out code when you leave.")))
+    if code.action == services.CHECK_OUT and attendance.status == AttendanceStatus.EXPECTED:
+        return _checkin_refused(request, services.CheckInRefused(
+            _("You have not checked in yet; scan the check-in code first.")))
     return render(request, "applications/student/checkin.html",
                   {"attendance": attendance, "token": token, "checking_out": code.action == services.CHECK_OUT})
