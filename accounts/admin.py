@@ -94,17 +94,25 @@ class StudentProfileAdmin(ServiceFSMAdminMixin, admin.ModelAdmin):
     list_select_related = ["user"]
     ordering = ["-submitted_at"]
     readonly_fields = [
-        "user", "real_name", "gender", "date_of_birth", "school", "major", "enrolment_year", "mobile",
+        "user", "real_name", "gender", "age", "school", "major", "enrolment_year", "mobile",
         "contact_note", "is_minor_worker", "masked_id_number", "verification_level", "submitted_at",
         "reviewed_at", "reviewed_by", "review_reason", "history",
     ]
-    exclude = ["id_number"]
+    exclude = ["id_number", "date_of_birth"]
 
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("age (years)"))
+    def age(self, obj):
+        # Never the date of birth beside the masked ID (J3.1, PIPL art. 51): region,
+        # birth date and the last four leave a handful of candidates for the full
+        # number. Age in years is what a review needs (S1.2, minor workers); the
+        # date itself is part of the logged reveal.
+        return obj.age()
 
     @admin.display(description=_("ID number"))
     def masked_id_number(self, obj):

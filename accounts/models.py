@@ -154,7 +154,7 @@ class StudentProfile(ReviewableModel, TimeStampedModel):
 
     @property
     def id_number_masked(self) -> str:
-        return mask(self.id_number or "", keep_start=4, keep_end=4)
+        return mask(self.id_number or "")
 
     @property
     def is_suspended(self) -> bool:

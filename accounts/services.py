@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.credit import credit_event_record
@@ -297,6 +298,14 @@ def personal_data_access_record(*, staff: User, subject: User | None, subject_la
     return PersonalDataAccess.objects.create(
         staff=staff, subject=subject, subject_label=subject_label[:200], item=item, reason=reason.strip()
     )
+
+
+def personal_data_export_record(*, user: User) -> PersonalDataAccess:
+    """Log the data subject's own export (PIPL art. 45): the file carries the full
+    ID number, so it is an access like a staff reveal, with the subject as actor (J3.2)."""
+    return PersonalDataAccess.objects.create(
+        staff=user, subject=user, subject_label=user.email[:200], item=PersonalDataAccess.Item.DATA_EXPORT,
+        reason=gettext("Own data export (PIPL art. 45)"))
 
 
 @transaction.atomic

@@ -3,6 +3,7 @@
 
 import json
 
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -127,9 +128,15 @@ def privacy(request):
 
 
 @login_required
+@reauthentication_required
 def data_export(request):
-    """Download everything we hold about the user as JSON (PIPL art. 45)."""
+    """Download everything we hold about the user as JSON (PIPL art. 45).
+
+    The file holds the full ID number, so a session alone is not enough: allauth
+    asks for the password again (ACCOUNT_REAUTHENTICATION_TIMEOUT), and each
+    export is a row in the access log like a staff reveal (J3.2)."""
     payload = json.dumps(selectors.personal_data_export(request.user), ensure_ascii=False, indent=2)
+    services.personal_data_export_record(user=request.user)
     response = HttpResponse(payload, content_type="application/json; charset=utf-8")
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="jianzhi-my-data-{stamp}.json"'

@@ -4,10 +4,13 @@ Each service: check → lock → transition → save changed fields → history 
 side effects on commit. Deadlines are computed here when their event happens
 and stored on the rows; `sweeps.py` acts on what is due."""
 
+import dataclasses
 import datetime as dt
+import secrets
 from dataclasses import replace
 
 from django.core import signing
+from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -58,6 +61,11 @@ CHECKIN_SALT = "applications.checkin"
 CHECKIN_ROTATE_SECONDS = 30  # the employer's page shows a new code this often
 CHECKIN_TOKEN_MAX_AGE = 90  # a code photographed a minute ago still works; an old photo does not
 CHECKIN_OPENS_BEFORE = dt.timedelta(minutes=60)
+# Check-out by QR code opens this long after the check-in (or at the shift's end, if sooner): the probe
+# checked in and out 30 ms apart and the row said "attended" (E4). A student who must leave earlier is
+# marked out by the employer, who sees them go.
+CHECKOUT_AFTER_CHECKIN = dt.timedelta(minutes=30)
+CHECK_IN, CHECK_OUT = "in", "out"
 MAX_OVERTIME_MINUTES = 240
 CHANGE_ANSWER_HOURS = 48
 STUDENT, EMPLOYER = "student", "employer"
@@ -867,18 +875,51 @@ def schedule_change_withdraw(*, change_id: int, actor: User) -> ScheduleChange:
 
 
 # ------------------------------------------------------------------ attendance (E4, S3.1)
-def checkin_token(*, shift_id: int, now: dt.datetime | None = None) -> str:
-    """The code the employer's shift page shows as a QR code; a new one every 30 s."""
+@dataclasses.dataclass(frozen=True)
+class CheckinCode:
+    shift_id: int
+    action: str  # CHECK_IN or CHECK_OUT: separate codes, so one scan cannot do both (E4)
+    nonce: str  # new on every display; a student can use it once
+
+
+def checkin_token(*, shift_id: int, action: str = CHECK_IN, now: dt.datetime | None = None) -> str:
+    """The code the employer's shift page shows as a QR code, one for checking in and
+    one for checking out; a new one on every display (at least every 30 s)."""
+    if action not in (CHECK_IN, CHECK_OUT):
+        raise ValueError(action)
     window = int((now or timezone.now()).timestamp()) // CHECKIN_ROTATE_SECONDS
-    return signing.dumps({"s": shift_id, "w": window}, salt=CHECKIN_SALT, compress=True)
+    payload = {"s": shift_id, "a": action, "w": window, "n": secrets.token_urlsafe(9)}
+    return signing.dumps(payload, salt=CHECKIN_SALT, compress=True)
+
+
+def checkin_code(token: str) -> CheckinCode:
+    """What a scanned code is for; CheckInRefused if forged or older than 90 s."""
+    try:
+        data = signing.loads(token, salt=CHECKIN_SALT, max_age=CHECKIN_TOKEN_MAX_AGE)
+        code = CheckinCode(shift_id=int(data["s"]), action=str(data["a"]), nonce=str(data["n"]))
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        raise CheckInRefused() from None
+    if code.action not in (CHECK_IN, CHECK_OUT):
+        raise CheckInRefused()
+    return code
 
 
 def checkin_shift_id(token: str) -> int:
     """The shift a scanned code is for; CheckInRefused if forged or older than 90 s."""
-    try:
-        return int(signing.loads(token, salt=CHECKIN_SALT, max_age=CHECKIN_TOKEN_MAX_AGE)["s"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
-        raise CheckInRefused() from None
+    return checkin_code(token).shift_id
+
+
+def checkout_opens_at(attendance: Attendance) -> dt.datetime:
+    """When a QR check-out is accepted: CHECKOUT_AFTER_CHECKIN after the check-in, at the latest the shift's end."""
+    return min(attendance.checked_in_at + CHECKOUT_AFTER_CHECKIN, attendance.shift.ends_at)
+
+
+def _checkin_code_use(code: CheckinCode, student: User) -> None:
+    """One use of one displayed code per student: a replay (a second tap, a back button, a
+    copy of the link) is refused. The key lives as long as the code could be valid."""
+    key = f"applications:checkin:{student.pk}:{code.nonce}"
+    if not cache.add(key, 1, timeout=CHECKIN_TOKEN_MAX_AGE + CHECKIN_ROTATE_SECONDS):
+        raise CheckInRefused(_("This code has already been used. Scan the code on the employer's screen again."))
 
 
 def _attendance_of_student(*, shift_id: int, student: User) -> Attendance:
@@ -900,23 +941,39 @@ def _record_on_time(attendance: Attendance, at: dt.datetime) -> None:
 
 @transaction.atomic
 def checkin_scan(*, token: str, student: User) -> Attendance:
-    """The student scanned the shift's QR code: check in, or out if already in (E4)."""
-    shift_id = checkin_shift_id(token)
-    attendance = _attendance_of_student(shift_id=shift_id, student=student)
+    """The signed-in student scanned one of the shift's QR codes (E4).
+
+    The check-in code only checks in and the check-out code only checks out, for
+    the signed-in student hired for the shift; check-out opens CHECKOUT_AFTER_CHECKIN
+    after the check-in; each displayed code works once per student."""
+    code = checkin_code(token)
+    attendance = _attendance_of_student(shift_id=code.shift_id, student=student)
+    _checkin_code_use(code, student)  # before the state checks: a replay is told so, whatever the state
     now, shift = timezone.now(), attendance.shift
     before = attendance.status
-    if attendance.status == AttendanceStatus.EXPECTED:
+    if code.action == CHECK_IN:
+        if attendance.status != AttendanceStatus.EXPECTED:
+            raise CheckInRefused(_("You have already checked in; scan the check-out code when you leave.")
+                                 if attendance.status == AttendanceStatus.CHECKED_IN
+                                 else _("Your attendance for this shift is already recorded."))
         if not shift.starts_at - CHECKIN_OPENS_BEFORE <= now <= shift.ends_at:
             raise CheckInRefused(_("Check-in opens an hour before the shift and closes when it ends."))
         attendance.check_in(at=now)
         _record_on_time(attendance, now)
-    elif attendance.status == AttendanceStatus.CHECKED_IN:
-        attendance.check_out(at=now)
     else:
-        raise CheckInRefused(_("Your attendance for this shift is already recorded."))
+        if attendance.status == AttendanceStatus.EXPECTED:
+            raise CheckInRefused(_("You have not checked in yet; scan the check-in code first."))
+        if attendance.status != AttendanceStatus.CHECKED_IN:
+            raise CheckInRefused(_("Your attendance for this shift is already recorded."))
+        opens = checkout_opens_at(attendance)
+        if now < opens:
+            raise CheckInRefused(
+                _("You can check out from %(time)s. If you must leave earlier, ask the employer to mark you out.")
+                % {"time": timezone.localtime(opens).strftime("%H:%M")})
+        attendance.check_out(at=now)
     attendance.save(update_fields=["status", "checked_in_at", "checked_out_at", "marked_by", "updated_at"])
-    _history(attendance, "check_in" if before == AttendanceStatus.EXPECTED else "check_out", before,
-             attendance.status, actor=student)
+    _history(attendance, "check_in" if code.action == CHECK_IN else "check_out", before, attendance.status,
+             actor=student)
     return attendance
 
 

@@ -40,8 +40,14 @@ def keyed_hash(value: str) -> str:
     return hmac.new(settings.PII_HASH_KEY.encode(), normalised.encode(), hashlib.sha256).hexdigest()
 
 
-def mask(value: str, *, keep_start: int = 4, keep_end: int = 4) -> str:
-    """3101**********123X — enough to recognise, not enough to use."""
+def mask(value: str, *, keep_start: int = 0, keep_end: int = 4) -> str:
+    """**************123X — enough to recognise, not enough to use or rebuild.
+
+    Only the tail by default (J3.1, PIPL art. 28, 51): the head of a resident ID
+    is its region and birth date, so 3101 plus the last four beside a date of
+    birth left three candidates once the check digit was applied. With the last
+    four alone (and no birth date beside it, see accounts.admin) tens of millions
+    remain."""
     if not value:
         return ""
     if len(value) <= keep_start + keep_end:

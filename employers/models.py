@@ -209,7 +209,7 @@ class EmployerVerification(FSMModelMixin, TimeStampedModel):
 
     @property
     def legal_rep_id_masked(self) -> str:
-        return mask(self.legal_rep_id_number or "", keep_start=4, keep_end=4)
+        return mask(self.legal_rep_id_number or "")
 
     @transition(field=status, source=Status.PENDING, target=Status.APPROVED, permission=_can_verify,
                 custom={"label": _("Verify"), "form": "core.forms.ReviewNoteForm"})

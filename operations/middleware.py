@@ -15,5 +15,5 @@ class CampaignLinkMiddleware:
         if _MARKER in request.META.get("QUERY_STRING", "") and request.method == "GET":
             code = request.GET.get(QUERY_PARAMETER)
             if code:
-                campaign_visit_record(code=code, session=getattr(request, "session", None))
+                campaign_visit_record(code=code, session=getattr(request, "session", None), request=request)
         return self.get_response(request)

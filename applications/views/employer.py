@@ -378,8 +378,8 @@ def loss_claim_new(request, engagement):
 
 
 # ------------------------------------------------------------------ shifts: QR code, attendance, hours (E4)
-def _checkin_url(request, shift: Shift) -> str:
-    token = services.checkin_token(shift_id=shift.pk)
+def _checkin_url(request, shift: Shift, action: str = services.CHECK_IN) -> str:
+    token = services.checkin_token(shift_id=shift.pk, action=action)
     return request.build_absolute_uri(reverse("applications:checkin", args=[token]))
 
 
@@ -415,7 +415,9 @@ def shift_detail(request, job: Job, shift: Shift):
         ))
     return render(request, "applications/employer/shift_detail.html", {
         "job": job, "shift": shift, "rows": rows, "checkin_url": _checkin_url(request, shift),
+        "checkout_url": _checkin_url(request, shift, services.CHECK_OUT),
         "qr_url": reverse("applications:shift_qr", args=[job.pk, shift.pk]),
+        "checkout_minutes": int(services.CHECKOUT_AFTER_CHECKIN.total_seconds() // 60),
         "refresh_seconds": services.CHECKIN_ROTATE_SECONDS, "ended": ended, "started": now >= shift.starts_at,
         "no_show_from": no_show_from, "marking_opens": marking_opens,
         "show_qr": now <= shift.ends_at, "max_overtime": services.MAX_OVERTIME_MINUTES,
@@ -424,9 +426,11 @@ def shift_detail(request, job: Job, shift: Shift):
 
 @_own_job(with_shift=True)
 def shift_qr(request, job: Job, shift: Shift):
-    """The check-in code as an SVG: an absolute URL with a token that rotates every
-    30 s and expires after 90 s, so a photo of it cannot be used later."""
-    url = _checkin_url(request, shift)
+    """The check-in code (or with ?action=out the check-out code) as an SVG: an absolute
+    URL with a token that is new on every request and expires after 90 s, so a photo
+    of it cannot be used later."""
+    action = services.CHECK_OUT if request.GET.get("action") == services.CHECK_OUT else services.CHECK_IN
+    url = _checkin_url(request, shift, action)
     buffer = io.BytesIO()
     segno.make(url, error="m").save(buffer, kind="svg", scale=QR_SCALE)
     response = HttpResponse(buffer.getvalue(), content_type="image/svg+xml")

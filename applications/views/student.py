@@ -434,7 +434,7 @@ def _attendance_for_checkin(shift_id: int, student) -> Attendance | None:
 def checkin(request, token: str):
     """The URL in the shift's QR code. GET shows which shift and one big button
     (a phone camera or link preview may open the URL; only the button acts);
-    POST checks in, or out if already in."""
+    POST checks in with the check-in code, out with the check-out code (E4)."""
     if request.method == "POST":
         try:
             attendance = services.checkin_scan(token=token, student=request.user)
@@ -442,13 +442,21 @@ def checkin(request, token: str):
             return _checkin_refused(request, error)
         return render(request, "applications/student/checkin.html", {"attendance": attendance, "done": True})
     try:
-        shift_id = services.checkin_shift_id(token)
+        code = services.checkin_code(token)
     except DomainError as error:
         return _checkin_refused(request, error)
-    attendance = _attendance_for_checkin(shift_id, request.user)
+    attendance = _attendance_for_checkin(code.shift_id, request.user)
     if attendance is None:
         return _checkin_refused(request, services.CheckInRefused(_("You are not hired for this shift.")))
     if attendance.status not in (AttendanceStatus.EXPECTED, AttendanceStatus.CHECKED_IN):
         return _checkin_refused(request, services.CheckInRefused(
             _("Your attendance for this shift is already recorded.")))
-    return render(request, "applications/student/checkin.html", {"attendance": attendance, "token": token})
+    # The wrong code for the state is said before the button, not after it (E4).
+    if code.action == services.CHECK_IN and attendance.status == AttendanceStatus.CHECKED_IN:
+        return _checkin_refused(request, services.CheckInRefused(
+            _("You have already checked in; scan the check-out code when you leave.")))
+    if code.action == services.CHECK_OUT and attendance.status == AttendanceStatus.EXPECTED:
+        return _checkin_refused(request, services.CheckInRefused(
+            _("You have not checked in yet; scan the check-in code first.")))
+    return render(request, "applications/student/checkin.html",
+                  {"attendance": attendance, "token": token, "checking_out": code.action == services.CHECK_OUT})

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import time
 
 import pytest
 from django.test import Client
@@ -62,7 +63,7 @@ def test_s1_3_student_submits_id_and_documents_encrypted_and_masked(profile_clie
         stored = cursor.fetchone()[0]
     assert number not in stored and stored.startswith("gAAAA"), "ID number must be encrypted at rest"
     assert list(raw) == [number]
-    assert profile.id_number_masked == number[:4] + "*" * 10 + number[-4:]
+    assert profile.id_number_masked == "*" * 14 + number[-4:]  # the tail only (J3.1)
     verification = StudentVerification.objects.get(profile=profile)
     assert verification.status == StudentVerification.Status.PENDING
     assert Consent.objects.filter(user=profile.user, kind=Consent.Kind.SENSITIVE_DATA).exists()
@@ -268,10 +269,20 @@ def test_p1_staff_roles_exist_as_groups():
 
 
 # ------------------------------------------------------------------ PIPL rights
+def reauthenticated(client: Client, user) -> Client:
+    """As if the user just typed their password again at allauth's reauthenticate page."""
+    session = client.session
+    session["account_authentication_methods"] = [
+        {"method": "password", "at": time.time(), "email": user.email, "reauthenticated": True}]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()
+    return client
+
+
 def test_pipl_45_user_downloads_all_their_data(profile_client):
     profile, client = profile_client
     client.post(reverse("accounts:verification"), verification_post())
-    response = client.get(reverse("accounts:data_export"))
+    response = reauthenticated(client, profile.user).get(reverse("accounts:data_export"))
     data = json.loads(response.content)
     assert response["Content-Disposition"].startswith("attachment")
     assert data["account"]["email"] == profile.user.email
@@ -307,3 +318,36 @@ def test_pipl_47_deletion_needs_the_password(profile_client):
     assert "The password is not correct." in response.content.decode()
     profile.user.refresh_from_db()
     assert profile.user.is_active
+
+
+def test_j3_2_pipl_45_the_export_needs_a_fresh_password_and_is_logged(profile_client):
+    # given: a student with an ID number on file, signed in by session only
+    profile, client = profile_client
+    client.post(reverse("accounts:verification"), verification_post())
+    url = reverse("accounts:data_export")
+    # when: they (or whoever holds the session) ask for the export
+    response = client.get(url)
+    # then: allauth's reauthentication page, no file, nothing logged
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
+    assert id_number_for(BIRTH) not in response.content.decode()
+    assert not PersonalDataAccess.objects.filter(subject=profile.user).exists()
+    # when: the password is typed again on that page
+    page = client.post(response["Location"], {"password": "correct-horse-battery"})
+    assert page.status_code == 302
+    # then: the export comes, and the access log has one row for the data subject's own export
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment")
+    assert json.loads(response.content)["student_profile"]["id_number"] == id_number_for(BIRTH)
+    row = PersonalDataAccess.objects.get(subject=profile.user)
+    assert (row.staff, row.item) == (profile.user, PersonalDataAccess.Item.DATA_EXPORT)
+
+
+def test_j3_2_an_old_reauthentication_does_not_open_the_export(profile_client, settings):
+    profile, client = profile_client
+    reauthenticated(client, profile.user)
+    session = client.session
+    session["account_authentication_methods"][0]["at"] = time.time() - settings.ACCOUNT_REAUTHENTICATION_TIMEOUT - 1
+    session.save()
+    response = client.get(reverse("accounts:data_export"))
+    assert response.status_code == 302 and not PersonalDataAccess.objects.exists()

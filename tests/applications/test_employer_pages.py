@@ -320,6 +320,15 @@ def test_e4_the_shift_qr_code_is_an_svg_of_an_absolute_check_in_url_for_the_shif
     assert match.view_name == "applications:checkin"
     assert services.checkin_shift_id(match.kwargs["token"]) == shift.pk
     assert qr["X-Checkin-Url"].startswith("http://testserver/work/checkin/")
+    # and: separate codes to check in and to check out (E4), each new on every display
+    checkout = re.search(r'data-checkout-url="([^"]+)"', html).group(1)
+    code_in = services.checkin_code(match.kwargs["token"])
+    code_out = services.checkin_code(resolve(urlparse(checkout).path).kwargs["token"])
+    assert (code_in.action, code_out.action) == (services.CHECK_IN, services.CHECK_OUT)
+    qr_out = client.get(reverse("applications:shift_qr", args=[job.pk, shift.pk]), {"action": "out"})
+    token_out = resolve(urlparse(qr_out["X-Checkin-Url"]).path).kwargs["token"]
+    assert services.checkin_code(token_out).action == services.CHECK_OUT
+    assert services.checkin_code(token_out).nonce != code_out.nonce
 
 
 def test_e4_a_no_show_is_refused_before_the_grace_period_and_recorded_after(client, job):

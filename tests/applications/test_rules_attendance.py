@@ -18,7 +18,10 @@ from applications.models import (
     HoursStatus,
 )
 from applications.services import (
+    CHECK_IN,
+    CHECK_OUT,
     CHECKIN_SALT,
+    CHECKOUT_AFTER_CHECKIN,
     CheckInRefused,
     attendance_mark,
     attendance_mark_no_show,
@@ -73,11 +76,11 @@ def owner(engagement):
     return engagement.job.employer.members.first().user
 
 
-def scan_at(clock, engagement, moment, *, shown_at=None):
+def scan_at(clock, engagement, moment, *, shown_at=None, action=CHECK_IN):
     """The employer's screen shows a code at `shown_at`; the student scans it at `moment`."""
     shift_id = attendance_of(engagement).shift_id
     clock.move_to(shown_at or moment)
-    token = checkin_token(shift_id=shift_id)
+    token = checkin_token(shift_id=shift_id, action=action)
     clock.move_to(moment)
     return checkin_scan(token=token, student=engagement.student)
 
@@ -160,16 +163,97 @@ def test_e4_check_in_within_the_grace_period_is_a_credit_event_for_the_student(c
     assert attendance_of(late).status == AttendanceStatus.CHECKED_IN
 
 
-def test_e4_scanning_again_checks_out(clock, hired):
+def test_e4_the_check_out_code_checks_out(clock, hired):
     # given
     scan_at(clock, hired, START)
     # when
-    attendance = scan_at(clock, hired, END + dt.timedelta(minutes=5))
+    attendance = scan_at(clock, hired, END + dt.timedelta(minutes=5), action=CHECK_OUT)
     # then
     assert attendance.status == AttendanceStatus.ATTENDED
     assert attendance.checked_out_at == END + dt.timedelta(minutes=5)
     with pytest.raises(CheckInRefused):
-        scan_at(clock, hired, END + dt.timedelta(minutes=6))
+        scan_at(clock, hired, END + dt.timedelta(minutes=6), action=CHECK_OUT)
+
+
+def test_e4_the_check_in_code_never_checks_out(clock, hired):
+    # given: checked in at the start
+    scan_at(clock, hired, START)
+    # when / then: a fresh check-in code at the end does not check out
+    with pytest.raises(CheckInRefused) as refused:
+        scan_at(clock, hired, END)
+    assert "already checked in" in str(refused.value.message)
+    assert attendance_of(hired).status == AttendanceStatus.CHECKED_IN
+
+
+def test_e4_the_check_out_code_does_not_check_in(clock, hired):
+    with pytest.raises(CheckInRefused) as refused:
+        scan_at(clock, hired, START, action=CHECK_OUT)
+    assert "not checked in yet" in str(refused.value.message)
+    assert attendance_of(hired).status == AttendanceStatus.EXPECTED
+
+
+def test_e4_check_out_opens_30_minutes_after_check_in(clock, hired):
+    # given: the probe's attack: in, then out 30 ms later
+    scan_at(clock, hired, START)
+    with pytest.raises(CheckInRefused) as refused:
+        scan_at(clock, hired, START + dt.timedelta(milliseconds=30), action=CHECK_OUT)
+    assert "You can check out from 18:30" in str(refused.value.message)
+    # when / then: 29 minutes later still refused, at 30 minutes it works
+    with pytest.raises(CheckInRefused):
+        scan_at(clock, hired, START + dt.timedelta(minutes=29, seconds=59), action=CHECK_OUT)
+    attendance = scan_at(clock, hired, START + CHECKOUT_AFTER_CHECKIN, action=CHECK_OUT)
+    assert attendance.status == AttendanceStatus.ATTENDED
+    assert attendance.checked_out_at - attendance.checked_in_at == CHECKOUT_AFTER_CHECKIN
+
+
+def test_e4_a_late_arrival_can_check_out_at_the_end_of_the_shift(clock, hired):
+    # given: checked in ten minutes before the end
+    scan_at(clock, hired, END - dt.timedelta(minutes=10))
+    # when / then: check-out opens at the end, not 30 minutes later when the code is gone
+    with pytest.raises(CheckInRefused):
+        scan_at(clock, hired, END - dt.timedelta(minutes=1), action=CHECK_OUT)
+    assert scan_at(clock, hired, END, action=CHECK_OUT).status == AttendanceStatus.ATTENDED
+
+
+def test_e4_a_code_is_used_once_by_a_student(clock, hired):
+    # given: one displayed check-in code, used by the hired student
+    clock.move_to(START)
+    token = checkin_token(shift_id=attendance_of(hired).shift_id)
+    checkin_scan(token=token, student=hired.student)
+    # when / then: the same code again (a second tap, the back button, a copy of the link) is refused
+    with pytest.raises(CheckInRefused) as refused:
+        checkin_scan(token=token, student=hired.student)
+    assert "already been used" in str(refused.value.message)
+    # and: another hired student may use the same displayed code (one QR code for everyone on site)
+    colleague = EngagementFactory(application__job=hired.job)
+    assert checkin_scan(token=token, student=colleague.student).status == AttendanceStatus.CHECKED_IN
+
+
+def test_e4_a_used_check_out_code_is_refused_even_when_the_state_would_allow(clock, hired):
+    # given: a check-out code refused for being too early is spent: the student scans a fresh one later
+    scan_at(clock, hired, START)
+    clock.move_to(START + dt.timedelta(minutes=5))
+    token = checkin_token(shift_id=attendance_of(hired).shift_id, action=CHECK_OUT)
+    with pytest.raises(CheckInRefused):
+        checkin_scan(token=token, student=hired.student)
+    # when / then: the same code later (still within its 90 s) is a replay
+    clock.move_to(START + dt.timedelta(minutes=5, seconds=80))
+    with pytest.raises(CheckInRefused) as refused:
+        checkin_scan(token=token, student=hired.student)
+    assert "already been used" in str(refused.value.message)
+    assert attendance_of(hired).status == AttendanceStatus.CHECKED_IN
+
+
+def test_e4_a_forwarded_code_does_not_work_for_a_student_not_hired_for_the_shift(clock, hired):
+    # given: the hired student forwards the link of a check-in code to a friend
+    stranger = approved_student()
+    clock.move_to(START)
+    token = checkin_token(shift_id=attendance_of(hired).shift_id)
+    # when / then: the friend is signed in as themself; the scan is recorded against request.user
+    with pytest.raises(CheckInRefused) as refused:
+        checkin_scan(token=token, student=stranger)
+    assert "not hired" in str(refused.value.message)
+    assert attendance_of(hired).status == AttendanceStatus.EXPECTED
 
 
 def test_e4_the_employer_marks_attendance_by_hand(clock, hired):
@@ -402,7 +486,7 @@ def test_e4_the_student_disputes_confirmed_hours_within_the_window_only(clock, h
 def test_e4_an_engagement_completes_once_hours_are_final_and_windows_passed(clock, hired):
     # given: checked in and out, the employer confirmed at 21:30 (dispute window until Mon 29 Sep 21:30)
     scan_at(clock, hired, START)
-    scan_at(clock, hired, END)
+    scan_at(clock, hired, END, action=CHECK_OUT)
     clock.move_to(END + dt.timedelta(minutes=30))
     attendance = hours_confirm(attendance_id=attendance_of(hired).pk, actor=owner(hired), minutes=180)
     # when: the sweep runs inside the dispute window, then after it, then again

@@ -316,12 +316,33 @@ def test_e4_check_in_and_out_through_the_qr_code_url_within_the_shift_window(db)
     attendance = engagement.attendances.get()
     assert done.status_code == 200 and "Checked in at" in page(done)
     assert attendance.status == AttendanceStatus.CHECKED_IN
-    # and at the end of the shift, a fresh code checks out
+    # and at the end of the shift, a fresh check-out code checks out
     with time_machine.travel(shift.ends_at - dt.timedelta(minutes=1), tick=False):
-        url = reverse("applications:checkin", args=[services.checkin_token(shift_id=shift.pk)])
+        url = reverse("applications:checkin", args=[services.checkin_token(shift_id=shift.pk, action="out")])
         assert "Check out" in page(client.get(url))
         client.post(url)
     assert engagement.attendances.get().status == AttendanceStatus.ATTENDED
+
+
+def test_e4_the_wrong_code_for_the_state_is_refused_before_the_button(db):
+    # given: a hired student at the start of the shift
+    engagement = EngagementFactory()
+    shift = shift_of(engagement)
+    client = signed_in(engagement.student)
+    with time_machine.travel(shift.starts_at, tick=False):
+        out_url = reverse("applications:checkin", args=[services.checkin_token(shift_id=shift.pk, action="out")])
+        # when / then: the check-out code before checking in
+        response = client.get(out_url)
+        assert response.status_code == 400 and "scan the check-in code first" in page(response)
+        # and: after checking in, the check-in code again
+        in_url = reverse("applications:checkin", args=[services.checkin_token(shift_id=shift.pk)])
+        client.post(in_url)
+        again = client.get(reverse("applications:checkin", args=[services.checkin_token(shift_id=shift.pk)]))
+        assert again.status_code == 400 and "scan the check-out code when you leave" in page(again)
+        # and: replaying the POST that checked in says so
+        replay = client.post(in_url)
+        assert replay.status_code == 400 and "already been used" in page(replay)
+    assert engagement.attendances.get().status == AttendanceStatus.CHECKED_IN
 
 
 def test_e4_a_forged_or_old_code_gives_a_clear_400_page(db):

@@ -114,8 +114,15 @@ def browser(django_db_setup):
 @pytest.fixture
 def make_page(live_server, browser, request):
     """make_page(viewport=PHONE, locale="zh-CN") → a page in a fresh browser context
-    (its own cookies), whose relative URLs resolve against the live server."""
-    contexts, pages = [], []
+    (its own cookies), whose relative URLs resolve against the live server.
+
+    Any Content-Security-Policy violation Chromium reports on the console fails the
+    journey (J3): the policy must hold on every page a journey visits."""
+    contexts, pages, violations = [], [], []
+
+    def on_console(message):
+        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+            violations.append(f"{message.type}: {message.text} ({message.location.get('url', '')})")
 
     def make(*, viewport: dict = DESKTOP, locale: str = "en-US"):
         phone = viewport["width"] < 768
@@ -126,14 +133,18 @@ def make_page(live_server, browser, request):
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(DEFAULT_TIMEOUT_MS)
+        page.on("console", on_console)
         pages.append(page)
         return page
 
+    make.csp_violations = violations  # for the test that proves the check works
     yield make
     if _failed(request.node):
         _save_artifacts(request.node, pages)
     for context in contexts:
         context.close()
+    if violations and not _failed(request.node):
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations))
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from applications.models import (
     EngagementStatus,
     HoursStatus,
 )
+from applications.services import CHECKOUT_AFTER_CHECKIN
 from core.policy import get_policy
 from jobs.models import Shift
 from tests.factories.accounts import StudentProfileFactory
@@ -38,15 +39,16 @@ def _minute(moment: dt.datetime) -> dt.datetime:
     return moment.replace(second=0, microsecond=0)
 
 
-def _read_checkin_url(employer_page) -> str:
-    """The URL the shift's QR code encodes, as the page shows it next to the image."""
-    qr = employer_page.locator("#checkin-qr img.qr")
+def _read_checkin_url(employer_page, box: str = "checkin") -> str:
+    """The URL the shift's check-in (box="checkin") or check-out (box="checkout") QR code
+    encodes, as the page shows it next to the image."""
+    qr = employer_page.locator(f"#{box}-qr img.qr")
     expect(qr).to_be_visible()
     employer_page.wait_for_function(
-        "() => { const img = document.querySelector('#checkin-qr img.qr');"
+        f"() => {{ const img = document.querySelector('#{box}-qr img.qr');"
         " return img.complete && img.naturalWidth > 0; }")
-    assert employer_page.locator("#checkin-qr img.qr").evaluate("img => img.naturalWidth") > 0
-    url = employer_page.locator("[data-checkin-url]").get_attribute("data-checkin-url")
+    assert qr.evaluate("img => img.naturalWidth") > 0
+    url = employer_page.locator(f"#{box}-qr [data-{box}-url]").get_attribute(f"data-{box}-url")
     assert url and "/work/checkin/" in url, url
     return url
 
@@ -162,10 +164,13 @@ def test_s2_2_e3_e4_student_applies_on_phone_employer_hires_student_accepts_chec
     assert attendance.checked_in_at is not None and attendance.marked_by is None  # by the QR code, not by hand
     assert_no_horizontal_scroll(phone)
 
-    # when: on leaving, the student scans a fresh code again: the second scan checks out
+    # when: on leaving, the student scans the check-out code. Check-out opens 30 minutes after the
+    # check-in (E4); the live server's clock cannot move, so the check-in moves back instead.
+    Attendance.objects.filter(pk=attendance.pk).update(
+        checked_in_at=attendance.checked_in_at - CHECKOUT_AFTER_CHECKIN)
     desk.goto(shift_path)
     expect(desk.locator(f"#attendance-{attendance.pk} .att-checked_in")).to_be_visible()
-    phone.goto(_read_checkin_url(desk))
+    phone.goto(_read_checkin_url(desk, "checkout"))
     phone.locator("#checkin-form [type=submit]").click()
     expect(phone.locator("#checkin-done")).to_be_visible()
     attendance.refresh_from_db()

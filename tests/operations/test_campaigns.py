@@ -5,6 +5,7 @@ counts what the users it brought did — in aggregates only."""
 import datetime as dt
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
@@ -36,17 +37,48 @@ def _staff_client(role):
     return login_with_mfa(Client(), StaffFactory(role=role))
 
 
-def test_p2_1_each_visit_through_the_link_is_counted_per_day(db, client):
+def test_p2_1_a_visitor_is_counted_once_a_day_however_often_they_come(db, client):
     # given
     campaign = _campaign()
-    # when: two visits through the tagged link, one to another page with the code
-    client.get("/?c=fudan-poster")
-    client.get("/?c=fudan-poster")
+    # when: five visits through the tagged link, one to another page with the code
+    for _ in range(4):
+        client.get("/?c=fudan-poster")
     client.get("/jobs/?c=fudan-poster")
-    # then: one counter row for today, three visits, the code in the session
+    # then: one counter row for today, one visitor, the code in the session
     visit = CampaignVisit.objects.get(campaign=campaign)
-    assert (visit.date, visit.count) == (timezone.localdate(), 3)
+    assert (visit.date, visit.count) == (timezone.localdate(), 1)
     assert client.session[SESSION_KEY] == "fudan-poster"
+
+
+def test_p2_1_different_visitors_each_count(db):
+    # given: three browsers (own sessions), two on the same address with different browsers
+    campaign = _campaign()
+    visitors = [Client(HTTP_USER_AGENT="phone A", REMOTE_ADDR="10.0.0.1"),
+                Client(HTTP_USER_AGENT="phone B", REMOTE_ADDR="10.0.0.1"),
+                Client(HTTP_USER_AGENT="phone A", REMOTE_ADDR="10.0.0.2")]
+    # when: each comes twice
+    for visitor in visitors * 2:
+        visitor.get("/?c=fudan-poster")
+    # then
+    assert CampaignVisit.objects.get(campaign=campaign).count == 3
+
+
+def test_p2_1_a_client_that_drops_cookies_is_still_one_visitor(db):
+    # given: a script that sends no cookie back (a new session every time) from one address
+    campaign = _campaign()
+    for _ in range(5):
+        Client(HTTP_USER_AGENT="curl/8", REMOTE_ADDR="10.0.0.9").get("/?c=fudan-poster")
+    # then
+    assert CampaignVisit.objects.get(campaign=campaign).count == 1
+
+
+def test_p2_1_the_same_visitor_counts_again_the_next_day(db, client):
+    campaign = _campaign()
+    client.get("/?c=fudan-poster")
+    with time_machine.travel(timezone.now() + dt.timedelta(days=1)):
+        client.get("/?c=fudan-poster")
+        client.get("/?c=fudan-poster")
+    assert sorted(CampaignVisit.objects.filter(campaign=campaign).values_list("count", flat=True)) == [1, 1]
 
 
 @pytest.mark.parametrize("code", ["unknown", "", "over"])
