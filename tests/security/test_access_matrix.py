@@ -350,12 +350,24 @@ def world(db) -> World:
     risk_backup = BackupRecord.objects.create(kind="backup", ok=True, started_at=timezone.now(), file_name="b")
     BackupRecord.objects.create(kind="restore_check", ok=True, started_at=timezone.now(), backup=risk_backup)
     # --- end issue 9 risk register
+    # --- issue 15 one gate (G2): a change held by the screen for the moderator
+    from django.contrib.contenttypes.models import ContentType as HeldTargetType
+
+    from core.models import HeldText
+
+    held_text = HeldText.objects.create(
+        door="applications.schedule_change", content_type=HeldTargetType.objects.get_for_model(change),
+        object_id=str(change.pk), values={"new_address": "仅限女生"}, author=member_a.user,
+        findings=[{"code": "gender", "severity": "flag", "message": "m", "field": "new_address",
+                   "matched_text": "仅限女", "start": 0, "end": 3}])
+    # --- end issue 15
     users = {"student_a": profile_a.user, "student_b": profile_b.user, "employer_a": member_a.user,
              "employer_b": employer_b.members.get().user, **staff}
     objects = {
         type(profile_a): profile_a, type(verification_a): verification_a, type(profile_a.user): profile_a.user,
         type(employer_a): employer_a, type(employer_verification): employer_verification,
         type(member_a): member_a, type(invitation): invitation,
+        type(held_text): held_text,
     }
     files = {
         "accounts:own_document": ("student_a", {"verification_id": verification_a.pk, "field": "id_card_front"}),
