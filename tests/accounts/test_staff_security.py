@@ -320,6 +320,7 @@ def test_J3_after_50_wrong_passwords_the_owner_signs_in_with_an_emailed_code():
     assert response.status_code == 200 and "_auth_user_id" not in owner.session
     assert "sign in with a one-time code" in page and f'href="{reverse("account_request_login_code")}"' in page
     # when: the owner asks for a code, which goes to the account's e-mail only
+    assert owner.get(reverse("account_request_login_code")).status_code == 200
     response = owner.post(reverse("account_request_login_code"), {"email": student.email})
     assert response["Location"].startswith(reverse("account_confirm_login_code"))
     response = owner.post(reverse("account_confirm_login_code"), {"code": _code_from_mail(student.email)})
