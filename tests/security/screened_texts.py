@@ -22,6 +22,7 @@ NOT_SCREENED: dict[str, str] = {
     "accounts.forms.AccountDeleteForm": OWN,
     "accounts.forms.BaseSignupForm": OWN,
     "accounts.forms.RevealForm": STAFF_ONLY,
+    "accounts.forms.SecondFactorResetForm": STAFF,
     "accounts.forms.StudentProfileForm": STUDENT_TO_EMPLOYER + "; the profile is reviewed by staff (S1.2)",
     "accounts.forms.StudentSignupForm": OWN,
     "accounts.forms.StudentVerificationForm": OWN,
