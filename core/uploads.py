@@ -12,6 +12,7 @@ import io
 import mimetypes
 import re
 import uuid
+import zipfile
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -190,6 +191,45 @@ def _check_pdf(data: bytes) -> None:
     except Exception:  # pypdf raises many kinds on a malformed file (and its limits)  # noqa: BLE001
         # Any of them means "not a PDF we can check": refused, never a 500.
         raise InvalidUpload(damaged) from None
+
+
+# Parts smaller than this are not held to the compression ratio (tiny XML compresses well).
+_XLSX_RATIO_FLOOR_BYTES = 1024 * 1024
+
+
+def xlsx_archive_check(data: bytes) -> None:
+    """Refuse a spreadsheet archive that would expand beyond the caps (J3.1), before
+    any XML is parsed: total uncompressed size, number of parts, compression ratio.
+
+    The sizes read here are the ones the central directory declares; zipfile (which
+    openpyxl reads through) never returns more bytes than declared and fails on the
+    CRC, so a lying header cannot smuggle a larger part past this check. The XML
+    itself is parsed without entity expansion: openpyxl imports defusedxml's parsers
+    whenever defusedxml is installed (openpyxl/xml/__init__.py DEFUSEDXML,
+    openpyxl/xml/functions.py), which is why it is a pinned dependency; refusing
+    here if it is off (OPENPYXL_DEFUSEDXML=False) keeps that from silently changing."""
+    from openpyxl.xml import DEFUSEDXML
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+        raise InvalidUpload(_("The file is not a readable XLSX workbook.")) from None
+    if not DEFUSEDXML:  # pragma: no cover - a deployment that turned the protection off
+        raise InvalidUpload(_("XLSX files cannot be read safely on this server; upload a CSV file."))
+    limit = settings.XLSX_MAX_MEMBERS
+    if len(members) > limit:
+        raise InvalidUpload(_("The workbook has more than %(n)d parts; an XLSX statement has a dozen or so.")
+                            % {"n": limit})
+    limit = settings.XLSX_MAX_UNCOMPRESSED_BYTES
+    if sum(member.file_size for member in members) > limit:
+        raise InvalidUpload(_("The workbook expands to more than %(mb)d MB when unpacked; split it or upload "
+                              "a CSV file.") % {"mb": limit // (1024 * 1024)})
+    ratio = settings.XLSX_MAX_COMPRESSION_RATIO
+    for member in members:
+        if member.file_size > _XLSX_RATIO_FLOOR_BYTES and member.file_size > ratio * max(member.compress_size, 1):
+            raise InvalidUpload(_("The workbook is compressed more than %(ratio)d times, which no real statement "
+                                  "is; it is refused as a possible zip bomb.") % {"ratio": ratio})
 
 
 def clean_upload(upload, *, allowed: tuple[str, ...] = (IMAGE, PDF), folder: str = "documents") -> ContentFile:

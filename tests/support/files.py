@@ -106,3 +106,61 @@ def jpeg_upload(name="photo.jpg", **kwargs) -> SimpleUploadedFile:
 
 def pdf_upload(name="licence.pdf") -> SimpleUploadedFile:
     return upload(name, pdf_bytes(), "application/pdf")
+
+
+def xlsx_bytes(rows: list[list]) -> bytes:
+    """A real workbook with `rows` on its first sheet, written as Excel and the banks
+    write it (XlsxWriter): text cells go to xl/sharedStrings.xml."""
+    import xlsxwriter
+
+    out = io.BytesIO()
+    workbook = xlsxwriter.Workbook(out)
+    sheet = workbook.add_worksheet()
+    for number, row in enumerate(rows):
+        sheet.write_row(number, 0, row)
+    workbook.close()
+    return out.getvalue()
+
+
+def xlsx_with_part(base: bytes, name: str, chunks, *, extra_parts: int = 0) -> bytes:
+    """`base` with part `name` replaced by the concatenated `chunks` (written streaming,
+    Deflate-compressed, so a bomb never sits whole in memory) and `extra_parts` small
+    parts added."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(base)) as source, \
+            zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as target:
+        for info in source.infolist():
+            if info.filename != name:
+                target.writestr(info.filename, source.read(info.filename))
+        info = zipfile.ZipInfo(name)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with target.open(info, "w", force_zip64=True) as part:
+            for chunk in chunks:
+                part.write(chunk)
+        for n in range(extra_parts):
+            target.writestr(f"xl/media/extra{n}.bin", b"x")
+    return out.getvalue()
+
+
+def shared_strings_bomb(expanded_bytes: int) -> tuple[str, object]:
+    """xl/sharedStrings.xml holding one string of about `expanded_bytes` characters:
+    a few hundred KB compressed, as in the reported bank-statement import."""
+    block = b"A" * (1024 * 1024)
+
+    def chunks():
+        yield (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="http://schemas.openxmlformats'
+               b'.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>')
+        for _ in range(expanded_bytes // len(block)):
+            yield block
+        yield b"</t></si></sst>"
+    return "xl/sharedStrings.xml", chunks()
+
+
+def billion_laughs(part_name: str, root: bytes) -> tuple[str, list[bytes]]:
+    """`part_name` as an XML entity bomb: nested entities that would expand to ~3 GB."""
+    entities = b'<!ENTITY l0 "lollollollollollollollollollol">' + b"".join(
+        b'<!ENTITY l%d "%s">' % (n, b"".join(b"&l%d;" % (n - 1) for _ in range(10))) for n in range(1, 9))
+    return part_name, [b'<?xml version="1.0"?>\n<!DOCTYPE lolz [' + entities + b"]>\n"
+                       + root.replace(b"LAUGH", b"&l8;")]
