@@ -43,7 +43,10 @@ _PDF_ACTIVE_NAMES = frozenset({"/JavaScript", "/Launch", "/EmbeddedFile", "/Rich
 # Objects visited at most: a document of a few pages has hundreds; more is refused as too complex.
 _PDF_MAX_OBJECTS = 200_000
 # Name tokens in the raw bytes, for objects that no cross-reference table points at
-# (a repairing reader may still find them): decoded before the comparison.
+# (a repairing reader may still find them): decoded before the comparison. Stream
+# bodies are skipped: image data would match by chance, and pypdf reads the streams
+# that hold objects.
+_PDF_STREAM_BODY = re.compile(rb"stream\r?\n.*?endstream", re.DOTALL)
 _PDF_RAW_NAME = re.compile(rb"/([^\s/<>\[\]()%{}]+)")
 _PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 
@@ -131,7 +134,7 @@ def _reencode_image(data: bytes, kind: str) -> tuple[bytes, str]:
 
 
 def _raw_names_are_active(data: bytes) -> bool:
-    for match in _PDF_RAW_NAME.finditer(data):
+    for match in _PDF_RAW_NAME.finditer(_PDF_STREAM_BODY.sub(b"stream endstream", data)):
         name = _PDF_NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), match.group(1))
         text = "/" + name.decode("latin-1")
         if text in _PDF_ACTIVE_KEYS or text in _PDF_ACTIVE_NAMES:

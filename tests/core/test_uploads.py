@@ -213,3 +213,14 @@ def test_j3_1_pdf_refusals_are_translated():
         assert _refused(active) == "不接受包含脚本、动作或嵌入文件的 PDF 文件。"
         assert "PDF" in _refused(b"%PDF-1.7\ngarbage\n%%EOF\n")
         assert "damaged" not in _refused(b"%PDF-1.7\ngarbage\n%%EOF\n")
+
+
+def test_j3_1_binary_stream_data_that_looks_like_a_name_is_not_refused():
+    # given: an image stream whose bytes happen to read "/JS " and "/AA]" (scanned PDFs are mostly such data)
+    image = b"\xff\xd8\xff/JS \x00\x10/AA]\x7f\xff\xd9"
+    data = pdf_from_objects([PDF_CATALOG, PDF_PAGES, PDF_PAGE,
+                             b"<</Type/XObject/Subtype/Image/Width 1/Height 1/BitsPerComponent 8/ColorSpace"
+                             b"/DeviceGray/Filter/DCTDecode/Length %d>>\nstream\n" % len(image) + image
+                             + b"\nendstream"])
+    # then
+    assert clean_upload(upload("scan.pdf", data), allowed=(PDF,)).name.endswith(".pdf")
