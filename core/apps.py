@@ -8,5 +8,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from . import lookups
+        from .forms import install_control_character_check
 
         lookups.register()
+        install_control_character_check()

@@ -57,6 +57,10 @@ class Notification(models.Model):
     link = models.CharField(_("link"), max_length=300, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+    # P2.1: an e-mail copy that could not be sent, counted by the daily system check.
+    # The error's class only (the message may quote the address or the text).
+    email_failed_at = models.DateTimeField(_("e-mail failed at"), null=True, blank=True, db_index=True)
+    email_error = models.CharField(_("e-mail error"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("notification")

@@ -1,9 +1,13 @@
 """Notify a user: an in-site inbox row now, an e-mail copy after commit."""
 
+import logging
+
 from django.db import transaction
 from django.utils import translation
 
 from .models import Notification
+
+logger = logging.getLogger(__name__)
 
 
 def notify(*, recipient, subject: str, body: str, link: str = "", email: bool = True) -> Notification:
@@ -31,3 +35,15 @@ def notifications_mark_read(*, user, ids=None) -> int:
     if ids is not None:
         qs = qs.filter(pk__in=ids)
     return qs.update(read_at=timezone.now())
+
+
+def notification_email_failed(*, notification: Notification, error: BaseException) -> None:
+    """Record that the e-mail copy of `notification` could not be sent (P2.1): the
+    daily system check counts these. The error's class only: its text may quote
+    the recipient's address or the message."""
+    from django.utils import timezone
+
+    error_class = type(error).__name__[:100]
+    logger.error("notification e-mail %s to user %s not sent: %s", notification.pk, notification.recipient_id,
+                 error_class)
+    Notification.objects.filter(pk=notification.pk).update(email_failed_at=timezone.now(), email_error=error_class)

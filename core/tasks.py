@@ -1,5 +1,7 @@
 """Thin tasks: e-mail delivery for notifications and beat's heartbeat."""
 
+import unicodedata
+
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
@@ -8,8 +10,19 @@ from django.utils import timezone
 from .models import BeatHeartbeat, Notification
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_notification_email(notification_id: int) -> None:
+def _one_line(text: str) -> str:
+    """A header value on one line: a subject quoting a title stored before J3.1's
+    control-character rule would otherwise raise BadHeaderError every time."""
+    return " ".join("".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text).split())
+
+
+@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_notification_email(self, notification_id: int) -> None:
+    """Send the e-mail copy. Network and SMTP errors (OSError) are retried with
+    backoff; a failure that retrying cannot fix, or the last retry's, is recorded on
+    the notification (P2.1) so the daily system check shows it: never silent."""
+    from .notifications import notification_email_failed
+
     notification = Notification.objects.select_related("recipient").filter(pk=notification_id).first()
     if notification is None:
         return
@@ -17,12 +30,19 @@ def send_notification_email(notification_id: int) -> None:
     if link.startswith("/"):
         link = settings.SITE_URL.rstrip("/") + link
     body = notification.body + (f"\n\n{link}" if link else "")
-    send_mail(
-        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{notification.subject}",
-        message=body,
-        from_email=None,
-        recipient_list=[notification.recipient.email],
-    )
+    try:
+        send_mail(
+            subject=_one_line(f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{notification.subject}"),
+            message=body,
+            from_email=None,
+            recipient_list=[notification.recipient.email],
+        )
+    except OSError as error:  # smtplib's errors included
+        if self.request.retries >= self.max_retries:
+            notification_email_failed(notification=notification, error=error)
+        raise
+    except Exception as error:  # noqa: BLE001 - a bad header or a backend's refusal: no retry will help
+        notification_email_failed(notification=notification, error=error)
 
 
 @shared_task

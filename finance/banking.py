@@ -26,8 +26,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import DomainError, NotPermitted
+from core.errors import DomainError, InvalidUpload, NotPermitted
 from core.history import history_record
+from core.uploads import xlsx_archive_check
 from employers.models import Employer
 
 from .ledger import (
@@ -180,6 +181,10 @@ def _read_rows(*, data: bytes, file_name: str) -> list[list]:
         from openpyxl import load_workbook
 
         try:
+            xlsx_archive_check(data)  # J3.1: caps on the archive before any XML is parsed
+        except InvalidUpload as error:
+            raise StatementInvalid([error.message]) from error
+        try:
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as error:  # openpyxl raises many kinds for a broken file  # noqa: BLE001
             raise StatementInvalid([_("The file is not a readable XLSX workbook.")]) from error
@@ -187,6 +192,10 @@ def _read_rows(*, data: bytes, file_name: str) -> list[list]:
             # Bounded: a small compressed workbook can declare millions of rows.
             rows = workbook.worksheets[0].iter_rows(values_only=True, max_col=MAX_COLUMNS)
             return _bounded([list(row) for row in itertools.islice(rows, MAX_FILE_ROWS + 1)])
+        except StatementInvalid:
+            raise
+        except Exception as error:  # the sheet's XML is parsed lazily (defusedxml refusals included)  # noqa: BLE001
+            raise StatementInvalid([_("The file is not a readable XLSX workbook.")]) from error
         finally:
             workbook.close()
     if data.startswith(b"\xef\xbb\xbf"):

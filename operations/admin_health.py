@@ -39,8 +39,8 @@ class DailyCheckAdmin(ReadOnlyAdmin):
 
 @admin.register(TaskFailure)
 class TaskFailureAdmin(ReadOnlyAdmin):
-    list_display = ["at", "task_name", "task_id"]
-    list_filter = ["task_name"]
+    list_display = ["at", "task_name", "error_class", "task_id"]
+    list_filter = ["task_name", "error_class"]
     search_fields = ["task_name", "=task_id"]
     date_hierarchy = "at"
     show_full_result_count = False

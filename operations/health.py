@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from core.errors import DomainError
 from core.history import history_record
-from core.models import BackupRecord, BeatHeartbeat
+from core.models import BackupRecord, BeatHeartbeat, Notification
 
 from .models import DailyCheck, ServerErrorCount, TaskFailure
 
@@ -48,6 +48,7 @@ PROBE_LABELS = {
     "beat": gettext_lazy("Celery beat"),
     "queue_depth": gettext_lazy("Tasks waiting in the queue"),
     "failed_tasks_24h": gettext_lazy("Failed tasks (last 24 hours)"),
+    "failed_emails_24h": gettext_lazy("Notification e-mails not sent (last 24 hours)"),
     "backup_age": gettext_lazy("Last backup"),
     "error_rate": gettext_lazy("Server errors per hour (last 24 hours)"),
     "key_risk_indicators": gettext_lazy("Key risk indicators"),
@@ -175,6 +176,17 @@ def probe_failed_tasks(now: dt.datetime) -> dict:
     return _result(WARNING, _("%(count)s failed: %(names)s") % {"count": count, "names": names}, count)
 
 
+def probe_failed_emails(now: dt.datetime) -> dict:
+    """E-mail copies of notifications that could not be sent (core.notifications):
+    the user still has the inbox row, but someone should look at the mail server."""
+    failed = Notification.objects.filter(email_failed_at__gte=now - dt.timedelta(hours=24))
+    count = failed.count()
+    if not count:
+        return _result(OK, _("Every notification e-mail was sent."), 0)
+    kinds = ", ".join(sorted(set(failed.values_list("email_error", flat=True)[:50]))[:5])
+    return _result(WARNING, _("%(count)s not sent: %(errors)s") % {"count": count, "errors": kinds}, count)
+
+
 def probe_backup_age(now: dt.datetime) -> dict:
     """K5: hours since the last backup that passed its restore check (core.backups' records)."""
     from core.backups import backup_age_hours
@@ -239,6 +251,7 @@ def system_probes(now: dt.datetime | None = None) -> dict:
         "beat": probe_beat(now),
         "queue_depth": probe_queue_depth(),
         "failed_tasks_24h": probe_failed_tasks(now),
+        "failed_emails_24h": probe_failed_emails(now),
         "backup_age": probe_backup_age(now),
         "error_rate": probe_error_rate(now),
         "key_risk_indicators": probe_key_risk_indicators(),

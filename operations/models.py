@@ -51,11 +51,15 @@ class DailyCheck(models.Model):
 
 class TaskFailure(models.Model):
     """A Celery task that raised (recorded by a `task_failure` signal handler), so the
-    daily check can count failures in the last 24 hours without a result backend."""
+    daily check can count failures in the last 24 hours without a result backend.
+
+    Only the exception's class is kept (PIPL): its message may quote personal data
+    (an address, an ID number), and operations, who read this list, need only to
+    know what failed, when and how. The full traceback is in the worker's log."""
 
     task_name = models.CharField(_("task"), max_length=200, db_index=True)
     task_id = models.CharField(max_length=64, blank=True)
-    error = models.TextField(_("error"), max_length=2000)
+    error_class = models.CharField(_("error class"), max_length=200)
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
 
     class Meta:

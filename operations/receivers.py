@@ -1,6 +1,7 @@
 """Signal receivers of operations (P2.1), connected in OperationsConfig.ready():
 
-- Celery's `task_failure`: a TaskFailure row, counted by the daily check;
+- Celery's `task_failure`: a TaskFailure row (task, time, error class: never the
+  error's text), counted and listed by the daily check;
 - Django's `got_request_exception`: one more server error in this hour's counter
   (a signal, not a middleware: requests that do not fail pay nothing);
 - allauth's `user_signed_up`: the campaign the visitor arrived through, if any.
@@ -13,16 +14,18 @@ import logging
 from django.db import DatabaseError
 
 logger = logging.getLogger(__name__)
-TASK_ERROR_MAX_CHARS = 2000
 
 
 def record_task_failure(sender=None, task_id=None, exception=None, **kwargs) -> None:
     from .models import TaskFailure
 
     try:
-        TaskFailure.objects.create(task_name=getattr(sender, "name", None) or str(sender)[:200],
-                                   task_id=str(task_id or "")[:64],
-                                   error=f"{type(exception).__name__}: {exception}"[:TASK_ERROR_MAX_CHARS])
+        # The class only, never str(exception): see TaskFailure.
+        error_class = type(exception).__module__ + "." + type(exception).__qualname__
+        if error_class.startswith("builtins."):
+            error_class = type(exception).__qualname__
+        TaskFailure.objects.create(task_name=(getattr(sender, "name", None) or str(sender))[:200],
+                                   task_id=str(task_id or "")[:64], error_class=error_class[:200])
     except DatabaseError:  # pragma: no cover - the database being down is what the daily check reports
         logger.exception("could not record the failure of task %s", task_id)
 

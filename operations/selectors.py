@@ -9,13 +9,20 @@ from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Va
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .models import Campaign, CampaignSignup, CampaignVisit, DailyCheck, WeeklyReport
+from .models import Campaign, CampaignSignup, CampaignVisit, DailyCheck, TaskFailure, WeeklyReport
 
 HEALTH_HISTORY_DAYS = 14
+FAILED_TASKS_LISTED = 50
 
 
 def daily_check_today() -> DailyCheck | None:
     return DailyCheck.objects.select_related("signed_off_by").filter(date=timezone.localdate()).first()
+
+
+def task_failures_recent(*, hours: int = 24, limit: int = FAILED_TASKS_LISTED) -> list[TaskFailure]:
+    """The newest failed tasks: task name, time and error class only (the rows hold nothing else)."""
+    since = timezone.now() - dt.timedelta(hours=hours)
+    return list(TaskFailure.objects.filter(at__gte=since).only("task_name", "at", "error_class")[:limit])
 
 
 def daily_checks_recent(*, days: int = HEALTH_HISTORY_DAYS):

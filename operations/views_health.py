@@ -40,6 +40,7 @@ def health_page(request):
     can_sign = request.user.has_perm(health.SIGN_OFF_PERMISSION)
     return render(request, "operations/health.html", {
         "today": today, "rows": rows, "history": selectors.daily_checks_recent(),
+        "failed_tasks": selectors.task_failures_recent(),
         "can_run": request.user.has_perm(RUN_CHECK),
         "sign_off_form": SignOffForm() if can_sign and today is not None and today.signed_off_at is None else None,
     })

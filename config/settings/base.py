@@ -201,6 +201,13 @@ MEDIA_ROOT = PRIVATE_MEDIA_ROOT
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
 UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=40_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# Spreadsheet uploads (bank statements, payout results) are zip archives: checked by
+# core.uploads.xlsx_archive_check before openpyxl opens them (J3.1), since a 330 KB
+# workbook can expand to 136 MB of shared strings. A real statement of 20,000 rows
+# unpacks to a few MB in about a dozen parts, compressed 5-20 times.
+XLSX_MAX_UNCOMPRESSED_BYTES = 32 * 1024 * 1024
+XLSX_MAX_MEMBERS = 100
+XLSX_MAX_COMPRESSION_RATIO = 100  # for parts over 1 MB; smaller ones cannot hurt whatever their ratio
 FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 
 # ------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from finance.ledger import (
 from finance.models import AccountKind, BankStatementImport, BankStatementLine, LedgerTransaction
 from tests.factories.accounts import StaffFactory
 from tests.factories.employers import EmployerFactory
+from tests.support.files import billion_laughs, shared_strings_bomb, xlsx_bytes, xlsx_with_part
 
 pytestmark = pytest.mark.django_db
 
@@ -358,3 +359,69 @@ def test_e5_1_customer_service_cannot_import_or_match(admin_client_for, finance)
                        {"reason": "x"}).status_code == 403
     line.refresh_from_db()
     assert line.status == BankStatementLine.Status.UNMATCHED
+
+
+# ------------------------------------------------------------------ hostile workbooks (J3.1)
+SST = (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">'
+       b"<si><t>LAUGH</t></si></sst>")
+SHEET = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+         b'<row r="1"><c r="A1" t="inlineStr"><is><t>LAUGH</t></is></c></row></sheetData></worksheet>')
+
+
+def _statement_xlsx() -> bytes:
+    return xlsx_bytes([HEADER, ["2026-11-20", "10.00", "p", "r", "T1"]])
+
+
+def _refused_statement(data: bytes, finance) -> str:
+    with pytest.raises(StatementInvalid) as caught:
+        statement_import(uploaded_file=SimpleUploadedFile("statement.xlsx", data), actor=finance)
+    assert not BankStatementImport.objects.exists() and not BankStatementLine.objects.exists()
+    assert LedgerTransaction.objects.count() == 0
+    return " ".join(caught.value.errors)
+
+
+def test_j3_1_an_xlsx_bomb_is_refused_quickly_and_nothing_is_saved(finance):
+    # given: the reported shape: shared strings of 136 MB in a workbook of a few hundred KB
+    import time
+
+    bomb = xlsx_with_part(_statement_xlsx(), *shared_strings_bomb(136 * 1024 * 1024))
+    assert len(bomb) < 400 * 1024
+    # when
+    started = time.monotonic()
+    message = _refused_statement(bomb, finance)
+    # then: refused from the archive's directory, before any XML is parsed
+    assert time.monotonic() - started < 2
+    assert f"more than {settings.XLSX_MAX_UNCOMPRESSED_BYTES // (1024 * 1024)} MB when unpacked" in message
+
+
+def test_j3_1_an_xlsx_compressed_like_a_bomb_is_refused_even_under_the_size_cap(finance):
+    # given: 10 MB of shared strings compressed about a thousand times
+    bomb = xlsx_with_part(_statement_xlsx(), *shared_strings_bomb(10 * 1024 * 1024))
+    # then
+    assert f"compressed more than {settings.XLSX_MAX_COMPRESSION_RATIO} times" in _refused_statement(bomb, finance)
+
+
+def test_j3_1_an_xlsx_with_too_many_parts_is_refused(finance):
+    crowded = xlsx_with_part(_statement_xlsx(), "xl/extra.xml", [b"<x/>"], extra_parts=settings.XLSX_MAX_MEMBERS)
+    assert f"more than {settings.XLSX_MAX_MEMBERS} parts" in _refused_statement(crowded, finance)
+
+
+@pytest.mark.parametrize(("part", "root"), [("xl/sharedStrings.xml", SST), ("xl/worksheets/sheet1.xml", SHEET)],
+                         ids=["shared-strings", "sheet-read-lazily"])
+def test_j3_1_xml_entity_bombs_in_a_workbook_are_refused(finance, part, root):
+    # given: a billion-laughs part; openpyxl parses through defusedxml, which refuses entities
+    import openpyxl.xml
+
+    assert openpyxl.xml.DEFUSEDXML
+    bomb = xlsx_with_part(_statement_xlsx(), *billion_laughs(part, root))
+    # then: a clear refusal, not a 500 and not gigabytes of laughter
+    assert "not a readable XLSX workbook" in _refused_statement(bomb, finance)
+
+
+def test_j3_1_the_workbook_refusal_is_translated(finance):
+    from django.utils import translation
+
+    bomb = xlsx_with_part(_statement_xlsx(), *shared_strings_bomb(40 * 1024 * 1024))
+    with translation.override("zh-hans"):
+        message = _refused_statement(bomb, finance)
+    assert "MB" in message and "when unpacked" not in message

@@ -3,11 +3,13 @@ operations, and the staff page."""
 
 import datetime as dt
 import os
+import smtplib
 
 import pytest
 import time_machine
 from celery import shared_task
 from celery.signals import task_failure
+from django.core.mail import BadHeaderError
 from django.core.signals import got_request_exception
 from django.test import Client
 from django.urls import reverse
@@ -143,14 +145,14 @@ def test_p2_1_a_failed_task_is_recorded_and_counted(db):
     # then
     failure = TaskFailure.objects.get()
     assert failure.task_name == "tests.operations.failing_task"
-    assert "the bank did not answer" in failure.error
+    assert failure.error_class == "RuntimeError"
     result = health.probe_failed_tasks(timezone.now())
     assert result["value"] == 1 and result["level"] == "warning"
     assert "tests.operations.failing_task" in result["detail"]
 
 
 def test_p2_1_failures_older_than_24_hours_are_not_counted(db):
-    TaskFailure.objects.create(task_name="old", error="e", at=NOW - dt.timedelta(hours=25))
+    TaskFailure.objects.create(task_name="old", error_class="e", at=NOW - dt.timedelta(hours=25))
     task_failure.send(sender=failing_task, task_id="t1", exception=ValueError("x"))
     TaskFailure.objects.filter(task_id="t1").update(at=NOW - dt.timedelta(hours=1))
     assert health.probe_failed_tasks(NOW)["value"] == 1
@@ -371,3 +373,110 @@ def test_k5_a_failure_followed_by_a_success_is_not_reported(db, backups):
 
     assert health.probe_backup_age(NOW)["level"] == "ok"
 # --- end issue 9 backups
+
+
+
+# ------------------------------------------------------------------ failed tasks and PIPL
+PERSONAL_ERROR_TEXT = "张三 310101200403301239 zhang.san@example.com"
+
+
+@shared_task(name="tests.operations.leaky_task")
+def leaky_task():
+    raise ValueError(f"cannot verify {PERSONAL_ERROR_TEXT}")
+
+
+def test_pipl_a_failed_task_keeps_its_class_and_never_the_error_text(db):
+    # when: a task fails with personal data in its message
+    assert leaky_task.apply(throw=False).failed()
+    # then: name, time and class are stored; the text is nowhere in the row
+    failure = TaskFailure.objects.get()
+    assert (failure.task_name, failure.error_class) == ("tests.operations.leaky_task", "ValueError")
+    stored = " ".join(str(getattr(failure, f.attname)) for f in TaskFailure._meta.concrete_fields)
+    for part in PERSONAL_ERROR_TEXT.split():
+        assert part not in stored
+
+
+def test_pipl_operations_see_task_name_time_and_error_class_only(db, backups):
+    # given: two failures, one of a project exception class
+    from core.errors import InvalidUpload
+
+    assert leaky_task.apply(throw=False).failed()
+    task_failure.send(sender=failing_task, task_id="t2", exception=InvalidUpload(PERSONAL_ERROR_TEXT))
+    client, _user = _client("operations")
+    # when
+    page = client.get(reverse("operations:health")).content.decode()
+    admin_list = client.get(reverse("admin:operations_taskfailure_changelist")).content.decode()
+    # then
+    assert "tests.operations.leaky_task" in page and "ValueError" in page and "core.errors.InvalidUpload" in page
+    assert "tests.operations.leaky_task" in admin_list
+    for part in PERSONAL_ERROR_TEXT.split() + ["cannot verify"]:
+        assert part not in page and part not in admin_list
+
+
+# ------------------------------------------------------------------ notification e-mails that fail
+class RefusingBackend:
+    """An e-mail backend whose server refuses everything (or, with BadHeaderError, a bad subject)."""
+
+    error = None
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise type(self).error
+
+
+class SmtpDownBackend(RefusingBackend):
+    error = smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+
+class BadHeaderBackend(RefusingBackend):
+    error = BadHeaderError("Header values can't contain newlines")
+
+
+@pytest.mark.parametrize(("backend", "error_class"), [("SmtpDownBackend", "SMTPServerDisconnected"),
+                                                      ("BadHeaderBackend", "BadHeaderError")])
+def test_p2_1_a_notification_email_that_fails_is_recorded_and_shown_by_the_daily_check(
+        db, settings, backups, caplog, backend, error_class):
+    # given: a mail server that refuses, a student with a notification
+    from core.notifications import notify
+    from core.tasks import send_notification_email
+    from tests.factories.accounts import UserFactory
+
+    settings.EMAIL_BACKEND = f"tests.operations.test_health.{backend}"
+    student = UserFactory()
+    notification = notify(recipient=student, subject="面试时间已确认", body="周一 10:00")
+    # when: the worker's last attempt fails (network errors are retried with backoff first)
+    result = send_notification_email.apply(args=[notification.pk], retries=send_notification_email.max_retries,
+                                           throw=False)
+    assert result.failed() == (backend == "SmtpDownBackend")  # and then counted as a failed task too
+    # then: recorded on the notification, logged without the address, counted by the check
+    notification.refresh_from_db()
+    assert notification.email_failed_at is not None and notification.email_error == error_class
+    assert any(error_class in record.getMessage() for record in caplog.records)
+    assert all(student.email not in record.getMessage() for record in caplog.records)
+    result = health.probe_failed_emails(timezone.now())
+    assert (result["level"], result["value"]) == ("warning", 1) and error_class in result["detail"]
+    check = health.daily_check_run()
+    assert check.results["failed_emails_24h"]["value"] == 1 and check.outcome != "ok"
+    client, _user = _client("operations")
+    page = client.get(reverse("operations:health")).content.decode()
+    assert "Notification e-mails not sent" in page and error_class in page
+
+
+def test_p2_1_a_subject_stored_with_a_line_break_is_still_sent_on_one_line(db, mailoutbox):
+    # given: a notification whose subject quotes a title stored before the control-character rule
+    from core.models import Notification
+    from core.tasks import send_notification_email
+    from tests.factories.accounts import UserFactory
+
+    student = UserFactory()
+    notification = Notification.objects.create(recipient=student, subject="录用：活动助理\r\nBcc: x@example.com",
+                                               body="…")
+    # when
+    send_notification_email.apply(args=[notification.pk])
+    # then
+    assert len(mailoutbox) == 1 and "\n" not in mailoutbox[0].subject and "\r" not in mailoutbox[0].subject
+    assert mailoutbox[0].bcc == [] and mailoutbox[0].recipients() == [student.email]
+    notification.refresh_from_db()
+    assert notification.email_failed_at is None

@@ -17,10 +17,11 @@ from risk.register import heat_map, risk_review_reminders_send
 from tests.conftest import login_with_mfa
 from tests.factories.accounts import StaffFactory, StudentProfileFactory
 from tests.factories.risk_register import RiskItemFactory
+from tests.support.files import pdf_bytes
 
 pytestmark = pytest.mark.django_db
 URL = "/credit/risk-register/"
-PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PDF_BYTES = pdf_bytes()  # a well-formed PDF: uploads are parsed (J3.1)
 
 
 def _cell(content: str, likelihood: int, impact: int) -> str:

@@ -302,7 +302,7 @@ def world(db) -> World:
 
     DailyCheck.objects.create(date=timezone.localdate(), outcome="ok", checked_at=timezone.now(),
                               signed_off_by=staff["operations"], signed_off_at=timezone.now(), notes="n")
-    TaskFailure.objects.create(task_name="t", error="e")
+    TaskFailure.objects.create(task_name="t", error_class="e")
     ops_report = weekly_report_build(week_start=dt.date(2026, 11, 16))
     ops_campaign = Campaign.objects.create(name="c", code="c", channel="c", starts_on=timezone.localdate(),
                                            ends_on=timezone.localdate(), created_by=staff["operations"])

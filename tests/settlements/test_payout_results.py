@@ -177,3 +177,26 @@ def test_f3_2_the_documented_sample_result_file_parses():
     lines = result_file_parse(data=data, file_name="payout-result-sample.csv")
     assert [(ln.payout_id, ln.status, ln.reason, ln.amount_fen) for ln in lines] == [
         (101, "success", "", 7500), (102, "failed", "户名与账号不符", 12000), (103, "pending", "", 6000)]
+
+
+def test_j3_1_an_xlsx_bomb_result_file_is_refused_quickly_and_changes_nothing():
+    # given: a result workbook whose shared strings expand to 136 MB (the statement reader's bomb)
+    import time
+
+    from django.conf import settings
+
+    from tests.support.files import shared_strings_bomb, xlsx_bytes, xlsx_with_part
+
+    _settlements, batch, (ok1, _bad, _ok2) = three_line_batch()
+    finance = StaffFactory(role="finance")
+    bomb = xlsx_with_part(xlsx_bytes([["备注", "状态"], [remark(ok1), "成功"]]),
+                          *shared_strings_bomb(136 * 1024 * 1024))
+    # when
+    started = time.monotonic()
+    with pytest.raises(ResultFileInvalid) as caught:
+        payout_batch_import_results(batch_id=batch.pk, file=SimpleUploadedFile("result.xlsx", bomb), actor=finance)
+    # then
+    assert time.monotonic() - started < 2
+    assert f"{settings.XLSX_MAX_UNCOMPRESSED_BYTES // (1024 * 1024)} MB" in " ".join(caught.value.errors)
+    assert Payout.objects.get(pk=ok1.pk).status == Payout.Status.QUEUED
+    assert LedgerTransaction.objects.filter(kind="payout_paid").count() == 0
