@@ -338,9 +338,3 @@ def employer_engagements(*, employer_id: int, job: Job | None = None) -> QuerySe
     if job is not None:
         qs = qs.filter(job=job)
     return qs.select_related("job", "student__student_profile").order_by("-started_at", "-id")
-
-
-def application_counts_for_jobs(job_ids: list[int]) -> dict[int, dict[str, int]]:
-    rows = (Application.objects.filter(job_id__in=job_ids).values("job_id")
-            .annotate(open=Count("id", filter=Q(status__in=OPEN_APPLICATION)), total=Count("id")))
-    return {r["job_id"]: {"open": r["open"], "total": r["total"]} for r in rows}

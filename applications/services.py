@@ -23,7 +23,6 @@ from core.notifications import notify
 from core.policy import get_policy
 from core.uploads import clean_upload
 from core.working_days import working_days_after
-from employers.models import EmployerMember
 from employers.services import ensure_employer_member
 from jobs.models import Job, JobStatus, Shift
 from jobs.selectors import has_early_access, job_open_to_students_at
@@ -1110,8 +1109,3 @@ def engagement_complete(engagement: Engagement) -> None:
 def applicant_contact_visible(*, application: Application) -> bool:
     """Contact details stay hidden until the student has accepted the hire (E3.1)."""
     return application.status == ApplicationStatus.ACCEPTED
-
-
-def employer_member_user_ids(employer_id: int) -> list[int]:
-    return list(EmployerMember.objects.filter(employer_id=employer_id).values_list("user_id", flat=True))
-
