@@ -13,12 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
+from accounts.views import student_account_required
 from applications.models import EngagementStatus
 from core.access import owned_object
 from core.errors import DomainError
 from employers.selectors import employer_for_user
 from employers.views import employer_account_required
-from settlements.views import student_account_required
 
 from . import selectors, services
 from .forms import ReplyForm, ReportForm, ReviewForm
