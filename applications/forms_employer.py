@@ -8,8 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import InvalidUpload
+from core.forms import YuanField
 from core.models import ReasonTemplate
-from jobs.forms_employer import YuanField
+from jobs.forms_employer import MAX_AMOUNT_FEN
 from jobs.models import Shift
 
 from .services import MAX_OVERTIME_MINUTES
@@ -141,7 +142,7 @@ class LossClaimForm(forms.Form):
     """A loss the student caused (S3.2): amount in yuan (kept in fen, never a float),
     what happened, and evidence, which the service checks by content."""
 
-    amount = YuanField(label=_("Amount of the loss (yuan)"))
+    amount = YuanField(label=_("Amount of the loss (yuan)"), max_fen=MAX_AMOUNT_FEN)
     description = forms.CharField(label=_("What was lost and how"), max_length=3000,
                                   widget=forms.Textarea(attrs={"rows": 4}))
     evidence = forms.FileField(

@@ -18,7 +18,7 @@ from core.errors import DomainError
 from core.money import format_fen
 
 from . import appraisal, suggestions
-from .forms_staff import RewardOrPenaltyForm, SuggestionDecisionForm, SuggestionRewardForm, yuan_to_fen
+from .forms_staff import RewardOrPenaltyForm, SuggestionDecisionForm, SuggestionRewardForm, amount_or_zero
 from .models import DECIDE_SUGGESTION_PERMISSION, RewardOrPenalty, StaffAppraisal, Suggestion
 
 REASON_FORM_TEMPLATE = "admin/jobs/reason_form.html"  # the generic "decide with a reason" page
@@ -83,7 +83,7 @@ class RewardOrPenaltyAdmin(ReadOnlyAdmin):
             data = form.cleaned_data
             try:
                 appraisal.reward_or_penalty_record(actor=request.user, staff_id=data["staff"].pk, kind=data["kind"],
-                                                   amount_fen=yuan_to_fen(data["amount"]), reason=data["reason"])
+                                                   amount_fen=amount_or_zero(data["amount"]), reason=data["reason"])
             except DomainError as error:
                 _form_error(form, error)
             else:
@@ -187,7 +187,7 @@ class SuggestionAdmin(ReadOnlyAdmin):
             data = form.cleaned_data
             try:
                 suggestions.suggestion_reward(pk=suggestion.pk, actor=request.user, effect=data["effect"],
-                                              amount_fen=yuan_to_fen(data["amount"]), reason=data["reason"])
+                                              amount_fen=amount_or_zero(data["amount"]), reason=data["reason"])
             except DomainError as error:
                 _form_error(form, error)
             else:

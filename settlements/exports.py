@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import PersonalDataAccess
 from core.errors import DomainError, NotPermitted
+from core.money import parse_yuan
 
 from .models import Payout, PayoutBatch, PayoutMethod
 
@@ -169,7 +170,7 @@ def result_status(value: str) -> str | None:
 def result_file_parse(*, data: bytes, file_name: str) -> list[ResultLine]:
     """Every data row of a result file (CSV in UTF-8, UTF-8 with BOM or GB18030, or
     XLSX), validated; ResultFileInvalid lists every problem by row."""
-    from finance.banking import _cell, parse_amount_fen
+    from finance.banking import _cell
 
     rows = _result_rows(data, file_name)
     header_index, columns = _result_header(rows)
@@ -196,7 +197,7 @@ def result_file_parse(*, data: bytes, file_name: str) -> list[ResultLine]:
         amount_fen = None
         if values.get("amount"):
             try:
-                amount_fen = parse_amount_fen(values["amount"])
+                amount_fen = parse_yuan(values["amount"], allow_negative=True)
             except ValueError:
                 errors.append(_("Row %(row)d: the amount “%(value)s” is not an amount in yuan like 75.00.")
                               % {"row": index, "value": values["amount"][:40]})

@@ -368,8 +368,9 @@ def test_s2_1_sort_by_soonest_start(three_jobs):
 
 # ---------------------------------------------------------------- bad input
 @pytest.mark.parametrize(("params", "message"), [
-    ({"min_pay": "abc"}, "Enter a number."),
-    ({"min_pay": "-5"}, "Ensure this value is greater than or equal to 0."),
+    ({"min_pay": "abc"}, "Enter an amount in yuan, e.g. 25 or 25.50."),
+    ({"min_pay": "-5"}, "The amount cannot be negative."),
+    ({"min_pay": "40.125"}, "Use at most two decimal places"),
     ({"date_from": "2025-13-45"}, "Enter a valid date."),
     ({"date_from": "2025-10-10", "date_to": "2025-10-01"}, "The end of the date range is before its start."),
     ({"category": "casino"}, "Select a valid choice."),
@@ -408,8 +409,8 @@ def test_bad_filter_message_is_translated(db, employer):
     response = Client(headers={"accept-language": "zh-hans"}).get(LIST_URL, {"min_pay": "abc"})
     # then
     assert response.status_code == 200
-    assert "Enter a number." not in response.content.decode()
-    assert "输入一个数字。" in response.content.decode()
+    assert "Enter an amount in yuan" not in response.content.decode()
+    assert "请输入以元为单位的金额" in response.content.decode()
 
 
 # ---------------------------------------------------------------- pagination
