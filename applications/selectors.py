@@ -122,7 +122,7 @@ class RankedApplicant:
 
 
 # What ranking reads of each application: plain values, no model instances, so a
-# job with 1,000 applicants ranks in one light query (issue 5's budget: 200 ms).
+# job with 1,000 applicants ranks in one light query (E3.1, G5; the bench budget: 200 ms).
 _FACT_COLUMNS = (
     "pk", "status", "student_id", "student__intention__availability", "student__intention__cities",
     "student__intention__districts", "student__intention__accepts_remote",
