@@ -68,6 +68,13 @@ def parse_yuan(value, *, allow_negative: bool = False, max_fen: int = MAX_FEN) -
     return fen
 
 
+def yuan_decimal(fen: int) -> str:
+    """Integer fen as a yuan decimal string for files and reports: 12345 → "123.45", -5 → "-0.05"."""
+    sign = "-" if fen < 0 else ""
+    yuan, cents = divmod(abs(int(fen)), 100)
+    return f"{sign}{yuan}.{cents:02d}"
+
+
 def yuan_text(fen: int | None) -> str:
     """How an amount reads in a form field: 60 → "0.60", 6000 → "60", 6050 → "60.50"."""
     if fen is None:

@@ -18,19 +18,13 @@ from django.utils.translation import gettext_lazy
 from accounts.models import PersonalDataAccess
 from core.errors import DomainError, NotPermitted
 from core.money import parse_yuan
+from core.money import yuan_decimal as yuan
 
 from .models import Payout, PayoutBatch, PayoutMethod
 
 EXPORT_REASON = "payout batch export"
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
                     "in_memory": True}
-
-
-def yuan(amount_fen: int) -> str:
-    """Integer fen as a yuan decimal string: 12345 → "123.45" (never a float)."""
-    sign = "-" if amount_fen < 0 else ""
-    whole, fen = divmod(abs(amount_fen), 100)
-    return f"{sign}{whole}.{fen:02d}"
 
 
 def _record_access(*, staff, batch: PayoutBatch, kind: str) -> None:

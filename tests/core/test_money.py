@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.forms import YuanField
-from core.money import MAX_FEN, AmountError, format_fen, parse_yuan, yuan_text
+from core.money import MAX_FEN, AmountError, format_fen, parse_yuan, yuan_decimal, yuan_text
 
 
 # ------------------------------------------------------------------ the parser
@@ -59,6 +59,14 @@ def test_the_maximum_is_the_callers():
 def test_e5_1_every_amount_written_as_yuan_parses_back_to_the_same_fen(fen):
     assert parse_yuan(format_fen(fen), allow_negative=True) == fen
     assert parse_yuan(yuan_text(fen), allow_negative=True) == fen
+
+
+def test_f3_2_one_fen_to_yuan_decimal_for_bank_files_and_reports():
+    from finance import refunds, reports
+    from settlements import exports
+
+    assert [yuan_decimal(n) for n in (0, 5, 100, 12345, -250)] == ["0.00", "0.05", "1.00", "123.45", "-2.50"]
+    assert exports.yuan is reports.yuan is yuan_decimal and not hasattr(refunds, "_yuan")
 
 
 # ------------------------------------------------------------------ the field

@@ -20,7 +20,8 @@ BEFORE = [("moderation", "0005_report_review_categories"), ("reviews", "0002_mod
 CREATED = dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC)
 DECIDED = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
 
-pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True),
+              pytest.mark.usefixtures("migration_data_restored")]
 
 
 def _migrate(targets):
