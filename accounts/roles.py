@@ -44,9 +44,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "applications.view_demandreport", "applications.view_lossclaim", "applications.decide_case",
         "core.view_creditevent",
         "support.view_ticket",
-        # Reviews (S5.1, G3): moderators read reviews and decide reports of abusive or false ones.
-        "reviews.view_review", "reviews.view_reviewwindow", "reviews.view_reviewreport",
-        "reviews.change_reviewreport",
+        # Reviews (S5.1, G3): moderators read reviews; reports of a review are moderation reports.
+        "reviews.view_review", "reviews.view_reviewwindow",
         # Credit and sanctions (E4.2, K3): moderators impose sanctions and decide appeals (a different
         # moderator from the one who imposed it), import third-party credit flags (K3.3).
         "risk.view_creditscore", "risk.view_sanction", "risk.add_sanction", "risk.view_appeal",
@@ -80,7 +79,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "operations.view_taskfailure", "operations.view_weeklyreport", "operations.view_campaign",
         "operations.add_campaign", "operations.change_campaign", "operations.view_campaignvisit",
         "operations.view_campaignsignup", "support.view_ticketdailysummary",
-        # K5 and the indicators on the daily check page (issue 9).
+        # K5 and the indicators on the daily check page (K1, P2.1).
         "core.view_backuprecord", "risk.view_keyriskindicator", "risk.view_krireading",
     ],
     FINANCE: [
@@ -93,7 +92,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "finance.add_integrityrun", "finance.view_escrowrefund", "finance.execute_escrowrefund",
         "employers.view_employer",
         "core.view_policy",
-        # Issue 9 (F1, F2, F3, F4): budgets, approving and booking claims, adjusting transactions (another
+        # F1, F2, F3, F4: budgets, approving and booking claims, adjusting transactions (another
         # finance member approves), the monthly reconciliation, audits and their findings.
         "finance.view_budget", "finance.view_expenseclaim", "finance.view_expensereceipt",
         "finance.view_expenseapproval", "finance.view_adjustmentrequest", "finance.view_monthlyreconciliation",
@@ -118,7 +117,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "core.view_policy", "core.view_policychange", "core.view_historyentry",
         "accounts.view_personaldataaccess",
         "moderation.view_report", "moderation.view_verificationstep",
-        # Issue 9 (F1, F2, F4, K): the back office, read-only like everything an auditor sees.
+        # F1, F2, F4, K1: the back office, read-only like everything an auditor sees.
         "finance.view_budget", "finance.view_expenseclaim", "finance.view_expensereceipt",
         "finance.view_expenseapproval", "finance.view_adjustmentrequest", "finance.view_monthlyreconciliation",
         "finance.view_auditengagement", "finance.view_auditfinding", "core.view_backuprecord",
@@ -139,7 +138,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "jobs.change_minimumwage", "jobs.view_patrolrun",
         "moderation.view_report", "moderation.view_verificationstep",
         "support.view_ticket",
-        # Issue 9: department head and second approver of expense claims, budgets, audits and findings,
+        # F2, F4: department head and second approver of expense claims, budgets, audits and findings,
         # the risk register with its indicators, legal reviews and contingency plans (K1, K2, K4, K5).
         "finance.view_budget", "finance.view_expenseclaim", "finance.view_expensereceipt",
         "finance.view_expenseapproval", "finance.view_adjustmentrequest", "finance.view_monthlyreconciliation",

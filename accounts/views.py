@@ -2,6 +2,7 @@
 (S1.3), own documents, and the privacy rights (data export, deletion)."""
 
 import json
+from functools import wraps
 
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
@@ -23,9 +24,17 @@ from .forms import AccountDeleteForm, StudentProfileForm, StudentVerificationFor
 from .models import Consent, StudentVerification
 
 
-def _student_required(request):
-    if not request.user.is_student:
-        raise PermissionDenied
+def student_account_required(view):
+    """Signed in with a student account; anyone else gets 403 (the student's pages in every app use it)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_student:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def _apply_domain_error(form, error: DomainError) -> None:
@@ -47,11 +56,10 @@ def dashboard(request):
     })
 
 
-@login_required
+@student_account_required
 @require_http_methods(["GET", "POST"])
 def profile_edit(request):
     """The student's registration form (S1.1); editable until submitted."""
-    _student_required(request)
     profile = selectors.student_profile_for(request.user)
     editable = profile is None or profile.review_status in (
         ReviewStatus.DRAFT, ReviewStatus.INFO_REQUESTED, ReviewStatus.REJECTED)
@@ -71,11 +79,10 @@ def profile_edit(request):
     return render(request, "accounts/profile_form.html", {"form": form, "profile": profile, "editable": editable})
 
 
-@login_required
+@student_account_required
 @require_http_methods(["GET", "POST"])
 def verification(request):
     """Real-name and student-status verification (S1.3)."""
-    _student_required(request)
     profile = selectors.student_profile_for(request.user)
     if profile is None:
         messages.info(request, _("Please complete your registration first."))

@@ -16,13 +16,11 @@ they open only through a view that asks for a reason and logs the access
 (J3.2). Tickets kept by the `support` app are linked by URL name only: this
 lower app does not import it."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -32,9 +30,14 @@ from django.utils.translation import gettext_lazy as _
 from accounts.forms import RevealForm
 from accounts.models import PersonalDataAccess
 from accounts.services import personal_data_access_record
-from core.admin_mixins import DefaultStatusFilter, ReadOnlyAdmin, ServiceFSMAdminMixin, history_table
+from core.admin_mixins import (
+    DecideViewMixin,
+    DefaultStatusFilter,
+    ReadOnlyAdmin,
+    ServiceFSMAdminMixin,
+    history_table,
+)
 from core.admin_views import reason_gate
-from core.errors import DomainError
 from core.money import format_fen
 from core.uploads import serve_private_file
 
@@ -61,7 +64,6 @@ DECIDE_PERMISSION = "applications.decide_case"
 EVIDENCE_PERMISSION = "accounts.reveal_personal_data"
 # PersonalDataAccess has no item for case evidence yet; the raw value reads well in the log.
 EVIDENCE_ITEM = PersonalDataAccess.Item.CASE_EVIDENCE
-REASON_FORM_TEMPLATE = "admin/jobs/reason_form.html"  # the generic "decide with a reason" page
 
 
 # ------------------------------------------------------------------ rendering helpers
@@ -94,42 +96,11 @@ def _overdue_html(due_at, *, waiting: bool):
     return text
 
 
-class CaseDecisionMixin:
-    """Custom object views where staff decide a case with a form, through one service."""
+class CaseDecisionMixin(DecideViewMixin):
+    """Custom object views where staff decide a case with a form, through one service
+    (`decide_view_for`), and open its evidence."""
 
-    def _decide(self, request, pk: int, *, form_class, run, title, applicable, describe, initial=None,
-                field_aliases: dict | None = None):
-        """`describe(obj)` → (who and what, the user's own words), shown above the form."""
-        if not request.user.has_perm(DECIDE_PERMISSION):
-            raise PermissionDenied
-        obj = self.get_object(request, str(pk))
-        if obj is None:
-            raise Http404
-        if not self.has_view_permission(request, obj):
-            raise PermissionDenied
-        change_url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
-        if not applicable(obj):
-            self.message_user(request, _("This case has already been decided."), messages.WARNING)
-            return redirect(change_url)
-        form = form_class(request.POST or None, initial=initial(obj) if initial else None)
-        summary, their_words = describe(obj)
-        form.fields[next(iter(form.fields))].help_text = their_words
-        if request.method == "POST" and form.is_valid():
-            try:
-                run(obj, form.cleaned_data)
-            except DomainError as error:
-                field = (field_aliases or {}).get(error.field, error.field)
-                if field in form.fields:
-                    form.add_error(field, str(error.message))
-                else:
-                    self.message_user(request, str(error.message), messages.ERROR)
-            else:
-                self.message_user(request, _("Done: %(title)s.") % {"title": title}, messages.SUCCESS)
-                return redirect(change_url)
-        return TemplateResponse(request, REASON_FORM_TEMPLATE, {
-            **self.admin_site.each_context(request), "title": title, "subject": summary, "form": form,
-            "opts": self.opts, "original": obj, "back_url": change_url,
-        })
+    decide_requires_view_permission = True
 
     def _evidence(self, request, pk: int, *, student_of):
         """Ask for a reason, log the access (J3.2), then stream the evidence."""
@@ -353,15 +324,15 @@ class AttendanceAdmin(CaseDecisionMixin, ReadOnlyAdmin):
         return f"{attendance.engagement.student} · {attendance.engagement.job.title} · {attendance.shift.date}"
 
     def decide_contest_view(self, request, pk: int):
-        return self._decide(
-            request, pk, form_class=NoShowContestDecisionForm, title=_("Decide the contested no-show"),
+        return self.decide_view_for(
+            request, pk, permission=DECIDE_PERMISSION, form_class=NoShowContestDecisionForm, title=_("Decide the contested no-show"),
             applicable=lambda a: a.contest_status == ContestStatus.OPEN,
             describe=lambda a: (self._summary(a), _("The student says: %(text)s") % {"text": a.contest_text}),
             run=lambda a, data: no_show_contest_decide(attendance_id=a.pk, actor=request.user, **data))
 
     def resolve_hours_view(self, request, pk: int):
-        return self._decide(
-            request, pk, form_class=HoursResolutionForm, title=_("Settle the disputed hours"),
+        return self.decide_view_for(
+            request, pk, permission=DECIDE_PERMISSION, form_class=HoursResolutionForm, title=_("Settle the disputed hours"),
             applicable=lambda a: a.hours_status == HoursStatus.DISPUTED,
             initial=lambda a: {"minutes": a.confirmed_minutes, "overtime_minutes": a.overtime_minutes},
             describe=lambda a: (self._summary(a), _(
@@ -515,8 +486,8 @@ class LossClaimAdmin(CaseDecisionMixin, ReadOnlyAdmin):
                                 "applications_lossclaim_evidence": EVIDENCE_PERMISSION}
 
     def decide_view(self, request, pk: int):
-        return self._decide(
-            request, pk, form_class=LossClaimDecisionForm, title=_("Decide the contested loss claim"),
+        return self.decide_view_for(
+            request, pk, permission=DECIDE_PERMISSION, form_class=LossClaimDecisionForm, title=_("Decide the contested loss claim"),
             applicable=lambda c: c.status == LossClaim.Status.CONTESTED, field_aliases={"amount_fen": "amount"},
             describe=lambda c: (
                 f"{c.engagement.student} · {c.engagement.job.title} · {format_fen(c.amount_fen)}",

@@ -5,7 +5,8 @@ its cleaned data to one service, which enforces the rule."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from jobs.forms_employer import YuanField
+from core.forms import YuanField
+from jobs.forms_employer import MAX_AMOUNT_FEN
 
 from .services import MAX_OVERTIME_MINUTES
 
@@ -65,7 +66,7 @@ class LossClaimDecisionForm(CaseDecisionForm):
         choices=[(UPHOLD, _("Uphold: the student compensates the amount below")),
                  (DISMISS, _("Dismiss: the student owes nothing"))],
     )
-    amount = YuanField(label=_("Amount the student compensates (yuan)"), required=False,
+    amount = YuanField(label=_("Amount the student compensates (yuan)"), required=False, max_fen=MAX_AMOUNT_FEN,
                        help_text=_("At most the amount claimed. Empty: the full amount claimed."))
     field_order = ["decision", "amount", "reason"]
 

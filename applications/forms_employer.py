@@ -8,9 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import InvalidUpload
+from core.forms import YuanField
 from core.models import ReasonTemplate
 from core.screening import ScreenedFormMixin, TextRefused
-from jobs.forms_employer import YuanField
+from jobs.forms_employer import MAX_AMOUNT_FEN
 from jobs.models import Shift
 
 from .services import DOOR_INVITATION, DOOR_SCHEDULE_CHANGE, MAX_OVERTIME_MINUTES
@@ -177,7 +178,7 @@ class LossClaimForm(ScreenedFormMixin, forms.Form):
     gate_door = "applications.loss_claim"
     gate_holds_flags = False
 
-    amount = YuanField(label=_("Amount of the loss (yuan)"))
+    amount = YuanField(label=_("Amount of the loss (yuan)"), max_fen=MAX_AMOUNT_FEN)
     description = forms.CharField(label=_("What was lost and how"), max_length=3000,
                                   widget=forms.Textarea(attrs={"rows": 4}))
     evidence = forms.FileField(

@@ -4,12 +4,12 @@ contest, dispute, report, answer a loss claim). They only parse input; the
 rules live in `applications.services`."""
 
 import re
-from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import YuanField
 from jobs.models import JobCategory
 
 from .models import DAY_PARTS, DemandReport, StudentIntention, availability_bit
@@ -23,15 +23,6 @@ def split_places(text: str) -> list[str]:
     """"上海市、杭州市, 苏州市" → ["上海市", "杭州市", "苏州市"]: commas (either width),
     the enumeration comma 、, semicolons or spaces separate the names."""
     return [part for part in LIST_SEPARATORS.split(text or "") if part]
-
-
-def yuan_to_fen(amount: Decimal) -> int:
-    """Yuan with up to two decimals → integer fen, without floats (money rule)."""
-    return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def fen_to_yuan(amount_fen: int) -> Decimal:
-    return (Decimal(amount_fen) / 100).quantize(Decimal("0.01"))
 
 
 # ------------------------------------------------------------------ applying (S2.2)
@@ -72,10 +63,8 @@ class IntentionForm(forms.Form):
         label=_("When I am free"), required=False,
         choices=[(f"{day}-{part}", f"{day}-{part}") for day in range(7) for part in range(len(DAY_PARTS))],
     )
-    expected_pay = forms.DecimalField(
-        label=_("Expected pay per hour (yuan)"), required=False, min_value=Decimal(0), max_value=Decimal(10_000),
-        max_digits=7, decimal_places=2,
-        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.5"}),
+    expected_pay = YuanField(
+        label=_("Expected pay per hour (yuan)"), required=False, max_fen=10_000 * 100,
         help_text=_("Jobs paying less still appear, further down the list."),
     )
     accepts_remote = forms.BooleanField(label=_("Remote work is fine for me"), required=False)
@@ -93,7 +82,7 @@ class IntentionForm(forms.Form):
             "districts": "、".join(intention.districts),
             "availability": [f"{d}-{p}" for d in range(7) for p in range(len(DAY_PARTS))
                              if intention.is_available(d, p)],
-            "expected_pay": fen_to_yuan(intention.expected_hourly_fen) if intention.expected_hourly_fen else None,
+            "expected_pay": intention.expected_hourly_fen or None,
             "accepts_remote": intention.accepts_remote,
             "discoverable": intention.discoverable,
         }
@@ -118,8 +107,7 @@ class IntentionForm(forms.Form):
         return bits
 
     def expected_hourly_fen(self) -> int:
-        amount = self.cleaned_data.get("expected_pay")
-        return yuan_to_fen(amount) if amount is not None else 0
+        return self.cleaned_data.get("expected_pay") or 0  # blank: no expectation
 
     def grid(self) -> list[dict]:
         """Rows for the template: one per weekday, one checkbox per part of the day."""

@@ -122,7 +122,7 @@ class RankedApplicant:
 
 
 # What ranking reads of each application: plain values, no model instances, so a
-# job with 1,000 applicants ranks in one light query (issue 5's budget: 200 ms).
+# job with 1,000 applicants ranks in one light query (E3.1, G5; the bench budget: 200 ms).
 _FACT_COLUMNS = (
     "pk", "status", "student_id", "student__intention__availability", "student__intention__cities",
     "student__intention__districts", "student__intention__accepts_remote",
@@ -340,9 +340,3 @@ def employer_engagements(*, employer_id: int, job: Job | None = None) -> QuerySe
     if job is not None:
         qs = qs.filter(job=job)
     return qs.select_related("job", "student__student_profile").order_by("-started_at", "-id")
-
-
-def application_counts_for_jobs(job_ids: list[int]) -> dict[int, dict[str, int]]:
-    rows = (Application.objects.filter(job_id__in=job_ids).values("job_id")
-            .annotate(open=Count("id", filter=Q(status__in=OPEN_APPLICATION)), total=Count("id")))
-    return {r["job_id"]: {"open": r["open"], "total": r["total"]} for r in rows}

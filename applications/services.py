@@ -28,7 +28,7 @@ from core.policy import get_policy
 from core.screening import GateResult, TextRefused, gate_check, held_text_create
 from core.uploads import clean_upload
 from core.working_days import working_days_after
-from employers.models import Employer, EmployerMember
+from employers.models import Employer
 from employers.services import ensure_employer_member
 from jobs.models import Job, JobStatus, Shift
 from jobs.schedule import ShiftSpec
@@ -1335,8 +1335,3 @@ def engagement_complete(engagement: Engagement) -> None:
 def applicant_contact_visible(*, application: Application) -> bool:
     """Contact details stay hidden until the student has accepted the hire (E3.1)."""
     return application.status == ApplicationStatus.ACCEPTED
-
-
-def employer_member_user_ids(employer_id: int) -> list[int]:
-    return list(EmployerMember.objects.filter(employer_id=employer_id).values_list("user_id", flat=True))
-

@@ -658,7 +658,7 @@ def step_notifications(ctx: Context, count: int) -> None:
 
 
 # ------------------------------------------------------------------------------
-# Jobs (issue 4): postings in every state, their shifts and review history
+# Jobs (E2.1, E2.2, S2.1): postings in every state, their shifts and review history
 # ------------------------------------------------------------------------------
 JOB_STATUS_SHARES = {  # of all jobs; "published" ≈ 100,000 at full scale
     "published": 0.80, "pending_review": 0.03, "changes_requested": 0.01, "rejected": 0.01,
@@ -762,9 +762,9 @@ def step_jobs(ctx: Context, count: int) -> None:
 
 
 # ------------------------------------------------------------------------------
-# Applications and engagements (issue 5)
+# Applications and engagements (S2.2, E3.1)
 # ------------------------------------------------------------------------------
-SHOWCASE_APPLICANTS = 1_000  # issue 5's budget: rank and list a job with 1,000 applicants
+SHOWCASE_APPLICANTS = 1_000  # E3.1 budget: rank and list a job with 1,000 applicants
 SHOWCASE_TITLE = "大型展会礼仪（基准测试：千人申请）"
 APPLICATION_STATUS_SHARES = {"applied": 0.35, "rejected": 0.2, "withdrawn": 0.05, "expired": 0.05,
                              "offered": 0.05, "accepted": 0.3}
@@ -849,7 +849,7 @@ def step_applications(ctx: Context, count: int) -> None:
 
 
 # ------------------------------------------------------------------------------
-# The ledger (issue 6)
+# The ledger (E5.1, F3.1)
 # ------------------------------------------------------------------------------
 BIG_ACCOUNT_MEMO = "基准测试：百万分录账户"
 
@@ -870,7 +870,7 @@ def ledger_triggers_paused():
 
 
 def step_ledger(ctx: Context, count: int) -> None:
-    """One employer's escrow with `count` funding entries (issue 6's budget: read the
+    """One employer's escrow with `count` funding entries (E5.1 budget: read the
     balance of an account with 1,000,000 entries), balanced against the bank."""
     from finance.ledger import account_code
     from finance.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
@@ -900,7 +900,7 @@ def step_ledger(ctx: Context, count: int) -> None:
 
 
 # ------------------------------------------------------------------------------
-# The day's payout batch (issue 6)
+# The day's payout batch (S4.2, F3.2)
 # ------------------------------------------------------------------------------
 PAYOUT_BANKS = ["中国工商银行", "中国建设银行", "中国农业银行", "中国银行", "招商银行", "交通银行"]
 PAYOUT_SETTLEMENTS_PER_STUDENT = 2  # a student with pay due usually has more than one finished job
@@ -915,7 +915,7 @@ def _bench_card_number(student_id: int) -> str:
 
 
 def step_payouts_due(ctx: Context, count: int) -> None:
-    """`count` funded settlements due for payout now (issue 6's budget: build the
+    """`count` funded settlements due for payout now (S4.2, F3.2 budget: build the
     day's batch of 100,000 in 60 s), on completed engagements of approved
     students who each have a default bank card; the ledger holds their pay:
     per employer a funding posting (Dr bank, Cr escrow) and per settlement its
@@ -1044,7 +1044,7 @@ CREDIT_REVERSED_NO_SHOW_SHARE = 0.1  # no-shows overturned on appeal (a reversin
 
 
 def step_credit_events(ctx: Context, count: int) -> None:
-    """`count` credit events (issue 7's budget: recompute every score of 50,000
+    """`count` credit events (K3.1 budget: recompute every score of 50,000
     students in 60 s): about students (a user id) and employers, dated between
     the subject's sign-up and now, a review's value its rating, an external flag's
     its points; a share of the no-shows reversed by a reversing row."""

@@ -49,7 +49,7 @@ def approved_student():
 
 
 def showcase_job():
-    """The job with 1,000 applicants (bench/generate.py, issue 5's budget)."""
+    """The job with 1,000 applicants (bench/generate.py; E3.1 screening within its budget)."""
     from bench.generate import SHOWCASE_TITLE
     from jobs.models import Job
 
@@ -194,7 +194,7 @@ def recompute_credit_scores():
         raise LookupError("the data set has no student or employer to score")
     return scored
 def build_weekly_report():
-    """The operations weekly report (P2.1, issue 8's budget) of the last complete
+    """The operations weekly report (P2.1, within its budget) of the last complete
     week before the data set's newest job — "last week" when the data was
     generated, whenever the bench runs — over every row of the data set. The
     build is idempotent (it replaces that week's report). Returns the new jobs counted."""
@@ -216,7 +216,7 @@ TIMING_PROBES: list[TimingProbe] = [
     TimingProbe("student_recommendations_ms", recommend_for_student),
     TimingProbe("payout_batch_100k_s", build_payout_batch, repeat=1, warmup=False, unit="s"),
     TimingProbe("credit_recompute_50k_s", recompute_credit_scores, repeat=1, warmup=False, unit="s"),
-    TimingProbe("weekly_report_s", build_weekly_report, repeat=1, warmup=False, unit="s"),  # issue 8
+    TimingProbe("weekly_report_s", build_weekly_report, repeat=1, warmup=False, unit="s"),  # P2.1
 ]
 
 def job_detail_path() -> str:
@@ -229,7 +229,7 @@ def job_detail_path() -> str:
     return f"/jobs/{job.pk}/"
 
 
-# A three-character Chinese query that matches a few per cent of the jobs (issue 4's search budget).
+# A three-character Chinese query that matches a few per cent of the jobs (S2.1 search budget).
 JOB_SEARCH_QUERY = "促销员"
 
 ENDPOINTS: list[Endpoint] = [
@@ -264,5 +264,5 @@ BUDGETS: dict[str, tuple[str, float]] = {
     "account_balance_ms": ("<=", 50),
     "payout_batch_100k_s": ("<=", 60),
     "credit_recompute_50k_s": ("<=", 60),
-    "weekly_report_s": ("<=", 30),  # issue 8 (P2.1): last week's report over the full data set
+    "weekly_report_s": ("<=", 30),  # P2.1: last week's report over the full data set
 }

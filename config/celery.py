@@ -36,29 +36,29 @@ app.conf.beat_schedule = {
                                 "schedule": crontab(hour=3, minute=30)},
     # F3.3: the ledger's integrity check, nightly after the day's postings.
     "ledger-integrity": {"task": "finance.tasks.ledger_integrity_task", "schedule": crontab(hour=2, minute=30)},
-    # P2.1 (issue 8 operations): the daily system check before the working day, signed off by operations …
+    # P2.1 (operations): the daily system check before the working day, signed off by operations …
     "operations-daily-check": {"task": "operations.tasks.daily_check_task", "schedule": crontab(hour=8, minute=30)},
     # … and last week's report every Monday 08:00, e-mailed to operations and managers once.
     "operations-weekly-report": {"task": "operations.tasks.weekly_report_task",
                                  "schedule": crontab(hour=8, minute=0, day_of_week="mon")},
-    # P2.2 (issue 8 support): close resolved tickets past the reopen window; classify yesterday's tickets.
+    # P2.2 (customer service): close resolved tickets past the reopen window; classify yesterday's tickets.
     "support-close-resolved": {"task": "support.tasks.tickets_close_resolved_task", "schedule": crontab(minute=7)},
     "support-daily-summary": {"task": "support.tasks.ticket_daily_summary_task",
                               "schedule": crontab(hour=0, minute=30)},
-    # P2.3 (issue 8 staff): every Monday 09:00, last week's sample of moderation decisions for a second look.
+    # P2.3 (moderation self-review): every Monday 09:00, last week's sample of moderation decisions for a second look.
     "moderation-self-review": {"task": "moderation.tasks.self_review_sample_task",
                                "schedule": crontab(hour=9, minute=0, day_of_week="mon")},
-    # K5 (issue 9 backups): the encrypted nightly backup, then its restore check into a scratch database.
+    # K5 (backups): the encrypted nightly backup, then its restore check into a scratch database.
     "core-backup": {"task": "core.tasks.backup_task", "schedule": crontab(hour=3, minute=0)},
     "core-restore-check": {"task": "core.tasks.restore_check_task", "schedule": crontab(hour=4, minute=0)},
-    # K1 (issue 9 risk register): key risk indicators hourly; owners reminded of overdue risk reviews weekly.
+    # K1 (risk register): key risk indicators hourly; owners reminded of overdue risk reviews weekly.
     "risk-kri-measure": {"task": "risk.tasks.kri_measure_all_task", "schedule": crontab(minute=20)},
     "risk-review-reminders": {"task": "risk.tasks.risk_review_reminders_task",
                               "schedule": crontab(hour=9, minute=15, day_of_week="mon")},
-    # F3.1 (issue 9, H10): last month's settlement-account reconciliation, prepared on the 1st at 07:00.
+    # F3.1, F3.3: last month's settlement-account reconciliation, prepared on the 1st at 07:00.
     "finance-monthly-reconciliation": {"task": "finance.tasks.monthly_reconciliation_task",
                                        "schedule": crontab(day_of_month=1, hour=7, minute=0)},
-    # F4 (issue 9 audits, H11): remind owners of audit findings before the due date, escalate overdue ones.
+    # F4 (audits): remind owners of audit findings before the due date, escalate overdue ones.
     "audit-findings-sweep": {"task": "finance.tasks.audit_findings_sweep_task",
                              "schedule": crontab(hour=8, minute=15)},
 }

@@ -1,8 +1,11 @@
-"""Admin plumbing: FSM transitions in the admin run the owning app's service."""
+"""Admin plumbing: FSM transitions in the admin run the owning app's service; one "decide" page."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -103,3 +106,66 @@ class DefaultStatusFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         value = self.value() or self.default
         return queryset if value == "all" else queryset.filter(status=value)
+
+
+DECIDE_TEMPLATE = "admin/jobs/reason_form.html"  # the generic "decide with a reason" page
+
+
+class DecideViewMixin:
+    """The one staff "decide" page of the admin: a custom object view where staff decide a case
+    with a form that one service runs (appeals, disputes, cases, reports, self-review verdicts).
+
+    `decide_view_for` checks the permission (403) and the object (404), sends a case decided
+    already back to its page, shows who and what above the form, puts a domain error on the
+    field it names (or in a message), and on success says so and goes back."""
+
+    decide_template = DECIDE_TEMPLATE
+    # Also require the model's view permission (the applications cases).
+    decide_requires_view_permission = False
+
+    def decide_view_for(self, request, pk: int, *, permission: str, form_class, run, title, applicable,
+                        describe, page_title=None, initial=None, refuse=None, field_aliases: dict | None = None,
+                        prepare_form=None, already_decided=None,
+                        done_message=None, done_url=None):
+        """`applicable(obj)`: may it still be decided; `describe(obj)` → (who and what, the user's own
+        words or None, shown as the first field's help); `run(obj, cleaned_data)` calls the service;
+        `refuse(obj)` → a message when this staff member may not decide it (before any form);
+        `prepare_form(form, obj)` adds help texts; `field_aliases` maps a service's field to the form's."""
+        if not request.user.has_perm(permission):
+            raise PermissionDenied
+        obj = self.get_object(request, str(pk))
+        if obj is None:
+            raise Http404
+        if self.decide_requires_view_permission and not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        change_url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
+        if not applicable(obj):
+            self.message_user(request, already_decided or _("This case has already been decided."), messages.WARNING)
+            return redirect(change_url)
+        refusal = refuse(obj) if refuse else None
+        if refusal:
+            self.message_user(request, refusal, messages.ERROR)
+            return redirect(change_url)
+        form = form_class(request.POST or None, initial=initial(obj) if initial else None)
+        summary, their_words = describe(obj)
+        if their_words is not None:
+            form.fields[next(iter(form.fields))].help_text = their_words
+        if prepare_form:
+            prepare_form(form, obj)
+        if request.method == "POST" and form.is_valid():
+            try:
+                run(obj, form.cleaned_data)
+            except DomainError as error:
+                field = (field_aliases or {}).get(error.field, error.field)
+                if field in form.fields:
+                    form.add_error(field, str(error.message))
+                else:
+                    self.message_user(request, str(error.message), messages.ERROR)
+            else:
+                self.message_user(request, done_message or _("Done: %(title)s.") % {"title": title},
+                                  messages.SUCCESS)
+                return redirect(done_url or change_url)
+        return TemplateResponse(request, self.decide_template, {
+            **self.admin_site.each_context(request), "title": page_title or title, "subject": summary,
+            "form": form, "opts": self.opts, "original": obj, "back_url": change_url,
+        })

@@ -50,7 +50,3 @@ def credit_event_reverse(*, key: str, reason: str) -> CreditEvent | None:
         key=f"{key}:reversed", subject_kind=original.subject_kind, subject_id=original.subject_id,
         kind=original.kind, reason=reason, source=original.source, reverses=original, value=original.value,
     )
-
-
-def credit_events_for(*, subject_kind: str, subject_id: int):
-    return CreditEvent.objects.filter(subject_kind=subject_kind, subject_id=subject_id)

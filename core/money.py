@@ -1,4 +1,7 @@
-"""Money is integer fen (分), CNY only; shown as ¥1,234.50."""
+"""Money is integer fen (分), CNY only; shown as ¥1,234.50, typed and read in yuan."""
+
+import re
+from decimal import Decimal
 
 
 def format_fen(fen: int | None) -> str:
@@ -7,3 +10,75 @@ def format_fen(fen: int | None) -> str:
     sign = "-" if fen < 0 else ""
     yuan, cents = divmod(abs(int(fen)), 100)
     return f"{sign}¥{yuan:,}.{cents:02d}"
+
+
+# ------------------------------------------------------------------ yuan typed or read → fen
+# The one parser of amounts written in yuan (forms, bank statements, result files). Its rules:
+# empty is None (never 0: the caller says what a blank means); at most two decimals (a third
+# is an error, never truncated or rounded); negative only where the caller allows it; never
+# above `max_fen` (by default a ceiling far above any real sum that no column overflows).
+MAX_FEN = 10**15
+MAX_CHARACTERS = 24
+_YUAN_TEXT = re.compile(r"^(-)?(\d+)(?:\.(\d{1,2}))?$")
+_DECORATION = re.compile(r"[\s,，¥￥+]")
+
+
+class AmountError(ValueError):
+    """An amount that is not yuan (`code`: invalid, precision, negative, too_large)."""
+
+    def __init__(self, code: str, value=None):
+        super().__init__(code, value)
+        self.code = code
+
+
+def parse_yuan(value, *, allow_negative: bool = False, max_fen: int = MAX_FEN) -> int | None:
+    """Yuan ("1,234.50", "¥25", "-200", "25元") or a spreadsheet number (int, Decimal,
+    float cell) → exact integer fen, through Decimal digits, never float arithmetic.
+
+    None or blank → None. Raises AmountError (a ValueError)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise AmountError("invalid", value)
+    if isinstance(value, int):
+        value = str(value)
+    elif isinstance(value, float | Decimal):
+        # A float cell's shortest repr is the number the bank wrote ("1234.5").
+        if not (value == value and abs(value) != float("inf")):
+            raise AmountError("invalid", value)
+        value = format(Decimal(repr(value) if isinstance(value, float) else value), "f")
+    text = _DECORATION.sub("", str(value)).removesuffix("元").replace("。", ".")
+    if not text:
+        return None
+    if len(text) > MAX_CHARACTERS:
+        raise AmountError("too_large", value)
+    match = _YUAN_TEXT.match(text)
+    if match is None:
+        if re.fullmatch(r"-?\d+\.\d{3,}", text):
+            raise AmountError("precision", value)
+        raise AmountError("invalid", value)
+    sign, whole, cents = match.groups()
+    fen = int(whole) * 100 + int((cents or "").ljust(2, "0"))
+    if sign:
+        if not allow_negative and fen:
+            raise AmountError("negative", value)
+        fen = -fen
+    if abs(fen) > max_fen:
+        raise AmountError("too_large", value)
+    return fen
+
+
+def yuan_decimal(fen: int) -> str:
+    """Integer fen as a yuan decimal string for files and reports: 12345 → "123.45", -5 → "-0.05"."""
+    sign = "-" if fen < 0 else ""
+    yuan, cents = divmod(abs(int(fen)), 100)
+    return f"{sign}{yuan}.{cents:02d}"
+
+
+def yuan_text(fen: int | None) -> str:
+    """How an amount reads in a form field: 60 → "0.60", 6000 → "60", 6050 → "60.50"."""
+    if fen is None:
+        return ""
+    sign = "-" if fen < 0 else ""
+    yuan, cents = divmod(abs(int(fen)), 100)
+    return f"{sign}{yuan}.{cents:02d}" if cents else f"{sign}{yuan}"

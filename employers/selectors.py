@@ -18,12 +18,6 @@ def employer_for_user(*, user) -> Employer | None:
     return membership.employer if membership else None
 
 
-def employer_is_member(*, user, employer_id: int) -> bool:
-    return bool(getattr(user, "is_authenticated", False)) and EmployerMember.objects.filter(
-        user=user, employer_id=employer_id
-    ).exists()
-
-
 def employer_member_list(*, employer: Employer) -> QuerySet[EmployerMember]:
     return EmployerMember.objects.filter(employer=employer).select_related("user").order_by("joined_at", "id")
 
@@ -43,8 +37,3 @@ def invitations_for_email(*, email: str) -> QuerySet[EmployerInvitation]:
 
 def employer_latest_verification(*, employer: Employer) -> EmployerVerification | None:
     return employer.verifications.order_by("-created_at", "-id").first()
-
-
-def employer_review_queue() -> QuerySet[Employer]:
-    """Registrations waiting for staff, oldest first (E1.2)."""
-    return Employer.objects.filter(review_status="submitted").order_by("submitted_at", "id")

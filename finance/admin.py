@@ -196,6 +196,6 @@ class BankStatementLineAdmin(ReadOnlyAdmin):
 
 
 # The guarantee fund page (E5.2), refunds (E5.1), reports and the integrity check's button (F3.3);
-# audits: engagements with their pack, findings to closure (F4; issue 9, H11); expense claims, budgets,
-# adjusting transactions, monthly reconciliations (F1, F2, F3.1; issue 9, H10).
+# audits: engagements with their pack, findings to closure (F4); expense claims, budgets,
+# adjusting transactions, monthly reconciliations (F1, F2, F3.1, F3.3).
 from . import admin_audits, admin_expenses, admin_guarantee, admin_refunds, admin_reports  # noqa: E402, F401

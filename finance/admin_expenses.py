@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin_mixins import ReadOnlyAdmin, history_table
 from core.errors import DomainError
+from core.forms import YuanField
 from core.money import format_fen
 
 from . import adjustments, expenses, reconciliation
@@ -131,7 +132,7 @@ class ExpenseClaimAdmin(ReadOnlyAdmin):
 
 # ------------------------------------------------------------------ budgets
 class BudgetForm(forms.ModelForm):
-    amount = forms.CharField(label=_("Budget (yuan)"), max_length=20)
+    amount = YuanField(label=_("Budget (yuan)"), max_fen=expenses.MAX_AMOUNT_FEN)
 
     class Meta:
         model = Budget
@@ -140,20 +141,7 @@ class BudgetForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields["amount"].initial = format_fen(self.instance.amount_fen).lstrip("¥").replace(",", "")
-
-    def clean_amount(self):
-        from .banking import parse_amount_fen
-
-        try:
-            fen = parse_amount_fen(self.cleaned_data["amount"])
-        except ValueError:
-            raise forms.ValidationError(_("Enter an amount in yuan like 1,000.00.")) from None
-        if fen < 0:
-            raise forms.ValidationError(_("Enter an amount of zero or more."))
-        if fen > expenses.MAX_AMOUNT_FEN:
-            raise forms.ValidationError(_("This amount is too large."))
-        return fen
+            self.fields["amount"].initial = self.instance.amount_fen
 
 
 @admin.register(Budget)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import DomainError
 from settlements.selectors import advances_outstanding
 
-from .banking import parse_amount_fen
+from .forms import AmountInYuanField
 from .guarantee import CONTRIBUTE_PERMISSION, guarantee_fund_balance, guarantee_fund_contribute
 from .models import LedgerAccount
 
@@ -27,21 +27,11 @@ VIEW_PERMISSION = "finance.view_ledgeraccount"
 
 
 class ContributionForm(forms.Form):
-    amount = forms.CharField(label=_("Amount (yuan)"), max_length=20,
-                             widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "10000.00"}))
+    amount = AmountInYuanField(widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "10000.00"}))
     memo = forms.CharField(label=_("Memo"), max_length=200,
                            help_text=_("Where the money comes from, e.g. the transfer's bank reference."))
     # One contribution per form shown: a double click or a resubmitted page posts nothing twice.
     token = forms.UUIDField(widget=forms.HiddenInput)
-
-    def clean_amount(self) -> int:
-        try:
-            amount_fen = parse_amount_fen(self.cleaned_data["amount"])
-        except ValueError:
-            raise forms.ValidationError(_("Enter an amount in yuan like 10,000.00.")) from None
-        if amount_fen <= 0:
-            raise forms.ValidationError(_("Enter an amount above zero."))
-        return amount_fen
 
 
 def guarantee_fund_view(request):

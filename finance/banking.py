@@ -19,7 +19,6 @@ import itertools
 import re
 import uuid
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -28,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError, InvalidUpload, NotPermitted
 from core.history import history_record
+from core.money import parse_yuan
 from core.uploads import xlsx_archive_check
 from employers.models import Employer
 
@@ -114,7 +114,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 HEADER_SEARCH_ROWS = 10  # bank exports often put a title and the account above the header
 MAX_FILE_ROWS = MAX_STATEMENT_ROWS + HEADER_SEARCH_ROWS + 100  # data, title rows and a few blank ones
 MAX_COLUMNS = 50
-AMOUNT_PATTERN = re.compile(r"^(-)?\d+(\.\d{1,2})?$")
 
 
 @dataclass(frozen=True)
@@ -125,26 +124,6 @@ class ParsedLine:
     payer_name: str
     reference_text: str
     transaction_id: str
-
-
-def parse_amount_fen(value) -> int:
-    """Yuan text ("1,234.50", "¥1234.5", "-200") or a spreadsheet number → exact fen.
-    Raises ValueError; never goes through float arithmetic."""
-    if isinstance(value, bool) or value is None:
-        raise ValueError(value)
-    if isinstance(value, int):
-        return value * 100
-    # A float cell's shortest repr is the number the bank wrote ("1234.5").
-    text = re.sub(r"[\s,，¥￥+]", "", str(value))
-    if not AMOUNT_PATTERN.match(text):
-        raise ValueError(value)
-    try:
-        fen = Decimal(text) * 100
-    except InvalidOperation as error:
-        raise ValueError(value) from error
-    if fen != fen.to_integral_value():
-        raise ValueError(value)
-    return int(fen)
 
 
 def parse_booked_on(value) -> dt.date:
@@ -251,9 +230,9 @@ def statement_parse(*, data: bytes, file_name: str) -> list[ParsedLine]:
             row_errors.append(_("Row %(row)d: the date “%(value)s” is not a date like 2026-11-20.")
                               % {"row": index, "value": _cell(values["booked_on"])})
         try:
-            amount_fen = parse_amount_fen(values["amount"])
-            if amount_fen == 0:
-                raise ValueError(0)
+            amount_fen = parse_yuan(values["amount"], allow_negative=True)
+            if not amount_fen:  # blank or zero: no money moved
+                raise ValueError(amount_fen)
         except ValueError:
             row_errors.append(_("Row %(row)d: the amount “%(value)s” is not an amount in yuan like 1,234.50.")
                               % {"row": index, "value": _cell(values["amount"])})

@@ -22,7 +22,7 @@ def seed_funding(*, employer_login: str) -> None:
     funding_sandbox_pay(employer_id=membership.employer_id, amount_fen=DEMO_FUNDING_FEN, actor=member)
 
 
-# ---------------------------------------------------------------- the back office (issue 9, F1, F2; H10)
+# ---------------------------------------------------------------- the back office (F1, F2, F3.1)
 DEMO_BUDGETS_FEN = {"salaries": 30_000_000, "office": 500_000, "promotion": 1_000_000, "maintenance": 800_000}
 
 

@@ -5,9 +5,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import YuanField
+from core.money import MAX_CHARACTERS
 from employers.models import Employer
 
-from .banking import funding_code_in, parse_amount_fen
+from .banking import funding_code_in
 
 
 class StatementUploadForm(forms.Form):
@@ -40,23 +42,15 @@ class LineIgnoreForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class AmountInYuanField(forms.CharField):
-    """A positive amount typed in yuan ("1,000.00"), cleaned to integer fen."""
+class AmountInYuanField(YuanField):
+    """A positive amount typed in yuan ("1,000.00"), cleaned to integer fen (core.forms.YuanField)."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("label", _("Amount (yuan)"))
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "1000.00"}))
-        super().__init__(max_length=20, **kwargs)
-
-    def clean(self, value) -> int:
-        text = super().clean(value)
-        try:
-            amount_fen = parse_amount_fen(text)
-        except ValueError:
-            raise ValidationError(_("Enter an amount in yuan like 1,000.00.")) from None
-        if amount_fen <= 0:
-            raise ValidationError(_("Enter an amount above zero."))
-        return amount_fen
+        kwargs.setdefault("allow_zero", False)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "1000.00",
+                                                           "maxlength": MAX_CHARACTERS}))
+        super().__init__(**kwargs)
 
 
 class SandboxPaymentForm(forms.Form):

@@ -8,7 +8,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .banking import parse_amount_fen
+from core.forms import YuanField
+from core.money import parse_yuan
+
 from .forms import AmountInYuanField
 from .models import ExpenseCategory
 
@@ -68,28 +70,19 @@ class AdjustmentForm(forms.Form):
             code, sep, amount = raw.rpartition(",")
             if not sep:
                 raise ValidationError(_("Line %(n)d: write the account code, a comma and the amount.") % {"n": number})
-            text = amount.strip()
-            negative = text.startswith("-")
             try:
-                fen = parse_amount_fen(text.lstrip("-").strip())
+                fen = parse_yuan(amount, allow_negative=True)
             except ValueError:
-                raise ValidationError(_("Line %(n)d: the amount is not a number of yuan.") % {"n": number}) from None
-            parsed.append((code.strip(), -fen if negative else fen))
+                fen = None
+            if fen is None:
+                raise ValidationError(_("Line %(n)d: the amount is not a number of yuan.") % {"n": number})
+            parsed.append((code.strip(), fen))
         return parsed
 
 
 class BankClosingForm(forms.Form):
-    bank_closing = forms.CharField(label=_("Bank statement closing balance (yuan)"), max_length=20)
+    bank_closing = YuanField(label=_("Bank statement closing balance (yuan)"), allow_negative=True)
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-
-    def clean_bank_closing(self):
-        text = self.cleaned_data["bank_closing"].strip()
-        negative = text.startswith("-")
-        try:
-            fen = parse_amount_fen(text.lstrip("-").strip())
-        except ValueError:
-            raise ValidationError(_("Enter an amount in yuan like 1,000.00.")) from None
-        return -fen if negative else fen
 
 
 class SignOffForm(forms.Form):

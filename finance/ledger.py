@@ -261,8 +261,3 @@ def ledger_integrity_check() -> list[IntegrityProblem]:
     if sum(sums.values()) != 0:
         problems.append(IntegrityProblem("zero_sum", f"all entries sum to {sum(sums.values())}"))
     return problems
-
-
-def database_enforces_append_only() -> bool:
-    """True where the database itself refuses updates and deletes (PostgreSQL triggers)."""
-    return connection.vendor == "postgresql"

@@ -27,7 +27,7 @@ from accounts.models import PersonalDataAccess
 from accounts.services import staff_role_notify
 from core.errors import DomainError, InvalidTransition, NotPermitted, ReasonRequired
 from core.history import history_record
-from core.money import format_fen
+from core.money import format_fen, yuan_decimal
 from core.notifications import notify
 from employers.models import Employer, EmployerMember
 
@@ -250,11 +250,6 @@ def refund_fail(*, refund_id: int, actor, reason: str) -> EscrowRefund:
 
 
 # ------------------------------------------------------------------ the bank file
-def _yuan(amount_fen: int) -> str:
-    whole, fen = divmod(amount_fen, 100)
-    return f"{whole}.{fen:02d}"
-
-
 @transaction.atomic
 def refunds_export(*, actor, refund_ids: list[int] | None = None) -> bytes:
     """The bank bulk-transfer file (批量代发) of approved refunds: 序号, 收款账号,
@@ -286,7 +281,7 @@ def refunds_export(*, actor, refund_ids: list[int] | None = None) -> bytes:
     for col, header in enumerate(headers):
         sheet.write_string(0, col, header)
     for row, refund in enumerate(refunds, start=1):
-        values = [str(row), refund.account_number, refund.account_holder, refund.bank_name, _yuan(refund.amount_fen),
+        values = [str(row), refund.account_number, refund.account_holder, refund.bank_name, yuan_decimal(refund.amount_fen),
                   _g("Jianzhi escrow refund %(id)s") % {"id": refund.pk}]
         for col, value in enumerate(values):
             sheet.write_string(row, col, value, text)

@@ -16,19 +16,14 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.money import yuan_decimal as yuan
+
 from .models import CREDIT_NORMAL, AccountKind, BankStatementLine, EscrowRefund, LedgerEntry
 
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
                     "in_memory": True}
 CSV_BOM = "\ufeff"
 DIFFERENCE_LIMIT = 500
-
-
-def yuan(amount_fen: int) -> str:
-    """Integer fen as a yuan decimal string: 12345 → "123.45" (never a float)."""
-    sign = "-" if amount_fen < 0 else ""
-    whole, fen = divmod(abs(int(amount_fen)), 100)
-    return f"{sign}{whole}.{fen:02d}"
 
 
 def day_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:

@@ -10,7 +10,7 @@ urlpatterns = [
     path("funding/", views.funding, name="funding"),
     path("funding/sandbox/", views.funding_sandbox, name="funding_sandbox"),
     path("refunds/", views.refunds_page, name="refunds"),
-    # issue 9 (F1, F2): expense claims, budgets, the income and expenses report (staff pages)
+    # F1, F2: expense claims, budgets, the income and expenses report (staff pages)
     path("expenses/", views_expenses.claim_list, name="expenses"),
     path("expenses/new/", views_expenses.claim_new, name="expense_new"),
     path("expenses/budgets/", views_expenses.budgets, name="expense_budgets"),

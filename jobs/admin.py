@@ -19,8 +19,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.http import Http404
-from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
@@ -31,7 +29,13 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from core.admin_mixins import DefaultStatusFilter, ReadOnlyAdmin, ServiceFSMAdminMixin, history_table
+from core.admin_mixins import (
+    DecideViewMixin,
+    DefaultStatusFilter,
+    ReadOnlyAdmin,
+    ServiceFSMAdminMixin,
+    history_table,
+)
 from core.errors import DomainError
 from core.money import format_fen
 from core.policy import get_policy
@@ -592,7 +596,7 @@ class JobAdmin(ModerationActionsMixin, ServiceFSMAdminMixin, admin.ModelAdmin):
 
 # ------------------------------------------------------------------ revisions (J2.2)
 @admin.register(JobRevision)
-class JobRevisionAdmin(admin.ModelAdmin):
+class JobRevisionAdmin(DecideViewMixin, admin.ModelAdmin):
     """Pending edits of live jobs, each shown against the published version (J2.2)."""
 
     list_display = ["job", "employer", "created_at", "waiting", "flag_counts", "status"]
@@ -714,25 +718,10 @@ class JobRevisionAdmin(admin.ModelAdmin):
                                    title=_("Reject the revision (the published version stays)"))
 
     def _decision_view(self, request, pk: int, *, form_class, service, title):
-        if not request.user.has_perm(MODERATE_PERMISSION):
-            raise PermissionDenied
-        revision = self.get_object(request, str(pk))
-        if revision is None:
-            raise Http404
-        form = form_class(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                service(pk=revision.pk, actor=request.user, **form.cleaned_data)
-            except DomainError as error:
-                self.message_user(request, str(error.message), messages.ERROR)
-            else:
-                self.message_user(request, _("Done: %(title)s.") % {"title": title}, messages.SUCCESS)
-                return redirect("admin:jobs_jobrevision_change", revision.pk)
-        return TemplateResponse(request, "admin/jobs/reason_form.html", {
-            **self.admin_site.each_context(request), "title": title, "subject": revision, "form": form,
-            "opts": self.opts, "original": revision,
-            "back_url": reverse("admin:jobs_jobrevision_change", args=[revision.pk]),
-        })
+        return self.decide_view_for(
+            request, pk, permission=MODERATE_PERMISSION, form_class=form_class, title=title,
+            applicable=lambda revision: True, describe=lambda revision: (revision, None),
+            run=lambda revision, data: service(pk=revision.pk, actor=request.user, **data))
 
 
 # ------------------------------------------------------------------ the lexicon and the wage table

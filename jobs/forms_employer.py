@@ -7,8 +7,6 @@ input becomes a translated error on the field it concerns: the services and
 the compliance screen check again, and their errors are mapped back here."""
 
 import datetime as dt
-import re
-from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -17,6 +15,8 @@ from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
+from core.forms import YuanField
+from core.money import yuan_text
 
 from .compliance import Finding
 from .models import (
@@ -31,7 +31,7 @@ from .schedule import ShiftSpec, expand_weekly
 
 MAX_HEADCOUNT = 500
 # Above this per unit a figure is a typo (an extra zero), not a wage.
-MAX_AMOUNT_YUAN = Decimal("100000")
+MAX_AMOUNT_FEN = 100_000 * 100
 # An end before the start is an overnight shift; longer than this it is a typo.
 MAX_OVERNIGHT_MINUTES = 12 * 60
 # Rows beyond the 120 shifts a job may have, so a full job still shows blank rows.
@@ -48,55 +48,6 @@ MONEY_FIELDS = {
 FORM_FIELD_FOR = {fen: name for name, fen in MONEY_FIELDS.items()}
 
 ISO_WEEKDAY_CHOICES = [(str(day + 1), WEEKDAYS[day]) for day in range(7)]
-
-_AMOUNT = re.compile(r"^-?\d+(?:\.\d+)?$")
-
-
-def yuan_from_fen(fen: int | None) -> str:
-    """60 → "0.60", 6000 → "60", 6050 → "60.50": how an amount reads in the form."""
-    if fen is None:
-        return ""
-    yuan, cents = divmod(int(fen), 100)
-    return f"{yuan}.{cents:02d}" if cents else str(yuan)
-
-
-class YuanField(forms.CharField):
-    """An amount typed in yuan ("25", "25.5", "¥1,234.50"), cleaned to integer fen.
-
-    Parsed with Decimal, never float: 0.1 + 0.2 must stay 30 fen."""
-
-    default_error_messages = {
-        "invalid": _("Enter an amount in yuan, e.g. 25 or 25.50."),
-        "negative": _("The amount cannot be negative."),
-        "precision": _("Use at most two decimal places: the smallest unit is one fen (0.01 yuan)."),
-        "too_large": _("That amount is too large; please check the figure."),
-    }
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
-        super().__init__(**kwargs)
-
-    def to_python(self, value):
-        text = super().to_python(value)
-        if text in self.empty_values:
-            return None
-        text = (text.replace(",", "").replace("，", "").replace(" ", "")
-                .lstrip("¥￥").removesuffix("元").replace("。", "."))
-        if not _AMOUNT.match(text):
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
-        try:
-            amount = Decimal(text)
-        except InvalidOperation:
-            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
-        if amount < 0:
-            raise ValidationError(self.error_messages["negative"], code="negative")
-        if amount > MAX_AMOUNT_YUAN:
-            raise ValidationError(self.error_messages["too_large"], code="too_large")
-        fen = amount * 100
-        if fen != fen.to_integral_value():
-            raise ValidationError(self.error_messages["precision"], code="precision")
-        return int(fen)
-
 
 def _date_input():
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -253,16 +204,18 @@ class JobForm(forms.Form):
 
     # Pay (J1.2)
     pay_unit = forms.ChoiceField(label=_("pay unit"), choices=PayUnit.choices)
-    base_rate = YuanField(label=_("base pay (yuan)"))
+    base_rate = YuanField(label=_("base pay (yuan)"), max_fen=MAX_AMOUNT_FEN)
     pieces_per_hour = forms.IntegerField(
         label=_("pieces a student can do in an hour"), required=False, min_value=1, max_value=10000,
         help_text=_("Required for piece rates: used to check the minimum hourly wage."))
-    overtime_rate = YuanField(label=_("overtime pay per hour (yuan)"), required=False,
+    overtime_rate = YuanField(label=_("overtime pay per hour (yuan)"), required=False, max_fen=MAX_AMOUNT_FEN,
                               help_text=_("Leave empty if there is no overtime."))
     bonus_rules = forms.CharField(label=_("bonus rules"), max_length=1000, required=False,
                                   widget=forms.Textarea(attrs={"rows": 3}))
-    meal_allowance = YuanField(label=_("meal allowance per shift (yuan)"), required=False)
-    transport_allowance = YuanField(label=_("transport allowance per shift (yuan)"), required=False)
+    meal_allowance = YuanField(label=_("meal allowance per shift (yuan)"), required=False,
+                               max_fen=MAX_AMOUNT_FEN)
+    transport_allowance = YuanField(label=_("transport allowance per shift (yuan)"), required=False,
+                                    max_fen=MAX_AMOUNT_FEN)
     settlement_cycle = forms.ChoiceField(label=_("settlement cycle"), choices=SettlementCycle.choices)
     payment_days = forms.IntegerField(
         label=_("employer pays within (days after each settlement period)"), min_value=0,
@@ -466,7 +419,7 @@ def initial_from(data: dict) -> dict:
             value = data[fen_name]
             if fen_name in ("meal_allowance_fen", "transport_allowance_fen") and not value:
                 value = None
-            initial[name] = yuan_from_fen(value)
+            initial[name] = yuan_text(value)
     initial["weekly_days"] = [d for d in str(data.get("weekly_days") or "").split(",") if d]
     deadline = data.get("application_deadline")
     if isinstance(deadline, dt.datetime):

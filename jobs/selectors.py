@@ -2,7 +2,7 @@
 searched list, the job page, and the city facet (S2.1, J2.1).
 
 Each read runs a bounded number of queries whatever the page size or the
-number of jobs (issue 4: `job_list_queries` ≤ 6, `job_detail_queries` ≤ 6);
+number of jobs (S2.1, G5: `job_list_queries` ≤ 6, `job_detail_queries` ≤ 6 in bench/specs.py);
 `tests/jobs/test_browse.py` pins them. The traps this module avoids are in
 DESIGN.md ("Performance, measured here"): no COUNT(*) for pagination, no
 DISTINCT facet over the whole table per request, no query per row."""

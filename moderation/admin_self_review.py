@@ -8,18 +8,15 @@ permission (managers) see every review."""
 import datetime as dt
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
-from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from core.admin_mixins import ReadOnlyAdmin, history_table
-from core.errors import DomainError
+from core.admin_mixins import DecideViewMixin, ReadOnlyAdmin, history_table
 
 from .self_review import (
     REPORT_PERMISSION,
@@ -29,7 +26,6 @@ from .self_review import (
     self_review_agreement,
 )
 
-REASON_FORM_TEMPLATE = "admin/jobs/reason_form.html"  # the generic "decide with a reason" page
 REPORT_WEEKS = 12  # the agreement report looks back a quarter by default
 
 
@@ -74,7 +70,7 @@ def _subject_link(entry) -> str:
 
 
 @admin.register(DecisionReview)
-class DecisionReviewAdmin(ReadOnlyAdmin):
+class DecisionReviewAdmin(DecideViewMixin, ReadOnlyAdmin):
     list_display = ["week", "decision_summary", "decider", "reviewer", "verdict", "reviewed_at"]
     list_filter = [VerdictFilter, "week"]
     list_select_related = ["decision__content_type", "decider", "reviewer"]
@@ -137,29 +133,17 @@ class DecisionReviewAdmin(ReadOnlyAdmin):
                 *super().get_urls()]
 
     def review_view(self, request, pk: int):
-        if not request.user.has_perm(REVIEW_PERMISSION):
-            raise PermissionDenied
-        review = self.get_queryset(request).filter(pk=pk).first()
-        if review is None:
-            raise Http404
-        change_url = reverse("admin:moderation_decisionreview_change", args=[review.pk])
-        if review.agrees is not None:
-            self.message_user(request, _("This decision has already been reviewed."), messages.WARNING)
-            return redirect(change_url)
-        form = DecisionReviewForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                decision_review_record(review_id=review.pk, actor=request.user, **form.cleaned_data)
-            except DomainError as error:
-                form.add_error("notes" if error.field == "reason" else None, str(error.message))
-            else:
-                self.message_user(request, _("Your verdict is recorded."), messages.SUCCESS)
-                return redirect("admin:moderation_decisionreview_changelist")
-        entry = review.decision
-        summary = f"{entry.content_type.name} #{entry.object_id} · {entry.transition} · {entry.reason or '—'}"
-        return TemplateResponse(request, REASON_FORM_TEMPLATE, {
-            **self.admin_site.each_context(request), "title": _("Review a colleague's decision"),
-            "subject": summary, "form": form, "opts": self.opts, "original": review, "back_url": change_url})
+        def describe(review):
+            entry = review.decision
+            return f"{entry.content_type.name} #{entry.object_id} · {entry.transition} · {entry.reason or '—'}", None
+
+        return self.decide_view_for(
+            request, pk, permission=REVIEW_PERMISSION, form_class=DecisionReviewForm,
+            title=_("Review a colleague's decision"), applicable=lambda review: review.agrees is None,
+            already_decided=_("This decision has already been reviewed."), describe=describe,
+            field_aliases={"reason": "notes"}, done_message=_("Your verdict is recorded."),
+            done_url=reverse("admin:moderation_decisionreview_changelist"),
+            run=lambda review, data: decision_review_record(review_id=review.pk, actor=request.user, **data))
 
     def report_view(self, request):
         if not request.user.has_perm(REPORT_PERMISSION):

@@ -69,7 +69,9 @@ REPORT_TARGETS = ("job", "employer", "student", "review")
 
 class Report(FSMModelMixin, TimeStampedModel):
     """A user's report of a job, an employer's profile, a student's profile (as
-    shown to an employer) or a review: a moderation case (S5.2, G3).
+    shown to an employer) or a review: a moderation case (S5.2, G3). The one
+    report concept: a review's reports (abuse, personal data, false information)
+    are these too (S5.1).
 
     Open until a moderator confirms it (and may take a job down; confirmed false
     information is a violation on the sanctions ladder and a credit event) or
@@ -81,6 +83,10 @@ class Report(FSMModelMixin, TimeStampedModel):
         FEES_DEMANDED = "fees_demanded", _("Asks students for money (deposit, training fee …)")
         SCAM = "scam", _("Looks like a scam")
         UNSAFE = "unsafe", _("Unsafe or unlawful work")
+        # A review's own faults (S5.1, E6.1): confirmed, the review is hidden; unlike false
+        # information (G3) they are no violation on the sanctions ladder.
+        ABUSE = "abuse", _("Abusive or insulting")
+        PERSONAL_DATA = "personal_data", _("Reveals personal data")
         OTHER = "other", _("Something else")
 
     class Status(models.TextChoices):

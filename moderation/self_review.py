@@ -47,7 +47,6 @@ DECISIONS: dict[tuple[str, str], tuple[str, ...]] = {
     ("accounts", "studentverification"): ("approve", "reject"),
     ("employers", "employerverification"): ("approve", "reject"),
     ("moderation", "report"): ("confirm", "dismiss"),
-    ("reviews", "reviewreport"): ("uphold", "dismiss"),
     ("applications", "demandreport"): ("accept", "dismiss"),
     ("applications", "lossclaim"): ("uphold", "dismiss"),
     ("applications", "attendance"): ("contest_decided", "resolve_hours"),

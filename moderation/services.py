@@ -4,7 +4,7 @@ the moderator's decision (S5.2, G3).
 
 Moderation sits on top of the lifecycle apps: it acts on jobs only through
 `jobs.services` (a confirmed report may take the job down), on reviews through
-`reviews.services` (a false review is hidden) and sanctions through
+`reviews.services` (a false or abusive review is hidden) and sanctions through
 `risk.sanctions` (confirmed false information is a violation)."""
 
 from django.contrib.contenttypes.models import ContentType
@@ -80,8 +80,11 @@ CATEGORIES_BY_TARGET = {
     "job": tuple(Report.Category.values),
     "employer": tuple(Report.Category.values),
     "student": (Report.Category.FALSE_INFORMATION, Report.Category.OTHER),
-    "review": (Report.Category.FALSE_INFORMATION, Report.Category.OTHER),
+    "review": (Report.Category.FALSE_INFORMATION, Report.Category.ABUSE, Report.Category.PERSONAL_DATA,
+               Report.Category.OTHER),
 }
+# Confirmed, a report of a review in one of these hides it (S5.1, E6.1) without a violation (G3).
+REVIEW_FAULTS = (Report.Category.ABUSE, Report.Category.PERSONAL_DATA, Report.Category.OTHER)
 
 
 def reportable_job(*, job_id: int) -> Job | None:
@@ -172,7 +175,7 @@ def report_create(*, target_kind: str, target_id: int, reporter, category: str, 
     details = (details or "").strip()
     if category not in CATEGORIES_BY_TARGET[target_kind]:
         raise DomainError(_("Choose what is wrong."), field="category")
-    if category == Report.Category.OTHER and not details:
+    if category in REVIEW_FAULTS and not details:
         raise DomainError(_("Please describe what is wrong."), field="details")
     # Lock the reporter's row: the duplicate and rate checks below must not race
     # with a second submission of the same form.
@@ -196,6 +199,8 @@ def report_create(*, target_kind: str, target_id: int, reporter, category: str, 
                    reason=category)
     if target_kind == "job":
         subject = _("A job was reported: %(title)s") % {"title": target.title}
+    elif target_kind == "review" and category != Report.Category.FALSE_INFORMATION:
+        subject = _("A review was reported (%(category)s)") % {"category": report.get_category_display()}
     else:
         subject = _("A report of false information: %(target)s") % {"target": target_label(report)}
     _notify_moderators(subject=subject, link=reverse("admin:moderation_report_change", args=[report.pk]))
@@ -279,20 +284,25 @@ def report_resolve(*, pk: int, actor, outcome: str, note: str, take_down: bool =
     if outcome == "confirmed" and report.category == Report.Category.FALSE_INFORMATION:
         _false_information_confirmed(report, actor=actor, note=note)
         decided += _confirm_same_false_information(report, actor=actor, note=note)
+    elif outcome == "confirmed" and report.target_kind == "review":
+        review_hide(review_id=report.review_id, actor=actor, reason=note)
+        decided += _confirm_same_false_information(report, actor=actor, note=note, categories=REVIEW_FAULTS)
     for each in decided:
         if each.reporter is not None and each.reporter.is_active:
             _notify_reporter(each)
     return report
 
 
-def _confirm_same_false_information(report: Report, *, actor, note: str) -> list[Report]:
+def _confirm_same_false_information(report: Report, *, actor, note: str,
+                                    categories=(Report.Category.FALSE_INFORMATION,)) -> list[Report]:
     """Other open reports of the same false information are confirmed with it: one
-    violation for one falsehood however many users reported it, every reporter told."""
+    violation for one falsehood however many users reported it, every reporter told.
+    A review hidden for its own faults confirms the other reports of those faults along."""
     kind = report.target_kind
     others = list(Report.objects.select_for_update(of=("self",))
                   .select_related("job", "employer", "student", "review__engagement__job", "reporter")
                   .filter(**{f"{kind}_id": getattr(report, f"{kind}_id")}, status=Report.Status.OPEN,
-                          category=Report.Category.FALSE_INFORMATION).exclude(pk=report.pk))
+                          category__in=categories).exclude(pk=report.pk))
     for other in others:
         other.confirm(by=actor, note=note)
         other.save(update_fields=["status", "decided_at", "decided_by", "decision_note", "updated_at"])
@@ -318,7 +328,11 @@ def _notify_reporter(report: Report) -> None:
                                "rules.") % values
         else:
             values = {"target": target_label(report)}
-            if report.status == Report.Status.RESOLVED:
+            if report.status == Report.Status.RESOLVED and report.category in REVIEW_FAULTS:
+                subject = gettext("Thank you: your report was confirmed")
+                body = gettext("We checked %(target)s you reported and found that it breaks our rules. "
+                               "It is hidden now.") % values
+            elif report.status == Report.Status.RESOLVED:
                 subject = gettext("Thank you: your report was confirmed")
                 body = gettext("We checked %(target)s you reported and found false information. "
                                "We have acted on it.") % values

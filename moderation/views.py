@@ -90,10 +90,11 @@ def report_student(request, profile_id: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def report_review(request, review_id: int):
-    """Any signed-in reader may report a published review as false (not its author)."""
+    """Any signed-in reader may report a published review (not its author): false, abusive,
+    revealing personal data, or something else (S5.1, G3) — the one report of a review."""
     review = reportable_review(review_id=review_id, user=request.user)
     if review is None:
         raise Http404
-    return _report(request, kind="review", target=review, title=_("Report a false review"),
-                   described=_("You are reporting a review of “%(title)s” as false.") % {
+    return _report(request, kind="review", target=review, title=_("Report a review"),
+                   described=_("You are reporting a review of “%(title)s”.") % {
                        "title": review.engagement.job.title}, back_url=reverse("core:home"))

@@ -6,19 +6,18 @@ own here, suggestions are adopted, declined and rewarded on pages of their own."
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from core.admin_mixins import DefaultStatusFilter, ReadOnlyAdmin, history_table
+from core.admin_mixins import DecideViewMixin, DefaultStatusFilter, ReadOnlyAdmin, history_table
 from core.errors import DomainError
 from core.money import format_fen
 
 from . import appraisal, suggestions
-from .forms_staff import RewardOrPenaltyForm, SuggestionDecisionForm, SuggestionRewardForm, yuan_to_fen
+from .forms_staff import RewardOrPenaltyForm, SuggestionDecisionForm, SuggestionRewardForm, amount_or_zero
 from .models import DECIDE_SUGGESTION_PERMISSION, RewardOrPenalty, StaffAppraisal, Suggestion
 
 REASON_FORM_TEMPLATE = "admin/jobs/reason_form.html"  # the generic "decide with a reason" page
@@ -83,7 +82,7 @@ class RewardOrPenaltyAdmin(ReadOnlyAdmin):
             data = form.cleaned_data
             try:
                 appraisal.reward_or_penalty_record(actor=request.user, staff_id=data["staff"].pk, kind=data["kind"],
-                                                   amount_fen=yuan_to_fen(data["amount"]), reason=data["reason"])
+                                                   amount_fen=amount_or_zero(data["amount"]), reason=data["reason"])
             except DomainError as error:
                 _form_error(form, error)
             else:
@@ -102,7 +101,7 @@ class SuggestionStatusFilter(DefaultStatusFilter):
 
 
 @admin.register(Suggestion)
-class SuggestionAdmin(ReadOnlyAdmin):
+class SuggestionAdmin(DecideViewMixin, ReadOnlyAdmin):
     list_display = ["title", "author", "status", "created_at", "decided_by", "decided_at"]
     list_filter = [SuggestionStatusFilter]
     list_select_related = ["author", "decided_by"]
@@ -141,56 +140,29 @@ class SuggestionAdmin(ReadOnlyAdmin):
                 path("<int:pk>/reward/", view(self.reward_view), name="operations_suggestion_reward"),
                 *super().get_urls()]
 
-    def _suggestion(self, request, pk: int) -> Suggestion:
-        if not request.user.has_perm(DECIDE_SUGGESTION_PERMISSION):
-            raise PermissionDenied
-        suggestion = self.get_object(request, str(pk))
-        if suggestion is None:
-            raise Http404
-        return suggestion
-
-    def _page(self, request, suggestion, form, title):
-        return TemplateResponse(request, REASON_FORM_TEMPLATE, {
-            **self.admin_site.each_context(request), "title": title,
-            "subject": f"{suggestion.title} — {suggestion.body}", "form": form, "opts": self.opts,
-            "original": suggestion,
-            "back_url": reverse("admin:operations_suggestion_change", args=[suggestion.pk])})
-
-    def _done_already(self, request, suggestion, message):
-        self.message_user(request, message, messages.WARNING)
-        return redirect("admin:operations_suggestion_change", suggestion.pk)
+    def _decide(self, request, pk: int, *, status, already_decided, run, **kwargs):
+        return self.decide_view_for(
+            request, pk, permission=DECIDE_SUGGESTION_PERMISSION, applicable=lambda s: s.status == status,
+            already_decided=already_decided, describe=lambda s: (f"{s.title} — {s.body}", None),
+            run=lambda s, data: run(s.pk, data), **kwargs)
 
     def decide_view(self, request, pk: int):
-        suggestion = self._suggestion(request, pk)
-        if suggestion.status != Suggestion.Status.SUBMITTED:
-            return self._done_already(request, suggestion, _("This suggestion has already been decided."))
-        form = SuggestionDecisionForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            service = (suggestions.suggestion_adopt if form.cleaned_data["decision"] == "adopt"
+        def run(suggestion_pk, data):
+            service = (suggestions.suggestion_adopt if data["decision"] == "adopt"
                        else suggestions.suggestion_decline)
-            try:
-                service(pk=suggestion.pk, actor=request.user, reason=form.cleaned_data["reason"])
-            except DomainError as error:
-                _form_error(form, error)
-            else:
-                self.message_user(request, _("Decided; the author has been told."), messages.SUCCESS)
-                return redirect("admin:operations_suggestion_change", suggestion.pk)
-        return self._page(request, suggestion, form, _("Adopt or decline the suggestion"))
+            service(pk=suggestion_pk, actor=request.user, reason=data["reason"])
+
+        return self._decide(request, pk, status=Suggestion.Status.SUBMITTED, run=run,
+                            form_class=SuggestionDecisionForm, title=_("Adopt or decline the suggestion"),
+                            already_decided=_("This suggestion has already been decided."),
+                            done_message=_("Decided; the author has been told."))
 
     def reward_view(self, request, pk: int):
-        suggestion = self._suggestion(request, pk)
-        if suggestion.status != Suggestion.Status.ADOPTED:
-            return self._done_already(request, suggestion, _(
-                "Only an adopted suggestion that has not been rewarded yet can be rewarded."))
-        form = SuggestionRewardForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            try:
-                suggestions.suggestion_reward(pk=suggestion.pk, actor=request.user, effect=data["effect"],
-                                              amount_fen=yuan_to_fen(data["amount"]), reason=data["reason"])
-            except DomainError as error:
-                _form_error(form, error)
-            else:
-                self.message_user(request, _("The reward is recorded; the author has been told."), messages.SUCCESS)
-                return redirect("admin:operations_suggestion_change", suggestion.pk)
-        return self._page(request, suggestion, form, _("Record the effect and the reward"))
+        return self._decide(
+            request, pk, status=Suggestion.Status.ADOPTED, form_class=SuggestionRewardForm,
+            title=_("Record the effect and the reward"),
+            already_decided=_("Only an adopted suggestion that has not been rewarded yet can be rewarded."),
+            done_message=_("The reward is recorded; the author has been told."),
+            run=lambda suggestion_pk, data: suggestions.suggestion_reward(
+                pk=suggestion_pk, actor=request.user, effect=data["effect"],
+                amount_fen=amount_or_zero(data["amount"]), reason=data["reason"]))

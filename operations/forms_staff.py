@@ -4,6 +4,8 @@ rewards and penalties, suggestions and the decisions on them."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import YuanField
+
 from .models import RewardOrPenalty, Suggestion
 
 MARKS = [(n, str(n)) for n in range(1, 6)]
@@ -29,13 +31,13 @@ class PeriodForm(forms.Form):
 
 
 def _amount_field():
-    return forms.DecimalField(label=_("Amount (yuan)"), required=False, min_value=0, max_value=MAX_AMOUNT_YUAN,
-                              decimal_places=2, initial=0,
-                              help_text=_("A bonus or a deduction paid through payroll; 0 for none."))
+    return YuanField(label=_("Amount (yuan)"), required=False, max_fen=MAX_AMOUNT_YUAN * 100, initial=0,
+                     help_text=_("A bonus or a deduction paid through payroll; 0 for none."))
 
 
-def yuan_to_fen(value) -> int:
-    return int((value or 0) * 100)
+def amount_or_zero(amount_fen: int | None) -> int:
+    """A blank amount is none ("0 for none", the field says)."""
+    return amount_fen or 0
 
 
 class AppraisalForm(forms.Form):

@@ -30,7 +30,7 @@ SIGN_OFF_PERMISSION = "operations.sign_off_dailycheck"
 HEARTBEAT_STALE_AFTER = dt.timedelta(minutes=5)
 # Tasks waiting in the broker: a few hundred drain in minutes, more means workers fall behind.
 QUEUE_DEPTH_WARNING = 500
-# Backups are nightly (issue 9): a day and a bit is late, two days is a missed backup.
+# Backups are nightly (K5): a day and a bit is late, two days is a missed backup.
 BACKUP_WARNING_AFTER = dt.timedelta(hours=26)
 BACKUP_FAILING_AFTER = dt.timedelta(hours=48)
 # Server errors per hour averaged over the last 24 hours.

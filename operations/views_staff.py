@@ -20,7 +20,7 @@ from core.access import staff_page
 from core.errors import DomainError
 
 from . import appraisal, suggestions
-from .forms_staff import AppraisalForm, PeriodForm, SuggestionForm, yuan_to_fen
+from .forms_staff import AppraisalForm, PeriodForm, SuggestionForm, amount_or_zero
 from .models import APPRAISE_PERMISSION
 
 PER_LIST = 100  # a person's own appraisals and suggestions: years of them fit on one page
@@ -73,7 +73,7 @@ def staff_appraise(request, pk: int):
                 actor=request.user, staff_id=member.pk, period_start=start, period_end=end,
                 results=data["results"], attitude=data["attitude"], teamwork=data["teamwork"],
                 comments=data["comments"], outcome_kind=data["outcome_kind"],
-                outcome_amount_fen=yuan_to_fen(data["outcome_amount"]), outcome_reason=data["outcome_reason"])
+                outcome_amount_fen=amount_or_zero(data["outcome_amount"]), outcome_reason=data["outcome_reason"])
         except DomainError as error:
             _form_error(form, error)
         else:

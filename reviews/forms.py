@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.screening import ScreenedFormMixin
 
-from .models import MAX_COMMENT, MAX_REPLY, RATINGS_BY_DIRECTION, Direction, Review, ReviewReport
+from .models import MAX_COMMENT, MAX_REPLY, RATINGS_BY_DIRECTION, Direction, Review
 
 STARS = [(n, "★" * n) for n in range(1, 6)]
 
@@ -61,21 +61,3 @@ class ReplyForm(ScreenedFormMixin, forms.Form):
     text = forms.CharField(label=_("Your public answer"), max_length=MAX_REPLY,
                            widget=forms.Textarea(attrs={"rows": 3, "maxlength": MAX_REPLY}),
                            help_text=_("You can answer once; everybody who reads the review reads your answer."))
-
-
-class ReportForm(forms.Form):
-    # False information has its own report (moderation, G3): confirmed, it is a violation on the
-    # sanctions ladder for the author, which a hidden review alone is not. The page links there.
-    category = forms.ChoiceField(label=_("What is wrong with this review?"), choices=[
-        choice for choice in ReviewReport.Category.choices if choice[0] != ReviewReport.Category.FALSE])
-    reason = forms.CharField(label=_("Tell the moderators why"), max_length=2000,
-                             widget=forms.Textarea(attrs={"rows": 4}))
-
-
-class DecisionForm(forms.Form):
-    """The moderator's decision on a report (admin)."""
-
-    uphold = forms.TypedChoiceField(label=_("Decision"), coerce=lambda v: v == "1", choices=[
-        ("1", _("Uphold: hide the review")), ("0", _("Dismiss: the review stays"))], widget=forms.RadioSelect)
-    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}),
-                           help_text=_("The reporter reads it; if you hide the review, its author reads it too."))

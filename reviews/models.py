@@ -10,13 +10,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, FSMModelMixin, transition
 
 from core.models import TimeStampedModel
 
 MAX_COMMENT = 1000
 MAX_REPLY = 1000
-DECIDE_PERMISSION = "reviews.change_reviewreport"
 
 
 class Direction(models.TextChoices):
@@ -156,50 +154,3 @@ class Review(TimeStampedModel):
         if self.direction == Direction.STUDENT_REVIEWS_EMPLOYER and self.payment_timeliness is not None:
             names.append("payment_timeliness")
         return [(self._meta.get_field(name).verbose_name, getattr(self, name)) for name in names]
-
-
-class ReviewReport(FSMModelMixin, TimeStampedModel):
-    """A report that a published review is abusive or false (S5.1, G3), decided by a moderator."""
-
-    class Status(models.TextChoices):
-        OPEN = "open", _("Waiting for a moderator")
-        UPHELD = "upheld", _("Upheld: the review is hidden")
-        DISMISSED = "dismissed", _("Dismissed: the review stays")
-
-    class Category(models.TextChoices):
-        ABUSE = "abuse", _("Abusive or insulting")
-        FALSE = "false_information", _("False information")
-        PERSONAL_DATA = "personal_data", _("Reveals personal data")
-        OTHER = "other", _("Something else")
-
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="reports", verbose_name=_("review"))
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                 verbose_name=_("reported by"))
-    category = models.CharField(_("what is wrong"), max_length=24, choices=Category.choices,
-                                default=Category.ABUSE)
-    reason = models.TextField(_("reason"), max_length=2000)
-    status = FSMField(_("status"), choices=Status.choices, default=Status.OPEN, protected=True, db_index=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+", verbose_name=_("decided by"))
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    note = models.TextField(_("moderator's note"), blank=True)
-
-    class Meta:
-        verbose_name = _("review report")
-        verbose_name_plural = _("review reports")
-        ordering = ["created_at", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["review", "reporter"], condition=Q(status="open"),
-                                    name="reviewreport_one_open_per_reporter"),
-        ]
-
-    def __str__(self) -> str:
-        return f"report {self.pk} on review {self.review_id} ({self.status})"
-
-    @transition(field=status, source=Status.OPEN, target=Status.UPHELD, permission=DECIDE_PERMISSION)
-    def uphold(self, *, by, now, note: str) -> None:
-        self.decided_by, self.decided_at, self.note = by, now, note
-
-    @transition(field=status, source=Status.OPEN, target=Status.DISMISSED, permission=DECIDE_PERMISSION)
-    def dismiss(self, *, by, now, note: str) -> None:
-        self.decided_by, self.decided_at, self.note = by, now, note

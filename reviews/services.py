@@ -19,11 +19,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from accounts.roles import MODERATOR
-from accounts.services import staff_role_notify
 from applications.models import Engagement, EngagementStatus
 from core.credit import credit_event_record, credit_event_reverse
-from core.errors import DomainError, InvalidTransition, NotPermitted, ReasonRequired
+from core.errors import DomainError, NotPermitted, ReasonRequired
 from core.history import history_record
 from core.notifications import notify
 from core.policy import get_policy
@@ -31,13 +29,11 @@ from core.screening import gate_check, held_text_create, held_texts_pending_for
 from settlements.models import Settlement
 
 from .models import (
-    DECIDE_PERMISSION,
     MAX_COMMENT,
     MAX_REPLY,
     RATINGS_BY_DIRECTION,
     Direction,
     Review,
-    ReviewReport,
     ReviewWindow,
 )
 
@@ -64,10 +60,6 @@ DOOR_REVIEW_ANSWER = "reviews.answer"  # a door of the one gate (core.screening)
 
 class AlreadyReplied(DomainError):
     default_message = _("This review has already been answered; it can be answered once.")
-
-
-class AlreadyReported(DomainError):
-    default_message = _("You have already reported this review; a moderator is looking at it.")
 
 
 # ------------------------------------------------------------------ helpers
@@ -324,85 +316,6 @@ def review_reply_reject(held, actor) -> None:
     if held.author is not None:
         notify(recipient=held.author, subject=_("Your answer to a review was not published"),
                body=_("Reason: %(reason)s") % {"reason": held.decision_reason})
-
-
-# ------------------------------------------------------------------ reports (S5.1, G3)
-@transaction.atomic
-def review_report(*, review_id: int, reporter, reason: str, category: str = ReviewReport.Category.ABUSE
-                  ) -> ReviewReport:
-    """A signed-in user reports a published review as abusive or false (S5.1, G3).
-
-    Preconditions: the review is published and not hidden (so the reporter can
-    see it); the reporter is not its author; one open report per reporter and
-    review; a reason. Effects: an open report in the moderators' queue; they are told."""
-    review = Review.objects.select_for_update().filter(pk=review_id).first()
-    if review is None or not review.is_visible or not (reporter.is_authenticated and reporter.is_active):
-        raise NotPermitted()
-    if review.author_id == reporter.pk:
-        raise DomainError(_("You cannot report your own review."))
-    reason = (reason or "").strip()
-    if not reason:
-        raise ReasonRequired()
-    if category not in ReviewReport.Category.values:
-        raise DomainError(_("Choose what is wrong with the review."), field="category")
-    if ReviewReport.objects.filter(review=review, reporter=reporter, status=ReviewReport.Status.OPEN).exists():
-        raise AlreadyReported()
-    report = ReviewReport.objects.create(review=review, reporter=reporter, category=category, reason=reason[:2000])
-    history_record(subject=report, transition="report", from_state="", to_state=report.status, actor=reporter,
-                   reason=reason[:500])
-    staff_role_notify(role=MODERATOR, subject=_("A review was reported (%(category)s)") % {
-        "category": report.get_category_display()},
-        link=reverse("admin:reviews_reviewreport_change", args=[report.pk]))
-    return report
-
-
-@transaction.atomic
-def review_report_decide(*, report_id: int, actor, uphold: bool, note: str) -> ReviewReport:
-    """A moderator decides a report (S5.1, G3).
-
-    Preconditions: `reviews.change_reviewreport` (the moderator role); the
-    report is open; a note (upholding: the reason shown to the author).
-    Effects: upheld hides the review from everyone but its author, tells the
-    author why, and upholds the review's other open reports; every reporter
-    concerned is told the outcome either way."""
-    if not (actor.is_active and actor.has_perm(DECIDE_PERMISSION)):
-        raise NotPermitted()
-    note = (note or "").strip()
-    if not note:
-        raise ReasonRequired(_("Write a note: the reporter reads it, and the author too if the review is hidden."))
-    report = ReviewReport.objects.select_for_update().filter(pk=report_id).first()
-    if report is None:
-        raise NotPermitted()
-    if report.status != ReviewReport.Status.OPEN:
-        raise InvalidTransition(_("This report has already been decided."))
-    review = Review.objects.select_for_update().select_related("engagement__job").get(pk=report.review_id)
-    now = timezone.now()
-    reports = [report]
-    if uphold:
-        reports += list(ReviewReport.objects.select_for_update().filter(
-            review=review, status=ReviewReport.Status.OPEN).exclude(pk=report.pk))
-    for each in reports:
-        (each.uphold if uphold else each.dismiss)(by=actor, now=now, note=note)
-        each.save(update_fields=["status", "decided_by", "decided_at", "note", "updated_at"])
-        history_record(subject=each, transition="uphold" if uphold else "dismiss",
-                       from_state=ReviewReport.Status.OPEN, to_state=each.status, actor=actor, reason=note[:500])
-    job = review.engagement.job.title
-    if uphold and review.hidden_at is None:
-        review.hidden_at, review.hidden_reason = now, note
-        review.save(update_fields=["hidden_at", "hidden_reason", "updated_at"])
-        history_record(subject=review, transition="hide", from_state="published", to_state="hidden", actor=actor,
-                       reason=note[:500])
-        credit_event_reverse(key=_credit_key(review), reason=_("Review hidden by a moderator"))
-        notify(recipient=review.author, subject=_("Your review of %(job)s was hidden") % {"job": job},
-               body=_("A moderator hid your review after a report: %(note)s") % {"note": note},
-               link=_student_link() if review.direction == Direction.STUDENT_REVIEWS_EMPLOYER
-               else _employer_link())
-    for each in reports:
-        subject = (_("Your report was upheld: the review is hidden") if uphold
-                   else _("Your report was looked at: the review stays"))
-        notify(recipient=User.objects.get(pk=each.reporter_id), subject=subject,
-               body=_("About the review of %(job)s: %(note)s") % {"job": job, "note": note})
-    return ReviewReport.objects.get(pk=report.pk)
 
 
 @transaction.atomic

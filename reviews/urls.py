@@ -1,4 +1,4 @@
-"""Reviews under /reviews/: each side's reviews, the review form, answers and reports."""
+"""Reviews under /reviews/: each side's reviews, the review form and answers."""
 
 from django.urls import path
 
@@ -13,7 +13,6 @@ urlpatterns = [
     # ---- employers (E6.1)
     path("employer/", views.employer_home, name="employer_home"),
     path("employer/engagements/<int:pk>/write/", views.employer_write, name="employer_write"),
-    # ---- either side: the reviewee's answer; any signed-in reader's report (G3)
+    # ---- either side: the reviewee's answer (a reader's report is moderation's: moderation:report_review)
     path("<int:pk>/reply/", views.reply, name="reply"),
-    path("<int:pk>/report/", views.report, name="report"),
 ]

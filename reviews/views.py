@@ -1,5 +1,5 @@
 """Review pages (S5.1, E6.1): "My reviews" for students and for employers, the
-review form, the reviewee's one answer, and reporting a review (G3).
+review form and the reviewee's one answer (reporting a review is moderation's, G3).
 
 Thin: parse input, call one service or selector, render. Student pages are for
 student accounts, employer pages for employer members (403 otherwise); an
@@ -13,15 +13,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
+from accounts.views import student_account_required
 from applications.models import EngagementStatus
 from core.access import owned_object
 from core.errors import DomainError
 from employers.selectors import employer_for_user
 from employers.views import employer_account_required
-from settlements.views import student_account_required
 
 from . import selectors, services
-from .forms import ReplyForm, ReportForm, ReviewForm
+from .forms import ReplyForm, ReviewForm
 from .models import Direction
 
 PER_LIST = 50  # reviews per list on "My reviews"; older ones are rare reading
@@ -148,20 +148,3 @@ def reply(request, review):
         else:
             messages.success(request, _("Your answer is shown under the review."))
     return redirect(home)
-
-
-@login_required
-@owned_object(lambda user, pk: selectors.visible_review(pk=pk), ("GET", "HEAD", "POST"))
-def report(request, review):
-    """Report a published review as abusive or false to the moderators (S5.1, G3)."""
-    form = ReportForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.review_report(review_id=review.pk, reporter=request.user, reason=form.cleaned_data["reason"],
-                                   category=form.cleaned_data["category"])
-        except DomainError as error:
-            _form_error(form, error)
-        else:
-            messages.success(request, _("Thank you. A moderator will look at the review and tell you the outcome."))
-            return redirect("core:inbox")
-    return render(request, "reviews/report.html", {"review": review, "form": form})

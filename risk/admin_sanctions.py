@@ -8,14 +8,13 @@ one who imposed the sanction upholds or overturns it on a page of its own."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from core.admin_mixins import DefaultStatusFilter, ReadOnlyAdmin, history_table
+from core.admin_mixins import DecideViewMixin, DefaultStatusFilter, ReadOnlyAdmin, history_table
 from core.errors import DomainError
 
 from . import sanctions as services
@@ -115,7 +114,7 @@ class AppealStatusFilter(DefaultStatusFilter):
 
 
 @admin.register(Appeal)
-class AppealAdmin(ReadOnlyAdmin):
+class AppealAdmin(DecideViewMixin, ReadOnlyAdmin):
     list_display = ["id", "sanction", "appellant", "status", "created_at", "decided_by", "decided_at"]
     list_filter = [AppealStatusFilter]
     list_select_related = ["sanction", "appellant", "decided_by"]
@@ -164,34 +163,12 @@ class AppealAdmin(ReadOnlyAdmin):
         return [path("<int:pk>/decide/", view(self.decide_view), name="risk_appeal_decide"), *super().get_urls()]
 
     def decide_view(self, request, pk: int):
-        if not request.user.has_perm(DECIDE_APPEAL_PERMISSION):
-            raise PermissionDenied
-        appeal = self.get_object(request, str(pk))
-        if appeal is None:
-            raise Http404
-        change_url = reverse("admin:risk_appeal_change", args=[appeal.pk])
-        if appeal.status != Appeal.Status.OPEN:
-            self.message_user(request, _("This appeal has already been decided."), messages.WARNING)
-            return redirect(change_url)
-        if appeal.sanction.imposed_by_id == request.user.pk:
+        return self.decide_view_for(
+            request, pk, permission=DECIDE_APPEAL_PERMISSION, form_class=AppealDecisionForm,
+            title=_("Decide the appeal"), applicable=lambda a: a.status == Appeal.Status.OPEN,
+            already_decided=_("This appeal has already been decided."),
             # Refused before any form: a different staff member decides (E4.2).
-            self.message_user(request, str(services.SameStaffMember.default_message), messages.ERROR)
-            return redirect(change_url)
-        form = AppealDecisionForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.appeal_decide(appeal_id=appeal.pk, actor=request.user, **form.cleaned_data)
-            except DomainError as error:
-                message = _form_error(form, error)
-                if message:
-                    self.message_user(request, message, messages.ERROR)
-            else:
-                self.message_user(request, _("Done: %(title)s.") % {"title": _("Decide the appeal")},
-                                  messages.SUCCESS)
-                return redirect(change_url)
-        sanction = appeal.sanction
-        summary = f"{services.rung_text(sanction)}: {sanction.reason} — {appeal.text}"
-        return TemplateResponse(request, REASON_FORM_TEMPLATE, {
-            **self.admin_site.each_context(request), "title": _("Decide the appeal"), "subject": summary,
-            "form": form, "opts": self.opts, "original": appeal, "back_url": change_url,
-        })
+            refuse=lambda a: (str(services.SameStaffMember.default_message)
+                              if a.sanction.imposed_by_id == request.user.pk else None),
+            describe=lambda a: (f"{services.rung_text(a.sanction)}: {a.sanction.reason} — {a.text}", None),
+            run=lambda a, data: services.appeal_decide(appeal_id=a.pk, actor=request.user, **data))

@@ -8,7 +8,6 @@ logged (J3.2). Overdue = the employer has not answered by its due time."""
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -16,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import RevealForm
-from core.admin_mixins import DefaultStatusFilter, ReadOnlyAdmin, history_table
+from core.admin_mixins import DecideViewMixin, DefaultStatusFilter, ReadOnlyAdmin, history_table
 from core.errors import DomainError
 from core.money import format_fen
 from core.uploads import serve_private_file
@@ -26,7 +25,6 @@ from .forms import DisputeDecisionForm
 from .models import PaymentDispute, SettlementAdjustment
 
 DECIDE_PERMISSION = disputes.DECIDE_PERMISSION
-REASON_FORM_TEMPLATE = "admin/jobs/reason_form.html"  # the generic "decide with a reason" page
 
 
 def _when(moment) -> str:
@@ -65,7 +63,7 @@ class AnswerOverdueFilter(admin.SimpleListFilter):
 
 
 @admin.register(PaymentDispute)
-class PaymentDisputeAdmin(ReadOnlyAdmin):
+class PaymentDisputeAdmin(DecideViewMixin, ReadOnlyAdmin):
     list_display = ["id", "settlement", "student", "employer", "kind", "status", "due", "overdue", "created_at"]
     list_filter = [DisputeStatusFilter, AnswerOverdueFilter, "kind", "outcome"]
     list_select_related = ["settlement", "student", "employer"]
@@ -156,37 +154,22 @@ class PaymentDisputeAdmin(ReadOnlyAdmin):
         return obj
 
     def decide_view(self, request, pk: int):
-        dispute = self._allowed(request, pk)
-        change_url = reverse("admin:settlements_paymentdispute_change", args=[dispute.pk])
-        if dispute.status not in disputes.LIVE:
-            self.message_user(request, _("This case has already been decided."), messages.WARNING)
-            return redirect(change_url)
-        form = DisputeDecisionForm(request.POST or None)
-        settlement = dispute.settlement
-        form.fields["decision"].help_text = _(
-            "The student says (%(kind)s): %(text)s — the employer answers: %(answer)s") % {
-            "kind": dispute.get_kind_display(), "text": dispute.description,
-            "answer": dispute.employer_response or _("no answer yet")}
-        form.fields["refund_fen"].help_text = _("At most %(cap)s (the statement's commission less refunds).") % {
-            "cap": format_fen(disputes._refund_cap_fen(settlement))}
-        if request.method == "POST" and form.is_valid():
-            try:
-                disputes.dispute_decide(dispute_id=dispute.pk, actor=request.user, **form.cleaned_data)
-            except DomainError as error:
-                if error.field in form.fields:
-                    form.add_error(error.field, str(error.message))
-                else:
-                    self.message_user(request, str(error.message), messages.ERROR)
-            else:
-                self.message_user(request, _("Done: %(title)s.") % {"title": _("Decide the dispute")},
-                                  messages.SUCCESS)
-                return redirect(change_url)
-        summary = (f"{dispute.student} · {dispute.employer} · {settlement.engagement.job.title} · "
-                   f"{format_fen(settlement.student_total_fen)}")
-        return TemplateResponse(request, REASON_FORM_TEMPLATE, {
-            **self.admin_site.each_context(request), "title": _("Decide the payment dispute"), "subject": summary,
-            "form": form, "opts": self.opts, "original": dispute, "back_url": change_url,
-        })
+        def prepare_form(form, dispute):
+            form.fields["refund_fen"].help_text = _(
+                "At most %(cap)s (the statement's commission less refunds).") % {
+                "cap": format_fen(disputes._refund_cap_fen(dispute.settlement))}
+
+        return self.decide_view_for(
+            request, pk, permission=DECIDE_PERMISSION, form_class=DisputeDecisionForm,
+            title=_("Decide the dispute"), page_title=_("Decide the payment dispute"),
+            applicable=lambda d: d.status in disputes.LIVE, prepare_form=prepare_form,
+            describe=lambda d: (
+                f"{d.student} · {d.employer} · {d.settlement.engagement.job.title} · "
+                f"{format_fen(d.settlement.student_total_fen)}",
+                _("The student says (%(kind)s): %(text)s — the employer answers: %(answer)s") % {
+                    "kind": d.get_kind_display(), "text": d.description,
+                    "answer": d.employer_response or _("no answer yet")}),
+            run=lambda d, data: disputes.dispute_decide(dispute_id=d.pk, actor=request.user, **data))
 
     def evidence_view(self, request, pk: int):
         """Ask for a reason, log the access (J3.2), then stream the evidence."""

@@ -17,19 +17,14 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import PersonalDataAccess
 from core.errors import DomainError, NotPermitted
+from core.money import parse_yuan
+from core.money import yuan_decimal as yuan
 
 from .models import Payout, PayoutBatch, PayoutMethod
 
 EXPORT_REASON = "payout batch export"
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
                     "in_memory": True}
-
-
-def yuan(amount_fen: int) -> str:
-    """Integer fen as a yuan decimal string: 12345 → "123.45" (never a float)."""
-    sign = "-" if amount_fen < 0 else ""
-    whole, fen = divmod(abs(amount_fen), 100)
-    return f"{sign}{whole}.{fen:02d}"
 
 
 def _record_access(*, staff, batch: PayoutBatch, kind: str) -> None:
@@ -169,7 +164,7 @@ def result_status(value: str) -> str | None:
 def result_file_parse(*, data: bytes, file_name: str) -> list[ResultLine]:
     """Every data row of a result file (CSV in UTF-8, UTF-8 with BOM or GB18030, or
     XLSX), validated; ResultFileInvalid lists every problem by row."""
-    from finance.banking import _cell, parse_amount_fen
+    from finance.banking import _cell
 
     rows = _result_rows(data, file_name)
     header_index, columns = _result_header(rows)
@@ -196,7 +191,7 @@ def result_file_parse(*, data: bytes, file_name: str) -> list[ResultLine]:
         amount_fen = None
         if values.get("amount"):
             try:
-                amount_fen = parse_amount_fen(values["amount"])
+                amount_fen = parse_yuan(values["amount"], allow_negative=True)
             except ValueError:
                 errors.append(_("Row %(row)d: the amount “%(value)s” is not an amount in yuan like 75.00.")
                               % {"row": index, "value": values["amount"][:40]})

@@ -1,11 +1,10 @@
 """Forms of the settlement pages. They only parse input; the rules (Luhn check,
 mobile number, holder name, consent) live in `settlements.services`."""
 
-from decimal import Decimal, InvalidOperation
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import YuanField
 from core.screening import ScreenedFormMixin
 
 from .models import PaymentDispute, PayoutMethod
@@ -34,59 +33,37 @@ class PayoutMethodForm(forms.Form):
 # ------------------------------------------------------------------ payment disputes (S4.3)
 # The largest sum a dispute form accepts: far above any one statement, small enough
 # that no input overflows a BigIntegerField or a posting.
-MAX_YUAN = Decimal("1000000")
+MAX_FEN = 1_000_000 * 100
 
 
-class YuanField(forms.Field):
-    """A sum typed in yuan ("12", "12.5", "¥1,200.50") cleaned to integer fen —
-    through Decimal, never a float. Empty is 0."""
-
-    default_error_messages = {
-        "invalid": _("Enter an amount in yuan, like 12.50."),
-        "too_precise": _("Give at most two decimals (fen)."),
-        "negative": _("The amount cannot be negative."),
-        "too_large": _("This amount is too large."),
-    }
-
-    MAX_CHARACTERS = 20
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off",
-                                                           "maxlength": self.MAX_CHARACTERS}))
-        super().__init__(**kwargs)
-
-    def to_python(self, value) -> int:
-        text = "" if value in self.empty_values else str(value).strip()
-        text = text.replace("¥", "").replace("￥", "").replace(",", "").replace("，", "").replace(" ", "")
-        if not text:
-            return 0
-        if len(text) > self.MAX_CHARACTERS:
-            raise forms.ValidationError(self.error_messages["too_large"], code="too_large")
-        try:
-            amount = Decimal(text)
-        except InvalidOperation:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
-        if not amount.is_finite():
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        if amount < 0:
-            raise forms.ValidationError(self.error_messages["negative"], code="negative")
-        if amount > MAX_YUAN:
-            raise forms.ValidationError(self.error_messages["too_large"], code="too_large")
-        fen = amount * 100
-        if fen != fen.to_integral_value():
-            raise forms.ValidationError(self.error_messages["too_precise"], code="too_precise")
-        return int(fen)
+def _amount(**kwargs) -> YuanField:
+    return YuanField(required=False, max_fen=MAX_FEN, **kwargs)
 
 
-class PaymentDisputeForm(forms.Form):
+class BlankIsNoMoneyMixin:
+    """In the dispute forms a blank amount means no sum: the student names none, the
+    decision moves none. Said here, not by the amount field (blank is None there)."""
+
+    amount_fields: tuple[str, ...] = ()
+
+    def clean(self):
+        data = super().clean()
+        for name in self.amount_fields:
+            if name in data and data[name] is None:
+                data[name] = 0
+        return data
+
+
+class PaymentDisputeForm(BlankIsNoMoneyMixin, forms.Form):
+    amount_fields = ("claimed_fen",)
+
     kind = forms.ChoiceField(label=_("What is wrong?"), choices=PaymentDispute.Kind.choices,
                              widget=forms.RadioSelect)
     description = forms.CharField(
         label=_("Tell us what is wrong"), max_length=3000, widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Which shifts, hours or deductions, and what you expected instead."))
-    claimed_fen = YuanField(label=_("Amount missing (yuan)"),
-                            help_text=_("Optional. For example 37.50."))
+    claimed_fen = _amount(label=_("Amount missing (yuan)"),
+                          help_text=_("Optional. For example 37.50."))
     evidence = forms.FileField(label=_("Evidence (optional)"), required=False,
                                help_text=_("A photo, screenshot or PDF, e.g. of your own record of the hours."))
 
@@ -104,14 +81,16 @@ class DisputeAnswerForm(ScreenedFormMixin, forms.Form):
         help_text=_("Explain the payment; customer service reads both sides before deciding."))
 
 
-class DisputeDecisionForm(forms.Form):
+class DisputeDecisionForm(BlankIsNoMoneyMixin, forms.Form):
     """Staff decide a payment dispute (S4.3); the service checks the amounts."""
+
+    amount_fields = ("adjustment_fen", "refund_fen")
 
     decision = forms.CharField(label=_("Decision, as both sides will read it"), max_length=3000,
                                widget=forms.Textarea(attrs={"rows": 4}))
     outcome = forms.ChoiceField(label=_("Outcome"), choices=PaymentDispute.Outcome.choices,
                                 widget=forms.RadioSelect)
-    adjustment_fen = YuanField(label=_("Extra pay for the student (yuan)"),
-                               help_text=_("Paid from the employer's escrow, with commission on top."))
-    refund_fen = YuanField(label=_("Commission refunded to the employer (yuan)"),
-                           help_text=_("Back into the employer's escrow; at most the statement's commission."))
+    adjustment_fen = _amount(label=_("Extra pay for the student (yuan)"),
+                             help_text=_("Paid from the employer's escrow, with commission on top."))
+    refund_fen = _amount(label=_("Commission refunded to the employer (yuan)"),
+                         help_text=_("Back into the employer's escrow; at most the statement's commission."))

@@ -72,10 +72,6 @@ def adjustment_payout_key(adjustment_pk: int, attempt: int) -> str:
     return f"payout:adj{adjustment_pk}" if attempt == 1 else f"payout:adj{adjustment_pk}:attempt{attempt}"
 
 
-def _my_pay_link() -> str:
-    return reverse("settlements:student_home")
-
-
 def _ask_for_method(settlement_ids: list[int], now: dt.datetime) -> None:
     """Students owed money without a payout method are asked once to add one."""
     rows = (Settlement.objects.filter(pk__in=settlement_ids, payout_method_requested_at__isnull=True)
@@ -382,19 +378,6 @@ def _outstanding(batch: PayoutBatch, payout_ids=None) -> list[Payout]:
     if payout_ids is not None:
         rows = rows.filter(pk__in=payout_ids)
     return list(rows.order_by("pk"))
-
-
-@transaction.atomic
-def payouts_confirm(*, batch_id: int, payout_ids, actor) -> int:
-    """Mark single outstanding lines of a batch paid (the bank's result file said
-    so); the batch is confirmed once none is outstanding. Lines already paid or
-    failed are left alone. Returns how many were paid now."""
-    batch = PayoutBatch.objects.select_for_update().get(pk=batch_id)
-    now = timezone.now()
-    paid = _confirm_lines(batch=batch, payouts=_outstanding(batch, payout_ids), actor=actor, now=now)
-    if batch.status != PayoutBatch.Status.CONFIRMED and not batch.payouts.filter(status__in=OUTSTANDING).exists():
-        _batch_close(batch=batch, actor=actor, now=now, reason=f"{paid} payouts paid, none outstanding")
-    return paid
 
 
 @transaction.atomic

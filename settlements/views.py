@@ -7,11 +7,9 @@ otherwise); a statement or payout method of someone else is a 404, found
 before the method is checked so nobody learns anything from a 405. Domain
 errors become form errors or messages, never a 500."""
 
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -19,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from accounts.views import student_account_required
 from core.access import owned_object
 from core.errors import DomainError
 from core.uploads import serve_private_file
@@ -30,22 +29,6 @@ from .models import PaymentDispute
 from .statement import LineKind
 
 STATEMENTS_PER_PAGE = 30
-
-
-# ------------------------------------------------------------------ access
-def student_account_required(view):
-    """Signed in with a student account; anyone else gets 403."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_student:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 
 
 def _page(request, queryset):

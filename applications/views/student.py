@@ -9,11 +9,9 @@ Domain errors become form errors or messages, never a 500."""
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -23,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.selectors import student_profile_for
+from accounts.views import student_account_required
 from core.access import owned_object
 from core.errors import DomainError, NotPermitted
 from core.history import history_for
@@ -74,19 +73,6 @@ TIMELINE_LABELS = {
 
 
 # ------------------------------------------------------------------ access and errors
-def student_account_required(view):
-    """Signed in with a student account; anyone else gets 403."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_student:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 def _run(request, action, **kwargs):
     """Call a service for the signed-in student. A missing object, or one of
     another student (the services raise NotPermitted), is a 404; any other

@@ -89,7 +89,7 @@ MIDDLEWARE = [
     "risk.middleware.SuspensionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "operations.middleware.CampaignLinkMiddleware",  # issue 8: only acts on ?c=<campaign code>
+    "operations.middleware.CampaignLinkMiddleware",  # P2.1 campaigns: only acts on ?c=<campaign code>
 ]
 
 ROOT_URLCONF = "config.urls"

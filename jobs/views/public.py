@@ -4,7 +4,6 @@ jobs; applying needs a signed-in, approved student (S2.2, a later issue).
 Thin views: the search form validates the query string, the selectors in
 `jobs.selectors` read, the templates render."""
 
-from decimal import Decimal
 
 from django import forms
 from django.http import Http404
@@ -12,6 +11,8 @@ from django.shortcuts import render
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
+
+from core.forms import YuanField
 
 from ..cards import render_job_cards
 from ..models import Job, JobCategory, PayUnit
@@ -45,11 +46,9 @@ class JobSearchForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"), required=False,
                                  choices=[("", _("Any category")), *JobCategory.choices])
     pay_unit = forms.ChoiceField(label=_("Paid"), required=False, choices=[("", _("Any pay unit")), *PayUnit.choices])
-    min_pay = forms.DecimalField(
-        label=_("Minimum pay (yuan)"), required=False, min_value=Decimal(0), max_value=Decimal(100_000),
-        max_digits=8, decimal_places=2,
+    min_pay = YuanField(
+        label=_("Minimum pay (yuan)"), required=False, max_fen=100_000 * 100,
         help_text=_("Per hour; or per the chosen pay unit if you pick one."),
-        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
     )
     date_from = forms.DateField(label=_("Working between"), required=False,
                                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
@@ -85,14 +84,13 @@ class JobSearchForm(forms.Form):
     def filters(self) -> JobFilters:
         """The valid part of the query as selector filters (call after is_valid())."""
         data = self.cleaned_data
-        min_pay = data.get("min_pay")
         return JobFilters(
             q=data.get("q") or "",
             city=data.get("city") or "",
             district=data.get("district") or "",
             category=data.get("category") or "",
             pay_unit=data.get("pay_unit") or "",
-            min_pay_fen=int(min_pay * 100) if min_pay is not None else None,
+            min_pay_fen=data.get("min_pay"),
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
             remote_only=bool(data.get("remote")),

@@ -17,7 +17,7 @@ from bench.specs import ENDPOINTS, QUERY_PROBES
 pytestmark = pytest.mark.bench
 
 TIMEOUT_S = 180
-# The metrics issue 3 asks for; the specs may add more (all of which are checked too).
+# The metrics the bench must report; the specs may add more (all of which are checked too).
 REQUIRED_METRICS = {
     "healthz_rps", "healthz_p99_ms", "home_rps", "home_rps_ratio", "home_p99_ms", "home_queries",
     "student_dashboard_rps", "student_dashboard_p99_ms", "student_dashboard_queries",

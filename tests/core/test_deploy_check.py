@@ -1,4 +1,4 @@
-"""`manage.py check --deploy --fail-level WARNING` passes with production settings (issue 2, 3)."""
+"""`manage.py check --deploy --fail-level WARNING` passes with production settings (J3.1, K5)."""
 
 import os
 import secrets

@@ -58,7 +58,7 @@ pages = {
                                       "/pay/employer/disputes/", "/finance/refunds/", *employer_work],
 }
 from accounts.models import User
-# ---- credit and sanctions (issue 7, K3.1, E4.2): the nightly recompute and the pages, on SQLite
+# ---- credit and sanctions (K3.1, E4.2): the nightly recompute and the pages, on SQLite
 import time
 from core.models import CreditEvent
 from risk.models import Appeal, CreditScore, Sanction

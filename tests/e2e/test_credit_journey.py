@@ -1,4 +1,4 @@
-"""The credit journey in a real browser (issue 7, K3.1, S5.1): a student one point
+"""The credit journey in a real browser (K3.1, S5.1): a student one point
 below tier 3 cannot see a job still in its early-access window; the employer has
 already reviewed them (hidden: double-blind); the student writes their review on
 a phone, both reviews are revealed, the review received lifts the score to tier 3,

@@ -1,4 +1,4 @@
-"""The expense claim journey in a real browser (issue 9, F2): a customer-service
+"""The expense claim journey in a real browser (F2): a customer-service
 agent, on a phone, submits a ¥6,000 claim with a receipt; a manager approves as
 department head, another manager as second approver (¥6,000 is above the ¥5,000
 threshold), finance approves and books it; the claim shows "Booked" and the

@@ -1,4 +1,4 @@
-"""The jobs journey in a real browser (issue 4): an approved employer posts a
+"""The jobs journey in a real browser (E2.1, E2.2, J1.4, S2.1): an approved employer posts a
 job, the live compliance screen catches a discriminatory phrase as they type,
 they fix it and submit; a moderator approves it in the admin; a student on a
 phone finds it with a Chinese search and opens it."""

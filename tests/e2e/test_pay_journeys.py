@@ -1,4 +1,4 @@
-"""The pay journey in a real browser (issue 6): an employer at a desk sees what a
+"""The pay journey in a real browser (E5.1, S4.2, S4.3): an employer at a desk sees what a
 ready statement costs, pays it into escrow through the sandbox payment on the
 funding page; the funding sweep moves it out of escrow; on the payout day the
 batch is built, finance staff download the bank's bulk-transfer file in the

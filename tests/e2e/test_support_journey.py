@@ -1,4 +1,4 @@
-"""The customer-service journey in a real browser (issue 8, P2.2, S5.2): a student
+"""The customer-service journey in a real browser (P2.2, S5.2): a student
 on a phone files a complaint and is offered a matching FAQ entry while typing;
 a customer-service agent, signed in with TOTP, answers in the admin; the student
 reads the answer on the phone; the agent resolves the ticket; the student rates

@@ -1,4 +1,4 @@
-"""The weekly report in a real browser (issue 8, P2.1): an operations staff
+"""The weekly report in a real browser (P2.1): an operations staff
 member signs in with TOTP, opens last week's report and sees its four charts
 drawn by the vendored Chart.js; the screenshot is kept in test-artifacts/."""
 

@@ -1,4 +1,4 @@
-"""The work journey in a real browser (issue 5): a student on a phone applies for
+"""The work journey in a real browser (S2.2, E3.1, E3.2): a student on a phone applies for
 a job whose shift is running, the employer at a desk hires them from the ranked
 applicants, the student accepts the offer and sees the employer's contact,
 checks in and out by opening the shift's QR code URL, and the employer confirms

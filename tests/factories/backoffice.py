@@ -1,4 +1,4 @@
-"""Factories for the finance back office (issue 9): expenses and budgets (H10, above), audits (H11, below)."""
+"""Factories for the finance back office (F2, F4): expenses and budgets (F2, above), audits (F4, below)."""
 
 # ---------------------------------------------------------------- expenses, budgets (F1, F2) — H10
 import io as _io  # noqa: E402

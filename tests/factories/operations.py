@@ -1,4 +1,4 @@
-"""Factories of staff management (issue 8, P3 and P2.3): decisions as history
+"""Factories of staff management (P3 and P2.3): decisions as history
 rows at a given moment, handled tickets with exact timestamps, suggestions."""
 
 import datetime as dt

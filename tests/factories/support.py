@@ -1,4 +1,4 @@
-"""Factories of customer service (issue 8): FAQ entries, and tickets opened through the service."""
+"""Factories of customer service (P2.2): FAQ entries, and tickets opened through the service."""
 
 import factory
 from factory.django import DjangoModelFactory

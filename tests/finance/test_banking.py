@@ -10,13 +10,10 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from hypothesis import given
-from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from core.errors import DomainError, NotPermitted
 from core.history import history_for
-from core.money import format_fen
 from finance.banking import (
     StatementInvalid,
     bank_line_ignore,
@@ -24,7 +21,6 @@ from finance.banking import (
     funding_code,
     funding_code_in,
     funding_reference_for,
-    parse_amount_fen,
     statement_import,
 )
 from finance.fees import posting_fee_charge
@@ -285,25 +281,6 @@ def test_e5_1_outgoing_lines_are_ignored(finance, employer):
     assert statement.outgoing_count == 1
     assert list(BankStatementLine.objects.values_list("transaction_id", flat=True)) == ["T2"]
     assert escrow(employer) == 1000
-
-
-@pytest.mark.parametrize(("text", "fen"), [
-    ("1,234.50", 123450), ("0.01", 1), ("¥1,000", 100000), ("￥ 12.3", 1230), ("-200.00", -20000),
-    ("0.29", 29), ("1.10", 110), ("99999999.99", 9999999999), (1234.5, 123450), (0.1, 10), (7, 700),
-])
-def test_e5_1_amounts_parse_exactly_to_fen(text, fen):
-    assert parse_amount_fen(text) == fen
-
-
-@pytest.mark.parametrize("text", ["1.005", "1,2a", "", "--1", "1e3", "NaN", "1.2.3"])
-def test_e5_1_amounts_that_are_not_yuan_are_refused(text):
-    with pytest.raises(ValueError):
-        parse_amount_fen(text)
-
-
-@given(st.integers(min_value=-10**13, max_value=10**13))
-def test_e5_1_every_amount_written_as_yuan_parses_back_to_the_same_fen(fen):
-    assert parse_amount_fen(format_fen(fen)) == fen
 
 
 def test_e5_1_the_sample_statement_in_the_docs_imports(finance):

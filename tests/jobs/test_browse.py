@@ -1,6 +1,6 @@
 """Public browse, search and the job page (S2.1, J2.1): only published jobs,
 filters, sorting, Chinese substring search, pagination without COUNT(*), and
-query counts that stay constant in page size and data size (issue 4 budgets:
+query counts that stay constant in page size and data size (the bench budgets,
 job_list_queries ≤ 6, job_detail_queries ≤ 6)."""
 
 import datetime as dt
@@ -22,7 +22,7 @@ from tests.factories.employers import EmployerFactory
 from tests.factories.jobs import JobFactory, next_weekday
 
 LIST_URL = reverse("jobs:list")
-QUERY_BUDGET = 6  # issue 4: job_list_queries and job_detail_queries
+QUERY_BUDGET = 6  # bench/specs.py: job_list_queries and job_detail_queries
 
 UNPUBLISHED = [s for s in JobStatus.values if s != JobStatus.PUBLISHED]
 
@@ -368,8 +368,9 @@ def test_s2_1_sort_by_soonest_start(three_jobs):
 
 # ---------------------------------------------------------------- bad input
 @pytest.mark.parametrize(("params", "message"), [
-    ({"min_pay": "abc"}, "Enter a number."),
-    ({"min_pay": "-5"}, "Ensure this value is greater than or equal to 0."),
+    ({"min_pay": "abc"}, "Enter an amount in yuan, e.g. 25 or 25.50."),
+    ({"min_pay": "-5"}, "The amount cannot be negative."),
+    ({"min_pay": "40.125"}, "Use at most two decimal places"),
     ({"date_from": "2025-13-45"}, "Enter a valid date."),
     ({"date_from": "2025-10-10", "date_to": "2025-10-01"}, "The end of the date range is before its start."),
     ({"category": "casino"}, "Select a valid choice."),
@@ -408,8 +409,8 @@ def test_bad_filter_message_is_translated(db, employer):
     response = Client(headers={"accept-language": "zh-hans"}).get(LIST_URL, {"min_pay": "abc"})
     # then
     assert response.status_code == 200
-    assert "Enter a number." not in response.content.decode()
-    assert "输入一个数字。" in response.content.decode()
+    assert "Enter an amount in yuan" not in response.content.decode()
+    assert "请输入以元为单位的金额" in response.content.decode()
 
 
 # ---------------------------------------------------------------- pagination
@@ -504,7 +505,7 @@ def test_job_list_queries_stay_within_budget_and_constant(db, principal, django_
 @pytest.mark.parametrize("principal", ["anonymous", "student"])
 def test_job_detail_queries_stay_within_budget_and_constant(db, principal, django_assert_max_num_queries):
     # given: a job with 2 shifts among 5 jobs, and one with 40 shifts among 40 jobs; queries:
-    #   anonymous: 1 job + employer (one join) + 1 shifts + 1 the employer's reviews (reviews' tag, issue 7)
+    #   anonymous: 1 job + employer (one join) + 1 shifts + 1 the employer's reviews (reviews' tag, S5.1, E6.1)
     #   student:   + 1 session + 1 user + 1 unread-notifications count
     #              + the apply area (applications' tag): 1 own application + 1 profile
     client = Client() if principal == "anonymous" else student_client()

@@ -33,7 +33,7 @@ def backups(settings, tmp_path):
 
 
 def _backup(folder, *, age: dt.timedelta, name="db.dump"):
-    """K5 (issue 9): a backup recorded by core.backups at NOW - age whose restore check passed."""
+    """K5: a backup recorded by core.backups at NOW - age whose restore check passed."""
     path = folder / name
     path.write_bytes(b"x")
     stamp = (NOW - age).timestamp()
@@ -354,7 +354,7 @@ def test_p2_1_anonymous_visitors_are_sent_to_sign_in(db):
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
-# --- issue 9 backups (K5, H12): the probe reads core.backups' records
+# --- backups (K5): the probe reads core.backups' records
 def test_k5_a_failed_latest_restore_check_is_a_warning_even_with_a_recent_good_backup(db, backups):
     _backup(backups, age=dt.timedelta(hours=20))
     BackupRecord.objects.create(kind="restore_check", ok=False, started_at=NOW - dt.timedelta(hours=5),
@@ -372,8 +372,7 @@ def test_k5_a_failure_followed_by_a_success_is_not_reported(db, backups):
     BackupRecord.objects.filter(file_name=path.name).update(finished_at=NOW - dt.timedelta(hours=4))
 
     assert health.probe_backup_age(NOW)["level"] == "ok"
-# --- end issue 9 backups
-
+# --- end backups (K5)
 
 
 # ------------------------------------------------------------------ failed tasks and PIPL

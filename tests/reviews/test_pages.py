@@ -11,10 +11,11 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.roles import CUSTOMER_SERVICE, MODERATOR
-from core.errors import NotPermitted
 from core.models import Notification
-from reviews.models import Direction, Review, ReviewReport
-from reviews.services import review_report, review_submit, reviews_sweep
+from moderation.models import Report
+from moderation.services import ReportNotAllowed, report_create
+from reviews.models import Direction, Review
+from reviews.services import review_submit, reviews_sweep
 from tests.conftest import login_with_mfa
 from tests.factories.accounts import StaffFactory, StudentProfileFactory
 from tests.factories.applications import ApplicationFactory
@@ -105,7 +106,7 @@ def test_s5_1_pages_keep_the_other_review_hidden_until_both_have_written(engagem
     assert "秘密的评价内容" not in html(employer_client.get(reverse("reviews:employer_home")))
     assert "秘密的评价内容" not in html(Client().get(reverse("jobs:detail", args=[engagement.job_id])))
     review = Review.objects.get()
-    assert employer_client.get(reverse("reviews:report", args=[review.pk])).status_code == 404
+    assert employer_client.get(reverse("moderation:report_review", args=[review.pk])).status_code == 404
     # when: the employer writes theirs through the form
     response = employer_client.post(write_url(engagement, employer=True),
                                     {**{k: str(v) for k, v in EMPLOYER_RATINGS.items()}, "comment": "很认真"})
@@ -134,31 +135,34 @@ def test_s5_1_the_reviewee_answers_once_on_the_page(engagement):
     assert signed_in(member).post(url, {f"r{about_student.pk}-text": "x"}).status_code == 404
 
 
-def test_g3_a_reader_reports_a_review_and_the_moderator_decides_it_in_the_admin(frozen):
-    # given: a published review of an employer, read by another student
+def test_g3_a_reader_reports_a_review_once_and_the_moderator_decides_it_in_the_admin(frozen):
+    # given: a published review of an employer, read by another student on the employer's job page
     review = ReviewFactory(comment="辱骂内容")
     reader = StudentProfileFactory(approved=True).user
     client = signed_in(reader)
-    url = reverse("reviews:report", args=[review.pk])
-    assert "辱骂内容" in html(client.get(url))
-    # when: without a reason, then with one
-    assert "This field is required" in html(client.post(url, {"category": "abuse", "reason": ""}))
-    response = client.post(url, {"category": "abuse", "reason": "人身攻击"})
+    url = reverse("moderation:report_review", args=[review.pk])
+    card = html(client.get(reverse("jobs:detail", args=[review.engagement.job_id])))
+    # the card links to the one report page, once (the former review report page is gone)
+    assert card.count(f'href="{url}"') == 1 and "/reviews/" not in card.split(url)[0][-60:]
+    # when: without details, then with them
+    assert "describe what is wrong" in html(client.post(url, {"category": "abuse", "details": ""}))
+    response = client.post(url, {"category": "abuse", "details": "人身攻击"})
     assert response.status_code == 302
-    report = ReviewReport.objects.get()
-    # then: customer service may not decide; a moderator may
+    report = Report.objects.get()
+    assert (report.review, report.category, report.details) == (review, "abuse", "人身攻击")
+    # then: customer service may not decide; a moderator may, in moderation's queue
+    confirm = reverse("admin:moderation_report_transition",
+                      kwargs={"object_id": report.pk, "transition_name": "confirm"})
     cs_client = login_with_mfa(Client(), StaffFactory(role=CUSTOMER_SERVICE))
-    decide = reverse("admin:reviews_reviewreport_decide", args=[report.pk])
-    assert cs_client.get(decide).status_code == 403
+    assert cs_client.post(confirm, {"note": "x"}).status_code == 403
     moderator = login_with_mfa(Client(), StaffFactory(role=MODERATOR))
-    assert moderator.get(reverse("admin:reviews_reviewreport_changelist")).status_code == 200
-    assert moderator.get(reverse("admin:reviews_reviewreport_change", args=[report.pk])).status_code == 200
-    assert moderator.get(decide).status_code == 200
-    response = moderator.post(decide, {"uphold": "1", "note": "违反社区规则"})
+    assert moderator.get(reverse("admin:moderation_report_changelist")).status_code == 200
+    assert moderator.get(reverse("admin:moderation_report_change", args=[report.pk])).status_code == 200
+    response = moderator.post(confirm, {"note": "违反社区规则"})
     assert response.status_code == 302
     assert Review.objects.get(pk=review.pk).hidden_at is not None
-    assert Notification.objects.filter(recipient=reader, subject__contains="upheld").exists()
-    # and the hidden review is gone from the page and the report link
+    assert Notification.objects.filter(recipient=reader, subject__contains="confirmed").exists()
+    # and the hidden review is gone from the report link
     assert client.get(url).status_code == 404
 
 
@@ -204,24 +208,26 @@ def test_s5_1_a_report_of_an_unpublished_review_is_not_found(engagement):
     review_submit(engagement_id=engagement.pk, author=engagement.student, ratings=STUDENT_RATINGS, comment="c")
     review = Review.objects.get()
     outsider = signed_in(StudentProfileFactory(approved=True).user)
-    assert outsider.post(reverse("reviews:report", args=[review.pk]), {"category": "abuse",
-                                                                       "reason": "r"}).status_code == 404
-    with pytest.raises(NotPermitted):  # the service refuses too
-        review_report(review_id=review.pk, reporter=member_of(engagement), reason="r")
-    assert not ReviewReport.objects.exists()
+    assert outsider.post(reverse("moderation:report_review", args=[review.pk]), {"category": "abuse",
+                                                                                 "details": "r"}).status_code == 404
+    with pytest.raises(ReportNotAllowed):  # the service refuses too
+        report_create(target_kind="review", target_id=review.pk, reporter=member_of(engagement), category="abuse",
+                      details="r")
+    assert not Report.objects.exists()
 
 
 def test_g3_review_text_is_escaped_wherever_it_is_shown(frozen):
     # given: a review comment and an answer carrying markup
     payload = "<script>alert('xss')</script>"
     review = ReviewFactory(comment=payload, reply=payload, replied_at=NOW)
-    ReviewReport.objects.create(review=review, reporter=StudentProfileFactory(approved=True).user, reason=payload)
+    report = Report.objects.create(review=review, reporter=StudentProfileFactory(approved=True).user,
+                                   category="abuse", details=payload)
     moderator = login_with_mfa(Client(), StaffFactory(role=MODERATOR))
     pages = [
         Client().get(reverse("jobs:detail", args=[review.engagement.job_id])),
         signed_in(member_of(review.engagement)).get(reverse("reviews:employer_home")),
         signed_in(review.student).get(reverse("reviews:student_home")),
-        moderator.get(reverse("admin:reviews_reviewreport_change", args=[ReviewReport.objects.get().pk])),
+        moderator.get(reverse("admin:moderation_report_change", args=[report.pk])),
         moderator.get(reverse("admin:reviews_review_change", args=[review.pk])),
     ]
     # then

@@ -15,18 +15,17 @@ from core.errors import DomainError, NotPermitted, ReasonRequired
 from core.models import Notification
 from core.policy import policy_update
 from employers.models import EmployerMember
+from moderation.models import Report
+from moderation.services import ReportNotAllowed, report_create, report_resolve
 from reviews import selectors
-from reviews.models import Direction, Review, ReviewReport, ReviewWindow
+from reviews.models import Direction, Review, ReviewWindow
 from reviews.services import (
     AlreadyReplied,
-    AlreadyReported,
     AlreadyReviewed,
     NotReviewable,
     ReviewWindowClosed,
     payment_timeliness_for,
     review_reply,
-    review_report,
-    review_report_decide,
     review_submit,
     reviews_sweep,
 )
@@ -264,58 +263,69 @@ def test_s5_1_the_reviewee_answers_once_after_publication(engagement):
     assert inbox(student, "was answered").get().body == "谢谢你的评价"
 
 
-# ---------------------------------------------------------------- reports (G3)
+# ---------------------------------------------------------------- reports (S5.1, G3): moderation's one report
 def _published_pair(engagement) -> tuple[Review, Review]:
     return student_writes(engagement, comment="老板是骗子"), employer_writes(engagement)
 
 
-def test_g3_an_upheld_report_hides_the_review_and_tells_reporter_and_author(engagement):
-    # given: a published review and two readers reporting it
+def _report(review, reporter, category="abuse", details="侮辱"):
+    return report_create(target_kind="review", target_id=review.pk, reporter=reporter, category=category,
+                         details=details)
+
+
+def test_g3_a_confirmed_report_of_abuse_hides_the_review_and_tells_reporters_and_author(engagement):
+    # given: a published review, reported by two readers for its own faults and by the employer as false
     about_employer, _theirs = _published_pair(engagement)
-    member, reader = member_of(engagement), StudentProfileFactory(approved=True).user
+    member = member_of(engagement)
+    reader, other_reader = StudentProfileFactory(approved=True).user, StudentProfileFactory(approved=True).user
     moderator = StaffFactory(role=MODERATOR)
-    first = review_report(review_id=about_employer.pk, reporter=member, reason="不实指控", category="false_information")
-    review_report(review_id=about_employer.pk, reporter=reader, reason="侮辱")
+    abuse = _report(about_employer, reader)
+    _report(about_employer, other_reader, category="personal_data", details="写了我的电话")
+    false = _report(about_employer, member, category="false_information", details="不实指控")
     assert Notification.objects.filter(recipient=moderator, subject__contains="was reported").count() == 2
-    # when: the moderator upholds the first
-    decided = review_report_decide(report_id=first.pk, actor=moderator, uphold=True, note="无证据的指控")
-    # then: both reports upheld, the review hidden from pages and aggregates, everybody told
-    assert decided.status == ReviewReport.Status.UPHELD and decided.decided_by == moderator
-    assert set(ReviewReport.objects.values_list("status", flat=True)) == {ReviewReport.Status.UPHELD}
+    assert Notification.objects.filter(recipient=moderator, subject__contains="false information").count() == 1
+    # when: the moderator confirms the abuse report
+    decided = report_resolve(pk=abuse.pk, actor=moderator, outcome="confirmed", note="侮辱性言论")
+    # then: the review hidden from pages and aggregates, the other fault confirmed along, the
+    # false-information report left for its own decision (a violation, G3), everybody concerned told
+    assert decided.status == Report.Status.RESOLVED and decided.decided_by == moderator
+    assert Report.objects.get(reporter=other_reader).status == Report.Status.RESOLVED
+    assert Report.objects.get(pk=false.pk).status == Report.Status.OPEN
     review = Review.objects.get(pk=about_employer.pk)
-    assert review.hidden_at is not None and review.hidden_reason == "无证据的指控"
+    assert review.hidden_at is not None and review.hidden_reason == "侮辱性言论"
     assert selectors.employer_rating_summary(engagement.employer_id).count == 0
     assert list(selectors.employer_received(employer_id=engagement.employer_id)) == []
     assert selectors.visible_review(pk=review.pk) is None
-    assert "无证据的指控" in inbox(engagement.student, "was hidden").get().body
-    assert inbox(member, "upheld").count() == 1 and inbox(reader, "upheld").count() == 1
+    assert "侮辱性言论" in inbox(engagement.student, "was hidden").get().body
+    assert "breaks our rules" in inbox(reader, "confirmed").get().body
+    assert inbox(other_reader, "confirmed").count() == 1 and not inbox(member, "confirmed").exists()
 
 
 def test_g3_a_dismissed_report_keeps_the_review_and_tells_the_reporter(engagement):
     about_employer, _theirs = _published_pair(engagement)
     member = member_of(engagement)
-    report = review_report(review_id=about_employer.pk, reporter=member, reason="不公平")
+    report = _report(about_employer, member, details="不公平")
     # when
-    review_report_decide(report_id=report.pk, actor=StaffFactory(role=MODERATOR), uphold=False, note="属于意见")
+    report_resolve(pk=report.pk, actor=StaffFactory(role=MODERATOR), outcome="dismissed", note="属于意见")
     # then
     assert Review.objects.get(pk=about_employer.pk).hidden_at is None
-    assert "属于意见" in inbox(member, "the review stays").get().body
+    assert "属于意见" in inbox(member, "was reviewed").get().body
     assert not inbox(engagement.student, "was hidden").exists()
 
 
 def test_g3_only_moderators_decide_reports_and_each_once(engagement):
     about_employer, _theirs = _published_pair(engagement)
-    report = review_report(review_id=about_employer.pk, reporter=member_of(engagement), reason="r")
+    report = _report(about_employer, member_of(engagement))
     # when / then: customer service, the employer, the student are refused
     for actor in (StaffFactory(role=CUSTOMER_SERVICE), member_of(engagement), engagement.student):
         with pytest.raises(NotPermitted):
-            review_report_decide(report_id=report.pk, actor=actor, uphold=True, note="n")
+            report_resolve(pk=report.pk, actor=actor, outcome="confirmed", note="n")
     moderator = StaffFactory(role=MODERATOR)
     with pytest.raises(ReasonRequired):
-        review_report_decide(report_id=report.pk, actor=moderator, uphold=True, note=" ")
-    review_report_decide(report_id=report.pk, actor=moderator, uphold=False, note="n")
-    with pytest.raises(DomainError, match="already been decided"):
-        review_report_decide(report_id=report.pk, actor=moderator, uphold=True, note="n")
+        report_resolve(pk=report.pk, actor=moderator, outcome="confirmed", note=" ")
+    report_resolve(pk=report.pk, actor=moderator, outcome="dismissed", note="n")
+    with pytest.raises(DomainError):
+        report_resolve(pk=report.pk, actor=moderator, outcome="confirmed", note="n")
     assert Review.objects.get(pk=about_employer.pk).hidden_at is None
 
 
@@ -323,17 +333,18 @@ def test_g3_reports_need_a_visible_review_a_reason_and_one_open_per_reporter(eng
     about_employer = student_writes(engagement)
     member = member_of(engagement)
     # when / then: not published yet — nobody but its author can see it, so nobody reports it
-    with pytest.raises(NotPermitted):
-        review_report(review_id=about_employer.pk, reporter=member, reason="r")
+    with pytest.raises(ReportNotAllowed):
+        _report(about_employer, member)
     employer_writes(engagement)
-    with pytest.raises(ReasonRequired):
-        review_report(review_id=about_employer.pk, reporter=member, reason="")
-    with pytest.raises(DomainError, match="your own review"):
-        review_report(review_id=about_employer.pk, reporter=engagement.student, reason="r")
-    review_report(review_id=about_employer.pk, reporter=member, reason="r")
-    with pytest.raises(AlreadyReported):
-        review_report(review_id=about_employer.pk, reporter=member, reason="again")
-    assert ReviewReport.objects.count() == 1
+    with pytest.raises(DomainError) as missing:
+        _report(about_employer, member, details="")
+    assert missing.value.field == "details"
+    with pytest.raises(ReportNotAllowed):
+        _report(about_employer, engagement.student)  # its author
+    _report(about_employer, member)
+    with pytest.raises(ReportNotAllowed, match="already reported"):
+        _report(about_employer, member, details="again")
+    assert Report.objects.filter(review=about_employer).count() == 1
 
 
 # ---------------------------------------------------------------- aggregates

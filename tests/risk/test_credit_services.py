@@ -18,7 +18,8 @@ from core.credit import credit_event_record, credit_event_reverse
 from core.models import CreditEvent
 from core.policy import get_policy
 from employers.models import Employer
-from reviews.services import review_report, review_report_decide, review_submit, reviews_sweep
+from moderation.services import report_create, report_resolve
+from reviews.services import review_submit, reviews_sweep
 from risk.models import CreditScore
 from risk.scoring import credit_score_refresh, credit_scores_recompute
 from tests.factories.accounts import StaffFactory, StudentProfileFactory
@@ -212,9 +213,10 @@ def test_k3_1_a_review_hidden_by_moderation_counts_for_nothing(frozen, django_ca
     score = CreditScore.objects.get(subject_kind="employer", subject_id=engagement.employer_id)
     assert score.parts["reviews"] < 0
     # when: a moderator upholds the employer's report
-    report = review_report(review_id=about_employer.pk, reporter=member_of(engagement), reason="不实")
+    report = report_create(target_kind="review", target_id=about_employer.pk, reporter=member_of(engagement),
+                           category="other", details="不实")
     with django_capture_on_commit_callbacks(execute=True):
-        review_report_decide(report_id=report.pk, actor=StaffFactory(role=MODERATOR), uphold=True, note="无证据")
+        report_resolve(pk=report.pk, actor=StaffFactory(role=MODERATOR), outcome="confirmed", note="无证据")
     # then: the event is reversed and the score is back to neutral
     original = CreditEvent.objects.get(key=f"review:{about_employer.pk}:received")
     assert CreditEvent.objects.filter(reverses=original).exists()

@@ -45,7 +45,6 @@ SIGNED_IN_ANY = {
     "moderation:report_job",
     "applications:apply",     # any signed-in student may apply to a published job (others: 403)
     "applications:checkin",   # <token>: a 90-second signed code; the service admits only the hired student
-    "reviews:report",         # any signed-in reader may report a published review (S5.1, G3)
     # --- H3 (issue 7, G3): false-information reports of an approved employer and of a published review
     "moderation:report_employer", "moderation:report_review",
     # --- end H3

@@ -248,7 +248,7 @@ def world(db) -> World:
                                 bank_name="招商银行", account_number="6222021234567890", requested_by=member_a.user)
     # Reviews (issue 7, S5.1): employer_a's published review of student_a (student_a may answer it),
     # its window and a report by student_b. Written directly: the world's engagement is still active.
-    from reviews.models import Review, ReviewReport, ReviewWindow
+    from reviews.models import Review, ReviewWindow
 
     ReviewWindow.objects.create(engagement=engagement, student=profile_a.user, employer=employer_a,
                                 opens_at=timezone.now(), closes_at=timezone.now() + dt.timedelta(days=7))
@@ -256,7 +256,7 @@ def world(db) -> World:
                                    author=member_a.user, student=profile_a.user, employer=employer_a,
                                    work_performance=4, communication=5, overall=4, comment="c",
                                    submitted_at=timezone.now(), published_at=timezone.now())
-    ReviewReport.objects.create(review=review, reporter=profile_b.user, reason="r")
+    Report.objects.create(review=review, reporter=profile_b.user, category="abuse", details="r")
     # Credit (issue 7, K3.1, K3.3, H1): student_a's score, and an import of third-party flags.
     from risk.models import CreditScore, ExternalFlagImport
 
@@ -415,7 +415,6 @@ def world(db) -> World:
         "reviews:student_write": ("student_a", {"pk": engagement.pk}),
         "reviews:employer_write": ("employer_a", {"pk": engagement.pk}),
         "reviews:reply": ("student_a", {"pk": review.pk}),
-        "reviews:report": (None, {"pk": review.pk}),  # SIGNED_IN_ANY
         "risk:appeal_file": ("student_a", {"pk": sanction.pk}),  # H2
         "support:ticket": ("student_a", {"pk": support_ticket.pk}),  # issue 8 support
         "operations:staff_appraise": ("manager", {"pk": staff["moderator"].pk}),  # issue 8 staff

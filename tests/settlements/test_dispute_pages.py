@@ -72,8 +72,9 @@ def test_s4_3_student_disputes_through_the_page_with_yuan_and_evidence():
 
 
 @pytest.mark.parametrize(("amount", "error"), [
-    ("12.345", "at most two decimals"), ("abc", "Enter an amount in yuan"), ("-5", "cannot be negative"),
-    ("NaN", "Enter an amount in yuan"), ("1e30", "too large"),
+    ("12.345", "at most two decimal places"), ("abc", "Enter an amount in yuan"), ("-5", "cannot be negative"),
+    ("NaN", "Enter an amount in yuan"), ("1e30", "Enter an amount in yuan"), ("9" * 30, "too large"),
+    ("1000000.01", "too large"),
 ])
 def test_s4_3_bad_amounts_are_form_errors_never_500(amount, error):
     settlement = paid_settlement()
@@ -160,7 +161,7 @@ def test_s4_3_finance_decides_in_the_admin_and_the_student_sees_the_adjustment(a
     response = client.post(decide_url, {"outcome": "adjusted", "decision": "查实少算", "adjustment_fen": "25"})
     # then
     assert queue.status_code == 200 and str(settlement) in queue.content.decode()
-    assert bad.status_code == 200 and "at most two decimals" in bad.content.decode()
+    assert bad.status_code == 200 and "at most two decimal places" in bad.content.decode()
     assert response.status_code == 302
     adjustment = SettlementAdjustment.objects.get(dispute=dispute)
     assert (adjustment.amount_fen, adjustment.commission_fen) == (2500, 250)
