@@ -28,8 +28,8 @@ from employers.services import ensure_employer_member
 from jobs.models import Job, JobStatus, Shift
 from jobs.selectors import has_early_access, job_open_to_students_at
 from jobs.services import job_workplace_change, shift_reschedule
-from settlements.funding import prefund_check
 
+from .hooks import hire_checks_run
 from .models import (
     ALL_AVAILABLE,
     Application,
@@ -338,7 +338,7 @@ def application_hire(*, application_id: int, actor: User) -> Application:
     row is locked first, so two members hiring for the last place at the same
     moment are serialised and exactly one succeeds (headcount). An employer below the
     prefunding credit tier must hold the estimated pay in escrow first (E5.1,
-    settlements.funding.prefund_check: PrefundRequired, nothing saved)."""
+    the prefunding check settlements registers, applications.hooks: PrefundRequired, nothing saved)."""
     member_job = Application.objects.filter(pk=application_id).values_list("job_id", flat=True).first()
     if member_job is None:
         raise InvalidTransition()
@@ -348,7 +348,7 @@ def application_hire(*, application_id: int, actor: User) -> Application:
     _ensure_answer_in_time(application)
     if places_taken(application.job_id) >= application.job.headcount:
         raise JobFull()
-    prefund_check(employer=application.job.employer, job=application.job)  # E5.1: low credit tiers prefund
+    hire_checks_run(employer=application.job.employer, job=application.job)  # E5.1: low credit tiers prefund
     before = application.status
     application.offer(by=actor, expires_at=timezone.now() + dt.timedelta(hours=get_policy().offer_accept_hours))
     application.save(update_fields=["status", "decided_at", "decided_by", "offer_expires_at", "updated_at"])

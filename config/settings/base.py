@@ -64,6 +64,7 @@ LOCAL_APPS = [
     "applications",
     "settlements",
     "finance",
+    "backoffice",
     "reviews",
     "risk",
     "moderation",

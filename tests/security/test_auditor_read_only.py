@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 APPS = ("finance", "risk", "core")
 REFUSED = (403, 404, 405)
-# Report pages that only read and answer a POST as a GET (finance.admin_reports): they must write nothing.
+# Report pages that only read and answer a POST as a GET (backoffice.admin_reports): they must write nothing.
 # Finance pages every staff member uses for their own expense claims (issue 9, H10).
 OWN_CLAIM_PAGES = {"expense_new"}
 READ_ONLY_REPORTS = {"finance_report_settlements", "finance_report_reconciliation", "finance_report_trial_balance"}
