@@ -7,4 +7,4 @@ class BackofficeConfig(AppConfig):
     it reads settlements and the ledger; the ledger (finance) never imports it."""
 
     name = "backoffice"
-    verbose_name = _("Back office")
+    verbose_name = _("Finance back office")

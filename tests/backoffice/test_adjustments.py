@@ -48,7 +48,7 @@ def test_f1_adjustment_needs_another_finance_member_and_posts_once(accounts):
     assert (request.status, request.decided_by, request.ledger_key) == (
         AdjustmentRequest.Status.POSTED, b, adjustment_key(request.pk))
     txn = LedgerTransaction.objects.get()
-    assert txn.key == adjustment_key(request.pk)
+    assert txn.key == adjustment_key(request.pk) and txn.source == request
     assert account_balance(accounts["promotion"]) == 30_000 and account_balance(accounts["office"]) == -30_000
     assert ledger_integrity_check() == []
 

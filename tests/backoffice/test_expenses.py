@@ -129,6 +129,7 @@ def test_f2_full_chain_books_once_with_the_right_entries_and_pays_once(people):
     claim = _reload(claim)
     assert claim.status == ExpenseClaim.Status.BOOKED and claim.ledger_key == booked_key(claim.pk)
     txn = LedgerTransaction.objects.get(key=booked_key(claim.pk))
+    assert txn.source == claim  # what the transaction is for, as data (F4: audits follow it)
     entries = {e.account.kind: e.amount_fen for e in txn.entries.select_related("account")}
     assert entries == {AccountKind.EXPENSE_PROMOTION: 600_000, AccountKind.REIMBURSEMENTS_PAYABLE: -600_000}
     assert list(claim.approvals.values_list("stage", "approver_id")) == [
