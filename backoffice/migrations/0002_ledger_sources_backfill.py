@@ -19,8 +19,8 @@ which documents the same record):
 A key whose record no longer exists is left without a source.
 
 On PostgreSQL the ledger's append-only trigger refuses updates of transactions
-(finance migration 0002); it is switched off for this one statement set and on
-again in the same database transaction."""
+(finance migration 0002); it is switched off for these updates and on again in
+the same database transaction, after their deferred foreign-key checks ran."""
 
 import re
 
@@ -101,6 +101,9 @@ def backfill(apps, schema_editor):
                 source_id=Case(*[When(pk=pk, then=Value(target)) for pk, target in chunk],
                                output_field=IntegerField()))
     if postgres:
+        # The new source_type foreign key is checked at commit (deferred); run those checks now, as
+        # PostgreSQL alters no table with trigger events pending.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         schema_editor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {TRIGGER}")
 
 
