@@ -406,11 +406,11 @@ def world(db) -> World:
         "operations:campaign": (("operations", "manager"), {"pk": ops_campaign.pk}),
         # --- issue 9 expenses (H10): the claim and its receipt for the claimant and those who may see claims;
         # deciding for approvers (managers, finance); paying for finance.
-        **{f"finance:{name}": (("customer_service", "finance", "auditor", "manager"), {"pk": expense_claim.pk})
+        **{f"backoffice:{name}": (("customer_service", "finance", "auditor", "manager"), {"pk": expense_claim.pk})
            for name in ("expense_claim",)},
         "backoffice:expense_receipt": (("customer_service", "finance", "auditor", "manager"),
                                     {"pk": expense_claim.pk, "receipt_id": expense_claim.receipts.get().pk}),
-        **{f"finance:{name}": (("manager", "finance"), {"pk": expense_claim.pk})
+        **{f"backoffice:{name}": (("manager", "finance"), {"pk": expense_claim.pk})
            for name in ("expense_approve", "expense_reject")},
         "backoffice:expense_pay": (("finance",), {"pk": expense_claim.pk}),
         # --- end issue 9 expenses
