@@ -62,8 +62,10 @@ bench-quick: install-test messages services-check
 	@command -v wrk >/dev/null || scripts/apt-install wrk
 	$(BIN)/python bench/run.py --quick $(BENCH_ARGS)
 
+# Ruff, then the layer rules (import-linter contracts in pyproject.toml).
 lint: install-test
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf var staticfiles test-artifacts bench/out

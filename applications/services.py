@@ -34,8 +34,8 @@ from jobs.models import Job, JobStatus, Shift
 from jobs.schedule import ShiftSpec
 from jobs.selectors import has_early_access, job_open_to_students_at
 from jobs.services import job_workplace_change, schedule_change_findings, shift_reschedule
-from settlements.funding import prefund_check
 
+from .hooks import hire_checks_run
 from .models import (
     ALL_AVAILABLE,
     Application,
@@ -354,7 +354,7 @@ def application_hire(*, application_id: int, actor: User) -> Application:
     row is locked first, so two members hiring for the last place at the same
     moment are serialised and exactly one succeeds (headcount). An employer below the
     prefunding credit tier must hold the estimated pay in escrow first (E5.1,
-    settlements.funding.prefund_check: PrefundRequired, nothing saved)."""
+    the prefunding check settlements registers, applications.hooks: PrefundRequired, nothing saved)."""
     member_job = Application.objects.filter(pk=application_id).values_list("job_id", flat=True).first()
     if member_job is None:
         raise InvalidTransition()
@@ -364,7 +364,7 @@ def application_hire(*, application_id: int, actor: User) -> Application:
     _ensure_answer_in_time(application)
     if places_taken(application.job_id) >= application.job.headcount:
         raise JobFull()
-    prefund_check(employer=application.job.employer, job=application.job)  # E5.1: low credit tiers prefund
+    hire_checks_run(employer=application.job.employer, job=application.job)  # E5.1: low credit tiers prefund
     before = application.status
     application.offer(by=actor, expires_at=timezone.now() + dt.timedelta(hours=get_policy().offer_accept_hours))
     application.save(update_fields=["status", "decided_at", "decided_by", "offer_expires_at", "updated_at"])

@@ -56,9 +56,9 @@ app.conf.beat_schedule = {
     "risk-review-reminders": {"task": "risk.tasks.risk_review_reminders_task",
                               "schedule": crontab(hour=9, minute=15, day_of_week="mon")},
     # F3.1, F3.3: last month's settlement-account reconciliation, prepared on the 1st at 07:00.
-    "finance-monthly-reconciliation": {"task": "finance.tasks.monthly_reconciliation_task",
+    "finance-monthly-reconciliation": {"task": "backoffice.tasks.monthly_reconciliation_task",
                                        "schedule": crontab(day_of_month=1, hour=7, minute=0)},
     # F4 (audits): remind owners of audit findings before the due date, escalate overdue ones.
-    "audit-findings-sweep": {"task": "finance.tasks.audit_findings_sweep_task",
+    "audit-findings-sweep": {"task": "backoffice.tasks.audit_findings_sweep_task",
                              "schedule": crontab(hour=8, minute=15)},
 }

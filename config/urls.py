@@ -12,6 +12,8 @@ urlpatterns = [
     path("work/", include("applications.urls")),
     path("pay/", include("settlements.urls")),
     path("finance/", include("finance.urls")),
+    path("finance/", include("settlements.urls_funding")),  # the funding page keeps its address
+    path("finance/", include("backoffice.urls")),  # expense claims keep their addresses
     path("reviews/", include("reviews.urls")),
     path("credit/", include("risk.urls")),
     path("moderation/", include("moderation.urls")),

@@ -3,7 +3,7 @@ import bank statements and work the manual matching queue of payments in (E5.1).
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -32,6 +32,9 @@ from .models import (
     LedgerEntry,
     LedgerTransaction,
 )
+from .services import integrity_run
+
+RUN_CHECK_PERMISSION = "finance.add_integrityrun"
 
 
 class EntryInline(admin.TabularInline):
@@ -70,7 +73,28 @@ class LedgerTransactionAdmin(ReadOnlyAdmin):
 
 @admin.register(IntegrityRun)
 class IntegrityRunAdmin(ReadOnlyAdmin):
+    """The integrity runs (F3.3), with "Run the check now" on the list."""
+
     list_display = ["ran_at", "problem_count"]
+    change_list_template = "admin/finance/integrityrun/change_list.html"
+
+    def get_urls(self):
+        return [path("run/", self.admin_site.admin_view(self.run_view), name="finance_integrityrun_run"),
+                *super().get_urls()]
+
+    def run_view(self, request):
+        """POST: run every integrity check now and show the run."""
+        if not request.user.has_perm(RUN_CHECK_PERMISSION):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        run = integrity_run()
+        if run.problem_count:
+            self.message_user(request, _("The check found %(n)d problems.") % {"n": run.problem_count},
+                              messages.ERROR)
+        else:
+            self.message_user(request, _("The check found no problem."), messages.SUCCESS)
+        return redirect(reverse("admin:finance_integrityrun_change", args=[run.pk]))
 
 
 # ====================================================================== money in (E5.1)
@@ -195,7 +219,6 @@ class BankStatementLineAdmin(ReadOnlyAdmin):
         })
 
 
-# The guarantee fund page (E5.2), refunds (E5.1), reports and the integrity check's button (F3.3);
-# audits: engagements with their pack, findings to closure (F4); expense claims, budgets,
-# adjusting transactions, monthly reconciliations (F1, F2, F3.1, F3.3).
-from . import admin_audits, admin_expenses, admin_guarantee, admin_refunds, admin_reports  # noqa: E402, F401
+# Refunds of unused escrow (E5.1). The guarantee fund's page is settlements' (settlements.admin_guarantee);
+# the reports, audits, expenses and reconciliations are the back office's (backoffice.admin).
+from . import admin_refunds  # noqa: E402, F401

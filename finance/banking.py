@@ -269,12 +269,13 @@ def _post_funding(*, line: BankStatementLine, employer_id: int, actor) -> None:
     list(LedgerAccount.objects.select_for_update().filter(pk__in=[bank.pk, escrow.pk, receivable.pk])
          .order_by("pk"))
     key = f"bank-line:{line.transaction_id}"
-    transaction_post(key=key, kind="escrow_funding", actor=actor,
+    transaction_post(key=key, kind="escrow_funding", actor=actor, source=line,
                      memo=f"{line.booked_on} {line.payer_name} {line.reference_text}",
                      lines=[(bank, line.amount_fen), (escrow, -line.amount_fen)])
     owed = min(account_balance(escrow), account_balance(receivable))
     if owed > 0:
         transaction_post(key=f"receivable-settle:{line.pk}", kind="receivable_settlement", actor=actor,
+                         source=line,
                          memo=f"settled from {key}", lines=[(escrow, owed), (receivable, -owed)])
     line.matched_employer_id = employer_id
     line.ledger_key = key

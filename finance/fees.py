@@ -13,6 +13,6 @@ def posting_fee_charge(*, employer_id: int, job_id: int, amount_fen: int, memo: 
     if amount_fen <= 0:
         return None
     return transaction_post(
-        key=f"posting-fee:job:{job_id}", kind="posting_fee", memo=memo,
+        key=f"posting-fee:job:{job_id}", kind="posting_fee", memo=memo, source=("jobs.Job", job_id),
         lines=[(employer_receivable(employer_id), amount_fen),
                (platform_account(AccountKind.REVENUE_POSTING_FEES), -amount_fen)])

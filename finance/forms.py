@@ -57,7 +57,7 @@ class SandboxPaymentForm(forms.Form):
     amount = AmountInYuanField()
 
 
-# ====================================================================== refunds and reports (E5.1, F3.3)
+# ====================================================================== refunds (E5.1)
 class RefundRequestForm(forms.Form):
     amount = AmountInYuanField()
     account_holder = forms.CharField(label=_("Account holder"), max_length=200,
@@ -70,18 +70,3 @@ class RefundRequestForm(forms.Form):
 
 class RefundReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class ReportPeriodForm(forms.Form):
-    date_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To (inclusive)"), widget=forms.DateInput(attrs={"type": "date"}))
-
-    def clean(self):
-        data = super().clean()
-        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            raise ValidationError(_("The period must start before it ends."))
-        return data
-
-
-class ReportDayForm(forms.Form):
-    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))

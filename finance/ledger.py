@@ -10,6 +10,8 @@ Corrections are `transaction_reverse`, never edits."""
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Sum
 from django.utils.translation import gettext_lazy as _
@@ -112,8 +114,12 @@ def _readable(kind: str, balance_fen: int) -> int:
 
 @transaction.atomic
 def transaction_post(*, key: str, kind: str, memo: str, lines: list[tuple[LedgerAccount, int]], actor=None,
-                     reverses: LedgerTransaction | None = None) -> LedgerTransaction:
+                     reverses: LedgerTransaction | None = None, source=None) -> LedgerTransaction:
     """Post a balanced transaction once.
+
+    `source` is the record the transaction is for (a model instance, or
+    ("app_label.Model", pk) from a caller that holds only the id): stored as a
+    content type and id, so audits follow a link instead of parsing the key.
 
     `lines` are (account, amount) with debits positive and credits negative;
     they must sum to zero and none may be zero. A second call with the same key
@@ -148,12 +154,22 @@ def transaction_post(*, key: str, kind: str, memo: str, lines: list[tuple[Ledger
     try:
         with transaction.atomic():
             txn = LedgerTransaction.objects.create(key=key, kind=kind, memo=str(memo)[:300], created_by=actor,
-                                                   reverses=reverses)
+                                                   reverses=reverses, **_source_fields(source))
     except IntegrityError:  # the same key posted concurrently: theirs stands, ours moves nothing
         return LedgerTransaction.objects.get(key=key)
     _insert_entries(txn, [(account.pk, amount) for account, amount in lines])
     _move_balances({pk: delta for pk, delta in totals.items() if delta})
     return txn
+
+
+def _source_fields(source) -> dict:
+    """The content type and id of a transaction's source (nothing when there is none)."""
+    if source is None:
+        return {}
+    if isinstance(source, tuple):
+        label, pk = source  # a model named by its label: finance imports no app above it
+        return {"source_type": ContentType.objects.get_for_model(apps.get_model(label)), "source_id": pk}
+    return {"source_type": ContentType.objects.get_for_model(source), "source_id": source.pk}
 
 
 # From this many accounts, a posting locks, writes and moves balances with array
@@ -216,8 +232,10 @@ def transaction_reverse(*, original_key: str, memo: str, actor=None) -> LedgerTr
     """Cancel a posted transaction by posting its mirror image (once)."""
     original = LedgerTransaction.objects.get(key=original_key)
     lines = [(entry.account, -entry.amount_fen) for entry in original.entries.select_related("account")]
+    source = None if original.source_type_id is None else (
+        f"{original.source_type.app_label}.{original.source_type.model}", original.source_id)
     return transaction_post(key=f"{original_key}:reversal", kind=f"{original.kind}_reversal", memo=memo,
-                            lines=lines, actor=actor, reverses=original)
+                            lines=lines, actor=actor, reverses=original, source=source)
 
 
 # ------------------------------------------------------------------ reading

@@ -172,7 +172,7 @@ def refund_approve(*, refund_id: int, actor) -> EscrowRefund:
     if refund.amount_fen > available:
         raise RefundNotAvailable(_("The employer can take back at most %(available)s now; reject this request "
                                    "or wait.") % {"available": format_fen(max(available, 0))})
-    transaction_post(key=refund_key(refund.pk), kind="escrow_refund", actor=actor,
+    transaction_post(key=refund_key(refund.pk), kind="escrow_refund", actor=actor, source=refund,
                      memo=f"escrow refund {refund.pk} to employer {refund.employer_id}",
                      lines=[(escrow, refund.amount_fen), (clearing, -refund.amount_fen)])
     refund.approve(now=timezone.now(), by=actor)
@@ -212,7 +212,7 @@ def refund_confirm_paid(*, refund_id: int, actor) -> EscrowRefund:
     refund = _locked(refund_id)
     if refund.status != EscrowRefund.Status.APPROVED:
         raise InvalidTransition()
-    transaction_post(key=f"{refund_key(refund.pk)}:paid", kind="escrow_refund_paid", actor=actor,
+    transaction_post(key=f"{refund_key(refund.pk)}:paid", kind="escrow_refund_paid", actor=actor, source=refund,
                      memo=f"escrow refund {refund.pk} paid",
                      lines=[(platform_account(AccountKind.PAYOUT_CLEARING), refund.amount_fen),
                             (platform_account(AccountKind.BANK_CLEARING), -refund.amount_fen)])

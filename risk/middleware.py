@@ -25,7 +25,7 @@ ALLOWED_VIEWS = frozenset({
     # marking notifications read does not act on anyone else;
     "core:inbox_mark_read",
     # an employer must still pay the wages it owes (E5.1): the funding page and its sandbox payment;
-    "finance:funding", "finance:funding_sandbox",
+    "funding:page", "funding:sandbox",
     # a student must still be paid (S4.2): payout details, and disputing a statement they are owed;
     "settlements:payout_methods", "settlements:payout_method_default", "settlements:payout_method_remove",
     "settlements:student_dispute_open", "settlements:student_dispute_withdraw",

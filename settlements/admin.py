@@ -305,4 +305,4 @@ class PayoutAdmin(ReadOnlyAdmin):
         })
 
 
-from . import admin_disputes  # noqa: E402,F401
+from . import admin_disputes, admin_guarantee  # noqa: E402,F401  (the guarantee fund page: E5.2)

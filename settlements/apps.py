@@ -25,9 +25,20 @@ class SettlementsConfig(AppConfig):
         hooks.register_integrity_check("settlement_postings", integrity.funding_postings_check)
         hooks.register_escrow_commitments(_employer_committed_fen)
 
+        # E5.1: an employer below the prefunding credit tier hires only with the pay in escrow.
+        from applications.hooks import register_hire_check
+
+        register_hire_check(_prefund_check)
+
 
 def _employer_committed_fen(employer_id: int) -> int:
     # A lazy import: the selector imports models of other apps, not loadable at ready() time of every setup.
     from .selectors import employer_committed_fen
 
     return employer_committed_fen(employer_id)
+
+
+def _prefund_check(*, employer, job) -> None:
+    from .funding import prefund_check  # lazily, like the selector above
+
+    prefund_check(employer=employer, job=job)

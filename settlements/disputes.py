@@ -286,7 +286,7 @@ def dispute_decide(*, dispute_id: int, actor, outcome: str, decision: str, adjus
     history_record(subject=dispute, transition="decide", from_state=before, to_state=dispute.status, actor=actor,
                    reason=f"{dispute.get_outcome_display()}: {decision}"[:500])
     if refund_fen:
-        transaction_post(key=refund_key(dispute.pk), kind="dispute_refund", actor=actor,
+        transaction_post(key=refund_key(dispute.pk), kind="dispute_refund", actor=actor, source=dispute,
                          memo=f"commission refund on payment dispute {dispute.pk}", lines=[
                              (platform_account(AccountKind.REVENUE_COMMISSIONS), refund_fen),
                              (employer_escrow(dispute.employer_id), -refund_fen)])
@@ -357,7 +357,7 @@ def adjustment_fund(*, adjustment_id: int) -> SettlementAdjustment:
              (student_payable(adjustment.student_id), -adjustment.amount_fen),
              (platform_account(AccountKind.REVENUE_COMMISSIONS), -adjustment.commission_fen)]
     try:
-        transaction_post(key=fund_key(adjustment.pk), kind="adjustment_fund",
+        transaction_post(key=fund_key(adjustment.pk), kind="adjustment_fund", source=adjustment,
                          memo=f"adjustment {adjustment.pk} of settlement {adjustment.settlement_id}",
                          lines=[(account, amount) for account, amount in lines if amount])
     except InsufficientBalance as short:

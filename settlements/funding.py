@@ -45,7 +45,7 @@ class PrefundRequired(DomainError):
         super().__init__(_("Your credit tier requires the pay to be in escrow before you hire: pay in %(amount)s "
                            "more (see Funding).") % {"amount": format_fen(short_fen)})
         # The page that says how to pay in, for views that link to it.
-        self.short_fen, self.link = short_fen, reverse("finance:funding")
+        self.short_fen, self.link = short_fen, reverse("funding:page")
 
 
 def wages_key(settlement_pk: int) -> str:
@@ -102,7 +102,7 @@ def _settlement_fund(settlement_id: int) -> tuple[Settlement, bool]:
              (student_payable(settlement.student_id), -settlement.student_total_fen),
              (platform_account(AccountKind.REVENUE_COMMISSIONS), -settlement.commission_fen)]
     try:
-        transaction_post(key=wages_key(settlement.pk), kind="settlement_wages",
+        transaction_post(key=wages_key(settlement.pk), kind="settlement_wages", source=settlement,
                          memo=f"settlement {settlement.pk} of engagement {settlement.engagement_id}",
                          lines=[(account, amount) for account, amount in lines if amount])
     except InsufficientBalance as short:

@@ -112,7 +112,7 @@ def _remind(settlement_id: int, now: dt.datetime) -> bool:
                "Pay it into your escrow by bank transfer quoting your funding reference; it is taken from escrow "
                "as soon as it arrives.") % {
             "job": settlement.engagement.job.title, "due": _due_text(settlement), "amount": amount},
-        link=reverse("finance:funding"))
+        link=reverse("funding:page"))
     return True
 
 
@@ -139,7 +139,7 @@ def _mark_late(settlement_id: int, now: dt.datetime) -> bool:
                "credit. If it is still unpaid in %(days)s working days, the platform pays the student from its "
                "guarantee fund and you still owe the full amount.") % {
             "amount": amount, "days": get_policy().guarantee_grace_working_days},
-        link=reverse("finance:funding"))
+        link=reverse("funding:page"))
     subject = _("Employer %(employer)s is late paying %(amount)s (settlement %(pk)s)") % {
         "employer": settlement.employer.name, "amount": amount, "pk": settlement.pk}
     for role in (FINANCE, MODERATOR):
@@ -165,7 +165,7 @@ def settlement_advance(*, settlement_id: int, now: dt.datetime | None = None, ac
     if settlement is None or settlement.student_total_fen <= 0:
         return settlement or Settlement.objects.get(pk=settlement_id)
     amount = settlement.student_total_fen
-    transaction_post(key=advance_key(settlement.pk), kind="guarantee_advance", actor=actor,
+    transaction_post(key=advance_key(settlement.pk), kind="guarantee_advance", actor=actor, source=settlement,
                      memo=f"guarantee advance of settlement {settlement.pk}",
                      lines=[(platform_account(AccountKind.GUARANTEE_FUND), amount),
                             (student_payable(settlement.student_id), -amount)])
@@ -188,7 +188,7 @@ def settlement_advance(*, settlement_id: int, now: dt.datetime | None = None, ac
         body=_("You did not pay by %(due)s, so the platform's guarantee fund paid the student. You still owe "
                "%(total)s: pay it into escrow; it is taken from there as soon as it arrives.") % {
             "due": _due_text(settlement), "total": format_fen(settlement.employer_total_fen)},
-        link=reverse("finance:funding"))
+        link=reverse("funding:page"))
     credit_event_record(
         key=f"settlement:{settlement.pk}:advanced", subject_kind="employer", subject_id=settlement.employer_id,
         kind="guarantee_advanced", source=settlement,
@@ -284,7 +284,7 @@ def settlement_recover(*, settlement_id: int) -> Settlement:
              (platform_account(AccountKind.GUARANTEE_FUND), -settlement.advanced_fen),
              (platform_account(AccountKind.REVENUE_COMMISSIONS), -settlement.commission_fen)]
     try:
-        transaction_post(key=recover_key(settlement.pk), kind="guarantee_recovery",
+        transaction_post(key=recover_key(settlement.pk), kind="guarantee_recovery", source=settlement,
                          memo=f"recovery of the guarantee advance of settlement {settlement.pk}",
                          lines=[(account, amount) for account, amount in lines if amount])
     except InsufficientBalance as short:
@@ -299,7 +299,7 @@ def settlement_recover(*, settlement_id: int) -> Settlement:
                 body=_("The platform's guarantee fund paid your student for %(job)s. Your escrow is short by "
                        "%(short)s: pay it in by bank transfer quoting your funding reference.") % {
                     "job": settlement.engagement.job.title, "short": format_fen(short.needed_fen)},
-                link=reverse("finance:funding"))
+                link=reverse("funding:page"))
         return settlement
     settlement.recovered_at, settlement.funding_short_fen = now, 0
     settlement.save(update_fields=["recovered_at", "funding_short_fen", "updated_at"])

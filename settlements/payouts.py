@@ -169,7 +169,7 @@ def _insert_payouts(payouts: list[_Line], *, now: dt.datetime) -> None:
             raise RuntimeError(f"inserted {cursor.rowcount} of {len(payouts)} payouts")
 
 
-def _post_chunk(*, key: str, payouts: list[_Line], memo: str) -> None:
+def _post_chunk(*, key: str, batch: PayoutBatch, payouts: list[_Line], memo: str) -> None:
     """The chunk's posting: Dr each student's payable (summed per student), Cr
     payouts in transit. Split into parts of at most POSTING_STUDENTS students
     (`<key>`, `<key>:2`, `<key>:3` …, students in id order, so accounts are still
@@ -182,7 +182,7 @@ def _post_chunk(*, key: str, payouts: list[_Line], memo: str) -> None:
     students = sorted(owed)
     for part, start in enumerate(range(0, len(students), POSTING_STUDENTS), start=1):
         lines = [(accounts[student_id], owed[student_id]) for student_id in students[start:start + POSTING_STUDENTS]]
-        transaction_post(key=key if part == 1 else f"{key}:{part}", kind="payout", memo=memo,
+        transaction_post(key=key if part == 1 else f"{key}:{part}", kind="payout", memo=memo, source=batch,
                          lines=[*lines, (clearing, -sum(amount for _account, amount in lines))])
 
 
@@ -215,7 +215,7 @@ def _build_chunk(*, batch: PayoutBatch, now: dt.datetime, after: int) -> tuple[i
         return ids[-1], 0, 0
     _insert_payouts(payouts, now=now)
     first = payouts[0].settlement_id
-    _post_chunk(key=f"payout-chunk:{batch.pk}:{first}", payouts=payouts,
+    _post_chunk(key=f"payout-chunk:{batch.pk}:{first}", batch=batch, payouts=payouts,
                 memo=f"payout batch {batch.pk}: {len(payouts)} settlements from {first}")
     # Queryset update: the FSM field is protected, and these rows are locked by us.
     Settlement.objects.filter(pk__any_of=[p.settlement_id for p in payouts]).update(
@@ -250,7 +250,7 @@ def _build_adjustment_chunk(*, batch: PayoutBatch, now: dt.datetime, after: int)
         return ids[-1], 0, 0
     _insert_payouts(payouts, now=now)
     first = payouts[0].adjustment_id
-    _post_chunk(key=f"payout-chunk:{batch.pk}:adj{first}", payouts=payouts,
+    _post_chunk(key=f"payout-chunk:{batch.pk}:adj{first}", batch=batch, payouts=payouts,
                 memo=f"payout batch {batch.pk}: {len(payouts)} adjustments from {first}")
     SettlementAdjustment.objects.filter(pk__any_of=[p.adjustment_id for p in payouts]).update(
         status=SettlementAdjustment.Status.PAYING, updated_at=now)
@@ -326,7 +326,7 @@ def _confirm_lines(*, batch: PayoutBatch, payouts: list[Payout], actor, now: dt.
     # S4.3: the student may dispute the payment for P2 working days after receiving it.
     dispute_until = working_days_after(now, get_policy().dispute_working_days)
     total = sum(p.amount_fen for p in payouts)
-    transaction_post(key=f"batch:{batch.pk}:paid:{payouts[0].pk}", kind="payout_paid",
+    transaction_post(key=f"batch:{batch.pk}:paid:{payouts[0].pk}", kind="payout_paid", source=batch,
                      memo=f"payout batch {batch.pk}: {len(payouts)} payouts paid",
                      lines=[(platform_account(AccountKind.PAYOUT_CLEARING), total),
                             (platform_account(AccountKind.BANK_CLEARING), -total)], actor=actor)
@@ -419,7 +419,7 @@ def payout_fail(*, payout_id: int, actor, reason: str) -> Payout:
     if payout.status not in OUTSTANDING:
         raise PayoutNotOutstanding()
     now = timezone.now()
-    transaction_post(key=f"{payout.ledger_key}:failed", kind="payout_failed",
+    transaction_post(key=f"{payout.ledger_key}:failed", kind="payout_failed", source=payout,
                      memo=f"payout {payout.pk} failed: {reason}"[:300], actor=actor,
                      lines=[(platform_account(AccountKind.PAYOUT_CLEARING), payout.amount_fen),
                             (student_payable(payout.student_id), -payout.amount_fen)])

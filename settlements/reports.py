@@ -1,5 +1,5 @@
 """Settlement figures for finance's reports (F3.3): aggregates only, no personal
-data. Called by `finance.reports` through a lazy import (finance never imports
+data. Called by `backoffice.reports` through a lazy import (finance never imports
 settlements at module level). Each figure is one grouped query."""
 
 import datetime as dt

@@ -104,3 +104,15 @@ def migration_data_restored(django_db_setup, django_db_blocker):
             default.creation.deserialize_db_from_string(contents)
         default.close()
 
+
+
+@pytest.fixture(autouse=True)
+def _content_type_ids_of_this_database(request):
+    """The migration test (tests/upgrades) rebuilds the database from nothing, so the content
+    type ids cached in this process may not be those of the database a transactional test
+    restores: such tests start with an empty cache (ordinary tests keep it, and their query counts)."""
+    marker = request.node.get_closest_marker("django_db")
+    if (marker is not None and marker.kwargs.get("transaction")) or "live_server" in request.fixturenames:
+        from django.contrib.contenttypes.models import ContentType
+
+        ContentType.objects.clear_cache()

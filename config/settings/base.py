@@ -65,6 +65,7 @@ LOCAL_APPS = [
     "applications",
     "settlements",
     "finance",
+    "backoffice",
     "reviews",
     "risk",
     "moderation",

@@ -11,8 +11,9 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from backoffice.models import ExpenseClaim
 from finance.ledger import ledger_integrity_check
-from finance.models import AccountKind, ExpenseClaim, LedgerTransaction
+from finance.models import AccountKind, LedgerTransaction
 
 from .helpers import DESKTOP, PHONE, assert_no_horizontal_scroll, sign_in_staff
 

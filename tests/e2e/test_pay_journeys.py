@@ -72,7 +72,7 @@ def test_e5_1_s4_2_f3_2_employer_funds_escrow_finance_pays_the_batch_student_see
     expect(row.locator(".badge.settlement-ready")).to_be_visible()
 
     # and: opens the funding page: an empty escrow, the statement due, and their funding reference
-    desk.goto(reverse("finance:funding"))
+    desk.goto(reverse("funding:page"))
     expect(desk.locator("#escrow-balance .amount")).to_have_text(format_fen(0))
     expect(desk.locator(f"#owed #unpaid-{settlement.pk} .amount")).to_have_text(format_fen(8250))
     expect(desk.locator(f"#unpaid-{settlement.pk}")).to_contain_text("咖啡店周末店员")
@@ -83,7 +83,7 @@ def test_e5_1_s4_2_f3_2_employer_funds_escrow_finance_pays_the_batch_student_see
     sandbox = desk.locator("#sandbox form")
     sandbox.locator("[name=amount]").fill(_yuan(settlement.employer_total_fen))
     sandbox.locator("[type=submit]").click()
-    desk.wait_for_url(f"**{reverse('finance:funding')}")
+    desk.wait_for_url(f"**{reverse('funding:page')}")
 
     # then: the payment is in escrow and listed among the payments in
     expect(desk.locator(".message-success")).to_be_visible()
@@ -101,7 +101,7 @@ def test_e5_1_s4_2_f3_2_employer_funds_escrow_finance_pays_the_batch_student_see
     assert settlement.payout_due_at > settlement.funded_at
     assert account_balance(employer_escrow(employer_id)) == 0
     assert account_balance(student_payable(student.pk)) == 7500
-    desk.goto(reverse("finance:funding"))
+    desk.goto(reverse("funding:page"))
     expect(desk.locator("#escrow-balance .amount")).to_have_text(format_fen(0))
     expect(desk.locator("#owed [id^=unpaid-]")).to_have_count(0)  # nothing waiting for their payment
     expect(desk.locator("#committed .amount")).to_have_text(format_fen(0))

@@ -15,8 +15,8 @@ def receipt_png(name: str = "receipt.png") -> SimpleUploadedFile:
 
 
 def budget_make(*, category: str, start, end, amount_fen: int, by=None):
-    """A budget written directly (the service is tested in tests/finance/test_expenses.py)."""
-    from finance.models import Budget
+    """A budget written directly (the service is tested in tests/backoffice/test_expenses.py)."""
+    from backoffice.models import Budget
     from tests.factories.accounts import StaffFactory as _Staff
 
     return Budget.objects.create(category=category, period_start=start, period_end=end, amount_fen=amount_fen,
@@ -29,7 +29,7 @@ import datetime as dt  # noqa: E402
 import factory  # noqa: E402
 from factory.django import DjangoModelFactory  # noqa: E402
 
-from finance.models import AuditEngagement, AuditFinding  # noqa: E402
+from backoffice.models import AuditEngagement, AuditFinding  # noqa: E402
 from tests.factories.accounts import StaffFactory  # noqa: E402
 
 
@@ -45,7 +45,7 @@ class AuditEngagementFactory(DjangoModelFactory):
 
 
 class AuditFindingFactory(DjangoModelFactory):
-    """A finding written directly (no notification); services are tested in tests/finance/test_audits.py."""
+    """A finding written directly (no notification); services are tested in tests/backoffice/test_audits.py."""
 
     class Meta:
         model = AuditFinding

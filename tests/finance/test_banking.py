@@ -89,6 +89,7 @@ def test_e5_1_csv_statement_credits_the_escrow_of_the_employer_named_in_the_refe
     assert escrow(employer) == 123450
     assert account_balance(platform_account(AccountKind.BANK_CLEARING)) == 123450
     assert LedgerTransaction.objects.get().key == "bank-line:T0001"
+    assert LedgerTransaction.objects.get().source == line  # the statement line it is for (F3.3)
     assert (statement.created_count, statement.matched_count) == (1, 1)
     assert statement.status == BankStatementImport.Status.COMPLETE
     assert ledger_integrity_check() == []

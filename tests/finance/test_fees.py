@@ -25,7 +25,10 @@ def test_f1_publishing_a_job_books_the_posting_fee_as_revenue_owed_by_the_employ
     # then
     assert account_balance(employer_receivable(job.employer_id)) == 1250
     assert account_balance(platform_account(AccountKind.REVENUE_POSTING_FEES)) == 1250
-    assert LedgerTransaction.objects.get().key == f"posting-fee:job:{job.pk}"
+    txn = LedgerTransaction.objects.get()
+    assert txn.key == f"posting-fee:job:{job.pk}"
+    # and the transaction names the job it is for (F3.3, F4: audits follow this link, not the key)
+    assert txn.source == job
     assert ledger_integrity_check() == []
 
 
@@ -44,3 +47,15 @@ def test_f1_a_zero_fee_books_nothing():
     job = JobFactory(published=True)
     assert posting_fee_charge(employer_id=job.employer_id, job_id=job.pk, amount_fen=0, memo="m") is None
     assert not LedgerTransaction.objects.exists()
+
+
+def test_f3_3_a_reversal_is_for_the_same_record_as_what_it_reverses():
+    # given a posting fee booked for a job
+    from finance.ledger import transaction_reverse
+
+    job = JobFactory(published=True)
+    original = posting_fee_charge(employer_id=job.employer_id, job_id=job.pk, amount_fen=500, memo="m")
+    # when it is reversed
+    reversal = transaction_reverse(original_key=original.key, memo="charged in error")
+    # then the reversal documents the same job
+    assert (reversal.reverses, reversal.source) == (original, job)

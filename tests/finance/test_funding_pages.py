@@ -17,8 +17,8 @@ from tests.finance.test_banking import csv_file
 
 pytestmark = pytest.mark.django_db
 
-FUNDING = reverse("finance:funding")
-SANDBOX = reverse("finance:funding_sandbox")
+FUNDING = reverse("funding:page")
+SANDBOX = reverse("funding:sandbox")
 
 
 def client_of(employer) -> Client:

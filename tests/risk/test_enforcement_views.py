@@ -114,8 +114,8 @@ def test_e4_2_a_suspended_employer_is_refused_actions_but_can_still_pay_in(moder
     job.refresh_from_db()
     assert job.status == JobStatus.DRAFT
     # when: it pays into escrow through the funding page's sandbox payment
-    assert client.get(reverse("finance:funding")).status_code == 200
-    client.post(reverse("finance:funding_sandbox"), {"amount": "100.00"})
+    assert client.get(reverse("funding:page")).status_code == 200
+    client.post(reverse("funding:sandbox"), {"amount": "100.00"})
     # then: the money arrives
     assert account_balance(employer_escrow(employer.pk)) == 10000
 

@@ -87,7 +87,7 @@ PROTECTED = SIGNED_IN_ANY | {
     "settlements:student_dispute_open", "settlements:student_dispute_withdraw", "settlements:student_dispute_evidence",
     "settlements:employer_disputes", "settlements:employer_dispute", "settlements:employer_dispute_evidence",
     # money in (issue 6, E5.1): the employer's funding page and its sandbox payment
-    "finance:funding", "finance:funding_sandbox",
+    "funding:page", "funding:sandbox",
     # refunds of unused prefunding (issue 6, E5.1): the employer's requests
     "finance:refunds",
     # reviews (issue 7, S5.1, E6.1): each side's reviews, the review form, the reviewee's answer
@@ -113,9 +113,9 @@ PROTECTED = SIGNED_IN_ANY | {
     # claim and its receipts (the claimant, approvers, finance, auditors); deciding (managers, finance); paying
     # (finance); budgets and the income and expenses report (finance, auditors, managers). Admin screens:
     # expense claims, budgets, adjusting transactions, monthly reconciliations (ADMIN_PREFIX).
-    "finance:expenses", "finance:expense_new", "finance:expense_budgets", "finance:expense_report",
-    "finance:expense_claim", "finance:expense_approve", "finance:expense_reject", "finance:expense_pay",
-    "finance:expense_receipt",
+    "backoffice:expenses", "backoffice:expense_new", "backoffice:expense_budgets", "backoffice:expense_report",
+    "backoffice:expense_claim", "backoffice:expense_approve", "backoffice:expense_reject", "backoffice:expense_pay",
+    "backoffice:expense_receipt",
     # --- end issue 9 expenses
     # --- issue 9 risk register (K1; H12): the heat map and register, for managers, finance and auditors (MFA).
     # Admin screens: risks, indicators and readings, legal reviews (+ document download), contingency plans,

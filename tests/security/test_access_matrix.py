@@ -310,7 +310,7 @@ def world(db) -> World:
     CampaignSignup.objects.create(campaign=ops_campaign, user=profile_b.user)
     # --- issue 9 audits (F4, H11): an engagement with one open finding owned by finance, for the admin's
     # object routes (change, history, the pack download, rectify / evidence / close).
-    from finance.models import AuditEngagement, AuditFinding
+    from backoffice.models import AuditEngagement, AuditFinding
 
     audit_engagement = AuditEngagement.objects.create(title="a", kind="internal", period_start="2026-10-01",
                                                       period_end="2026-10-31", scope="s")
@@ -320,8 +320,8 @@ def world(db) -> World:
     # --- issue 9 expenses (F1, F2, F3.1, H10): a customer-service agent's claim with a receipt, a budget, an
     # adjusting transaction requested by finance and a prepared reconciliation, for the staff pages' and the
     # admin's object routes. Written directly: the services are tested in tests/finance/test_expenses*.py etc.
-    from finance.expenses import claim_submit
-    from finance.models import AdjustmentRequest, Budget, MonthlyReconciliation
+    from backoffice.expenses import claim_submit
+    from backoffice.models import AdjustmentRequest, Budget, MonthlyReconciliation
     from tests.factories.backoffice import receipt_png
 
     expense_claim = claim_submit(claimant=staff["customer_service"], category="office",
@@ -424,13 +424,13 @@ def world(db) -> World:
         "operations:campaign": (("operations", "manager"), {"pk": ops_campaign.pk}),
         # --- issue 9 expenses (H10): the claim and its receipt for the claimant and those who may see claims;
         # deciding for approvers (managers, finance); paying for finance.
-        **{f"finance:{name}": (("customer_service", "finance", "auditor", "manager"), {"pk": expense_claim.pk})
+        **{f"backoffice:{name}": (("customer_service", "finance", "auditor", "manager"), {"pk": expense_claim.pk})
            for name in ("expense_claim",)},
-        "finance:expense_receipt": (("customer_service", "finance", "auditor", "manager"),
+        "backoffice:expense_receipt": (("customer_service", "finance", "auditor", "manager"),
                                     {"pk": expense_claim.pk, "receipt_id": expense_claim.receipts.get().pk}),
-        **{f"finance:{name}": (("manager", "finance"), {"pk": expense_claim.pk})
+        **{f"backoffice:{name}": (("manager", "finance"), {"pk": expense_claim.pk})
            for name in ("expense_approve", "expense_reject")},
-        "finance:expense_pay": (("finance",), {"pk": expense_claim.pk}),
+        "backoffice:expense_pay": (("finance",), {"pk": expense_claim.pk}),
         # --- end issue 9 expenses
     }
     return World(users=users, objects=objects, files=files)

@@ -23,9 +23,12 @@ from tests.security.test_access_matrix import database_fingerprint
 
 pytestmark = pytest.mark.django_db
 
-APPS = ("finance", "risk", "core")
+APPS = ("finance", "backoffice", "risk", "core")
+# The money pages: the ledger's, the back office's, and the funding page (settlements').
+MONEY_APPS = ("finance", "backoffice")
+MONEY_NAMESPACES = ("finance", "backoffice", "funding")
 REFUSED = (403, 404, 405)
-# Report pages that only read and answer a POST as a GET (finance.admin_reports): they must write nothing.
+# Report pages that only read and answer a POST as a GET (backoffice.admin_reports): they must write nothing.
 # Finance pages every staff member uses for their own expense claims (issue 9, H10).
 OWN_CLAIM_PAGES = {"expense_new"}
 READ_ONLY_REPORTS = {"finance_report_settlements", "finance_report_reconciliation", "finance_report_trial_balance"}
@@ -95,7 +98,7 @@ def _finance_admin_custom_routes():
     """(route name, kwargs) of the finance admins' own views (not add/change/delete/history)."""
     standard = ("_changelist", "_add", "_change", "_delete", "_history", "_autocomplete")
     for model, model_admin in _models():
-        if model._meta.app_label != "finance":
+        if model._meta.app_label not in MONEY_APPS:
             continue
         obj = model._default_manager.order_by("pk").first()
         for pattern in model_admin.get_urls():
@@ -132,18 +135,19 @@ def test_f4_auditor_posts_to_finance_pages_write_nothing(auditor_world):
     on a page every staff member uses for their own expense claims, changes nothing."""
     _auditor, client = auditor_world
     resolver = get_resolver()
-    finance_patterns = [p for p in resolver.url_patterns if getattr(p, "namespace", None) == "finance"]
+    finance_patterns = [p for p in resolver.url_patterns if getattr(p, "namespace", None) in MONEY_NAMESPACES]
     before = database_fingerprint()
     probed, accepted = 0, set()
     for include in finance_patterns:
         for pattern in include.url_patterns:
             params = set(pattern.pattern.regex.groupindex) | set(getattr(pattern.pattern, "converters", {}))
             kwargs = {p: 1 for p in params}
-            response = client.post(reverse(f"finance:{pattern.name}", kwargs=kwargs), {})
+            name = f"{include.namespace}:{pattern.name}"
+            response = client.post(reverse(name, kwargs=kwargs), {})
             assert response.status_code != 500
             if not refused(response):
                 accepted.add(pattern.name)
-                assert database_fingerprint() == before, f"finance:{pattern.name} wrote as the auditor"
+                assert database_fingerprint() == before, f"{name} wrote as the auditor"
             probed += 1
     assert probed >= 3
     # Only the page where any staff member files their own expense claim takes the auditor's POST.

@@ -62,7 +62,7 @@ def test_e5_1_the_employer_is_reminded_once_before_the_due_date():
     # then: one reminder with the amount and the due date, a link to the funding page
     reminder = reminders.get()
     assert "¥82.50" in reminder.subject and "2025-09-30 10:00" in reminder.subject
-    assert reminder.link == reverse("finance:funding")
+    assert reminder.link == reverse("funding:page")
     assert Settlement.objects.get(pk=settlement.pk).funding_reminded_at == DUE - dt.timedelta(hours=20)
 
 
@@ -107,7 +107,7 @@ def test_e5_1_funding_page_shows_due_date_lateness_and_what_escrow_keeps(client)
     escrow_in(settlement.employer_id, 10_000, key="in-1")
     client.force_login(employer_user(settlement))
     # when
-    response = client.get(reverse("finance:funding"))
+    response = client.get(reverse("funding:page"))
     # then
     html = response.content.decode()
     assert response.status_code == 200

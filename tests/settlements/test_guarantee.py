@@ -237,7 +237,7 @@ def test_e5_2_the_employer_sees_the_advance_it_still_owes(client):
     client.force_login(settlement.employer.members.first().user)
     # when
     statement = client.get(reverse("settlements:employer_statement", args=[settlement.pk])).content.decode()
-    funding = client.get(reverse("finance:funding"))
+    funding = client.get(reverse("funding:page"))
     # then: both pages say the guarantee advanced it and the employer still owes ¥82.50
     assert 'id="advanced"' in statement and "Advanced by the guarantee" in statement and "¥82.50" in statement
     html = funding.content.decode()

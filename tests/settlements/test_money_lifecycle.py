@@ -26,7 +26,7 @@ from finance.ledger import (
     platform_account,
     student_payable,
 )
-from finance.models import AccountKind, EscrowRefund
+from finance.models import AccountKind, EscrowRefund, LedgerTransaction
 from finance.refunds import (
     refund_approve,
     refund_available_fen,
@@ -194,6 +194,25 @@ class MoneyLifecycle(RuleBasedStateMachine):
         refunds = (EscrowRefund.objects.filter(status=EscrowRefund.Status.APPROVED)
                    .aggregate(s=Sum("amount_fen"))["s"] or 0)
         assert account_balance(platform_account(AccountKind.PAYOUT_CLEARING)) == payouts + refunds
+
+    @invariant()
+    def every_posting_names_the_record_it_is_for(self):
+        # F3.3, F4: audits follow LedgerTransaction.source, never the key. Only the test's own bank
+        # transfers (finance's import names the statement line) and the platform's contributions to
+        # the guarantee fund are for no record.
+        kinds = {"escrow_funding": None, "guarantee_contribution": None,
+                 "settlement_wages": Settlement, "guarantee_advance": Settlement, "guarantee_recovery": Settlement,
+                 "payout": PayoutBatch, "payout_paid": PayoutBatch, "payout_failed": Payout,
+                 "dispute_refund": PaymentDispute, "adjustment_fund": SettlementAdjustment,
+                 "escrow_refund": EscrowRefund, "escrow_refund_paid": EscrowRefund,
+                 "escrow_refund_reversal": EscrowRefund}
+        for txn in LedgerTransaction.objects.prefetch_related("source"):
+            assert txn.kind in kinds, txn.kind
+            expected = kinds[txn.kind]
+            if expected is None:
+                assert txn.source_type_id is None, txn.key
+            else:
+                assert isinstance(txn.source, expected), (txn.key, txn.source)
 
     @invariant()
     def the_guarantee_fund_is_its_money_less_outstanding_advances(self):

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from accounts import demo as accounts_demo
 from applications import demo as applications_demo
+from backoffice import demo as backoffice_demo
 from finance import demo as finance_demo
 from finance.guarantee import guarantee_fund_seed_demo
 from jobs import demo as jobs_demo
@@ -56,7 +57,7 @@ class Command(BaseCommand):
                     operations_demo.seed_operations()  # P2.1: a campaign, a daily check, weekly reports
                     support_demo.seed_support(agent=staff["customer_service"])  # P2.2: the FAQ, tickets in each state
                     # The back office (F2, K1): budgets and expense claims at each approval stage, the risk register.
-                    finance_demo.seed_back_office(staff=staff)
+                    backoffice_demo.seed_back_office(staff=staff)
                     seed_register(manager=staff["manager"])
             self.stdout.write(self.style.SUCCESS("Demo data is ready."))
             return
