@@ -143,7 +143,7 @@ def _positional_value(letters: str) -> int | None:
 
 # Step 5: contact words, in the folded and compacted text.
 _CONTACT_WORDS = [
-    (re.compile(r"(?:加|\+)(?:vx|wx|v|微|威|薇)(?![a-z0-9])"), "加微信"),
+    (re.compile(r"(?:加|\+)(?:vx|wx|v|微|威|薇)(?![a-z0-9信芯])"), "加微信"),
     (re.compile(r"(?:vx|wx|v信|v芯|weixin|wechat|威信|薇信|微x|徽信|维信|微芯|(?<![a-z])v(?=:[a-z0-9]))"), "微信"),
     (re.compile(r"(?:扣扣|企鹅号?|q号|qq号|球球)"), "qq"),
 ]

@@ -62,7 +62,8 @@ def test_e5_1_every_amount_written_as_yuan_parses_back_to_the_same_fen(fen):
 
 
 def test_f3_2_one_fen_to_yuan_decimal_for_bank_files_and_reports():
-    from finance import refunds, reports
+    from backoffice import reports
+    from finance import refunds
     from settlements import exports
 
     assert [yuan_decimal(n) for n in (0, 5, 100, 12345, -250)] == ["0.00", "0.05", "1.00", "123.45", "-2.50"]
@@ -138,7 +139,7 @@ def test_s2_1_the_minimum_pay_filter():
 
 @pytest.mark.django_db
 def test_e5_1_e5_2_f2_positive_amounts_in_the_finance_forms():
-    from finance.admin_guarantee import ContributionForm
+    from settlements.admin_guarantee import ContributionForm
     from finance.forms import SandboxPaymentForm
 
     form = SandboxPaymentForm({"amount": "1,000.50"})
@@ -153,8 +154,8 @@ def test_e5_1_e5_2_f2_positive_amounts_in_the_finance_forms():
 
 @pytest.mark.django_db
 def test_f2_budget_form_shows_yuan_and_refuses_negative():
-    from finance.admin_expenses import BudgetForm
-    from finance.models import Budget
+    from backoffice.admin_expenses import BudgetForm
+    from backoffice.models import Budget
 
     form = BudgetForm(instance=Budget(pk=1, amount_fen=123450, category="office", period_start=dt.date(2026, 1, 1),
                                       period_end=dt.date(2026, 12, 31)))
@@ -167,7 +168,7 @@ def test_f2_budget_form_shows_yuan_and_refuses_negative():
 
 
 def test_f1_f3_1_signed_amounts_in_the_back_office_forms():
-    from finance.forms_expenses import AdjustmentForm, BankClosingForm
+    from backoffice.forms import AdjustmentForm, BankClosingForm
 
     form = AdjustmentForm({"memo": "m", "lines": "1001, 12.50\n2001, -12.50"})
     assert form.is_valid() and form.cleaned_data["lines"] == [("1001", 1250), ("2001", -1250)]

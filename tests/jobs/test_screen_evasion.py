@@ -142,6 +142,13 @@ def test_j1_4_overlapping_matches_are_merged_into_one_finding():
     assert str(highlight("ab", [(0, 2), (1, 2), (0, 1)])) == "<mark>ab</mark>"
 
 
+@pytest.mark.parametrize("text", ["详情先加微信 jz-pay-888", "加威信 jz-pay-888", "加V jz-pay-888", "+vx: jz-pay-888"])
+def test_j1_4_a_wechat_id_after_add_wechat_is_one_finding_marking_the_id(text):
+    # "加微" must not be rewritten to "加微信" in front of the 信 that follows (it hid the id)
+    findings = [f for f in screen_text({"message": text}) if f.code == "contact"]
+    assert len(findings) == 1 and findings[0].matched_text.endswith("jz-pay-888")
+
+
 def test_j1_4_every_field_is_screened_whatever_its_name():
     findings = screen_text({"invitation_message": "先加微信 jz-pay-888 交押金200元", "place": "限 女"})
     assert {(f.field, f.code) for f in findings} >= {("invitation_message", "contact"),

@@ -132,8 +132,8 @@ STAFF = {
     "operations:suggestions", "operations:suggestion_new",
     "operations:health", "operations:health_run", "operations:health_sign_off", "operations:reports",
     "operations:report", "operations:report_xlsx", "operations:campaigns", "operations:campaign",
-    "finance:expenses", "finance:expense_new", "finance:expense_budgets", "finance:expense_report",
-    "finance:expense_claim", "finance:expense_approve", "finance:expense_reject", "finance:expense_pay",
-    "finance:expense_receipt",
+    "backoffice:expenses", "backoffice:expense_new", "backoffice:expense_budgets", "backoffice:expense_report",
+    "backoffice:expense_claim", "backoffice:expense_approve", "backoffice:expense_reject",
+    "backoffice:expense_pay", "backoffice:expense_receipt",
     "risk:register",
 }
