@@ -73,6 +73,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     OPERATIONS: [
         "core.view_policy", "core.view_policychange", "core.view_calendaroverride",
         "core.add_calendaroverride", "core.change_calendaroverride",
+        # Deadlines, P2.1/K5: they confirm next year's make-up working days once entered.
+        "core.view_calendaryearconfirmation", "core.add_calendaryearconfirmation",
         "jobs.view_patrolrun", "jobs.view_minimumwage",
         # P2.1: the daily check they sign off, the weekly report, campaigns; aggregates only.
         "operations.view_dailycheck", "operations.add_dailycheck", "operations.sign_off_dailycheck",
@@ -129,6 +131,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "applications.view_demandreport", "applications.view_lossclaim", "core.view_creditevent",
         "core.view_policy", "core.change_policy", "core.view_policychange",
         "core.view_historyentry", "core.view_calendaroverride",
+        "core.view_calendaryearconfirmation", "core.add_calendaryearconfirmation",
         "accounts.view_user", "accounts.view_studentprofile", "accounts.view_personaldataaccess",
         "accounts.view_consent", "accounts.view_deletionrequest",
         # J3: a colleague who lost their authenticator gets it reset by a manager (logged), never by themselves.

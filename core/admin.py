@@ -2,13 +2,16 @@
 overrides, reason templates for staff decisions, and the read-only history
 and credit facts."""
 
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .admin_mixins import ReadOnlyAdmin
+from .admin_mixins import ReadOnlyAdmin, history_table
+from .errors import DomainError
 from .models import (
     BackupRecord,
     CalendarOverride,
+    CalendarYearConfirmation,
     CreditEvent,
     HistoryEntry,
     Policy,
@@ -16,6 +19,7 @@ from .models import (
     ReasonTemplate,
 )
 from .policy import policy_update
+from .working_days import calendar_year_confirm, calendar_year_confirm_check
 
 
 @admin.register(Policy)
@@ -46,6 +50,49 @@ class PolicyChangeAdmin(ReadOnlyAdmin):
 @admin.register(CalendarOverride)
 class CalendarOverrideAdmin(admin.ModelAdmin):
     list_display = ["date", "is_working_day", "note"]
+    date_hierarchy = "date"
+
+
+class CalendarYearConfirmationForm(forms.ModelForm):
+    class Meta:
+        model = CalendarYearConfirmation
+        fields = ["year", "notice"]
+
+    def clean_year(self):
+        year = self.cleaned_data["year"]
+        try:
+            calendar_year_confirm_check(year=year)
+        except DomainError as error:
+            raise forms.ValidationError(error.message) from error
+        return year
+
+
+@admin.register(CalendarYearConfirmation)
+class CalendarYearConfirmationAdmin(admin.ModelAdmin):
+    """Operations confirm next year's make-up working days once they have entered the State
+    Council's notice as calendar overrides (P2.1/K5); a record is never changed or deleted."""
+
+    form = CalendarYearConfirmationForm
+    list_display = ["year", "notice", "confirmed_by", "confirmed_at"]
+    list_select_related = ["confirmed_by"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["year", "notice", "confirmed_by", "confirmed_at", "history"] if obj is not None else []
+
+    @admin.display(description=_("history"))
+    def history(self, obj):
+        return history_table(obj)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        confirmed = calendar_year_confirm(actor=request.user, year=form.cleaned_data["year"],
+                                          notice=form.cleaned_data["notice"])
+        obj.pk, obj.confirmed_by, obj.confirmed_at = confirmed.pk, confirmed.confirmed_by, confirmed.confirmed_at
 
 
 @admin.register(HistoryEntry)

@@ -286,6 +286,32 @@ class CalendarOverride(models.Model):
         return f"{self.date}: {'workday' if self.is_working_day else 'day off'}"
 
 
+class CalendarYearConfirmation(models.Model):
+    """Staff confirmed a year's holiday calendar (DESIGN: Deadlines; P2.1/K5): the State
+    Council's notice for that year is entered as CalendarOverrides (its make-up working
+    days 调休上班 and the extra days off), checked against the statutory days the
+    calendar computes. The daily check fails from 1 December until next year has one."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    notice = models.CharField(
+        _("State Council notice"), max_length=300,
+        help_text=_("Title and address of the State Council General Office's notice on this year's holidays."),
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("confirmed by"),
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("calendar year confirmation")
+        verbose_name_plural = _("calendar year confirmations")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
 class ReasonTemplate(models.Model):
     """A reusable reason for staff decisions (rejections, change requests, take-downs)."""
 

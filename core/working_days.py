@@ -1,15 +1,37 @@
 """Working days on the Chinese holiday calendar (DESIGN: Deadlines).
 
-chinesecalendar knows the State Council's holidays and adjusted working
-weekends (调休) for the years it ships; for later years we fall back to
-Monday–Friday. Staff overrides (CalendarOverride) win over both."""
+Three sources, the most specific winning:
+1. staff overrides (CalendarOverride): the make-up working days (调休上班) and
+   the extra days off that the State Council General Office's notice for each
+   year announces, entered by operations, who then confirm the year
+   (CalendarYearConfirmation; the daily check fails from 1 December until next
+   year is confirmed, P2.1/K5);
+2. `chinesecalendar` for the years it ships (to 2026): the notices' full
+   arrangement, checked against data/reference/cn-holidays-2025-2026.csv;
+3. for later years, the `holidays` package's China calendar: the statutory days
+   of 《全国年节及纪念日放假办法》 (元旦, 除夕 and 春节, 清明, 劳动节, 端午, 中秋,
+   国庆) computed on the lunar calendar, with a statutory day on a weekend made
+   up on the next working day (the 办法's 补假 rule). It knows no make-up working days for a
+   year whose notice it lacks: those come from the overrides.
+See docs/calendar.md."""
 
 import datetime as dt
+from functools import lru_cache
 
 import chinese_calendar
+import holidays
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from .models import CalendarOverride
+from .errors import DomainError, NotPermitted
+from .history import history_record
+from .models import CalendarOverride, CalendarYearConfirmation
+
+CONFIRM_PERMISSION = "core.add_calendaryearconfirmation"
+# From this day of December, next year's make-up days must be confirmed (P2.1/K5);
+# the State Council's notice normally comes out in late October or November.
+CONFIRM_NEXT_YEAR_FROM = (12, 1)
 
 
 def _overrides(start: dt.date, end: dt.date) -> dict[dt.date, bool]:
@@ -18,11 +40,23 @@ def _overrides(start: dt.date, end: dt.date) -> dict[dt.date, bool]:
     )
 
 
+def library_last_year() -> int:
+    """The last year whose official arrangement `chinesecalendar` ships."""
+    return max(chinese_calendar.constants.holidays).year
+
+
+@lru_cache(maxsize=16)
+def statutory_calendar(year: int) -> holidays.HolidayBase:
+    """China's statutory days off of `year` (public category only: not the half days
+    of 妇女节, 青年节, 儿童节 and 建军节, which do not move deadlines)."""
+    return holidays.China(years=year)
+
+
 def _library_says_workday(day: dt.date) -> bool:
     try:
         return chinese_calendar.is_workday(day)
-    except NotImplementedError:  # a year the package does not cover yet
-        return day.weekday() < 5
+    except NotImplementedError:  # a year chinesecalendar does not cover: the statutory days
+        return statutory_calendar(day.year).is_working_day(day)
 
 
 def is_working_day(day: dt.date) -> bool:
@@ -123,3 +157,55 @@ def working_moment_after(start: dt.datetime, minutes: int, calendar: WorkingCale
                 remaining -= available
         day += dt.timedelta(days=1)
     return start + dt.timedelta(minutes=minutes)  # a calendar with no working day in four months
+
+
+# ------------------------------------------------------------------ staff confirm a year
+class CalendarYearAlreadyConfirmed(DomainError):
+    default_message = _("This year's calendar is already confirmed.")
+
+
+class CalendarYearNotConfirmable(DomainError):
+    default_message = _("Only this year or next year can be confirmed.")
+
+
+def calendar_confirmed_through() -> int:
+    """The last year whose make-up working days are known: the library's years,
+    then each following year that staff confirmed."""
+    confirmed = set(CalendarYearConfirmation.objects.values_list("year", flat=True))
+    year = library_last_year()
+    while year + 1 in confirmed:
+        year += 1
+    return year
+
+
+def calendar_year_required(today: dt.date) -> int:
+    """The year whose calendar must be confirmed by `today`: next year from 1 December."""
+    return today.year + 1 if (today.month, today.day) >= CONFIRM_NEXT_YEAR_FROM else today.year
+
+
+def calendar_year_confirm_check(*, year: int, today: dt.date | None = None) -> None:
+    today = today or timezone.localdate()
+    if year <= library_last_year() or CalendarYearConfirmation.objects.filter(year=year).exists():
+        raise CalendarYearAlreadyConfirmed(field="year")
+    if year not in (today.year, today.year + 1):
+        raise CalendarYearNotConfirmable(field="year")
+
+
+@transaction.atomic
+def calendar_year_confirm(*, actor, year: int, notice: str) -> CalendarYearConfirmation:
+    """Operations (or a manager) confirm that `year`'s make-up working days and extra
+    days off from the State Council's notice are entered as overrides (P2.1/K5):
+    one record per year, with a history row naming who confirmed which notice."""
+    if not actor.has_perm(CONFIRM_PERMISSION):
+        raise NotPermitted()
+    calendar_year_confirm_check(year=year)
+    overrides = CalendarOverride.objects.filter(date__year=year).count()
+    try:
+        with transaction.atomic():
+            confirmation = CalendarYearConfirmation.objects.create(year=year, notice=notice.strip(),
+                                                                   confirmed_by=actor)
+    except IntegrityError as error:  # confirmed by a colleague at the same moment
+        raise CalendarYearAlreadyConfirmed(field="year") from error
+    history_record(subject=confirmation, transition="confirm", from_state="", to_state="confirmed", actor=actor,
+                   reason=f"{notice.strip()} ({overrides} overrides)")
+    return confirmation

@@ -52,6 +52,7 @@ PROBE_LABELS = {
     "backup_age": gettext_lazy("Last backup"),
     "error_rate": gettext_lazy("Server errors per hour (last 24 hours)"),
     "key_risk_indicators": gettext_lazy("Key risk indicators"),
+    "holiday_calendar": gettext_lazy("Holiday calendar"),
 }
 
 
@@ -229,6 +230,25 @@ def probe_key_risk_indicators() -> dict:
                    len(breaches))
 
 
+def probe_holiday_calendar(now: dt.datetime) -> dict:
+    """Deadlines count working days (DESIGN: Deadlines): from 1 December, next year's
+    make-up working days (调休上班) must be entered from the State Council's notice and
+    confirmed by staff, else deadlines in January would be counted on a guessed calendar."""
+    from core.working_days import calendar_confirmed_through, calendar_year_required
+
+    try:
+        through = calendar_confirmed_through()
+    except Exception as error:  # noqa: BLE001
+        return _result(FAILING, _("The holiday calendar cannot be read: %(error)s") % {"error": error})
+    required = calendar_year_required(timezone.localdate(now))
+    if through < required:
+        return _result(FAILING, _(
+            "The make-up working days of %(year)s are not confirmed. Enter the State Council's notice on the "
+            "%(year)s holidays as calendar overrides (make-up working days and extra days off), then confirm "
+            "%(year)s under Calendar year confirmations in the admin.") % {"year": required}, through)
+    return _result(OK, _("Make-up working days confirmed through %(year)s.") % {"year": through}, through)
+
+
 def probe_error_rate(now: dt.datetime) -> dict:
     since = now - dt.timedelta(hours=24)
     total = ServerErrorCount.objects.filter(hour__gte=since).aggregate(total=Sum("count"))["total"] or 0
@@ -255,6 +275,7 @@ def system_probes(now: dt.datetime | None = None) -> dict:
         "backup_age": probe_backup_age(now),
         "error_rate": probe_error_rate(now),
         "key_risk_indicators": probe_key_risk_indicators(),
+        "holiday_calendar": probe_holiday_calendar(now),
     }
 
 

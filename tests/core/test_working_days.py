@@ -57,6 +57,8 @@ def test_staff_override_wins_over_the_library():
 
 
 @pytest.mark.django_db
-def test_years_the_library_lacks_fall_back_to_monday_to_friday():
-    # Friday 8 Jan 2027 → Monday 11 Jan 2027
+def test_years_the_library_lacks_use_the_statutory_days_not_monday_to_friday():
+    # 2027 is beyond chinesecalendar: Friday 8 Jan → Monday 11 Jan as before, but
+    # Thursday 31 Dec 2026 + 1 skips 元旦 (Fri 1 Jan 2027) and the weekend (tests/core/test_calendar_2027.py)
     assert working_days_after(aware(2027, 1, 8, 12), 1) == aware(2027, 1, 11, 12)
+    assert working_days_after(aware(2026, 12, 31, 12), 1) == aware(2027, 1, 4, 12)

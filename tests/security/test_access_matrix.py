@@ -25,7 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.models import Consent, PersonalDataAccess, StudentVerification
 from accounts.roles import ROLE_PERMISSIONS
 from core.history import history_record
-from core.models import CalendarOverride, Notification
+from core.models import CalendarOverride, CalendarYearConfirmation, Notification
 from core.policy import get_policy
 from tests.conftest import login_with_mfa
 from tests.factories.accounts import StaffFactory, StudentProfileFactory
@@ -135,6 +135,7 @@ def world(db) -> World:
     PersonalDataAccess.objects.create(staff=staff["moderator"], subject=profile_a.user, subject_label="a",
                                       item="id_number", reason="r")
     CalendarOverride.objects.create(date="2026-12-01", is_working_day=False)
+    CalendarYearConfirmation.objects.create(year=2027, notice="2027 notice", confirmed_by=staff["operations"])
     get_policy()
     from core.policy import policy_update
 
