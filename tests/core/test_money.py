@@ -139,8 +139,8 @@ def test_s2_1_the_minimum_pay_filter():
 
 @pytest.mark.django_db
 def test_e5_1_e5_2_f2_positive_amounts_in_the_finance_forms():
-    from settlements.admin_guarantee import ContributionForm
     from finance.forms import SandboxPaymentForm
+    from settlements.admin_guarantee import ContributionForm
 
     form = SandboxPaymentForm({"amount": "1,000.50"})
     assert form.is_valid() and form.cleaned_data["amount"] == 100050
