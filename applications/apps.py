@@ -13,6 +13,9 @@ class ApplicationsConfig(AppConfig):
         from . import services
 
         screening.register_door(services.DOOR_SCHEDULE_CHANGE, label=_("Change of time or place"),
-                                on_clear=services.schedule_change_clear, on_reject=services.schedule_change_reject)
+                                on_clear=services.schedule_change_clear, on_reject=services.schedule_change_reject,
+                                field_labels={"reason": _("Reason for the change"), "new_address": _("New place"),
+                                              "new_time": _("New time"), "new_start": _("New time")})
         screening.register_door(services.DOOR_INVITATION, label=_("Invitation to apply"),
-                                on_clear=services.invitation_clear, on_reject=services.invitation_reject)
+                                on_clear=services.invitation_clear, on_reject=services.invitation_reject,
+                                field_labels={"message": _("Message to the student")})

@@ -461,7 +461,10 @@ class HeldText(FSMModelMixin, TimeStampedModel):
         permissions = [("moderate_heldtext", _("Can clear or reject text held by the screen"))]
 
     def __str__(self) -> str:
-        return f"{self.door} #{self.object_id}"
+        from .screening import doors  # the registry of doors, filled by the apps in ready()
+
+        door = doors().get(self.door)
+        return f"{door.label if door else self.door} #{self.object_id}"
 
     @transition(field=status, source=Status.PENDING, target=Status.CLEARED, permission=_can_moderate_text,
                 custom={"label": _("Clear and show"), "form": "core.forms.ReviewNoteForm"})

@@ -37,6 +37,7 @@ class Door:
     label: str
     on_clear: Callable[[HeldText, object], None] | None = None
     on_reject: Callable[[HeldText, object], None] | None = None
+    field_labels: dict = field(default_factory=dict)  # the moderator reads labels, not field names
 
 
 _screeners: dict[str, Screener] = {}
@@ -55,9 +56,11 @@ def register_moderator_notifier(fn: Callable[..., None]) -> None:
         _moderator_notifiers.append(fn)
 
 
-def register_door(name: str, *, label, on_clear=None, on_reject=None) -> None:
-    """Declare a door; `on_clear(held, actor)` delivers the held text, `on_reject(held, actor)` drops it."""
-    _doors[name] = Door(name=name, label=label, on_clear=on_clear, on_reject=on_reject)
+def register_door(name: str, *, label, on_clear=None, on_reject=None, field_labels=None) -> None:
+    """Declare a door; `on_clear(held, actor)` delivers the held text, `on_reject(held, actor)` drops it;
+    `field_labels` names its fields for the moderator."""
+    _doors[name] = Door(name=name, label=label, on_clear=on_clear, on_reject=on_reject,
+                        field_labels=dict(field_labels or {}))
 
 
 def doors() -> dict[str, Door]:

@@ -17,6 +17,7 @@ from core import screening
 from core.admin_mixins import ServiceFSMAdminMixin, history_table
 from core.models import HeldText
 from core.screening import held_text_clear, held_text_reject
+from jobs.admin import FLAG_CODES
 from jobs.compliance import highlight
 
 from .models import VERIFIABLE_SUBJECTS, Report, VerificationStep
@@ -218,6 +219,14 @@ class HeldTextStatusFilter(ReportStatusFilter):
         return [*HeldText.Status.choices, ("all", _("All"))]
 
 
+FINDING_LABELS = dict(FLAG_CODES)  # a finding's code, as the moderator reads it
+
+
+def _field_label(held, name: str) -> str:
+    door = screening.doors().get(held.door)
+    return str(door.field_labels.get(name, name)) if door else name
+
+
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Overlapping matches (加微 inside 加微信 jz-pay-888) marked as one span, so no flagged word goes unmarked."""
     merged: list[tuple[int, int]] = []
@@ -280,13 +289,14 @@ class HeldTextAdmin(ServiceFSMAdminMixin, admin.ModelAdmin):
         for name, text in obj.values.items():
             spans = sorted((f["start"], f["end"]) for f in obj.findings
                            if f.get("field") == name and f.get("start", -1) >= 0)
-            rows.append((name, highlight(text, _merged(spans))))
+            rows.append((_field_label(obj, name), highlight(text, _merged(spans))))
         return format_html_join("", '<p><strong>{}</strong><br><span class="pre-line">{}</span></p>', rows)
 
     @admin.display(description=_("what the screen found"))
     def findings_list(self, obj):
         return format_html_join("", "<li>{} · {}: {}</li>", (
-            (f.get("field") or "—", f.get("code"), f.get("message")) for f in obj.findings)) or "—"
+            (_field_label(obj, f.get("field")) if f.get("field") else "—", FINDING_LABELS.get(f.get("code"), f.get("code")),
+             f.get("message")) for f in obj.findings)) or "—"
 
     @admin.display(description=_("history"))
     def history(self, obj):

@@ -13,4 +13,5 @@ class ReviewsConfig(AppConfig):
         from . import services
 
         screening.register_door(services.DOOR_REVIEW_ANSWER, label=_("Answer to a review"),
-                                on_clear=services.review_reply_clear, on_reject=services.review_reply_reject)
+                                on_clear=services.review_reply_clear, on_reject=services.review_reply_reject,
+                                field_labels={"text": _("Answer")})

@@ -321,6 +321,9 @@ def test_j1_4_the_moderator_sees_the_held_text_with_the_flagged_words_marked_and
     # then
     assert queue.status_code == 200 and "西湖区文三路1号" in queue.content.decode()
     assert "<mark>仅限女</mark>" in page and "<mark>身高165</mark>" in page
+    # in words a moderator reads: the door, the field and the rule by name, not their codes
+    assert "Change of time or place #" in page and "New place" in page and "Gender discrimination" in page
+    assert "new_address" not in page and "applications.schedule_change" not in page
     # when: cleared through the admin's transition (a note is optional)
     response = client.post(reverse("admin:core_heldtext_transition",
                                    kwargs={"object_id": held.pk, "transition_name": "clear"}), {"reason": ""})
