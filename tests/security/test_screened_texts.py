@@ -24,7 +24,10 @@ def _project_form_classes() -> list[type]:
     root = Path(settings.BASE_DIR).resolve()
     found = []
     for app in apps.get_app_configs():
-        if not Path(app.path).resolve().is_relative_to(root):
+        path = Path(app.path).resolve()
+        # The project's own apps: a virtualenv inside the checkout (make's .venv) holds Django's and
+        # allauth's, which are not ours to screen.
+        if not path.is_relative_to(root) or "site-packages" in path.parts:
             continue
         for module_info in pkgutil.iter_modules([app.path]):
             if not module_info.name.startswith("forms"):
