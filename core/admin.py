@@ -97,10 +97,18 @@ class CalendarYearConfirmationAdmin(admin.ModelAdmin):
 
 @admin.register(HistoryEntry)
 class HistoryEntryAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "content_type", "object_id", "transition", "from_state", "to_state", "actor"]
+    list_display = ["created_at", "content_type", "object_id", "action", "change", "actor"]
     list_filter = ["content_type", "transition"]
     list_select_related = ["content_type", "actor"]
     search_fields = ["object_id", "reason"]
+
+    @admin.display(description=_("action"), ordering="transition")
+    def action(self, obj):
+        return obj.action_label
+
+    @admin.display(description=_("change"))
+    def change(self, obj):
+        return f"{obj.from_label or '—'} → {obj.to_label or '—'}"
 
 
 @admin.register(ReasonTemplate)

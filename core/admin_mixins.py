@@ -23,8 +23,8 @@ def history_table(obj, limit: int = 50) -> str:
         return "—"
     body = format_html_join(
         "", "<tr><td>{}</td><td>{}</td><td>{} → {}</td><td>{}</td><td>{}</td></tr>",
-        ((timezone.localtime(h.created_at).strftime("%Y-%m-%d %H:%M"), h.transition, h.from_state or "—",
-          h.to_state, h.actor or "—", h.reason) for h in rows))
+        ((timezone.localtime(h.created_at).strftime("%Y-%m-%d %H:%M"), h.action_label, h.from_label or "—",
+          h.to_label or "—", h.actor or "—", h.reason) for h in rows))
     return format_html(
         "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
         "<tbody>{}</tbody></table>", _("at"), _("action"), _("change"), _("by"), _("reason"), body)

@@ -1,18 +1,40 @@
-"""The history row every state-changing service writes."""
+"""The history row every state-changing service writes, in a typed vocabulary.
+
+Each model with history declares `history_actions`, a `TextChoices` of the
+actions recorded for it (one per app, beside its models). Recording an action
+outside it is a programming error, caught by the tests at once; readers see
+the action's translated label and the states' translated names, never codes."""
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 from .models import HistoryEntry
 
 
+def history_actions_of(model) -> type[models.TextChoices]:
+    actions = getattr(model, "history_actions", None)
+    if actions is None:
+        raise ImproperlyConfigured(f"{model._meta.label} records history but declares no history_actions")
+    return actions
+
+
+# While the apps move to declared vocabularies, a model without one is let through.
+# TODO(before merge): remove; every model with history declares its actions.
+_STRICT = False
+
+
 def history_record(
     *, subject: models.Model, transition: str, from_state: str, to_state: str, actor=None, reason: str = ""
 ) -> HistoryEntry:
+    if _STRICT or getattr(type(subject), "history_actions", None) is not None:
+        actions = history_actions_of(type(subject))
+        if transition not in actions.values:
+            raise ValueError(f"{transition!r} is not in {type(subject)._meta.label}'s history vocabulary")
     return HistoryEntry.objects.create(
         content_type=ContentType.objects.get_for_model(subject, for_concrete_model=False),
         object_id=str(subject.pk),
-        transition=transition,
+        transition=str(transition),
         from_state=from_state or "",
         to_state=to_state or "",
         actor=actor if getattr(actor, "pk", None) else None,
@@ -24,4 +46,4 @@ def history_for(subject: models.Model):
     return HistoryEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(subject, for_concrete_model=False),
         object_id=str(subject.pk),
-    ).select_related("actor")
+    ).select_related("actor", "content_type")

@@ -18,6 +18,15 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+class CoreAction(models.TextChoices):
+    """The history vocabulary of core's records (held texts, calendar years)."""
+
+    HOLD = "hold", _("held for a moderator")
+    CLEAR = "clear", _("cleared")
+    REJECT = "reject", _("rejected")
+    CONFIRM = "confirm", _("confirmed")
+
+
 class HistoryEntry(models.Model):
     """One state change of any record: who, when, from, to, why.
 
@@ -43,7 +52,36 @@ class HistoryEntry(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.transition}: {self.from_state} → {self.to_state}"
+        return f"{self.action_label}: {self.from_label or '—'} → {self.to_label}"
+
+    @property
+    def _model(self):
+        return self.content_type.model_class() if self.content_type_id else None
+
+    @property
+    def action_label(self) -> str:
+        """The action in the reader's language (the model's `history_actions`)."""
+        actions = getattr(self._model, "history_actions", None)
+        return str(actions(self.transition).label) if actions and self.transition in actions.values else self.transition
+
+    def _state_label(self, value: str) -> str:
+        from django_fsm import FSMFieldMixin
+
+        model = self._model
+        if not value or model is None:
+            return ""
+        for field in model._meta.concrete_fields:
+            if isinstance(field, FSMFieldMixin) and field.choices:
+                return str(dict(field.flatchoices).get(value, value))
+        return value
+
+    @property
+    def from_label(self) -> str:
+        return self._state_label(self.from_state)
+
+    @property
+    def to_label(self) -> str:
+        return self._state_label(self.to_state)
 
 
 class Notification(models.Model):
@@ -292,6 +330,8 @@ class CalendarYearConfirmation(models.Model):
     days 调休上班 and the extra days off), checked against the statutory days the
     calendar computes. The daily check fails from 1 December until next year has one."""
 
+    history_actions = CoreAction
+
     year = models.PositiveSmallIntegerField(_("year"), unique=True)
     notice = models.CharField(
         _("State Council notice"), max_length=300,
@@ -433,6 +473,8 @@ class HeldText(FSMModelMixin, TimeStampedModel):
     Every door (a schedule change, an invitation, an answer to a review...)
     writes one row through `core.screening.held_text_create`; the door's
     registered handlers deliver or drop the text when the moderator decides."""
+
+    history_actions = CoreAction
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Awaiting review")

@@ -19,9 +19,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from .errors import DomainError, InvalidTransition, NotPermitted
+from .errors import DomainError, NotPermitted
 from .history import history_record
-from .models import HeldText
+from .models import CoreAction, HeldText
+from .transitions import lock_row, run_transition
 
 # A screener takes {field: text} and returns findings with code, severity,
 # message, field, matched_text, start, end and a `.blocks` property
@@ -143,7 +144,7 @@ def held_text_create(*, result: GateResult, target: models.Model, author) -> Hel
         door=result.door, content_type=ContentType.objects.get_for_model(target), object_id=str(target.pk),
         values=result.values, findings=[_finding_row(f) for f in result.flags],
         author=author if getattr(author, "pk", None) else None)
-    history_record(subject=held, transition="hold", from_state="", to_state=held.status, actor=author,
+    history_record(subject=held, transition=CoreAction.HOLD, from_state="", to_state=held.status, actor=author,
                    reason=", ".join(sorted({f.code for f in result.flags})))
     for tell in _moderator_notifiers:
         tell(subject=_("A text is held by the screen for review"),
@@ -159,19 +160,11 @@ def held_texts_pending_for(target: models.Model) -> models.QuerySet:
 
 
 def _decide(*, pk: int, actor, name: str, reason: str) -> HeldText:
-    held = HeldText.objects.select_for_update().get(pk=pk)
+    held = lock_row(HeldText, pk)
     if not (actor.is_active and actor.has_perm("core.moderate_heldtext")):
         raise NotPermitted()
-    method = getattr(held, name)
-    from django_fsm import can_proceed
-
-    if not can_proceed(method):
-        raise InvalidTransition()
-    before = held.status
-    method(by=actor, reason=(reason or "").strip())
-    held.save(update_fields=["status", "decided_by", "decided_at", "decision_reason", "updated_at"])
-    history_record(subject=held, transition=name, from_state=before, to_state=held.status, actor=actor,
-                   reason=held.decision_reason)
+    reason = (reason or "").strip()
+    run_transition(held, name, actor=actor, note=reason, by=actor, reason=reason)
     door = _doors.get(held.door)
     handler = door and (door.on_clear if name == "clear" else door.on_reject)
     if handler:

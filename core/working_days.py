@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .errors import DomainError, NotPermitted
 from .history import history_record
-from .models import CalendarOverride, CalendarYearConfirmation
+from .models import CalendarOverride, CalendarYearConfirmation, CoreAction
 
 CONFIRM_PERMISSION = "core.add_calendaryearconfirmation"
 # From this day of December, next year's make-up days must be confirmed (P2.1/K5);
@@ -206,6 +206,6 @@ def calendar_year_confirm(*, actor, year: int, notice: str) -> CalendarYearConfi
                                                                    confirmed_by=actor)
     except IntegrityError as error:  # confirmed by a colleague at the same moment
         raise CalendarYearAlreadyConfirmed(field="year") from error
-    history_record(subject=confirmation, transition="confirm", from_state="", to_state="confirmed", actor=actor,
+    history_record(subject=confirmation, transition=CoreAction.CONFIRM, from_state="", to_state="confirmed", actor=actor,
                    reason=f"{notice.strip()} ({overrides} overrides)")
     return confirmation
