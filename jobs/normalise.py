@@ -157,34 +157,50 @@ def normalise(text: str) -> Normalised:
     # Step 3.
     chars = _read_numerals(chars)
     # Step 4.
+    kept = _drop_separators(chars)
+    # Step 5.
+    compact, spans = _canonical_contact_words("".join(c for c, _s, _e in kept), [(s, e) for _c, s, e in kept])
+    return Normalised(compact, tuple(spans))
+
+
+def _kept_separator(chars: list[tuple[str, int, int]], index: int, kept: list[tuple[str, int, int]]) -> str | None:
+    """What a separator at `index` becomes in step 4: itself, one space, or nothing (None)."""
+    char = chars[index][0]
+    before = kept[-1][0] if kept else ""
+    after = next((c for c, _s, _e in chars[index + 1:] if not _is_separator(c)), "")
+    if char == "/" and before.isdigit() and after:
+        return char  # 15/小时: a rate, not a duration
+    if char == "+" and after and after in "vw":
+        return char  # ＋V: the contact word, rewritten in step 5
+    if not (before and after and _is_ascii_alnum(before) and _is_ascii_alnum(after)):
+        return None
+    last_is_punctuation = bool(kept) and kept[-1][0] in _TOKEN_PUNCTUATION
+    if before.isdigit() and after.isdigit():
+        # 18-25, 12.5, 18:00 stay apart; spaced digits join: 1 8 8 → 188
+        return char if char in "-~:.,/" and not last_is_punctuation else None
+    if char in _TOKEN_PUNCTUATION:
+        return None if last_is_punctuation else char
+    if char.isspace() and not (kept and kept[-1][0] == " "):
+        if before.isalpha() and after.isalpha() and _single_letters(chars, index):
+            return None  # v x, w e c h a t: letters spelled out one by one join
+        return " "
+    return None
+
+
+def _drop_separators(chars: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
     kept: list[tuple[str, int, int]] = []
     for index, (char, start, end) in enumerate(chars):
         if not _is_separator(char):
             kept.append((char, start, end))
             continue
-        before = kept[-1][0] if kept else ""
-        after = next((c for c, _s, _e in chars[index + 1:] if not _is_separator(c)), "")
-        if char == "/" and before.isdigit() and after:
-            kept.append((char, start, end))  # 15/小时: a rate, not a duration
-            continue
-        if char == "+" and after and after in "vw":
-            kept.append((char, start, end))  # ＋V: the contact word, rewritten in step 5
-            continue
-        if not (before and after and _is_ascii_alnum(before) and _is_ascii_alnum(after)):
-            continue
-        if before.isdigit() and after.isdigit():
-            if char in "-~:.,/" and not (kept and kept[-1][0] in _TOKEN_PUNCTUATION):
-                kept.append((char, start, end))  # 18-25, 12.5, 18:00 stay apart
-            continue  # spaced digits join: 1 8 8 → 188
-        if char in _TOKEN_PUNCTUATION and not (kept and kept[-1][0] in _TOKEN_PUNCTUATION):
-            kept.append((char, start, end))
-        elif char.isspace() and not (kept and kept[-1][0] == " "):
-            if before.isalpha() and after.isalpha() and _single_letters(chars, index):
-                continue  # v x, w e c h a t: letters spelled out one by one join
-            kept.append((" ", start, end))
-    compact = "".join(c for c, _s, _e in kept)
-    spans = [(s, e) for _c, s, e in kept]
-    # Step 5, each rewrite mapped to the span of what it replaced.
+        replacement = _kept_separator(chars, index, kept)
+        if replacement is not None:
+            kept.append((replacement, start, end))
+    return kept
+
+
+def _canonical_contact_words(compact: str, spans: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
+    """Each contact word rewritten to its canonical form, mapped to the span of what it replaced."""
     for pattern, canonical in _CONTACT_WORDS:
         if not pattern.search(compact):
             continue
@@ -199,7 +215,7 @@ def normalise(text: str) -> Normalised:
         new_text.append(compact[cursor:])
         new_spans.extend(spans[cursor:])
         compact, spans = "".join(new_text), new_spans
-    return Normalised(compact, tuple(spans))
+    return compact, spans
 
 
 def _single_letters(chars: list[tuple[str, int, int]], index: int) -> bool:

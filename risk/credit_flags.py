@@ -97,6 +97,59 @@ def _read_rows(data: bytes) -> list[list[str]]:
         raise FlagFileInvalid([_("The CSV file cannot be read: %(error)s") % {"error": error}]) from error
 
 
+def _parse_identifier(subject: str, value: str) -> tuple[str, list]:
+    if subject not in ("student", "employer"):
+        return "", [_("subject must be “student” or “employer”")]
+    try:
+        return (validate_resident_id(value) if subject == "student" else validate_uscc(value)), []
+    except ValidationError as error:
+        return "", [_("identifier: %(error)s") % {"error": " ".join(error.messages)}]
+
+
+def _parse_points(value: str) -> tuple[int | None, list]:
+    try:
+        points = int(value)
+        if not EXTERNAL_FLAG_LIMITS[0] <= points <= EXTERNAL_FLAG_LIMITS[1]:
+            raise ValueError
+    except ValueError:
+        return None, [_("points must be a whole number from %(low)d to %(high)d") % {
+            "low": EXTERNAL_FLAG_LIMITS[0], "high": EXTERNAL_FLAG_LIMITS[1]}]
+    return points, []
+
+
+def _parse_occurred_on(value: str) -> tuple[dt.date | None, list]:
+    try:
+        occurred_on = dt.date.fromisoformat(value)
+        if len(value) != 10 or occurred_on > timezone.localdate():
+            raise ValueError
+    except ValueError:
+        return None, [_("occurred_on must be a date like 2026-11-27, not in the future")]
+    return occurred_on, []
+
+
+def _parse_row(values: dict, *, number: int, references: dict[str, int]) -> tuple[tuple, list]:
+    """One data row → (row number, subject, identifier, points, reason, reference, date) and its problems.
+    `references` collects the rows' references, to refuse a repeated one."""
+    subject = values["subject"].lower()
+    identifier, row_errors = _parse_identifier(subject, values["identifier"])
+    points, problems = _parse_points(values["points"])
+    row_errors += problems
+    reason = values["reason"]
+    if not reason or len(reason) > MAX_REASON:
+        row_errors.append(_("reason is required (at most %(n)d characters)") % {"n": MAX_REASON})
+    reference = values["reference"]
+    if not REFERENCE_PATTERN.match(reference):
+        row_errors.append(_("reference is required: up to 80 letters, digits or _ . : / -"))
+    elif reference in references:
+        row_errors.append(_("reference %(ref)s is repeated from row %(row)d") % {
+            "ref": reference, "row": references[reference]})
+    else:
+        references[reference] = number
+    occurred_on, problems = _parse_occurred_on(values["occurred_on"])
+    row_errors += problems
+    return (number, subject, identifier, points, reason, reference, occurred_on), row_errors
+
+
 def flags_parse(*, data: bytes) -> list[FlagRow]:
     """Every data row, validated and matched to a student or an employer; FlagFileInvalid otherwise."""
     from accounts.models import StudentProfile
@@ -116,50 +169,12 @@ def flags_parse(*, data: bytes) -> list[FlagRow]:
     references: dict[str, int] = {}
     for number, row in enumerate(rows[1:], start=2):
         values = {name: (row[i] if i < len(row) else "") for name, i in position.items()}
-        row_errors = []
-        subject = values["subject"].lower()
-        identifier = ""
-        if subject not in ("student", "employer"):
-            row_errors.append(_("subject must be “student” or “employer”"))
-        else:
-            try:
-                identifier = (validate_resident_id(values["identifier"]) if subject == "student"
-                              else validate_uscc(values["identifier"]))
-            except ValidationError as error:
-                row_errors.append(_("identifier: %(error)s") % {"error": " ".join(error.messages)})
-        points = None
-        try:
-            points = int(values["points"])
-            if not EXTERNAL_FLAG_LIMITS[0] <= points <= EXTERNAL_FLAG_LIMITS[1]:
-                raise ValueError
-        except ValueError:
-            points = None
-            row_errors.append(_("points must be a whole number from %(low)d to %(high)d") % {
-                "low": EXTERNAL_FLAG_LIMITS[0], "high": EXTERNAL_FLAG_LIMITS[1]})
-        reason = values["reason"]
-        if not reason or len(reason) > MAX_REASON:
-            row_errors.append(_("reason is required (at most %(n)d characters)") % {"n": MAX_REASON})
-        reference = values["reference"]
-        if not REFERENCE_PATTERN.match(reference):
-            row_errors.append(_("reference is required: up to 80 letters, digits or _ . : / -"))
-        elif reference in references:
-            row_errors.append(_("reference %(ref)s is repeated from row %(row)d") % {
-                "ref": reference, "row": references[reference]})
-        else:
-            references[reference] = number
-        occurred_on = None
-        try:
-            occurred_on = dt.date.fromisoformat(values["occurred_on"])
-            if len(values["occurred_on"]) != 10 or occurred_on > timezone.localdate():
-                raise ValueError
-        except ValueError:
-            occurred_on = None
-            row_errors.append(_("occurred_on must be a date like 2026-11-27, not in the future"))
+        parsed_row, row_errors = _parse_row(values, number=number, references=references)
         if row_errors:
             errors.append(_("Row %(row)d: %(problems)s.") % {"row": number,
                                                             "problems": "; ".join(str(e) for e in row_errors)})
         else:
-            pending.append((number, subject, identifier, points, reason, reference, occurred_on))
+            pending.append(parsed_row)
     if len(rows) == 1:
         errors.append(_("The file has no rows under the header."))
     # Match identifiers in two queries: students through the keyed hash of the ID number.
