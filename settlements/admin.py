@@ -18,7 +18,7 @@ from core.admin_mixins import ReadOnlyAdmin, history_table
 from core.errors import DomainError
 from core.money import format_fen
 
-from . import exports, payouts
+from . import exports, payout_execution, payout_results
 from .models import Payout, PayoutBatch, PayoutMethod, Settlement
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -205,8 +205,8 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
         errors = []
         if request.method == "POST" and form.is_valid():
             try:
-                summary = payouts.payout_batch_import_results(batch_id=batch.pk, file=form.cleaned_data["file"],
-                                                              actor=request.user)
+                summary = payout_results.payout_batch_import_results(
+                    batch_id=batch.pk, file=form.cleaned_data["file"], actor=request.user)
             except exports.ResultFileInvalid as error:
                 errors = error.errors
             except DomainError as error:
@@ -240,7 +240,7 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
         with transaction.atomic():
             content = (exports.batch_bank_file if kind == "bank" else exports.batch_alipay_file)(
                 batch, staff=request.user)
-            payouts.payout_batch_mark_exported(batch_id=batch.pk, actor=request.user)
+            payout_execution.payout_batch_mark_exported(batch_id=batch.pk, actor=request.user)
         response = HttpResponse(content, content_type=XLSX)
         response["Content-Disposition"] = f'attachment; filename="{exports.export_filename(batch, kind)}"'
         return response
@@ -252,7 +252,7 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         try:
-            payouts.payout_batch_confirm(batch_id=pk, actor=request.user)
+            payout_execution.payout_batch_confirm(batch_id=pk, actor=request.user)
         except DomainError as error:
             self.message_user(request, str(error.message), level=messages.ERROR)
         else:
@@ -291,7 +291,7 @@ class PayoutAdmin(ReadOnlyAdmin):
         form = FailReasonForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                payouts.payout_fail(payout_id=payout.pk, actor=request.user, reason=form.cleaned_data["reason"])
+                payout_execution.payout_fail(payout_id=payout.pk, actor=request.user, reason=form.cleaned_data["reason"])
             except DomainError as error:
                 self.message_user(request, str(error.message), level=messages.ERROR)
             else:

@@ -2,17 +2,17 @@
 of receiving it; the employer answers within its window; staff decide. A
 decision in the student's favour creates an adjustment — extra pay that the
 employer's escrow funds (commission on top) and the payout batch pays like a
-statement — and staff may refund commission the platform overcharged.
+statement — and staff may refund commission the platform overcharged; that
+money moves in `dispute_money`.
 
-Each dispute opens one customer-service ticket (source key
-`payment_dispute:<pk>`), which the decision resolves. Ledger postings:
-`adjustment:<pk>:fund` (Dr escrow, Cr student payable, Cr commission revenue)
-and `dispute:<pk>:refund` (Dr commission revenue, Cr escrow)."""
+Opening a dispute and closing it (decided or withdrawn) are signalled
+(`settlements.signals`): customer service keeps a ticket for each dispute,
+keyed `payment_dispute:<pk>`, without settlements knowing of it."""
 
 import datetime as dt
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Case, IntegerField, Sum, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -23,31 +23,30 @@ from accounts.services import staff_role_notify
 from core.credit import credit_event_record
 from core.errors import DomainError, InvalidUpload, NotPermitted, ReasonRequired
 from core.history import history_record
-from core.models import Notification
 from core.money import format_fen
 from core.notifications import notify
 from core.policy import get_policy
+from core.transitions import lock_row, run_transition
 from core.uploads import clean_upload
 from core.working_days import working_days_after
 from employers.services import ensure_employer_member
-from finance.ledger import (
-    InsufficientBalance,
-    employer_escrow,
-    platform_account,
-    student_payable,
-    transaction_post,
-)
-from finance.models import AccountKind
 
-from .models import PaymentDispute, Settlement, SettlementAdjustment, SettlementStatus
-from .statement import half_up
+# The old import path of the money a decision moves.
+from .dispute_money import (  # noqa: F401
+    FUND_BATCH,
+    adjustment_commission_fen,
+    adjustment_fund,
+    adjustments_fund_ready,
+    dispute_money_apply,
+    fund_key,
+    refund_key,
+)
+from .models import PaymentDispute, Settlement, SettlementAction, SettlementStatus
+from .signals import payment_dispute_closed, payment_dispute_opened
 
 # Staff who decide disputes (finance and customer service, accounts.roles): the
 # model's change permission — the admin itself never edits a dispute.
 DECIDE_PERMISSION = "settlements.change_paymentdispute"
-# Adjustments selected per query by the funding sweep; each is funded in its own
-# short transaction (the adjustment's row, then two or three ledger accounts).
-FUND_BATCH = 200
 
 Status, Outcome = PaymentDispute.Status, PaymentDispute.Outcome
 LIVE = (Status.OPEN, Status.ANSWERED)
@@ -70,16 +69,10 @@ class DisputeNotLive(DomainError):
     default_message = _("This dispute has already been decided or withdrawn.")
 
 
-def ticket_key(dispute_pk: int) -> str:
+def dispute_key(dispute_pk: int) -> str:
+    """The dispute's identity outside settlements: customer service keys its ticket
+    by it, the credit event of a lost dispute is `<key>:lost`."""
     return f"payment_dispute:{dispute_pk}"
-
-
-def fund_key(adjustment_pk: int) -> str:
-    return f"adjustment:{adjustment_pk}:fund"
-
-
-def refund_key(dispute_pk: int) -> str:
-    return f"dispute:{dispute_pk}:refund"
 
 
 def _day(moment: dt.datetime) -> str:
@@ -98,11 +91,6 @@ def dispute_window_open(settlement: Settlement, now: dt.datetime | None = None) 
     now = now or timezone.now()
     return (settlement.status == SettlementStatus.PAID and settlement.dispute_window_ends_at is not None
             and now <= settlement.dispute_window_ends_at)
-
-
-def adjustment_commission_fen(*, amount_fen: int, commission_percent: int) -> int:
-    """The commission on extra pay, at the statement's percent, rounded as statements round it."""
-    return half_up(amount_fen * commission_percent, 100)
 
 
 # ------------------------------------------------------------------ links and notices
@@ -130,10 +118,10 @@ def dispute_open(*, settlement_id: int, student, kind: str, description: str, cl
     payment — DisputeWindowClosed says since when otherwise); no other live
     dispute on it; a description. Evidence (image or PDF) is optional.
     Effects: the dispute, open, with the employer's answer due
-    `dispute_response_working_days` working days later; a customer-service
-    ticket linked to it; the employer's members told; a history row."""
-    settlement = (Settlement.objects.select_for_update().select_related("employer", "engagement__job")
-                  .get(pk=settlement_id))
+    `dispute_response_working_days` working days later; `payment_dispute_opened`
+    sent (customer service opens its ticket); the employer's members told; a
+    history row."""
+    settlement = lock_row(Settlement, settlement_id, related=("employer", "engagement__job"))
     if settlement.student_id != student.pk:
         raise NotPermitted()
     if settlement.status != SettlementStatus.PAID or not (
@@ -168,14 +156,11 @@ def dispute_open(*, settlement_id: int, student, kind: str, description: str, cl
             dispute.save()
     except IntegrityError:  # the one-live-dispute constraint: a concurrent request opened one first
         raise DisputeAlreadyOpen() from None
-    history_record(subject=dispute, transition="open", from_state="", to_state=dispute.status, actor=student,
-                   reason=dispute.get_kind_display())
-    from support.models import Ticket
-    from support.services import ticket_open
-
+    history_record(subject=dispute, transition=SettlementAction.OPEN, from_state="", to_state=dispute.status,
+                   actor=student, reason=dispute.get_kind_display())
     job = settlement.engagement.job.title
-    ticket_open(user=student, category=Ticket.Category.DISPUTE, linked=dispute, source_key=ticket_key(dispute.pk),
-                subject=_("Payment dispute: %(job)s") % {"job": job}, body=description)
+    payment_dispute_opened.send(sender=PaymentDispute, dispute=dispute, key=dispute_key(dispute.pk), user=student,
+                                job_title=job, summary=description)
     _tell_employer(dispute, subject=_("A student disputes a payment for %(job)s") % {"job": job}, body=_(
         "%(kind)s: %(text)s — please answer by %(due)s; customer service decides after hearing you.") % {
         "kind": dispute.get_kind_display(), "text": description[:500], "due": date_format(
@@ -190,18 +175,14 @@ def dispute_open(*, settlement_id: int, student, kind: str, description: str, cl
 def dispute_answer(*, dispute_id: int, actor, text: str) -> PaymentDispute:
     """A member of the settlement's employer answers an open dispute (S4.3), on time
     or late — staff read the answer either way. The student is told."""
-    dispute = PaymentDispute.objects.select_for_update().select_related("student").get(pk=dispute_id)
+    dispute = lock_row(PaymentDispute, dispute_id, related=("student",))
     ensure_employer_member(actor, dispute.employer_id)
     if dispute.status != Status.OPEN:
         raise DomainError(_("This dispute has already been answered, decided or withdrawn."))
     text = (text or "").strip()
     if not text:
         raise DomainError(_("Write your answer."), field="text")
-    before = dispute.status
-    dispute.answer(now=timezone.now(), by=actor, text=text[:3000])
-    dispute.save(update_fields=["status", "employer_response", "employer_responded_at", "employer_responded_by",
-                                "updated_at"])
-    history_record(subject=dispute, transition="answer", from_state=before, to_state=dispute.status, actor=actor)
+    run_transition(dispute, "answer", actor=actor, now=timezone.now(), by=actor, text=text[:3000])
     notify(recipient=dispute.student, subject=_("The employer answered your payment dispute"), body=text[:1000],
            link=_student_link(dispute))
     return dispute
@@ -210,22 +191,16 @@ def dispute_answer(*, dispute_id: int, actor, text: str) -> PaymentDispute:
 # ------------------------------------------------------------------ the student withdraws
 @transaction.atomic
 def dispute_withdraw(*, dispute_id: int, student) -> PaymentDispute:
-    """The student withdraws their open or answered dispute; its ticket is resolved
-    and the employer told."""
-    dispute = PaymentDispute.objects.select_for_update().select_related("employer").get(pk=dispute_id)
+    """The student withdraws their open or answered dispute; `payment_dispute_closed`
+    is sent (its ticket is resolved) and the employer told."""
+    dispute = lock_row(PaymentDispute, dispute_id, related=("employer",))
     if dispute.student_id != student.pk:
         raise NotPermitted()
     if dispute.status not in LIVE:
         raise DisputeNotLive()
-    before = dispute.status
-    dispute.withdraw(now=timezone.now())
-    dispute.save(update_fields=["status", "decided_at", "updated_at"])
-    history_record(subject=dispute, transition="withdraw", from_state=before, to_state=dispute.status,
-                   actor=student)
-    from support.services import ticket_resolve_for_case
-
-    ticket_resolve_for_case(source_key=ticket_key(dispute.pk), actor=student,
-                            resolution=str(_("Withdrawn by the student.")))
+    run_transition(dispute, "withdraw", actor=student, now=timezone.now())
+    payment_dispute_closed.send(sender=PaymentDispute, dispute=dispute, key=dispute_key(dispute.pk), actor=student,
+                                outcome=str(_("Withdrawn by the student.")))
     _tell_employer(dispute, subject=_("The student withdrew their payment dispute"),
                    body=_("Nothing changes on the statement."))
     return dispute
@@ -249,8 +224,10 @@ def dispute_decide(*, dispute_id: int, actor, outcome: str, decision: str, adjus
     statement's commission less refunds decided before.
     Effects: extra pay becomes a SettlementAdjustment (commission on top at the
     statement's percent) funded from escrow at once if the money is there, else
-    by the sweep; a refund posts `dispute:<pk>:refund`; the ticket is resolved;
-    both sides told; extra pay records a credit event against the employer."""
+    by the sweep; a refund posts `dispute:<pk>:refund` (both moved by
+    `dispute_money`); `payment_dispute_closed` sent (customer service resolves
+    its ticket); both sides told; extra pay records a credit event against the
+    employer."""
     if not (actor.is_active and actor.has_perm(DECIDE_PERMISSION)):
         raise NotPermitted()
     decision = (decision or "").strip()
@@ -261,11 +238,10 @@ def dispute_decide(*, dispute_id: int, actor, outcome: str, decision: str, adjus
     for name, value in (("adjustment_fen", adjustment_fen), ("refund_fen", refund_fen)):
         if type(value) is not int or value < 0:  # noqa: E721
             raise DomainError(_("Amounts are positive sums in yuan."), field=name)
-    dispute = PaymentDispute.objects.select_for_update().select_related("student", "employer").get(pk=dispute_id)
+    dispute = lock_row(PaymentDispute, dispute_id, related=("student", "employer"))
     if dispute.status not in LIVE:
         raise DisputeNotLive()
-    settlement = Settlement.objects.select_for_update().select_related("engagement__job").get(
-        pk=dispute.settlement_id)
+    settlement = lock_row(Settlement, dispute.settlement_id, related=("engagement__job",))
     if outcome == Outcome.NO_CHANGE and (adjustment_fen or refund_fen):
         raise DomainError(_("A decision of no change moves no money: leave the amounts empty."),
                           field="adjustment_fen")
@@ -277,33 +253,16 @@ def dispute_decide(*, dispute_id: int, actor, outcome: str, decision: str, adjus
         if refund_fen > cap:
             raise DomainError(_("At most %(cap)s of commission can be refunded on this statement.") % {
                 "cap": format_fen(cap)}, field="refund_fen")
-    now = timezone.now()
-    before = dispute.status
-    dispute.decide(now=now, by=actor, outcome=outcome, decision=decision[:3000], adjustment_fen=adjustment_fen,
-                   refund_fen=refund_fen)
-    dispute.save(update_fields=["status", "outcome", "decision", "decided_by", "decided_at", "adjustment_fen",
-                                "refund_fen", "updated_at"])
-    history_record(subject=dispute, transition="decide", from_state=before, to_state=dispute.status, actor=actor,
-                   reason=f"{dispute.get_outcome_display()}: {decision}"[:500])
-    if refund_fen:
-        transaction_post(key=refund_key(dispute.pk), kind="dispute_refund", actor=actor, source=dispute,
-                         memo=f"commission refund on payment dispute {dispute.pk}", lines=[
-                             (platform_account(AccountKind.REVENUE_COMMISSIONS), refund_fen),
-                             (employer_escrow(dispute.employer_id), -refund_fen)])
-    adjustment = None
-    if adjustment_fen:
-        adjustment = SettlementAdjustment.objects.create(
-            settlement=settlement, dispute=dispute, student_id=dispute.student_id, employer_id=dispute.employer_id,
-            amount_fen=adjustment_fen, commission_fen=adjustment_commission_fen(
-                amount_fen=adjustment_fen, commission_percent=settlement.commission_percent))
-        history_record(subject=adjustment, transition="create", from_state="", to_state=adjustment.status,
-                       actor=actor, reason=f"payment dispute {dispute.pk}")
-        credit_event_record(key=f"{ticket_key(dispute.pk)}:lost", subject_kind="employer",
+    run_transition(dispute, "decide", actor=actor, note=f"{Outcome(outcome).label}: {decision}"[:500],
+                   now=timezone.now(), by=actor, outcome=outcome, decision=decision[:3000],
+                   adjustment_fen=adjustment_fen, refund_fen=refund_fen)
+    adjustment = dispute_money_apply(dispute=dispute, settlement=settlement, actor=actor)
+    if adjustment is not None:
+        credit_event_record(key=f"{dispute_key(dispute.pk)}:lost", subject_kind="employer",
                             subject_id=dispute.employer_id, kind="payment_dispute_lost",
                             reason=decision[:500], source=dispute)
-    from support.services import ticket_resolve_for_case
-
-    ticket_resolve_for_case(source_key=ticket_key(dispute.pk), actor=actor, resolution=decision)
+    payment_dispute_closed.send(sender=PaymentDispute, dispute=dispute, key=dispute_key(dispute.pk), actor=actor,
+                                outcome=decision)
     money = []
     if adjustment_fen:
         money.append(str(_("extra pay of %(amount)s for the student") % {"amount": format_fen(adjustment_fen)}))
@@ -318,82 +277,6 @@ def dispute_decide(*, dispute_id: int, actor, outcome: str, decision: str, adjus
     if adjustment is not None:
         adjustment_fund(adjustment_id=adjustment.pk)
     return dispute
-
-
-# ------------------------------------------------------------------ funding the extra pay
-def _tell_employer_short(adjustment: SettlementAdjustment, short_fen: int) -> None:
-    """At most once a day per adjustment: how much the employer still has to pay in."""
-    dispute = adjustment.dispute
-    link = (_employer_link(dispute) if dispute else
-            reverse("settlements:employer_statement", args=[adjustment.settlement_id])) + "#adjustment"
-    today = timezone.localdate()
-    start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
-    if Notification.objects.filter(link=link, created_at__gte=start).exists():
-        return
-    subject = _("Please pay %(amount)s into escrow for a correction of pay") % {"amount": format_fen(short_fen)}
-    body = _("A payment dispute was decided in the student's favour: %(amount)s of extra pay (commission "
-             "included) is due from your escrow, which is short by %(short)s. Pay by bank transfer quoting your "
-             "reference; the student is paid once it arrives.") % {
-        "amount": format_fen(adjustment.amount_fen + adjustment.commission_fen), "short": format_fen(short_fen)}
-    for member in adjustment.employer.members.select_related("user").filter(user__is_active=True):
-        notify(recipient=member.user, subject=subject, body=body, link=link)
-
-
-@transaction.atomic
-def adjustment_fund(*, adjustment_id: int) -> SettlementAdjustment:
-    """Fund a decided adjustment from the employer's escrow (S4.3, E5.1), once.
-
-    Precondition: awaiting funding (any other status returns the row unchanged;
-    the ledger key is unique too). Effects: posts `adjustment:<pk>:fund` — Dr
-    escrow amount + commission, Cr the student's payable the amount, Cr
-    commission revenue the commission; funded, payout due P1 working days later
-    (S4.2). If escrow is short it stays awaiting funding and the employer is
-    told (once a day at most); the sweep retries."""
-    adjustment = (SettlementAdjustment.objects.select_for_update(of=("self",))
-                  .select_related("employer", "student", "dispute").get(pk=adjustment_id))
-    if adjustment.status != SettlementAdjustment.Status.AWAITING_FUNDING:
-        return adjustment
-    lines = [(employer_escrow(adjustment.employer_id), adjustment.amount_fen + adjustment.commission_fen),
-             (student_payable(adjustment.student_id), -adjustment.amount_fen),
-             (platform_account(AccountKind.REVENUE_COMMISSIONS), -adjustment.commission_fen)]
-    try:
-        transaction_post(key=fund_key(adjustment.pk), kind="adjustment_fund", source=adjustment,
-                         memo=f"adjustment {adjustment.pk} of settlement {adjustment.settlement_id}",
-                         lines=[(account, amount) for account, amount in lines if amount])
-    except InsufficientBalance as short:
-        _tell_employer_short(adjustment, short.needed_fen)
-        return adjustment
-    now = timezone.now()
-    before = adjustment.status
-    adjustment.fund(now=now, payout_due_at=working_days_after(now, get_policy().payout_working_days))
-    adjustment.save(update_fields=["status", "funded_at", "payout_due_at", "updated_at"])
-    history_record(subject=adjustment, transition="fund", from_state=before, to_state=adjustment.status,
-                   reason=format_fen(adjustment.amount_fen + adjustment.commission_fen))
-    notify(recipient=adjustment.student, subject=_("Extra pay of %(amount)s is on its way") % {
-        "amount": format_fen(adjustment.amount_fen)},
-        body=_("The employer's payment for the correction has arrived; you are paid by %(due)s.") % {
-            "due": _day(adjustment.payout_due_at)},
-        link=reverse("settlements:student_statement", args=[adjustment.settlement_id]))
-    return adjustment
-
-
-def adjustments_fund_ready(*, limit: int = 5000) -> int:
-    """Try to fund every adjustment awaiting funding, oldest first; returns how many
-    were funded. Walks a primary-key cursor (one short of money is visited once
-    per run); each is funded in its own transaction."""
-    funded, after, seen = 0, 0, 0
-    waiting = SettlementAdjustment.Status.AWAITING_FUNDING
-    while seen < limit:
-        ids = list(SettlementAdjustment.objects.filter(status=waiting, pk__gt=after).order_by("pk")
-                   .values_list("pk", flat=True)[:min(FUND_BATCH, limit - seen)])
-        if not ids:
-            break
-        for adjustment_id in ids:
-            if adjustment_fund(adjustment_id=adjustment_id).status != waiting:
-                funded += 1
-        seen += len(ids)
-        after = ids[-1]
-    return funded
 
 
 # ------------------------------------------------------------------ evidence access by staff
@@ -421,8 +304,6 @@ def disputes_of_settlement(settlement: Settlement):
 
 def disputes_for_employer(*, user):
     """The payment disputes about the user's employer's statements, live ones first, then newest."""
-    from django.db.models import Case, IntegerField, Value, When
-
     live_first = Case(When(status__in=LIVE, then=Value(0)), default=Value(1), output_field=IntegerField())
     return (PaymentDispute.objects.filter(employer__members__user=user)
             .select_related("settlement__engagement__job", "student__student_profile", "adjustment")

@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
-from core.history import history_record
 from core.money import format_fen
 from core.notifications import notify
 from core.policy import get_policy
+from core.transitions import lock_row, run_transition
 from core.working_days import working_days_after
 from finance.ledger import (
     InsufficientBalance,
@@ -86,17 +86,13 @@ def settlement_fund(*, settlement_id: int) -> Settlement:
 def _settlement_fund(settlement_id: int) -> tuple[Settlement, bool]:
     """settlement_fund, telling also whether this call funded (or closed) it —
     not another worker before it."""
-    settlement = (Settlement.objects.select_for_update().select_related("employer", "engagement__job")
-                  .get(pk=settlement_id))
+    settlement = lock_row(Settlement, settlement_id, related=("employer", "engagement__job"))
     if settlement.status != SettlementStatus.READY:
         return settlement, False
     now = timezone.now()
     if settlement.employer_total_fen == 0:
-        settlement.close_nothing_owed(now=now, dispute_until=working_days_after(now, get_policy().dispute_working_days))
-        settlement.save(update_fields=["status", "funded_at", "paid_at", "funding_short_fen", "dispute_window_ends_at",
-                                       "updated_at"])
-        history_record(subject=settlement, transition="close_nothing_owed", from_state=SettlementStatus.READY,
-                       to_state=settlement.status)
+        run_transition(settlement, "close_nothing_owed", now=now,
+                       dispute_until=working_days_after(now, get_policy().dispute_working_days))
         return settlement, True
     lines = [(employer_escrow(settlement.employer_id), settlement.employer_total_fen),
              (student_payable(settlement.student_id), -settlement.student_total_fen),
@@ -110,10 +106,8 @@ def _settlement_fund(settlement_id: int) -> tuple[Settlement, bool]:
         _tell_employer_short(settlement, short.needed_fen, timezone.localdate(now))
         settlement.save(update_fields=["funding_short_fen", "funding_short_notified_on", "updated_at"])
         return settlement, False
-    settlement.fund(now=now, payout_due_at=working_days_after(now, get_policy().payout_working_days))
-    settlement.save(update_fields=["status", "funded_at", "payout_due_at", "funding_short_fen", "updated_at"])
-    history_record(subject=settlement, transition="fund", from_state=SettlementStatus.READY,
-                   to_state=settlement.status, reason=format_fen(settlement.employer_total_fen))
+    run_transition(settlement, "fund", note=format_fen(settlement.employer_total_fen), now=now,
+                   payout_due_at=working_days_after(now, get_policy().payout_working_days))
     return settlement, True
 
 

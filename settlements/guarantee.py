@@ -31,6 +31,7 @@ from core.history import history_record
 from core.money import format_fen
 from core.notifications import notify
 from core.policy import get_policy
+from core.transitions import lock_row, run_transition
 from core.working_days import working_days_after
 from finance.ledger import (
     InsufficientBalance,
@@ -41,7 +42,7 @@ from finance.ledger import (
 )
 from finance.models import AccountKind
 
-from .models import Settlement, SettlementStatus
+from .models import Settlement, SettlementAction, SettlementStatus
 
 # Settlements selected per query by the watch; each is then handled in its own
 # short transaction (one settlement lock, at most three ledger account locks).
@@ -125,7 +126,7 @@ def _mark_late(settlement_id: int, now: dt.datetime) -> bool:
     settlement.funding_late_at = now
     settlement.save(update_fields=["funding_late_at", "updated_at"])
     amount, job = format_fen(settlement.employer_total_fen), settlement.engagement.job.title
-    history_record(subject=settlement, transition="funding_late", from_state=settlement.status,
+    history_record(subject=settlement, transition=SettlementAction.FUNDING_LATE, from_state=settlement.status,
                    to_state=settlement.status, reason=_("not funded by %(due)s") % {"due": _due_text(settlement)})
     credit_event_record(
         key=f"settlement:{settlement.pk}:late_funding", subject_kind="employer", subject_id=settlement.employer_id,
@@ -161,20 +162,18 @@ def settlement_advance(*, settlement_id: int, now: dt.datetime | None = None, ac
     the employer are told; a credit event for the employer. Raises
     InsufficientBalance (nothing changed) when the fund holds too little."""
     now = now or timezone.now()
-    settlement = _locked_ready(settlement_id)
-    if settlement is None or settlement.student_total_fen <= 0:
-        return settlement or Settlement.objects.get(pk=settlement_id)
+    # Only the settlement's row is locked; its student, employer and job load when needed.
+    settlement = lock_row(Settlement, settlement_id)
+    if settlement.status != SettlementStatus.READY or settlement.student_total_fen <= 0:
+        return settlement
     amount = settlement.student_total_fen
     transaction_post(key=advance_key(settlement.pk), kind="guarantee_advance", actor=actor, source=settlement,
                      memo=f"guarantee advance of settlement {settlement.pk}",
                      lines=[(platform_account(AccountKind.GUARANTEE_FUND), amount),
                             (student_payable(settlement.student_id), -amount)])
-    settlement.advance(now=now, amount_fen=amount, payout_due_at=now)
-    settlement.save(update_fields=["status", "advanced_fen", "advanced_at", "payout_due_at", "funded_at",
-                                   "updated_at"])
-    history_record(subject=settlement, transition="advance", from_state=SettlementStatus.READY,
-                   to_state=settlement.status, actor=actor,
-                   reason=_("advanced %(amount)s from the guarantee fund") % {"amount": format_fen(amount)})
+    run_transition(settlement, "advance", actor=actor,
+                   note=_("advanced %(amount)s from the guarantee fund") % {"amount": format_fen(amount)},
+                   now=now, amount_fen=amount, payout_due_at=now)
     job = settlement.engagement.job.title
     notify(recipient=settlement.student,
            subject=_("Your pay for %(job)s is paid in advance by the platform") % {"job": job},
@@ -212,8 +211,8 @@ def _escalate(settlement_id: int, now: dt.datetime, *, over_cap: bool) -> bool:
     else:
         subject = _("Guarantee fund too small to advance settlement %(pk)s (%(amount)s); please top it up") % {
             "pk": settlement.pk, "amount": amount}
-    history_record(subject=settlement, transition="guarantee_escalate", from_state=settlement.status,
-                   to_state=settlement.status, reason=subject)
+    history_record(subject=settlement, transition=SettlementAction.GUARANTEE_ESCALATE,
+                   from_state=settlement.status, to_state=settlement.status, reason=subject)
     staff_role_notify(role=FINANCE, subject=subject, link=_admin_link(settlement))
     return True
 
@@ -303,7 +302,7 @@ def settlement_recover(*, settlement_id: int) -> Settlement:
         return settlement
     settlement.recovered_at, settlement.funding_short_fen = now, 0
     settlement.save(update_fields=["recovered_at", "funding_short_fen", "updated_at"])
-    history_record(subject=settlement, transition="recover", from_state=settlement.status,
+    history_record(subject=settlement, transition=SettlementAction.RECOVER, from_state=settlement.status,
                    to_state=settlement.status,
                    reason=_("advance of %(amount)s recovered from escrow") % {
                        "amount": format_fen(settlement.advanced_fen)})

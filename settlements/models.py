@@ -27,6 +27,40 @@ class SettlementStatus(models.TextChoices):
     PAID = "paid", pgettext_lazy("payment status", "Paid")
 
 
+class SettlementAction(models.TextChoices):
+    """The history vocabulary of settlements' records (statements, payout methods,
+    batches, payouts, disputes and their adjustments). Stored values never change:
+    existing history rows are read by them."""
+
+    # Statements (S4.1, E5.1, E5.2)
+    PREPARE = "prepare", _("statement prepared from the hours")
+    RECOMPUTE = "recompute", _("statement recomputed")
+    FUNDING_LATE = "funding_late", _("employer missed the payment date")
+    ADVANCE = "advance", _("advanced by the guarantee fund")
+    GUARANTEE_ESCALATE = "guarantee_escalate", _("escalated to finance for the guarantee")
+    RECOVER = "recover", _("advance recovered from the employer")
+    CLOSE_NOTHING_OWED = "close_nothing_owed", _("closed with nothing owed")
+    FUND = "fund", _("funded from escrow")
+    MARK_PAID = "mark_paid", _("paid out")
+    PAYOUT_FAIL = "payout_fail", _("payout failed")
+    # Payout methods (S4.2)
+    ADD = "add", _("payout method added")
+    SET_DEFAULT = "set_default", _("made the default payout method")
+    REMOVE = "remove", _("payout method removed")
+    # Payout batches and their lines (F3.2)
+    BUILD = "build", _("payout batch built")
+    EXPORT = "export", _("payout files exported")
+    CONFIRM = "confirm", _("confirmed as paid by finance")
+    IMPORT_RESULTS = "import_results", _("bank result file imported")
+    FAIL = "fail", _("transfer failed")
+    # Payment disputes and their adjustments (S4.3)
+    OPEN = "open", _("dispute opened")
+    ANSWER = "answer", _("answered by the employer")
+    WITHDRAW = "withdraw", _("withdrawn by the student")
+    DECIDE = "decide", _("decided by staff")
+    CREATE = "create", _("extra pay decided")
+
+
 # While a settlement is in these states its statement is recomputed from the hours
 # and items; from funding on, the amounts are what the ledger holds and never change.
 RECOMPUTABLE = (SettlementStatus.DRAFT, SettlementStatus.READY)
@@ -90,6 +124,8 @@ class Settlement(FSMModelMixin, TimeStampedModel):
     guarantee_escalated_at = models.DateTimeField(_("over the guarantee cap: escalated at"), null=True, blank=True)
     # S4.3: P2 working days after the student received the pay.
     dispute_window_ends_at = models.DateTimeField(_("disputes accepted until"), null=True, blank=True)
+
+    history_actions = SettlementAction
 
     class Meta:
         verbose_name = _("settlement")
@@ -168,7 +204,7 @@ class Settlement(FSMModelMixin, TimeStampedModel):
 
     @transition(field=status, source=SettlementStatus.PAYING, target=SettlementStatus.FUNDED)
     def payout_fail(self, *, now) -> None:
-        # Due again once the student has fixed their payout details (payouts.payouts_reschedule_for_student).
+        # Due again once the student has fixed their payout details (payout_execution.payouts_reschedule_for_student).
         self.payout_failed_at, self.payout_due_at = now, None
 
     @property
@@ -223,6 +259,8 @@ class PayoutMethod(TimeStampedModel):
     is_default = models.BooleanField(_("used for payouts"), default=False)
     removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
 
+    history_actions = SettlementAction
+
     class Meta:
         verbose_name = _("payout method")
         verbose_name_plural = _("payout methods")
@@ -273,6 +311,8 @@ class PayoutBatch(FSMModelMixin, TimeStampedModel):
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                      related_name="+", verbose_name=_("confirmed by"))
+
+    history_actions = SettlementAction
 
     class Meta:
         verbose_name = _("payout batch")
@@ -341,6 +381,8 @@ class PaymentDispute(FSMModelMixin, TimeStampedModel):
                                    related_name="+", verbose_name=_("decided by"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
+    history_actions = SettlementAction
+
     class Meta:
         verbose_name = _("payment dispute")
         verbose_name_plural = _("payment disputes")
@@ -393,6 +435,8 @@ class SettlementAdjustment(FSMModelMixin, TimeStampedModel):
     funded_at = models.DateTimeField(_("funded at"), null=True, blank=True)
     payout_due_at = models.DateTimeField(_("payout due at"), null=True, blank=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+
+    history_actions = SettlementAction
 
     class Meta:
         verbose_name = _("settlement adjustment")
@@ -451,6 +495,8 @@ class Payout(FSMModelMixin, TimeStampedModel):
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
     failure_reason = models.CharField(_("why it failed"), max_length=300, blank=True)
+
+    history_actions = SettlementAction
 
     class Meta:
         verbose_name = _("payout")

@@ -28,10 +28,11 @@ from core.history import history_record
 from core.money import format_fen
 from core.notifications import notify
 from core.policy import get_policy
+from core.transitions import run_transition
 from jobs.models import MAX_SETTLEMENT_DAYS
 
-from .models import RECOMPUTABLE, PayoutMethod, Settlement, SettlementLine, SettlementStatus
-from .payouts import payouts_reschedule_for_student
+from .models import RECOMPUTABLE, PayoutMethod, Settlement, SettlementAction, SettlementLine, SettlementStatus
+from .payout_execution import payouts_reschedule_for_student
 from .selectors import ENDED, hours_not_final_q
 from .statement import MoneyItem, PayTerms, ShiftWork, Statement, statement_compute
 
@@ -128,15 +129,38 @@ def settlement_prepare(*, engagement_id: int) -> Settlement | None:
     # In the site's default language, whoever triggers it, so the same facts give the same lines.
     with translation.override(settings.LANGUAGE_CODE):
         statement = _statement_for(engagement, commission_percent=percent)
-    if settlement is None:
+    created = settlement is None
+    if created:
         if engagement.status in ENDED and engagement.status != EngagementStatus.COMPLETED and not statement.gross_fen:
             return None  # ended early with nothing worked and nothing owed: nothing to settle
-        settlement = Settlement.objects.create(engagement=engagement, student_id=engagement.student_id,
-                                               employer_id=engagement.employer_id, commission_percent=percent)
+        settlement = Settlement(engagement=engagement, student_id=engagement.student_id,
+                                employer_id=engagement.employer_id, commission_percent=percent)
         before_status, before_total, old_lines = "", 0, []
     else:
         before_status, before_total = settlement.status, settlement.student_total_fen
         old_lines = [_line_key(line) for line in settlement.lines.order_by("order")]
+
+    for name in AMOUNT_FIELDS:
+        setattr(settlement, name, getattr(statement, name))
+    # Not only hours still unconfirmed: confirmed hours in their dispute window can change too.
+    settlement.pending_shifts = _shifts_not_final(engagement, now)
+    settlement.computed_at = now
+    final = engagement.status in ENDED and not settlement.pending_shifts
+    total_text = format_fen(settlement.student_total_fen)
+    if created:
+        # A new statement starts in the state its hours give it: one history row, from nothing.
+        if final:
+            settlement.mark_ready(funding_due_at=funding_due_at(engagement.job, now))
+        settlement.save()
+        history_record(subject=settlement, transition=SettlementAction.PREPARE, from_state=before_status,
+                       to_state=settlement.status, reason=total_text)
+    else:
+        settlement.save(update_fields=[*AMOUNT_FIELDS, "computed_at", "updated_at"])
+        if final and settlement.status == SettlementStatus.DRAFT:
+            run_transition(settlement, "mark_ready", action=SettlementAction.PREPARE, note=total_text,
+                           funding_due_at=funding_due_at(engagement.job, now))
+        elif not final and settlement.status == SettlementStatus.READY:
+            run_transition(settlement, "reopen", action=SettlementAction.PREPARE, note=total_text)
 
     new_lines = [SettlementLine(settlement=settlement, order=n, kind=line.kind, amount_fen=line.amount_fen,
                                 description=line.description[:300], quantity=line.quantity[:120],
@@ -146,28 +170,12 @@ def settlement_prepare(*, engagement_id: int) -> Settlement | None:
     if lines_changed:
         settlement.lines.all().delete()
         SettlementLine.objects.bulk_create(new_lines)
-    for name in AMOUNT_FIELDS:
-        setattr(settlement, name, getattr(statement, name))
-    # Not only hours still unconfirmed: confirmed hours in their dispute window can change too.
-    settlement.pending_shifts = _shifts_not_final(engagement, now)
-    settlement.computed_at = now
 
-    final = engagement.status in ENDED and not settlement.pending_shifts
-    if final and settlement.status == SettlementStatus.DRAFT:
-        settlement.mark_ready(funding_due_at=funding_due_at(engagement.job, now))
-    elif not final and settlement.status == SettlementStatus.READY:
-        settlement.reopen()
-    settlement.save(update_fields=[*AMOUNT_FIELDS, "status", "computed_at", "ready_at", "funding_due_at",
-                                   "updated_at"])
-
-    total_text = format_fen(settlement.student_total_fen)
     if settlement.status != before_status:
-        history_record(subject=settlement, transition="prepare", from_state=before_status,
-                       to_state=settlement.status, reason=total_text)
         if settlement.status == SettlementStatus.READY and settlement.student_total_fen > 0:
             _tell_student_ready(settlement, engagement)
     elif lines_changed and settlement.status == SettlementStatus.READY:
-        history_record(subject=settlement, transition="recompute", from_state=before_status,
+        history_record(subject=settlement, transition=SettlementAction.RECOMPUTE, from_state=before_status,
                        to_state=settlement.status, reason=f"{format_fen(before_total)} → {total_text}")
     return settlement
 
@@ -285,8 +293,8 @@ def payout_method_add(*, student: User, kind: str, account_number: str, account_
     method = PayoutMethod.objects.create(student=student, kind=kind, bank_name=bank_name[:60], account_number=number,
                                          account_hash=digest, account_holder=_plain(account_holder)[:50],
                                          is_default=is_default)
-    history_record(subject=method, transition="add", from_state="", to_state="default" if is_default else "active",
-                   actor=student, reason=method.account_masked)
+    history_record(subject=method, transition=SettlementAction.ADD, from_state="",
+                   to_state="default" if is_default else "active", actor=student, reason=method.account_masked)
     if is_default:
         payouts_reschedule_for_student(student_id=student.pk)  # a failed payout is due again (F3.2)
     return method
@@ -303,8 +311,8 @@ def payout_method_set_default(*, student: User, method_id: int) -> PayoutMethod:
         PayoutMethod.objects.filter(student=student, is_default=True).update(is_default=False, updated_at=now)
         method.is_default = True
         method.save(update_fields=["is_default", "updated_at"])
-        history_record(subject=method, transition="set_default", from_state="active", to_state="default",
-                       actor=student)
+        history_record(subject=method, transition=SettlementAction.SET_DEFAULT, from_state="active",
+                       to_state="default", actor=student)
     payouts_reschedule_for_student(student_id=student.pk)  # a failed payout is due again (F3.2)
     return method
 
@@ -319,8 +327,8 @@ def payout_method_remove(*, student: User, method_id: int) -> PayoutMethod | Non
     was_default = method.is_default
     method.removed_at, method.is_default = timezone.now(), False
     method.save(update_fields=["removed_at", "is_default", "updated_at"])
-    history_record(subject=method, transition="remove", from_state="default" if was_default else "active",
-                   to_state="removed", actor=student)
+    history_record(subject=method, transition=SettlementAction.REMOVE,
+                   from_state="default" if was_default else "active", to_state="removed", actor=student)
     if not was_default:
         return None
     successor = PayoutMethod.objects.filter(student=student, removed_at__isnull=True).order_by(
@@ -328,6 +336,6 @@ def payout_method_remove(*, student: User, method_id: int) -> PayoutMethod | Non
     if successor is not None:
         successor.is_default = True
         successor.save(update_fields=["is_default", "updated_at"])
-        history_record(subject=successor, transition="set_default", from_state="active", to_state="default",
-                       actor=student, reason="previous default removed")
+        history_record(subject=successor, transition=SettlementAction.SET_DEFAULT, from_state="active",
+                       to_state="default", actor=student, reason="previous default removed")
     return successor

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from core.working_days import is_working_day
 
-from .disputes import adjustments_fund_ready
+from .dispute_money import adjustments_fund_ready
 from .funding import settlements_fund_ready
 from .guarantee import advances_recover_due, settlements_funding_watch
 from .payouts import payout_batch_build

@@ -15,3 +15,13 @@ class SupportConfig(AppConfig):
 
         case_opened.connect(ticket_for_case, dispatch_uid="support.ticket_for_case")
         case_decided.connect(ticket_resolved_with_case, dispatch_uid="support.ticket_resolved_with_case")
+
+        # Payment disputes (S4.3) the same way: settlements sends, support keeps the ticket.
+        from settlements.signals import payment_dispute_closed, payment_dispute_opened
+
+        from .receivers_settlements import ticket_for_payment_dispute, ticket_resolved_with_payment_dispute
+
+        payment_dispute_opened.connect(ticket_for_payment_dispute,
+                                       dispatch_uid="support.ticket_for_payment_dispute")
+        payment_dispute_closed.connect(ticket_resolved_with_payment_dispute,
+                                       dispatch_uid="support.ticket_resolved_with_payment_dispute")
