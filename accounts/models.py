@@ -25,6 +25,24 @@ def age_on(birth_date: dt.date, day: dt.date) -> int:
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
+class AccountAction(models.TextChoices):
+    """The history vocabulary of accounts: users, student registrations and their verifications."""
+
+    SUBMIT = "submit", _("Submitted for review")
+    APPROVE = "approve", _("Approved")
+    REJECT = "reject", _("Rejected")
+    REQUEST_INFO = "request_info", _("Asked for more information")
+    REQUEST = "request", _("Verification requested")
+    RESET_SECOND_FACTOR = "reset_second_factor", _("Authenticator reset")
+    ANONYMISE = "anonymise", _("Account deleted and anonymised")
+    # Sanctions in force as computed by risk (E4.2, K3.2).
+    STANDING = "standing", _("Sanctions in force updated")
+    # Second-stage checks recorded by the moderators (P2.3): "verification_<kind>".
+    VERIFICATION_PHONE_CALLBACK = "verification_phone_callback", _("Phone call-back recorded")
+    VERIFICATION_BACKGROUND_CHECK = "verification_background_check", _("Background check recorded")
+    VERIFICATION_OTHER = "verification_other", _("Other check recorded")
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -48,6 +66,8 @@ class UserManager(BaseUserManager):
 
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who signs in with an e-mail address. `kind` never changes."""
+
+    history_actions = AccountAction
 
     class Kind(models.TextChoices):
         STUDENT = "student", _("Student")
@@ -111,6 +131,7 @@ class StudentProfile(ReviewableModel, TimeStampedModel):
     """A student's registration (S1.1) under staff review (S1.2)."""
 
     review_permission = "accounts.review_studentprofile"
+    history_actions = AccountAction
 
     class Gender(models.TextChoices):
         FEMALE = "female", _("Female")
@@ -181,6 +202,8 @@ def _can_verify(instance, user) -> bool:
 
 class StudentVerification(FSMModelMixin, TimeStampedModel):
     """One request for real-name (and student-status) verification (S1.3)."""
+
+    history_actions = AccountAction
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for review")

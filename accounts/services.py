@@ -17,10 +17,12 @@ from core.errors import DomainError, InvalidTransition, NotPermitted, ReasonRequ
 from core.history import history_record
 from core.notifications import notify
 from core.review import ReviewStatus
+from core.transitions import lock_row, run_transition
 
 from .models import (
     ADULT_AGE,
     MINIMUM_WORKING_AGE,
+    AccountAction,
     Consent,
     DeletionRequest,
     PersonalDataAccess,
@@ -98,13 +100,11 @@ def student_profile_submit(*, user: User, data: dict) -> StudentProfile:
         profile = StudentProfile(user=user)
     elif profile.review_status in (ReviewStatus.SUBMITTED, ReviewStatus.APPROVED):
         raise InvalidTransition(_("Your registration is under review or already approved and cannot be edited."))
-    before = profile.review_status
     for field in PROFILE_FIELDS:
         setattr(profile, field, data[field])
     profile.is_minor_worker = is_minor
-    profile.submit()
-    profile.save()
-    history_record(subject=profile, transition="submit", from_state=before, to_state=profile.review_status, actor=user)
+    profile.save()  # the details as given; submitted at once below, in the same transaction
+    run_transition(profile, "submit", actor=user)
     _notify_reviewers(
         subject=_("A student registration is waiting for review"),
         link=reverse("admin:accounts_studentprofile_change", args=[profile.pk]),
@@ -123,27 +123,19 @@ def _notify_reviewers(*, subject, link: str) -> None:
     staff_role_notify(role="moderator", subject=subject, link=link)
 
 
-def _review_transition(*, pk: int, actor: User, transition: str, reason: str) -> StudentProfile:
-    profile = StudentProfile.objects.select_for_update().select_related("user").get(pk=pk)
-    method = getattr(profile, transition)
-    if not actor.has_perm("accounts.review_studentprofile"):
+def _profile_for_reviewer(*, pk: int, actor: User) -> StudentProfile:
+    """The registration, locked, once the actor is known to review students."""
+    profile = lock_row(StudentProfile, pk, related=("user",))
+    if not actor.has_perm(StudentProfile.review_permission):
         raise NotPermitted()
-    from django_fsm import can_proceed
-
-    if not can_proceed(method):
-        raise InvalidTransition()
-    before = profile.review_status
-    method(by=actor, reason=reason)
-    profile.save(update_fields=[*StudentProfile.REVIEW_FIELDS, "updated_at"])
-    history_record(subject=profile, transition=transition, from_state=before, to_state=profile.review_status,
-                   actor=actor, reason=reason)
     return profile
 
 
 @transaction.atomic
 def student_profile_approve(*, pk: int, actor: User, reason: str = "") -> StudentProfile:
     """A moderator approves a registration; the student may now apply (S1.2)."""
-    profile = _review_transition(pk=pk, actor=actor, transition="approve", reason=reason)
+    profile = run_transition(_profile_for_reviewer(pk=pk, actor=actor), "approve", actor=actor, note=reason,
+                             by=actor, reason=reason)
     notify(
         recipient=profile.user,
         subject=_("Your registration has been approved"),
@@ -158,7 +150,8 @@ def student_profile_reject(*, pk: int, actor: User, reason: str) -> StudentProfi
     """A moderator rejects a registration; the reason is required and shown (S1.2)."""
     if not (reason or "").strip():
         raise ReasonRequired()
-    profile = _review_transition(pk=pk, actor=actor, transition="reject", reason=reason.strip())
+    profile = run_transition(_profile_for_reviewer(pk=pk, actor=actor), "reject", actor=actor,
+                             note=reason.strip(), by=actor, reason=reason.strip())
     notify(
         recipient=profile.user,
         subject=_("Your registration was not approved"),
@@ -173,7 +166,8 @@ def student_profile_request_info(*, pk: int, actor: User, reason: str) -> Studen
     """A moderator asks for more information or documents (S1.2); the request is shown."""
     if not (reason or "").strip():
         raise ReasonRequired()
-    profile = _review_transition(pk=pk, actor=actor, transition="request_info", reason=reason.strip())
+    profile = run_transition(_profile_for_reviewer(pk=pk, actor=actor), "request_info", actor=actor,
+                             note=reason.strip(), by=actor, reason=reason.strip())
     notify(
         recipient=profile.user,
         subject=_("More information is needed for your registration"),
@@ -216,25 +210,16 @@ def student_verification_request(
         profile=profile, id_card_front=id_card_front, id_card_back=id_card_back,
         student_proof_kind=student_proof_kind, student_card=student_card or "", chsi_code=chsi_code,
     )
-    history_record(subject=verification, transition="request", from_state="", to_state=verification.status,
-                   actor=user)
+    history_record(subject=verification, transition=AccountAction.REQUEST, from_state="",
+                   to_state=verification.status, actor=user)
     return verification
 
 
-def _verification_transition(*, pk: int, actor: User, transition: str, **kwargs) -> StudentVerification:
-    from django_fsm import can_proceed
-
-    verification = StudentVerification.objects.select_for_update().select_related("profile__user").get(pk=pk)
-    if not actor.has_perm("accounts.review_studentprofile"):
+def _verification_for_reviewer(*, pk: int, actor: User) -> StudentVerification:
+    """The verification request, locked, once the actor is known to review students."""
+    verification = lock_row(StudentVerification, pk, related=("profile__user",))
+    if not actor.has_perm(StudentProfile.review_permission):
         raise NotPermitted()
-    method = getattr(verification, transition)
-    if not can_proceed(method):
-        raise InvalidTransition()
-    before = verification.status
-    method(by=actor, **kwargs)
-    verification.save()
-    history_record(subject=verification, transition=transition, from_state=before, to_state=verification.status,
-                   actor=actor, reason=kwargs.get("reason", ""))
     return verification
 
 
@@ -249,8 +234,9 @@ def student_verification_approve(*, pk: int, actor: User, level: int, reason: st
         verification.student_card or verification.chsi_code
     ):
         raise DomainError(_("No proof of student status was provided."), field="level")
-    verification = _verification_transition(pk=pk, actor=actor, transition="approve", level=level, reason=reason)
-    profile = StudentProfile.objects.select_for_update().get(pk=verification.profile_id)
+    verification = run_transition(_verification_for_reviewer(pk=pk, actor=actor), "approve", actor=actor,
+                                  note=reason, by=actor, level=level, reason=reason)
+    profile = lock_row(StudentProfile, verification.profile_id)
     profile.verification_level = max(profile.verification_level, level)
     profile.save(update_fields=["verification_level", "updated_at"])
     # Shown in the credit history (K3.1); the points come from the profile's level.
@@ -271,8 +257,9 @@ def student_verification_reject(*, pk: int, actor: User, reason: str) -> Student
     """Reject a verification request with a reason; the ID number is released."""
     if not (reason or "").strip():
         raise ReasonRequired()
-    verification = _verification_transition(pk=pk, actor=actor, transition="reject", reason=reason.strip())
-    profile = StudentProfile.objects.select_for_update().get(pk=verification.profile_id)
+    verification = run_transition(_verification_for_reviewer(pk=pk, actor=actor), "reject", actor=actor,
+                                  note=reason.strip(), by=actor, reason=reason.strip())
+    profile = lock_row(StudentProfile, verification.profile_id)
     if profile.verification_level == VerificationLevel.NONE:
         profile.id_number, profile.id_number_hash = "", None
         profile.save(update_fields=["id_number", "id_number_hash", "updated_at"])
@@ -348,8 +335,8 @@ def staff_second_factor_reset(*, actor: User, staff_id: int, reason: str) -> Use
     deleted, _by_type = Authenticator.objects.filter(user=staff).delete()
     staff.second_factor_reset_at = timezone.now()
     staff.save(update_fields=["second_factor_reset_at"])
-    history_record(subject=staff, transition="reset_second_factor", from_state="enrolled" if deleted else "",
-                   to_state="not_enrolled", actor=actor, reason=reason)
+    history_record(subject=staff, transition=AccountAction.RESET_SECOND_FACTOR,
+                   from_state="enrolled" if deleted else "", to_state="not_enrolled", actor=actor, reason=reason)
     notify(
         recipient=staff,
         subject=_("Your authenticator was reset"),
@@ -375,7 +362,7 @@ def account_delete(*, user: User, reason: str = "") -> DeletionRequest:
 
     Personal data and documents go; rows that finance and audit must keep
     (history, later ledger entries) stay, pointing at an anonymous user."""
-    user = get_user_model().objects.select_for_update().get(pk=user.pk)
+    user = lock_row(get_user_model(), user.pk)
     if user.is_staff:
         raise NotPermitted(_("Staff accounts are closed by a manager."))
     request = DeletionRequest.objects.create(user=user, email_hash=keyed_hash(user.email), reason=reason)
@@ -402,7 +389,7 @@ def account_delete(*, user: User, reason: str = "") -> DeletionRequest:
     user.save()
     request.completed_at = timezone.now()
     request.save(update_fields=["completed_at"])
-    history_record(subject=user, transition="anonymise", from_state="active", to_state="anonymised",
+    history_record(subject=user, transition=AccountAction.ANONYMISE, from_state="active", to_state="anonymised",
                    actor=None, reason=reason)
     return request
 
@@ -443,5 +430,6 @@ def student_standing_set(*, user_id: int, applying_restricted_until: dt.datetime
     for name, value in new.items():
         setattr(profile, name, value)
     profile.save(update_fields=[*new, "updated_at"])
-    history_record(subject=profile, transition="standing", from_state="", to_state="", actor=actor, reason=reason)
+    history_record(subject=profile, transition=AccountAction.STANDING, from_state="", to_state="", actor=actor,
+                   reason=reason)
     return profile

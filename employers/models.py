@@ -23,6 +23,26 @@ INVITATION_VALID_DAYS = 7
 DOCUMENT_FIELDS = ("business_licence", "org_code_certificate")
 
 
+class EmployerAction(models.TextChoices):
+    """The history vocabulary of employers, their invitations and verifications."""
+
+    SUBMIT = "submit", _("Submitted for review")
+    APPROVE = "approve", _("Approved")
+    REJECT = "reject", _("Rejected")
+    REQUEST_INFO = "request_info", _("Asked for more information")
+    INVITE = "invite", _("Invitation sent")
+    ACCEPT = "accept", _("Invitation accepted")
+    REQUEST = "request", _("Verification requested")
+    VERIFY = "verify", _("Verification level raised")
+    TRANSFER_OWNERSHIP = "transfer_ownership", _("Ownership handed over")
+    # Sanctions in force as computed by risk (E4.2).
+    STANDING = "standing", _("Sanctions in force updated")
+    # Second-stage checks recorded by the moderators (P2.3): "verification_<kind>".
+    VERIFICATION_PHONE_CALLBACK = "verification_phone_callback", _("Phone call-back recorded")
+    VERIFICATION_BACKGROUND_CHECK = "verification_background_check", _("Background check recorded")
+    VERIFICATION_OTHER = "verification_other", _("Other check recorded")
+
+
 def _in_force(until) -> bool:
     return until is not None and until > timezone.now()
 
@@ -32,6 +52,7 @@ class Employer(ReviewableModel, TimeStampedModel):
     and approved by staff before it may post jobs (E1.2)."""
 
     review_permission = "employers.review_employer"
+    history_actions = EmployerAction
 
     class VerificationLevel(models.IntegerChoices):
         NONE = 0, _("Not verified")
@@ -129,6 +150,8 @@ class EmployerInvitation(models.Model):
     """An owner's invitation for a colleague to join the employer; the link in the
     e-mail carries the token and works once, for INVITATION_VALID_DAYS days."""
 
+    history_actions = EmployerAction
+
     employer = models.ForeignKey(Employer, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField(_("e-mail address"))
     token = models.CharField(max_length=64, unique=True, editable=False)
@@ -166,6 +189,8 @@ class EmployerVerification(FSMModelMixin, TimeStampedModel):
     """One request for real-name verification of an employer (E1.3): staff check
     the business licence against the national credit publicity system and the
     legal representative's identity; approval raises the verification level."""
+
+    history_actions = EmployerAction
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for review")

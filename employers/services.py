@@ -23,11 +23,13 @@ from core.history import history_record
 from core.identity import validate_resident_id, validate_uscc
 from core.notifications import notify
 from core.review import ReviewStatus
+from core.transitions import lock_row, run_transition
 
 from .models import (
     DOCUMENT_FIELDS,
     INVITATION_VALID_DAYS,
     Employer,
+    EmployerAction,
     EmployerInvitation,
     EmployerMember,
     EmployerVerification,
@@ -154,11 +156,9 @@ def employer_register(*, user, data: dict) -> Employer:
         raise AlreadyMember()
     employer = Employer(created_by=user)
     _apply_data(employer, data)
-    employer.submit()
-    _save_unique(employer)
+    _save_unique(employer)  # as a draft; submitted at once below, in the same transaction
+    run_transition(employer, "submit", actor=user)
     EmployerMember.objects.create(employer=employer, user=user, role=EmployerMember.Role.OWNER)
-    history_record(subject=employer, transition="submit", from_state=ReviewStatus.DRAFT,
-                   to_state=employer.review_status, actor=user)
     _notify_reviewers(
         subject=_("An employer registration is waiting for review"),
         link=reverse("admin:employers_employer_change", args=[employer.pk]),
@@ -170,18 +170,15 @@ def employer_register(*, user, data: dict) -> Employer:
 def employer_update_and_resubmit(*, employer_id: int, user, data: dict) -> Employer:
     """The owner corrects a draft, rejected or info-requested registration and
     submits it again (E1.1, E1.2). Replaced documents are deleted after commit."""
-    employer = Employer.objects.select_for_update().get(pk=employer_id)
+    employer = lock_row(Employer, employer_id)
     _membership(user=user, employer_id=employer.pk, owner=True)
     if employer.review_status not in EDITABLE_STATUSES or not can_proceed(employer.submit):
         raise InvalidTransition(_("The registration is under review or already approved and cannot be edited."))
     old_files = {field: getattr(employer, field) for field in DOCUMENT_FIELDS}
-    before = employer.review_status
     changed = _apply_data(employer, data)
-    employer.submit()
-    _save_unique(employer, update_fields=[*changed, "review_status", "submitted_at", "updated_at"])
+    _save_unique(employer, update_fields=[*changed, "updated_at"])
+    run_transition(employer, "submit", actor=user)
     _delete_files_on_commit([old for field, old in old_files.items() if old and field in changed])
-    history_record(subject=employer, transition="submit", from_state=before, to_state=employer.review_status,
-                   actor=user)
     _notify_reviewers(
         subject=_("An employer registration was corrected and is waiting for review"),
         link=reverse("admin:employers_employer_change", args=[employer.pk]),
@@ -192,18 +189,11 @@ def employer_update_and_resubmit(*, employer_id: int, user, data: dict) -> Emplo
 # ------------------------------------------------------------------------------
 # Staff review (E1.2)
 # ------------------------------------------------------------------------------
-def _review_transition(*, pk: int, actor, transition: str, reason: str) -> Employer:
-    employer = Employer.objects.select_for_update().get(pk=pk)
+def _employer_for_reviewer(*, pk: int, actor) -> Employer:
+    """The employer, locked, once the actor is known to review registrations."""
+    employer = lock_row(Employer, pk)
     if not (actor.is_active and actor.has_perm(Employer.review_permission)):
         raise NotPermitted()
-    method = getattr(employer, transition)
-    if not can_proceed(method):
-        raise InvalidTransition()
-    before = employer.review_status
-    method(by=actor, reason=reason)
-    employer.save(update_fields=[*Employer.REVIEW_FIELDS, "updated_at"])
-    history_record(subject=employer, transition=transition, from_state=before, to_state=employer.review_status,
-                   actor=actor, reason=reason)
     return employer
 
 
@@ -217,7 +207,9 @@ def _required_reason(reason: str | None) -> str:
 @transaction.atomic
 def employer_approve(*, pk: int, actor, reason: str = "") -> Employer:
     """A moderator approves a registration; from now on the employer may post jobs (E1.2)."""
-    employer = _review_transition(pk=pk, actor=actor, transition="approve", reason=(reason or "").strip())
+    reason = (reason or "").strip()
+    employer = run_transition(_employer_for_reviewer(pk=pk, actor=actor), "approve", actor=actor, note=reason,
+                              by=actor, reason=reason)
     _notify_members(
         employer=employer,
         subject=_("Your employer registration has been approved"),
@@ -232,7 +224,8 @@ def employer_approve(*, pk: int, actor, reason: str = "") -> Employer:
 def employer_reject(*, pk: int, actor, reason: str) -> Employer:
     """A moderator rejects a registration; the reason is required and sent to every member (E1.2)."""
     reason = _required_reason(reason)
-    employer = _review_transition(pk=pk, actor=actor, transition="reject", reason=reason)
+    employer = run_transition(_employer_for_reviewer(pk=pk, actor=actor), "reject", actor=actor, note=reason,
+                              by=actor, reason=reason)
     _notify_members(
         employer=employer,
         subject=_("Your employer registration was not approved"),
@@ -246,7 +239,8 @@ def employer_reject(*, pk: int, actor, reason: str) -> Employer:
 def employer_request_info(*, pk: int, actor, reason: str) -> Employer:
     """A moderator asks for more information or documents (E1.2); the request is sent to every member."""
     reason = _required_reason(reason)
-    employer = _review_transition(pk=pk, actor=actor, transition="request_info", reason=reason)
+    employer = run_transition(_employer_for_reviewer(pk=pk, actor=actor), "request_info", actor=actor,
+                              note=reason, by=actor, reason=reason)
     _notify_members(
         employer=employer,
         subject=_("More information is needed for your employer registration"),
@@ -267,7 +261,7 @@ def employer_member_invite(*, employer_id: int, actor, email: str) -> EmployerIn
     Every address gets the same answer (J3): whether it has an account, or
     already acts for an employer, is the address owner's business, not the
     inviter's. The invitee learns at acceptance if their account cannot join."""
-    employer = Employer.objects.select_for_update().get(pk=employer_id)
+    employer = lock_row(Employer, employer_id)
     _membership(user=actor, employer_id=employer.pk, owner=True)
     email = (email or "").strip()
     if not email:
@@ -280,7 +274,8 @@ def employer_member_invite(*, employer_id: int, actor, email: str) -> EmployerIn
         employer=employer, email=email, token=secrets.token_urlsafe(32), invited_by=actor,
         expires_at=timezone.now() + dt.timedelta(days=INVITATION_VALID_DAYS),
     )
-    history_record(subject=invitation, transition="invite", from_state="", to_state="open", actor=actor)
+    history_record(subject=invitation, transition=EmployerAction.INVITE, from_state="", to_state="open",
+                   actor=actor)
     from .tasks import send_invitation_email
 
     transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk))
@@ -320,7 +315,8 @@ def employer_invitation_accept(*, token: str, user) -> EmployerMember:
         raise AlreadyMember() from None
     invitation.accepted_at, invitation.accepted_by = timezone.now(), user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
-    history_record(subject=invitation, transition="accept", from_state="open", to_state="accepted", actor=user)
+    history_record(subject=invitation, transition=EmployerAction.ACCEPT, from_state="open", to_state="accepted",
+                   actor=user)
     for owner in invitation.employer.members.filter(role=EmployerMember.Role.OWNER).select_related("user"):
         notify(
             recipient=owner.user,
@@ -344,7 +340,7 @@ def employer_verification_request(
     owner's: the owner must confirm the representative authorised giving it for
     this purpose (PIPL art. 13, 29). Only one request may be pending; an
     already verified employer cannot ask again. Moderators are told in-site."""
-    employer = Employer.objects.select_for_update().get(pk=employer_id)
+    employer = lock_row(Employer, employer_id)
     _membership(user=user, employer_id=employer.pk, owner=True)
     if not employer.is_approved:
         raise InvalidTransition(_("Verification is possible once the registration has been approved."))
@@ -368,8 +364,8 @@ def employer_verification_request(
         employer=employer, legal_rep_name=legal_rep_name, legal_rep_id_number=id_number,
         legal_rep_id_hash=keyed_hash(id_number), requested_by=user, authorisation_confirmed_at=now,
     )
-    history_record(subject=verification, transition="request", from_state="", to_state=verification.status,
-                   actor=user)
+    history_record(subject=verification, transition=EmployerAction.REQUEST, from_state="",
+                   to_state=verification.status, actor=user)
     _notify_reviewers(
         subject=_("An employer verification request is waiting for review"),
         link=reverse("admin:employers_employerverification_change", args=[verification.pk]),
@@ -377,30 +373,25 @@ def employer_verification_request(
     return verification
 
 
-def _verification_transition(*, pk: int, actor, transition: str, reason: str) -> EmployerVerification:
-    verification = EmployerVerification.objects.select_for_update().get(pk=pk)
-    if not (actor.is_active and actor.has_perm("employers.review_employer")):
+def _verification_for_reviewer(*, pk: int, actor) -> EmployerVerification:
+    """The verification request, locked, once the actor is known to review employers."""
+    verification = lock_row(EmployerVerification, pk)
+    if not (actor.is_active and actor.has_perm(Employer.review_permission)):
         raise NotPermitted()
-    method = getattr(verification, transition)
-    if not can_proceed(method):
-        raise InvalidTransition()
-    before = verification.status
-    method(by=actor, reason=reason)
-    verification.save(update_fields=["status", "decided_at", "decided_by", "reason", "updated_at"])
-    history_record(subject=verification, transition=transition, from_state=before, to_state=verification.status,
-                   actor=actor, reason=reason)
     return verification
 
 
 @transaction.atomic
 def employer_verification_approve(*, pk: int, actor, reason: str = "") -> EmployerVerification:
     """Staff confirm the licence and the legal representative; the employer becomes verified (E1.3)."""
-    verification = _verification_transition(pk=pk, actor=actor, transition="approve", reason=(reason or "").strip())
-    employer = Employer.objects.select_for_update().get(pk=verification.employer_id)
+    reason = (reason or "").strip()
+    verification = run_transition(_verification_for_reviewer(pk=pk, actor=actor), "approve", actor=actor,
+                                  note=reason, by=actor, reason=reason)
+    employer = lock_row(Employer, verification.employer_id)
     before = employer.verification_level
     employer.verification_level = max(employer.verification_level, Employer.VerificationLevel.VERIFIED)
     employer.save(update_fields=["verification_level", "updated_at"])
-    history_record(subject=employer, transition="verify", from_state=str(before),
+    history_record(subject=employer, transition=EmployerAction.VERIFY, from_state=str(before),
                    to_state=str(employer.verification_level), actor=actor, reason=verification.reason)
     # Shown in the credit history (K3.1); the points come from the employer's level.
     credit_event_record(key=f"employer_verification:{verification.pk}:approved", subject_kind="employer",
@@ -422,7 +413,8 @@ def employer_verification_reject(*, pk: int, actor, reason: str) -> EmployerVeri
     The legal representative's ID number has served its purpose and is erased
     (PIPL art. 19); its keyed hash stays so a repeated attempt is recognisable."""
     reason = _required_reason(reason)
-    verification = _verification_transition(pk=pk, actor=actor, transition="reject", reason=reason)
+    verification = run_transition(_verification_for_reviewer(pk=pk, actor=actor), "reject", actor=actor,
+                                  note=reason, by=actor, reason=reason)
     verification.legal_rep_id_number = ""
     verification.save(update_fields=["legal_rep_id_number"])
     _notify_members(
@@ -493,8 +485,9 @@ def employer_member_account_delete(*, user, reason: str = ""):
             if successor is not None:
                 successor.role = EmployerMember.Role.OWNER
                 successor.save(update_fields=["role"])
-                history_record(subject=employer, transition="transfer_ownership", from_state="", to_state="",
-                               actor=None, reason=f"owner account deleted; new owner member #{successor.pk}")
+                history_record(subject=employer, transition=EmployerAction.TRANSFER_OWNERSHIP, from_state="",
+                               to_state="", actor=None,
+                               reason=f"owner account deleted; new owner member #{successor.pk}")
         membership.delete()
     return account_delete(user=user, reason=reason)
 
@@ -523,7 +516,7 @@ def employer_standing_set(*, employer_id: int, posting_restricted_until: dt.date
     """Record the sanctions in force on an employer (E4.2), as computed by risk.
 
     Effects: the three fields written, a history row when they change."""
-    employer = Employer.objects.select_for_update().get(pk=employer_id)
+    employer = lock_row(Employer, employer_id)
     new = {"posting_restricted_until": posting_restricted_until, "suspended_until": suspended_until,
            "terminated_at": terminated_at}
     if all(getattr(employer, name) == value for name, value in new.items()):
@@ -531,6 +524,6 @@ def employer_standing_set(*, employer_id: int, posting_restricted_until: dt.date
     for name, value in new.items():
         setattr(employer, name, value)
     employer.save(update_fields=[*new, "updated_at"])
-    history_record(subject=employer, transition="standing", from_state="", to_state="", actor=actor,
-                   reason=reason)
+    history_record(subject=employer, transition=EmployerAction.STANDING, from_state="", to_state="",
+                   actor=actor, reason=reason)
     return employer

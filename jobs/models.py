@@ -66,6 +66,36 @@ class JobStatus(models.TextChoices):
     TAKEN_DOWN = "taken_down", _("Taken down")
 
 
+class JobAction(models.TextChoices):
+    """The history vocabulary of jobs (a job's history also records its revisions' decisions).
+
+    The labels are what the employer's job page and the admin show for each row."""
+
+    CREATE = "create", _("Created")
+    SUBMIT = "submit", _("Submitted for review")
+    APPROVE = "approve", _("Approved and published")
+    REQUEST_CHANGES = "request_changes", _("Changes requested")
+    REJECT = "reject", _("Rejected")
+    PAUSE = "pause", _("Paused")
+    RESUME = "resume", _("Resumed")
+    CLOSE = "close", _("Closed")
+    EXPIRE = "expire", _("Expired")
+    TAKE_DOWN = "take_down", _("Taken down")
+    # Edits of a live job (J2.2): the reason lists the fields that changed.
+    EDIT = "edit", _("Edited")
+    REVISE = "revise", _("Changes proposed")
+    REVISION_APPROVE = "revision_approve", _("Changes approved")
+    REVISION_REJECT = "revision_reject", _("Changes not approved")
+    CONFIRM_CURRENT = "confirm_current", _("Confirmed as still accurate")
+    # Changes the hired students consented to (J1.3).
+    SHIFT_MOVED = "shift_moved", _("Shift moved")
+    WORKPLACE_CHANGED = "workplace_changed", _("Workplace changed")
+    # Second-stage checks recorded by the moderators (P2.3): "verification_<kind>".
+    VERIFICATION_PHONE_CALLBACK = "verification_phone_callback", _("Phone call-back recorded")
+    VERIFICATION_BACKGROUND_CHECK = "verification_background_check", _("Background check recorded")
+    VERIFICATION_OTHER = "verification_other", _("Other check recorded")
+
+
 EDITABLE_STATUSES = (JobStatus.DRAFT, JobStatus.CHANGES_REQUESTED, JobStatus.REJECTED)
 LIVE_STATUSES = (JobStatus.PUBLISHED, JobStatus.PAUSED)
 
@@ -79,6 +109,8 @@ class Job(FSMModelMixin, TimeStampedModel):
 
     The row always holds the approved (or not yet approved) version that
     students see; an edit to a live job waits in a JobRevision (J2.2)."""
+
+    history_actions = JobAction
 
     employer = models.ForeignKey("employers.Employer", on_delete=models.PROTECT, related_name="jobs")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
@@ -264,6 +296,9 @@ class JobRevision(TimeStampedModel):
 
     Students keep seeing the approved version on the Job row until a
     moderator approves this revision, which then replaces it."""
+
+    # Its decisions are recorded on its job's history, in the job's vocabulary.
+    history_actions = JobAction
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for review")

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from .services import jobs_patrol
+from .services.sweeps import jobs_patrol
 
 
 @shared_task

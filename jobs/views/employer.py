@@ -42,7 +42,16 @@ from ..forms_employer import (
     shift_label,
     shifts_initial_from,
 )
-from ..models import LIVE_STATUSES, Job, JobRevision, JobStatus, PayUnit, ScheduleKind, SettlementCycle
+from ..models import (
+    LIVE_STATUSES,
+    Job,
+    JobAction,
+    JobRevision,
+    JobStatus,
+    PayUnit,
+    ScheduleKind,
+    SettlementCycle,
+)
 from ..schedule import ShiftSpec, hourly_pay_fen, schedule_facts, settlement_delay_days
 
 JOBS_PER_PAGE = 50
@@ -189,15 +198,8 @@ def revision_changes(job: Job, revision: JobRevision, shifts: list[ShiftSpec]) -
     return rows
 
 
-HISTORY_LABELS = {
-    "create": _("Created"), "submit": _("Submitted for review"), "approve": _("Approved and published"),
-    "request_changes": _("Changes requested"), "reject": _("Rejected"), "pause": _("Paused"),
-    "resume": _("Resumed"), "close": _("Closed"), "expire": _("Expired"), "take_down": _("Taken down"),
-    "edit": _("Edited"), "revise": _("Changes proposed"), "revision_approve": _("Changes approved"),
-    "revision_reject": _("Changes not approved"), "confirm_current": _("Confirmed as still accurate"),
-}
 # Their reason is a list of the fields that changed, shown by label.
-FIELD_LIST_TRANSITIONS = ("edit", "revise")
+FIELD_LIST_ACTIONS = (JobAction.EDIT, JobAction.REVISE)
 
 
 def history_rows(job: Job) -> list[dict]:
@@ -206,14 +208,14 @@ def history_rows(job: Job) -> list[dict]:
     rows = []
     for entry in history_for(job)[:HISTORY_ROWS]:
         reason = entry.reason
-        if entry.transition in FIELD_LIST_TRANSITIONS:
+        if entry.transition in FIELD_LIST_ACTIONS:
             reason = ", ".join(_field_label(name.strip()) or name.strip() for name in reason.split(",") if name)
-        elif entry.transition == "expire":
+        elif entry.transition == JobAction.EXPIRE:
             reason = ""
         actor = entry.actor
         rows.append({
             "at": entry.created_at,
-            "label": HISTORY_LABELS.get(entry.transition, entry.transition),
+            "label": entry.action_label,
             "from": statuses.get(entry.from_state, ""), "to": statuses.get(entry.to_state, ""),
             "changed": entry.from_state != entry.to_state,
             "by": (actor.email if actor.is_employer_member else _t("Staff")) if actor else _t("Platform"),
