@@ -191,7 +191,8 @@ def ticket_resolve_for_case(*, source_key: str, actor: User, resolution: str) ->
     if ticket is None:
         return None
     try:
-        return run_transition(ticket, "resolve", actor=actor, note=resolution, by=actor, resolution=resolution)
+        return run_transition(ticket, "resolve", actor=actor, note=resolution, by=actor,
+                              resolution=resolution)
     except InvalidTransition:  # already resolved or closed: nothing left to do
         return ticket
 
@@ -292,8 +293,8 @@ def ticket_assign(*, pk: int, actor: User, assignee: User) -> Ticket:
         raise TicketNotAllowed(_("Only tickets still being worked on can be assigned."))
     ticket.assigned_to = assignee
     ticket.save(update_fields=["assigned_to", "updated_at"])
-    history_record(subject=ticket, transition=TicketAction.ASSIGN, from_state=ticket.status, to_state=ticket.status,
-                   actor=actor, reason=str(assignee))
+    history_record(subject=ticket, transition=TicketAction.ASSIGN, from_state=ticket.status,
+                   to_state=ticket.status, actor=actor, reason=str(assignee))
     if assignee.pk != actor.pk:
         notify(recipient=assignee, subject=_("Ticket #%(pk)s was assigned to you") % {"pk": ticket.pk},
                body=ticket.subject, link=_admin_link(ticket), email=False)
@@ -314,8 +315,8 @@ def ticket_escalate(*, pk: int, actor: User, to: str, reason: str) -> Ticket:
     ticket.escalated_to, ticket.escalated_at = to, timezone.now()
     ticket.save(update_fields=["escalated_to", "escalated_at", "updated_at"])
     TicketMessage.objects.create(ticket=ticket, kind=TicketMessage.Kind.NOTE, author=actor, body=text)
-    history_record(subject=ticket, transition=TicketAction.ESCALATE, from_state=ticket.status, to_state=ticket.status,
-                   actor=actor, reason=f"{to}: {text}")
+    history_record(subject=ticket, transition=TicketAction.ESCALATE, from_state=ticket.status,
+                   to_state=ticket.status, actor=actor, reason=f"{to}: {text}")
     from accounts.services import staff_role_notify
 
     staff_role_notify(role=ESCALATION_ROLES[to],
@@ -358,6 +359,6 @@ def ticket_rate(*, pk: int, user: User, satisfaction: int, comment: str = "") ->
     ticket.satisfaction, ticket.satisfaction_comment = satisfaction, (comment or "").strip()[:1000]
     ticket.rated_at = timezone.now()
     ticket.save(update_fields=["satisfaction", "satisfaction_comment", "rated_at", "updated_at"])
-    history_record(subject=ticket, transition=TicketAction.RATE, from_state=ticket.status, to_state=ticket.status, actor=user,
-                   reason=str(satisfaction))
+    history_record(subject=ticket, transition=TicketAction.RATE, from_state=ticket.status,
+                   to_state=ticket.status, actor=user, reason=str(satisfaction))
     return ticket
