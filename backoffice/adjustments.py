@@ -11,10 +11,11 @@ from accounts.services import staff_role_notify
 from core.errors import DomainError, InvalidTransition, NotPermitted, ReasonRequired
 from core.history import history_record
 from core.notifications import notify
+from core.transitions import lock_row, run_transition
 from finance.ledger import transaction_post
 from finance.models import LedgerAccount
 
-from .models import AdjustmentRequest
+from .models import AdjustmentRequest, BackofficeAction
 
 REQUEST_PERMISSION = "backoffice.add_adjustmentrequest"
 APPROVE_PERMISSION = "backoffice.approve_adjustmentrequest"
@@ -65,8 +66,8 @@ def adjustment_request(*, actor, memo: str, lines) -> AdjustmentRequest:
         raise DomainError(_("Say what the adjustment corrects."), field="memo")
     cleaned = _clean_lines(lines)
     request = AdjustmentRequest.objects.create(memo=memo.strip()[:300], lines=cleaned, requested_by=actor)
-    history_record(subject=request, transition="request", from_state="", to_state=request.status, actor=actor,
-                   reason=request.memo)
+    history_record(subject=request, transition=BackofficeAction.REQUEST, from_state="",
+                   to_state=request.status, actor=actor, reason=request.memo)
     link = reverse("admin:backoffice_adjustmentrequest_change", args=[request.pk])
     transaction.on_commit(lambda: staff_role_notify(
         role="finance", subject=_("An adjusting transaction waits for a second finance approval"), link=link))
@@ -76,8 +77,11 @@ def adjustment_request(*, actor, memo: str, lines) -> AdjustmentRequest:
 def _decider(request_id: int, actor) -> AdjustmentRequest:
     if not (actor is not None and actor.is_active and actor.has_perm(APPROVE_PERMISSION)):
         raise NotPermitted()
-    request = AdjustmentRequest.objects.select_for_update().filter(pk=request_id).first()
-    if request is None or request.status != AdjustmentRequest.Status.REQUESTED:
+    try:
+        request = lock_row(AdjustmentRequest, request_id)
+    except AdjustmentRequest.DoesNotExist:
+        raise InvalidTransition() from None
+    if request.status != AdjustmentRequest.Status.REQUESTED:
         raise InvalidTransition()
     if request.requested_by_id == actor.pk:
         raise OwnAdjustment()
@@ -93,10 +97,7 @@ def adjustment_approve(*, request_id: int, actor) -> AdjustmentRequest:
     transaction_post(key=key, kind="adjustment", actor=actor, source=request,
                      memo=f"adjustment {request.pk}: {request.memo}",
                      lines=[(accounts[code], int(amount)) for code, amount in request.lines])
-    request.post(by=actor, key=key)
-    request.save(update_fields=["status", "decided_by", "decided_at", "ledger_key", "updated_at"])
-    history_record(subject=request, transition="post", from_state=AdjustmentRequest.Status.REQUESTED,
-                   to_state=request.status, actor=actor)
+    run_transition(request, "post", actor=actor, by=actor, key=key)
     requester = request.requested_by
     transaction.on_commit(lambda: notify(recipient=requester, subject=_("Your adjusting transaction was posted"),
                                          body=request.memo, link="", email=False))
@@ -108,10 +109,8 @@ def adjustment_reject(*, request_id: int, actor, note: str) -> AdjustmentRequest
     if not (note or "").strip():
         raise ReasonRequired()
     request = _decider(request_id, actor)
-    request.reject(by=actor, note=note.strip()[:2000])
-    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "updated_at"])
-    history_record(subject=request, transition="reject", from_state=AdjustmentRequest.Status.REQUESTED,
-                   to_state=request.status, actor=actor, reason=note.strip()[:300])
+    run_transition(request, "reject", actor=actor, note=note.strip()[:300], by=actor,
+                   reason=note.strip()[:2000])
     requester = request.requested_by
     transaction.on_commit(lambda: notify(recipient=requester, subject=_("Your adjusting transaction was rejected"),
                                          body=request.decision_note, link="", email=False))

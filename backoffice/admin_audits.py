@@ -20,7 +20,7 @@ from core.history import history_record
 
 from . import audits
 from .audit_pack import audit_pack_build
-from .models import AuditEngagement, AuditFinding
+from .models import AuditEngagement, AuditFinding, BackofficeAction
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DECIDE_TEMPLATE = "admin/jobs/reason_form.html"
@@ -89,8 +89,8 @@ class AuditEngagementAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         before = AuditEngagement.objects.filter(pk=obj.pk).values_list("status", flat=True).first() if change else ""
         super().save_model(request, obj, form, change)
-        history_record(subject=obj, transition="edit" if change else "create", from_state=before or "",
-                       to_state=obj.status, actor=request.user)
+        history_record(subject=obj, transition=BackofficeAction.EDIT if change else BackofficeAction.CREATE,
+                       from_state=before or "", to_state=obj.status, actor=request.user)
 
     def get_urls(self):
         return [path("<int:pk>/pack/", self.admin_site.admin_view(self.pack_view),

@@ -27,7 +27,6 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from django_fsm import can_proceed
 
 from accounts.roles import MANAGER
 from accounts.services import staff_role_notify
@@ -36,17 +35,16 @@ from core.history import history_for, history_record
 from core.models import HistoryEntry
 from core.notifications import notify
 from core.policy import get_policy
+from core.transitions import lock_row, run_transition
 from finance.models import BankStatementLine, FundingReference, LedgerTransaction
 
-from .models import AuditEngagement, AuditFinding, ExpenseClaim
+from .models import AuditEngagement, AuditFinding, BackofficeAction, ExpenseClaim
 from .reports import day_bounds
 
 ADD_PERMISSION = "backoffice.add_auditfinding"
 CLOSE_PERMISSION = "backoffice.close_auditfinding"
 VIEW_PERMISSION = "backoffice.view_auditengagement"
 SAMPLE_SIZE = 25
-REMIND = "remind"
-ESCALATE = "escalate"
 
 
 class EvidenceRequired(DomainError):
@@ -93,8 +91,8 @@ def audit_finding_record(*, engagement_id: int, actor, title: str, description: 
         raise DomainError(_("Choose a severity."), field="severity")
     finding = AuditFinding.objects.create(engagement=engagement, title=title, description=description,
                                           severity=severity, owner=owner, due_on=due_on)
-    history_record(subject=finding, transition="record", from_state="", to_state=finding.status, actor=actor,
-                   reason=title)
+    history_record(subject=finding, transition=BackofficeAction.RECORD, from_state="",
+                   to_state=finding.status, actor=actor, reason=title)
     notify(recipient=owner, subject=_("An audit finding was assigned to you: %(title)s") % {"title": title},
            body=_("Rectify it by %(due)s and record the steps and evidence.") % {"due": due_on.isoformat()},
            link=finding_url(finding))
@@ -103,16 +101,16 @@ def audit_finding_record(*, engagement_id: int, actor, title: str, description: 
 
 def _tell_recorder(finding: AuditFinding, actor, subject) -> None:
     """Whoever recorded the finding learns of the owner's progress (in-site)."""
-    recorded = history_for(finding).filter(transition="record").exclude(actor=None).first()
+    recorded = history_for(finding).filter(transition=BackofficeAction.RECORD).exclude(actor=None).first()
     if recorded is not None and recorded.actor_id != actor.pk:
         notify(recipient=recorded.actor, subject=subject, body=subject, link=finding_url(finding), email=False)
 
 
 def _locked(finding_id: int) -> AuditFinding:
-    finding = AuditFinding.objects.select_for_update().filter(pk=finding_id).first()
-    if finding is None:
-        raise DomainError(_("This finding does not exist."))
-    return finding
+    try:
+        return lock_row(AuditFinding, finding_id)
+    except AuditFinding.DoesNotExist:
+        raise DomainError(_("This finding does not exist.")) from None
 
 
 @transaction.atomic
@@ -124,13 +122,7 @@ def audit_finding_start_rectifying(*, finding_id: int, actor, steps: str) -> Aud
     steps = (steps or "").strip()
     if not steps:
         raise StepsRequired()
-    if not can_proceed(finding.start_rectifying):
-        raise InvalidTransition()
-    before = finding.status
-    finding.start_rectifying(steps=steps)
-    finding.save(update_fields=["status", "rectification", "updated_at"])
-    history_record(subject=finding, transition="start_rectifying", from_state=before, to_state=finding.status,
-                   actor=actor, reason=steps[:500])
+    run_transition(finding, "start_rectifying", actor=actor, note=steps[:500], steps=steps)
     _tell_recorder(finding, actor, _("Rectification started: %(title)s") % {"title": finding.title})
     return finding
 
@@ -148,8 +140,8 @@ def audit_finding_evidence_add(*, finding_id: int, actor, evidence: str) -> Audi
         raise EvidenceRequired()
     finding.evidence = f"{finding.evidence}\n{evidence}".strip()
     finding.save(update_fields=["evidence", "updated_at"])
-    history_record(subject=finding, transition="evidence", from_state=finding.status, to_state=finding.status,
-                   actor=actor, reason=evidence[:500])
+    history_record(subject=finding, transition=BackofficeAction.EVIDENCE, from_state=finding.status,
+                   to_state=finding.status, actor=actor, reason=evidence[:500])
     _tell_recorder(finding, actor, _("Evidence added: %(title)s") % {"title": finding.title})
     return finding
 
@@ -163,14 +155,8 @@ def audit_finding_close(*, finding_id: int, actor, evidence: str) -> AuditFindin
     evidence = (evidence or "").strip()
     if not evidence:
         raise EvidenceRequired()
-    if not can_proceed(finding.close):
-        raise InvalidTransition()
-    before = finding.status
     combined = f"{finding.evidence}\n{evidence}".strip() if finding.evidence else evidence
-    finding.close(by=actor, evidence=combined)
-    finding.save(update_fields=["status", "evidence", "closed_by", "closed_at", "updated_at"])
-    history_record(subject=finding, transition="close", from_state=before, to_state=finding.status, actor=actor,
-                   reason=evidence[:500])
+    run_transition(finding, "close", actor=actor, note=evidence[:500], by=actor, evidence=combined)
     if finding.owner_id != actor.pk:
         notify(recipient=finding.owner, subject=_("Audit finding closed: %(title)s") % {"title": finding.title},
                body=_("It was closed with evidence."), link=finding_url(finding), email=False)
@@ -194,14 +180,15 @@ def audit_findings_sweep(*, now: dt.datetime | None = None) -> SweepResult:
     result = SweepResult()
     unclosed = AuditFinding.objects.exclude(status=AuditFinding.Status.CLOSED)
     finding_ct = apps.get_model("contenttypes", "ContentType").objects.get_for_model(AuditFinding)
-    reminded_ids = (HistoryEntry.objects.filter(content_type=finding_ct, transition=REMIND)
+    reminded_ids = (HistoryEntry.objects.filter(content_type=finding_ct, transition=BackofficeAction.REMIND)
                     .values_list("object_id", flat=True))
     with transaction.atomic():
         due_soon = list(unclosed.select_for_update(of=("self",)).select_related("owner")
                         .filter(due_on__gte=today, due_on__lte=today + dt.timedelta(days=days))
                         .annotate(pk_text=Cast("pk", CharField())).exclude(pk_text__in=reminded_ids))
         for finding in due_soon:
-            history_record(subject=finding, transition=REMIND, from_state=finding.status, to_state=finding.status)
+            history_record(subject=finding, transition=BackofficeAction.REMIND, from_state=finding.status,
+                           to_state=finding.status)
             notify(recipient=finding.owner,
                    subject=_("Audit finding due on %(due)s: %(title)s") % {"due": finding.due_on.isoformat(),
                                                                           "title": finding.title},
@@ -213,8 +200,9 @@ def audit_findings_sweep(*, now: dt.datetime | None = None) -> SweepResult:
         if overdue:
             AuditFinding.objects.filter(pk__in=[f.pk for f in overdue]).update(escalated_at=now)
             for finding in overdue:
-                history_record(subject=finding, transition=ESCALATE, from_state=finding.status,
-                               to_state=finding.status, reason=f"due {finding.due_on.isoformat()}")
+                history_record(subject=finding, transition=BackofficeAction.ESCALATE,
+                               from_state=finding.status, to_state=finding.status,
+                               reason=f"due {finding.due_on.isoformat()}")
                 staff_role_notify(role=MANAGER, subject=_("Overdue audit finding: %(title)s (due %(due)s)") % {
                     "title": finding.title, "due": finding.due_on.isoformat()}, link=finding_url(finding))
         result.escalated = len(overdue)
@@ -241,8 +229,8 @@ def owner_choices():
 @transaction.atomic
 def audit_pack_download_record(*, engagement: AuditEngagement, actor) -> None:
     """Every download of the pack is written to the engagement's history (who, when)."""
-    history_record(subject=engagement, transition="pack_download", from_state=engagement.status,
-                   to_state=engagement.status, actor=actor)
+    history_record(subject=engagement, transition=BackofficeAction.PACK_DOWNLOAD,
+                   from_state=engagement.status, to_state=engagement.status, actor=actor)
 
 
 def engagement_transactions(engagement: AuditEngagement):

@@ -30,11 +30,13 @@ from core.history import history_record
 from core.money import format_fen
 from core.notifications import notify
 from core.policy import get_policy
+from core.transitions import lock_row, run_transition
 from core.uploads import IMAGE, PDF, clean_upload
 from finance.ledger import platform_account, transaction_post
 from finance.models import EXPENSE_KINDS, AccountKind
 
 from .models import (
+    BackofficeAction,
     Budget,
     ExpenseApproval,
     ExpenseCategory,
@@ -163,10 +165,10 @@ def budgets_overview(*, on: dt.date | None = None) -> list[BudgetStatus]:
 
 # ------------------------------------------------------------------ helpers
 def _locked(claim_id: int) -> ExpenseClaim:
-    claim = ExpenseClaim.objects.select_for_update().filter(pk=claim_id).first()
-    if claim is None:
-        raise InvalidTransition()
-    return claim
+    try:
+        return lock_row(ExpenseClaim, claim_id)
+    except ExpenseClaim.DoesNotExist:
+        raise InvalidTransition() from None
 
 
 def _claim_link(claim: ExpenseClaim) -> str:
@@ -235,8 +237,8 @@ def claim_submit(*, claimant, category: str, spent_on: dt.date, amount_fen: int,
     for content in files:
         receipt = ExpenseReceipt(claim=claim)
         receipt.file.save(content.name.rsplit("/", 1)[-1], content, save=True)
-    history_record(subject=claim, transition="submit", from_state="", to_state=claim.status, actor=claimant,
-                   reason=format_fen(amount_fen))
+    history_record(subject=claim, transition=BackofficeAction.SUBMIT, from_state="", to_state=claim.status,
+                   actor=claimant, reason=format_fen(amount_fen))
     transaction.on_commit(lambda: _notify_head_approvers(claim))
     return claim
 
@@ -252,17 +254,13 @@ def claim_approve(*, claim_id: int, actor, note: str = "") -> ExpenseClaim:
     person, a claim past decisions."""
     claim = _locked(claim_id)
     stage = _check_decider(claim, actor)
-    from_state = claim.status
     ExpenseApproval.objects.create(claim=claim, stage=stage, approver=actor, approved=True, note=(note or "")[:2000])
+    recorded = {"actor": actor, "note": (note or "")[:300], "action": BackofficeAction(f"approve_{stage}")}
     if stage == Stage.HEAD:
-        if claim.needs_second_approval:
-            claim.approve_by_head()
-        else:
-            claim.approve_by_head_alone()
-        claim.save(update_fields=["status", "updated_at"])
+        run_transition(claim, "approve_by_head" if claim.needs_second_approval else "approve_by_head_alone",
+                       **recorded)
     elif stage == Stage.SECOND:
-        claim.approve_second()
-        claim.save(update_fields=["status", "updated_at"])
+        run_transition(claim, "approve_second", **recorded)
     else:
         key = booked_key(claim.pk)
         expense = platform_account(EXPENSE_KINDS[claim.category])
@@ -270,10 +268,7 @@ def claim_approve(*, claim_id: int, actor, note: str = "") -> ExpenseClaim:
         transaction_post(key=key, kind="expense_claim_booked", actor=actor, source=claim,
                          memo=f"expense claim {claim.pk} ({claim.category}) booked",
                          lines=[(expense, claim.amount_fen), (payable, -claim.amount_fen)])
-        claim.book(key=key)
-        claim.save(update_fields=["status", "ledger_key", "booked_at", "updated_at"])
-    history_record(subject=claim, transition=f"approve_{stage}", from_state=from_state, to_state=claim.status,
-                   actor=actor, reason=(note or "")[:300])
+        run_transition(claim, "book", **recorded, key=key)
     link = _claim_link(claim)
     claimant = claim.claimant
     if claim.status == ExpenseClaim.Status.HEAD_APPROVED:
@@ -297,12 +292,9 @@ def claim_reject(*, claim_id: int, actor, reason: str) -> ExpenseClaim:
         raise ReasonRequired()
     claim = _locked(claim_id)
     stage = _check_decider(claim, actor)
-    from_state = claim.status
     ExpenseApproval.objects.create(claim=claim, stage=stage, approver=actor, approved=False, note=reason.strip())
-    claim.reject(reason=reason.strip()[:2000])
-    claim.save(update_fields=["status", "rejection_reason", "updated_at"])
-    history_record(subject=claim, transition=f"reject_{stage}", from_state=from_state, to_state=claim.status,
-                   actor=actor, reason=reason.strip()[:300])
+    run_transition(claim, "reject", actor=actor, note=reason.strip()[:300],
+                   action=BackofficeAction(f"reject_{stage}"), reason=reason.strip()[:2000])
     claimant, link, text = claim.claimant, _claim_link(claim), claim.rejection_reason
     transaction.on_commit(lambda: notify(
         recipient=claimant, subject=_("Your expense claim of %(amount)s was rejected") % _amount(claim),
@@ -322,10 +314,7 @@ def claim_pay(*, claim_id: int, actor) -> ExpenseClaim:
                      memo=f"expense claim {claim.pk} paid",
                      lines=[(platform_account(AccountKind.REIMBURSEMENTS_PAYABLE), claim.amount_fen),
                             (platform_account(AccountKind.OPERATING_BANK), -claim.amount_fen)])
-    claim.pay()
-    claim.save(update_fields=["status", "paid_at", "updated_at"])
-    history_record(subject=claim, transition="pay", from_state=ExpenseClaim.Status.BOOKED, to_state=claim.status,
-                   actor=actor)
+    run_transition(claim, "pay", actor=actor)
     claimant, link = claim.claimant, _claim_link(claim)
     transaction.on_commit(lambda: notify(
         recipient=claimant, subject=_("Your expense claim of %(amount)s is paid") % _amount(claim),
@@ -353,6 +342,7 @@ def budget_set(*, actor, category: str, period_start: dt.date, period_end: dt.da
         old = budget.amount_fen
         budget.amount_fen = amount_fen
         budget.save(update_fields=["amount_fen", "updated_at"])
-    history_record(subject=budget, transition="set", from_state="" if created else format_fen(old),
-                   to_state=format_fen(amount_fen), actor=actor)
+    history_record(subject=budget, transition=BackofficeAction.SET,
+                   from_state="" if created else format_fen(old), to_state=format_fen(amount_fen),
+                   actor=actor)
     return budget

@@ -15,6 +15,37 @@ from core.models import TimeStampedModel
 from core.uploads import private_storage
 
 
+class BackofficeAction(models.TextChoices):
+    """What the back office records in history: budgets and expense claims (F2,
+    one approval or rejection per stage), adjusting transactions, the monthly
+    reconciliation (F3.1) and audits with their findings (F4)."""
+
+    SET = "set", _("budget set")
+    SUBMIT = "submit", _("claim submitted")
+    APPROVE_HEAD = "approve_head", _("approved by the department head")
+    APPROVE_SECOND = "approve_second", _("approved by the second approver")
+    APPROVE_FINANCE = "approve_finance", _("approved and booked by finance")
+    REJECT_HEAD = "reject_head", _("rejected by the department head")
+    REJECT_SECOND = "reject_second", _("rejected by the second approver")
+    REJECT_FINANCE = "reject_finance", _("rejected by finance")
+    PAY = "pay", _("claim paid")
+    REQUEST = "request", _("adjustment requested")
+    POST = "post", _("adjustment posted to the ledger")
+    REJECT = "reject", _("adjustment rejected")
+    PREPARE = "prepare", _("reconciliation figures prepared")
+    ENTER_BANK = "enter_bank", _("bank closing balance entered")
+    SIGN_OFF = "sign_off", _("reconciliation signed off")
+    CREATE = "create", _("audit created")
+    EDIT = "edit", _("audit edited")
+    PACK_DOWNLOAD = "pack_download", _("audit pack downloaded")
+    RECORD = "record", _("finding recorded")
+    START_RECTIFYING = "start_rectifying", _("rectification started")
+    EVIDENCE = "evidence", _("evidence added")
+    CLOSE = "close", _("finding closed")
+    REMIND = "remind", _("owner reminded of the due date")
+    ESCALATE = "escalate", _("escalated to the managers")
+
+
 class ExpenseCategory(models.TextChoices):
     SALARIES = "salaries", _("Salaries")
     OFFICE = "office", _("Office")
@@ -24,6 +55,8 @@ class ExpenseCategory(models.TextChoices):
 
 class Budget(TimeStampedModel):
     """What one category may spend in one period (F2)."""
+
+    history_actions = BackofficeAction
 
     category = models.CharField(_("category"), max_length=12, choices=ExpenseCategory.choices)
     period_start = models.DateField(_("from"))
@@ -55,6 +88,8 @@ class ExpenseClaim(FSMModelMixin, TimeStampedModel):
     approved by a second approver → approved by finance → booked into the ledger
     → paid. Any approver may reject with a reason. No one approves their own claim,
     and no one approves one claim twice."""
+
+    history_actions = BackofficeAction
 
     class Status(models.TextChoices):
         SUBMITTED = "submitted", _("Waiting for the department head")
@@ -170,6 +205,8 @@ class AdjustmentRequest(FSMModelMixin, TimeStampedModel):
     approved by another before it is posted (F1: no manual edits, only adjusting
     transactions). `lines` is [[account code, fen], ...] summing to zero."""
 
+    history_actions = BackofficeAction
+
     class Status(models.TextChoices):
         REQUESTED = "requested", _("Waiting for approval")
         POSTED = "posted", _("Approved and posted")
@@ -203,16 +240,18 @@ class AdjustmentRequest(FSMModelMixin, TimeStampedModel):
         self.decided_by, self.decided_at, self.ledger_key = by, timezone.now(), key
 
     @transition(field=status, source=Status.REQUESTED, target=Status.REJECTED)
-    def reject(self, *, by, note: str) -> None:
+    def reject(self, *, by, reason: str) -> None:
         from django.utils import timezone
 
-        self.decided_by, self.decided_at, self.decision_note = by, timezone.now(), note
+        self.decided_by, self.decided_at, self.decision_note = by, timezone.now(), reason
 
 
 class MonthlyReconciliation(models.Model):
     """The month's reconciliation of the settlement account (F3.1, F3.3): the
     ledger's figures at month end, what the bank statement says, the difference,
     and the finance staff member who signed it off."""
+
+    history_actions = BackofficeAction
 
     month = models.DateField(_("month (first day)"), unique=True)
     figures = models.JSONField(_("figures"), default=dict)
@@ -237,6 +276,8 @@ class MonthlyReconciliation(models.Model):
 
 class AuditEngagement(TimeStampedModel):
     """An audit of a period and scope by an internal or external auditor (F4)."""
+
+    history_actions = BackofficeAction
 
     class Kind(models.TextChoices):
         INTERNAL = "internal", _("Internal audit")
@@ -274,6 +315,8 @@ class AuditEngagement(TimeStampedModel):
 class AuditFinding(FSMModelMixin, TimeStampedModel):
     """A finding of an audit, tracked to closure (F4): open → being rectified →
     closed (with evidence); past its due date unclosed, it is escalated once."""
+
+    history_actions = BackofficeAction
 
     class Severity(models.TextChoices):
         LOW = "low", _("Low")

@@ -18,7 +18,7 @@ from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.history import history_record
 from finance.models import AccountKind
 
-from .models import MonthlyReconciliation
+from .models import BackofficeAction, MonthlyReconciliation
 from .reports import trial_balance
 
 SIGN_OFF_PERMISSION = "backoffice.sign_off_reconciliation"
@@ -80,7 +80,8 @@ def reconciliation_prepare(*, month: dt.date) -> MonthlyReconciliation:
             if reconciliation.bank_closing_fen is not None:
                 reconciliation.difference_fen = reconciliation.bank_closing_fen - figures["settlement_account"]
             reconciliation.save(update_fields=["figures", "prepared_at", "difference_fen"])
-        history_record(subject=reconciliation, transition="prepare", from_state="", to_state="prepared")
+        history_record(subject=reconciliation, transition=BackofficeAction.PREPARE, from_state="",
+                       to_state="prepared")
         if figures["parts_difference"]:
             transaction.on_commit(lambda: staff_role_notify(
                 role="finance", subject=_("The settlement account does not equal the sum of its parts"),
@@ -108,8 +109,8 @@ def reconciliation_enter_bank(*, reconciliation_id: int, actor, bank_closing_fen
     if notes:
         reconciliation.notes = notes.strip()[:4000]
     reconciliation.save(update_fields=["bank_closing_fen", "difference_fen", "notes"])
-    history_record(subject=reconciliation, transition="enter_bank", from_state="prepared", to_state="prepared",
-                   actor=actor, reason=str(bank_closing_fen))
+    history_record(subject=reconciliation, transition=BackofficeAction.ENTER_BANK, from_state="prepared",
+                   to_state="prepared", actor=actor, reason=str(bank_closing_fen))
     return reconciliation
 
 
@@ -129,8 +130,8 @@ def reconciliation_sign_off(*, reconciliation_id: int, actor, notes: str = "") -
     reconciliation.signed_off_by, reconciliation.signed_off_at = actor, timezone.now()
     reconciliation.notes = notes[:4000]
     reconciliation.save(update_fields=["signed_off_by", "signed_off_at", "notes"])
-    history_record(subject=reconciliation, transition="sign_off", from_state="prepared", to_state="signed_off",
-                   actor=actor, reason=notes[:300])
+    history_record(subject=reconciliation, transition=BackofficeAction.SIGN_OFF, from_state="prepared",
+                   to_state="signed_off", actor=actor, reason=notes[:300])
     return reconciliation
 
 

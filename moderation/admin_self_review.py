@@ -103,8 +103,8 @@ class DecisionReviewAdmin(DecideViewMixin, ReadOnlyAdmin):
     @admin.display(description=_("decision"))
     def decision_summary(self, obj):
         entry = obj.decision
-        return format_html("{} · {} ({} → {}) · {}", _subject_link(entry), entry.transition,
-                           entry.from_state or "—", entry.to_state or "—",
+        return format_html("{} · {} ({} → {}) · {}", _subject_link(entry), entry.action_label,
+                           entry.from_label or "—", entry.to_label or "—",
                            timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M"))
 
     @admin.display(description=_("reason given"))
@@ -135,7 +135,7 @@ class DecisionReviewAdmin(DecideViewMixin, ReadOnlyAdmin):
     def review_view(self, request, pk: int):
         def describe(review):
             entry = review.decision
-            return f"{entry.content_type.name} #{entry.object_id} · {entry.transition} · {entry.reason or '—'}", None
+            return f"{entry.content_type.name} #{entry.object_id} · {entry.action_label} · {entry.reason or '—'}", None
 
         return self.decide_view_for(
             request, pk, permission=REVIEW_PERMISSION, form_class=DecisionReviewForm,

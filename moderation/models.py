@@ -13,6 +13,25 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from core.models import TimeStampedModel
 
+
+class ModerationAction(models.TextChoices):
+    """What moderation records in history: a report's course (S5.2, G3), the
+    self-review of decisions (P2.3), and the second-stage checks, which are
+    recorded on the checked job, employer or student (their own vocabularies
+    carry these values too)."""
+
+    CREATE = "create", _("report filed")
+    CONFIRM = "confirm", _("report confirmed")
+    DISMISS = "dismiss", _("report dismissed")
+    SAMPLE = "sample", _("drawn for re-review")
+    ASSIGN = "assign", _("given to a moderator to re-review")
+    AGREE = "agree", _("agreed with on re-review")
+    DISAGREE = "disagree", _("disagreed with on re-review")
+    VERIFICATION_PHONE_CALLBACK = "verification_phone_callback", _("phone call-back made")
+    VERIFICATION_BACKGROUND_CHECK = "verification_background_check", _("background check made")
+    VERIFICATION_OTHER = "verification_other", _("other check made")
+
+
 # What a verification step may be about: a job, an employer or a student (P2.3).
 VERIFIABLE_MODELS = (("jobs", "job"), ("employers", "employer"), ("accounts", "studentprofile"))
 VERIFIABLE_SUBJECTS = (
@@ -76,6 +95,8 @@ class Report(FSMModelMixin, TimeStampedModel):
     Open until a moderator confirms it (and may take a job down; confirmed false
     information is a violation on the sanctions ladder and a credit event) or
     dismisses it; the reporter is told the outcome either way."""
+
+    history_actions = ModerationAction
 
     class Category(models.TextChoices):
         FALSE_INFORMATION = "false_information", _("False or misleading information")
@@ -151,11 +172,11 @@ class Report(FSMModelMixin, TimeStampedModel):
 
     @transition(field=status, source=Status.OPEN, target=Status.RESOLVED, permission=_can_resolve,
                 custom={"label": _("Confirm the report"), "form": "moderation.forms.ReportConfirmForm"})
-    def confirm(self, *, by=None, note: str = "") -> None:
-        self.decided_at, self.decided_by, self.decision_note = timezone.now(), by, note
+    def confirm(self, *, by=None, reason: str = "") -> None:
+        self.decided_at, self.decided_by, self.decision_note = timezone.now(), by, reason
 
     @transition(field=status, source=Status.OPEN, target=Status.DISMISSED, permission=_can_resolve,
                 custom={"label": _("Dismiss the report"), "form": "moderation.forms.ReportDismissForm"})
-    def dismiss(self, *, by=None, note: str = "") -> None:
-        self.decided_at, self.decided_by, self.decision_note = timezone.now(), by, note
+    def dismiss(self, *, by=None, reason: str = "") -> None:
+        self.decided_at, self.decided_by, self.decision_note = timezone.now(), by, reason
 from .self_review import DecisionReview  # noqa: E402,F401

@@ -27,6 +27,9 @@ from core.history import history_record
 from core.models import HistoryEntry
 from core.notifications import notify
 
+# models.py defines the vocabulary before it imports this module (which holds DecisionReview).
+from .models import ModerationAction
+
 # How many decisions are re-read each week. Ten is a morning's work for the
 # moderators together, yet over a month it shows a moderator who drifts.
 SAMPLE_SIZE = 10
@@ -46,7 +49,7 @@ DECISIONS: dict[tuple[str, str], tuple[str, ...]] = {
     ("employers", "employer"): ("approve", "reject", "request_info"),
     ("accounts", "studentverification"): ("approve", "reject"),
     ("employers", "employerverification"): ("approve", "reject"),
-    ("moderation", "report"): ("confirm", "dismiss"),
+    ("moderation", "report"): (ModerationAction.CONFIRM, ModerationAction.DISMISS),
     ("applications", "demandreport"): ("accept", "dismiss"),
     ("applications", "lossclaim"): ("uphold", "dismiss"),
     ("applications", "attendance"): ("contest_decided", "resolve_hours"),
@@ -86,6 +89,8 @@ class DecisionReview(models.Model):
 
     `week` is the Monday of the week the decision was made in. `agrees` stays
     empty until the reviewer records a verdict; a disagreement carries notes."""
+
+    history_actions = ModerationAction
 
     decision = models.OneToOneField(HistoryEntry, on_delete=models.PROTECT, related_name="self_review",
                                     verbose_name=_("decision"))
@@ -176,8 +181,8 @@ def self_review_sample(*, week: dt.date | None = None, size: int = SAMPLE_SIZE,
             result.unassigned.append(review)
             continue
         review.save(update_fields=["reviewer"])
-        history_record(subject=review, transition="assign", from_state="unassigned", to_state="pending",
-                       reason=str(review.reviewer))
+        history_record(subject=review, transition=ModerationAction.ASSIGN, from_state="unassigned",
+                       to_state="pending", reason=str(review.reviewer))
         result.assigned_late.append(review)
     if not DecisionReview.objects.filter(week=week).exists():
         candidates = list(
@@ -189,7 +194,7 @@ def self_review_sample(*, week: dt.date | None = None, size: int = SAMPLE_SIZE,
             reviewer = robin.pick(not_user_id=decider_id)
             review = DecisionReview.objects.create(decision_id=decision_id, decider_id=decider_id,
                                                    reviewer=reviewer, week=week)
-            history_record(subject=review, transition="sample", from_state="",
+            history_record(subject=review, transition=ModerationAction.SAMPLE, from_state="",
                            to_state="pending" if reviewer else "unassigned")
             result.created.append(review)
             if reviewer is None:
@@ -233,8 +238,8 @@ def decision_review_record(*, review_id: int, actor, agrees: bool, notes: str = 
         raise ReasonRequired(_("Say why you disagree."))
     review.agrees, review.notes, review.reviewed_at = bool(agrees), notes, timezone.now()
     review.save(update_fields=["agrees", "notes", "reviewed_at"])
-    history_record(subject=review, transition="agree" if agrees else "disagree", from_state="pending",
-                   to_state=review.state, actor=actor, reason=notes)
+    history_record(subject=review, transition=ModerationAction.AGREE if agrees else ModerationAction.DISAGREE,
+                   from_state="pending", to_state=review.state, actor=actor, reason=notes)
     if not agrees and review.decider.is_active:
         notify(recipient=review.decider, subject=_("A colleague disagreed with one of your decisions"),
                body=_("%(action)s — %(notes)s") % {"action": review.decision, "notes": notes},

@@ -13,16 +13,16 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django_fsm import can_proceed
 
 from accounts.models import StudentProfile, User
 from accounts.services import staff_role_notify
 from applications.models import Application
 from core.credit import credit_event_record
-from core.errors import DomainError, InvalidTransition, NotPermitted, ReasonRequired
+from core.errors import DomainError, NotPermitted, ReasonRequired
 from core.history import history_record
 from core.notifications import notify
 from core.review import ReviewStatus
+from core.transitions import lock_row, run_transition
 from employers.models import Employer, EmployerMember
 from jobs.models import LIVE_STATUSES, Job, JobStatus
 from jobs.services import job_take_down
@@ -30,7 +30,7 @@ from reviews.models import Direction, Review
 from reviews.services import review_hide
 from risk.sanctions import violation_record
 
-from .models import REPORT_TARGETS, VERIFIABLE_MODELS, Report, VerificationStep
+from .models import REPORT_TARGETS, VERIFIABLE_MODELS, ModerationAction, Report, VerificationStep
 
 # A user with this many open reports must wait for decisions before filing more:
 # enough for an honest student who met several bad postings, too few to flood the queue.
@@ -64,8 +64,8 @@ def verification_step_record(*, actor, content_type: ContentType, object_id: int
     step = VerificationStep.objects.create(content_type=content_type, object_id=object_id, kind=kind,
                                            outcome=outcome, notes=(notes or "").strip(), staff=actor,
                                            at=timezone.now())
-    history_record(subject=subject, transition=f"verification_{kind}", from_state="", to_state=outcome,
-                   actor=actor, reason=step.notes)
+    history_record(subject=subject, transition=ModerationAction(f"verification_{kind}"), from_state="",
+                   to_state=outcome, actor=actor, reason=step.notes)
     return step
 
 
@@ -195,8 +195,8 @@ def report_create(*, target_kind: str, target_id: int, reporter, category: str, 
                                            **{target_kind: target})
     except IntegrityError:  # the partial unique index: the same report twice
         raise ReportNotAllowed(ALREADY_REPORTED[target_kind]) from None
-    history_record(subject=report, transition="create", from_state="", to_state=report.status, actor=reporter,
-                   reason=category)
+    history_record(subject=report, transition=ModerationAction.CREATE, from_state="", to_state=report.status,
+                   actor=reporter, reason=category)
     if target_kind == "job":
         subject = _("A job was reported: %(title)s") % {"title": target.title}
     elif target_kind == "review" and category != Report.Category.FALSE_INFORMATION:
@@ -213,6 +213,7 @@ def report_job_create(*, job_id: int, reporter, category: str, details: str = ""
                          details=details)
 
 
+# outcome → the Report transition (its name is the history action, ModerationAction).
 OUTCOMES = {"confirmed": "confirm", "dismissed": "dismiss"}
 
 
@@ -265,21 +266,14 @@ def report_resolve(*, pk: int, actor, outcome: str, note: str, take_down: bool =
         raise ReasonRequired()
     if outcome not in OUTCOMES:
         raise DomainError(_("Unknown outcome."))
-    report = (Report.objects.select_for_update(of=("self",))
-              .select_related("job", "employer", "student", "review__engagement__job", "reporter").get(pk=pk))
-    method = getattr(report, OUTCOMES[outcome])
-    if not can_proceed(method):
-        raise InvalidTransition()
-    before = report.status
-    method(by=actor, note=note)
+    # Only the report's row is locked: its targets are read (lazily), never changed here.
+    report = lock_row(Report, pk)
+    run_transition(report, OUTCOMES[outcome], actor=actor, note=note, by=actor, reason=note)
     if (outcome == "confirmed" and take_down and report.job is not None
             and report.job.status in (JobStatus.PENDING_REVIEW, *LIVE_STATUSES)):
         job_take_down(pk=report.job_id, actor=actor, reason=note)
         report.job_taken_down = True
-    report.save(update_fields=["status", "decided_at", "decided_by", "decision_note", "job_taken_down",
-                               "updated_at"])
-    history_record(subject=report, transition=OUTCOMES[outcome], from_state=before, to_state=report.status,
-                   actor=actor, reason=note)
+        report.save(update_fields=["job_taken_down", "updated_at"])
     decided = [report]
     if outcome == "confirmed" and report.category == Report.Category.FALSE_INFORMATION:
         _false_information_confirmed(report, actor=actor, note=note)
@@ -303,11 +297,8 @@ def _confirm_same_false_information(report: Report, *, actor, note: str,
                   .select_related("job", "employer", "student", "review__engagement__job", "reporter")
                   .filter(**{f"{kind}_id": getattr(report, f"{kind}_id")}, status=Report.Status.OPEN,
                           category__in=categories).exclude(pk=report.pk))
-    for other in others:
-        other.confirm(by=actor, note=note)
-        other.save(update_fields=["status", "decided_at", "decided_by", "decision_note", "updated_at"])
-        history_record(subject=other, transition="confirm", from_state=Report.Status.OPEN, to_state=other.status,
-                       actor=actor, reason=note)
+    for other in others:  # locked together above
+        run_transition(other, "confirm", actor=actor, note=note, by=actor, reason=note)
     return others
 
 

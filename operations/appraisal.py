@@ -47,7 +47,7 @@ from core.notifications import notify
 from moderation.self_review import DecisionReview, agreement_by_decider, decision_filter
 from support.models import Ticket
 
-from .models import APPRAISE_PERMISSION, RewardOrPenalty, StaffAppraisal
+from .models import APPRAISE_PERMISSION, OperationsAction, RewardOrPenalty, StaffAppraisal
 
 RECORD_PERMISSION = "operations.add_rewardorpenalty"
 
@@ -234,7 +234,8 @@ def staff_appraisal_create(*, actor, staff_id: int, period_start: dt.date, perio
                 comments=(comments or "").strip(), appraiser=actor, **marks)
     except IntegrityError:
         raise AppraisalNotAllowed(_("This staff member already has an appraisal for this period.")) from None
-    history_record(subject=appraisal, transition="appraise", from_state="", to_state="recorded", actor=actor,
+    history_record(subject=appraisal, transition=OperationsAction.APPRAISE, from_state="",
+                   to_state="recorded", actor=actor,
                    reason=f"{marks['results']}/{marks['attitude']}/{marks['teamwork']}")
     if outcome_kind:
         reward_or_penalty_record(actor=actor, staff_id=staff.pk, kind=outcome_kind, amount_fen=outcome_amount_fen,
@@ -272,7 +273,8 @@ def reward_or_penalty_record(*, actor, staff_id: int, kind: str, reason: str, am
     staff = _staff_for_update(staff_id)
     record = RewardOrPenalty.objects.create(staff=staff, kind=kind, reason=reason, amount_fen=amount,
                                             appraisal=appraisal, suggestion=suggestion, recorded_by=actor)
-    history_record(subject=record, transition="record", from_state="", to_state=kind, actor=actor, reason=reason)
+    history_record(subject=record, transition=OperationsAction.RECORD, from_state="", to_state=kind,
+                   actor=actor, reason=reason)
     notify(recipient=staff, subject=(_("A reward was recorded for you") if kind == RewardOrPenalty.Kind.REWARD
                                      else _("A penalty was recorded for you")),
            body=reason, link=reverse("operations:my_appraisals"))

@@ -8,6 +8,7 @@ reports failing with the reason, so the page always shows every line."""
 
 import datetime as dt
 import time
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -21,7 +22,7 @@ from core.errors import DomainError
 from core.history import history_record
 from core.models import BackupRecord, BeatHeartbeat, Notification
 
-from .models import DailyCheck, ServerErrorCount, TaskFailure
+from .models import DailyCheck, OperationsAction, ServerErrorCount, TaskFailure
 
 OK, WARNING, FAILING = DailyCheck.Outcome.OK, DailyCheck.Outcome.WARNING, DailyCheck.Outcome.FAILING
 SIGN_OFF_PERMISSION = "operations.sign_off_dailycheck"
@@ -261,6 +262,15 @@ def probe_error_rate(now: dt.datetime) -> dict:
     return _result(OK, detail, rate)
 
 
+def server_error_rate(now: dt.datetime) -> Decimal:
+    """The key risk indicator "error_rate" (K4): server errors per hour over the 24 hours
+    before `now`, to four places. Risk measures it hourly through this function,
+    registered in OperationsConfig.ready() (risk does not import operations)."""
+    total = ServerErrorCount.objects.filter(hour__gte=now - dt.timedelta(hours=24), hour__lt=now).aggregate(
+        total=Sum("count"))["total"] or 0
+    return (Decimal(total) / 24).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
 def system_probes(now: dt.datetime | None = None) -> dict:
     """Every probe, in the page's order."""
     now = now or timezone.now()
@@ -326,8 +336,8 @@ def daily_check_sign_off(*, check_id: int, actor, notes: str = "") -> DailyCheck
         raise SignOffNotesRequired(field="notes")
     check.signed_off_by, check.signed_off_at, check.notes = actor, timezone.now(), notes
     check.save(update_fields=["signed_off_by", "signed_off_at", "notes"])
-    history_record(subject=check, transition="sign_off", from_state=check.outcome, to_state="signed_off",
-                   actor=actor, reason=notes)
+    history_record(subject=check, transition=OperationsAction.SIGN_OFF, from_state=check.outcome,
+                   to_state="signed_off", actor=actor, reason=notes)
     return check
 
 

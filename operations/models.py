@@ -19,9 +19,24 @@ DECIDE_SUGGESTION_PERMISSION = "operations.decide_suggestion"
 APPRAISE_PERMISSION = "operations.add_staffappraisal"
 
 
+class OperationsAction(models.TextChoices):
+    """What operations records in history: the daily check's sign-off (P2.1),
+    appraisals, rewards and penalties, and the suggestion scheme (P3)."""
+
+    SIGN_OFF = "sign_off", _("daily check signed off")
+    APPRAISE = "appraise", _("appraisal recorded")
+    RECORD = "record", _("reward or penalty recorded")
+    SUBMIT = "submit", _("suggestion submitted")
+    ADOPT = "adopt", _("suggestion adopted")
+    DECLINE = "decline", _("suggestion declined")
+    REWARD = "reward", _("suggestion rewarded")
+
+
 class DailyCheck(models.Model):
     """One day's system check (P2.1): what the probes found, and the operations
     staff member who looked at it and signed it off."""
+
+    history_actions = OperationsAction
 
     class Outcome(models.TextChoices):
         OK = "ok", _("All good")
@@ -176,6 +191,8 @@ class StaffAppraisal(TimeStampedModel):
     platform measured for the period, frozen when it is written, and the
     manager's marks for results, attitude and teamwork."""
 
+    history_actions = OperationsAction
+
     staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appraisals",
                               verbose_name=_("staff member"))
     period_start = models.DateField(_("period from"))
@@ -207,6 +224,8 @@ class StaffAppraisal(TimeStampedModel):
 class Suggestion(FSMModelMixin, TimeStampedModel):
     """A staff member's suggestion (P3): submitted → adopted or declined by a
     manager; an adopted suggestion whose effect was measured earns a reward."""
+
+    history_actions = OperationsAction
 
     class Status(models.TextChoices):
         SUBMITTED = "submitted", _("Submitted")
@@ -250,6 +269,8 @@ class Suggestion(FSMModelMixin, TimeStampedModel):
 class RewardOrPenalty(models.Model):
     """A reward or a penalty recorded for a staff member (P3), from an appraisal, an
     adopted suggestion, or on its own. Append-only."""
+
+    history_actions = OperationsAction
 
     class Kind(models.TextChoices):
         REWARD = "reward", _("Reward")

@@ -5,14 +5,14 @@ suggestion whose effect was measured earns a recorded reward, exactly once."""
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django_fsm import can_proceed
 
 from core.errors import DomainError, InvalidTransition, NotPermitted, ReasonRequired
 from core.history import history_record
 from core.notifications import notify
+from core.transitions import lock_row, run_transition
 
 from .appraisal import reward_or_penalty_record
-from .models import DECIDE_SUGGESTION_PERMISSION, RewardOrPenalty, Suggestion
+from .models import DECIDE_SUGGESTION_PERMISSION, OperationsAction, RewardOrPenalty, Suggestion
 
 
 class OwnSuggestion(DomainError):
@@ -34,17 +34,18 @@ def suggestion_submit(*, author, title: str, body: str) -> Suggestion:
     if not body:
         raise DomainError(_("Describe your suggestion."), field="body")
     suggestion = Suggestion.objects.create(author=author, title=title[:200], body=body[:5000])
-    history_record(subject=suggestion, transition="submit", from_state="", to_state=suggestion.status,
-                   actor=author)
+    history_record(subject=suggestion, transition=OperationsAction.SUBMIT, from_state="",
+                   to_state=suggestion.status, actor=author)
     return suggestion
 
 
 def _for_decision(*, pk: int, actor) -> Suggestion:
     if not (actor and actor.is_active and actor.has_perm(DECIDE_SUGGESTION_PERMISSION)):
         raise NotPermitted()
-    suggestion = Suggestion.objects.select_for_update().select_related("author").filter(pk=pk).first()
-    if suggestion is None:
-        raise DomainError(_("There is no such suggestion."))
+    try:
+        suggestion = lock_row(Suggestion, pk, related=("author",))
+    except Suggestion.DoesNotExist:
+        raise DomainError(_("There is no such suggestion.")) from None
     if suggestion.author_id == actor.pk:
         raise OwnSuggestion()
     return suggestion
@@ -55,14 +56,10 @@ def _decide(*, pk: int, actor, reason: str, name: str) -> Suggestion:
     if not reason:
         raise ReasonRequired()
     suggestion = _for_decision(pk=pk, actor=actor)
-    method = getattr(suggestion, name)
-    if not can_proceed(method):
-        raise InvalidTransition(_("This suggestion has already been decided."))
-    before = suggestion.status
-    method(by=actor, reason=reason)
-    suggestion.save(update_fields=["status", "decided_by", "decided_at", "decision_reason", "updated_at"])
-    history_record(subject=suggestion, transition=name, from_state=before, to_state=suggestion.status,
-                   actor=actor, reason=reason)
+    try:
+        run_transition(suggestion, name, actor=actor, note=reason, by=actor, reason=reason)
+    except InvalidTransition:
+        raise InvalidTransition(_("This suggestion has already been decided.")) from None
     notify(recipient=suggestion.author,
            subject=(_("Your suggestion was adopted: %(title)s") if name == "adopt"
                     else _("Your suggestion was declined: %(title)s")) % {"title": suggestion.title},
@@ -95,13 +92,11 @@ def suggestion_reward(*, pk: int, actor, effect: str, amount_fen: int = 0, reaso
     if not effect:
         raise DomainError(_("Describe the effect that was measured."), field="effect")
     suggestion = _for_decision(pk=pk, actor=actor)
-    if not can_proceed(suggestion.reward):
-        raise InvalidTransition(_("Only an adopted suggestion that has not been rewarded yet can be rewarded."))
-    before = suggestion.status
-    suggestion.reward(effect=effect)
-    suggestion.save(update_fields=["status", "measured_effect", "updated_at"])
-    history_record(subject=suggestion, transition="reward", from_state=before, to_state=suggestion.status,
-                   actor=actor, reason=effect)
+    try:
+        run_transition(suggestion, "reward", actor=actor, note=effect, effect=effect)
+    except InvalidTransition:
+        raise InvalidTransition(
+            _("Only an adopted suggestion that has not been rewarded yet can be rewarded.")) from None
     try:
         with transaction.atomic():
             reward_or_penalty_record(

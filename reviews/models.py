@@ -17,6 +17,17 @@ MAX_COMMENT = 1000
 MAX_REPLY = 1000
 
 
+class ReviewAction(models.TextChoices):
+    """What reviews record in history (S5.1, E6.1): a review written, shown, answered
+    or hidden, and a window's double-blind reveal."""
+
+    SUBMIT = "submit", _("review written")
+    PUBLISH = "publish", _("review shown")
+    REVEAL = "reveal", _("reviews revealed to both sides")
+    REPLY = "reply", _("review answered")
+    HIDE = "hide", _("review hidden")
+
+
 class Direction(models.TextChoices):
     STUDENT_REVIEWS_EMPLOYER = "student_reviews_employer", _("The student reviews the employer")
     EMPLOYER_REVIEWS_STUDENT = "employer_reviews_student", _("The employer reviews the student")
@@ -48,6 +59,8 @@ class ReviewWindow(TimeStampedModel):
     completion: applications never import reviews. `revealed_at` is set when
     the reviews were published, by both submitting or by the window closing."""
 
+    history_actions = ReviewAction
+
     engagement = models.OneToOneField("applications.Engagement", on_delete=models.CASCADE,
                                       related_name="review_window")
     student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -76,6 +89,8 @@ class ReviewWindow(TimeStampedModel):
 
 class Review(TimeStampedModel):
     """One side's review of the other after a completed engagement (S5.1, E6.1)."""
+
+    history_actions = ReviewAction
 
     engagement = models.ForeignKey("applications.Engagement", on_delete=models.CASCADE, related_name="reviews")
     direction = models.CharField(_("direction"), max_length=32, choices=Direction.choices)

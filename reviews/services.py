@@ -34,6 +34,7 @@ from .models import (
     RATINGS_BY_DIRECTION,
     Direction,
     Review,
+    ReviewAction,
     ReviewWindow,
 )
 
@@ -180,13 +181,13 @@ def _publish(window: ReviewWindow, *, now: dt.datetime, reason: str, actor=None)
             review.payment_timeliness = payment_timeliness_for(review.engagement_id)
             fields.append("payment_timeliness")
         review.save(update_fields=fields)
-        history_record(subject=review, transition="publish", from_state="submitted", to_state="published",
-                       actor=actor, reason=reason)
+        history_record(subject=review, transition=ReviewAction.PUBLISH, from_state="submitted",
+                       to_state="published", actor=actor, reason=reason)
         _credit_review_received(review)
     window.revealed_at = now
     window.save(update_fields=["revealed_at", "updated_at"])
-    history_record(subject=window, transition="reveal", from_state="open", to_state="revealed", actor=actor,
-                   reason=reason)
+    history_record(subject=window, transition=ReviewAction.REVEAL, from_state="open", to_state="revealed",
+                   actor=actor, reason=reason)
     return len(reviews)
 
 
@@ -248,7 +249,8 @@ def review_submit(*, engagement_id: int, author, ratings: dict, comment: str = "
     review = Review.objects.create(engagement=engagement, direction=direction, author=author,
                                    student_id=engagement.student_id, employer_id=engagement.employer_id,
                                    comment=comment, submitted_at=now, **cleaned)
-    history_record(subject=review, transition="submit", from_state="", to_state="submitted", actor=author)
+    history_record(subject=review, transition=ReviewAction.SUBMIT, from_state="", to_state="submitted",
+                   actor=author)
     other = (Direction.EMPLOYER_REVIEWS_STUDENT if direction == Direction.STUDENT_REVIEWS_EMPLOYER
              else Direction.STUDENT_REVIEWS_EMPLOYER)
     title = engagement.job.title
@@ -296,7 +298,8 @@ def review_reply(*, review_id: int, author, text: str) -> Review:
 def _publish_reply(review: Review, *, text: str, author) -> None:
     review.reply, review.replied_at, review.replied_by = text, timezone.now(), author
     review.save(update_fields=["reply", "replied_at", "replied_by", "updated_at"])
-    history_record(subject=review, transition="reply", from_state="published", to_state="answered", actor=author)
+    history_record(subject=review, transition=ReviewAction.REPLY, from_state="published", to_state="answered",
+                   actor=author)
     notify(recipient=review.author, subject=_("Your review of %(job)s was answered") % {
         "job": review.engagement.job.title}, body=text,
         link=_student_link() if review.direction == Direction.STUDENT_REVIEWS_EMPLOYER else _employer_link())
@@ -332,8 +335,8 @@ def review_hide(*, review_id: int, actor, reason: str) -> Review:
         return review
     review.hidden_at, review.hidden_reason = timezone.now(), reason
     review.save(update_fields=["hidden_at", "hidden_reason", "updated_at"])
-    history_record(subject=review, transition="hide", from_state="published", to_state="hidden", actor=actor,
-                   reason=reason[:500])
+    history_record(subject=review, transition=ReviewAction.HIDE, from_state="published", to_state="hidden",
+                   actor=actor, reason=reason[:500])
     credit_event_reverse(key=_credit_key(review), reason=_("Review hidden by a moderator"))
     notify(recipient=review.author, subject=_("Your review of %(job)s was hidden") % {
         "job": review.engagement.job.title},

@@ -4,14 +4,18 @@ the platform, and the hourly measurement that alerts owners on a new breach.
 Each computation is one or two aggregate queries over a recent window; a rate
 with nothing to divide by is 0. The definitions (names, thresholds, owners)
 live in KeyRiskIndicator rows, seeded by a data migration and edited by
-managers in the admin; the code here only knows how to measure each `code`."""
+managers in the admin; the code here only knows how to measure each `code`.
+An indicator whose data another app keeps (the server-error counter of
+operations) is measured by that app, which registers the measure here at
+start-up: risk imports none of the apps above the lifecycle."""
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +25,6 @@ from applications.models import Attendance, AttendanceStatus
 from core.backups import backup_age_hours
 from core.notifications import notify
 from jobs.models import JobFlag
-from operations.models import ServerErrorCount
 from settlements.models import PaymentDispute, Payout, Settlement
 
 from .models import KeyRiskIndicator, KRIReading
@@ -29,7 +32,6 @@ from .models import KeyRiskIndicator, KRIReading
 LEVEL = KRIReading.Level
 RATE_WINDOW = dt.timedelta(days=30)
 FLAG_WINDOW = dt.timedelta(days=7)
-ERROR_WINDOW = dt.timedelta(hours=24)
 # The backup-age value when no backup has ever passed a restore check: always a breach.
 NO_VERIFIED_BACKUP_HOURS = Decimal("9999")
 FOUR_PLACES = Decimal("0.0001")
@@ -78,13 +80,6 @@ def payout_failure_rate(now: dt.datetime) -> Decimal:
     return _percent(payouts["failed"], payouts["total"])
 
 
-def error_rate(now: dt.datetime) -> Decimal:
-    """Server errors per hour over the last 24 hours (P2.1)."""
-    total = ServerErrorCount.objects.filter(hour__gte=now - ERROR_WINDOW, hour__lt=now).aggregate(
-        total=Sum("count"))["total"] or 0
-    return (Decimal(total) / 24).quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
-
-
 def backup_age(now: dt.datetime) -> Decimal:
     """Hours since the last backup whose restore check passed (K5)."""
     hours = backup_age_hours(now)
@@ -93,16 +88,25 @@ def backup_age(now: dt.datetime) -> Decimal:
     return Decimal(str(max(hours, 0))).quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
 
 
-# code → how it is measured. The data migration seeds a KeyRiskIndicator for each.
-MEASURES = {
+Measure = Callable[[dt.datetime], Decimal]
+
+# code → how it is measured. The data migration seeds a KeyRiskIndicator for each; "error_rate"
+# (server errors per hour over 24 hours, K4) is registered by operations, which counts them.
+MEASURES: dict[str, Measure] = {
     "dispute_rate": dispute_rate,
     "late_funding_rate": late_funding_rate,
     "no_show_rate": no_show_rate,
     "compliance_flags": compliance_flags,
     "payout_failure_rate": payout_failure_rate,
-    "error_rate": error_rate,
     "backup_age": backup_age,
 }
+
+
+def kri_measure_register(code: str, measure: Measure) -> None:
+    """Measure the indicator `code` with `measure(now) -> Decimal`: for the app that keeps
+    the indicator's data, called from its AppConfig.ready(). An indicator nobody measures
+    gets no reading (kri_measure skips it)."""
+    MEASURES[code] = measure
 
 
 def level_for(indicator: KeyRiskIndicator, value: Decimal) -> str:

@@ -23,6 +23,21 @@ DECIDE_APPEAL_PERMISSION = "risk.decide_appeal"
 IMPOSE_PERMISSION = "risk.add_sanction"
 
 
+class RiskAction(models.TextChoices):
+    """What risk records in history: sanctions and appeals (E4.2, K3.2) and the
+    risk register (K1). An appeal's outcome is recorded on both the appeal and
+    its sanction."""
+
+    IMPOSE = "impose", _("sanction imposed")
+    APPEAL = "appeal", _("appealed against")
+    FILE = "file", _("appeal filed")
+    UPHELD = "upheld", _("sanction upheld on appeal")
+    OVERTURNED = "overturned", _("sanction overturned on appeal")
+    CREATE = "create", _("risk entered in the register")
+    CHANGE = "change", _("register entry changed")
+    REVIEW_REMINDED = "review_reminded", _("owner reminded of the overdue review")
+
+
 class CreditScore(models.Model):
     """A subject's current score (0–100) and tier, and the parts it was made of.
 
@@ -62,6 +77,8 @@ class Sanction(FSMModelMixin, TimeStampedModel):
     → suspension 7 days → suspension 30 days → termination); a severe violation
     starts at suspension. The subject is told and may appeal once before
     `appeal_due_at`; a staff member other than the one who imposed it decides."""
+
+    history_actions = RiskAction
 
     class Level(models.TextChoices):
         WARNING = "warning", _("Warning")
@@ -136,6 +153,8 @@ class Sanction(FSMModelMixin, TimeStampedModel):
 class Appeal(FSMModelMixin, TimeStampedModel):
     """The one appeal against a sanction (E4.2), decided by a different staff member."""
 
+    history_actions = RiskAction
+
     class Status(models.TextChoices):
         OPEN = "open", _("Waiting for a decision")
         UPHELD = "upheld", _("Sanction upheld")
@@ -202,6 +221,8 @@ class RiskCategory(models.TextChoices):
 
 class RiskItem(TimeStampedModel):
     """One identified risk, assessed as likelihood × impact (K1) with a response."""
+
+    history_actions = RiskAction
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")

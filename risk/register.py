@@ -14,10 +14,9 @@ from core.history import history_record
 from core.models import HistoryEntry
 from core.notifications import notify
 
-from .models import RiskItem
+from .models import RiskAction, RiskItem
 
 SCALE = range(1, 6)
-REMINDER_TRANSITION = "review_reminded"
 
 
 def rating_band(rating: int) -> str:
@@ -68,8 +67,8 @@ def risk_item_save(*, item: RiskItem, actor, changed: list[str] | None = None) -
     """Create or change a register entry (the admin), with a history row."""
     created = item.pk is None
     item.save()
-    history_record(subject=item, transition="create" if created else "change", from_state="",
-                   to_state=item.status, actor=actor,
+    history_record(subject=item, transition=RiskAction.CREATE if created else RiskAction.CHANGE,
+                   from_state="", to_state=item.status, actor=actor,
                    reason="" if created else ", ".join(changed or []))
     return item
 
@@ -86,14 +85,14 @@ def risk_review_reminders_send(*, today: dt.date | None = None) -> int:
             marker = item.review_on.isoformat()
             already = HistoryEntry.objects.filter(
                 content_type__app_label="risk", content_type__model="riskitem", object_id=str(item.pk),
-                transition=REMINDER_TRANSITION, to_state=marker).exists()
+                transition=RiskAction.REVIEW_REMINDED, to_state=marker).exists()
             if already or item.review_on >= today:
                 continue
             notify(recipient=item.owner, subject=_("Risk review overdue: %(title)s") % {"title": item.title},
                    body=_("The review of “%(title)s” was due on %(date)s. Review its likelihood, impact and "
                           "response plan and set the next review date.") % {"title": item.title, "date": marker},
                    link=reverse("risk:register"))
-            history_record(subject=item, transition=REMINDER_TRANSITION, from_state=item.status, to_state=marker,
-                           reason="review date passed")
+            history_record(subject=item, transition=RiskAction.REVIEW_REMINDED, from_state=item.status,
+                           to_state=marker, reason="review date passed")
             sent += 1
     return sent

@@ -38,12 +38,13 @@ from core.errors import DomainError, InvalidTransition, NotPermitted, ReasonRequ
 from core.history import history_record
 from core.notifications import notify
 from core.policy import get_policy
+from core.transitions import lock_row, run_transition
 from employers.models import Employer
 from employers.services import employer_standing_set
 from jobs.services import employer_jobs_take_down
 from settlements.guarantee import employer_wages_secure
 
-from .models import DECIDE_APPEAL_PERMISSION, IMPOSE_PERMISSION, Appeal, Sanction, Subject
+from .models import DECIDE_APPEAL_PERMISSION, IMPOSE_PERMISSION, Appeal, RiskAction, Sanction, Subject
 
 Level, Status = Sanction.Level, Sanction.Status
 SEVERE_CATEGORIES = {Sanction.Category.MONEY_FROM_STUDENTS, Sanction.Category.FRAUD}
@@ -206,8 +207,8 @@ def violation_record(*, subject_kind: str, subject_id: int, category: str, reaso
         source_id=str(source.pk) if source is not None else "",
         starts_at=now, ends_at=ends_at, strike_expires_at=now + dt.timedelta(days=policy.strike_expiry_days),
         appeal_due_at=now + dt.timedelta(days=policy.appeal_window_days))
-    history_record(subject=sanction, transition="impose", from_state="", to_state=sanction.status, actor=actor,
-                   reason=f"{rung_text(sanction)} ({len(strikes)} strikes): {reason}")
+    history_record(subject=sanction, transition=RiskAction.IMPOSE, from_state="", to_state=sanction.status,
+                   actor=actor, reason=f"{rung_text(sanction)} ({len(strikes)} strikes): {reason}")
     credit_event_record(key=f"sanction:{sanction.pk}", subject_kind=subject_kind, subject_id=subject_id,
                         kind=f"sanction_{level}", reason=f"{rung_text(sanction)}: {reason}", source=sanction)
     standing_refresh(subject_kind=subject_kind, subject_id=subject_id, actor=actor,
@@ -266,8 +267,11 @@ def is_sanctioned_user(*, user, sanction: Sanction) -> bool:
 def appeal_file(*, sanction_id: int, user, text: str, evidence: str = "") -> Appeal:
     """The sanctioned student, or a member of the sanctioned employer, appeals once
     before `appeal_due_at`; the sanction stays in force while moderators decide."""
-    sanction = Sanction.objects.select_for_update().filter(pk=sanction_id).first()
-    if sanction is None or not is_sanctioned_user(user=user, sanction=sanction):
+    try:
+        sanction = lock_row(Sanction, sanction_id)
+    except Sanction.DoesNotExist:
+        raise NotPermitted() from None
+    if not is_sanctioned_user(user=user, sanction=sanction):
         raise NotPermitted()
     if Appeal.objects.filter(sanction=sanction).exists():
         raise AlreadyAppealed()
@@ -281,12 +285,9 @@ def appeal_file(*, sanction_id: int, user, text: str, evidence: str = "") -> App
         raise AppealTextRequired()
     appeal = Appeal.objects.create(sanction=sanction, appellant=user, text=text[:MAX_TEXT],
                                    evidence=(evidence or "").strip()[:MAX_TEXT])
-    sanction.appeal()
-    sanction.save(update_fields=["status", "updated_at"])
-    history_record(subject=sanction, transition="appeal", from_state=Status.IN_FORCE, to_state=sanction.status,
+    run_transition(sanction, "appeal", actor=user, note=text[:500])
+    history_record(subject=appeal, transition=RiskAction.FILE, from_state="", to_state=appeal.status,
                    actor=user, reason=text[:500])
-    history_record(subject=appeal, transition="file", from_state="", to_state=appeal.status, actor=user,
-                   reason=text[:500])
     staff_role_notify(
         role=MODERATOR,
         subject=_("Appeal against sanction %(pk)s (%(rung)s, %(subject)s)") % {
@@ -304,10 +305,11 @@ def appeal_decide(*, appeal_id: int, actor, outcome: str, reason: str) -> Appeal
     termination are not restored). The subject is told either way."""
     if actor is None or not (actor.is_active and actor.has_perm(DECIDE_APPEAL_PERMISSION)):
         raise NotPermitted()
-    appeal = Appeal.objects.select_for_update().filter(pk=appeal_id).first()
-    if appeal is None:
-        raise InvalidTransition()
-    sanction = Sanction.objects.select_for_update().get(pk=appeal.sanction_id)
+    try:
+        appeal = lock_row(Appeal, appeal_id)
+    except Appeal.DoesNotExist:
+        raise InvalidTransition() from None
+    sanction = lock_row(Sanction, appeal.sanction_id)
     if sanction.imposed_by_id == actor.pk:
         raise SameStaffMember()
     reason = (reason or "").strip()
@@ -317,19 +319,11 @@ def appeal_decide(*, appeal_id: int, actor, outcome: str, reason: str) -> Appeal
         raise DomainError(_("Choose whether to uphold or overturn the sanction."), field="outcome")
     if appeal.status != Appeal.Status.OPEN or sanction.status != Status.APPEALED:
         raise InvalidTransition(_("This appeal has already been decided."))
-    before = sanction.status
-    if outcome == Appeal.Status.OVERTURNED:
-        appeal.overturn(by=actor, reason=reason)
-        sanction.overturn()
-    else:
-        appeal.uphold(by=actor, reason=reason)
-        sanction.uphold()
-    appeal.save(update_fields=["status", "decided_by", "decided_at", "decision_reason", "updated_at"])
-    sanction.save(update_fields=["status", "updated_at"])
-    history_record(subject=appeal, transition=outcome, from_state=Appeal.Status.OPEN, to_state=appeal.status,
-                   actor=actor, reason=reason)
-    history_record(subject=sanction, transition=outcome, from_state=before, to_state=sanction.status,
-                   actor=actor, reason=reason)
+    # Both records take the outcome: the appeal is decided, the sanction upheld or overturned.
+    name, action = (("overturn", RiskAction.OVERTURNED) if outcome == Appeal.Status.OVERTURNED
+                    else ("uphold", RiskAction.UPHELD))
+    run_transition(appeal, name, actor=actor, note=reason, action=action, by=actor, reason=reason)
+    run_transition(sanction, name, actor=actor, note=reason, action=action)
     if outcome == Appeal.Status.OVERTURNED:
         credit_event_reverse(key=f"sanction:{sanction.pk}",
                              reason=str(_("Sanction overturned on appeal: %(reason)s") % {"reason": reason}))

@@ -23,6 +23,23 @@ from core.models import TimeStampedModel
 HANDLE_PERMISSION = "support.change_ticket"
 
 
+class TicketAction(models.TextChoices):
+    """What a ticket's history records (P2.2): its state changes and the work on it."""
+
+    OPEN = "open", _("ticket opened")
+    START = "start", _("taken on by customer service")
+    ASK_USER = "ask_user", _("user asked for more information")
+    REPLY = "reply", _("answered the user")
+    NOTE = "note", _("internal note added")
+    USER_MESSAGE = "user_message", _("message from the user received")
+    ASSIGN = "assign", _("assigned to an agent")
+    ESCALATE = "escalate", _("escalated to another team")
+    RESOLVE = "resolve", _("ticket resolved")
+    REOPEN = "reopen", _("reopened by the user")
+    CLOSE = "close", _("ticket closed")
+    RATE = "rate", _("service rated")
+
+
 class Ticket(FSMModelMixin, TimeStampedModel):
     """One matter a user raised, from opening to its resolution.
 
@@ -30,6 +47,8 @@ class Ticket(FSMModelMixin, TimeStampedModel):
     resolve an open ticket at once when the answer is immediate; the user may
     reopen a resolved ticket within the policy's reopen window (P2.2: kept
     informed until resolved), and rates the service once it is resolved."""
+
+    history_actions = TicketAction
 
     class Category(models.TextChoices):
         QUESTION = "question", _("Question")

@@ -3,8 +3,8 @@ agent from a phone call or an e-mail), reply, ask the user, internal notes,
 assignment, escalation to moderation or finance, resolve, reopen, close, and
 the user's satisfaction rating.
 
-Each transition: check → lock → transition → save changed fields → history
-row → tell the user. Opening a ticket for another app's case is idempotent
+Each transition: check → lock → `core.transitions.run_transition` (state,
+changed fields, history row) → tell the user. Opening a ticket for another app's case is idempotent
 (`source_key`), so a case resent never opens a second ticket. Service levels
 come from the policy and are stored on the ticket when it opens."""
 
@@ -15,16 +15,16 @@ from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import can_proceed, has_transition_perm
 
 from accounts.models import User
 from core.errors import DomainError, InvalidTransition, NotPermitted, ReasonRequired
 from core.history import history_record
 from core.notifications import notify
 from core.policy import get_policy
+from core.transitions import lock_row, run_transition
 from core.working_days import working_days_after, working_moment_after
 
-from .models import HANDLE_PERMISSION, Ticket, TicketMessage
+from .models import HANDLE_PERMISSION, Ticket, TicketAction, TicketMessage
 
 Category = Ticket.Category
 
@@ -136,7 +136,7 @@ def ticket_open(*, user: User, category: str, subject: str, body: str, linked: m
         if source_key:
             return Ticket.objects.get(source_key=source_key)
         raise
-    history_record(subject=ticket, transition="open", from_state="", to_state=ticket.status,
+    history_record(subject=ticket, transition=TicketAction.OPEN, from_state="", to_state=ticket.status,
                    actor=logged_by or user, reason=ticket.subject)
     if logged_by is not None:  # the user learns the ticket exists and where to follow it
         notify(recipient=user, subject=_("We noted your request: %(subject)s") % {"subject": ticket.subject},
@@ -144,25 +144,15 @@ def ticket_open(*, user: User, category: str, subject: str, body: str, linked: m
     return ticket
 
 
-def _locked_for_transition(*, pk: int, actor: User, name: str) -> Ticket:
-    ticket = Ticket.objects.select_for_update().select_related("user").get(pk=pk)
-    method = getattr(ticket, name)
-    if not has_transition_perm(method, actor):
-        raise NotPermitted()
-    if not can_proceed(method):
-        raise InvalidTransition()
-    return ticket
+def _locked(pk: int) -> Ticket:
+    return lock_row(Ticket, pk, related=("user",))
 
 
 @transaction.atomic
 def ticket_start(*, pk: int, actor: User, reason: str = "") -> Ticket:
     """A customer-service agent takes the ticket; it counts as the first answer (P2.2)."""
-    ticket = _locked_for_transition(pk=pk, actor=actor, name="start")
-    before = ticket.status
-    ticket.start(by=actor)
-    ticket.save(update_fields=["status", "assigned_to", "first_responded_at", "updated_at"])
-    history_record(subject=ticket, transition="start", from_state=before, to_state=ticket.status, actor=actor,
-                   reason=(reason or "").strip())
+    ticket = _locked(pk)
+    run_transition(ticket, "start", actor=actor, note=(reason or "").strip(), check_permission=True, by=actor)
     notify(recipient=ticket.user, subject=_("We are working on your request: %(subject)s") % {
         "subject": ticket.subject}, body=(reason or "").strip() or ticket.subject, link=_user_link(ticket),
         email=False)
@@ -175,13 +165,9 @@ def ticket_resolve(*, pk: int, actor: User, reason: str) -> Ticket:
     resolution = (reason or "").strip()
     if not resolution:
         raise ReasonRequired()
-    ticket = _locked_for_transition(pk=pk, actor=actor, name="resolve")
-    before = ticket.status
-    ticket.resolve(by=actor, resolution=resolution)
-    ticket.save(update_fields=["status", "assigned_to", "first_responded_at", "resolved_at", "resolution",
-                               "waiting_since", "updated_at"])
-    history_record(subject=ticket, transition="resolve", from_state=before, to_state=ticket.status, actor=actor,
-                   reason=resolution)
+    ticket = _locked(pk)
+    run_transition(ticket, "resolve", actor=actor, note=resolution, check_permission=True, by=actor,
+                   resolution=resolution)
     notify(recipient=ticket.user, subject=_("Your request was resolved: %(subject)s") % {"subject": ticket.subject},
            body=resolution, link=_user_link(ticket))
     return ticket
@@ -190,38 +176,35 @@ def ticket_resolve(*, pk: int, actor: User, reason: str) -> Ticket:
 @transaction.atomic
 def ticket_close(*, pk: int, actor: User, reason: str = "") -> Ticket:
     """Close a resolved ticket (nothing more to do): by an agent, or by the user who raised it."""
-    ticket = Ticket.objects.select_for_update().select_related("user").get(pk=pk)
+    ticket = _locked(pk)
     if not (_can_handle(actor) or actor.pk == ticket.user_id):
         raise NotPermitted()
-    if not can_proceed(ticket.close):
-        raise InvalidTransition()
-    before = ticket.status
-    ticket.close()
-    ticket.save(update_fields=["status", "closed_at", "updated_at"])
-    history_record(subject=ticket, transition="close", from_state=before, to_state=ticket.status, actor=actor,
-                   reason=(reason or "").strip())
-    return ticket
+    return run_transition(ticket, "close", actor=actor, note=(reason or "").strip())
 
 
 def ticket_resolve_for_case(*, source_key: str, actor: User, resolution: str) -> Ticket | None:
     """Resolve the ticket that tracks a case decided in its own app (a contested
     no-show, disputed hours). The decision was authorised and the user told by
     that app's service, so this neither checks ticket permissions nor notifies."""
+    # Locked by its unique case key (the case's app knows no ticket id).
     ticket = Ticket.objects.select_for_update().filter(source_key=source_key).first()
-    if ticket is None or not can_proceed(ticket.resolve):
+    if ticket is None:
+        return None
+    try:
+        return run_transition(ticket, "resolve", actor=actor, note=resolution, by=actor,
+                              resolution=resolution)
+    except InvalidTransition:  # already resolved or closed: nothing left to do
         return ticket
-    before = ticket.status
-    ticket.resolve(by=actor, resolution=resolution)
-    ticket.save(update_fields=["status", "assigned_to", "first_responded_at", "resolved_at", "resolution",
-                               "waiting_since", "updated_at"])
-    history_record(subject=ticket, transition="resolve", from_state=before, to_state=ticket.status, actor=actor,
-                   reason=resolution)
-    return ticket
 
 
 # ------------------------------------------------------------------ the conversation (P2.2)
-def _locked(pk: int) -> Ticket:
-    return Ticket.objects.select_for_update().select_related("user").get(pk=pk)
+def _reply_transition(ticket: Ticket, *, ask_user: bool) -> str | None:
+    """The state change an agent's reply makes, if any: asking the user makes the
+    ticket wait (asked again, the wait starts over without a change); answering
+    takes an open ticket into progress, or goes on without the user's answer."""
+    if ask_user:
+        return None if ticket.status == Ticket.Status.WAITING_FOR_USER else "ask_user"
+    return {Ticket.Status.OPEN: "start", Ticket.Status.WAITING_FOR_USER: "user_answered"}.get(ticket.status)
 
 
 @transaction.atomic
@@ -235,21 +218,24 @@ def ticket_reply(*, pk: int, actor: User, body: str, ask_user: bool = False) -> 
     ticket = _locked(pk)
     if not ticket.is_active:
         raise TicketNotAllowed(_("This ticket is resolved; reopen it before answering."))
-    before = ticket.status
-    if ask_user and ticket.status == Ticket.Status.WAITING_FOR_USER:
-        ticket.waiting_since = timezone.now()  # asked again: the wait starts over
-    elif ask_user:
-        ticket.ask_user(by=actor)
-    elif ticket.status == Ticket.Status.OPEN:
-        ticket.start(by=actor)
-    elif ticket.status == Ticket.Status.WAITING_FOR_USER:
-        ticket.user_answered()  # the agent went on without the user's answer
+    action = TicketAction.ASK_USER if ask_user else TicketAction.REPLY
+    name = _reply_transition(ticket, ask_user=ask_user)
+    if name is not None:
+        run_transition(ticket, name, actor=actor, note=text[:500], action=action,
+                       **({} if name == "user_answered" else {"by": actor}))
+    # Whatever the state, the reply is an answer by this agent (P2.2: the first answer counts).
+    answered = (ticket.first_responded_at, ticket.assigned_to_id)
     ticket.first_responded_at = ticket.first_responded_at or timezone.now()
     ticket.assigned_to = ticket.assigned_to or actor
-    ticket.save(update_fields=["status", "assigned_to", "first_responded_at", "waiting_since", "updated_at"])
+    if name is None:  # no state change: the reply alone is recorded
+        if ask_user:
+            ticket.waiting_since = timezone.now()  # asked again: the wait starts over
+        ticket.save(update_fields=["assigned_to", "first_responded_at", "waiting_since", "updated_at"])
+        history_record(subject=ticket, transition=action, from_state=ticket.status, to_state=ticket.status,
+                       actor=actor, reason=text[:500])
+    elif answered != (ticket.first_responded_at, ticket.assigned_to_id):
+        ticket.save(update_fields=["assigned_to", "first_responded_at", "updated_at"])
     message = TicketMessage.objects.create(ticket=ticket, kind=TicketMessage.Kind.REPLY, author=actor, body=text)
-    history_record(subject=ticket, transition="ask_user" if ask_user else "reply", from_state=before,
-                   to_state=ticket.status, actor=actor, reason=text[:500])
     subject = (_("We need something from you: %(subject)s") if ask_user
                else _("New answer to your request: %(subject)s")) % {"subject": ticket.subject}
     notify(recipient=ticket.user, subject=subject, body=text, link=_user_link(ticket))
@@ -265,14 +251,14 @@ def ticket_note(*, pk: int, actor: User, body: str, channel: str = Ticket.Channe
     if channel not in Ticket.Channel.values:
         raise TicketNotAllowed(_("Choose how the message reached us."))
     kind = TicketMessage.Kind.NOTE if channel == Ticket.Channel.SITE else TicketMessage.Kind.USER
-    before = ticket.status
+    action = TicketAction.NOTE if kind == TicketMessage.Kind.NOTE else TicketAction.USER_MESSAGE
     if kind == TicketMessage.Kind.USER and ticket.status == Ticket.Status.WAITING_FOR_USER:
-        ticket.user_answered()  # the user answered by phone or e-mail: back to work
-        ticket.save(update_fields=["status", "waiting_since", "updated_at"])
-    message = TicketMessage.objects.create(ticket=ticket, kind=kind, author=actor, body=text, channel=channel)
-    history_record(subject=ticket, transition="note" if kind == TicketMessage.Kind.NOTE else "user_message",
-                   from_state=before, to_state=ticket.status, actor=actor, reason="")
-    return message
+        # The user answered by phone or e-mail: back to work.
+        run_transition(ticket, "user_answered", actor=actor, action=action)
+    else:
+        history_record(subject=ticket, transition=action, from_state=ticket.status, to_state=ticket.status,
+                       actor=actor)
+    return TicketMessage.objects.create(ticket=ticket, kind=kind, author=actor, body=text, channel=channel)
 
 
 @transaction.atomic
@@ -284,13 +270,12 @@ def ticket_user_message(*, pk: int, user: User, body: str) -> TicketMessage:
         raise NotPermitted()
     if not ticket.is_active:
         raise TicketNotAllowed(_("This ticket is resolved. Reopen it if the problem is not solved."))
-    before = ticket.status
     if ticket.status == Ticket.Status.WAITING_FOR_USER:
-        ticket.user_answered()
-        ticket.save(update_fields=["status", "waiting_since", "updated_at"])
+        run_transition(ticket, "user_answered", actor=user, action=TicketAction.USER_MESSAGE)
+    else:
+        history_record(subject=ticket, transition=TicketAction.USER_MESSAGE, from_state=ticket.status,
+                       to_state=ticket.status, actor=user)
     message = TicketMessage.objects.create(ticket=ticket, kind=TicketMessage.Kind.USER, author=user, body=text)
-    history_record(subject=ticket, transition="user_message", from_state=before, to_state=ticket.status,
-                   actor=user, reason="")
     if ticket.assigned_to_id:
         notify(recipient=ticket.assigned_to, subject=_("The user wrote on ticket #%(pk)s") % {"pk": ticket.pk},
                body=text, link=_admin_link(ticket), email=False)
@@ -308,8 +293,8 @@ def ticket_assign(*, pk: int, actor: User, assignee: User) -> Ticket:
         raise TicketNotAllowed(_("Only tickets still being worked on can be assigned."))
     ticket.assigned_to = assignee
     ticket.save(update_fields=["assigned_to", "updated_at"])
-    history_record(subject=ticket, transition="assign", from_state=ticket.status, to_state=ticket.status,
-                   actor=actor, reason=str(assignee))
+    history_record(subject=ticket, transition=TicketAction.ASSIGN, from_state=ticket.status,
+                   to_state=ticket.status, actor=actor, reason=str(assignee))
     if assignee.pk != actor.pk:
         notify(recipient=assignee, subject=_("Ticket #%(pk)s was assigned to you") % {"pk": ticket.pk},
                body=ticket.subject, link=_admin_link(ticket), email=False)
@@ -330,8 +315,8 @@ def ticket_escalate(*, pk: int, actor: User, to: str, reason: str) -> Ticket:
     ticket.escalated_to, ticket.escalated_at = to, timezone.now()
     ticket.save(update_fields=["escalated_to", "escalated_at", "updated_at"])
     TicketMessage.objects.create(ticket=ticket, kind=TicketMessage.Kind.NOTE, author=actor, body=text)
-    history_record(subject=ticket, transition="escalate", from_state=ticket.status, to_state=ticket.status,
-                   actor=actor, reason=f"{to}: {text}")
+    history_record(subject=ticket, transition=TicketAction.ESCALATE, from_state=ticket.status,
+                   to_state=ticket.status, actor=actor, reason=f"{to}: {text}")
     from accounts.services import staff_role_notify
 
     staff_role_notify(role=ESCALATION_ROLES[to],
@@ -351,12 +336,8 @@ def ticket_reopen(*, pk: int, user: User, reason: str) -> Ticket:
         raise TicketNotAllowed(_("Only a resolved ticket can be reopened; a closed one needs a new ticket."))
     if not can_reopen(ticket):
         raise TicketNotAllowed(_("This ticket can no longer be reopened; please open a new one."))
-    before = ticket.status
-    ticket.reopen()
-    ticket.save(update_fields=["status", "resolved_at", "reopened_count", "updated_at"])
+    run_transition(ticket, "reopen", actor=user, note=text[:500])
     TicketMessage.objects.create(ticket=ticket, kind=TicketMessage.Kind.USER, author=user, body=text)
-    history_record(subject=ticket, transition="reopen", from_state=before, to_state=ticket.status, actor=user,
-                   reason=text[:500])
     if ticket.assigned_to_id:
         notify(recipient=ticket.assigned_to, subject=_("Ticket #%(pk)s was reopened") % {"pk": ticket.pk},
                body=text, link=_admin_link(ticket), email=False)
@@ -378,6 +359,6 @@ def ticket_rate(*, pk: int, user: User, satisfaction: int, comment: str = "") ->
     ticket.satisfaction, ticket.satisfaction_comment = satisfaction, (comment or "").strip()[:1000]
     ticket.rated_at = timezone.now()
     ticket.save(update_fields=["satisfaction", "satisfaction_comment", "rated_at", "updated_at"])
-    history_record(subject=ticket, transition="rate", from_state=ticket.status, to_state=ticket.status, actor=user,
-                   reason=str(satisfaction))
+    history_record(subject=ticket, transition=TicketAction.RATE, from_state=ticket.status,
+                   to_state=ticket.status, actor=user, reason=str(satisfaction))
     return ticket

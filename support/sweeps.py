@@ -11,7 +11,7 @@ from django.utils import timezone
 from core.models import HistoryEntry
 from core.policy import get_policy
 
-from .models import Ticket, TicketDailySummary
+from .models import Ticket, TicketAction, TicketDailySummary
 
 # Tickets closed per statement: one UPDATE and one history INSERT each, a few ms.
 CLOSE_BATCH = 1000
@@ -34,7 +34,7 @@ def tickets_close_resolved(*, now: dt.datetime | None = None) -> int:
             count = Ticket.objects.filter(pk__in=ids, status=Ticket.Status.RESOLVED).update(
                 status=Ticket.Status.CLOSED, closed_at=now, updated_at=now)
             HistoryEntry.objects.bulk_create([
-                HistoryEntry(content_type=content_type, object_id=str(pk), transition="close",
+                HistoryEntry(content_type=content_type, object_id=str(pk), transition=TicketAction.CLOSE,
                              from_state=Ticket.Status.RESOLVED, to_state=Ticket.Status.CLOSED, actor=None,
                              reason="reopen window passed") for pk in ids])
             closed += count
