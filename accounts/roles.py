@@ -18,6 +18,7 @@ fresh database."""
 
 from django.apps import AppConfig
 from django.apps import apps as global_apps
+from django.apps.registry import Apps
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, router
 from django.utils.translation import gettext_lazy as _
@@ -62,7 +63,7 @@ def declared_role_permissions() -> dict[str, set[str]]:
     return result
 
 
-def role_groups_sync(*, app_config: AppConfig, apps=global_apps, using: str = DEFAULT_DB_ALIAS) -> None:
+def role_groups_sync(*, app_config: AppConfig, apps: Apps = global_apps, using: str = DEFAULT_DB_ALIAS) -> None:
     """Create the missing role groups and make their permissions of this app exactly the ones
     the app declares (P1); idempotent. `apps` is the migrated state post_migrate passes.
 
@@ -75,21 +76,19 @@ def role_groups_sync(*, app_config: AppConfig, apps=global_apps, using: str = DE
         return
     if not router.allow_migrate_model(using, Group):
         return
-    declared = app_role_permissions(app_config)
     groups = {group.name: group for group in Group.objects.using(using).filter(name__in=STAFF_ROLES)}
-    missing = [Group(name=role) for role in STAFF_ROLES if role not in groups]
-    for group in missing:  # one by one (a handful, once): bulk_create returns no ids on every backend
-        group.save(using=using)
-        groups[group.name] = group
+    for role in STAFF_ROLES:
+        if role not in groups:
+            groups[role] = Group.objects.using(using).create(name=role)
 
     label = app_config.label
-    codenames = {dotted.split(".", 1)[1] for perms in declared.values() for dotted in perms}
-    permission_ids = dict(Permission.objects.using(using).filter(content_type__app_label=label,
-                                                                 codename__in=codenames)
+    declared = {role: {dotted.split(".", 1)[1] for dotted in perms}
+                for role, perms in app_role_permissions(app_config).items()}
+    permission_ids = dict(Permission.objects.using(using)
+                          .filter(content_type__app_label=label, codename__in=set().union(*declared.values()))
                           .values_list("codename", "pk"))
-    wanted = {(groups[role].pk, permission_ids[dotted.split(".", 1)[1]])
-              for role, perms in declared.items() for dotted in perms
-              if dotted.split(".", 1)[1] in permission_ids}
+    wanted = {(groups[role].pk, permission_ids[codename])
+              for role, codenames in declared.items() for codename in codenames if codename in permission_ids}
 
     Through = Group.permissions.through
     held = {(group_id, permission_id): pk for pk, group_id, permission_id in (
@@ -103,6 +102,7 @@ def role_groups_sync(*, app_config: AppConfig, apps=global_apps, using: str = DE
         Through.objects.using(using).filter(pk__in=stale).delete()
 
 
-def role_groups_sync_receiver(sender: AppConfig, using: str = DEFAULT_DB_ALIAS, apps=global_apps, **kwargs) -> None:
+def role_groups_sync_receiver(sender: AppConfig, using: str = DEFAULT_DB_ALIAS, apps: Apps = global_apps,
+                              **kwargs) -> None:
     """post_migrate, once per app (the signal's sender), after auth's create_permissions."""
     role_groups_sync(app_config=sender, apps=apps, using=using)
