@@ -1,10 +1,25 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from core.roles import CUSTOMER_SERVICE, MANAGER, MODERATOR
+
 
 class ApplicationsConfig(AppConfig):
     name = "applications"
     verbose_name = _("Applications and engagements")
+
+    # What each staff role may do with this app's records (P1; synced by accounts.roles).
+    role_permissions = {
+        MODERATOR: ["applications.view_application", "applications.view_engagement", "applications.view_attendance",
+                    "applications.view_demandreport", "applications.view_lossclaim", "applications.decide_case",
+                    # Changes the one gate held (G2, J1.4): moderators clear or reject them.
+                    "applications.view_schedulechange"],
+        CUSTOMER_SERVICE: ["applications.view_application", "applications.view_engagement",
+                           "applications.view_attendance", "applications.view_demandreport",
+                           "applications.view_lossclaim", "applications.decide_case"],
+        MANAGER: ["applications.view_application", "applications.view_engagement", "applications.view_attendance",
+                  "applications.view_demandreport", "applications.view_lossclaim"],
+    }
 
     def ready(self) -> None:
         # Doors of the one gate (core.screening, G2): what a moderator's decision on a held text does.

@@ -1,10 +1,24 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from core.roles import CUSTOMER_SERVICE, MANAGER, MODERATOR, OPERATIONS
+
 
 class JobsConfig(AppConfig):
     name = "jobs"
     verbose_name = _("Jobs")
+
+    # What each staff role may do with this app's records (P1; synced by accounts.roles).
+    role_permissions = {
+        MODERATOR: ["jobs.view_job", "jobs.moderate_job", "jobs.view_jobrevision", "jobs.view_jobflag",
+                    "jobs.view_complianceterm", "jobs.add_complianceterm", "jobs.change_complianceterm",
+                    "jobs.view_minimumwage", "jobs.add_minimumwage", "jobs.change_minimumwage",
+                    "jobs.view_patrolrun"],
+        CUSTOMER_SERVICE: ["jobs.view_job"],
+        OPERATIONS: ["jobs.view_patrolrun", "jobs.view_minimumwage"],
+        MANAGER: ["jobs.view_job", "jobs.view_complianceterm", "jobs.change_complianceterm", "jobs.view_minimumwage",
+                  "jobs.change_minimumwage", "jobs.view_patrolrun"],
+    }
 
     def ready(self) -> None:
         # The one gate (core.screening) runs the lexicon screen on every door (G2, J1.4).

@@ -1,7 +1,22 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from core.roles import AUDITOR, CUSTOMER_SERVICE, MANAGER, MODERATOR
+
 
 class ModerationConfig(AppConfig):
     name = "moderation"
     verbose_name = _("Moderation")
+
+    # What each staff role may do with this app's records (P1; synced by accounts.roles).
+    role_permissions = {
+        MODERATOR: ["moderation.view_report", "moderation.resolve_report", "moderation.view_verificationstep",
+                    "moderation.add_verificationstep",
+                    # Self-review of decisions (P2.3): each moderator re-reviews a sample of others' decisions.
+                    "moderation.view_decisionreview", "moderation.review_decision"],
+        CUSTOMER_SERVICE: ["moderation.view_report"],
+        AUDITOR: ["moderation.view_report", "moderation.view_verificationstep"],
+        MANAGER: ["moderation.view_report", "moderation.view_verificationstep",
+                  # P2.3: every self-review and the agreement rates.
+                  "moderation.view_decisionreview", "moderation.view_selfreview_report"],
+    }

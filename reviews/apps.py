@@ -1,10 +1,18 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from core.roles import MODERATOR
+
 
 class ReviewsConfig(AppConfig):
     name = "reviews"
     verbose_name = _("Reviews")
+
+    # What each staff role may do with this app's records (P1; synced by accounts.roles).
+    role_permissions = {
+        # S5.1, G3: moderators read reviews; reports of a review are moderation reports.
+        MODERATOR: ["reviews.view_review", "reviews.view_reviewwindow"],
+    }
 
     def ready(self) -> None:
         # A door of the one gate (core.screening, G2): public answers to reviews.

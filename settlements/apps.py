@@ -1,10 +1,25 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from core.roles import CUSTOMER_SERVICE, FINANCE
+
 
 class SettlementsConfig(AppConfig):
     name = "settlements"
     verbose_name = _("Settlements and payouts")
+
+    # What each staff role may do with this app's records (P1; synced by accounts.roles).
+    role_permissions = {
+        # Payment disputes (S4.3): customer service mediates and decides them, with finance.
+        CUSTOMER_SERVICE: ["settlements.view_paymentdispute", "settlements.change_paymentdispute",
+                           "settlements.view_settlementadjustment"],
+        FINANCE: ["settlements.view_settlement", "settlements.view_settlementline", "settlements.view_payoutmethod",
+                  "settlements.view_payoutbatch", "settlements.view_payout", "settlements.execute_payoutbatch",
+                  # Payment disputes (S4.3): decided by finance or customer service; the adjustments
+                  # they fund.
+                  "settlements.view_paymentdispute", "settlements.change_paymentdispute",
+                  "settlements.view_settlementadjustment"],
+    }
 
     def ready(self) -> None:
         # The user's PIPL rights over payout methods (accounts sends, settlements answers).

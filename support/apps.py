@@ -1,10 +1,25 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from core.roles import CUSTOMER_SERVICE, FINANCE, MANAGER, MODERATOR, OPERATIONS
+
 
 class SupportConfig(AppConfig):
     name = "support"
     verbose_name = _("Customer service")
+
+    # What each staff role may do with this app's records (P1; synced by accounts.roles).
+    role_permissions = {
+        MODERATOR: ["support.view_ticket"],
+        # Customer service (P2.2): the tickets, the conversation, the FAQ they keep, the daily classification.
+        CUSTOMER_SERVICE: ["support.view_ticket", "support.change_ticket", "support.view_ticketmessage",
+                           "support.view_faqentry", "support.add_faqentry", "support.change_faqentry",
+                           "support.view_ticketdailysummary"],
+        OPERATIONS: ["support.view_ticketdailysummary"],
+        # Tickets escalated to finance (P2.2): they open the ticket from the notification.
+        FINANCE: ["support.view_ticket", "support.view_ticketmessage"],
+        MANAGER: ["support.view_ticket", "support.view_ticketdailysummary"],
+    }
 
     def ready(self) -> None:
         # Cases the lifecycle apps open (a contested no-show, disputed hours)

@@ -3,13 +3,6 @@
 from django.db import migrations, models
 
 
-def grant(apps, schema_editor):
-    """Managers may reset a colleague's authenticator (J3)."""
-    from accounts.roles import sync_role_permissions
-
-    sync_role_permissions(apps)
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -26,5 +19,7 @@ class Migration(migrations.Migration):
             name='second_factor_reset_at',
             field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='second factor reset at'),
         ),
-        migrations.RunPython(grant, migrations.RunPython.noop),
+        # Granted role permissions with live code once; each app declares them in its AppConfig now
+        # and one post_migrate receiver grants them (accounts.roles).
+        migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop),
     ]

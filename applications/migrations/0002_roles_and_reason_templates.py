@@ -1,5 +1,9 @@
 """Grant the case permissions to the staff roles and seed reasons employers start
-from when they reject an application (E3.2)."""
+from when they reject an application (E3.2).
+
+Role permissions are no longer granted here: each app declares them in its AppConfig and one
+post_migrate receiver grants them after every migrate (accounts.roles); a data migration must
+not import live code."""
 
 from django.db import migrations
 
@@ -12,12 +16,9 @@ REASONS = [
 
 
 def seed(apps, schema_editor):
-    from accounts.roles import sync_role_permissions
-
     ReasonTemplate = apps.get_model("core", "ReasonTemplate")
     for title, text in REASONS:
         ReasonTemplate.objects.get_or_create(context="application", title=title, defaults={"text": text})
-    sync_role_permissions(apps)
 
 
 class Migration(migrations.Migration):

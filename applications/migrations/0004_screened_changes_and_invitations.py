@@ -4,13 +4,6 @@ import django_fsm
 from django.db import migrations, models
 
 
-def grant(apps, schema_editor):
-    # Moderators clear or reject the texts the gate holds (accounts.roles).
-    from accounts.roles import sync_role_permissions
-
-    sync_role_permissions(apps)
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -34,5 +27,7 @@ class Migration(migrations.Migration):
             name='status',
             field=django_fsm.FSMField(choices=[('held', 'Awaiting review by a moderator'), ('proposed', 'Waiting for the students'), ('applied', 'In effect'), ('withdrawn', 'Withdrawn'), ('lapsed', 'Lapsed without consent'), ('rejected', 'Rejected by a moderator')], db_index=True, default='proposed', max_length=50, protected=True, verbose_name='status'),
         ),
-        migrations.RunPython(grant, migrations.RunPython.noop),
+        # Granted role permissions with live code once; each app declares them in its AppConfig now
+        # and one post_migrate receiver grants them (accounts.roles).
+        migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop),
     ]

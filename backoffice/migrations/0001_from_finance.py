@@ -48,14 +48,6 @@ def content_types_back(apps, schema_editor):
     _move_content_types(apps, schema_editor, source="backoffice", target="finance")
 
 
-def grant(apps, schema_editor):
-    # The roles name these permissions backoffice.* now (accounts.roles); on a fresh database this
-    # grants what finance migration 0008 could no longer find under finance.*.
-    from accounts.roles import sync_role_permissions
-
-    sync_role_permissions(apps)
-
-
 class Migration(migrations.Migration):
 
     initial = True
@@ -276,5 +268,7 @@ class Migration(migrations.Migration):
             ],
         ),
         migrations.RunPython(content_types_forward, content_types_back),
-        migrations.RunPython(grant, migrations.RunPython.noop),
+        # Granted role permissions with live code once; each app declares them in its AppConfig now
+        # and one post_migrate receiver grants them (accounts.roles).
+        migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop),
     ]

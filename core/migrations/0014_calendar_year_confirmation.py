@@ -1,30 +1,11 @@
-"""Staff confirm each year's make-up working days (DESIGN: Deadlines; P2.1/K5), and the
-operations and manager roles get the permission to (accounts.roles)."""
+"""Staff confirm each year's make-up working days (DESIGN: Deadlines; P2.1/K5).
+
+It also granted the operations and manager roles the permission to; core declares that in its
+AppConfig now and one post_migrate receiver grants it after every migrate (accounts.roles)."""
 
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
-
-
-# The roles as they are at this migration (a data migration must not import live code: core
-# imports no app, `make lint`).
-CONFIRMING_ROLES = ("operations", "manager")
-CODENAMES = ("view_calendaryearconfirmation", "add_calendaryearconfirmation")
-
-
-def grant(apps, schema_editor):
-    from django.contrib.auth.management import create_permissions
-
-    core = apps.get_app_config("core")
-    core.models_module = True
-    create_permissions(core, verbosity=0, apps=apps)
-    core.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    permissions = list(Permission.objects.filter(content_type__app_label="core", codename__in=CODENAMES))
-    for role in CONFIRMING_ROLES:
-        group, _created = Group.objects.get_or_create(name=role)
-        group.permissions.add(*permissions)
 
 
 class Migration(migrations.Migration):
@@ -50,5 +31,7 @@ class Migration(migrations.Migration):
                 'ordering': ['-year'],
             },
         ),
-        migrations.RunPython(grant, migrations.RunPython.noop),
+        # Granted role permissions once; each app declares them in its AppConfig now and one
+        # post_migrate receiver grants them (accounts.roles).
+        migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop),
     ]

@@ -1,12 +1,10 @@
-"""Grant the staff roles (P1) the employer permissions now that they exist."""
+"""Grant the staff roles (P1) the employer permissions now that they exist.
+
+A no-op now: each app declares its roles' permissions in its AppConfig and one post_migrate
+receiver grants them after every migrate, on a fresh database too (accounts.roles); a data
+migration must not import live code. Kept because databases have it recorded."""
 
 from django.db import migrations
-
-
-def grant_role_permissions(apps, schema_editor):
-    from accounts.roles import sync_role_permissions
-
-    sync_role_permissions(apps)
 
 
 class Migration(migrations.Migration):
@@ -16,4 +14,4 @@ class Migration(migrations.Migration):
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 
-    operations = [migrations.RunPython(grant_role_permissions, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]

@@ -2,7 +2,8 @@
 (DESIGN: Money): updates and deletes of entries and transactions raise, and a
 deferred constraint trigger refuses, at commit, any transaction whose entries
 do not sum to zero. Other databases rely on the model layer (finance.models).
-Also grants the finance and auditor roles read access to the ledger."""
+It also granted the finance and auditor roles read access to the ledger; the roles' permissions
+are declared in each app's AppConfig and granted after migrate now (accounts.roles)."""
 
 from django.db import migrations
 
@@ -56,15 +57,11 @@ def drop_triggers(apps, schema_editor):
         schema_editor.execute(DROP, params=None)
 
 
-def grant_roles(apps, schema_editor):
-    from accounts.roles import sync_role_permissions
-
-    sync_role_permissions(apps)
-
-
 class Migration(migrations.Migration):
     dependencies = [("finance", "0001_initial")]
     operations = [
         migrations.RunPython(create_triggers, drop_triggers),
-        migrations.RunPython(grant_roles, migrations.RunPython.noop),
+        # Granted role permissions with live code once; each app declares them in its AppConfig now
+        # and one post_migrate receiver grants them (accounts.roles).
+        migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop),
     ]

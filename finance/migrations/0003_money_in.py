@@ -5,13 +5,6 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def grant(apps, schema_editor):
-    """Finance staff import statements and match lines (accounts.roles)."""
-    from accounts.roles import sync_role_permissions
-
-    sync_role_permissions(apps)
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -115,5 +108,7 @@ class Migration(migrations.Migration):
             model_name='bankstatementline',
             constraint=models.CheckConstraint(condition=models.Q(('amount_fen__gt', 0)), name='bank_line_incoming_only'),
         ),
-        migrations.RunPython(grant, migrations.RunPython.noop),
+        # Granted role permissions with live code once; each app declares them in its AppConfig now
+        # and one post_migrate receiver grants them (accounts.roles).
+        migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop),
     ]

@@ -7,14 +7,6 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def grant(apps, schema_editor):
-    """Give finance the refund permissions (accounts.roles): approve, export, confirm."""
-    from accounts.roles import sync_role_permissions
-
-    sync_role_permissions(apps)
-
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -53,5 +45,7 @@ class Migration(migrations.Migration):
             },
             bases=(django_fsm.FSMModelMixin, models.Model),
         ),
-        migrations.RunPython(grant, migrations.RunPython.noop),
+        # Granted role permissions with live code once; each app declares them in its AppConfig now
+        # and one post_migrate receiver grants them (accounts.roles).
+        migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop),
     ]

@@ -1,5 +1,9 @@
 """Seed the compliance lexicon and the minimum-wage table (staff maintain both
-in the admin afterwards), and grant the new permissions to the staff roles."""
+in the admin afterwards).
+
+Role permissions are no longer granted here: each app declares them in its AppConfig and one
+post_migrate receiver grants them after every migrate (accounts.roles); a data migration must
+not import live code."""
 
 import datetime as dt
 from decimal import Decimal
@@ -24,7 +28,6 @@ MINIMUM_WAGES = [
 
 
 def seed(apps, schema_editor):
-    from accounts.roles import sync_role_permissions
     from jobs.lexicon import TERMS
 
     ComplianceTerm = apps.get_model("jobs", "ComplianceTerm")
@@ -40,7 +43,6 @@ def seed(apps, schema_editor):
             defaults={"province": province, "area_note": note, "source": source,
                       "hourly_min_fen": int(Decimal(yuan) * 100)},
         )
-    sync_role_permissions(apps)
 
 
 class Migration(migrations.Migration):

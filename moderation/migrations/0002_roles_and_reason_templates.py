@@ -1,5 +1,9 @@
 """Grant the staff roles (P1) the moderation permissions, and start the job
-reason templates moderators pick from (staff edit them in the admin after)."""
+reason templates moderators pick from (staff edit them in the admin after).
+
+Role permissions are no longer granted here: each app declares them in its AppConfig and one
+post_migrate receiver grants them after every migrate (accounts.roles); a data migration must
+not import live code."""
 
 from django.db import migrations
 
@@ -17,9 +21,6 @@ JOB_REASON_TEMPLATES = [
 
 
 def grant_and_seed(apps, schema_editor):
-    from accounts.roles import sync_role_permissions
-
-    sync_role_permissions(apps)
     ReasonTemplate = apps.get_model("core", "ReasonTemplate")
     if not ReasonTemplate.objects.filter(context="job").exists():
         ReasonTemplate.objects.bulk_create([ReasonTemplate(context="job", title=title, text=text)

@@ -1,33 +1,11 @@
-"""Self-review of moderation decisions (P2.3), and the permissions of the roles
-that use it: moderators re-review, managers read every review and the rates.
-
-The lead adds the same codenames to accounts.roles.ROLE_PERMISSIONS when merging;
-until then this migration grants them directly (idempotent)."""
+"""Self-review of moderation decisions (P2.3). Moderators re-review, managers read every
+review and the rates: moderation declares those permissions in its AppConfig, and one
+post_migrate receiver grants them after every migrate (accounts.roles); this migration
+granted them once."""
 
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
-
-# role → codenames of moderation.DecisionReview's permissions
-SELF_REVIEW_PERMISSIONS = {
-    "moderator": ["view_decisionreview", "review_decision"],
-    "manager": ["view_decisionreview", "view_selfreview_report"],
-}
-
-
-def grant(apps, schema_editor):
-    from django.contrib.auth.management import create_permissions
-
-    app_config = apps.get_app_config("moderation")
-    app_config.models_module = True
-    create_permissions(app_config, verbosity=0, apps=apps)
-    app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for role, codenames in SELF_REVIEW_PERMISSIONS.items():
-        group, _created = Group.objects.get_or_create(name=role)
-        group.permissions.add(*Permission.objects.filter(content_type__app_label="moderation",
-                                                         codename__in=codenames))
 
 
 class Migration(migrations.Migration):
@@ -61,5 +39,7 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(('reviewer', models.F('decider')), _negated=True), name='self_review_by_another_moderator')],
             },
         ),
-        migrations.RunPython(grant, migrations.RunPython.noop),
+        # Granted role permissions once; each app declares them in its AppConfig now and one
+        # post_migrate receiver grants them (accounts.roles).
+        migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop),
     ]

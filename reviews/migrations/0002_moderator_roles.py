@@ -1,15 +1,13 @@
 """Grant the review permissions to the staff roles (accounts.roles): moderators read
-reviews and decide reports of abusive or false ones (S5.1, G3)."""
+reviews and decide reports of abusive or false ones (S5.1, G3).
+
+A no-op now: each app declares its roles' permissions in its AppConfig and one post_migrate
+receiver grants them after every migrate, on a fresh database too (accounts.roles); a data
+migration must not import live code. Kept because databases have it recorded."""
 
 from django.db import migrations
 
 
-def grant(apps, schema_editor):
-    from accounts.roles import sync_role_permissions
-
-    sync_role_permissions(apps)
-
-
 class Migration(migrations.Migration):
     dependencies = [("reviews", "0001_initial")]
-    operations = [migrations.RunPython(grant, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]

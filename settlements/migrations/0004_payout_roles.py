@@ -1,15 +1,13 @@
 """Grant the payout permissions to the staff roles (accounts.roles): finance reads
-payouts and batches and executes batches (files, confirm, failed lines)."""
+payouts and batches and executes batches (files, confirm, failed lines).
+
+A no-op now: each app declares its roles' permissions in its AppConfig and one post_migrate
+receiver grants them after every migrate, on a fresh database too (accounts.roles); a data
+migration must not import live code. Kept because databases have it recorded."""
 
 from django.db import migrations
 
 
-def grant(apps, schema_editor):
-    from accounts.roles import sync_role_permissions
-
-    sync_role_permissions(apps)
-
-
 class Migration(migrations.Migration):
     dependencies = [("settlements", "0003_payouts")]
-    operations = [migrations.RunPython(grant, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]

@@ -31,7 +31,7 @@ class UserFactory(DjangoModelFactory):
 
 
 class StaffFactory(UserFactory):
-    """A staff member; pass role="moderator" (a group created by the roles migration)."""
+    """A staff member; pass role="moderator" (a role group, created after migrate by accounts.roles)."""
 
     kind = User.Kind.STAFF
     is_staff = True

@@ -23,7 +23,7 @@ from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import Consent, PersonalDataAccess, StudentVerification
-from accounts.roles import ROLE_PERMISSIONS
+from accounts.roles import STAFF_ROLES
 from core.history import history_record
 from core.models import CalendarOverride, CalendarYearConfirmation, Notification
 from core.policy import get_policy
@@ -89,7 +89,7 @@ def test_the_registry_names_no_route_that_does_not_exist():
 
 
 # ---------------------------------------------------------------- the world
-PRINCIPALS = ["anonymous", "student_a", "student_b", "employer_a", "employer_b", *ROLE_PERMISSIONS]
+PRINCIPALS = ["anonymous", "student_a", "student_b", "employer_a", "employer_b", *STAFF_ROLES]
 
 
 @dataclass
@@ -127,7 +127,7 @@ def world(db) -> World:
     employer_a, employer_b = EmployerFactory(approved=True), EmployerFactory(approved=True)
     employer_verification = EmployerVerificationFactory(employer=employer_a)
     invitation = EmployerInvitationFactory(employer=employer_a)
-    staff = {role: StaffFactory(role=role) for role in ROLE_PERMISSIONS}
+    staff = {role: StaffFactory(role=role) for role in STAFF_ROLES}
     Authenticator.objects.create(user=staff["moderator"], type=Authenticator.Type.TOTP, data={"secret": "x"})
     history_record(subject=profile_a, transition="approve", from_state="submitted", to_state="approved")
     Notification.objects.create(recipient=profile_a.user, subject="s", body="b")
@@ -610,7 +610,7 @@ def test_J3_every_staff_page_uses_the_one_staff_guard():
 
 STAFF_ROUTES = [r for r in ALL_ROUTES if (is_admin(r) or r.name in registry.STAFF)
                 and r.name not in ("admin:login", "admin:logout")]
-ROLES = list(ROLE_PERMISSIONS)
+ROLES = list(STAFF_ROLES)
 
 
 def _session_without_second_factor(user) -> Client:
