@@ -62,10 +62,13 @@ bench-quick: install-test messages services-check
 	@command -v wrk >/dev/null || scripts/apt-install wrk
 	$(BIN)/python bench/run.py --quick $(BENCH_ARGS)
 
-# Ruff, then the layer rules (import-linter contracts in pyproject.toml).
+# Ruff, then the layer rules (import-linter contracts in pyproject.toml), then mypy on the
+# packages listed in [tool.mypy] files (django-stubs' plugin loads config.settings.test:
+# no database or Redis is contacted).
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 clean:
 	rm -rf var staticfiles test-artifacts bench/out

@@ -2,10 +2,14 @@
 overrides, reason templates for staff decisions, and the read-only history
 and credit facts."""
 
+from __future__ import annotations
+
 from django import forms
 from django.contrib import admin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from .access import signed_in_user
 from .admin_mixins import ReadOnlyAdmin, history_table
 from .errors import DomainError
 from .models import (
@@ -27,18 +31,20 @@ class PolicyAdmin(admin.ModelAdmin):
     list_display = ["__str__", "payout_working_days", "dispute_working_days", "response_working_days",
                     "updated_at"]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         # One row; and only staff allowed to change the policy may create it (an auditor may not).
         return not Policy.objects.exists() and super().has_add_permission(request)
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Policy | None = None) -> bool:
         return False
 
-    def save_model(self, request, obj, form, change):
+    def save_model(self, request: HttpRequest, obj: Policy, form: forms.ModelForm[Policy],
+                   change: bool) -> None:
         if not change:
             obj.save()
             return
-        policy_update(actor=request.user, changes={f: form.cleaned_data[f] for f in form.changed_data})
+        policy_update(actor=signed_in_user(request),
+                      changes={f: form.cleaned_data[f] for f in form.changed_data})
 
 
 @admin.register(PolicyChange)
@@ -58,7 +64,7 @@ class CalendarYearConfirmationForm(forms.ModelForm):
         model = CalendarYearConfirmation
         fields = ["year", "notice"]
 
-    def clean_year(self):
+    def clean_year(self) -> int:
         year = self.cleaned_data["year"]
         try:
             calendar_year_confirm_check(year=year)
@@ -76,21 +82,25 @@ class CalendarYearConfirmationAdmin(admin.ModelAdmin):
     list_display = ["year", "notice", "confirmed_by", "confirmed_at"]
     list_select_related = ["confirmed_by"]
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest,
+                            obj: CalendarYearConfirmation | None = None) -> list[str]:
         return ["year", "notice", "confirmed_by", "confirmed_at", "history"] if obj is not None else []
 
     @admin.display(description=_("history"))
-    def history(self, obj):
+    def history(self, obj: CalendarYearConfirmation) -> str:
         return history_table(obj)
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest,
+                              obj: CalendarYearConfirmation | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest,
+                              obj: CalendarYearConfirmation | None = None) -> bool:
         return False
 
-    def save_model(self, request, obj, form, change):
-        confirmed = calendar_year_confirm(actor=request.user, year=form.cleaned_data["year"],
+    def save_model(self, request: HttpRequest, obj: CalendarYearConfirmation,
+                   form: forms.ModelForm[CalendarYearConfirmation], change: bool) -> None:
+        confirmed = calendar_year_confirm(actor=signed_in_user(request), year=form.cleaned_data["year"],
                                           notice=form.cleaned_data["notice"])
         obj.pk, obj.confirmed_by, obj.confirmed_at = confirmed.pk, confirmed.confirmed_by, confirmed.confirmed_at
 
@@ -103,11 +113,11 @@ class HistoryEntryAdmin(ReadOnlyAdmin):
     search_fields = ["object_id", "reason"]
 
     @admin.display(description=_("action"), ordering="transition")
-    def action(self, obj):
+    def action(self, obj: HistoryEntry) -> str:
         return obj.action_label
 
     @admin.display(description=_("change"))
-    def change(self, obj):
+    def change(self, obj: HistoryEntry) -> str:
         return f"{obj.from_label or '—'} → {obj.to_label or '—'}"
 
 
@@ -130,12 +140,11 @@ class CreditEventAdmin(ReadOnlyAdmin):
     search_fields = ["=subject_id", "kind", "reason"]
     ordering = ["-occurred_at", "-id"]
     show_full_result_count = False
-    fields = ["subject_kind", "subject_id", "kind", "reason", "occurred_at", "created_at", "source_type",
-              "source_id", "reverses", "key"]
-    readonly_fields = fields
+    fields = readonly_fields = ("subject_kind", "subject_id", "kind", "reason", "occurred_at", "created_at",
+                                "source_type", "source_id", "reverses", "key")
 
     @admin.display(description=_("reverses"), boolean=True)
-    def reversal(self, obj):
+    def reversal(self, obj: CreditEvent) -> bool:
         return obj.reverses_id is not None
 
 
@@ -147,5 +156,5 @@ class BackupRecordAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "ok"]
     list_select_related = ["backup"]
     search_fields = ["file_name", "detail"]
-    fields = ["kind", "ok", "started_at", "finished_at", "file_name", "size_bytes", "sha256", "backup", "detail"]
-    readonly_fields = fields
+    fields = readonly_fields = ("kind", "ok", "started_at", "finished_at", "file_name", "size_bytes",
+                                "sha256", "backup", "detail")

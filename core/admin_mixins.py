@@ -1,8 +1,15 @@
 """Admin plumbing: FSM transitions in the admin run the owning app's service; one "decide" page."""
 
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.db import models
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -14,8 +21,17 @@ from django_fsm.admin import FSMAdminMixin
 from .errors import DomainError
 from .history import history_for
 
+if TYPE_CHECKING:
+    from django.contrib.admin.filters import _ListFilterChoices
+    from django.contrib.admin.views.main import ChangeList
+    from django_stubs_ext import StrOrPromise
 
-def history_table(obj, limit: int = 50) -> str:
+    _ModelAdminBase = admin.ModelAdmin[Any]  # DecideViewMixin is mixed into model admins
+else:
+    _ModelAdminBase = object
+
+
+def history_table(obj: models.Model | None, limit: int = 50) -> str:
     """An object's history rows (newest first) as a small table for an admin
     read-only field: when (local time), transition, from → to, who, reason."""
     rows = history_for(obj)[:limit] if obj is not None and obj.pk is not None else []
@@ -36,13 +52,14 @@ class ServiceFSMAdminMixin(FSMAdminMixin):
     The service locks the row, checks permission and preconditions, writes the
     history row and notifies; the admin never calls the model method itself."""
 
-    transition_services: dict = {}
+    transition_services: dict[str, Callable[..., object]] = {}
     # Transitions render as links to their reason forms: reviewers hold view +
     # review permissions, not "change", and the admin refuses change-form POSTs.
     change_form_template = "admin/fsm_change_form.html"
     fsm_transition_success_msg = _("Done: {transition_name}.")
 
-    def _apply_fsm_transition(self, *, obj, transition_name, request, kwargs=None) -> bool:
+    def _apply_fsm_transition(self, *, obj: models.Model, transition_name: str, request: HttpRequest,
+                              kwargs: Mapping[str, Any] | None = None) -> bool:
         service = self.transition_services.get(transition_name)
         if service is None:
             self.message_user(request, f"No service for {transition_name}", level=messages.ERROR)
@@ -57,7 +74,8 @@ class ServiceFSMAdminMixin(FSMAdminMixin):
                 obj=obj, transition_name=transition_name))), level=messages.SUCCESS)
         return True
 
-    def fsm_transition_view(self, request, object_id, transition_name, **kwargs):
+    def fsm_transition_view(self, request: HttpRequest, object_id: str, transition_name: str,
+                            **kwargs: Any) -> HttpResponse:
         """Refuse (403) staff whose role may not run this transition, instead of a redirect."""
         obj = self.get_object(request, object_id)
         if obj is None:
@@ -75,13 +93,13 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     """Records staff read but never add, edit or delete in the admin: logs,
     history, and state that changes only through services."""
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
 
 
@@ -92,18 +110,20 @@ class DefaultStatusFilter(admin.SimpleListFilter):
     title = _("status")
     parameter_name = "status"
     default: str = ""
-    statuses: list = []
+    statuses: list[tuple[str, StrOrPromise]] = []
 
-    def lookups(self, request, model_admin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[str, StrOrPromise]]:
         return [*self.statuses, ("all", _("All"))]
 
-    def choices(self, changelist):
+    def choices(self, changelist: ChangeList) -> Iterator[_ListFilterChoices]:
         current = self.value() or self.default
         for lookup, title in self.lookup_choices:
             yield {"selected": current == lookup, "display": title,
                    "query_string": changelist.get_query_string({self.parameter_name: lookup})}
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: models.QuerySet[Any]) -> models.QuerySet[Any]:
         value = self.value() or self.default
         return queryset if value == "all" else queryset.filter(status=value)
 
@@ -111,7 +131,7 @@ class DefaultStatusFilter(admin.SimpleListFilter):
 DECIDE_TEMPLATE = "admin/jobs/reason_form.html"  # the generic "decide with a reason" page
 
 
-class DecideViewMixin:
+class DecideViewMixin(_ModelAdminBase):
     """The one staff "decide" page of the admin: a custom object view where staff decide a case
     with a form that one service runs (appeals, disputes, cases, reports, self-review verdicts).
 
@@ -123,10 +143,16 @@ class DecideViewMixin:
     # Also require the model's view permission (the applications cases).
     decide_requires_view_permission = False
 
-    def decide_view_for(self, request, pk: int, *, permission: str, form_class, run, title, applicable,
-                        describe, page_title=None, initial=None, refuse=None, field_aliases: dict | None = None,
-                        prepare_form=None, already_decided=None,
-                        done_message=None, done_url=None):
+    def decide_view_for(
+        self, request: HttpRequest, pk: int, *, permission: str, form_class: type[forms.BaseForm],
+        run: Callable[[Any, dict[str, Any]], object], title: StrOrPromise, applicable: Callable[[Any], bool],
+        describe: Callable[[Any], tuple[object, StrOrPromise | None]], page_title: StrOrPromise | None = None,
+        initial: Callable[[Any], dict[str, Any]] | None = None,
+        refuse: Callable[[Any], StrOrPromise | None] | None = None,
+        field_aliases: dict[str, str] | None = None,
+        prepare_form: Callable[[Any, Any], object] | None = None, already_decided: StrOrPromise | None = None,
+        done_message: StrOrPromise | None = None, done_url: str | None = None,
+    ) -> HttpResponseBase:
         """`applicable(obj)`: may it still be decided; `describe(obj)` → (who and what, the user's own
         words or None, shown as the first field's help); `run(obj, cleaned_data)` calls the service;
         `refuse(obj)` → a message when this staff member may not decide it (before any form);
@@ -156,7 +182,7 @@ class DecideViewMixin:
             try:
                 run(obj, form.cleaned_data)
             except DomainError as error:
-                field = (field_aliases or {}).get(error.field, error.field)
+                field = (field_aliases or {}).get(error.field, error.field) if error.field else None
                 if field in form.fields:
                     form.add_error(field, str(error.message))
                 else:

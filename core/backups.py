@@ -18,6 +18,8 @@ Encrypted file format: the magic line `JZBACKUP1\\n`, then chunks, each a
 4-byte big-endian length followed by that many bytes of a Fernet token of up
 to CHUNK_BYTES of the dump, so a large dump never sits in memory."""
 
+from __future__ import annotations
+
 import contextlib
 import datetime as dt
 import hashlib
@@ -27,17 +29,25 @@ import sqlite3
 import struct
 import subprocess
 import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connections, router
+from django.db import connections, models, router
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from .models import BackupRecord
 from .policy import get_policy
+
+if TYPE_CHECKING:
+    import psycopg
+
+# A restore check: a dotted path, or the function itself, returning the problems it found.
+RestoreCheck = tuple[str, str | Callable[[], Iterable[object]]]
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +56,7 @@ CHUNK_BYTES = 4 * 1024 * 1024
 FILE_PREFIX = "jianzhi-"
 SCRATCH_ALIAS = "restore_check"
 # The checks run against the restored copy: (label, dotted path of a function returning a list of problems).
-RESTORE_CHECKS = [("ledger", "finance.ledger.ledger_integrity_check")]
+RESTORE_CHECKS: list[RestoreCheck] = [("ledger", "finance.ledger.ledger_integrity_check")]
 # Tables counted in the restore check's detail (a restored copy that is empty is not a backup).
 COUNTED_TABLES = ["accounts_user", "finance_ledgertransaction", "finance_ledgerentry", "settlements_settlement"]
 
@@ -55,7 +65,7 @@ RUN_LOCK_SECONDS = 6 * 3600  # longer than any dump or restore; released as soon
 
 
 @contextlib.contextmanager
-def _single_run(kind: str):
+def _single_run(kind: str) -> Iterator[bool]:
     """At most one backup (or restore check) at a time across workers, beat and the command line:
     yields False when another run of the same kind holds the lock (the cache: Redis in production)."""
     key = f"core.backups.running.{kind}"
@@ -217,7 +227,7 @@ def _running(kind: str) -> BackupRecord:
     return running
 
 
-def _backup_create(*, db, folder, now) -> BackupRecord:
+def _backup_create(*, db: dict | None, folder: Path | None, now: dt.datetime | None) -> BackupRecord:
     db = db or settings.DATABASES["default"]
     folder = folder or backup_dir()
     now = now or timezone.now()
@@ -277,7 +287,7 @@ def retention_apply(*, folder: Path | None = None, now: dt.datetime | None = Non
 
 
 @contextlib.contextmanager
-def _scratch_alias(db: dict):
+def _scratch_alias(db: dict) -> Iterator[str]:
     """A connection to the restored copy under a second alias created at run
     time (not added to settings.DATABASES); the ORM's reads are routed to it
     while the checks run, so they run unchanged against the copy."""
@@ -299,22 +309,23 @@ def _scratch_alias(db: dict):
 
 
 class _ScratchRouter:
-    def db_for_read(self, model, **hints):
+    def db_for_read(self, model: type[models.Model], **hints: object) -> str:
         return SCRATCH_ALIAS
 
-    def db_for_write(self, model, **hints):
+    def db_for_write(self, model: type[models.Model], **hints: object) -> str:
         return SCRATCH_ALIAS
 
 
-def _maintenance(db: dict):
+def _maintenance(db: dict) -> psycopg.Connection[Any]:
     """An autocommit connection to the live database, from which the scratch database is created and dropped
     (CREATE/DROP DATABASE cannot run inside a transaction, nor through Django's connection in a request)."""
     import psycopg
+    from psycopg.conninfo import make_conninfo
 
     options = db.get("OPTIONS") or {}
     params = {"dbname": db["NAME"], "host": db.get("HOST"), "port": db.get("PORT"), "user": db.get("USER"),
               "password": db.get("PASSWORD"), "sslmode": options.get("sslmode")}
-    return psycopg.connect(autocommit=True, **{k: str(v) for k, v in params.items() if v})
+    return psycopg.connect(make_conninfo(**{k: str(v) for k, v in params.items() if v}), autocommit=True)
 
 
 def _pg_drop(db: dict, name: str) -> None:
@@ -336,13 +347,14 @@ def scratch_name(db: dict) -> str:
     return f"{db['NAME']}_restore_check"
 
 
-def _run_checks(alias: str, checks) -> tuple[list[str], dict]:
-    counts = {}
+def _run_checks(alias: str, checks: Sequence[RestoreCheck]) -> tuple[list[str], dict[str, int | None]]:
+    counts: dict[str, int | None] = {}
     with connections[alias].cursor() as cursor:
         for table in COUNTED_TABLES:
             try:
                 cursor.execute(f'SELECT COUNT(*) FROM "{table}"')  # noqa: S608 - fixed table names
-                counts[table] = cursor.fetchone()[0]
+                row = cursor.fetchone()
+                counts[table] = row[0] if row else None
             except Exception:  # noqa: BLE001 - a table missing is reported, not fatal
                 counts[table] = None
     problems = []
@@ -353,7 +365,7 @@ def _run_checks(alias: str, checks) -> tuple[list[str], dict]:
 
 
 def restore_check(*, db: dict | None = None, folder: Path | None = None, now: dt.datetime | None = None,
-                  checks=None) -> BackupRecord:
+                  checks: Sequence[RestoreCheck] | None = None) -> BackupRecord:
     """Restore the newest backup into a scratch database and run the integrity
     checks on it (K5). Always returns a record: ok=False with the reason on failure.
     One at a time (they share the scratch database)."""
@@ -363,7 +375,8 @@ def restore_check(*, db: dict | None = None, folder: Path | None = None, now: dt
         return _restore_check(db=db, folder=folder, now=now, checks=checks)
 
 
-def _restore_check(*, db, folder, now, checks) -> BackupRecord:
+def _restore_check(*, db: dict | None, folder: Path | None, now: dt.datetime | None,
+                   checks: Sequence[RestoreCheck] | None) -> BackupRecord:
     db = db or settings.DATABASES["default"]
     folder = folder or backup_dir()
     checks = RESTORE_CHECKS if checks is None else checks

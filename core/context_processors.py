@@ -1,7 +1,10 @@
+from typing import Any
+
 from django.conf import settings
+from django.http import HttpRequest
 
 
-def site(request):
+def site(request: HttpRequest) -> dict[str, Any]:
     unread = 0
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:

@@ -4,7 +4,7 @@ the facts and scores them, so nothing below `risk` needs to import it."""
 import datetime as dt
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -16,7 +16,8 @@ credit_event_recorded = Signal()
 
 
 def credit_event_record(
-    *, key: str, subject_kind: str, subject_id: int, kind: str, reason: str, source=None,
+    *, key: str, subject_kind: str, subject_id: int, kind: str, reason: str,
+    source: models.Model | None = None,
     occurred_at: dt.datetime | None = None, reverses: CreditEvent | None = None, value: int | None = None,
 ) -> CreditEvent:
     """Record a fact once: a second call with the same `key` returns the first row.

@@ -4,13 +4,19 @@ Values are Fernet tokens under a MultiFernet of FIELD_ENCRYPTION_KEYS (newest
 first), so keys rotate without downtime. A keyed HMAC of the normalised value
 gives equality look-ups (one account per ID number) without decrypting."""
 
+from __future__ import annotations
+
 import hashlib
 import hmac
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.db import models
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
 
 
 @lru_cache(maxsize=4)
@@ -61,7 +67,9 @@ class EncryptedTextField(models.TextField):
     Never filter on it (tokens differ for equal values); store a keyed_hash
     beside it for look-ups."""
 
-    def from_db_value(self, value, expression, connection):
+    def from_db_value(
+        self, value: str | None, expression: object, connection: BaseDatabaseWrapper
+    ) -> str | None:
         if value in (None, ""):
             return value
         try:
@@ -69,7 +77,7 @@ class EncryptedTextField(models.TextField):
         except InvalidToken as exc:  # a key was dropped before rotation finished
             raise ValueError("Encrypted value cannot be decrypted with the configured keys") from exc
 
-    def get_prep_value(self, value):
+    def get_prep_value(self, value: Any) -> Any:
         value = super().get_prep_value(value)
         if value in (None, ""):
             return value

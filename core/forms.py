@@ -2,6 +2,7 @@
 rule every text field of every form obeys: no control characters (J3.1)."""
 
 import unicodedata
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -44,13 +45,14 @@ def install_control_character_check() -> None:
         return
     inherited = forms.CharField.validate
 
-    def validate(self, value):
+    def validate(self: forms.Field, value: Any) -> None:
         inherited(self, value)
         if isinstance(value, str) and value:
             control_characters_check(value, multiline=isinstance(self.widget, forms.Textarea))
 
-    forms.CharField.validate = validate
-    forms.CharField._control_characters_checked = True
+    # The wrap on purpose (see above): mypy rightly flags assigning to a class's method.
+    forms.CharField.validate = validate  # type: ignore[method-assign]
+    forms.CharField._control_characters_checked = True  # type: ignore[attr-defined]
 
 
 class ReviewReasonForm(forms.Form):
@@ -63,7 +65,7 @@ class ReviewReasonForm(forms.Form):
         help_text=_("Say exactly what is wrong or which documents are needed."),
     )
 
-    def clean_reason(self):
+    def clean_reason(self) -> str:
         reason = self.cleaned_data["reason"].strip()
         if not reason:
             raise forms.ValidationError(_("Please give a reason."))
@@ -97,25 +99,26 @@ class YuanField(forms.CharField):
     }
 
     def __init__(self, *, allow_negative: bool = False, allow_zero: bool = True, max_fen: int = MAX_FEN,
-                 **kwargs):
+                 **kwargs: Any) -> None:
         self.allow_negative, self.allow_zero, self.max_fen = allow_negative, allow_zero, max_fen
         kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off",
                                                            "maxlength": MAX_CHARACTERS}))
         super().__init__(**kwargs)
 
-    def to_python(self, value) -> int | None:
+    # A CharField for its widget and length checks; its cleaned value is fen, not text.
+    def to_python(self, value: Any) -> int | None:  # type: ignore[override]
         text = super().to_python(value)
         try:
             return parse_yuan(text, allow_negative=self.allow_negative, max_fen=self.max_fen)
         except AmountError as error:
             raise forms.ValidationError(self.error_messages[error.code], code=error.code) from None
 
-    def validate(self, value) -> None:
+    def validate(self, value: int | None) -> None:
         super().validate(value)
         if value == 0 and not self.allow_zero:
             raise forms.ValidationError(self.error_messages["zero"], code="zero")
 
-    def prepare_value(self, value):
+    def prepare_value(self, value: Any) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
             return yuan_text(value)
         return value

@@ -1,6 +1,8 @@
 """Shared mechanisms: timestamps, the history of state changes, the in-site
 inbox, the staff-editable policy parameters and working-day overrides."""
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -8,6 +10,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.auth.models import _User as User  # AUTH_USER_MODEL, as django-stubs resolves it
 
 
 class TimeStampedModel(models.Model):
@@ -55,7 +61,7 @@ class HistoryEntry(models.Model):
         return f"{self.action_label}: {self.from_label or '—'} → {self.to_label}"
 
     @property
-    def _model(self):
+    def _model(self) -> type[models.Model] | None:
         return self.content_type.model_class() if self.content_type_id else None
 
     @property
@@ -462,7 +468,9 @@ class CreditEvent(models.Model):
         return f"{self.subject_kind}:{self.subject_id} {self.kind}"
 
 
-def _can_moderate_text(instance, user) -> bool:
+# django-fsm-2 types a permission callable as taking any model and any user-like object (even a bare
+# PermissionsMixin); it is called with the transition's own row and the acting user, hence the ignores.
+def _can_moderate_text(instance: "HeldText", user: "User | AnonymousUser | None") -> bool:
     return bool(user and user.is_active and user.has_perm("core.moderate_heldtext"))
 
 
@@ -508,12 +516,14 @@ class HeldText(FSMModelMixin, TimeStampedModel):
         door = doors().get(self.door)
         return f"{door.label if door else self.door} #{self.object_id}"
 
-    @transition(field=status, source=Status.PENDING, target=Status.CLEARED, permission=_can_moderate_text,
+    @transition(field=status, source=Status.PENDING, target=Status.CLEARED,
+                permission=_can_moderate_text,  # type: ignore[arg-type]
                 custom={"label": _("Clear and show"), "form": "core.forms.ReviewNoteForm"})
-    def clear(self, *, by=None, reason: str = "") -> None:
+    def clear(self, *, by: "User | None" = None, reason: str = "") -> None:
         self.decided_by, self.decided_at, self.decision_reason = by, timezone.now(), reason
 
-    @transition(field=status, source=Status.PENDING, target=Status.REJECTED, permission=_can_moderate_text,
+    @transition(field=status, source=Status.PENDING, target=Status.REJECTED,
+                permission=_can_moderate_text,  # type: ignore[arg-type]
                 custom={"label": _("Reject"), "form": "core.forms.ReviewReasonForm"})
-    def reject(self, *, by=None, reason: str = "") -> None:
+    def reject(self, *, by: "User | None" = None, reason: str = "") -> None:
         self.decided_by, self.decided_at, self.decision_reason = by, timezone.now(), reason

@@ -26,12 +26,12 @@ _DECORATION = re.compile(r"[\s,，¥￥+]")
 class AmountError(ValueError):
     """An amount that is not yuan (`code`: invalid, precision, negative, too_large)."""
 
-    def __init__(self, code: str, value=None):
+    def __init__(self, code: str, value: object = None) -> None:
         super().__init__(code, value)
         self.code = code
 
 
-def parse_yuan(value, *, allow_negative: bool = False, max_fen: int = MAX_FEN) -> int | None:
+def parse_yuan(value: object, *, allow_negative: bool = False, max_fen: int = MAX_FEN) -> int | None:
     """Yuan ("1,234.50", "¥25", "-200", "25元") or a spreadsheet number (int, Decimal,
     float cell) → exact integer fen, through Decimal digits, never float arithmetic.
 

@@ -1,16 +1,26 @@
 """Notify a user: an in-site inbox row now, an e-mail copy after commit."""
 
+from __future__ import annotations
+
 import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import translation
 
 from .models import Notification
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import _User as User  # AUTH_USER_MODEL, as django-stubs resolves it
+    from django_stubs_ext import StrOrPromise
+
 logger = logging.getLogger(__name__)
 
 
-def notify(*, recipient, subject: str, body: str, link: str = "", email: bool = True) -> Notification:
+def notify(
+    *, recipient: User, subject: StrOrPromise, body: StrOrPromise, link: str = "", email: bool = True
+) -> Notification:
     """Write the inbox row and queue the e-mail once the transaction commits.
 
     `subject` and `body` may be lazy translations; they are rendered in the
@@ -28,7 +38,7 @@ def notify(*, recipient, subject: str, body: str, link: str = "", email: bool = 
     return notification
 
 
-def notifications_mark_read(*, user, ids=None) -> int:
+def notifications_mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:
     from django.utils import timezone
 
     qs = Notification.objects.filter(recipient=user, read_at__isnull=True)

@@ -1,8 +1,15 @@
 """Reading and changing the policy parameters."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 
 from .models import Policy, PolicyChange
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import _User as User  # AUTH_USER_MODEL, as django-stubs resolves it
 
 
 def get_policy() -> Policy:
@@ -14,7 +21,7 @@ def get_policy() -> Policy:
 
 
 @transaction.atomic
-def policy_update(*, actor, changes: dict[str, int]) -> Policy:
+def policy_update(*, actor: User, changes: dict[str, int]) -> Policy:
     """Change parameters; each changed value writes one PolicyChange row."""
     policy = Policy.objects.select_for_update().get(pk=get_policy().pk)
     changed = []

@@ -4,11 +4,17 @@ employers (E1.2): draft → submitted → approved | rejected | info requested.
 Only the declarations live here; each owning app's services run the
 transitions (lock, transition, history row, notify on commit)."""
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.auth.models import _User as User  # AUTH_USER_MODEL, as django-stubs resolves it
 
 
 class ReviewStatus(models.TextChoices):
@@ -19,7 +25,9 @@ class ReviewStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
-def _can_review(instance, user) -> bool:
+# django-fsm-2 types a permission callable as taking any model and any user-like object (even a bare
+# PermissionsMixin); it is called with the transition's own row and the acting user, hence the ignores.
+def _can_review(instance: "ReviewableModel", user: "User | AnonymousUser | None") -> bool:
     return bool(user and user.is_active and user.has_perm(instance.review_permission))
 
 
@@ -61,28 +69,28 @@ class ReviewableModel(FSMModelMixin, models.Model):
         field=review_status,
         source=ReviewStatus.SUBMITTED,
         target=ReviewStatus.APPROVED,
-        permission=_can_review,
+        permission=_can_review,  # type: ignore[arg-type]
         custom={"label": _("Approve"), "form": "core.forms.ReviewNoteForm"},
     )
-    def approve(self, *, by=None, reason: str = "") -> None:
+    def approve(self, *, by: "User | None" = None, reason: str = "") -> None:
         self.reviewed_at, self.reviewed_by, self.review_reason = timezone.now(), by, reason
 
     @transition(
         field=review_status,
         source=ReviewStatus.SUBMITTED,
         target=ReviewStatus.REJECTED,
-        permission=_can_review,
+        permission=_can_review,  # type: ignore[arg-type]
         custom={"label": _("Reject"), "form": "core.forms.ReviewReasonForm"},
     )
-    def reject(self, *, by=None, reason: str = "") -> None:
+    def reject(self, *, by: "User | None" = None, reason: str = "") -> None:
         self.reviewed_at, self.reviewed_by, self.review_reason = timezone.now(), by, reason
 
     @transition(
         field=review_status,
         source=ReviewStatus.SUBMITTED,
         target=ReviewStatus.INFO_REQUESTED,
-        permission=_can_review,
+        permission=_can_review,  # type: ignore[arg-type]
         custom={"label": _("Request more information"), "form": "core.forms.ReviewReasonForm"},
     )
-    def request_info(self, *, by=None, reason: str = "") -> None:
+    def request_info(self, *, by: "User | None" = None, reason: str = "") -> None:
         self.reviewed_at, self.reviewed_by, self.review_reason = timezone.now(), by, reason

@@ -11,8 +11,11 @@ The screen itself lives in jobs (the staff-edited lexicon), above core in the
 layers; jobs registers it here in its AppConfig.ready(), as settlements feeds
 finance through finance.hooks. A door declares itself with `register_door`."""
 
-from collections.abc import Callable
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django import forms
 from django.core.exceptions import ImproperlyConfigured
@@ -24,10 +27,39 @@ from .history import history_record
 from .models import CoreAction, HeldText
 from .transitions import lock_row, run_transition
 
-# A screener takes {field: text} and returns findings with code, severity,
-# message, field, matched_text, start, end and a `.blocks` property
-# (jobs.compliance.Finding).
-Screener = Callable[[dict[str, str]], list]
+if TYPE_CHECKING:
+    from django.contrib.auth.models import _User as User  # AUTH_USER_MODEL, as django-stubs resolves it
+    from django_stubs_ext import StrOrPromise
+
+    _FormBase = forms.BaseForm  # ScreenedFormMixin is mixed into forms
+else:
+    _FormBase = object
+
+
+class Finding(Protocol):
+    """What a screener reports (jobs.compliance.Finding): read-only."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def severity(self) -> str: ...
+    @property
+    def message(self) -> StrOrPromise: ...
+    @property
+    def field(self) -> str: ...
+    @property
+    def matched_text(self) -> str: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def blocks(self) -> bool: ...
+
+
+# A screener takes {field: text} and returns its findings.
+Screener = Callable[[dict[str, str]], Iterable[Finding]]
+DoorHandler = Callable[[HeldText, "User"], None]
 
 
 @dataclass(frozen=True)
@@ -35,10 +67,11 @@ class Door:
     """A place where one user's text reaches another, with what a moderator's decision does."""
 
     name: str
-    label: str
-    on_clear: Callable[[HeldText, object], None] | None = None
-    on_reject: Callable[[HeldText, object], None] | None = None
-    field_labels: dict = field(default_factory=dict)  # the moderator reads labels, not field names
+    label: StrOrPromise
+    on_clear: DoorHandler | None = None
+    on_reject: DoorHandler | None = None
+    # The moderator reads labels, not field names.
+    field_labels: dict[str, StrOrPromise] = field(default_factory=dict)
 
 
 _screeners: dict[str, Screener] = {}
@@ -57,7 +90,10 @@ def register_moderator_notifier(fn: Callable[..., None]) -> None:
         _moderator_notifiers.append(fn)
 
 
-def register_door(name: str, *, label, on_clear=None, on_reject=None, field_labels=None) -> None:
+def register_door(
+    name: str, *, label: StrOrPromise, on_clear: DoorHandler | None = None,
+    on_reject: DoorHandler | None = None, field_labels: dict[str, StrOrPromise] | None = None,
+) -> None:
     """Declare a door; `on_clear(held, actor)` delivers the held text, `on_reject(held, actor)` drops it;
     `field_labels` names its fields for the moderator."""
     _doors[name] = Door(name=name, label=label, on_clear=on_clear, on_reject=on_reject,
@@ -72,14 +108,14 @@ def doors() -> dict[str, Door]:
 class GateResult:
     door: str
     values: dict[str, str]
-    findings: list = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
 
     @property
-    def blocking(self) -> list:
+    def blocking(self) -> list[Finding]:
         return [f for f in self.findings if f.blocks]
 
     @property
-    def flags(self) -> list:
+    def flags(self) -> list[Finding]:
         return [f for f in self.findings if not f.blocks]
 
     @property
@@ -91,7 +127,7 @@ class GateResult:
         """Nothing blocks but something needs a moderator before readers see it."""
         return not self.blocked and bool(self.flags)
 
-    def refusals(self, *, hold_flags: bool = True) -> list:
+    def refusals(self, *, hold_flags: bool = True) -> list[Finding]:
         """The findings that refuse the write: blocking ones, and flags where the door cannot hold."""
         return self.blocking if hold_flags else list(self.findings)
 
@@ -99,18 +135,18 @@ class GateResult:
 class TextRefused(DomainError):
     """The screen refused a text; `findings` carries every refusing finding (field, message)."""
 
-    def __init__(self, findings: list):
+    def __init__(self, findings: Sequence[Finding]) -> None:
         self.findings = findings
         first = findings[0]
         super().__init__(first.message, field=first.field or None)
 
 
-def screen_user_text(values: dict[str, str], *, door: str) -> GateResult:
-    """Run every registered screener over every field of `values`."""
+def screen_user_text(values: Mapping[str, str | None], *, door: str) -> GateResult:
+    """Run every registered screener over every field of `values` (None reads as blank)."""
     if not _screeners:  # an empty gate would let everything through: fail loudly instead
         raise ImproperlyConfigured("No screener is registered in core.screening (jobs registers one in ready()).")
     clean = {name: str(text or "") for name, text in values.items()}
-    findings = []
+    findings: list[Finding] = []
     for screener in _screeners.values():
         findings.extend(screener(clean))
     return GateResult(door=door, values=clean, findings=findings)
@@ -127,13 +163,13 @@ def gate_check(values: dict[str, str], *, door: str, hold_flags: bool = True) ->
 
 
 # ------------------------------------------------------------------ held texts
-def _finding_row(finding) -> dict:
+def _finding_row(finding: Finding) -> dict[str, object]:
     return {"code": finding.code, "severity": finding.severity, "message": str(finding.message),
             "field": finding.field, "matched_text": finding.matched_text, "start": finding.start,
             "end": finding.end}
 
 
-def held_text_create(*, result: GateResult, target: models.Model, author) -> HeldText:
+def held_text_create(*, result: GateResult, target: models.Model, author: User | None) -> HeldText:
     """Hold a flagged text for a moderator (J1.4): a history row, moderators told on commit."""
     if result.door not in _doors:
         raise ImproperlyConfigured(f"Door {result.door!r} is not registered in core.screening.")
@@ -152,14 +188,14 @@ def held_text_create(*, result: GateResult, target: models.Model, author) -> Hel
     return held
 
 
-def held_texts_pending_for(target: models.Model) -> models.QuerySet:
+def held_texts_pending_for(target: models.Model) -> models.QuerySet[HeldText]:
     from django.contrib.contenttypes.models import ContentType
 
     return HeldText.objects.filter(content_type=ContentType.objects.get_for_model(target),
                                    object_id=str(target.pk), status=HeldText.Status.PENDING)
 
 
-def _decide(*, pk: int, actor, name: str, reason: str) -> HeldText:
+def _decide(*, pk: int, actor: User, name: str, reason: str) -> HeldText:
     held = lock_row(HeldText, pk)
     if not (actor.is_active and actor.has_perm("core.moderate_heldtext")):
         raise NotPermitted()
@@ -173,13 +209,13 @@ def _decide(*, pk: int, actor, name: str, reason: str) -> HeldText:
 
 
 @transaction.atomic
-def held_text_clear(*, pk: int, actor, reason: str = "") -> HeldText:
+def held_text_clear(*, pk: int, actor: User, reason: str = "") -> HeldText:
     """A moderator clears a held text: the door delivers it to its readers (J1.4)."""
     return _decide(pk=pk, actor=actor, name="clear", reason=reason)
 
 
 @transaction.atomic
-def held_text_reject(*, pk: int, actor, reason: str = "") -> HeldText:
+def held_text_reject(*, pk: int, actor: User, reason: str = "") -> HeldText:
     """A moderator rejects a held text with a reason: the door drops it and tells the author."""
     if not (reason or "").strip():
         from .errors import ReasonRequired
@@ -189,7 +225,7 @@ def held_text_reject(*, pk: int, actor, reason: str = "") -> HeldText:
 
 
 # ------------------------------------------------------------------ forms
-class ScreenedFormMixin:
+class ScreenedFormMixin(_FormBase):
     """Field-level errors from the gate for free: list the fields another user
     reads in `screened_fields`, name the `gate_door`. Blocking findings become
     errors at their field; with `gate_holds_flags = False` (a door that cannot
@@ -201,7 +237,7 @@ class ScreenedFormMixin:
     gate_holds_flags: bool = True
     gate_result: GateResult | None = None
 
-    def clean(self):
+    def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()
         data = self.cleaned_data  # a form's own clean() may return None
         values = {name: data.get(name) for name in self.screened_fields

@@ -2,7 +2,7 @@
 
 import unicodedata
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import timezone
@@ -17,7 +17,7 @@ def _one_line(text: str) -> str:
 
 
 @shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_notification_email(self, notification_id: int) -> None:
+def send_notification_email(self: Task, notification_id: int) -> None:
     """Send the e-mail copy. Network and SMTP errors (OSError) are retried with
     backoff; a failure that retrying cannot fix, or the last retry's, is recorded on
     the notification (P2.1) so the daily system check shows it: never silent."""
@@ -38,7 +38,7 @@ def send_notification_email(self, notification_id: int) -> None:
             recipient_list=[notification.recipient.email],
         )
     except OSError as error:  # smtplib's errors included
-        if self.request.retries >= self.max_retries:
+        if self.max_retries is not None and self.request.retries >= self.max_retries:
             notification_email_failed(notification=notification, error=error)
         raise
     except Exception as error:  # noqa: BLE001 - a bad header or a backend's refusal: no retry will help

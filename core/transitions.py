@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import models, transaction
 from django_fsm import can_proceed, has_transition_perm
@@ -25,10 +25,13 @@ from django_fsm import can_proceed, has_transition_perm
 from .errors import InvalidTransition, NotPermitted
 from .history import history_record
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import _User as User  # AUTH_USER_MODEL, as django-stubs resolves it
+
 M = TypeVar("M", bound=models.Model)
 
 
-def lock_row(source: type[M] | models.QuerySet, pk, *, related: tuple[str, ...] = ()) -> M:
+def lock_row(source: type[M] | models.QuerySet[M], pk: object, *, related: tuple[str, ...] = ()) -> M:
     """The row with `pk`, locked until the transaction ends (SELECT … FOR UPDATE).
 
     `source` is a model or a queryset (to narrow it or add `select_related`)."""
@@ -38,7 +41,7 @@ def lock_row(source: type[M] | models.QuerySet, pk, *, related: tuple[str, ...] 
     return queryset.select_for_update().get(pk=pk)
 
 
-def state_field_of(method) -> models.Field:
+def state_field_of(method: Any) -> models.Field[Any, Any]:
     """The FSM field a bound transition method moves."""
     field = method._django_fsm.field
     if isinstance(field, str):  # declared by name
@@ -46,7 +49,7 @@ def state_field_of(method) -> models.Field:
     return field
 
 
-def _snapshot(obj: models.Model) -> dict:
+def _snapshot(obj: models.Model) -> dict[str, object]:
     return {f.attname: copy.copy(getattr(obj, f.attname)) for f in obj._meta.concrete_fields if not f.primary_key}
 
 
@@ -54,12 +57,12 @@ def run_transition(
     obj: M,
     method_name: str,
     *,
-    actor=None,
+    actor: User | None = None,
     note: str = "",
     action: str | None = None,
     check_permission: bool = False,
     on_commit: Callable[[], object] | None = None,
-    **method_kwargs,
+    **method_kwargs: Any,
 ) -> M:
     """Run `obj.<method_name>(**method_kwargs)` as one recorded state change.
 
@@ -68,7 +71,9 @@ def run_transition(
     when the vocabulary names the change differently from the method (e.g. an
     automatic lapse recorded as "expire"). Returns `obj`, saved."""
     method = getattr(obj, method_name)
-    if check_permission and not has_transition_perm(method, actor):
+    # django-fsm-2 types the user as required; None is passed on as before (a transition without
+    # a permission lets it through, the permission callables refuse it).
+    if check_permission and not has_transition_perm(method, actor):  # type: ignore[arg-type]
         raise NotPermitted()
     if not can_proceed(method):
         raise InvalidTransition()

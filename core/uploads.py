@@ -8,15 +8,20 @@ expanded) and carry no active content anywhere: no JavaScript, no automatic
 actions, no launching, no embedded files, no rich media, no XFA forms. Files get random
 names in private storage and are served only by permission-checked views."""
 
+from __future__ import annotations
+
 import io
 import mimetypes
 import re
 import uuid
 import zipfile
+from pathlib import Path
+from typing import Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import FileSystemStorage
+from django.db.models.fields.files import FieldFile
 from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -56,16 +61,16 @@ class PrivateStorage(FileSystemStorage):
     with no URL at all: the only way out is a permission-checked view."""
 
     @property
-    def base_location(self):
+    def base_location(self) -> Path:
         return settings.PRIVATE_MEDIA_ROOT
 
     @property
-    def location(self):
+    def location(self) -> str:
         import os
 
         return os.path.abspath(self.base_location)
 
-    def url(self, name):
+    def url(self, name: str | None) -> str:
         raise ValueError("Private files have no URL; serve them through a permission-checked view.")
 
 
@@ -86,7 +91,7 @@ def _sniff(head: bytes) -> str | None:
     return None
 
 
-def _read_limited(upload) -> bytes:
+def _read_limited(upload: File[Any]) -> bytes:
     size = getattr(upload, "size", None)
     limit = settings.UPLOAD_MAX_BYTES
     if size is not None and size > limit:
@@ -112,15 +117,15 @@ def _reencode_image(data: bytes, kind: str) -> tuple[bytes, str]:
             probe.verify()
         with Image.open(io.BytesIO(data)) as image:
             image.load()
-            image = ImageOps.exif_transpose(image)
+            upright = ImageOps.exif_transpose(image)
             out = io.BytesIO()
-            if kind == "png" or image.mode in ("RGBA", "LA", "P"):
-                clean = image.convert("RGBA") if image.mode in ("P", "LA") else image
+            if kind == "png" or upright.mode in ("RGBA", "LA", "P"):
+                clean = upright.convert("RGBA") if upright.mode in ("P", "LA") else upright
                 if clean.mode not in ("RGB", "RGBA", "L"):
                     clean = clean.convert("RGBA")
                 clean.save(out, format="PNG", optimize=True)
                 return out.getvalue(), "png"
-            clean = image.convert("RGB")
+            clean = upright.convert("RGB")
             clean.save(out, format="JPEG", quality=88)
             return out.getvalue(), "jpg"
     except InvalidUpload:
@@ -235,7 +240,9 @@ def xlsx_archive_check(data: bytes) -> None:
                                   "is; it is refused as a possible zip bomb.") % {"ratio": ratio})
 
 
-def clean_upload(upload, *, allowed: tuple[str, ...] = (IMAGE, PDF), folder: str = "documents") -> ContentFile:
+def clean_upload(
+    upload: File[Any] | None, *, allowed: tuple[str, ...] = (IMAGE, PDF), folder: str = "documents"
+) -> ContentFile:
     """Validate an uploaded file by content and return a safe copy with a random name.
 
     Raises InvalidUpload with a translated message for anything unacceptable."""
@@ -258,8 +265,10 @@ def clean_upload(upload, *, allowed: tuple[str, ...] = (IMAGE, PDF), folder: str
     return ContentFile(content, name=f"{folder}/{uuid.uuid4().hex}.{extension}")
 
 
-def serve_private_file(fieldfile, *, download_name: str) -> FileResponse:
+def serve_private_file(fieldfile: FieldFile, *, download_name: str) -> FileResponse:
     """Stream a private file with headers that stop a browser from sniffing or running it."""
+    if not fieldfile.name:  # a field with no file: opening it would refuse too
+        raise ValueError("No file to serve.")
     extension = fieldfile.name.rsplit(".", 1)[-1].lower()
     content_type = mimetypes.types_map.get(f".{extension}", "application/octet-stream")
     response = FileResponse(

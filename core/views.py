@@ -3,47 +3,48 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from .access import AuthenticatedHttpRequest
 from .notifications import notifications_mark_read
 
 
-def home(request):
+def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html")
 
 
 @never_cache
-def healthz(request):
+def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness for load balancers and the benchmark's floor: the full middleware stack, one cheap query."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
 
 
-def privacy_policy(request):
+def privacy_policy(request: HttpRequest) -> HttpResponse:
     return render(request, "core/privacy_policy.html")
 
 
-def user_agreement(request):
+def user_agreement(request: HttpRequest) -> HttpResponse:
     return render(request, "core/user_agreement.html")
 
 
 @login_required
-def inbox(request):
+def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(request.user.notifications.all(), 20).get_page(request.GET.get("page"))
     return render(request, "core/inbox.html", {"page": page})
 
 
 @login_required
 @require_POST
-def inbox_mark_read(request):
+def inbox_mark_read(request: AuthenticatedHttpRequest) -> HttpResponseRedirect:
     notifications_mark_read(user=request.user)
     return redirect("core:inbox")
 
 
-def robots(request):
+def robots(request: HttpRequest) -> HttpResponse:
     return HttpResponse("User-agent: *\nDisallow: /admin/\nDisallow: /me/\nDisallow: /employer/\n",
                         content_type="text/plain")

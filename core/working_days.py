@@ -15,8 +15,11 @@ Three sources, the most specific winning:
    year whose notice it lacks: those come from the overrides.
 See docs/calendar.md."""
 
+from __future__ import annotations
+
 import datetime as dt
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import chinese_calendar
 import holidays
@@ -27,6 +30,9 @@ from django.utils.translation import gettext_lazy as _
 from .errors import DomainError, NotPermitted
 from .history import history_record
 from .models import CalendarOverride, CalendarYearConfirmation, CoreAction
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import _User as User  # AUTH_USER_MODEL, as django-stubs resolves it
 
 CONFIRM_PERMISSION = "core.add_calendaryearconfirmation"
 # From this day of December, next year's make-up days must be confirmed (P2.1/K5);
@@ -192,7 +198,7 @@ def calendar_year_confirm_check(*, year: int, today: dt.date | None = None) -> N
 
 
 @transaction.atomic
-def calendar_year_confirm(*, actor, year: int, notice: str) -> CalendarYearConfirmation:
+def calendar_year_confirm(*, actor: User, year: int, notice: str) -> CalendarYearConfirmation:
     """Operations (or a manager) confirm that `year`'s make-up working days and extra
     days off from the State Council's notice are entered as overrides (P2.1/K5):
     one record per year, with a history row naming who confirmed which notice."""

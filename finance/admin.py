@@ -1,15 +1,22 @@
 """Finance staff read the ledger in the admin; nobody can write it here. They
 import bank statements and work the manual matching queue of payments in (E5.1)."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.access import signed_in_user
 from core.admin_mixins import ReadOnlyAdmin
 from core.errors import DomainError
 from core.money import format_fen
@@ -34,20 +41,23 @@ from .models import (
 )
 from .services import integrity_run
 
+if TYPE_CHECKING:
+    from django.utils.safestring import SafeString
+    from django_stubs_ext import StrOrPromise
+
 RUN_CHECK_PERMISSION = "finance.add_integrityrun"
 
 
 class EntryInline(admin.TabularInline):
     model = LedgerEntry
-    fields = ["account", "amount_fen"]
-    readonly_fields = fields
+    fields = readonly_fields = ("account", "amount_fen")
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: LedgerTransaction | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: LedgerTransaction | None = None) -> bool:
         return False
 
 
@@ -59,7 +69,7 @@ class LedgerAccountAdmin(ReadOnlyAdmin):
     list_select_related = ["employer", "student"]
 
     @admin.display(description=_("balance (fen)"))
-    def readable_balance(self, obj):
+    def readable_balance(self, obj: LedgerAccount) -> int:
         return obj.balance
 
 
@@ -78,11 +88,11 @@ class IntegrityRunAdmin(ReadOnlyAdmin):
     list_display = ["ran_at", "problem_count"]
     change_list_template = "admin/finance/integrityrun/change_list.html"
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         return [path("run/", self.admin_site.admin_view(self.run_view), name="finance_integrityrun_run"),
                 *super().get_urls()]
 
-    def run_view(self, request):
+    def run_view(self, request: HttpRequest) -> HttpResponseBase:
         """POST: run every integrity check now and show the run."""
         if not request.user.has_perm(RUN_CHECK_PERMISSION):
             raise PermissionDenied
@@ -119,17 +129,19 @@ class BankStatementImportAdmin(ReadOnlyAdmin):
     list_select_related = ["uploaded_by"]
     exclude = ["file_sha256"]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(IMPORT_PERMISSION)
 
-    def add_view(self, request, form_url="", extra_context=None):
+    def add_view(self, request: HttpRequest, form_url: str = "",
+                 extra_context: dict[str, Any] | None = None) -> HttpResponse:
         """The upload form: import, then show the import with its waiting lines."""
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = StatementUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             try:
-                statement = statement_import(uploaded_file=form.cleaned_data["file"], actor=request.user)
+                statement = statement_import(uploaded_file=form.cleaned_data["file"],
+                                             actor=signed_in_user(request))
             except StatementInvalid as error:
                 for message in error.errors:
                     form.add_error("file", message)
@@ -162,18 +174,18 @@ class BankStatementLineAdmin(ReadOnlyAdmin):
                                 "finance_bankstatementline_ignore": MATCH_PERMISSION}
 
     @admin.display(description=_("amount"), ordering="amount_fen")
-    def amount(self, obj):
+    def amount(self, obj: BankStatementLine) -> str:
         return format_fen(obj.amount_fen)
 
     @admin.display(description=_("decide"))
-    def decide(self, obj):
+    def decide(self, obj: BankStatementLine) -> str | SafeString:
         if obj.status != BankStatementLine.Status.UNMATCHED:
             return obj.ignore_reason or "—"
         return format_html('<a class="button" href="{}">{}</a> <a class="button" href="{}">{}</a>',
                            reverse("admin:finance_bankstatementline_match", args=[obj.pk]), _("Match to an employer"),
                            reverse("admin:finance_bankstatementline_ignore", args=[obj.pk]), _("Ignore"))
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         return [
             path("<int:pk>/match/", self.admin_site.admin_view(self.match_view),
                  name="finance_bankstatementline_match"),
@@ -182,17 +194,18 @@ class BankStatementLineAdmin(ReadOnlyAdmin):
             *super().get_urls(),
         ]
 
-    def match_view(self, request, pk: int):
+    def match_view(self, request: HttpRequest, pk: int) -> HttpResponseBase:
         return self._decide(request, pk, form_class=LineMatchForm, title=_("Match the payment to an employer"),
                             run=lambda line, data: bank_line_match(line_id=line.pk, employer_id=data["employer"],
-                                                                   actor=request.user))
+                                                                   actor=signed_in_user(request)))
 
-    def ignore_view(self, request, pk: int):
+    def ignore_view(self, request: HttpRequest, pk: int) -> HttpResponseBase:
         return self._decide(request, pk, form_class=LineIgnoreForm, title=_("Ignore the payment"),
                             run=lambda line, data: bank_line_ignore(line_id=line.pk, reason=data["reason"],
-                                                                    actor=request.user))
+                                                                    actor=signed_in_user(request)))
 
-    def _decide(self, request, pk: int, *, form_class, title, run):
+    def _decide(self, request: HttpRequest, pk: int, *, form_class: type[forms.Form], title: StrOrPromise,
+                run: Callable[[BankStatementLine, dict[str, Any]], object]) -> HttpResponseBase:
         if not request.user.has_perm(MATCH_PERMISSION):
             raise PermissionDenied
         line = self.get_object(request, str(pk))

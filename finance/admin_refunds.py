@@ -4,16 +4,23 @@ reason) what employers asked for, download the bank file of approved refunds
 transfer paid or mark it failed (money back in escrow). Every button is a POST
 to one service in `finance.refunds`; the admin never changes a row itself."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.access import signed_in_user
 from core.admin_mixins import ReadOnlyAdmin, history_table
 from core.errors import DomainError
 from core.money import format_fen
@@ -21,6 +28,10 @@ from core.money import format_fen
 from . import refunds
 from .forms import RefundReasonForm
 from .models import EscrowRefund
+
+if TYPE_CHECKING:
+    from django.utils.safestring import SafeString
+    from django_stubs_ext import StrOrPromise
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REASON_TEMPLATE = "admin/jobs/reason_form.html"
@@ -42,28 +53,28 @@ class EscrowRefundAdmin(ReadOnlyAdmin):
     ordering = ["-created_at", "-id"]
     show_full_result_count = False
     # Never the full number (encrypted): only the refund file shows it, access-logged.
-    fields = ["employer", "amount", "account_holder", "bank_name", "account_masked", "status", "requested_by",
-              "created_at", "decided_by", "decided_at", "reason", "exported_at", "paid_at", "history"]
-    readonly_fields = fields
+    fields = readonly_fields = ("employer", "amount", "account_holder", "bank_name", "account_masked",
+                                "status", "requested_by", "created_at", "decided_by", "decided_at", "reason",
+                                "exported_at", "paid_at", "history")
     actions = ["approve_selected", "export_selected", "confirm_paid_selected"]
     change_list_template = "admin/finance/escrowrefund/change_list.html"
     object_route_permissions = {"finance_escrowrefund_reject": refunds.EXECUTE_PERMISSION,
                                 "finance_escrowrefund_fail": refunds.EXECUTE_PERMISSION}
 
     @admin.display(description=_("amount"), ordering="amount_fen")
-    def amount(self, obj):
+    def amount(self, obj: EscrowRefund) -> str:
         return format_fen(obj.amount_fen)
 
     @admin.display(description=_("account"))
-    def account_masked(self, obj):
+    def account_masked(self, obj: EscrowRefund) -> str:
         return obj.account_masked
 
     @admin.display(description=_("history"))
-    def history(self, obj):
+    def history(self, obj: EscrowRefund) -> str:
         return history_table(obj)
 
     @admin.display(description=_("decide"))
-    def decide(self, obj):
+    def decide(self, obj: EscrowRefund) -> str | SafeString:
         if obj.status == EscrowRefund.Status.REQUESTED:
             return format_html('<a class="button" href="{}">{}</a>',
                                reverse("admin:finance_escrowrefund_reject", args=[obj.pk]), _("Reject"))
@@ -73,15 +84,16 @@ class EscrowRefundAdmin(ReadOnlyAdmin):
         return "—"
 
     # ------------------------------------------------------------ permissions
-    def has_execute_permission(self, request) -> bool:
+    def has_execute_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(refunds.EXECUTE_PERMISSION)
 
-    def _executor(self, request) -> None:
+    def _executor(self, request: HttpRequest) -> None:
         if not self.has_execute_permission(request):
             raise PermissionDenied
 
     # ------------------------------------------------------------ list actions (POST from the changelist)
-    def _each(self, request, queryset, run, done_message) -> None:
+    def _each(self, request: HttpRequest, queryset: QuerySet[EscrowRefund], run: Callable[[int], object],
+              done_message: StrOrPromise) -> None:
         done = 0
         for refund_id in queryset.order_by("pk").values_list("pk", flat=True):
             try:
@@ -95,22 +107,25 @@ class EscrowRefundAdmin(ReadOnlyAdmin):
             self.message_user(request, done_message % {"n": done}, level=messages.SUCCESS)
 
     @admin.action(description=_("Approve the selected refunds"), permissions=["execute"])
-    def approve_selected(self, request, queryset):
-        self._each(request, queryset, lambda pk: refunds.refund_approve(refund_id=pk, actor=request.user),
+    def approve_selected(self, request: HttpRequest, queryset: QuerySet[EscrowRefund]) -> None:
+        self._each(request, queryset,
+                   lambda pk: refunds.refund_approve(refund_id=pk, actor=signed_in_user(request)),
                    _("%(n)d refunds approved."))
 
     @admin.action(description=_("Confirm the selected refunds paid"), permissions=["execute"])
-    def confirm_paid_selected(self, request, queryset):
-        self._each(request, queryset, lambda pk: refunds.refund_confirm_paid(refund_id=pk, actor=request.user),
+    def confirm_paid_selected(self, request: HttpRequest, queryset: QuerySet[EscrowRefund]) -> None:
+        self._each(request, queryset,
+                   lambda pk: refunds.refund_confirm_paid(refund_id=pk, actor=signed_in_user(request)),
                    _("%(n)d refunds confirmed paid."))
 
     @admin.action(description=_("Download the bank file of the selected approved refunds"), permissions=["execute"])
-    def export_selected(self, request, queryset):
-        content = refunds.refunds_export(actor=request.user, refund_ids=list(queryset.values_list("pk", flat=True)))
+    def export_selected(self, request: HttpRequest, queryset: QuerySet[EscrowRefund]) -> HttpResponse:
+        content = refunds.refunds_export(actor=signed_in_user(request),
+                                         refund_ids=list(queryset.values_list("pk", flat=True)))
         return _file_response(content)
 
     # ------------------------------------------------------------ routes
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view
         return [
             path("export/", view(self.export_view), name="finance_escrowrefund_export"),
@@ -119,24 +134,25 @@ class EscrowRefundAdmin(ReadOnlyAdmin):
             *super().get_urls(),
         ]
 
-    def export_view(self, request):
+    def export_view(self, request: HttpRequest) -> HttpResponseBase:
         """POST: the bank file of every approved refund not in a file yet."""
         self._executor(request)
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        return _file_response(refunds.refunds_export(actor=request.user))
+        return _file_response(refunds.refunds_export(actor=signed_in_user(request)))
 
-    def reject_view(self, request, pk: int):
+    def reject_view(self, request: HttpRequest, pk: int) -> HttpResponseBase:
         return self._reason(request, pk, title=_("Reject the refund"),
-                            run=lambda refund, reason: refunds.refund_reject(refund_id=refund.pk, actor=request.user,
-                                                                              reason=reason))
+                            run=lambda refund, reason: refunds.refund_reject(
+                                refund_id=refund.pk, actor=signed_in_user(request), reason=reason))
 
-    def fail_view(self, request, pk: int):
+    def fail_view(self, request: HttpRequest, pk: int) -> HttpResponseBase:
         return self._reason(request, pk, title=_("The bank refused the refund transfer"),
-                            run=lambda refund, reason: refunds.refund_fail(refund_id=refund.pk, actor=request.user,
-                                                                            reason=reason))
+                            run=lambda refund, reason: refunds.refund_fail(
+                                refund_id=refund.pk, actor=signed_in_user(request), reason=reason))
 
-    def _reason(self, request, pk: int, *, title, run):
+    def _reason(self, request: HttpRequest, pk: int, *, title: StrOrPromise,
+                run: Callable[[EscrowRefund, str], object]) -> HttpResponseBase:
         refund = EscrowRefund.objects.filter(pk=pk).select_related("employer").first()
         if refund is None:
             raise Http404

@@ -11,6 +11,8 @@ from the escrow first:
     Dr employer escrow, Cr employer receivable     key "receivable-settle:<line id>"
 """
 
+from __future__ import annotations
+
 import csv
 import datetime as dt
 import hashlib
@@ -18,7 +20,9 @@ import io
 import itertools
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -40,6 +44,12 @@ from .ledger import (
     transaction_post,
 )
 from .models import AccountKind, BankStatementImport, BankStatementLine, FundingReference, LedgerAccount
+
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
+    from django_stubs_ext import StrOrPromise
+
+    from accounts.models import User
 
 MATCH_PERMISSION = "finance.match_bankstatementline"
 IMPORT_PERMISSION = "finance.add_bankstatementimport"
@@ -96,7 +106,7 @@ class StatementInvalid(DomainError):
 
     default_message = _("This bank statement cannot be imported.")
 
-    def __init__(self, errors: list[str]):
+    def __init__(self, errors: Sequence[StrOrPromise]) -> None:
         self.errors = [str(e) for e in errors[:MAX_REPORTED_ERRORS]]
         if len(errors) > MAX_REPORTED_ERRORS:
             self.errors.append(str(_("… and %(n)d more problems.") % {"n": len(errors) - MAX_REPORTED_ERRORS}))
@@ -126,7 +136,7 @@ class ParsedLine:
     transaction_id: str
 
 
-def parse_booked_on(value) -> dt.date:
+def parse_booked_on(value: object) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -140,7 +150,7 @@ def parse_booked_on(value) -> dt.date:
     raise ValueError(value)
 
 
-def _cell(value) -> str:
+def _cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():  # a transaction id typed as a number
@@ -148,13 +158,13 @@ def _cell(value) -> str:
     return str(value).strip()
 
 
-def _bounded(rows: list[list]) -> list[list]:
+def _bounded(rows: list[list[Any]]) -> list[list[Any]]:
     if len(rows) > MAX_FILE_ROWS:
         raise StatementInvalid([_("The file has more than %(n)d rows; split it.") % {"n": MAX_STATEMENT_ROWS}])
     return rows
 
 
-def _read_rows(*, data: bytes, file_name: str) -> list[list]:
+def _read_rows(*, data: bytes, file_name: str) -> list[list[Any]]:
     """The file's rows as lists of cell values (XLSX: first sheet; CSV: UTF-8 or GB18030)."""
     if data[:4] == b"PK\x03\x04" or file_name.lower().endswith(".xlsx"):
         from openpyxl import load_workbook
@@ -196,7 +206,7 @@ def _read_rows(*, data: bytes, file_name: str) -> list[list]:
         raise StatementInvalid([_("The CSV file cannot be read: %(error)s") % {"error": error}]) from error
 
 
-def _find_header(rows: list[list]) -> tuple[int, dict[str, int]]:
+def _find_header(rows: list[list[Any]]) -> tuple[int, dict[str, int]]:
     """(index of the header row, column → position); the first row naming every column."""
     wanted = {name: {h.lower() for h in headers} for name, headers in COLUMNS.items()}
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
@@ -211,6 +221,14 @@ def _find_header(rows: list[list]) -> tuple[int, dict[str, int]]:
     raise StatementInvalid([_(
         "No header row with the columns 交易日期 (booked_on), 金额 (amount), 付款人 (payer), 附言 (reference) "
         "and 流水号 (transaction_id) in the first %(n)d rows.") % {"n": HEADER_SEARCH_ROWS}])
+
+
+def _amount_fen(value: object) -> int:
+    """A statement line's amount in fen; ValueError when it is not an amount, blank or zero."""
+    amount_fen = parse_yuan(value, allow_negative=True)
+    if not amount_fen:  # blank or zero: no money moved
+        raise ValueError(amount_fen)
+    return amount_fen
 
 
 def statement_parse(*, data: bytes, file_name: str) -> list[ParsedLine]:
@@ -230,9 +248,7 @@ def statement_parse(*, data: bytes, file_name: str) -> list[ParsedLine]:
             row_errors.append(_("Row %(row)d: the date “%(value)s” is not a date like 2026-11-20.")
                               % {"row": index, "value": _cell(values["booked_on"])})
         try:
-            amount_fen = parse_yuan(values["amount"], allow_negative=True)
-            if not amount_fen:  # blank or zero: no money moved
-                raise ValueError(amount_fen)
+            amount_fen = _amount_fen(values["amount"])
         except ValueError:
             row_errors.append(_("Row %(row)d: the amount “%(value)s” is not an amount in yuan like 1,234.50.")
                               % {"row": index, "value": _cell(values["amount"])})
@@ -258,7 +274,7 @@ def statement_parse(*, data: bytes, file_name: str) -> list[ParsedLine]:
 
 
 # ------------------------------------------------------------------ posting
-def _post_funding(*, line: BankStatementLine, employer_id: int, actor) -> None:
+def _post_funding(*, line: BankStatementLine, employer_id: int, actor: User | None) -> None:
     """Credit the employer's escrow with the line, then settle what it owes from it.
 
     Locks the bank clearing, escrow and receivable accounts first, in id order
@@ -291,7 +307,7 @@ def _statement_refresh_status(statement_id: int | None) -> None:
 
 
 @transaction.atomic
-def statement_import(*, uploaded_file, actor) -> BankStatementImport:
+def statement_import(*, uploaded_file: UploadedFile, actor: User) -> BankStatementImport:
     """Import a bank statement (E5.1): validate every row (nothing is saved if any
     row is wrong), skip outgoing payments and lines already imported (by bank
     transaction id), and post every line whose reference names an employer's
@@ -328,7 +344,8 @@ def statement_import(*, uploaded_file, actor) -> BankStatementImport:
                      .values_list("code", "employer_id"))
     matched = 0
     for line in lines:
-        employer_id = employers.get(codes[line.pk])
+        code = codes[line.pk]
+        employer_id = employers.get(code) if code else None
         if employer_id is None:
             continue
         _post_funding(line=line, employer_id=employer_id, actor=actor)
@@ -345,7 +362,7 @@ def statement_import(*, uploaded_file, actor) -> BankStatementImport:
     return statement
 
 
-def _line_for_decision(line_id: int, actor) -> BankStatementLine:
+def _line_for_decision(line_id: int, actor: User) -> BankStatementLine:
     if not actor.has_perm(MATCH_PERMISSION):
         raise NotPermitted()
     line = BankStatementLine.objects.select_for_update().get(pk=line_id)
@@ -355,7 +372,7 @@ def _line_for_decision(line_id: int, actor) -> BankStatementLine:
 
 
 @transaction.atomic
-def bank_line_match(*, line_id: int, employer_id: int, actor) -> BankStatementLine:
+def bank_line_match(*, line_id: int, employer_id: int, actor: User) -> BankStatementLine:
     """Finance staff match a waiting line to an employer by hand (E5.1): the same
     posting as an automatic match (escrow credited, posting fees owed settled)."""
     line = _line_for_decision(line_id, actor)
@@ -372,7 +389,7 @@ def bank_line_match(*, line_id: int, employer_id: int, actor) -> BankStatementLi
 
 
 @transaction.atomic
-def bank_line_ignore(*, line_id: int, actor, reason: str) -> BankStatementLine:
+def bank_line_ignore(*, line_id: int, actor: User, reason: str) -> BankStatementLine:
     """Finance staff set a waiting line aside (not an employer's funding: a refund
     from a supplier, interest …) with a reason; nothing is posted."""
     if not (reason or "").strip():
@@ -394,7 +411,7 @@ class SandboxDisabled(DomainError):
 
 
 @transaction.atomic
-def funding_sandbox_pay(*, employer_id: int, amount_fen: int, actor) -> BankStatementLine:
+def funding_sandbox_pay(*, employer_id: int, amount_fen: int, actor: User | None) -> BankStatementLine:
     """The demo employer pays instantly (PAYMENTS_SANDBOX only): a synthetic bank
     line quoting its funding reference, posted exactly like a matched bank line."""
     if not settings.PAYMENTS_SANDBOX:

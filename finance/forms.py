@@ -1,6 +1,8 @@
 """Forms of money in (E5.1): the statement upload and the manual matching queue
 (admin), and the sandbox payment (employer page). They parse; services decide."""
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -45,7 +47,7 @@ class LineIgnoreForm(forms.Form):
 class AmountInYuanField(YuanField):
     """A positive amount typed in yuan ("1,000.00"), cleaned to integer fen (core.forms.YuanField)."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("label", _("Amount (yuan)"))
         kwargs.setdefault("allow_zero", False)
         kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "1000.00",

@@ -2,12 +2,21 @@
 students whose employer is late. Finance puts money in here; advances and
 their recovery are in settlements.guarantee."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError, NotPermitted
 
 from .ledger import account_balance, platform_account, transaction_post
 from .models import AccountKind, LedgerTransaction
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from accounts.models import User
 
 # Finance staff who import bank statements (money in) may also put the
 # platform's money into the fund; auditors only read it.
@@ -19,7 +28,7 @@ DEMO_KEY = "demo:guarantee-fund"
 class ContributionInvalid(DomainError):
     default_message = _("Enter a positive amount in fen.")
 
-    def __init__(self, message=None):
+    def __init__(self, message: StrOrPromise | None = None) -> None:
         super().__init__(message, field="amount")
 
 
@@ -28,7 +37,8 @@ def guarantee_fund_balance() -> int:
     return account_balance(platform_account(AccountKind.GUARANTEE_FUND))
 
 
-def guarantee_fund_contribute(*, amount_fen: int, actor, memo: str, key: str) -> LedgerTransaction:
+def guarantee_fund_contribute(*, amount_fen: int, actor: User | None, memo: str,
+                              key: str) -> LedgerTransaction:
     """The platform puts its own money into the guarantee fund, once per `key`:
     Dr bank clearing, Cr the guarantee fund. A positive integer amount only;
     `actor` (None for the demo seed) needs the finance money-in permission."""

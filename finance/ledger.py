@@ -7,12 +7,16 @@ in id order (no deadlocks between two postings), their running balances move,
 and a guarded account that would go below zero refuses the whole transaction.
 Corrections are `transaction_reverse`, never edits."""
 
+from __future__ import annotations
+
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Count, F, Sum
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +32,12 @@ from .models import (
     LedgerTransaction,
 )
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
+# What a transaction is for: a model instance, or ("app_label.Model", pk) from a caller holding only the id.
+Source = models.Model | tuple[str, Any]
+
 
 class UnbalancedTransaction(ValueError):
     """A programming error: the lines do not sum to zero (never a user's doing)."""
@@ -36,7 +46,7 @@ class UnbalancedTransaction(ValueError):
 class InsufficientBalance(DomainError):
     default_message = _("There is not enough money in the account for this.")
 
-    def __init__(self, account: LedgerAccount, needed_fen: int):
+    def __init__(self, account: LedgerAccount, needed_fen: int) -> None:
         super().__init__()
         self.account, self.needed_fen = account, needed_fen
 
@@ -85,7 +95,7 @@ def student_payable(student_id: int) -> LedgerAccount:
     return account_get(AccountKind.STUDENT_PAYABLE, student_id=student_id)
 
 
-def accounts_for_students(student_ids) -> dict[int, LedgerAccount]:
+def accounts_for_students(student_ids: Iterable[int]) -> dict[int, LedgerAccount]:
     """Every given student's payable account, by student id, creating the missing
     ones in one INSERT: two or three queries for a payout chunk's thousand students
     instead of one (or two) each. Safe against a concurrent creator (ignore_conflicts,
@@ -95,16 +105,21 @@ def accounts_for_students(student_ids) -> dict[int, LedgerAccount]:
         return {}
     kind = AccountKind.STUDENT_PAYABLE
     # Only what posting reads (pk, kind): a thousand full rows are a thousand model instances.
-    found = {a.student_id: a for a in LedgerAccount.objects.filter(kind=kind, student_id__any_of=student_ids)
-             .only("pk", "kind", "student_id")}
+    found = _by_student(LedgerAccount.objects.filter(kind=kind, student_id__any_of=student_ids)
+                        .only("pk", "kind", "student_id"))
     missing = [pk for pk in student_ids if pk not in found]
     if missing:
         LedgerAccount.objects.bulk_create(
             [LedgerAccount(kind=kind, student_id=pk, code=account_code(kind, student_id=pk)) for pk in missing],
             ignore_conflicts=True)
-        found.update({a.student_id: a for a in LedgerAccount.objects.filter(kind=kind, student_id__any_of=missing)
-                      .only("pk", "kind", "student_id")})
+        found.update(_by_student(LedgerAccount.objects.filter(kind=kind, student_id__any_of=missing)
+                                 .only("pk", "kind", "student_id")))
     return found
+
+
+def _by_student(accounts: Iterable[LedgerAccount]) -> dict[int, LedgerAccount]:
+    """Student payable accounts by their student's id (a student payable always has one)."""
+    return {a.student_id: a for a in accounts if a.student_id is not None}
 
 
 # ------------------------------------------------------------------ posting
@@ -113,8 +128,9 @@ def _readable(kind: str, balance_fen: int) -> int:
 
 
 @transaction.atomic
-def transaction_post(*, key: str, kind: str, memo: str, lines: list[tuple[LedgerAccount, int]], actor=None,
-                     reverses: LedgerTransaction | None = None, source=None) -> LedgerTransaction:
+def transaction_post(*, key: str, kind: str, memo: str, lines: list[tuple[LedgerAccount, int]],
+                     actor: User | None = None, reverses: LedgerTransaction | None = None,
+                     source: Source | None = None) -> LedgerTransaction:
     """Post a balanced transaction once.
 
     `source` is the record the transaction is for (a model instance, or
@@ -162,7 +178,7 @@ def transaction_post(*, key: str, kind: str, memo: str, lines: list[tuple[Ledger
     return txn
 
 
-def _source_fields(source) -> dict:
+def _source_fields(source: Source | None) -> dict[str, Any]:
     """The content type and id of a transaction's source (nothing when there is none)."""
     if source is None:
         return {}
@@ -228,12 +244,13 @@ def _move_balances(deltas: dict[int, int]) -> None:
 
 
 @transaction.atomic
-def transaction_reverse(*, original_key: str, memo: str, actor=None) -> LedgerTransaction:
+def transaction_reverse(*, original_key: str, memo: str, actor: User | None = None) -> LedgerTransaction:
     """Cancel a posted transaction by posting its mirror image (once)."""
     original = LedgerTransaction.objects.get(key=original_key)
     lines = [(entry.account, -entry.amount_fen) for entry in original.entries.select_related("account")]
-    source = None if original.source_type_id is None else (
-        f"{original.source_type.app_label}.{original.source_type.model}", original.source_id)
+    source_type = original.source_type  # no query when there is none
+    source = (None if source_type is None
+              else (f"{source_type.app_label}.{source_type.model}", original.source_id))
     return transaction_post(key=f"{original_key}:reversal", kind=f"{original.kind}_reversal", memo=memo,
                             lines=lines, actor=actor, reverses=original, source=source)
 

@@ -7,6 +7,11 @@ transaction's entries sum to zero, checked by `finance.ledger.transaction_post`
 and, on PostgreSQL, by a statement-level trigger once per INSERT (migration 0006). A correction is
 a reversing transaction. Only `finance.ledger` writes these rows."""
 
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any, NoReturn
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.db import models
@@ -16,6 +21,9 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from core.crypto import EncryptedTextField, mask
 from core.models import TimeStampedModel
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 class LedgerImmutable(Exception):
@@ -115,10 +123,10 @@ class LedgerAccount(models.Model):
 
 
 class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
+    def update(self, **kwargs: Any) -> NoReturn:
         raise LedgerImmutable("ledger rows cannot be updated")
 
-    def delete(self):
+    def delete(self) -> NoReturn:
         raise LedgerImmutable("ledger rows cannot be deleted")
 
 
@@ -128,12 +136,12 @@ class AppendOnlyModel(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise LedgerImmutable("ledger rows cannot be updated")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise LedgerImmutable("ledger rows cannot be deleted")
 
 
@@ -356,17 +364,17 @@ class EscrowRefund(FSMModelMixin, TimeStampedModel):
         return mask(self.account_number or "", keep_start=0, keep_end=4)
 
     @transition(field=status, source=Status.REQUESTED, target=Status.APPROVED)
-    def approve(self, *, now, by) -> None:
+    def approve(self, *, now: dt.datetime, by: User) -> None:
         self.decided_by, self.decided_at = by, now
 
     @transition(field=status, source=Status.REQUESTED, target=Status.REJECTED)
-    def reject(self, *, now, by, reason: str) -> None:
+    def reject(self, *, now: dt.datetime, by: User, reason: str) -> None:
         self.decided_by, self.decided_at, self.reason = by, now, reason[:300]
 
     @transition(field=status, source=Status.APPROVED, target=Status.PAID)
-    def mark_paid(self, *, now) -> None:
+    def mark_paid(self, *, now: dt.datetime) -> None:
         self.paid_at = now
 
     @transition(field=status, source=Status.APPROVED, target=Status.FAILED)
-    def fail(self, *, now, reason: str) -> None:
+    def fail(self, *, now: dt.datetime, reason: str) -> None:
         self.reason = reason[:300]

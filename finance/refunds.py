@@ -13,11 +13,14 @@ state first, so a double click moves no money twice; what an employer may take
 back is its escrow less what settlements still need (`finance.hooks`), checked
 again under the escrow account's lock when finance approves."""
 
+from __future__ import annotations
+
 import io
 import re
+from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _g
@@ -34,6 +37,11 @@ from employers.models import Employer, EmployerMember
 from . import hooks
 from .ledger import employer_escrow, platform_account, transaction_post, transaction_reverse
 from .models import AccountKind, EscrowRefund, LedgerAccount
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from accounts.models import User
 
 EXECUTE_PERMISSION = "finance.execute_escrowrefund"
 EXPORT_REASON = "escrow refund export"
@@ -75,7 +83,7 @@ def refund_available_fen(*, employer_id: int) -> int:
     return max(available, 0)
 
 
-def refunds_for_employer(*, employer_id: int):
+def refunds_for_employer(*, employer_id: int) -> QuerySet[EscrowRefund]:
     return EscrowRefund.objects.filter(employer_id=employer_id).order_by("-created_at", "-id")
 
 
@@ -85,7 +93,7 @@ def _normalise_name(name: str) -> str:
     return re.sub(r"\s+", "", str(name)).replace("（", "(").replace("）", ")")
 
 
-def _notify_employer(refund: EscrowRefund, subject, body) -> None:
+def _notify_employer(refund: EscrowRefund, subject: StrOrPromise, body: StrOrPromise) -> None:
     link = reverse("finance:refunds")
     owners = EmployerMember.objects.filter(employer_id=refund.employer_id,
                                            role=EmployerMember.Role.OWNER).select_related("user")
@@ -93,7 +101,7 @@ def _notify_employer(refund: EscrowRefund, subject, body) -> None:
         notify(recipient=member.user, subject=subject, body=body, link=link)
 
 
-def _ensure_executor(actor) -> None:
+def _ensure_executor(actor: User | None) -> None:
     if not (actor is not None and actor.is_active and actor.has_perm(EXECUTE_PERMISSION)):
         raise NotPermitted()
 
@@ -102,13 +110,13 @@ def _locked(refund_id: int) -> EscrowRefund:
     return EscrowRefund.objects.select_for_update().get(pk=refund_id)
 
 
-def _amounts(refund: EscrowRefund) -> dict:
+def _amounts(refund: EscrowRefund) -> dict[str, str]:
     return {"amount": format_fen(refund.amount_fen)}
 
 
 # ------------------------------------------------------------------ services
 @transaction.atomic
-def refund_request(*, employer_id: int, actor, amount_fen: int, account_holder: str, bank_name: str,
+def refund_request(*, employer_id: int, actor: User, amount_fen: int, account_holder: str, bank_name: str,
                    account_number: str) -> EscrowRefund:
     """An owner asks for unused escrow back (E5.1).
 
@@ -153,7 +161,7 @@ def refund_request(*, employer_id: int, actor, amount_fen: int, account_holder: 
 
 
 @transaction.atomic
-def refund_approve(*, refund_id: int, actor) -> EscrowRefund:
+def refund_approve(*, refund_id: int, actor: User) -> EscrowRefund:
     """Finance approves a requested refund (E5.1, F3).
 
     Re-checks, holding the employer's escrow lock, that the amount is still free
@@ -186,7 +194,7 @@ def refund_approve(*, refund_id: int, actor) -> EscrowRefund:
 
 
 @transaction.atomic
-def refund_reject(*, refund_id: int, actor, reason: str) -> EscrowRefund:
+def refund_reject(*, refund_id: int, actor: User, reason: str) -> EscrowRefund:
     """Finance refuses a requested refund, with a reason the owner sees; nothing moves."""
     _ensure_executor(actor)
     if not (reason or "").strip():
@@ -205,7 +213,7 @@ def refund_reject(*, refund_id: int, actor, reason: str) -> EscrowRefund:
 
 
 @transaction.atomic
-def refund_confirm_paid(*, refund_id: int, actor) -> EscrowRefund:
+def refund_confirm_paid(*, refund_id: int, actor: User) -> EscrowRefund:
     """The bank executed the transfer: posting `refund:<pk>:paid` Dr payouts in
     transit, Cr the settlement bank account; status paid; the owner told."""
     _ensure_executor(actor)
@@ -227,7 +235,7 @@ def refund_confirm_paid(*, refund_id: int, actor) -> EscrowRefund:
 
 
 @transaction.atomic
-def refund_fail(*, refund_id: int, actor, reason: str) -> EscrowRefund:
+def refund_fail(*, refund_id: int, actor: User, reason: str) -> EscrowRefund:
     """The bank refused the transfer: `refund:<pk>` is reversed (the money is back
     in escrow); status failed with the reason; the owner told to ask again."""
     _ensure_executor(actor)
@@ -251,7 +259,7 @@ def refund_fail(*, refund_id: int, actor, reason: str) -> EscrowRefund:
 
 # ------------------------------------------------------------------ the bank file
 @transaction.atomic
-def refunds_export(*, actor, refund_ids: list[int] | None = None) -> bytes:
+def refunds_export(*, actor: User, refund_ids: list[int] | None = None) -> bytes:
     """The bank bulk-transfer file (批量代发) of approved refunds: 序号, 收款账号,
     收款户名, 收款银行, 金额(元), 备注 — the columns of the payout bank file.
 

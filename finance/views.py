@@ -4,10 +4,11 @@ request form (owners) and the requests. Thin: parse input, call one service,
 render. Employer accounts only (403 otherwise)."""
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
+from core.access import AuthenticatedHttpRequest
 from core.errors import DomainError
 from employers.selectors import employer_membership_get
 from employers.views import employer_account_required
@@ -18,7 +19,7 @@ from .refunds import refund_available_fen, refund_request, refunds_for_employer
 
 # ------------------------------------------------------------------ refunds of unused prefunding (E5.1)
 @employer_account_required
-def refunds_page(request):
+def refunds_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """What the employer may take back, the request form (owners), and its requests."""
     membership = employer_membership_get(user=request.user)
     if membership is None:

@@ -6,6 +6,6 @@ register = template.Library()
 
 
 @register.filter
-def fen(value):
+def fen(value: int | None) -> str:
     """{{ amount|fen }} → ¥1,234.50"""
     return format_fen(value)

@@ -8,7 +8,7 @@ from core.backups import backup_create
 class Command(BaseCommand):
     help = "Dump the database (pg_dump or SQLite's online backup), encrypt it into BACKUP_DIR, apply retention."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: object, **options: object) -> None:
         record = backup_create()
         if not record.ok:
             raise CommandError(f"Backup failed (recorded as #{record.pk}): {record.detail}")

@@ -8,7 +8,7 @@ from core.backups import restore_check
 class Command(BaseCommand):
     help = "Decrypt the newest backup, restore it into a scratch database, run the ledger integrity check, drop it."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: object, **options: object) -> None:
         record = restore_check()
         if not record.ok:
             raise CommandError(f"Restore check failed (recorded as #{record.pk}): {record.detail}")

@@ -15,7 +15,7 @@ BATCH_SIZE = 500  # rows per transaction: short locks, bounded memory
 class Command(BaseCommand):
     help = "Re-encrypt all encrypted fields with the newest FIELD_ENCRYPTION_KEYS key."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: object, **options: object) -> None:
         total = 0
         for model in apps.get_models():
             fields = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]

@@ -12,7 +12,7 @@ class Command(BaseCommand):
     help = ("Check the ledger and settlements: balanced transactions, running balances, no negative guarded "
             "account, the settlement account equal to its parts, one payout per paid settlement.")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: object, **options: object) -> None:
         run = integrity_run()
         for line in run.problems:
             self.stdout.write(f"{line['check']}: {line['detail']}")
