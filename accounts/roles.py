@@ -110,6 +110,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # Payment disputes (S4.3): decided by finance or customer service; the adjustments they fund.
         "settlements.view_paymentdispute", "settlements.change_paymentdispute",
         "settlements.view_settlementadjustment",
+        # Invoices for employers' fees (F1, E5): finance issues them outside the platform and records them.
+        "backoffice.view_invoicerequest", "backoffice.view_invoiceline", "backoffice.issue_invoicerequest",
     ],
     AUDITOR: [
         "finance.view_ledgeraccount", "finance.view_ledgertransaction", "finance.view_ledgerentry",
@@ -125,6 +127,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "backoffice.view_auditengagement", "backoffice.view_auditfinding", "core.view_backuprecord",
         "risk.view_riskitem", "risk.view_keyriskindicator", "risk.view_krireading", "risk.view_legalreview",
         "risk.view_contingencyplan",
+        "backoffice.view_invoicerequest", "backoffice.view_invoiceline",
     ],
     MANAGER: [
         "applications.view_application", "applications.view_engagement", "applications.view_attendance",
