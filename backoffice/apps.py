@@ -23,12 +23,16 @@ class BackofficeConfig(AppConfig):
                   "backoffice.add_adjustmentrequest", "backoffice.approve_adjustmentrequest",
                   "backoffice.add_monthlyreconciliation", "backoffice.sign_off_reconciliation",
                   "backoffice.add_auditengagement", "backoffice.change_auditengagement",
-                  "backoffice.add_auditfinding", "backoffice.change_auditfinding", "backoffice.close_auditfinding"],
+                  "backoffice.add_auditfinding", "backoffice.change_auditfinding", "backoffice.close_auditfinding",
+                  # Invoices for employers' fees (F1, E5): finance issues them outside the platform and
+                  # records them here.
+                  "backoffice.view_invoicerequest", "backoffice.view_invoiceline",
+                  "backoffice.issue_invoicerequest"],
         # F1, F2, F4: read-only, like everything an auditor sees.
         AUDITOR: ["backoffice.view_budget", "backoffice.view_expenseclaim", "backoffice.view_expensereceipt",
                   "backoffice.view_expenseapproval", "backoffice.view_adjustmentrequest",
                   "backoffice.view_monthlyreconciliation", "backoffice.view_auditengagement",
-                  "backoffice.view_auditfinding"],
+                  "backoffice.view_auditfinding", "backoffice.view_invoicerequest", "backoffice.view_invoiceline"],
         # F2, F4: department head and second approver of expense claims, budgets, audits and findings.
         MANAGER: ["backoffice.view_budget", "backoffice.view_expenseclaim", "backoffice.view_expensereceipt",
                   "backoffice.view_expenseapproval", "backoffice.view_adjustmentrequest",

@@ -363,3 +363,114 @@ class AuditFinding(FSMModelMixin, TimeStampedModel):
         from django.utils import timezone
 
         self.evidence, self.closed_by, self.closed_at = evidence, by, timezone.now()
+
+
+# ====================================================================== invoices for employers' fees (F1, E5)
+class InvoiceAction(models.TextChoices):
+    """The history vocabulary of invoice requests."""
+
+    REQUESTED = "requested", _("invoice requested")
+    ISSUED = "issued", _("invoice issued")
+    REFUSED = "refused", _("invoice refused")
+
+
+ISSUE_INVOICE_PERMISSION = "backoffice.issue_invoicerequest"
+
+
+class InvoiceRequest(FSMModelMixin, TimeStampedModel):
+    """An employer's request for a VAT invoice (发票) for the posting fees and
+    commissions of a period (F1, E5). The title and taxpayer number are those of
+    the real-name verified organisation when it asked; the amount is the sum of
+    the fee lines it covers (`InvoiceLine`). Finance issues the invoice outside
+    the platform and records its number, date and amount here, or refuses with a
+    reason, which releases the lines for a later request.
+
+    requested ──finance──▶ issued
+        └──────finance──▶ refused"""
+
+    history_actions = InvoiceAction
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Waiting for finance")
+        ISSUED = "issued", _("Issued")
+        REFUSED = "refused", _("Refused")
+
+    employer = models.ForeignKey("employers.Employer", on_delete=models.PROTECT, related_name="invoice_requests",
+                                 verbose_name=_("employer"))
+    period_start = models.DateField(_("fees from"))
+    period_end = models.DateField(_("fees until"))
+    title = models.CharField(_("invoice title"), max_length=200)
+    tax_number = models.CharField(_("taxpayer identification number"), max_length=18)
+    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    status = FSMField(_("status"), choices=Status.choices, default=Status.REQUESTED, protected=True, db_index=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("requested by"))
+    invoice_number = models.CharField(_("invoice number"), max_length=20, blank=True)
+    invoice_date = models.DateField(_("invoice date"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("issued or refused by"))
+    decided_at = models.DateTimeField(_("issued or refused at"), null=True, blank=True)
+    refusal_reason = models.TextField(_("why it was refused"), blank=True)
+
+    class Meta:
+        verbose_name = _("invoice request")
+        verbose_name_plural = _("invoice requests")
+        ordering = ["-created_at", "-id"]
+        permissions = [("issue_invoicerequest", _("Can issue or refuse invoices for employers' fees"))]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount_fen__gt=0), name="invoice_amount_positive"),
+            models.CheckConstraint(condition=models.Q(period_end__gte=models.F("period_start")),
+                                   name="invoice_period_order"),
+            # One VAT invoice is recorded once: a number typed twice is a mistake.
+            models.UniqueConstraint(fields=["invoice_number"], condition=~models.Q(invoice_number=""),
+                                    name="invoice_number_recorded_once"),
+            models.CheckConstraint(
+                condition=~models.Q(status="issued") | (~models.Q(invoice_number="")
+                                                        & models.Q(invoice_date__isnull=False)),
+                name="issued_invoice_has_number_and_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.period_start:%Y-%m-%d}–{self.period_end:%Y-%m-%d}"
+
+    @transition(field=status, source=Status.REQUESTED, target=Status.ISSUED, permission=ISSUE_INVOICE_PERMISSION)
+    def issue(self, *, by, number: str, date) -> None:
+        from django.utils import timezone
+
+        self.decided_by, self.decided_at = by, timezone.now()
+        self.invoice_number, self.invoice_date = number, date
+
+    @transition(field=status, source=Status.REQUESTED, target=Status.REFUSED, permission=ISSUE_INVOICE_PERMISSION)
+    def refuse(self, *, by, reason: str) -> None:
+        from django.utils import timezone
+
+        self.decided_by, self.decided_at, self.refusal_reason = by, timezone.now(), reason
+
+
+class InvoiceLine(models.Model):
+    """One fee line (a posting fee's or a commission's entry on a revenue account of
+    the ledger) covered by an invoice request. A line is on at most one live
+    request — the database refuses a second (F1: nothing is invoiced twice); a
+    refused request's lines are released (`released_at`) in the same transaction,
+    kept as the record of what it asked for."""
+
+    invoice = models.ForeignKey(InvoiceRequest, on_delete=models.PROTECT, related_name="lines",
+                                verbose_name=_("invoice request"))
+    entry = models.ForeignKey("finance.LedgerEntry", on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("ledger entry"))
+    # The fee as the employer reads it (the revenue entry's credit): negative for a refund of commission.
+    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invoiced fee line")
+        verbose_name_plural = _("invoiced fee lines")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["entry"], condition=models.Q(released_at__isnull=True),
+                                    name="fee_line_on_one_live_invoice"),
+            models.UniqueConstraint(fields=["invoice", "entry"], name="fee_line_once_per_invoice"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id}: {self.entry_id} {self.amount_fen}"

@@ -1,9 +1,10 @@
 """Back-office pages under /finance/expenses/ (their addresses from before the
-back office left finance): expense claims, budgets, the income and expenses report (F1, F2)."""
+back office left finance): expense claims, budgets, the income and expenses report (F1, F2);
+and the employer's fees and invoices under /finance/fees/ (F1, E5)."""
 
 from django.urls import path
 
-from . import views
+from . import views, views_invoices
 
 app_name = "backoffice"
 
@@ -17,4 +18,9 @@ urlpatterns = [
     path("expenses/<int:pk>/reject/", views.claim_reject, name="expense_reject"),
     path("expenses/<int:pk>/pay/", views.claim_pay, name="expense_pay"),
     path("expenses/<int:pk>/receipts/<int:receipt_id>/", views.receipt, name="expense_receipt"),
+    # The employer's fees and invoices (F1, E5).
+    path("fees/", views_invoices.employer_fees, name="employer_fees"),
+    path("fees/statement/", views_invoices.employer_fee_statement, name="employer_fee_statement"),
+    path("fees/invoices/<int:pk>/statement/", views_invoices.employer_invoice_statement,
+         name="employer_invoice_statement"),
 ]

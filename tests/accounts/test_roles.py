@@ -79,6 +79,8 @@ EXPECTED_ROLE_PERMISSIONS: dict[str, set[str]] = {
         "support.view_ticketdailysummary",
     },
     FINANCE: {
+        # Invoices for employers' fees (F1, E5), added after the freeze.
+        "backoffice.view_invoicerequest", "backoffice.view_invoiceline", "backoffice.issue_invoicerequest",
         "backoffice.add_adjustmentrequest", "backoffice.add_auditengagement", "backoffice.add_auditfinding",
         "backoffice.add_budget", "backoffice.add_monthlyreconciliation",
         "backoffice.approve_adjustmentrequest", "backoffice.approve_as_finance",
@@ -103,6 +105,7 @@ EXPECTED_ROLE_PERMISSIONS: dict[str, set[str]] = {
         "support.view_ticket", "support.view_ticketmessage",
     },
     AUDITOR: {
+        "backoffice.view_invoicerequest", "backoffice.view_invoiceline",  # F1, E5: added after the freeze
         "accounts.view_personaldataaccess",
         "backoffice.view_adjustmentrequest", "backoffice.view_auditengagement",
         "backoffice.view_auditfinding", "backoffice.view_budget", "backoffice.view_expenseapproval",

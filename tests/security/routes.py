@@ -122,6 +122,10 @@ PROTECTED = SIGNED_IN_ANY | {
     # backup records (ADMIN_PREFIX).
     "risk:register",
     # --- end issue 9 risk register
+    # --- issue 18 invoices (F1, E5): the employer's fees and invoice requests, the fee statement, and the
+    # list of fees of one of its requests (members of that employer only). Admin: invoice requests (ADMIN_PREFIX).
+    "backoffice:employer_fees", "backoffice:employer_fee_statement", "backoffice:employer_invoice_statement",
+    # --- end issue 18 invoices
 }
 
 ADMIN_PREFIX = "admin:"

@@ -68,6 +68,9 @@ NOT_SCREENED: dict[str, str] = {
     "backoffice.forms.ExpenseClaimForm": STAFF_ONLY,
     "backoffice.forms.ReasonForm": STAFF_ONLY,
     "backoffice.forms.SignOffForm": STAFF_ONLY,
+    "backoffice.forms_invoices.InvoiceIssueForm.invoice_number": NOT_TEXT,  # issue 18 invoices
+    "backoffice.forms_invoices.InvoiceIssueForm.amount": NOT_TEXT,
+    "backoffice.forms_invoices.InvoiceRefuseForm": STAFF,  # finance's reason, shown to the employer
     "operations.forms_health.SignOffForm": STAFF_ONLY,
     "operations.forms_staff.AppraisalForm": STAFF_ONLY,
     "operations.forms_staff.RewardOrPenaltyForm": STAFF_ONLY,

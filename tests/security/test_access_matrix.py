@@ -362,6 +362,18 @@ def world(db) -> World:
         findings=[{"code": "gender", "severity": "flag", "message": "m", "field": "new_address",
                    "matched_text": "仅限女", "start": 0, "end": 3}])
     # --- end issue 15
+    # --- issue 18 invoices (F1, E5): employer_a's invoice request covering its posting fee, for the employer's
+    # list of fees and the admin's object routes (record the invoice, refuse). Written directly: the services
+    # are tested in tests/backoffice/test_invoices.py.
+    from backoffice.models import InvoiceLine, InvoiceRequest
+    from finance.fees import posting_fee_charge
+
+    fee = posting_fee_charge(employer_id=employer_a.pk, job_id=job_a.pk, amount_fen=100, memo="fee")
+    invoice_request = InvoiceRequest.objects.create(
+        employer=employer_a, period_start=timezone.localdate(), period_end=timezone.localdate(),
+        title=employer_a.name, tax_number=employer_a.uscc, amount_fen=100, requested_by=member_a.user)
+    InvoiceLine.objects.create(invoice=invoice_request, entry=fee.entries.get(amount_fen=-100), amount_fen=100)
+    # --- end issue 18
     users = {"student_a": profile_a.user, "student_b": profile_b.user, "employer_a": member_a.user,
              "employer_b": employer_b.members.get().user, **staff}
     objects = {
@@ -433,6 +445,7 @@ def world(db) -> World:
            for name in ("expense_approve", "expense_reject")},
         "backoffice:expense_pay": (("finance",), {"pk": expense_claim.pk}),
         # --- end issue 9 expenses
+        "backoffice:employer_invoice_statement": ("employer_a", {"pk": invoice_request.pk}),  # issue 18 invoices
     }
     return World(users=users, objects=objects, files=files)
 
