@@ -154,7 +154,7 @@ class CumulativeWithholding:
 
     @property
     def net_fen(self) -> int:
-        """What the student receives of this payment (before any set-off)."""
+        """Gross less the tax withheld (a loss set off comes off this too)."""
         return self.gross_fen - self.tax_fen
 
     @property
@@ -232,6 +232,7 @@ class Remuneration:
     tax_free_fen: int = 0  # the part of gross that is exempt
     other_deductions_fen: int = 0  # 依法确定的其他扣除 granted with this payment
     relief_fen: int = 0  # 减免税额 granted with this payment
+    available_fen: int | None = None  # paid out of gross, if a set-off took some (see CumulativeWithholder.pay)
 
 
 class CumulativeWithholder:
@@ -254,16 +255,23 @@ class CumulativeWithholder:
         return self._last
 
     def pay(self, *, year: int, month: int, gross_fen: int, tax_free_fen: int = 0, other_deductions_fen: int = 0,
-            relief_fen: int = 0) -> CumulativeWithholding:
+            relief_fen: int = 0, available_fen: int | None = None) -> CumulativeWithholding:
         """Withhold on one payment received in `year`-`month` (16号 §1(1), 61号 art. 6).
 
         Several payments in one month each recompute the year: the month counts
         once. A payment in the month after the last one continues the run of
         months; after a month without pay the run starts again at 1; a payment
-        in a new year starts every total again (当年)."""
+        in a new year starts every total again (当年).
+
+        `available_fen`: the money this payment actually pays out, when less than
+        gross (a loss set off against it): the most that can be withheld from
+        it. The tax is computed on gross all the same — a set-off settles the
+        student's debt, it does not reduce their income."""
+        if available_fen is None:
+            available_fen = gross_fen
         for name, value in (("year", year), ("month", month), ("gross_fen", gross_fen),
                             ("tax_free_fen", tax_free_fen), ("other_deductions_fen", other_deductions_fen),
-                            ("relief_fen", relief_fen)):
+                            ("relief_fen", relief_fen), ("available_fen", available_fen)):
             _require_int(name, value)
         if not 1 <= month <= 12:
             raise ValueError(f"month must be 1–12, got {month}")
@@ -271,6 +279,8 @@ class CumulativeWithholder:
             raise ValueError("a payment is remuneration received: more than 0 fen")
         if tax_free_fen > gross_fen:
             raise ValueError("the tax-free part cannot exceed the payment")
+        if available_fen > gross_fen:
+            raise ValueError("a payment cannot pay out more than its gross")
         last = self._last
         if last is not None and (year, month) < (last.year, last.month):
             raise ValueError(f"payments must come in order: {year}-{month:02d} after {last.year}-{last.month:02d}")
@@ -301,7 +311,7 @@ class CumulativeWithholder:
         # more be withheld than is paid: what exceeds the payment stays due, and the next
         # payment's recomputation withholds it (cumulative_tax − withheld includes it).
         due = max(0, cumulative_tax - withheld)
-        tax = min(due, gross_fen)
+        tax = min(due, available_fen)
         if tax < due:
             reason = CumulativeReason.LIMITED
         elif tax:
@@ -325,7 +335,8 @@ def cumulative_withholding(payments: Iterable[Remuneration]) -> list[CumulativeW
     """Every payment of one student at the platform, in order, withheld by the cumulative method."""
     withholder = CumulativeWithholder()
     return [withholder.pay(year=p.year, month=p.month, gross_fen=p.gross_fen, tax_free_fen=p.tax_free_fen,
-                           other_deductions_fen=p.other_deductions_fen, relief_fen=p.relief_fen)
+                           other_deductions_fen=p.other_deductions_fen, relief_fen=p.relief_fen,
+                           available_fen=p.available_fen)
             for p in payments]
 
 
@@ -420,6 +431,7 @@ class LossSetOff:
     minutes_worked: int  # in the month, for this employer
     hourly_minimum_fen: int  # the local minimum hourly wage (非全日制小时最低工资)
     already_set_off_fen: int  # set off against earlier pay of the same month
+    minimum_wage_pay_fen: int  # the part of pay that counts towards the minimum wage
     cap_fen: int  # 20 % of pay, rounded down: the month's set-offs together
     minimum_pay_fen: int  # minimum wage × hours worked, rounded up: what pay must keep
     deductible_fen: int  # set off now
@@ -432,6 +444,7 @@ class LossSetOff:
                    "cap": format_fen(self.cap_fen), "minutes": self.minutes_worked,
                    "hourly": format_fen(self.hourly_minimum_fen), "minimum": format_fen(self.minimum_pay_fen),
                    "already": format_fen(self.already_set_off_fen), "deductible": format_fen(self.deductible_fen),
+                   "counted": format_fen(self.minimum_wage_pay_fen),
                    "remainder": format_fen(self.remainder_fen)}
         if self.reason == SetOffReason.FULL:
             parts = [_("The loss of %(claimed)s is set off in full: a month's set-offs may take at most 20%% of "
@@ -442,7 +455,8 @@ class LossSetOff:
                        "= %(cap)s.")]
         else:
             parts = [_("The pay left after a set-off may not fall below the local minimum wage for the hours "
-                       "worked: %(minutes)s min × %(hourly)s/h = %(minimum)s of %(pay)s.")]
+                       "worked: %(minutes)s min × %(hourly)s/h = %(minimum)s (the month's pay that counts towards "
+                       "it: %(counted)s).")]
         if self.already_set_off_fen:
             parts.append(_("Set off earlier this month: %(already)s."))
         if self.reason != SetOffReason.FULL:
@@ -457,7 +471,7 @@ def minimum_pay_fen(*, minutes_worked: int, hourly_minimum_fen: int) -> int:
 
 
 def loss_setoff(*, pay_fen: int, claimed_fen: int, minutes_worked: int, hourly_minimum_fen: int,
-                already_set_off_fen: int = 0) -> LossSetOff:
+                already_set_off_fen: int = 0, minimum_wage_pay_fen: int | None = None) -> LossSetOff:
     """How much of a loss the student caused may be set off against the month's pay
     (《工资支付暂行规定》 art. 16): the month's set-offs together at most 20 % of
     the month's pay, and the pay left not below the local minimum hourly wage ×
@@ -465,16 +479,24 @@ def loss_setoff(*, pay_fen: int, claimed_fen: int, minutes_worked: int, hourly_m
 
     `pay_fen` and `minutes_worked` are the month's, from this employer, this
     statement included; `already_set_off_fen` what earlier statements of the
-    month set off."""
+    month set off. `minimum_wage_pay_fen`: the part of pay that counts towards
+    the minimum wage (最低工资规定 art. 12 leaves out overtime pay and some
+    allowances), compared with the minimum after the set-offs; by default all
+    of pay."""
+    if minimum_wage_pay_fen is None:
+        minimum_wage_pay_fen = pay_fen
     for name, value in (("pay_fen", pay_fen), ("claimed_fen", claimed_fen), ("minutes_worked", minutes_worked),
-                        ("hourly_minimum_fen", hourly_minimum_fen), ("already_set_off_fen", already_set_off_fen)):
+                        ("hourly_minimum_fen", hourly_minimum_fen), ("already_set_off_fen", already_set_off_fen),
+                        ("minimum_wage_pay_fen", minimum_wage_pay_fen)):
         _require_int(name, value)
     if already_set_off_fen > pay_fen:
         raise ValueError("more was set off this month than the month's pay")
+    if minimum_wage_pay_fen > pay_fen:
+        raise ValueError("the pay counted towards the minimum wage is part of pay")
     cap = pay_fen * SET_OFF_MAX_PERCENT // 100
     minimum = minimum_pay_fen(minutes_worked=minutes_worked, hourly_minimum_fen=hourly_minimum_fen)
     room_cap = max(0, cap - already_set_off_fen)
-    room_minimum = max(0, pay_fen - already_set_off_fen - minimum)
+    room_minimum = max(0, minimum_wage_pay_fen - already_set_off_fen - minimum)
     deductible = min(claimed_fen, room_cap, room_minimum)
     if deductible == claimed_fen:
         reason = SetOffReason.FULL
@@ -483,6 +505,7 @@ def loss_setoff(*, pay_fen: int, claimed_fen: int, minutes_worked: int, hourly_m
     else:
         reason = SetOffReason.CAPPED_MINIMUM_WAGE
     return LossSetOff(pay_fen=pay_fen, claimed_fen=claimed_fen, minutes_worked=minutes_worked,
-                      hourly_minimum_fen=hourly_minimum_fen, already_set_off_fen=already_set_off_fen, cap_fen=cap,
+                      hourly_minimum_fen=hourly_minimum_fen, already_set_off_fen=already_set_off_fen,
+                      minimum_wage_pay_fen=minimum_wage_pay_fen, cap_fen=cap,
                       minimum_pay_fen=minimum, deductible_fen=deductible, remainder_fen=claimed_fen - deductible,
                       reason=reason)

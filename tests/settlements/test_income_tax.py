@@ -188,6 +188,25 @@ def test_iit_16_tax_beyond_a_small_payment_is_withheld_from_the_next_one():
     assert april.outstanding_fen == 0
 
 
+def test_iit_16_a_set_off_does_not_reduce_the_income_but_limits_what_can_be_withheld():
+    # given: January and February 10,000 each (90 + 90 withheld, as above); nothing in March
+    withholder = CumulativeWithholder()
+    for month in (1, 2):
+        withholder.pay(year=2025, month=month, gross_fen=10_000 * YUAN)
+    # when: April pays 500 gross, of which a set-off took 100 (20%): 400 is paid out
+    april = withholder.pay(year=2025, month=4, gross_fen=500 * YUAN, available_fen=400 * YUAN)
+    # then: income counts the gross 500: 20,500 − 4,100 − 5,000 (run restarted) = 11,400 × 3% = 342;
+    #       due 342 − 180 = 162, within the 400 paid out: 162 now, net of tax 500 − 162 = 338
+    assert april.cumulative_income_fen == 20_500 * YUAN
+    assert (april.cumulative_tax_fen, april.tax_fen, april.net_fen) == (342 * YUAN, 162 * YUAN, 338 * YUAN)
+    # and when only 100 is paid out, only 100 can be withheld: 342 − 180 − 100 = 62 stays due for the next payment
+    again = CumulativeWithholder()
+    for month in (1, 2):
+        again.pay(year=2025, month=month, gross_fen=10_000 * YUAN)
+    short = again.pay(year=2025, month=4, gross_fen=500 * YUAN, available_fen=100 * YUAN)
+    assert (short.tax_fen, short.outstanding_fen, short.reason) == (100 * YUAN, 62 * YUAN, CumulativeReason.LIMITED)
+
+
 def test_iit_16_payments_must_come_in_order_and_in_int_fen():
     withholder = CumulativeWithholder()
     withholder.pay(year=2025, month=11, gross_fen=100)
@@ -320,6 +339,19 @@ def test_wage_art16_the_20_percent_is_for_the_whole_month_together():
     assert (result.deductible_fen, result.remainder_fen) == (100 * YUAN, 400 * YUAN)
 
 
+def test_wage_art16_overtime_pay_does_not_count_towards_the_minimum_wage():
+    # given: 1,300 pay for 40 normal hours, of which 200 is overtime pay (最低工资规定 art. 12 leaves it out);
+    #        minimum 25/h → 1,000; a loss of 500 claimed
+    result = loss_setoff(pay_fen=1_300 * YUAN, claimed_fen=500 * YUAN, minutes_worked=40 * 60,
+                         hourly_minimum_fen=25 * YUAN, minimum_wage_pay_fen=1_100 * YUAN)
+    # then: 20% × 1,300 = 260, but 1,100 − 1,000 = 100 is all that can go: 100 now, 400 owed
+    assert (result.cap_fen, result.deductible_fen, result.remainder_fen) == (260 * YUAN, 100 * YUAN, 400 * YUAN)
+    assert result.reason == SetOffReason.CAPPED_MINIMUM_WAGE
+    assert result.explanation.startswith(
+        "The pay left after a set-off may not fall below the local minimum wage for the hours worked: 2400 min × "
+        "¥25.00/h = ¥1,000.00 (the month's pay that counts towards it: ¥1,100.00).")
+
+
 def test_wage_art16_limits_round_in_the_students_favour():
     # 20% of 10.03 = 2.006 → 2.00 (down); 7 min × 25.10/h = 2.928333 → 2.93 (up)
     result = loss_setoff(pay_fen=1_003, claimed_fen=1_003, minutes_worked=7, hourly_minimum_fen=2_510)
@@ -415,18 +447,19 @@ def test_iit_61_property_the_payments_of_one_job_in_a_month_withhold_the_tax_on_
 
 
 @given(pay=st.integers(0, 50_000 * YUAN), claimed=st.integers(0, 100_000 * YUAN), minutes=st.integers(0, 250 * 60),
-       hourly=st.integers(1_000, 4_000), already_share=st.integers(0, 100))
-def test_wage_art16_property_the_set_off_respects_both_limits_and_takes_what_they_allow(pay, claimed, minutes,
-                                                                                       hourly, already_share):
+       hourly=st.integers(1_000, 4_000), already_share=st.integers(0, 100), counted_share=st.integers(50, 100))
+def test_wage_art16_property_the_set_off_respects_both_limits_and_takes_what_they_allow(
+        pay, claimed, minutes, hourly, already_share, counted_share):
     already = pay * already_share // 100 // 5  # earlier set-offs of the month, within 20%
+    counted = pay * counted_share // 100  # the pay that counts towards the minimum wage (no overtime pay)
     result = loss_setoff(pay_fen=pay, claimed_fen=claimed, minutes_worked=minutes, hourly_minimum_fen=hourly,
-                         already_set_off_fen=already)
+                         already_set_off_fen=already, minimum_wage_pay_fen=counted)
     exact_minimum = Decimal(minutes * hourly) / 60
     assert 0 <= result.deductible_fen <= claimed
     assert result.deductible_fen + result.remainder_fen == claimed
     if result.deductible_fen:
         assert (already + result.deductible_fen) * 100 <= pay * 20  # ≤ 20% of the month's pay
-        assert pay - already - result.deductible_fen >= exact_minimum  # not below the minimum wage
+        assert counted - already - result.deductible_fen >= exact_minimum  # not below the minimum wage
     # and no less than both limits allow
     assert result.deductible_fen == min(claimed, max(0, pay * 20 // 100 - already),
-                                        max(0, pay - already - int(exact_minimum.to_integral_value(ROUND_CEILING))))
+                                        max(0, counted - already - int(exact_minimum.to_integral_value(ROUND_CEILING))))
