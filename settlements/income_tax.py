@@ -318,10 +318,12 @@ class CumulativeWithholder:
             reason = CumulativeReason.WITHHELD
         elif withheld:
             reason = CumulativeReason.COVERED
-        elif taxable:
-            reason = CumulativeReason.RELIEVED
-        else:
+        elif not taxable:
             reason = CumulativeReason.BELOW_DEDUCTION
+        elif gross_tax:
+            reason = CumulativeReason.RELIEVED
+        else:  # a few fen taxable, whose tax rounds to nothing
+            reason = CumulativeReason.WITHHELD
         self._last = CumulativeWithholding(
             year=year, month=month, gross_fen=gross_fen, consecutive_months=months,
             cumulative_income_fen=income, cumulative_expenses_fen=expenses, cumulative_tax_free_fen=tax_free,

@@ -170,6 +170,24 @@ def test_iit_16_the_36000_yuan_bracket_boundary():
     assert (above.taxable_fen, above.rate_percent, above.tax_fen) == (36_000 * YUAN + 1, 10, 1_080 * YUAN)
 
 
+def test_iit_16_a_few_fen_taxable_round_to_no_tax_and_the_statement_shows_the_sum():
+    # given / when: 6,250.13 → expenses 1,250.026 → 1,250.03; taxable 6,250.13 − 1,250.03 − 5,000 = 0.10
+    (october,) = pay_months((10, Decimal("6250.13")))
+    # then: 0.10 × 3% = 0.003 → 0.00
+    assert (october.taxable_fen, october.tax_fen, october.reason) == (10, 0, CumulativeReason.WITHHELD)
+    assert october.explanation.endswith("Tax on it: ¥0.10 × 3% − quick deduction ¥0.00 = ¥0.00. Withheld earlier "
+                                        "this year: ¥0.00; withheld now: ¥0.00.")
+
+
+def test_iit_16_a_tax_relief_is_taken_off_the_years_tax():
+    # given / when: 30,000 in October with 100 of relief: 570 − 100 = 470; with 600 of relief: nothing
+    (relieved,) = cumulative_withholding([Remuneration(2025, 10, 30_000 * YUAN, relief_fen=100 * YUAN)])
+    (covered,) = cumulative_withholding([Remuneration(2025, 10, 30_000 * YUAN, relief_fen=600 * YUAN)])
+    # then
+    assert (relieved.cumulative_tax_fen, relieved.tax_fen) == (470 * YUAN, 470 * YUAN)
+    assert (covered.cumulative_tax_fen, covered.tax_fen, covered.reason) == (0, 0, CumulativeReason.RELIEVED)
+
+
 def test_iit_16_tax_beyond_a_small_payment_is_withheld_from_the_next_one():
     # given / when: 10,000 in January and February; nothing in March; 1 yuan in April; 10,000 in April
     results = pay_months((1, 10_000), (2, 10_000), (4, 1), (4, 10_000))
