@@ -34,11 +34,13 @@ M = TypeVar("M", bound=models.Model)
 def lock_row(source: type[M] | models.QuerySet[M], pk: object, *, related: tuple[str, ...] = ()) -> M:
     """The row with `pk`, locked until the transaction ends (SELECT … FOR UPDATE).
 
-    `source` is a model or a queryset (to narrow it or add `select_related`)."""
+    `source` is a model or a queryset (to narrow it); `related` are loaded with it, unlocked."""
     queryset = source if isinstance(source, models.QuerySet) else source._default_manager.all()
-    if related:
-        queryset = queryset.select_related(*related)
-    return queryset.select_for_update().get(pk=pk)
+    if not related:
+        return queryset.select_for_update().get(pk=pk)
+    # The related rows come in the same query but only this row is locked: PostgreSQL
+    # cannot lock the nullable side of an outer join, and the rule is one row, one lock.
+    return queryset.select_related(*related).select_for_update(of=("self",)).get(pk=pk)
 
 
 def state_field_of(method: Any) -> models.Field[Any, Any]:
