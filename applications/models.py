@@ -20,6 +20,53 @@ from core.models import TimeStampedModel
 from core.uploads import private_storage
 from jobs.models import JobCategory
 
+
+# ------------------------------------------------------------------ history vocabulary
+class ApplicationsAction(models.TextChoices):
+    """The history vocabulary of this app's records: applications, engagements,
+    attendance, changes of time or place, and cases. A value shared by two
+    records ("apply", "release") says in its label what it means for each."""
+
+    # applications and offers (S2.2, E3)
+    APPLY = "apply", _("applied / took effect")
+    WITHDRAW = "withdraw", _("withdrawn")
+    OFFER = "offer", _("offer made")
+    REJECT = "reject", _("turned down by the employer")
+    EXPIRE = "expire", _("expired unanswered")
+    ACCEPT_OFFER = "accept_offer", _("offer accepted")
+    DECLINE_OFFER = "decline_offer", _("offer declined")
+    LAPSE_OFFER = "lapse_offer", _("offer lapsed")
+    # engagements (S3.1, E4.1)
+    START = "start", _("hired and started")
+    CANCEL_BY_STUDENT = "cancel_by_student", _("cancelled by the student")
+    CANCEL_BY_EMPLOYER = "cancel_by_employer", _("cancelled by the employer")
+    RELEASE = "release", _("cleared for the students / released without penalty")
+    COMPLETE = "complete", _("completed")
+    # attendance and hours (E4, S3.1)
+    CHECK_IN = "check_in", _("checked in")
+    CHECK_OUT = "check_out", _("checked out")
+    MARK_IN = "mark_in", _("marked in by the employer")
+    MARK_OUT = "mark_out", _("marked out by the employer")
+    NO_SHOW = "no_show", _("marked as a no-show")
+    CONTEST = "contest", _("contested")
+    CONTEST_DECIDED = "contest_decided", _("contest decided")
+    CONFIRM_HOURS = "confirm_hours", _("hours confirmed")
+    AUTO_CONFIRM_HOURS = "auto_confirm_hours", _("hours confirmed automatically")
+    DISPUTE_HOURS = "dispute_hours", _("hours disputed")
+    RESOLVE_HOURS = "resolve_hours", _("hours settled by staff")
+    # changes of time or place (J1.3)
+    PROPOSE = "propose", _("proposed by the employer")
+    ANSWER = "answer", _("answered by a student")
+    REFUSE = "refuse", _("rejected by a moderator")
+    LAPSE = "lapse", _("lapsed: not every student answered")
+    # cases (S3.2, S3.3)
+    FILE = "file", _("filed")
+    ACCEPT = "accept", _("confirmed")
+    DISMISS = "dismiss", _("dismissed")
+    AGREE = "agree", _("agreed by the student")
+    UPHOLD = "uphold", _("upheld by staff")
+
+
 # ------------------------------------------------------------------ intentions
 # The weekly availability grid: 7 days × 4 parts of the day, one bit each.
 DAY_PARTS = (
@@ -89,6 +136,8 @@ class Application(FSMModelMixin, TimeStampedModel):
     applied → offered → accepted (an Engagement is created)
             ↘ rejected (reason required) · withdrawn · expired (P3 passed)
     offered → offer declined · offer lapsed"""
+
+    history_actions = ApplicationsAction
 
     job = models.ForeignKey("jobs.Job", on_delete=models.PROTECT, related_name="applications")
     student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications")
@@ -202,6 +251,8 @@ class Engagement(FSMModelMixin, TimeStampedModel):
     offer; then contact details are exchanged. Completing it hands the
     confirmed hours to settlements."""
 
+    history_actions = ApplicationsAction
+
     application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="engagement")
     job = models.ForeignKey("jobs.Job", on_delete=models.PROTECT, related_name="engagements")
     employer = models.ForeignKey("employers.Employer", on_delete=models.PROTECT, related_name="engagements")
@@ -274,6 +325,8 @@ class ContestStatus(models.TextChoices):
 class Attendance(FSMModelMixin, TimeStampedModel):
     """One hired student on one shift: check-in/out (QR or by hand), no-show
     and its contest, and the hours the employer confirms (E4, S3.1)."""
+
+    history_actions = ApplicationsAction
 
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="attendances")
     shift = models.ForeignKey("jobs.Shift", on_delete=models.PROTECT, related_name="attendances")
@@ -372,6 +425,8 @@ class ScheduleChange(FSMModelMixin, TimeStampedModel):
     """The employer proposes a new time for a shift, or a new workplace; it takes
     effect only once every hired student has answered, for those who accepted
     (J1.3). A student who declines is released without penalty."""
+
+    history_actions = ApplicationsAction
 
     class Status(models.TextChoices):
         HELD = "held", _("Awaiting review by a moderator")
@@ -480,6 +535,8 @@ class DemandReport(FSMModelMixin, TimeStampedModel):
     """A student reports an unlawful or unreasonable demand (S3.3); moderators
     verify it within the policy's service level."""
 
+    history_actions = ApplicationsAction
+
     class Kind(models.TextChoices):
         UNPAID_OVERTIME = "unpaid_overtime", _("Unpaid overtime")
         UNSAFE_WORK = "unsafe_work", _("Unsafe work")
@@ -533,6 +590,8 @@ class LossClaim(FSMModelMixin, TimeStampedModel):
     """The employer claims a loss the student caused (S3.2): evidence, the
     student's answer, staff's decision. Only an agreed or decided amount
     becomes an EngagementItem; wages are never deducted unilaterally."""
+
+    history_actions = ApplicationsAction
 
     class Status(models.TextChoices):
         FILED = "filed", _("Waiting for the student's answer")

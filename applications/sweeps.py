@@ -19,6 +19,7 @@ from core.policy import get_policy
 
 from .models import (
     Application,
+    ApplicationsAction,
     ApplicationStatus,
     Attendance,
     AttendanceStatus,
@@ -44,7 +45,7 @@ def _batches(queryset, now):
             yield batch
 
 
-def _history_rows(model, rows, *, transition: str, from_state: str, to_state: str) -> None:
+def _history_rows(model, rows, *, transition: ApplicationsAction, from_state: str, to_state: str) -> None:
     content_type = ContentType.objects.get_for_model(model)
     HistoryEntry.objects.bulk_create([
         HistoryEntry(content_type=content_type, object_id=str(row.pk), transition=transition,
@@ -81,8 +82,8 @@ def applications_expire_unanswered(*, now: dt.datetime | None = None) -> int:
         ids = [a.pk for a in batch]
         Application.objects.filter(pk__in=ids, status=ApplicationStatus.APPLIED).update(
             status=ApplicationStatus.EXPIRED, closed_at=now, updated_at=now)
-        _history_rows(Application, batch, transition="expire", from_state=ApplicationStatus.APPLIED,
-                      to_state=ApplicationStatus.EXPIRED)
+        _history_rows(Application, batch, transition=ApplicationsAction.EXPIRE,
+                      from_state=ApplicationStatus.APPLIED, to_state=ApplicationStatus.EXPIRED)
         for application in batch:
             credit_event_record(
                 key=f"application:{application.pk}:unanswered", subject_kind="employer",
@@ -106,8 +107,8 @@ def offers_lapse(*, now: dt.datetime | None = None) -> int:
     for batch in _batches(due, now):
         Application.objects.filter(pk__in=[a.pk for a in batch], status=ApplicationStatus.OFFERED).update(
             status=ApplicationStatus.OFFER_EXPIRED, closed_at=now, updated_at=now)
-        _history_rows(Application, batch, transition="lapse_offer", from_state=ApplicationStatus.OFFERED,
-                      to_state=ApplicationStatus.OFFER_EXPIRED)
+        _history_rows(Application, batch, transition=ApplicationsAction.LAPSE_OFFER,
+                      from_state=ApplicationStatus.OFFERED, to_state=ApplicationStatus.OFFER_EXPIRED)
         for application in batch:
             notify(recipient=application.student, email=False,
                    subject=_("Your offer for “%(job)s” lapsed") % {"job": application.job.title},
@@ -142,8 +143,8 @@ def hours_auto_confirm_due(*, now: dt.datetime | None = None) -> int:
         Attendance.objects.bulk_update(batch, ["status", "checked_in_at", "checked_out_at", "hours_status",
                                                "confirmed_minutes", "overtime_minutes", "hours_confirmed_at",
                                                "dispute_due_at", "updated_at"])
-        _history_rows(Attendance, batch, transition="auto_confirm_hours", from_state=HoursStatus.PENDING,
-                      to_state=HoursStatus.AUTO_CONFIRMED)
+        _history_rows(Attendance, batch, transition=ApplicationsAction.AUTO_CONFIRM_HOURS,
+                      from_state=HoursStatus.PENDING, to_state=HoursStatus.AUTO_CONFIRMED)
         for row in batch:
             notify(recipient=row.engagement.student, email=False,
                    subject=_("%(job)s: your scheduled hours were confirmed") % {"job": row.engagement.job.title},
@@ -163,8 +164,8 @@ def schedule_changes_lapse(*, now: dt.datetime | None = None) -> int:
     for batch in _batches(due, now):
         ScheduleChange.objects.filter(pk__in=[c.pk for c in batch]).update(
             status=ScheduleChange.Status.LAPSED, decided_at=now, updated_at=now)
-        _history_rows(ScheduleChange, batch, transition="lapse", from_state=ScheduleChange.Status.PROPOSED,
-                      to_state=ScheduleChange.Status.LAPSED)
+        _history_rows(ScheduleChange, batch, transition=ApplicationsAction.LAPSE,
+                      from_state=ScheduleChange.Status.PROPOSED, to_state=ScheduleChange.Status.LAPSED)
         for change in batch:
             _tell_members(change.job.employer_id,
                           subject=_("%(job)s: your change of time or place lapsed") % {"job": change.job.title},
