@@ -383,22 +383,32 @@ class Attendance(FSMModelMixin, TimeStampedModel):
     @transition(field=status, source=AttendanceStatus.EXPECTED, target=AttendanceStatus.NO_SHOW)
     def mark_no_show(self, *, contest_due_at: dt.datetime) -> None:
         self.no_show_at, self.contest_due_at = timezone.now(), contest_due_at
+        self.no_hours()  # a shift not worked has no hours to confirm or pay (E4)
 
     @transition(field=status, source=AttendanceStatus.NO_SHOW, target=AttendanceStatus.ATTENDED)
-    def overturn_no_show(self) -> None:
+    def overturn_no_show(self, *, hours_due_at: dt.datetime) -> None:
+        # The student did come: attended from the shift's start unless a check-in says otherwise,
+        # and the hours go back to the employer to confirm (E4, S3.1).
         self.contest_status = ContestStatus.OVERTURNED
+        self.checked_in_at = self.checked_in_at or self.shift.starts_at
+        self.reopen_hours(due_at=hours_due_at)
 
     @transition(field=status, source=[AttendanceStatus.EXPECTED], target=AttendanceStatus.CANCELLED)
     def cancel(self) -> None:
         pass
 
     @transition(field=hours_status, source=HoursStatus.PENDING, target=HoursStatus.CONFIRMED)
-    def confirm_hours(self, *, minutes: int, overtime: int, by, note: str, dispute_due_at: dt.datetime) -> None:
-        self.confirmed_minutes, self.overtime_minutes, self.hours_note = minutes, overtime, note
+    def confirm_hours(self, *, minutes: int, overtime: int, by, hours_note: str,
+                      dispute_due_at: dt.datetime) -> None:
+        if self.status != AttendanceStatus.ATTENDED:  # confirmed hours mean the shift was worked to its end (E4)
+            self.check_out(at=self.shift.ends_at, by=by)
+        self.confirmed_minutes, self.overtime_minutes, self.hours_note = minutes, overtime, hours_note
         self.hours_confirmed_at, self.hours_confirmed_by, self.dispute_due_at = timezone.now(), by, dispute_due_at
 
     @transition(field=hours_status, source=HoursStatus.PENDING, target=HoursStatus.AUTO_CONFIRMED)
     def auto_confirm_hours(self, *, dispute_due_at: dt.datetime) -> None:
+        if self.status != AttendanceStatus.ATTENDED:  # as confirm_hours: the scheduled shift counts as worked
+            self.check_out(at=self.shift.ends_at)
         self.confirmed_minutes, self.overtime_minutes = self.scheduled_minutes, 0
         self.hours_confirmed_at, self.dispute_due_at = timezone.now(), dispute_due_at
 
@@ -408,8 +418,8 @@ class Attendance(FSMModelMixin, TimeStampedModel):
         self.dispute_text = text
 
     @transition(field=hours_status, source=HoursStatus.DISPUTED, target=HoursStatus.RESOLVED)
-    def resolve_hours(self, *, minutes: int, overtime: int, note: str) -> None:
-        self.confirmed_minutes, self.overtime_minutes, self.hours_note = minutes, overtime, note
+    def resolve_hours(self, *, minutes: int, overtime: int, hours_note: str) -> None:
+        self.confirmed_minutes, self.overtime_minutes, self.hours_note = minutes, overtime, hours_note
 
     @transition(field=hours_status, source=[HoursStatus.PENDING], target=HoursStatus.NONE)
     def no_hours(self) -> None:
@@ -467,8 +477,8 @@ class ScheduleChange(FSMModelMixin, TimeStampedModel):
 
     # A change the screen flagged waits for a moderator before any student sees it (J1.3, J1.4).
     @transition(field=status, source=Status.HELD, target=Status.PROPOSED)
-    def release(self) -> None:
-        pass
+    def release(self, *, respond_by: dt.datetime) -> None:
+        self.respond_by = respond_by  # a fresh answer window from the moderator's clearance
 
     @transition(field=status, source=Status.HELD, target=Status.REJECTED)
     def refuse(self) -> None:

@@ -29,7 +29,8 @@ from .models import (
     HoursStatus,
     ScheduleChange,
 )
-from .services import _tell_members, engagement_complete
+from .services.engagements import engagement_complete
+from .services.shared import tell_members
 
 # Rows per transaction: each batch holds its row locks briefly; the loop runs until nothing is due.
 BATCH_SIZE = 200
@@ -63,11 +64,11 @@ def applications_remind_half_time(*, now: dt.datetime | None = None) -> int:
     for batch in _batches(due, now):
         Application.objects.filter(pk__in=[a.pk for a in batch]).update(reminded_at=now)
         for application in batch:
-            _tell_members(application.job.employer_id,
-                          subject=_("Reminder: answer the application for “%(job)s”") % {"job": application.job.title},
-                          body=_("Half of the answer time has passed; the deadline is %(due)s.")
-                          % {"due": timezone.localtime(application.response_due_at).strftime("%Y-%m-%d %H:%M")},
-                          link=reverse("applications:employer_application", args=[application.pk]))
+            tell_members(application.job.employer_id,
+                         subject=_("Reminder: answer the application for “%(job)s”") % {"job": application.job.title},
+                         body=_("Half of the answer time has passed; the deadline is %(due)s.")
+                         % {"due": timezone.localtime(application.response_due_at).strftime("%Y-%m-%d %H:%M")},
+                         link=reverse("applications:employer_application", args=[application.pk]))
         total += len(batch)
     return total
 
@@ -114,10 +115,10 @@ def offers_lapse(*, now: dt.datetime | None = None) -> int:
                    subject=_("Your offer for “%(job)s” lapsed") % {"job": application.job.title},
                    body=_("It was not accepted in time."),
                    link=reverse("applications:student_application", args=[application.pk]))
-            _tell_members(application.job.employer_id,
-                          subject=_("%(job)s: an offer lapsed") % {"job": application.job.title},
-                          body=_("The student did not accept in time. The place is free again."),
-                          link=reverse("applications:employer_applicants", args=[application.job_id]))
+            tell_members(application.job.employer_id,
+                         subject=_("%(job)s: an offer lapsed") % {"job": application.job.title},
+                         body=_("The student did not accept in time. The place is free again."),
+                         link=reverse("applications:employer_applicants", args=[application.job_id]))
         total += len(batch)
     return total
 
@@ -137,8 +138,6 @@ def hours_auto_confirm_due(*, now: dt.datetime | None = None) -> int:
     for batch in _batches(due, now):
         for row in batch:
             row.updated_at = now  # bulk_update does not apply auto_now
-            if row.status != AttendanceStatus.ATTENDED:
-                row.check_out(at=row.shift.ends_at)
             row.auto_confirm_hours(dispute_due_at=dispute_due)
         Attendance.objects.bulk_update(batch, ["status", "checked_in_at", "checked_out_at", "hours_status",
                                                "confirmed_minutes", "overtime_minutes", "hours_confirmed_at",
@@ -167,10 +166,10 @@ def schedule_changes_lapse(*, now: dt.datetime | None = None) -> int:
         _history_rows(ScheduleChange, batch, transition=ApplicationsAction.LAPSE,
                       from_state=ScheduleChange.Status.PROPOSED, to_state=ScheduleChange.Status.LAPSED)
         for change in batch:
-            _tell_members(change.job.employer_id,
-                          subject=_("%(job)s: your change of time or place lapsed") % {"job": change.job.title},
-                          body=_("Not every hired student answered in time, so nothing changed."),
-                          link=reverse("jobs:employer_job", args=[change.job_id]))
+            tell_members(change.job.employer_id,
+                         subject=_("%(job)s: your change of time or place lapsed") % {"job": change.job.title},
+                         body=_("Not every hired student answered in time, so nothing changed."),
+                         link=reverse("jobs:employer_job", args=[change.job_id]))
         total += len(batch)
     return total
 
