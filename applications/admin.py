@@ -51,13 +51,8 @@ from .models import (
     HoursStatus,
     LossClaim,
 )
-from .services import (
-    demand_report_accept,
-    demand_report_dismiss,
-    hours_dispute_resolve,
-    loss_claim_decide,
-    no_show_contest_decide,
-)
+from .services.attendance import hours_dispute_resolve, no_show_contest_decide
+from .services.cases import demand_report_accept, demand_report_dismiss, loss_claim_decide
 
 DECIDE_PERMISSION = "applications.decide_case"
 # Opening a case's evidence is a personal-data access: the same permission and log as documents (J3.2).

@@ -57,14 +57,14 @@ def _job(*, member: User, moderator: User, title: str, shifts: list[ShiftSpec], 
 
 
 def _apply(job: Job, student: User, message: str = "") -> Application:
-    return services.application_apply(job_id=job.pk, student=student, confirms_requirements=True,
-                                      commits_to_work=True, message=message)
+    return services.applying.application_apply(job_id=job.pk, student=student, confirms_requirements=True,
+                                               commits_to_work=True, message=message)
 
 
 def _hire(job: Job, student: User, member: User):
     application = _apply(job, student)
-    services.application_hire(application_id=application.pk, actor=member)
-    return services.offer_accept(application_id=application.pk, student=student)
+    services.offers.application_hire(application_id=application.pk, actor=member)
+    return services.offers.offer_accept(application_id=application.pk, student=student)
 
 
 def seed_applications(*, moderator: User) -> None:
@@ -101,7 +101,7 @@ def seed_applications(*, moderator: User) -> None:
     # --- the demo student: an active engagement today (QR check-in), an offer, a pending application
     _hire(today_job, student, member)
     offer = _apply(upcoming, student, "周末两天都可以全天到岗。")
-    services.application_hire(application_id=offer.pk, actor=member)
+    services.offers.application_hire(application_id=offer.pk, actor=member)
     if coffee is not None:
         _apply(coffee, student, "有一年奶茶店工作经验。")
 
@@ -109,26 +109,27 @@ def seed_applications(*, moderator: User) -> None:
     if len(others) >= 6:
         a, b, c, d, e, f = others[:6]
         rejected = _apply(upcoming, a, "想试试活动类工作。")
-        services.application_reject(application_id=rejected.pk, actor=member,
-                                    reason="本次需要周末两天都能到岗的同学，您只能来一天。")
+        services.offers.application_reject(application_id=rejected.pk, actor=member,
+                                           reason="本次需要周末两天都能到岗的同学，您只能来一天。")
         withdrawn = _apply(upcoming, b)
-        services.application_withdraw(application_id=withdrawn.pk, student=b)
+        services.applying.application_withdraw(application_id=withdrawn.pk, student=b)
         declined = _apply(today_job, c)
-        services.application_hire(application_id=declined.pk, actor=member)
-        services.offer_decline(application_id=declined.pk, student=c)
+        services.offers.application_hire(application_id=declined.pk, actor=member)
+        services.offers.offer_decline(application_id=declined.pk, student=c)
         # Unanswered past the P3 deadline: the sweep expires it and records the employer's credit fact.
         expired = _apply(upcoming, d)
         Application.objects.filter(pk=expired.pk).update(response_due_at=timezone.now() - dt.timedelta(minutes=1))
         sweeps.applications_expire_unanswered()
         lapsed = _apply(today_job, e)
-        services.application_hire(application_id=lapsed.pk, actor=member)
+        services.offers.application_hire(application_id=lapsed.pk, actor=member)
         Application.objects.filter(pk=lapsed.pk).update(offer_expires_at=timezone.now() - dt.timedelta(minutes=1))
         sweeps.offers_lapse()
         _apply(upcoming, f, "我是本地学生，通勤方便。")
 
         # --- engagements that ended: cancelled by the student with notice, cancelled late by the employer
         cancelled = _hire(upcoming, e, member)
-        services.engagement_cancel_by_student(engagement_id=cancelled.pk, student=e, reason="学校临时安排期中考试。")
+        services.engagements.engagement_cancel_by_student(engagement_id=cancelled.pk, student=e,
+                                                          reason="学校临时安排期中考试。")
         # --- the past job: worked, hours confirmed, one no-show contested, one report of a demand
         workers = [_hire(past_job, s, member) for s in (student, c, d)]
         # Demo history: the past job's shifts already happened (a week ago), so its
@@ -141,23 +142,26 @@ def seed_applications(*, moderator: User) -> None:
         Attendance.objects.filter(engagement__job=past_job).update(hours_due_at=timezone.now() + dt.timedelta(hours=1))
         mine, second, third = workers
         for attendance in Attendance.objects.filter(engagement__in=[mine, second]).order_by("pk"):
-            services.attendance_mark(attendance_id=attendance.pk, actor=member, checked_in=True)
-            services.hours_confirm(attendance_id=attendance.pk, actor=member, minutes=attendance.scheduled_minutes,
-                                   overtime_minutes=30 if attendance.engagement_id == mine.pk else 0)
+            services.attendance.attendance_mark(attendance_id=attendance.pk, actor=member, checked_in=True)
+            services.attendance.hours_confirm(attendance_id=attendance.pk, actor=member,
+                                              minutes=attendance.scheduled_minutes,
+                                              overtime_minutes=30 if attendance.engagement_id == mine.pk else 0)
         Attendance.objects.filter(engagement__in=[mine, second]).update(dispute_due_at=timezone.now())
-        services.engagement_complete(type(mine).objects.select_related("job").get(pk=mine.pk))
+        services.engagements.engagement_complete(type(mine).objects.select_related("job").get(pk=mine.pk))
         no_show = Attendance.objects.filter(engagement=third).order_by("pk").first()
-        services.attendance_mark_no_show(attendance_id=no_show.pk, actor=member)
-        services.no_show_contest(attendance_id=no_show.pk, student=d,
-                                 text="我当天准时到了，签到二维码打不开，店长让我先上岗。")
-        services.demand_report_file(engagement_id=second.pk, student=c, kind=DemandReport.Kind.UNPAID_OVERTIME,
-                                    description="活动结束后要求我们无偿多留一小时清场。")
+        services.attendance.attendance_mark_no_show(attendance_id=no_show.pk, actor=member)
+        services.attendance.no_show_contest(attendance_id=no_show.pk, student=d,
+                                            text="我当天准时到了，签到二维码打不开，店长让我先上岗。")
+        services.cases.demand_report_file(engagement_id=second.pk, student=c,
+                                          kind=DemandReport.Kind.UNPAID_OVERTIME,
+                                          description="活动结束后要求我们无偿多留一小时清场。")
         # An employer's late cancellation owes compensation (shown on the engagement).
         late = _hire(today_job, f, member)
-        services.engagement_cancel_by_employer(engagement_id=late.pk, actor=member,
-                                               reason="活动规模缩小，人手够了。")
+        services.engagements.engagement_cancel_by_employer(engagement_id=late.pk, actor=member,
+                                                           reason="活动规模缩小，人手够了。")
         # A change of workplace the hired student declines: it takes effect and releases them (J1.3).
         moved = _hire(upcoming, c, member)
-        change = services.schedule_change_propose(job_id=upcoming.pk, actor=member, reason="场地调整到隔壁展厅。",
-                                                  new_address="漕溪北路 90 号 二号展厅")
-        services.schedule_change_answer(change_id=change.pk, student=moved.student, accept=False)
+        change = services.schedule_changes.schedule_change_propose(job_id=upcoming.pk, actor=member,
+                                                                   reason="场地调整到隔壁展厅。",
+                                                                   new_address="漕溪北路 90 号 二号展厅")
+        services.schedule_changes.schedule_change_answer(change_id=change.pk, student=moved.student, accept=False)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from core.forms import YuanField
 from jobs.forms_employer import MAX_AMOUNT_FEN
 
-from .services import MAX_OVERTIME_MINUTES
+from .services.attendance import MAX_OVERTIME_MINUTES
 
 
 class CaseDecisionForm(forms.Form):

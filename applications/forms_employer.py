@@ -14,7 +14,9 @@ from core.screening import ScreenedFormMixin, TextRefused
 from jobs.forms_employer import MAX_AMOUNT_FEN
 from jobs.models import Shift
 
-from .services import DOOR_INVITATION, DOOR_SCHEDULE_CHANGE, MAX_OVERTIME_MINUTES
+from .services.applying import DOOR_INVITATION
+from .services.attendance import MAX_OVERTIME_MINUTES
+from .services.schedule_changes import DOOR_SCHEDULE_CHANGE
 
 REASON_MAX_LENGTH = 2000
 

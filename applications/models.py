@@ -20,6 +20,53 @@ from core.models import TimeStampedModel
 from core.uploads import private_storage
 from jobs.models import JobCategory
 
+
+# ------------------------------------------------------------------ history vocabulary
+class ApplicationsAction(models.TextChoices):
+    """The history vocabulary of this app's records: applications, engagements,
+    attendance, changes of time or place, and cases. A value shared by two
+    records ("apply", "release") says in its label what it means for each."""
+
+    # applications and offers (S2.2, E3)
+    APPLY = "apply", _("applied / took effect")
+    WITHDRAW = "withdraw", _("withdrawn")
+    OFFER = "offer", _("offer made")
+    REJECT = "reject", _("turned down by the employer")
+    EXPIRE = "expire", _("expired unanswered")
+    ACCEPT_OFFER = "accept_offer", _("offer accepted")
+    DECLINE_OFFER = "decline_offer", _("offer declined")
+    LAPSE_OFFER = "lapse_offer", _("offer lapsed")
+    # engagements (S3.1, E4.1)
+    START = "start", _("hired and started")
+    CANCEL_BY_STUDENT = "cancel_by_student", _("cancelled by the student")
+    CANCEL_BY_EMPLOYER = "cancel_by_employer", _("cancelled by the employer")
+    RELEASE = "release", _("cleared for the students / released without penalty")
+    COMPLETE = "complete", _("completed")
+    # attendance and hours (E4, S3.1)
+    CHECK_IN = "check_in", _("checked in")
+    CHECK_OUT = "check_out", _("checked out")
+    MARK_IN = "mark_in", _("marked in by the employer")
+    MARK_OUT = "mark_out", _("marked out by the employer")
+    NO_SHOW = "no_show", _("marked as a no-show")
+    CONTEST = "contest", _("contested")
+    CONTEST_DECIDED = "contest_decided", _("contest decided")
+    CONFIRM_HOURS = "confirm_hours", _("hours confirmed")
+    AUTO_CONFIRM_HOURS = "auto_confirm_hours", _("hours confirmed automatically")
+    DISPUTE_HOURS = "dispute_hours", _("hours disputed")
+    RESOLVE_HOURS = "resolve_hours", _("hours settled by staff")
+    # changes of time or place (J1.3)
+    PROPOSE = "propose", _("proposed by the employer")
+    ANSWER = "answer", _("answered by a student")
+    REFUSE = "refuse", _("rejected by a moderator")
+    LAPSE = "lapse", _("lapsed: not every student answered")
+    # cases (S3.2, S3.3)
+    FILE = "file", _("filed")
+    ACCEPT = "accept", _("confirmed")
+    DISMISS = "dismiss", _("dismissed")
+    AGREE = "agree", _("agreed by the student")
+    UPHOLD = "uphold", _("upheld by staff")
+
+
 # ------------------------------------------------------------------ intentions
 # The weekly availability grid: 7 days × 4 parts of the day, one bit each.
 DAY_PARTS = (
@@ -89,6 +136,8 @@ class Application(FSMModelMixin, TimeStampedModel):
     applied → offered → accepted (an Engagement is created)
             ↘ rejected (reason required) · withdrawn · expired (P3 passed)
     offered → offer declined · offer lapsed"""
+
+    history_actions = ApplicationsAction
 
     job = models.ForeignKey("jobs.Job", on_delete=models.PROTECT, related_name="applications")
     student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications")
@@ -202,6 +251,8 @@ class Engagement(FSMModelMixin, TimeStampedModel):
     offer; then contact details are exchanged. Completing it hands the
     confirmed hours to settlements."""
 
+    history_actions = ApplicationsAction
+
     application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="engagement")
     job = models.ForeignKey("jobs.Job", on_delete=models.PROTECT, related_name="engagements")
     employer = models.ForeignKey("employers.Employer", on_delete=models.PROTECT, related_name="engagements")
@@ -275,6 +326,8 @@ class Attendance(FSMModelMixin, TimeStampedModel):
     """One hired student on one shift: check-in/out (QR or by hand), no-show
     and its contest, and the hours the employer confirms (E4, S3.1)."""
 
+    history_actions = ApplicationsAction
+
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="attendances")
     shift = models.ForeignKey("jobs.Shift", on_delete=models.PROTECT, related_name="attendances")
     status = FSMField(_("attendance"), choices=AttendanceStatus.choices, default=AttendanceStatus.EXPECTED,
@@ -330,22 +383,32 @@ class Attendance(FSMModelMixin, TimeStampedModel):
     @transition(field=status, source=AttendanceStatus.EXPECTED, target=AttendanceStatus.NO_SHOW)
     def mark_no_show(self, *, contest_due_at: dt.datetime) -> None:
         self.no_show_at, self.contest_due_at = timezone.now(), contest_due_at
+        self.no_hours()  # a shift not worked has no hours to confirm or pay (E4)
 
     @transition(field=status, source=AttendanceStatus.NO_SHOW, target=AttendanceStatus.ATTENDED)
-    def overturn_no_show(self) -> None:
+    def overturn_no_show(self, *, hours_due_at: dt.datetime) -> None:
+        # The student did come: attended from the shift's start unless a check-in says otherwise,
+        # and the hours go back to the employer to confirm (E4, S3.1).
         self.contest_status = ContestStatus.OVERTURNED
+        self.checked_in_at = self.checked_in_at or self.shift.starts_at
+        self.reopen_hours(due_at=hours_due_at)
 
     @transition(field=status, source=[AttendanceStatus.EXPECTED], target=AttendanceStatus.CANCELLED)
     def cancel(self) -> None:
         pass
 
     @transition(field=hours_status, source=HoursStatus.PENDING, target=HoursStatus.CONFIRMED)
-    def confirm_hours(self, *, minutes: int, overtime: int, by, note: str, dispute_due_at: dt.datetime) -> None:
-        self.confirmed_minutes, self.overtime_minutes, self.hours_note = minutes, overtime, note
+    def confirm_hours(self, *, minutes: int, overtime: int, by, hours_note: str,
+                      dispute_due_at: dt.datetime) -> None:
+        if self.status != AttendanceStatus.ATTENDED:  # confirmed hours mean the shift was worked to its end (E4)
+            self.check_out(at=self.shift.ends_at, by=by)
+        self.confirmed_minutes, self.overtime_minutes, self.hours_note = minutes, overtime, hours_note
         self.hours_confirmed_at, self.hours_confirmed_by, self.dispute_due_at = timezone.now(), by, dispute_due_at
 
     @transition(field=hours_status, source=HoursStatus.PENDING, target=HoursStatus.AUTO_CONFIRMED)
     def auto_confirm_hours(self, *, dispute_due_at: dt.datetime) -> None:
+        if self.status != AttendanceStatus.ATTENDED:  # as confirm_hours: the scheduled shift counts as worked
+            self.check_out(at=self.shift.ends_at)
         self.confirmed_minutes, self.overtime_minutes = self.scheduled_minutes, 0
         self.hours_confirmed_at, self.dispute_due_at = timezone.now(), dispute_due_at
 
@@ -355,8 +418,8 @@ class Attendance(FSMModelMixin, TimeStampedModel):
         self.dispute_text = text
 
     @transition(field=hours_status, source=HoursStatus.DISPUTED, target=HoursStatus.RESOLVED)
-    def resolve_hours(self, *, minutes: int, overtime: int, note: str) -> None:
-        self.confirmed_minutes, self.overtime_minutes, self.hours_note = minutes, overtime, note
+    def resolve_hours(self, *, minutes: int, overtime: int, hours_note: str) -> None:
+        self.confirmed_minutes, self.overtime_minutes, self.hours_note = minutes, overtime, hours_note
 
     @transition(field=hours_status, source=[HoursStatus.PENDING], target=HoursStatus.NONE)
     def no_hours(self) -> None:
@@ -372,6 +435,8 @@ class ScheduleChange(FSMModelMixin, TimeStampedModel):
     """The employer proposes a new time for a shift, or a new workplace; it takes
     effect only once every hired student has answered, for those who accepted
     (J1.3). A student who declines is released without penalty."""
+
+    history_actions = ApplicationsAction
 
     class Status(models.TextChoices):
         HELD = "held", _("Awaiting review by a moderator")
@@ -412,8 +477,8 @@ class ScheduleChange(FSMModelMixin, TimeStampedModel):
 
     # A change the screen flagged waits for a moderator before any student sees it (J1.3, J1.4).
     @transition(field=status, source=Status.HELD, target=Status.PROPOSED)
-    def release(self) -> None:
-        pass
+    def release(self, *, respond_by: dt.datetime) -> None:
+        self.respond_by = respond_by  # a fresh answer window from the moderator's clearance
 
     @transition(field=status, source=Status.HELD, target=Status.REJECTED)
     def refuse(self) -> None:
@@ -480,6 +545,8 @@ class DemandReport(FSMModelMixin, TimeStampedModel):
     """A student reports an unlawful or unreasonable demand (S3.3); moderators
     verify it within the policy's service level."""
 
+    history_actions = ApplicationsAction
+
     class Kind(models.TextChoices):
         UNPAID_OVERTIME = "unpaid_overtime", _("Unpaid overtime")
         UNSAFE_WORK = "unsafe_work", _("Unsafe work")
@@ -533,6 +600,8 @@ class LossClaim(FSMModelMixin, TimeStampedModel):
     """The employer claims a loss the student caused (S3.2): evidence, the
     student's answer, staff's decision. Only an agreed or decided amount
     becomes an EngagementItem; wages are never deducted unilaterally."""
+
+    history_actions = ApplicationsAction
 
     class Status(models.TextChoices):
         FILED = "filed", _("Waiting for the student's answer")

@@ -19,6 +19,7 @@ from core.policy import get_policy
 
 from .models import (
     Application,
+    ApplicationsAction,
     ApplicationStatus,
     Attendance,
     AttendanceStatus,
@@ -28,7 +29,8 @@ from .models import (
     HoursStatus,
     ScheduleChange,
 )
-from .services import _tell_members, engagement_complete
+from .services.engagements import engagement_complete
+from .services.shared import tell_members
 
 # Rows per transaction: each batch holds its row locks briefly; the loop runs until nothing is due.
 BATCH_SIZE = 200
@@ -44,7 +46,7 @@ def _batches(queryset, now):
             yield batch
 
 
-def _history_rows(model, rows, *, transition: str, from_state: str, to_state: str) -> None:
+def _history_rows(model, rows, *, transition: ApplicationsAction, from_state: str, to_state: str) -> None:
     content_type = ContentType.objects.get_for_model(model)
     HistoryEntry.objects.bulk_create([
         HistoryEntry(content_type=content_type, object_id=str(row.pk), transition=transition,
@@ -62,11 +64,11 @@ def applications_remind_half_time(*, now: dt.datetime | None = None) -> int:
     for batch in _batches(due, now):
         Application.objects.filter(pk__in=[a.pk for a in batch]).update(reminded_at=now)
         for application in batch:
-            _tell_members(application.job.employer_id,
-                          subject=_("Reminder: answer the application for “%(job)s”") % {"job": application.job.title},
-                          body=_("Half of the answer time has passed; the deadline is %(due)s.")
-                          % {"due": timezone.localtime(application.response_due_at).strftime("%Y-%m-%d %H:%M")},
-                          link=reverse("applications:employer_application", args=[application.pk]))
+            tell_members(application.job.employer_id,
+                         subject=_("Reminder: answer the application for “%(job)s”") % {"job": application.job.title},
+                         body=_("Half of the answer time has passed; the deadline is %(due)s.")
+                         % {"due": timezone.localtime(application.response_due_at).strftime("%Y-%m-%d %H:%M")},
+                         link=reverse("applications:employer_application", args=[application.pk]))
         total += len(batch)
     return total
 
@@ -81,8 +83,8 @@ def applications_expire_unanswered(*, now: dt.datetime | None = None) -> int:
         ids = [a.pk for a in batch]
         Application.objects.filter(pk__in=ids, status=ApplicationStatus.APPLIED).update(
             status=ApplicationStatus.EXPIRED, closed_at=now, updated_at=now)
-        _history_rows(Application, batch, transition="expire", from_state=ApplicationStatus.APPLIED,
-                      to_state=ApplicationStatus.EXPIRED)
+        _history_rows(Application, batch, transition=ApplicationsAction.EXPIRE,
+                      from_state=ApplicationStatus.APPLIED, to_state=ApplicationStatus.EXPIRED)
         for application in batch:
             credit_event_record(
                 key=f"application:{application.pk}:unanswered", subject_kind="employer",
@@ -106,17 +108,17 @@ def offers_lapse(*, now: dt.datetime | None = None) -> int:
     for batch in _batches(due, now):
         Application.objects.filter(pk__in=[a.pk for a in batch], status=ApplicationStatus.OFFERED).update(
             status=ApplicationStatus.OFFER_EXPIRED, closed_at=now, updated_at=now)
-        _history_rows(Application, batch, transition="lapse_offer", from_state=ApplicationStatus.OFFERED,
-                      to_state=ApplicationStatus.OFFER_EXPIRED)
+        _history_rows(Application, batch, transition=ApplicationsAction.LAPSE_OFFER,
+                      from_state=ApplicationStatus.OFFERED, to_state=ApplicationStatus.OFFER_EXPIRED)
         for application in batch:
             notify(recipient=application.student, email=False,
                    subject=_("Your offer for “%(job)s” lapsed") % {"job": application.job.title},
                    body=_("It was not accepted in time."),
                    link=reverse("applications:student_application", args=[application.pk]))
-            _tell_members(application.job.employer_id,
-                          subject=_("%(job)s: an offer lapsed") % {"job": application.job.title},
-                          body=_("The student did not accept in time. The place is free again."),
-                          link=reverse("applications:employer_applicants", args=[application.job_id]))
+            tell_members(application.job.employer_id,
+                         subject=_("%(job)s: an offer lapsed") % {"job": application.job.title},
+                         body=_("The student did not accept in time. The place is free again."),
+                         link=reverse("applications:employer_applicants", args=[application.job_id]))
         total += len(batch)
     return total
 
@@ -136,14 +138,12 @@ def hours_auto_confirm_due(*, now: dt.datetime | None = None) -> int:
     for batch in _batches(due, now):
         for row in batch:
             row.updated_at = now  # bulk_update does not apply auto_now
-            if row.status != AttendanceStatus.ATTENDED:
-                row.check_out(at=row.shift.ends_at)
             row.auto_confirm_hours(dispute_due_at=dispute_due)
         Attendance.objects.bulk_update(batch, ["status", "checked_in_at", "checked_out_at", "hours_status",
                                                "confirmed_minutes", "overtime_minutes", "hours_confirmed_at",
                                                "dispute_due_at", "updated_at"])
-        _history_rows(Attendance, batch, transition="auto_confirm_hours", from_state=HoursStatus.PENDING,
-                      to_state=HoursStatus.AUTO_CONFIRMED)
+        _history_rows(Attendance, batch, transition=ApplicationsAction.AUTO_CONFIRM_HOURS,
+                      from_state=HoursStatus.PENDING, to_state=HoursStatus.AUTO_CONFIRMED)
         for row in batch:
             notify(recipient=row.engagement.student, email=False,
                    subject=_("%(job)s: your scheduled hours were confirmed") % {"job": row.engagement.job.title},
@@ -163,13 +163,13 @@ def schedule_changes_lapse(*, now: dt.datetime | None = None) -> int:
     for batch in _batches(due, now):
         ScheduleChange.objects.filter(pk__in=[c.pk for c in batch]).update(
             status=ScheduleChange.Status.LAPSED, decided_at=now, updated_at=now)
-        _history_rows(ScheduleChange, batch, transition="lapse", from_state=ScheduleChange.Status.PROPOSED,
-                      to_state=ScheduleChange.Status.LAPSED)
+        _history_rows(ScheduleChange, batch, transition=ApplicationsAction.LAPSE,
+                      from_state=ScheduleChange.Status.PROPOSED, to_state=ScheduleChange.Status.LAPSED)
         for change in batch:
-            _tell_members(change.job.employer_id,
-                          subject=_("%(job)s: your change of time or place lapsed") % {"job": change.job.title},
-                          body=_("Not every hired student answered in time, so nothing changed."),
-                          link=reverse("jobs:employer_job", args=[change.job_id]))
+            tell_members(change.job.employer_id,
+                         subject=_("%(job)s: your change of time or place lapsed") % {"job": change.job.title},
+                         body=_("Not every hired student answered in time, so nothing changed."),
+                         link=reverse("jobs:employer_job", args=[change.job_id]))
         total += len(batch)
     return total
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from jobs.selectors import job_open_to_students_at
 
-from .. import selectors, services
+from .. import selectors
 
 register = template.Library()
 
@@ -27,7 +27,7 @@ def apply_area(context, job):
         if area["application"] is None:
             # The open-applications limit (K3.1) is checked on the apply page, not here:
             # counting them would cost this page a query.
-            area["apply_refusal"] = services.apply_refusal(job=job, student=user, check_existing=False,
+            area["apply_refusal"] = selectors.apply_refusal(job=job, student=user, check_existing=False,
                                                            check_limit=False)
             # Not refused although the job is not yet open to everyone: early access by tier (K3.1).
             opens = job_open_to_students_at(job)

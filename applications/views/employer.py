@@ -223,7 +223,7 @@ def _application_page(request, application, *, reject_form: RejectForm | None = 
         "application": application, "job": application.job, "profile": getattr(application.student,
                                                                                 "student_profile", None),
         "score": score, "countdown": countdown(application, timezone.now()),
-        "contact_visible": services.applicant_contact_visible(application=application),
+        "contact_visible": selectors.applicant_contact_visible(application=application),
         "engagement": engagement, "history": _history_rows(application),
         "reject_form": reject_form or RejectForm(), "reason_templates": list(application_reason_templates()),
     })
@@ -239,7 +239,7 @@ def application_detail(request, application):
 def application_hire(request, application):
     """Hire: an offer the student accepts within the policy's window (E3.1)."""
     try:
-        offered = services.application_hire(application_id=application.pk, actor=request.user)
+        offered = services.offers.application_hire(application_id=application.pk, actor=request.user)
     except DomainError as error:
         messages.error(request, error.message)
     else:
@@ -254,8 +254,8 @@ def application_reject(request, application):
     form = RejectForm(request.POST)
     if form.is_valid():
         try:
-            services.application_reject(application_id=application.pk, actor=request.user,
-                                        reason=form.cleaned_data["reason"])
+            services.offers.application_reject(application_id=application.pk, actor=request.user,
+                                               reason=form.cleaned_data["reason"])
         except DomainError as error:
             form.add_error("reason" if error.field == "reason" else None, str(error.message))
         else:
@@ -291,8 +291,8 @@ def invite(request, job_id: int, student_id: int):
         return _back(request, reverse("applications:employer_candidates", args=[job.pk]))
     message = form.cleaned_data["message"]
     try:
-        invitation = services.job_invite_student(job_id=job.pk, student_id=student_id, actor=request.user,
-                                                 message=message)
+        invitation = services.applying.job_invite_student(job_id=job.pk, student_id=student_id, actor=request.user,
+                                                          message=message)
     except DomainError as error:
         messages.error(request, error.message)
     else:
@@ -343,8 +343,8 @@ def engagement_cancel(request, engagement):
     form = ReasonForm(request.POST)
     if form.is_valid():
         try:
-            cancelled = services.engagement_cancel_by_employer(engagement_id=engagement.pk, actor=request.user,
-                                                               reason=form.cleaned_data["reason"])
+            cancelled = services.engagements.engagement_cancel_by_employer(
+                engagement_id=engagement.pk, actor=request.user, reason=form.cleaned_data["reason"])
         except DomainError as error:
             form.add_error("reason" if error.field == "reason" else None, str(error.message))
         else:
@@ -364,10 +364,10 @@ def loss_claim_new(request, engagement):
     form = LossClaimForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.loss_claim_file(engagement_id=engagement.pk, actor=request.user,
-                                     amount_fen=form.cleaned_data["amount"],
-                                     description=form.cleaned_data["description"],
-                                     evidence=form.cleaned_data["evidence"])
+            services.cases.loss_claim_file(engagement_id=engagement.pk, actor=request.user,
+                                           amount_fen=form.cleaned_data["amount"],
+                                           description=form.cleaned_data["description"],
+                                           evidence=form.cleaned_data["evidence"])
         except DomainError as error:
             form.add_domain_error(error)
         else:
@@ -378,8 +378,8 @@ def loss_claim_new(request, engagement):
 
 
 # ------------------------------------------------------------------ shifts: QR code, attendance, hours (E4)
-def _checkin_url(request, shift: Shift, action: str = services.CHECK_IN) -> str:
-    token = services.checkin_token(shift_id=shift.pk, action=action)
+def _checkin_url(request, shift: Shift, action: str = services.attendance.CHECK_IN) -> str:
+    token = services.attendance.checkin_token(shift_id=shift.pk, action=action)
     return request.build_absolute_uri(reverse("applications:checkin", args=[token]))
 
 
@@ -397,7 +397,7 @@ def shift_detail(request, job: Job, shift: Shift):
     """One shift: the rotating QR code students scan to check in and out, the
     hired students' attendance with manual marking, and hours after the shift."""
     now, policy = timezone.now(), get_policy()
-    marking_opens = shift.starts_at - services.CHECKIN_OPENS_BEFORE
+    marking_opens = shift.starts_at - services.attendance.CHECKIN_OPENS_BEFORE
     no_show_from = shift.starts_at + dt.timedelta(minutes=policy.checkin_grace_minutes)
     ended = now >= shift.ends_at
     rows = []
@@ -415,12 +415,13 @@ def shift_detail(request, job: Job, shift: Shift):
         ))
     return render(request, "applications/employer/shift_detail.html", {
         "job": job, "shift": shift, "rows": rows, "checkin_url": _checkin_url(request, shift),
-        "checkout_url": _checkin_url(request, shift, services.CHECK_OUT),
+        "checkout_url": _checkin_url(request, shift, services.attendance.CHECK_OUT),
         "qr_url": reverse("applications:shift_qr", args=[job.pk, shift.pk]),
-        "checkout_minutes": int(services.CHECKOUT_AFTER_CHECKIN.total_seconds() // 60),
-        "refresh_seconds": services.CHECKIN_ROTATE_SECONDS, "ended": ended, "started": now >= shift.starts_at,
+        "checkout_minutes": int(services.attendance.CHECKOUT_AFTER_CHECKIN.total_seconds() // 60),
+        "refresh_seconds": services.attendance.CHECKIN_ROTATE_SECONDS, "ended": ended,
+        "started": now >= shift.starts_at,
         "no_show_from": no_show_from, "marking_opens": marking_opens,
-        "show_qr": now <= shift.ends_at, "max_overtime": services.MAX_OVERTIME_MINUTES,
+        "show_qr": now <= shift.ends_at, "max_overtime": services.attendance.MAX_OVERTIME_MINUTES,
     })
 
 
@@ -429,7 +430,8 @@ def shift_qr(request, job: Job, shift: Shift):
     """The check-in code (or with ?action=out the check-out code) as an SVG: an absolute
     URL with a token that is new on every request and expires after 90 s, so a photo
     of it cannot be used later."""
-    action = services.CHECK_OUT if request.GET.get("action") == services.CHECK_OUT else services.CHECK_IN
+    check_in, check_out = services.attendance.CHECK_IN, services.attendance.CHECK_OUT
+    action = check_out if request.GET.get("action") == check_out else check_in
     url = _checkin_url(request, shift, action)
     buffer = io.BytesIO()
     segno.make(url, error="m").save(buffer, kind="svg", scale=QR_SCALE)
@@ -448,10 +450,11 @@ def attendance_mark(request, attendance):
     action = request.POST.get("action", "")
     try:
         if action == "no_show":
-            services.attendance_mark_no_show(attendance_id=attendance.pk, actor=request.user)
+            services.attendance.attendance_mark_no_show(attendance_id=attendance.pk, actor=request.user)
             done = _("Marked as a no-show. The student may contest it.")
         elif action in ("in", "out"):
-            services.attendance_mark(attendance_id=attendance.pk, actor=request.user, checked_in=action == "in")
+            services.attendance.attendance_mark(attendance_id=attendance.pk, actor=request.user,
+                                                checked_in=action == "in")
             done = _("Marked as checked in.") if action == "in" else _("Marked as checked out.")
         else:
             raise DomainError(_("Choose how to mark the attendance."))
@@ -475,10 +478,10 @@ def hours_confirm(request, attendance):
                 messages.error(request, error)
     else:
         try:
-            services.hours_confirm(attendance_id=attendance.pk, actor=request.user,
-                                   minutes=form.cleaned_data["minutes"],
-                                   overtime_minutes=form.cleaned_data["overtime_minutes"],
-                                   note=form.cleaned_data["note"])
+            services.attendance.hours_confirm(attendance_id=attendance.pk, actor=request.user,
+                                              minutes=form.cleaned_data["minutes"],
+                                              overtime_minutes=form.cleaned_data["overtime_minutes"],
+                                              note=form.cleaned_data["note"])
         except DomainError as error:
             messages.error(request, error.message)
         else:
@@ -496,7 +499,8 @@ def change_propose(request, job: Job):
     form = ChangeForm(request.POST if request.method == "POST" else None, shifts=shifts)
     if request.method == "POST" and form.is_valid():
         try:
-            change = services.schedule_change_propose(job_id=job.pk, actor=request.user, **form.service_kwargs())
+            change = services.schedule_changes.schedule_change_propose(job_id=job.pk, actor=request.user,
+                                                                       **form.service_kwargs())
         except DomainError as error:
             form.add_domain_error(error)
         else:
@@ -525,7 +529,7 @@ def change_propose(request, job: Job):
 def change_withdraw(request, change):
     """Withdraw an open change before it takes effect (J1.3); nothing changes."""
     try:
-        services.schedule_change_withdraw(change_id=change.pk, actor=request.user)
+        services.schedule_changes.schedule_change_withdraw(change_id=change.pk, actor=request.user)
     except DomainError as error:
         messages.error(request, error.message)
     else:

@@ -153,13 +153,13 @@ def apply(request, job_id: int):
     if existing:
         return redirect("applications:student_application", existing)
     profile = student_profile_for(request.user)
-    refusal = services.apply_refusal(job=job, student=request.user, profile=profile)
+    refusal = selectors.apply_refusal(job=job, student=request.user, profile=profile)
     # K3.1: the open-applications limit of the student's credit tier, shown above the form.
     limit = selectors.student_applications_limit(student=request.user, profile=profile) if profile else None
     form = ApplyForm(request.POST or None)
     if request.method == "POST" and refusal is None and form.is_valid():
         try:
-            application = services.application_apply(
+            application = services.applying.application_apply(
                 job_id=job.pk, student=request.user, message=form.cleaned_data["message"],
                 confirms_requirements=form.cleaned_data["confirms_requirements"],
                 commits_to_work=form.cleaned_data["commits_to_work"])
@@ -171,7 +171,7 @@ def apply(request, job_id: int):
             return redirect("applications:student_application", application.pk)
     return render(request, "applications/student/apply.html",
                   {"job": job, "shifts": shifts, "form": form, "refusal": refusal, "limit": limit,
-                   "credit_help_url": services.CREDIT_HELP_URL})
+                   "credit_help_url": selectors.CREDIT_HELP_URL})
 
 
 # ------------------------------------------------------------------ my work
@@ -226,14 +226,14 @@ def application_detail(request, application: Application):
 
 @own_object_view(_application, ["POST"])
 def application_withdraw(request, application: Application):
-    if _run(request, services.application_withdraw, application_id=application.pk, student=request.user):
+    if _run(request, services.applying.application_withdraw, application_id=application.pk, student=request.user):
         messages.success(request, _("You withdrew your application."))
     return redirect("applications:student_application", application.pk)
 
 
 @own_object_view(_application, ["POST"])
 def offer_accept(request, application: Application):
-    engagement = _run(request, services.offer_accept, application_id=application.pk, student=request.user)
+    engagement = _run(request, services.offers.offer_accept, application_id=application.pk, student=request.user)
     if engagement is None:
         return redirect("applications:student_application", application.pk)
     messages.success(request, _("You accepted the offer. Here are the employer's contact details and your shifts."))
@@ -242,7 +242,7 @@ def offer_accept(request, application: Application):
 
 @own_object_view(_application, ["POST"])
 def offer_decline(request, application: Application):
-    if _run(request, services.offer_decline, application_id=application.pk, student=request.user):
+    if _run(request, services.offers.offer_decline, application_id=application.pk, student=request.user):
         messages.success(request, _("You declined the offer."))
     return redirect("applications:student_application", application.pk)
 
@@ -270,7 +270,7 @@ def _shift_rows(attendances: list[Attendance], now: dt.datetime) -> list[ShiftRo
 def engagement_detail(request, engagement: Engagement):
     now, policy = timezone.now(), get_policy()
     attendances = list(engagement.attendances.all())
-    # The same rule as services.engagement_cancel_by_student, said before the student decides (S3.1).
+    # The same rule as services.engagements.engagement_cancel_by_student, said before the student decides (S3.1).
     upcoming = [a for a in attendances if a.status == AttendanceStatus.EXPECTED and a.shift.ends_at > now]
     next_shift = upcoming[0].shift if upcoming else None
     cancel_would_be_late = bool(next_shift) and (
@@ -295,8 +295,8 @@ def engagement_cancel(request, pk: int):
     if not form.is_valid():
         messages.error(request, _first_error(form))
         return _engagement_page(pk, "cancel")
-    engagement = _run(request, services.engagement_cancel_by_student, engagement_id=pk, student=request.user,
-                      reason=form.cleaned_data["reason"])
+    engagement = _run(request, services.engagements.engagement_cancel_by_student, engagement_id=pk,
+                      student=request.user, reason=form.cleaned_data["reason"])
     if engagement is not None:
         if engagement.late_cancellation:
             messages.warning(request, _("You cancelled. It was less than %(h)s hours before your shift, so it "
@@ -313,9 +313,9 @@ def demand_report(request, engagement: Engagement):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.demand_report_file(engagement_id=engagement.pk, student=request.user, kind=data["kind"],
-                                        description=data["description"], evidence=data["evidence"],
-                                        refuses_and_leaves=data["refuses_and_leaves"])
+            services.cases.demand_report_file(engagement_id=engagement.pk, student=request.user, kind=data["kind"],
+                                              description=data["description"], evidence=data["evidence"],
+                                              refuses_and_leaves=data["refuses_and_leaves"])
         except DomainError as error:
             _form_error(form, error)
         else:
@@ -330,7 +330,7 @@ def no_show_contest(request, attendance: Attendance):
     form = ExplanationForm(request.POST)
     if not form.is_valid():
         messages.error(request, _first_error(form))
-    elif _run(request, services.no_show_contest, attendance_id=attendance.pk, student=request.user,
+    elif _run(request, services.attendance.no_show_contest, attendance_id=attendance.pk, student=request.user,
               text=form.cleaned_data["text"]):
         messages.success(request, _("Your contest was sent. Staff will decide and tell you the outcome."))
     return _engagement_page(attendance.engagement_id, f"attendance-{attendance.pk}")
@@ -341,7 +341,7 @@ def hours_dispute(request, attendance: Attendance):
     form = ExplanationForm(request.POST)
     if not form.is_valid():
         messages.error(request, _first_error(form))
-    elif _run(request, services.hours_dispute, attendance_id=attendance.pk, student=request.user,
+    elif _run(request, services.attendance.hours_dispute, attendance_id=attendance.pk, student=request.user,
               text=form.cleaned_data["text"]):
         messages.success(request, _("Your dispute was sent. Staff will settle the hours and tell you."))
     return _engagement_page(attendance.engagement_id, f"attendance-{attendance.pk}")
@@ -355,8 +355,8 @@ def change_answer(request, answer: ScheduleChangeAnswer):
         messages.error(request, _first_error(form))
         return _engagement_page(answer.engagement_id, "changes")
     accept = form.cleaned_data["answer"] == "accept"
-    if _run(request, services.schedule_change_answer, change_id=answer.change_id, student=request.user,
-            accept=accept):
+    if _run(request, services.schedule_changes.schedule_change_answer, change_id=answer.change_id,
+            student=request.user, accept=accept):
         messages.success(request, _("You accepted the change.") if accept else _(
             "You declined the change. When it takes effect you are released from this job without any penalty."))
     return _engagement_page(answer.engagement_id)
@@ -368,7 +368,7 @@ def loss_claim_answer(request, claim: LossClaim):
     form = LossClaimAnswerForm(request.POST)
     if not form.is_valid():
         messages.error(request, _first_error(form))
-    elif _run(request, services.loss_claim_answer, claim_id=claim.pk, student=request.user,
+    elif _run(request, services.cases.loss_claim_answer, claim_id=claim.pk, student=request.user,
               agree=form.cleaned_data["answer"] == "agree", answer=form.cleaned_data["text"]):
         messages.success(request, _("Your answer was sent."))
     return _engagement_page(claim.engagement_id, f"claim-{claim.pk}")
@@ -384,10 +384,11 @@ def intentions(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.intention_save(student=request.user, categories=data["categories"], cities=data["cities"],
-                                    districts=data["districts"], availability=data["availability"],
-                                    expected_hourly_fen=form.expected_hourly_fen(),
-                                    accepts_remote=data["accepts_remote"], discoverable=data["discoverable"])
+            services.applying.intention_save(student=request.user, categories=data["categories"],
+                                             cities=data["cities"], districts=data["districts"],
+                                             availability=data["availability"],
+                                             expected_hourly_fen=form.expected_hourly_fen(),
+                                             accepts_remote=data["accepts_remote"], discoverable=data["discoverable"])
         except DomainError as error:
             _form_error(form, error)
         else:
@@ -423,26 +424,27 @@ def checkin(request, token: str):
     POST checks in with the check-in code, out with the check-out code (E4)."""
     if request.method == "POST":
         try:
-            attendance = services.checkin_scan(token=token, student=request.user)
+            attendance = services.attendance.checkin_scan(token=token, student=request.user)
         except DomainError as error:
             return _checkin_refused(request, error)
         return render(request, "applications/student/checkin.html", {"attendance": attendance, "done": True})
     try:
-        code = services.checkin_code(token)
+        code = services.attendance.checkin_code(token)
     except DomainError as error:
         return _checkin_refused(request, error)
     attendance = _attendance_for_checkin(code.shift_id, request.user)
     if attendance is None:
-        return _checkin_refused(request, services.CheckInRefused(_("You are not hired for this shift.")))
+        return _checkin_refused(request, services.attendance.CheckInRefused(_("You are not hired for this shift.")))
     if attendance.status not in (AttendanceStatus.EXPECTED, AttendanceStatus.CHECKED_IN):
-        return _checkin_refused(request, services.CheckInRefused(
+        return _checkin_refused(request, services.attendance.CheckInRefused(
             _("Your attendance for this shift is already recorded.")))
     # The wrong code for the state is said before the button, not after it (E4).
-    if code.action == services.CHECK_IN and attendance.status == AttendanceStatus.CHECKED_IN:
-        return _checkin_refused(request, services.CheckInRefused(
+    if code.action == services.attendance.CHECK_IN and attendance.status == AttendanceStatus.CHECKED_IN:
+        return _checkin_refused(request, services.attendance.CheckInRefused(
             _("You have already checked in; scan the check-out code when you leave.")))
-    if code.action == services.CHECK_OUT and attendance.status == AttendanceStatus.EXPECTED:
-        return _checkin_refused(request, services.CheckInRefused(
+    if code.action == services.attendance.CHECK_OUT and attendance.status == AttendanceStatus.EXPECTED:
+        return _checkin_refused(request, services.attendance.CheckInRefused(
             _("You have not checked in yet; scan the check-in code first.")))
     return render(request, "applications/student/checkin.html",
-                  {"attendance": attendance, "token": token, "checking_out": code.action == services.CHECK_OUT})
+                  {"attendance": attendance, "token": token,
+                   "checking_out": code.action == services.attendance.CHECK_OUT})

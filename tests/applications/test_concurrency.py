@@ -8,9 +8,9 @@ import time
 import pytest
 from django.db import connection, connections
 
-from applications import services
 from applications.models import Application, ApplicationStatus
-from applications.services import JobFull, application_apply, application_hire, offer_accept, places_taken
+from applications.selectors import places_taken
+from applications.services import JobFull, application_apply, application_hire, offer_accept, offers
 from tests.factories.applications import approved_student
 from tests.factories.employers import EmployerMemberFactory
 from tests.factories.jobs import JobFactory
@@ -53,15 +53,16 @@ def _hire_together(pairs) -> dict[int, str]:
 
 @pytest.fixture
 def slow_count(monkeypatch):
-    """Widen the window between counting the places and writing the offer."""
-    count = services.places_taken
+    """Widen the window between counting the places and writing the offer (the count
+    the hire service reads)."""
+    count = offers.places_taken
 
     def slow(job_id: int) -> int:
         taken = count(job_id)
         time.sleep(COUNT_TO_WRITE_DELAY)
         return taken
 
-    monkeypatch.setattr(services, "places_taken", slow)
+    monkeypatch.setattr(offers, "places_taken", slow)
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

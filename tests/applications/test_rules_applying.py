@@ -9,6 +9,7 @@ import time_machine
 from django.db import IntegrityError, transaction
 
 from applications.models import Application, ApplicationStatus
+from applications.selectors import apply_refusal
 from applications.services import (
     CannotApply,
     JobFull,
@@ -16,7 +17,6 @@ from applications.services import (
     application_apply,
     application_hire,
     application_withdraw,
-    apply_refusal,
 )
 from core.errors import DomainError, InvalidTransition
 from core.models import Notification

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 
 from applications.models import Application, ApplicationStatus, Attendance, Engagement, EngagementStatus
-from applications.selectors import applicants_ranked
+from applications.selectors import applicants_ranked, places_taken
 from applications.services import (
     JobFull,
     application_apply,
@@ -19,7 +19,6 @@ from applications.services import (
     job_invite_student,
     offer_accept,
     offer_decline,
-    places_taken,
 )
 from applications.sweeps import applications_sweep
 from core.errors import DomainError, NotPermitted, ReasonRequired

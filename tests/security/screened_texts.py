@@ -103,7 +103,7 @@ NOT_SCREENED: dict[str, str] = {
 # hold flagged text): service → the function of its module that calls
 # core.screening.gate_check (itself, or its screening helper). The test reads their source.
 SCREENED_SERVICES = {
-    "applications.services.schedule_change_propose": "_screen_change",
-    "applications.services.job_invite_student": "job_invite_student",
+    "applications.services.schedule_changes.schedule_change_propose": "_screen_change",
+    "applications.services.applying.job_invite_student": "job_invite_student",
     "reviews.services.review_reply": "review_reply",
 }

@@ -1,78 +1,24 @@
-"""Reads for applications and engagements: the employer's ranked applicants
-(E3.1), candidates to invite, a student's recommendations, and the pages of
-applications and engagements. Query counts are pinned in the tests."""
+"""Matching reads (E3.1, G4): the employer's ranked applicants, students to
+invite, and a student's recommendations. Query counts are pinned in the tests."""
 
 import datetime as dt
 import json
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import StudentProfile, User
-from core.models import CreditTier
-from core.policy import get_policy
 from jobs.models import Job, JobStatus, Shift
 from jobs.selectors import job_filter_visible_to
 
-from .matching import CandidateFacts, JobFacts, MatchScore, day_part_of, rank, score, shift_slots
-from .models import (
-    OPEN_APPLICATION,
-    Application,
-    ApplicationStatus,
-    Attendance,
-    Engagement,
-    EngagementStatus,
-    JobInvitation,
-    ScheduleChange,
-    ScheduleChangeAnswer,
-    StudentIntention,
-)
+from ..matching import CandidateFacts, JobFacts, MatchScore, day_part_of, rank, score, shift_slots
+from ..models import Application, ApplicationStatus, Engagement, EngagementStatus, StudentIntention
 
 RECOMMENDATION_CANDIDATES = 300  # newest matching jobs scored in Python; enough for a good top 20
 RECOMMENDATIONS_SHOWN = 20
 CANDIDATES_SHOWN = 50
 CANDIDATE_POOL = 500  # students considered for invitations, newest intentions first
-
-
-# ------------------------------------------------------------------ limits by credit tier (K3.1)
-LOW_TIER_MAX = CreditTier.FAIR  # tiers 0–1 get the low limit
-
-
-@dataclass(frozen=True)
-class ApplicationsLimit:
-    """How many open applications a student may have, and why (shown on the apply page)."""
-
-    limit: int
-    tier: int
-    open_count: int
-
-    @property
-    def tier_label(self) -> str:
-        return str(CreditTier(self.tier).label)
-
-    @property
-    def reached(self) -> bool:
-        return self.open_count >= self.limit
-
-    @property
-    def is_low_tier(self) -> bool:
-        return self.tier <= LOW_TIER_MAX
-
-
-def applications_limit_for_tier(tier: int, policy=None) -> int:
-    policy = policy or get_policy()
-    return policy.applications_limit_low_tier if tier <= LOW_TIER_MAX else policy.applications_limit
-
-
-def student_open_applications_count(*, student: User) -> int:
-    """Applications still waiting for an answer or holding an offer (OPEN_APPLICATION)."""
-    return Application.objects.filter(student=student, status__in=OPEN_APPLICATION).count()
-
-
-def student_applications_limit(*, student: User, profile: StudentProfile) -> ApplicationsLimit:
-    return ApplicationsLimit(limit=applications_limit_for_tier(profile.credit_tier), tier=profile.credit_tier,
-                             open_count=student_open_applications_count(student=student))
 
 
 def job_facts(job: Job, shifts=None) -> JobFacts:
@@ -267,76 +213,3 @@ def recommendations_for(*, student: User, now: dt.datetime | None = None) -> lis
 def job_facts_from_card(job: Job, slots) -> JobFacts:
     return JobFacts(category=job.category, city=job.city, district=job.district, is_remote=job.is_remote,
                     shift_slots=tuple(sorted(slots)))
-
-
-# ------------------------------------------------------------------ student pages
-def student_applications(*, student: User) -> QuerySet[Application]:
-    return (Application.objects.filter(student=student).select_related("job", "job__employer")
-            .order_by("-applied_at", "-id"))
-
-
-def student_engagements(*, student: User) -> QuerySet[Engagement]:
-    return (Engagement.objects.filter(student=student).select_related("job", "job__employer")
-            .order_by("-started_at", "-id"))
-
-
-def student_invitations(*, student: User) -> QuerySet[JobInvitation]:
-    return (JobInvitation.objects.filter(student=student, held=False, job__status=JobStatus.PUBLISHED,
-                                         job__application_deadline__gt=timezone.now())
-            .exclude(job__applications__student=student).select_related("job", "job__employer"))
-
-
-def student_application_for_job(*, student: User, job: Job) -> Application | None:
-    return Application.objects.filter(student=student, job=job).only("pk", "status", "job_id").first()
-
-
-def student_application_get(*, student: User, pk: int) -> Application | None:
-    return Application.objects.select_related("job", "job__employer").filter(pk=pk, student=student).first()
-
-
-def engagement_for_student(*, student: User, pk: int) -> Engagement | None:
-    return (Engagement.objects.select_related("job", "job__employer", "student")
-            .prefetch_related(Prefetch("attendances", queryset=Attendance.objects.select_related("shift")),
-                              "items", "loss_claims", "demand_reports")
-            .filter(pk=pk, student=student).first())
-
-
-def engagement_for_employer(*, employer_id: int, pk: int) -> Engagement | None:
-    return (Engagement.objects.select_related("job", "student", "student__student_profile")
-            .prefetch_related(Prefetch("attendances", queryset=Attendance.objects.select_related("shift")),
-                              "items", "loss_claims")
-            .filter(pk=pk, employer_id=employer_id).first())
-
-
-def open_changes_for_engagement(*, engagement: Engagement) -> list[ScheduleChangeAnswer]:
-    return list(ScheduleChangeAnswer.objects.filter(
-        engagement=engagement, change__status=ScheduleChange.Status.PROPOSED,
-        answer=ScheduleChangeAnswer.Answer.PENDING).select_related("change", "change__shift"))
-
-
-# ------------------------------------------------------------------ employer pages
-def employer_application_get(*, employer_id: int, pk: int) -> Application | None:
-    return (Application.objects.select_related("job", "student", "student__student_profile")
-            .filter(pk=pk, job__employer_id=employer_id).first())
-
-
-def shift_attendance(*, shift: Shift) -> QuerySet[Attendance]:
-    """Hired students of one shift, for the employer's shift page."""
-    return (Attendance.objects.filter(shift=shift)
-            .exclude(engagement__status__in=[EngagementStatus.CANCELLED_BY_EMPLOYER,
-                                             EngagementStatus.CANCELLED_BY_STUDENT, EngagementStatus.RELEASED])
-            .select_related("engagement__student__student_profile").order_by("engagement__student__id"))
-
-
-def job_open_change(*, job: Job) -> ScheduleChange | None:
-    """The change waiting for the students, or held for a moderator (J1.3, J1.4)."""
-    return (ScheduleChange.objects.filter(job=job, status__in=[ScheduleChange.Status.PROPOSED,
-                                                               ScheduleChange.Status.HELD])
-            .prefetch_related("answers").first())
-
-
-def employer_engagements(*, employer_id: int, job: Job | None = None) -> QuerySet[Engagement]:
-    qs = Engagement.objects.filter(employer_id=employer_id)
-    if job is not None:
-        qs = qs.filter(job=job)
-    return qs.select_related("job", "student__student_profile").order_by("-started_at", "-id")
