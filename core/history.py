@@ -26,19 +26,13 @@ def history_actions_of(model: type[models.Model]) -> type[models.TextChoices]:
     return actions
 
 
-# While the apps move to declared vocabularies, a model without one is let through.
-# TODO(before merge): remove; every model with history declares its actions.
-_STRICT = False
-
-
 def history_record(
     *, subject: models.Model, transition: str, from_state: str, to_state: str,
     actor: User | None = None, reason: str = "",
 ) -> HistoryEntry:
-    if _STRICT or getattr(type(subject), "history_actions", None) is not None:
-        actions = history_actions_of(type(subject))
-        if transition not in actions.values:
-            raise ValueError(f"{transition!r} is not in {type(subject)._meta.label}'s history vocabulary")
+    actions = history_actions_of(type(subject))
+    if transition not in actions.values:
+        raise ValueError(f"{transition!r} is not in {type(subject)._meta.label}'s history vocabulary")
     return HistoryEntry.objects.create(
         content_type=ContentType.objects.get_for_model(subject, for_concrete_model=False),
         object_id=str(subject.pk),

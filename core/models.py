@@ -76,9 +76,11 @@ class HistoryEntry(models.Model):
         model = self._model
         if not value or model is None:
             return ""
+        # A model may have several state fields (an attendance's presence and its hours):
+        # the first whose states include this value names it.
         for field in model._meta.concrete_fields:
-            if isinstance(field, FSMFieldMixin) and field.choices:
-                return str(dict(field.flatchoices).get(value, value))
+            if isinstance(field, FSMFieldMixin) and field.choices and value in dict(field.flatchoices):
+                return str(dict(field.flatchoices)[value])
         return value
 
     @property

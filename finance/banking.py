@@ -43,7 +43,14 @@ from .ledger import (
     platform_account,
     transaction_post,
 )
-from .models import AccountKind, BankStatementImport, BankStatementLine, FundingReference, LedgerAccount
+from .models import (
+    AccountKind,
+    BankStatementImport,
+    BankStatementLine,
+    FinanceAction,
+    FundingReference,
+    LedgerAccount,
+)
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
@@ -356,7 +363,7 @@ def statement_import(*, uploaded_file: UploadedFile, actor: User) -> BankStateme
     statement.status = (BankStatementImport.Status.NEEDS_MATCHING if matched < len(lines)
                         else BankStatementImport.Status.COMPLETE)
     statement.save(update_fields=["matched_count", "status"])
-    history_record(subject=statement, transition="import", from_state="", to_state=statement.status, actor=actor,
+    history_record(subject=statement, transition=FinanceAction.IMPORT, from_state="", to_state=statement.status, actor=actor,
                    reason=f"{len(lines)} new, {matched} matched, {statement.duplicate_count} already imported, "
                           f"{statement.outgoing_count} outgoing")
     return statement
@@ -382,7 +389,7 @@ def bank_line_match(*, line_id: int, employer_id: int, actor: User) -> BankState
     line.status = BankStatementLine.Status.MANUAL
     line.decided_by, line.decided_at = actor, timezone.now()
     line.save(update_fields=["status", "matched_employer", "ledger_key", "decided_by", "decided_at"])
-    history_record(subject=line, transition="match", from_state=BankStatementLine.Status.UNMATCHED,
+    history_record(subject=line, transition=FinanceAction.MATCH, from_state=BankStatementLine.Status.UNMATCHED,
                    to_state=line.status, actor=actor, reason=f"employer {employer_id}")
     _statement_refresh_status(line.statement_id)
     return line
@@ -399,7 +406,7 @@ def bank_line_ignore(*, line_id: int, actor: User, reason: str) -> BankStatement
     line.ignore_reason = reason.strip()[:300]
     line.decided_by, line.decided_at = actor, timezone.now()
     line.save(update_fields=["status", "ignore_reason", "decided_by", "decided_at"])
-    history_record(subject=line, transition="ignore", from_state=BankStatementLine.Status.UNMATCHED,
+    history_record(subject=line, transition=FinanceAction.IGNORE, from_state=BankStatementLine.Status.UNMATCHED,
                    to_state=line.status, actor=actor, reason=line.ignore_reason)
     _statement_refresh_status(line.statement_id)
     return line
@@ -425,7 +432,7 @@ def funding_sandbox_pay(*, employer_id: int, amount_fen: int, actor: User | None
         reference_text=reference.code, status=BankStatementLine.Status.MATCHED)
     _post_funding(line=line, employer_id=employer_id, actor=actor)
     line.save(update_fields=["matched_employer", "ledger_key"])
-    history_record(subject=line, transition="sandbox_pay", from_state="", to_state=line.status, actor=actor)
+    history_record(subject=line, transition=FinanceAction.SANDBOX_PAY, from_state="", to_state=line.status, actor=actor)
     return line
 
 

@@ -78,6 +78,22 @@ PLATFORM_KINDS = {
 }
 
 
+class FinanceAction(models.TextChoices):
+    """The history vocabulary of the ledger's records: bank statements and their lines (F1),
+    escrow refunds to employers (E5.1, F3)."""
+
+    IMPORT = "import", _("bank statement imported")
+    MATCH = "match", _("bank line matched")
+    IGNORE = "ignore", _("bank line set aside")
+    SANDBOX_PAY = "sandbox_pay", _("paid in the sandbox")
+    REQUEST = "request", _("refund requested")
+    APPROVE = "approve", _("refund approved")
+    REJECT = "reject", _("refund rejected")
+    MARK_PAID = "mark_paid", _("refund paid")
+    FAIL = "fail", _("refund failed at the bank")
+    EXPORT = "export", _("refund sent in a bank file")
+
+
 class LedgerAccount(models.Model):
     """One account. `balance_fen` is the running sum of its entries (debits −
     credits), updated under the account's row lock in the posting transaction,
@@ -236,6 +252,8 @@ class FundingReference(models.Model):
 class BankStatementImport(models.Model):
     """One bank statement file finance staff imported (E5.1): who, when, what it held."""
 
+    history_actions = FinanceAction
+
     class Status(models.TextChoices):
         COMPLETE = "complete", _("All lines matched or ignored")
         NEEDS_MATCHING = "needs_matching", _("Lines wait for manual matching")
@@ -265,6 +283,8 @@ class BankStatementLine(models.Model):
     """One incoming payment on the platform's bank account (E5.1). The bank's
     transaction id is unique per bank: importing a statement again adds nothing
     and posts nothing twice. Sandbox payments are lines of the bank "sandbox"."""
+
+    history_actions = FinanceAction
 
     BANK_PLATFORM = "platform"
     BANK_SANDBOX = "sandbox"
@@ -323,6 +343,8 @@ class EscrowRefund(FSMModelMixin, TimeStampedModel):
                   money is back in escrow
     The account number is encrypted at rest and shown masked; only the refund
     file finance downloads holds it in full (access-logged)."""
+
+    history_actions = FinanceAction
 
     class Status(models.TextChoices):
         REQUESTED = "requested", _("Requested")

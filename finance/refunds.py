@@ -32,11 +32,12 @@ from core.errors import DomainError, InvalidTransition, NotPermitted, ReasonRequ
 from core.history import history_record
 from core.money import format_fen, yuan_decimal
 from core.notifications import notify
+from core.transitions import lock_row, run_transition
 from employers.models import Employer, EmployerMember
 
 from . import hooks
 from .ledger import employer_escrow, platform_account, transaction_post, transaction_reverse
-from .models import AccountKind, EscrowRefund, LedgerAccount
+from .models import AccountKind, EscrowRefund, FinanceAction, LedgerAccount
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -107,7 +108,7 @@ def _ensure_executor(actor: User | None) -> None:
 
 
 def _locked(refund_id: int) -> EscrowRefund:
-    return EscrowRefund.objects.select_for_update().get(pk=refund_id)
+    return lock_row(EscrowRefund, refund_id)
 
 
 def _amounts(refund: EscrowRefund) -> dict[str, str]:
@@ -150,7 +151,7 @@ def refund_request(*, employer_id: int, actor: User, amount_fen: int, account_ho
     refund = EscrowRefund.objects.create(employer_id=employer_id, amount_fen=amount_fen, account_holder=holder,
                                          bank_name=bank_name.strip()[:60], account_number=number,
                                          requested_by=actor)
-    history_record(subject=refund, transition="request", from_state="", to_state=refund.status, actor=actor,
+    history_record(subject=refund, transition=FinanceAction.REQUEST, from_state="", to_state=refund.status, actor=actor,
                    reason=format_fen(amount_fen))
     _notify_employer(refund, _("Refund of %(amount)s requested") % _amounts(refund),
                      _("We received your request to refund %(amount)s from escrow. Finance reviews it, usually "
@@ -183,10 +184,7 @@ def refund_approve(*, refund_id: int, actor: User) -> EscrowRefund:
     transaction_post(key=refund_key(refund.pk), kind="escrow_refund", actor=actor, source=refund,
                      memo=f"escrow refund {refund.pk} to employer {refund.employer_id}",
                      lines=[(escrow, refund.amount_fen), (clearing, -refund.amount_fen)])
-    refund.approve(now=timezone.now(), by=actor)
-    refund.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
-    history_record(subject=refund, transition="approve", from_state=EscrowRefund.Status.REQUESTED,
-                   to_state=refund.status, actor=actor)
+    run_transition(refund, "approve", actor=actor, now=timezone.now(), by=actor)
     _notify_employer(refund, _("Refund of %(amount)s approved") % _amounts(refund),
                      _("Finance approved your refund of %(amount)s. It is sent to your bank account in the next "
                        "refund transfer.") % _amounts(refund))
@@ -202,10 +200,8 @@ def refund_reject(*, refund_id: int, actor: User, reason: str) -> EscrowRefund:
     refund = _locked(refund_id)
     if refund.status != EscrowRefund.Status.REQUESTED:
         raise InvalidTransition()
-    refund.reject(now=timezone.now(), by=actor, reason=reason.strip())
-    refund.save(update_fields=["status", "decided_by", "decided_at", "reason", "updated_at"])
-    history_record(subject=refund, transition="reject", from_state=EscrowRefund.Status.REQUESTED,
-                   to_state=refund.status, actor=actor, reason=refund.reason)
+    run_transition(refund, "reject", actor=actor, note=reason.strip(), now=timezone.now(), by=actor,
+                   reason=reason.strip())
     _notify_employer(refund, _("Refund of %(amount)s rejected") % _amounts(refund),
                      _("Finance rejected your refund of %(amount)s: %(reason)s")
                      % {**_amounts(refund), "reason": refund.reason})
@@ -224,10 +220,7 @@ def refund_confirm_paid(*, refund_id: int, actor: User) -> EscrowRefund:
                      memo=f"escrow refund {refund.pk} paid",
                      lines=[(platform_account(AccountKind.PAYOUT_CLEARING), refund.amount_fen),
                             (platform_account(AccountKind.BANK_CLEARING), -refund.amount_fen)])
-    refund.mark_paid(now=timezone.now())
-    refund.save(update_fields=["status", "paid_at", "updated_at"])
-    history_record(subject=refund, transition="mark_paid", from_state=EscrowRefund.Status.APPROVED,
-                   to_state=refund.status, actor=actor)
+    run_transition(refund, "mark_paid", actor=actor, now=timezone.now())
     _notify_employer(refund, _("Refund of %(amount)s paid") % _amounts(refund),
                      _("Your refund of %(amount)s has been sent to %(account)s.")
                      % {**_amounts(refund), "account": refund.account_masked})
@@ -246,10 +239,7 @@ def refund_fail(*, refund_id: int, actor: User, reason: str) -> EscrowRefund:
         raise InvalidTransition()
     transaction_reverse(original_key=refund_key(refund.pk), actor=actor,
                         memo=f"escrow refund {refund.pk} failed: {reason.strip()}"[:300])
-    refund.fail(now=timezone.now(), reason=reason.strip())
-    refund.save(update_fields=["status", "reason", "updated_at"])
-    history_record(subject=refund, transition="fail", from_state=EscrowRefund.Status.APPROVED,
-                   to_state=refund.status, actor=actor, reason=refund.reason)
+    run_transition(refund, "fail", actor=actor, note=reason.strip(), now=timezone.now(), reason=reason.strip())
     _notify_employer(refund, _("Refund of %(amount)s failed") % _amounts(refund),
                      _("The bank could not transfer your refund of %(amount)s (%(reason)s). The money is back in "
                        "your escrow; check the account details and ask again.")
@@ -277,7 +267,7 @@ def refunds_export(*, actor: User, refund_ids: list[int] | None = None) -> bytes
     EscrowRefund.objects.filter(pk__in=[r.pk for r in refunds], exported_at__isnull=True).update(
         exported_at=now, updated_at=now)
     for refund in refunds:
-        history_record(subject=refund, transition="export", from_state=refund.status, to_state=refund.status,
+        history_record(subject=refund, transition=FinanceAction.EXPORT, from_state=refund.status, to_state=refund.status,
                        actor=actor)
     import xlsxwriter
 
