@@ -213,6 +213,49 @@ def _refund_cap_fen(settlement: Settlement) -> int:
     return max(settlement.commission_fen - refunded, 0)
 
 
+def _decision_check(*, actor, outcome: str, decision: str, adjustment_fen: int, refund_fen: int) -> str:
+    """What staff may decide before anything is locked: their permission, the decision
+    text (returned trimmed), the outcome and the amounts (whole fen, not negative)."""
+    if not (actor.is_active and actor.has_perm(DECIDE_PERMISSION)):
+        raise NotPermitted()
+    decision = (decision or "").strip()
+    if not decision:
+        raise DomainError(_("Write the decision both sides will read."), field="decision")
+    if outcome not in Outcome.values:
+        raise DomainError(_("Choose the outcome."), field="outcome")
+    for name, value in (("adjustment_fen", adjustment_fen), ("refund_fen", refund_fen)):
+        if type(value) is not int or value < 0:  # noqa: E721
+            raise DomainError(_("Amounts are positive sums in yuan."), field=name)
+    return decision
+
+
+def _decision_money_check(settlement: Settlement, *, outcome: str, adjustment_fen: int, refund_fen: int) -> None:
+    """No change moves no money; a correction moves some, its refund at most the
+    statement's commission less refunds decided before (S4.3)."""
+    if outcome == Outcome.NO_CHANGE and (adjustment_fen or refund_fen):
+        raise DomainError(_("A decision of no change moves no money: leave the amounts empty."),
+                          field="adjustment_fen")
+    if outcome == Outcome.ADJUSTED:
+        if not (adjustment_fen or refund_fen):
+            raise DomainError(_("A correction needs extra pay for the student or a refund to the employer."),
+                              field="adjustment_fen")
+        cap = _refund_cap_fen(settlement)
+        if refund_fen > cap:
+            raise DomainError(_("At most %(cap)s of commission can be refunded on this statement.") % {
+                "cap": format_fen(cap)}, field="refund_fen")
+
+
+def _decision_text(decision: str, *, adjustment_fen: int, refund_fen: int) -> str:
+    """The decision as both sides read it, with the money it moves."""
+    money = []
+    if adjustment_fen:
+        money.append(str(_("extra pay of %(amount)s for the student") % {"amount": format_fen(adjustment_fen)}))
+    if refund_fen:
+        money.append(str(_("%(amount)s of commission refunded to the employer's escrow") % {
+            "amount": format_fen(refund_fen)}))
+    return decision if not money else f"{decision}\n\n{'; '.join(money)}"
+
+
 @transaction.atomic
 def dispute_decide(*, dispute_id: int, actor, outcome: str, decision: str, adjustment_fen: int = 0,
                    refund_fen: int = 0) -> PaymentDispute:
@@ -228,31 +271,13 @@ def dispute_decide(*, dispute_id: int, actor, outcome: str, decision: str, adjus
     `dispute_money`); `payment_dispute_closed` sent (customer service resolves
     its ticket); both sides told; extra pay records a credit event against the
     employer."""
-    if not (actor.is_active and actor.has_perm(DECIDE_PERMISSION)):
-        raise NotPermitted()
-    decision = (decision or "").strip()
-    if not decision:
-        raise DomainError(_("Write the decision both sides will read."), field="decision")
-    if outcome not in Outcome.values:
-        raise DomainError(_("Choose the outcome."), field="outcome")
-    for name, value in (("adjustment_fen", adjustment_fen), ("refund_fen", refund_fen)):
-        if type(value) is not int or value < 0:  # noqa: E721
-            raise DomainError(_("Amounts are positive sums in yuan."), field=name)
+    decision = _decision_check(actor=actor, outcome=outcome, decision=decision, adjustment_fen=adjustment_fen,
+                               refund_fen=refund_fen)
     dispute = lock_row(PaymentDispute, dispute_id, related=("student", "employer"))
     if dispute.status not in LIVE:
         raise DisputeNotLive()
     settlement = lock_row(Settlement, dispute.settlement_id, related=("engagement__job",))
-    if outcome == Outcome.NO_CHANGE and (adjustment_fen or refund_fen):
-        raise DomainError(_("A decision of no change moves no money: leave the amounts empty."),
-                          field="adjustment_fen")
-    if outcome == Outcome.ADJUSTED:
-        if not (adjustment_fen or refund_fen):
-            raise DomainError(_("A correction needs extra pay for the student or a refund to the employer."),
-                              field="adjustment_fen")
-        cap = _refund_cap_fen(settlement)
-        if refund_fen > cap:
-            raise DomainError(_("At most %(cap)s of commission can be refunded on this statement.") % {
-                "cap": format_fen(cap)}, field="refund_fen")
+    _decision_money_check(settlement, outcome=outcome, adjustment_fen=adjustment_fen, refund_fen=refund_fen)
     run_transition(dispute, "decide", actor=actor, note=f"{Outcome(outcome).label}: {decision}"[:500],
                    now=timezone.now(), by=actor, outcome=outcome, decision=decision[:3000],
                    adjustment_fen=adjustment_fen, refund_fen=refund_fen)
@@ -263,13 +288,7 @@ def dispute_decide(*, dispute_id: int, actor, outcome: str, decision: str, adjus
                             reason=decision[:500], source=dispute)
     payment_dispute_closed.send(sender=PaymentDispute, dispute=dispute, key=dispute_key(dispute.pk), actor=actor,
                                 outcome=decision)
-    money = []
-    if adjustment_fen:
-        money.append(str(_("extra pay of %(amount)s for the student") % {"amount": format_fen(adjustment_fen)}))
-    if refund_fen:
-        money.append(str(_("%(amount)s of commission refunded to the employer's escrow") % {
-            "amount": format_fen(refund_fen)}))
-    body = decision if not money else f"{decision}\n\n{'; '.join(money)}"
+    body = _decision_text(decision, adjustment_fen=adjustment_fen, refund_fen=refund_fen)
     notify(recipient=dispute.student, subject=_("Your payment dispute was decided"), body=body,
            link=_student_link(dispute))
     _tell_employer(dispute, subject=_("A payment dispute for %(job)s was decided") % {

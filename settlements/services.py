@@ -147,29 +147,9 @@ def settlement_prepare(*, engagement_id: int) -> Settlement | None:
     settlement.computed_at = now
     final = engagement.status in ENDED and not settlement.pending_shifts
     total_text = format_fen(settlement.student_total_fen)
-    if created:
-        # A new statement starts in the state its hours give it: one history row, from nothing.
-        if final:
-            settlement.mark_ready(funding_due_at=funding_due_at(engagement.job, now))
-        settlement.save()
-        history_record(subject=settlement, transition=SettlementAction.PREPARE, from_state=before_status,
-                       to_state=settlement.status, reason=total_text)
-    else:
-        settlement.save(update_fields=[*AMOUNT_FIELDS, "computed_at", "updated_at"])
-        if final and settlement.status == SettlementStatus.DRAFT:
-            run_transition(settlement, "mark_ready", action=SettlementAction.PREPARE, note=total_text,
-                           funding_due_at=funding_due_at(engagement.job, now))
-        elif not final and settlement.status == SettlementStatus.READY:
-            run_transition(settlement, "reopen", action=SettlementAction.PREPARE, note=total_text)
-
-    new_lines = [SettlementLine(settlement=settlement, order=n, kind=line.kind, amount_fen=line.amount_fen,
-                                description=line.description[:300], quantity=line.quantity[:120],
-                                work_date=line.work_date)
-                 for n, line in enumerate(statement.employer_lines)]
-    lines_changed = [_line_key(line) for line in new_lines] != old_lines
-    if lines_changed:
-        settlement.lines.all().delete()
-        SettlementLine.objects.bulk_create(new_lines)
+    _settlement_status_follow(settlement, created=created, final=final, before_status=before_status,
+                              job=engagement.job, now=now, note=total_text)
+    lines_changed = _settlement_lines_write(settlement, statement, old_lines=old_lines)
 
     if settlement.status != before_status:
         if settlement.status == SettlementStatus.READY and settlement.student_total_fen > 0:
@@ -178,6 +158,39 @@ def settlement_prepare(*, engagement_id: int) -> Settlement | None:
         history_record(subject=settlement, transition=SettlementAction.RECOMPUTE, from_state=before_status,
                        to_state=settlement.status, reason=f"{format_fen(before_total)} → {total_text}")
     return settlement
+
+
+def _settlement_status_follow(settlement: Settlement, *, created: bool, final: bool, before_status: str, job,
+                              now: dt.datetime, note: str) -> None:
+    """Save the recomputed statement in the state its hours give it: ready once the
+    engagement has ended and every shift's hours are final, draft otherwise."""
+    if created:
+        # A new statement starts in the state its hours give it: one history row, from nothing.
+        if final:
+            settlement.mark_ready(funding_due_at=funding_due_at(job, now))
+        settlement.save()
+        history_record(subject=settlement, transition=SettlementAction.PREPARE, from_state=before_status,
+                       to_state=settlement.status, reason=note)
+        return
+    settlement.save(update_fields=[*AMOUNT_FIELDS, "computed_at", "updated_at"])
+    if final and settlement.status == SettlementStatus.DRAFT:
+        run_transition(settlement, "mark_ready", action=SettlementAction.PREPARE, note=note,
+                       funding_due_at=funding_due_at(job, now))
+    elif not final and settlement.status == SettlementStatus.READY:
+        run_transition(settlement, "reopen", action=SettlementAction.PREPARE, note=note)
+
+
+def _settlement_lines_write(settlement: Settlement, statement: Statement, *, old_lines: list[tuple]) -> bool:
+    """Replace the statement's lines when the computation gives others; True if it did."""
+    new_lines = [SettlementLine(settlement=settlement, order=n, kind=line.kind, amount_fen=line.amount_fen,
+                                description=line.description[:300], quantity=line.quantity[:120],
+                                work_date=line.work_date)
+                 for n, line in enumerate(statement.employer_lines)]
+    if [_line_key(line) for line in new_lines] == old_lines:
+        return False
+    settlement.lines.all().delete()
+    SettlementLine.objects.bulk_create(new_lines)
+    return True
 
 
 def funding_due_at(job, now: dt.datetime) -> dt.datetime:
