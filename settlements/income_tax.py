@@ -40,15 +40,21 @@ limits round in the student's favour instead: 20 % of pay is rounded down (the
 deduction never exceeds 20 %), the minimum pay for the minutes worked is rounded
 up (what remains is never below it)."""
 
-from collections.abc import Iterable, Sequence
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
 from core.money import format_fen
 
 from .statement import half_up
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # ------------------------------------------------------------------ the law's numbers
 # 公告2025年第16号 §1(1): 累计费用 = 累计收入 × 20 %; 累计减除费用 = ¥5,000 × months in a row.
@@ -82,7 +88,7 @@ WITHHOLDING_TABLE_2: tuple[tuple[int | None, int, int], ...] = (
 SET_OFF_MAX_PERCENT = 20
 
 
-def _require_int(name: str, value, *, minimum: int = 0) -> None:
+def _require_int(name: str, value: object, *, minimum: int = 0) -> None:
     """Money and counts are int: a float rounds differently on every platform, a bool is a bug."""
     if not isinstance(value, int) or isinstance(value, bool):
         raise TypeError(f"{name} must be int, got {value!r}")
@@ -90,7 +96,7 @@ def _require_int(name: str, value, *, minimum: int = 0) -> None:
         raise ValueError(f"{name} must be at least {minimum}, got {value}")
 
 
-def _sentences(figures: dict, parts) -> str:
+def _sentences(figures: Mapping[str, object], parts: Iterable[StrOrPromise]) -> str:
     """The translated sentences with their figures, one after the other: a space
     between English sentences, none after a Chinese full stop."""
     text = ""
@@ -244,7 +250,7 @@ class CumulativeWithholder:
         self._last: CumulativeWithholding | None = None
 
     @classmethod
-    def resume(cls, last: CumulativeWithholding | None) -> "CumulativeWithholder":
+    def resume(cls, last: CumulativeWithholding | None) -> CumulativeWithholder:
         """Continue after `last`, the student's latest payment (None: none yet)."""
         withholder = cls()
         withholder._last = last

@@ -7,10 +7,12 @@ outstanding — the same steps finance takes by hand (`payout_execution`)."""
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from core.errors import NotPermitted
 from core.history import history_record
 from core.money import format_fen
@@ -97,7 +99,7 @@ def _result_record_error(line: ResultLine, payout: Payout) -> str | None:
 
 
 @transaction.atomic
-def payout_batch_import_results(*, batch_id: int, file, actor) -> ResultImportSummary:
+def payout_batch_import_results(*, batch_id: int, file: UploadedFile, actor: User) -> ResultImportSummary:
     """Apply the bank's or Alipay's result file to a batch (F3.2).
 
     Every line must name a payout of this batch (by the remark written in the
