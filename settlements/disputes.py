@@ -241,7 +241,8 @@ def _decision_check(*, actor: User, outcome: str, decision: str, adjustment_fen:
     return decision
 
 
-def _decision_money_check(settlement: Settlement, *, outcome: str, adjustment_fen: int, refund_fen: int) -> None:
+def _decision_money_check(settlement: Settlement, *, outcome: str, adjustment_fen: int,
+                          refund_fen: int) -> None:
     """No change moves no money; a correction moves some, its refund at most the
     statement's commission less refunds decided before (S4.3)."""
     if outcome == Outcome.NO_CHANGE and (adjustment_fen or refund_fen):

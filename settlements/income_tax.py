@@ -277,7 +277,8 @@ class CumulativeWithholder:
             available_fen = gross_fen
         last = self._last
         _payment_check(last, year=year, month=month, gross_fen=gross_fen, tax_free_fen=tax_free_fen,
-                       other_deductions_fen=other_deductions_fen, relief_fen=relief_fen, available_fen=available_fen)
+                       other_deductions_fen=other_deductions_fen, relief_fen=relief_fen,
+                       available_fen=available_fen)
 
         months = _months_in_a_row(last, year=year, month=month)
         income, tax_free, other, relief, withheld = _totals_before(last, year=year)
@@ -347,7 +348,8 @@ def _totals_before(last: CumulativeWithholding | None, *, year: int) -> tuple[in
             last.cumulative_relief_fen, last.withheld_to_date_fen)
 
 
-def _cumulative_reason(*, tax: int, due: int, withheld: int, taxable: int, gross_tax: int) -> CumulativeReason:
+def _cumulative_reason(*, tax: int, due: int, withheld: int, taxable: int,
+                       gross_tax: int) -> CumulativeReason:
     """Why this payment withholds what it does (the statement explains each)."""
     if tax < due:
         return CumulativeReason.LIMITED
