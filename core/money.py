@@ -38,20 +38,34 @@ def parse_yuan(value: object, *, allow_negative: bool = False, max_fen: int = MA
     None or blank → None. Raises AmountError (a ValueError)."""
     if value is None:
         return None
-    if isinstance(value, bool):
-        raise AmountError("invalid", value)
-    if isinstance(value, int):
-        value = str(value)
-    elif isinstance(value, float | Decimal):
-        # A float cell's shortest repr is the number the bank wrote ("1234.5").
-        if not (value == value and abs(value) != float("inf")):
-            raise AmountError("invalid", value)
-        value = format(Decimal(repr(value) if isinstance(value, float) else value), "f")
+    value = _number_as_text(value)
     text = _DECORATION.sub("", str(value)).removesuffix("元").replace("。", ".")
     if not text:
         return None
     if len(text) > MAX_CHARACTERS:
         raise AmountError("too_large", value)
+    fen = _fen_of_text(text, value, allow_negative=allow_negative)
+    if abs(fen) > max_fen:
+        raise AmountError("too_large", value)
+    return fen
+
+
+def _number_as_text(value: object) -> object:
+    """A spreadsheet number as the digits it shows; text and other values as they are."""
+    if isinstance(value, bool):
+        raise AmountError("invalid", value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float | Decimal):
+        # A float cell's shortest repr is the number the bank wrote ("1234.5").
+        if not (value == value and abs(value) != float("inf")):
+            raise AmountError("invalid", value)
+        return format(Decimal(repr(value) if isinstance(value, float) else value), "f")
+    return value
+
+
+def _fen_of_text(text: str, value: object, *, allow_negative: bool) -> int:
+    """Undecorated yuan text ("-1234.5") → fen; `value`, the amount as read, goes into the error."""
     match = _YUAN_TEXT.match(text)
     if match is None:
         if re.fullmatch(r"-?\d+\.\d{3,}", text):
@@ -63,8 +77,6 @@ def parse_yuan(value: object, *, allow_negative: bool = False, max_fen: int = MA
         if not allow_negative and fen:
             raise AmountError("negative", value)
         fen = -fen
-    if abs(fen) > max_fen:
-        raise AmountError("too_large", value)
     return fen
 
 

@@ -3,23 +3,31 @@ statements change only through `settlements.services`, and a payout method's
 number is shown masked. Finance executes payout batches here: the batch files
 (the only place full numbers appear, access-logged), confirm, mark a line failed."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from core.access import signed_in_user
 from core.admin_mixins import ReadOnlyAdmin, history_table
 from core.errors import DomainError
 from core.money import format_fen
 
 from . import exports, payout_execution, payout_results
 from .models import Payout, PayoutBatch, PayoutMethod, Settlement
+
+if TYPE_CHECKING:
+    from django.utils.safestring import SafeString
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -33,47 +41,47 @@ class SettlementAdmin(ReadOnlyAdmin):
     search_fields = ["=id", "=engagement__id", "employer__name", "student__email", "engagement__job__title"]
     ordering = ["-created_at", "-id"]
     show_full_result_count = False
-    fields = ["engagement_link", "employer", "student", "status", "commission_percent", "wages", "allowances",
-              "compensation", "losses", "student_total", "commission", "employer_total", "pending_shifts",
-              "computed_at", "ready_at", "funding_short_fen", "funded_at", "payout_due_at", "payout_failed_at",
-              "paid_at", "lines_table", "history"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "engagement_link", "employer", "student", "status", "commission_percent", "wages", "allowances",
+        "compensation", "losses", "student_total", "commission", "employer_total", "pending_shifts",
+        "computed_at", "ready_at", "funding_short_fen", "funded_at", "payout_due_at", "payout_failed_at",
+        "paid_at", "lines_table", "history")
 
     @admin.display(description=_("engagement"))
-    def engagement_link(self, obj):
+    def engagement_link(self, obj: Settlement) -> SafeString:
         return format_html('<a href="{}">{}</a>', reverse("admin:applications_engagement_change",
                                                           args=[obj.engagement_id]), obj.engagement.job.title)
 
     @admin.display(description=_("wages"))
-    def wages(self, obj):
+    def wages(self, obj: Settlement) -> str:
         return format_fen(obj.wages_fen)
 
     @admin.display(description=_("allowances"))
-    def allowances(self, obj):
+    def allowances(self, obj: Settlement) -> str:
         return format_fen(obj.allowances_fen)
 
     @admin.display(description=_("compensation"))
-    def compensation(self, obj):
+    def compensation(self, obj: Settlement) -> str:
         return format_fen(obj.compensation_fen)
 
     @admin.display(description=_("losses set off"))
-    def losses(self, obj):
+    def losses(self, obj: Settlement) -> str:
         return format_fen(obj.losses_fen)
 
     @admin.display(description=_("the student receives"))
-    def student_total(self, obj):
+    def student_total(self, obj: Settlement) -> str:
         return format_fen(obj.student_total_fen)
 
     @admin.display(description=_("commission"))
-    def commission(self, obj):
+    def commission(self, obj: Settlement) -> str:
         return format_fen(obj.commission_fen)
 
     @admin.display(description=_("the employer pays"))
-    def employer_total(self, obj):
+    def employer_total(self, obj: Settlement) -> str:
         return format_fen(obj.employer_total_fen)
 
     @admin.display(description=_("statement"))
-    def lines_table(self, obj):
+    def lines_table(self, obj: Settlement) -> str:
         lines = obj.lines.order_by("order")
         if not lines:
             return "—"
@@ -83,7 +91,7 @@ class SettlementAdmin(ReadOnlyAdmin):
               format_fen(line.amount_fen)) for line in lines)))
 
     @admin.display(description=_("history"))
-    def history(self, obj):
+    def history(self, obj: Settlement) -> str:
         return history_table(obj)
 
 
@@ -97,16 +105,15 @@ class PayoutMethodAdmin(ReadOnlyAdmin):
     ordering = ["-created_at", "-id"]
     show_full_result_count = False
     # Never the number itself (encrypted) nor its hash: staff see what the student sees.
-    fields = ["student", "kind", "bank_name", "account_masked", "account_holder", "is_default", "created_at",
-              "removed_at", "history"]
-    readonly_fields = fields
+    fields = readonly_fields = ("student", "kind", "bank_name", "account_masked", "account_holder",
+                                "is_default", "created_at", "removed_at", "history")
 
     @admin.display(description=_("account"))
-    def account_masked(self, obj):
+    def account_masked(self, obj: PayoutMethod) -> str:
         return obj.account_masked
 
     @admin.display(description=_("history"))
-    def history(self, obj):
+    def history(self, obj: PayoutMethod) -> str:
         return history_table(obj)
 
 
@@ -114,7 +121,7 @@ class PayoutMethodAdmin(ReadOnlyAdmin):
 EXECUTE_PERMISSION = "settlements.execute_payoutbatch"
 
 
-def _executor(request) -> None:
+def _executor(request: HttpRequest) -> None:
     if not request.user.has_perm(EXECUTE_PERMISSION):
         raise PermissionDenied
 
@@ -129,25 +136,25 @@ class ResultFileForm(forms.Form):
 
 class PayoutInline(admin.TabularInline):
     model = Payout
-    fields = ["id", "settlement", "adjustment", "student", "amount", "method_kind", "bank_name", "account_masked",
-              "account_holder", "status", "failure_reason", "fail_link"]
-    readonly_fields = fields
+    fields = readonly_fields = ("id", "settlement", "adjustment", "student", "amount", "method_kind",
+                                "bank_name", "account_masked", "account_holder", "status", "failure_reason",
+                                "fail_link")
     extra = 0
     can_delete = False
     show_change_link = False
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: PayoutBatch | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: PayoutBatch | None = None) -> bool:
         return False
 
     @admin.display(description=_("amount"))
-    def amount(self, obj):
+    def amount(self, obj: Payout) -> str:
         return format_fen(obj.amount_fen)
 
     @admin.display(description=_("failed?"))
-    def fail_link(self, obj):
+    def fail_link(self, obj: Payout) -> str:
         if obj.status not in (Payout.Status.QUEUED, Payout.Status.SENT):
             return "—"
         return format_html('<a href="{}">{}</a>', reverse("admin:settlements_payout_fail", args=[obj.pk]),
@@ -164,9 +171,8 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
     list_filter = ["status"]
     ordering = ["-created_at", "-id"]
     show_full_result_count = False
-    fields = ["status", "created_at", "created_by", "payout_count", "total", "exported_at", "confirmed_at",
-              "confirmed_by", "history"]
-    readonly_fields = fields
+    fields = readonly_fields = ("status", "created_at", "created_by", "payout_count", "total", "exported_at",
+                                "confirmed_at", "confirmed_by", "history")
     inlines = [PayoutInline]
     change_form_template = "admin/settlements/payoutbatch/change_form.html"
     object_route_permissions = {"settlements_payoutbatch_download_bank": EXECUTE_PERMISSION,
@@ -175,14 +181,14 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
                                 "settlements_payoutbatch_import_results": EXECUTE_PERMISSION}
 
     @admin.display(description=_("total"))
-    def total(self, obj):
+    def total(self, obj: PayoutBatch) -> str:
         return format_fen(obj.total_fen)
 
     @admin.display(description=_("history"))
-    def history(self, obj):
+    def history(self, obj: PayoutBatch) -> str:
         return history_table(obj)
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view
         return [
             path("<int:pk>/download/bank/", view(self.download_bank_view),
@@ -194,7 +200,7 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
                  name="settlements_payoutbatch_import_results"),
         ] + super().get_urls()
 
-    def import_results_view(self, request, pk: int):
+    def import_results_view(self, request: HttpRequest, pk: int) -> HttpResponseBase:
         """Upload the bank's or Alipay's result file: failed lines back to the students'
         payables, successful ones paid, the batch confirmed once nothing is outstanding."""
         batch = PayoutBatch.objects.filter(pk=pk).first()
@@ -202,11 +208,11 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
             raise Http404
         _executor(request)
         form = ResultFileForm(request.POST or None, request.FILES or None)
-        errors = []
+        errors: list[str] = []
         if request.method == "POST" and form.is_valid():
             try:
                 summary = payout_results.payout_batch_import_results(
-                    batch_id=batch.pk, file=form.cleaned_data["file"], actor=request.user)
+                    batch_id=batch.pk, file=form.cleaned_data["file"], actor=signed_in_user(request))
             except exports.ResultFileInvalid as error:
                 errors = error.errors
             except DomainError as error:
@@ -224,35 +230,36 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
             "original": batch,
         })
 
-    def download_bank_view(self, request, pk: int):
+    def download_bank_view(self, request: HttpRequest, pk: int) -> HttpResponseBase:
         return self._download(request, pk, "bank")
 
-    def download_alipay_view(self, request, pk: int):
+    def download_alipay_view(self, request: HttpRequest, pk: int) -> HttpResponseBase:
         return self._download(request, pk, "alipay")
 
-    def _download(self, request, pk: int, kind: str):
+    def _download(self, request: HttpRequest, pk: int, kind: str) -> HttpResponseBase:
         batch = PayoutBatch.objects.filter(pk=pk).first()
         if batch is None:
             raise Http404
         _executor(request)
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
+        staff = signed_in_user(request)
         with transaction.atomic():
-            content = (exports.batch_bank_file if kind == "bank" else exports.batch_alipay_file)(
-                batch, staff=request.user)
-            payout_execution.payout_batch_mark_exported(batch_id=batch.pk, actor=request.user)
+            write_file = exports.batch_bank_file if kind == "bank" else exports.batch_alipay_file
+            content = write_file(batch, staff=staff)
+            payout_execution.payout_batch_mark_exported(batch_id=batch.pk, actor=staff)
         response = HttpResponse(content, content_type=XLSX)
         response["Content-Disposition"] = f'attachment; filename="{exports.export_filename(batch, kind)}"'
         return response
 
-    def confirm_view(self, request, pk: int):
+    def confirm_view(self, request: HttpRequest, pk: int) -> HttpResponseBase:
         if not PayoutBatch.objects.filter(pk=pk).exists():
             raise Http404
         _executor(request)
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         try:
-            payout_execution.payout_batch_confirm(batch_id=pk, actor=request.user)
+            payout_execution.payout_batch_confirm(batch_id=pk, actor=signed_in_user(request))
         except DomainError as error:
             self.message_user(request, str(error.message), level=messages.ERROR)
         else:
@@ -271,19 +278,19 @@ class PayoutAdmin(ReadOnlyAdmin):
     show_full_result_count = False
     # Never the full number (encrypted): only the batch files show it, access-logged.
     object_route_permissions = {"settlements_payout_fail": EXECUTE_PERMISSION}
-    fields = ["batch", "settlement", "adjustment", "student", "attempt", "amount", "method_kind", "bank_name",
-              "account_masked", "account_holder", "status", "ledger_key", "paid_at", "failed_at", "failure_reason"]
-    readonly_fields = fields
+    fields = readonly_fields = ("batch", "settlement", "adjustment", "student", "attempt", "amount",
+                                "method_kind", "bank_name", "account_masked", "account_holder", "status",
+                                "ledger_key", "paid_at", "failed_at", "failure_reason")
 
     @admin.display(description=_("amount"))
-    def amount(self, obj):
+    def amount(self, obj: Payout) -> str:
         return format_fen(obj.amount_fen)
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         return [path("<int:pk>/fail/", self.admin_site.admin_view(self.fail_view), name="settlements_payout_fail"),
                 *super().get_urls()]
 
-    def fail_view(self, request, pk: int):
+    def fail_view(self, request: HttpRequest, pk: int) -> HttpResponseBase:
         payout = Payout.objects.filter(pk=pk).first()
         if payout is None:
             raise Http404
@@ -291,7 +298,8 @@ class PayoutAdmin(ReadOnlyAdmin):
         form = FailReasonForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                payout_execution.payout_fail(payout_id=payout.pk, actor=request.user, reason=form.cleaned_data["reason"])
+                payout_execution.payout_fail(payout_id=payout.pk, actor=signed_in_user(request),
+                                             reason=form.cleaned_data["reason"])
             except DomainError as error:
                 self.message_user(request, str(error.message), level=messages.ERROR)
             else:

@@ -12,11 +12,13 @@ import uuid
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import URLPattern, URLResolver, path
 from django.utils.translation import gettext_lazy as _
 
+from core.access import signed_in_user
 from core.errors import DomainError
 from finance.forms import AmountInYuanField
 from finance.guarantee import CONTRIBUTE_PERMISSION, guarantee_fund_balance, guarantee_fund_contribute
@@ -35,22 +37,22 @@ class ContributionForm(forms.Form):
     token = forms.UUIDField(widget=forms.HiddenInput)
 
 
-def guarantee_fund_view(request):
+def guarantee_fund_view(request: HttpRequest) -> HttpResponseBase:
     """GET: the fund and the outstanding advances; POST: a contribution (finance only)."""
     if not request.user.has_perm(VIEW_PERMISSION):
         raise PermissionDenied
     can_contribute = request.user.has_perm(CONTRIBUTE_PERMISSION)
-    form = None
+    form: ContributionForm | None = None
     if can_contribute:
         form = ContributionForm(request.POST or None, initial={"token": uuid.uuid4()})
     if request.method == "POST":
-        if not can_contribute:
+        if form is None:  # only who may contribute gets the form
             raise PermissionDenied
         if form.is_valid():
             data = form.cleaned_data
             try:
-                guarantee_fund_contribute(amount_fen=data["amount"], actor=request.user, memo=data["memo"],
-                                          key=f"guarantee:contribution:{data['token']}")
+                guarantee_fund_contribute(amount_fen=data["amount"], actor=signed_in_user(request),
+                                          memo=data["memo"], key=f"guarantee:contribution:{data['token']}")
             except DomainError as error:
                 form.add_error("amount" if error.field == "amount" else None, str(error.message))
             else:
@@ -66,9 +68,10 @@ def guarantee_fund_view(request):
 _site_urls = admin.site.get_urls
 
 
-def _get_urls():
+def _get_urls() -> list[URLResolver | URLPattern]:
     return [path("finance/guarantee-fund/", admin.site.admin_view(guarantee_fund_view),
                  name="finance_guarantee_fund"), *_site_urls()]
 
 
-admin.site.get_urls = _get_urls
+# Django's default site, not a subclass of our own: its method is replaced on the instance.
+admin.site.get_urls = _get_urls  # type: ignore[method-assign]

@@ -1,7 +1,15 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from core.roles import CUSTOMER_SERVICE, FINANCE
+
+if TYPE_CHECKING:  # models are not loadable when the app config is imported
+    from employers.models import Employer
+    from jobs.models import Job
 
 
 class SettlementsConfig(AppConfig):
@@ -53,7 +61,7 @@ def _employer_committed_fen(employer_id: int) -> int:
     return employer_committed_fen(employer_id)
 
 
-def _prefund_check(*, employer, job) -> None:
+def _prefund_check(*, employer: Employer, job: Job) -> None:
     from .funding import prefund_check  # lazily, like the selector above
 
     prefund_check(employer=employer, job=job)

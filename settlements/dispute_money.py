@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from core.history import history_record
 from core.models import Notification
 from core.money import format_fen
@@ -53,7 +54,8 @@ def adjustment_commission_fen(*, amount_fen: int, commission_percent: int) -> in
 
 
 # ------------------------------------------------------------------ what a decision moves
-def dispute_money_apply(*, dispute: PaymentDispute, settlement: Settlement, actor) -> SettlementAdjustment | None:
+def dispute_money_apply(*, dispute: PaymentDispute, settlement: Settlement,
+                        actor: User) -> SettlementAdjustment | None:
     """Move what the decided dispute says (S4.3), inside the decision's transaction.
 
     Precondition: the dispute was just decided, its amounts checked by

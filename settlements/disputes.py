@@ -9,15 +9,20 @@ Opening a dispute and closing it (decided or withdrawn) are signalled
 (`settlements.signals`): customer service keeps a ticket for each dispute,
 keyed `payment_dispute:<pk>`, without settlements knowing of it."""
 
-import datetime as dt
+from __future__ import annotations
 
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from django.core.files import File
 from django.db import IntegrityError, transaction
-from django.db.models import Case, IntegerField, Sum, Value, When
+from django.db.models import Case, IntegerField, QuerySet, Sum, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from accounts.roles import CUSTOMER_SERVICE
 from accounts.services import staff_role_notify
 from core.credit import credit_event_record
@@ -43,6 +48,9 @@ from .dispute_money import (  # noqa: F401
 )
 from .models import PaymentDispute, Settlement, SettlementAction, SettlementStatus
 from .signals import payment_dispute_closed, payment_dispute_opened
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Staff who decide disputes (finance and customer service, accounts.roles): the
 # model's change permission — the admin itself never edits a dispute.
@@ -79,8 +87,11 @@ def _day(moment: dt.datetime) -> str:
     return date_format(timezone.localtime(moment), "DATE_FORMAT")
 
 
-def dispute_window_closed_message(settlement: Settlement):
-    """Why a received payment can no longer be disputed, and since when (S4.3)."""
+def dispute_window_closed_message(settlement: Settlement) -> str:
+    """Why a received payment can no longer be disputed, and since when (S4.3).
+    Only for a settlement whose window was set (on payment): callers check it."""
+    if settlement.dispute_window_ends_at is None:
+        raise ValueError(f"settlement {settlement.pk} has no dispute window")
     return _("Disputes about this payment closed on %(date)s: the platform's rules (S4.3) allow %(days)s working "
              "days after you receive your pay. If something is still wrong, please contact customer service.") % {
         "date": _day(settlement.dispute_window_ends_at), "days": get_policy().dispute_working_days}
@@ -102,15 +113,16 @@ def _employer_link(dispute: PaymentDispute) -> str:
     return reverse("settlements:employer_dispute", args=[dispute.pk])
 
 
-def _tell_employer(dispute: PaymentDispute, *, subject, body, link: str | None = None) -> None:
+def _tell_employer(dispute: PaymentDispute, *, subject: StrOrPromise, body: StrOrPromise,
+                   link: str | None = None) -> None:
     for member in dispute.employer.members.select_related("user").filter(user__is_active=True):
         notify(recipient=member.user, subject=subject, body=body, link=link or _employer_link(dispute))
 
 
 # ------------------------------------------------------------------ the student opens one
 @transaction.atomic
-def dispute_open(*, settlement_id: int, student, kind: str, description: str, claimed_fen: int = 0,
-                 evidence=None) -> PaymentDispute:
+def dispute_open(*, settlement_id: int, student: User, kind: str, description: str, claimed_fen: int = 0,
+                 evidence: File[bytes] | None = None) -> PaymentDispute:
     """The student disputes a payment they received (S4.3).
 
     Preconditions: the student's own settlement, paid, with something on it;
@@ -172,7 +184,7 @@ def dispute_open(*, settlement_id: int, student, kind: str, description: str, cl
 
 # ------------------------------------------------------------------ the employer answers
 @transaction.atomic
-def dispute_answer(*, dispute_id: int, actor, text: str) -> PaymentDispute:
+def dispute_answer(*, dispute_id: int, actor: User, text: str) -> PaymentDispute:
     """A member of the settlement's employer answers an open dispute (S4.3), on time
     or late — staff read the answer either way. The student is told."""
     dispute = lock_row(PaymentDispute, dispute_id, related=("student",))
@@ -190,7 +202,7 @@ def dispute_answer(*, dispute_id: int, actor, text: str) -> PaymentDispute:
 
 # ------------------------------------------------------------------ the student withdraws
 @transaction.atomic
-def dispute_withdraw(*, dispute_id: int, student) -> PaymentDispute:
+def dispute_withdraw(*, dispute_id: int, student: User) -> PaymentDispute:
     """The student withdraws their open or answered dispute; `payment_dispute_closed`
     is sent (its ticket is resolved) and the employer told."""
     dispute = lock_row(PaymentDispute, dispute_id, related=("employer",))
@@ -213,8 +225,52 @@ def _refund_cap_fen(settlement: Settlement) -> int:
     return max(settlement.commission_fen - refunded, 0)
 
 
+def _decision_check(*, actor: User, outcome: str, decision: str, adjustment_fen: int, refund_fen: int) -> str:
+    """What staff may decide before anything is locked: their permission, the decision
+    text (returned trimmed), the outcome and the amounts (whole fen, not negative)."""
+    if not (actor.is_active and actor.has_perm(DECIDE_PERMISSION)):
+        raise NotPermitted()
+    decision = (decision or "").strip()
+    if not decision:
+        raise DomainError(_("Write the decision both sides will read."), field="decision")
+    if outcome not in Outcome.values:
+        raise DomainError(_("Choose the outcome."), field="outcome")
+    for name, value in (("adjustment_fen", adjustment_fen), ("refund_fen", refund_fen)):
+        if type(value) is not int or value < 0:  # noqa: E721
+            raise DomainError(_("Amounts are positive sums in yuan."), field=name)
+    return decision
+
+
+def _decision_money_check(settlement: Settlement, *, outcome: str, adjustment_fen: int,
+                          refund_fen: int) -> None:
+    """No change moves no money; a correction moves some, its refund at most the
+    statement's commission less refunds decided before (S4.3)."""
+    if outcome == Outcome.NO_CHANGE and (adjustment_fen or refund_fen):
+        raise DomainError(_("A decision of no change moves no money: leave the amounts empty."),
+                          field="adjustment_fen")
+    if outcome == Outcome.ADJUSTED:
+        if not (adjustment_fen or refund_fen):
+            raise DomainError(_("A correction needs extra pay for the student or a refund to the employer."),
+                              field="adjustment_fen")
+        cap = _refund_cap_fen(settlement)
+        if refund_fen > cap:
+            raise DomainError(_("At most %(cap)s of commission can be refunded on this statement.") % {
+                "cap": format_fen(cap)}, field="refund_fen")
+
+
+def _decision_text(decision: str, *, adjustment_fen: int, refund_fen: int) -> str:
+    """The decision as both sides read it, with the money it moves."""
+    money = []
+    if adjustment_fen:
+        money.append(str(_("extra pay of %(amount)s for the student") % {"amount": format_fen(adjustment_fen)}))
+    if refund_fen:
+        money.append(str(_("%(amount)s of commission refunded to the employer's escrow") % {
+            "amount": format_fen(refund_fen)}))
+    return decision if not money else f"{decision}\n\n{'; '.join(money)}"
+
+
 @transaction.atomic
-def dispute_decide(*, dispute_id: int, actor, outcome: str, decision: str, adjustment_fen: int = 0,
+def dispute_decide(*, dispute_id: int, actor: User, outcome: str, decision: str, adjustment_fen: int = 0,
                    refund_fen: int = 0) -> PaymentDispute:
     """Staff decide a live dispute (S4.3) with a decision both sides read.
 
@@ -228,31 +284,13 @@ def dispute_decide(*, dispute_id: int, actor, outcome: str, decision: str, adjus
     `dispute_money`); `payment_dispute_closed` sent (customer service resolves
     its ticket); both sides told; extra pay records a credit event against the
     employer."""
-    if not (actor.is_active and actor.has_perm(DECIDE_PERMISSION)):
-        raise NotPermitted()
-    decision = (decision or "").strip()
-    if not decision:
-        raise DomainError(_("Write the decision both sides will read."), field="decision")
-    if outcome not in Outcome.values:
-        raise DomainError(_("Choose the outcome."), field="outcome")
-    for name, value in (("adjustment_fen", adjustment_fen), ("refund_fen", refund_fen)):
-        if type(value) is not int or value < 0:  # noqa: E721
-            raise DomainError(_("Amounts are positive sums in yuan."), field=name)
+    decision = _decision_check(actor=actor, outcome=outcome, decision=decision, adjustment_fen=adjustment_fen,
+                               refund_fen=refund_fen)
     dispute = lock_row(PaymentDispute, dispute_id, related=("student", "employer"))
     if dispute.status not in LIVE:
         raise DisputeNotLive()
     settlement = lock_row(Settlement, dispute.settlement_id, related=("engagement__job",))
-    if outcome == Outcome.NO_CHANGE and (adjustment_fen or refund_fen):
-        raise DomainError(_("A decision of no change moves no money: leave the amounts empty."),
-                          field="adjustment_fen")
-    if outcome == Outcome.ADJUSTED:
-        if not (adjustment_fen or refund_fen):
-            raise DomainError(_("A correction needs extra pay for the student or a refund to the employer."),
-                              field="adjustment_fen")
-        cap = _refund_cap_fen(settlement)
-        if refund_fen > cap:
-            raise DomainError(_("At most %(cap)s of commission can be refunded on this statement.") % {
-                "cap": format_fen(cap)}, field="refund_fen")
+    _decision_money_check(settlement, outcome=outcome, adjustment_fen=adjustment_fen, refund_fen=refund_fen)
     run_transition(dispute, "decide", actor=actor, note=f"{Outcome(outcome).label}: {decision}"[:500],
                    now=timezone.now(), by=actor, outcome=outcome, decision=decision[:3000],
                    adjustment_fen=adjustment_fen, refund_fen=refund_fen)
@@ -263,13 +301,7 @@ def dispute_decide(*, dispute_id: int, actor, outcome: str, decision: str, adjus
                             reason=decision[:500], source=dispute)
     payment_dispute_closed.send(sender=PaymentDispute, dispute=dispute, key=dispute_key(dispute.pk), actor=actor,
                                 outcome=decision)
-    money = []
-    if adjustment_fen:
-        money.append(str(_("extra pay of %(amount)s for the student") % {"amount": format_fen(adjustment_fen)}))
-    if refund_fen:
-        money.append(str(_("%(amount)s of commission refunded to the employer's escrow") % {
-            "amount": format_fen(refund_fen)}))
-    body = decision if not money else f"{decision}\n\n{'; '.join(money)}"
+    body = _decision_text(decision, adjustment_fen=adjustment_fen, refund_fen=refund_fen)
     notify(recipient=dispute.student, subject=_("Your payment dispute was decided"), body=body,
            link=_student_link(dispute))
     _tell_employer(dispute, subject=_("A payment dispute for %(job)s was decided") % {
@@ -280,7 +312,7 @@ def dispute_decide(*, dispute_id: int, actor, outcome: str, decision: str, adjus
 
 
 # ------------------------------------------------------------------ evidence access by staff
-def dispute_evidence_access_record(*, staff, dispute: PaymentDispute, reason: str) -> None:
+def dispute_evidence_access_record(*, staff: User, dispute: PaymentDispute, reason: str) -> None:
     """Log staff opening a dispute's evidence (J3.2).
 
     Not `accounts.services.personal_data_access_record`: that one requires
@@ -297,12 +329,12 @@ def dispute_evidence_access_record(*, staff, dispute: PaymentDispute, reason: st
 
 
 # ------------------------------------------------------------------ reads for the pages
-def disputes_of_settlement(settlement: Settlement):
+def disputes_of_settlement(settlement: Settlement) -> QuerySet[PaymentDispute]:
     """A statement's disputes, newest first, with their adjustment (for the statement pages)."""
     return settlement.disputes.select_related("adjustment").order_by("-created_at", "-id")
 
 
-def disputes_for_employer(*, user):
+def disputes_for_employer(*, user: User) -> QuerySet[PaymentDispute]:
     """The payment disputes about the user's employer's statements, live ones first, then newest."""
     live_first = Case(When(status__in=LIVE, then=Value(0)), default=Value(1), output_field=IntegerField())
     return (PaymentDispute.objects.filter(employer__members__user=user)
@@ -310,11 +342,11 @@ def disputes_for_employer(*, user):
             .order_by(live_first, "-created_at", "-id"))
 
 
-def dispute_for_employer(*, user, pk: int) -> PaymentDispute | None:
+def dispute_for_employer(*, user: User, pk: int) -> PaymentDispute | None:
     return disputes_for_employer(user=user).filter(pk=pk).first()
 
 
-def dispute_for_student(*, student, pk: int) -> PaymentDispute | None:
+def dispute_for_student(*, student: User, pk: int) -> PaymentDispute | None:
     return PaymentDispute.objects.filter(student=student, pk=pk).select_related("settlement").first()
 
 

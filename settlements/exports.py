@@ -7,27 +7,35 @@ as an access to personal data (PIPL art. 28, J3.1). Workbooks are written with
 formula and URL conversion off, so a name like "=HYPERLINK(...)" stays text
 (CSV/XLSX formula injection)."""
 
+from __future__ import annotations
+
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import PersonalDataAccess
+from accounts.models import PersonalDataAccess, User
 from core.errors import DomainError, NotPermitted
 from core.money import parse_yuan
 from core.money import yuan_decimal as yuan
 
 from .models import Payout, PayoutBatch, PayoutMethod
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 EXPORT_REASON = "payout batch export"
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
                     "in_memory": True}
 
 
-def _record_access(*, staff, batch: PayoutBatch, kind: str) -> None:
+def _record_access(*, staff: User, batch: PayoutBatch, kind: str) -> None:
     """Log the reveal of the batch's account numbers.
 
     Not `accounts.services.personal_data_access_record`: that one requires
@@ -56,12 +64,12 @@ def _workbook(headers: list[str], rows: list[list[str]], sheet: str) -> bytes:
     return output.getvalue()
 
 
-def _lines(batch: PayoutBatch, kind: str):
+def _lines(batch: PayoutBatch, kind: str) -> QuerySet[Payout]:
     return (batch.payouts.filter(method_kind=kind, status__in=[Payout.Status.QUEUED, Payout.Status.SENT])
             .order_by("pk"))
 
 
-def batch_bank_file(batch: PayoutBatch, *, staff) -> bytes:
+def batch_bank_file(batch: PayoutBatch, *, staff: User) -> bytes:
     """The bank bulk-transfer file (批量代发): 序号, 收款账号, 收款户名, 收款银行, 金额(元), 备注."""
     _record_access(staff=staff, batch=batch, kind="bank")
     headers = ["序号", "收款账号", "收款户名", "收款银行", "金额(元)", "备注"]
@@ -71,7 +79,7 @@ def batch_bank_file(batch: PayoutBatch, *, staff) -> bytes:
     return _workbook(headers, rows, "bank")
 
 
-def batch_alipay_file(batch: PayoutBatch, *, staff) -> bytes:
+def batch_alipay_file(batch: PayoutBatch, *, staff: User) -> bytes:
     """The Alipay batch-transfer file (批量转账): 序号, 收款账号, 收款户名, 金额(元), 备注."""
     _record_access(staff=staff, batch=batch, kind="alipay")
     headers = ["序号", "收款账号", "收款户名", "金额(元)", "备注"]
@@ -112,7 +120,7 @@ class ResultFileInvalid(DomainError):
     default_message = gettext_lazy("This result file cannot be imported.")
     MAX_REPORTED = 30
 
-    def __init__(self, errors: list[str]):
+    def __init__(self, errors: Sequence[StrOrPromise]) -> None:
         self.errors = [str(e) for e in errors[:self.MAX_REPORTED]]
         if len(errors) > self.MAX_REPORTED:
             self.errors.append(_("… and %(n)d more problems.") % {"n": len(errors) - self.MAX_REPORTED})

@@ -1,6 +1,10 @@
 """Forms of the settlement pages. They only parse input; the rules (Luhn check,
 mobile number, holder name, consent) live in `settlements.services`."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -8,6 +12,11 @@ from core.forms import YuanField
 from core.screening import ScreenedFormMixin
 
 from .models import PaymentDispute, PayoutMethod
+
+if TYPE_CHECKING:
+    _FormBase = forms.BaseForm  # BlankIsNoMoneyMixin is mixed into forms
+else:
+    _FormBase = object
 
 
 class PayoutMethodForm(forms.Form):
@@ -36,22 +45,23 @@ class PayoutMethodForm(forms.Form):
 MAX_FEN = 1_000_000 * 100
 
 
-def _amount(**kwargs) -> YuanField:
+def _amount(**kwargs: Any) -> YuanField:
     return YuanField(required=False, max_fen=MAX_FEN, **kwargs)
 
 
-class BlankIsNoMoneyMixin:
+class BlankIsNoMoneyMixin(_FormBase):
     """In the dispute forms a blank amount means no sum: the student names none, the
     decision moves none. Said here, not by the amount field (blank is None there)."""
 
     amount_fields: tuple[str, ...] = ()
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean()
+        data = self.cleaned_data  # what BaseForm.clean returns; a form's own clean() may return None
         for name in self.amount_fields:
             if name in data and data[name] is None:
                 data[name] = 0
-        return data
+        return cleaned
 
 
 class PaymentDisputeForm(BlankIsNoMoneyMixin, forms.Form):

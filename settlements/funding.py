@@ -17,6 +17,7 @@ from core.notifications import notify
 from core.policy import get_policy
 from core.transitions import lock_row, run_transition
 from core.working_days import working_days_after
+from employers.models import Employer
 from finance.ledger import (
     InsufficientBalance,
     account_balance,
@@ -26,6 +27,7 @@ from finance.ledger import (
     transaction_post,
 )
 from finance.models import AccountKind
+from jobs.models import Job
 
 from .models import Settlement, SettlementStatus
 from .selectors import employer_committed_fen, employer_must_prefund, engagement_estimate_fen
@@ -130,7 +132,7 @@ def settlements_fund_ready(*, limit: int = 5000) -> int:
     return funded
 
 
-def prefund_check(*, employer, job, extra_fen: int | None = None) -> None:
+def prefund_check(*, employer: Employer, job: Job, extra_fen: int | None = None) -> None:
     """E5.1: before an employer below `policy.prefund_below_tier` hires, its escrow
     must hold what it has already committed (employer_committed_fen) plus
     `extra_fen`, the estimated pay of this engagement with commission (computed

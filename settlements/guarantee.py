@@ -17,17 +17,24 @@ escalated to finance, who decide the case (contact the employer, contribute to
 the fund, advance it by hand with `settlement_advance`). A fund too small to
 advance is escalated once too; the sweep advances as soon as it can."""
 
+from __future__ import annotations
+
 import datetime as dt
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from accounts.roles import FINANCE, MODERATOR
 from accounts.services import staff_role_notify
 from core.credit import credit_event_record
 from core.history import history_record
+from core.models import Policy
 from core.money import format_fen
 from core.notifications import notify
 from core.policy import get_policy
@@ -43,6 +50,9 @@ from finance.ledger import (
 from finance.models import AccountKind
 
 from .models import Settlement, SettlementAction, SettlementStatus
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Settlements selected per query by the watch; each is then handled in its own
 # short transaction (one settlement lock, at most three ledger account locks).
@@ -67,7 +77,8 @@ def _admin_link(settlement: Settlement) -> str:
     return reverse("admin:settlements_settlement_change", args=[settlement.pk])
 
 
-def _tell_employer(settlement: Settlement, *, subject, body, link: str = "") -> None:
+def _tell_employer(settlement: Settlement, *, subject: StrOrPromise, body: StrOrPromise,
+                   link: str = "") -> None:
     for member in settlement.employer.members.select_related("user"):
         notify(recipient=member.user, subject=subject, body=body, link=link or _statement_link(settlement))
 
@@ -76,11 +87,11 @@ def _due_text(settlement: Settlement) -> str:
     return timezone.localtime(settlement.funding_due_at).strftime("%Y-%m-%d %H:%M")
 
 
-def _ids(queryset, after: int) -> list[int]:
+def _ids(queryset: QuerySet[Settlement], after: int) -> list[int]:
     return list(queryset.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:WATCH_BATCH])
 
 
-def _each(queryset, handle) -> int:
+def _each(queryset: QuerySet[Settlement], handle: Callable[[int], object]) -> int:
     """Call handle(pk) for every row of queryset, walking a primary-key cursor in
     batches; returns how many calls returned True."""
     done, after = 0, 0
@@ -150,7 +161,8 @@ def _mark_late(settlement_id: int, now: dt.datetime) -> bool:
 
 # ------------------------------------------------------------------ the advance (E5.2)
 @transaction.atomic
-def settlement_advance(*, settlement_id: int, now: dt.datetime | None = None, actor=None) -> Settlement:
+def settlement_advance(*, settlement_id: int, now: dt.datetime | None = None,
+                       actor: User | None = None) -> Settlement:
     """The guarantee fund pays the student what the late employer owes (E5.2, 先行赔付).
 
     Precondition: ready with something for the student (otherwise the row is
@@ -217,11 +229,12 @@ def _escalate(settlement_id: int, now: dt.datetime, *, over_cap: bool) -> bool:
     return True
 
 
-def _advance_or_escalate(settlement_id: int, now: dt.datetime, policy) -> str:
+def _advance_or_escalate(settlement_id: int, now: dt.datetime, policy: Policy) -> str:
     settlement = Settlement.objects.only("status", "funding_due_at", "student_total_fen").get(pk=settlement_id)
-    if settlement.status != SettlementStatus.READY or settlement.student_total_fen <= 0:
+    due_at = settlement.funding_due_at  # the watch selects ready statements with a due date
+    if settlement.status != SettlementStatus.READY or settlement.student_total_fen <= 0 or due_at is None:
         return ""
-    if working_days_after(settlement.funding_due_at, policy.guarantee_grace_working_days) >= now:
+    if working_days_after(due_at, policy.guarantee_grace_working_days) >= now:
         return ""
     if settlement.student_total_fen > policy.guarantee_cap_fen:
         return "escalated" if _escalate(settlement_id, now, over_cap=True) else ""
@@ -324,7 +337,7 @@ def advances_recover_due(*, limit: int = 5000) -> int:
 
 
 # ------------------------------------------------------------------ termination of an employer (E4.2)
-def employer_wages_secure(*, employer_id: int, actor=None) -> dict[str, int]:
+def employer_wages_secure(*, employer_id: int, actor: User | None = None) -> dict[str, int]:
     """Secure the pay an employer owes when the platform ends cooperation with it (E4.2).
 
     Every ready (unfunded) statement of the employer is funded from its escrow

@@ -40,15 +40,21 @@ limits round in the student's favour instead: 20 % of pay is rounded down (the
 deduction never exceeds 20 %), the minimum pay for the minutes worked is rounded
 up (what remains is never below it)."""
 
-from collections.abc import Iterable, Sequence
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
 from core.money import format_fen
 
 from .statement import half_up
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # ------------------------------------------------------------------ the law's numbers
 # 公告2025年第16号 §1(1): 累计费用 = 累计收入 × 20 %; 累计减除费用 = ¥5,000 × months in a row.
@@ -82,7 +88,7 @@ WITHHOLDING_TABLE_2: tuple[tuple[int | None, int, int], ...] = (
 SET_OFF_MAX_PERCENT = 20
 
 
-def _require_int(name: str, value, *, minimum: int = 0) -> None:
+def _require_int(name: str, value: object, *, minimum: int = 0) -> None:
     """Money and counts are int: a float rounds differently on every platform, a bool is a bug."""
     if not isinstance(value, int) or isinstance(value, bool):
         raise TypeError(f"{name} must be int, got {value!r}")
@@ -90,7 +96,7 @@ def _require_int(name: str, value, *, minimum: int = 0) -> None:
         raise ValueError(f"{name} must be at least {minimum}, got {value}")
 
 
-def _sentences(figures: dict, parts) -> str:
+def _sentences(figures: Mapping[str, object], parts: Iterable[StrOrPromise]) -> str:
     """The translated sentences with their figures, one after the other: a space
     between English sentences, none after a Chinese full stop."""
     text = ""
@@ -244,7 +250,7 @@ class CumulativeWithholder:
         self._last: CumulativeWithholding | None = None
 
     @classmethod
-    def resume(cls, last: CumulativeWithholding | None) -> "CumulativeWithholder":
+    def resume(cls, last: CumulativeWithholding | None) -> CumulativeWithholder:
         """Continue after `last`, the student's latest payment (None: none yet)."""
         withholder = cls()
         withholder._last = last
@@ -269,34 +275,13 @@ class CumulativeWithholder:
         student's debt, it does not reduce their income."""
         if available_fen is None:
             available_fen = gross_fen
-        for name, value in (("year", year), ("month", month), ("gross_fen", gross_fen),
-                            ("tax_free_fen", tax_free_fen), ("other_deductions_fen", other_deductions_fen),
-                            ("relief_fen", relief_fen), ("available_fen", available_fen)):
-            _require_int(name, value)
-        if not 1 <= month <= 12:
-            raise ValueError(f"month must be 1–12, got {month}")
-        if gross_fen <= 0:
-            raise ValueError("a payment is remuneration received: more than 0 fen")
-        if tax_free_fen > gross_fen:
-            raise ValueError("the tax-free part cannot exceed the payment")
-        if available_fen > gross_fen:
-            raise ValueError("a payment cannot pay out more than its gross")
         last = self._last
-        if last is not None and (year, month) < (last.year, last.month):
-            raise ValueError(f"payments must come in order: {year}-{month:02d} after {last.year}-{last.month:02d}")
+        _payment_check(last, year=year, month=month, gross_fen=gross_fen, tax_free_fen=tax_free_fen,
+                       other_deductions_fen=other_deductions_fen, relief_fen=relief_fen,
+                       available_fen=available_fen)
 
-        if last is None or last.year != year:
-            months, income, tax_free, other, relief, withheld = 1, 0, 0, 0, 0, 0
-        else:
-            if month == last.month:
-                months = last.consecutive_months
-            elif month == last.month + 1:
-                months = last.consecutive_months + 1
-            else:  # a month (or more) without pay: the run starts again (16号: 连续取得)
-                months = 1
-            income, tax_free = last.cumulative_income_fen, last.cumulative_tax_free_fen
-            other, relief = last.cumulative_other_deductions_fen, last.cumulative_relief_fen
-            withheld = last.withheld_to_date_fen
+        months = _months_in_a_row(last, year=year, month=month)
+        income, tax_free, other, relief, withheld = _totals_before(last, year=year)
         income += gross_fen
         tax_free += tax_free_fen
         other += other_deductions_fen
@@ -312,18 +297,7 @@ class CumulativeWithholder:
         # payment's recomputation withholds it (cumulative_tax − withheld includes it).
         due = max(0, cumulative_tax - withheld)
         tax = min(due, available_fen)
-        if tax < due:
-            reason = CumulativeReason.LIMITED
-        elif tax:
-            reason = CumulativeReason.WITHHELD
-        elif withheld:
-            reason = CumulativeReason.COVERED
-        elif not taxable:
-            reason = CumulativeReason.BELOW_DEDUCTION
-        elif gross_tax:
-            reason = CumulativeReason.RELIEVED
-        else:  # a few fen taxable, whose tax rounds to nothing
-            reason = CumulativeReason.WITHHELD
+        reason = _cumulative_reason(tax=tax, due=due, withheld=withheld, taxable=taxable, gross_tax=gross_tax)
         self._last = CumulativeWithholding(
             year=year, month=month, gross_fen=gross_fen, consecutive_months=months,
             cumulative_income_fen=income, cumulative_expenses_fen=expenses, cumulative_tax_free_fen=tax_free,
@@ -331,6 +305,63 @@ class CumulativeWithholder:
             rate_percent=rate, quick_deduction_fen=quick, cumulative_relief_fen=relief,
             cumulative_tax_fen=cumulative_tax, withheld_before_fen=withheld, tax_fen=tax, reason=reason)
         return self._last
+
+
+def _payment_check(last: CumulativeWithholding | None, *, year: int, month: int, gross_fen: int,
+                   tax_free_fen: int, other_deductions_fen: int, relief_fen: int, available_fen: int) -> None:
+    """A payment the cumulative method can take: whole fen, a real month, more than
+    nothing, parts within the whole, and not before the last payment."""
+    for name, value in (("year", year), ("month", month), ("gross_fen", gross_fen),
+                        ("tax_free_fen", tax_free_fen), ("other_deductions_fen", other_deductions_fen),
+                        ("relief_fen", relief_fen), ("available_fen", available_fen)):
+        _require_int(name, value)
+    if not 1 <= month <= 12:
+        raise ValueError(f"month must be 1–12, got {month}")
+    if gross_fen <= 0:
+        raise ValueError("a payment is remuneration received: more than 0 fen")
+    if tax_free_fen > gross_fen:
+        raise ValueError("the tax-free part cannot exceed the payment")
+    if available_fen > gross_fen:
+        raise ValueError("a payment cannot pay out more than its gross")
+    if last is not None and (year, month) < (last.year, last.month):
+        raise ValueError(f"payments must come in order: {year}-{month:02d} after {last.year}-{last.month:02d}")
+
+
+def _months_in_a_row(last: CumulativeWithholding | None, *, year: int, month: int) -> int:
+    """The months this year with pay from the platform without a break, this one
+    included (16号 §1(1)): a second payment in a month counts once."""
+    if last is None or last.year != year:
+        return 1
+    if month == last.month:
+        return last.consecutive_months
+    if month == last.month + 1:
+        return last.consecutive_months + 1
+    return 1  # a month (or more) without pay: the run starts again (16号: 连续取得)
+
+
+def _totals_before(last: CumulativeWithholding | None, *, year: int) -> tuple[int, int, int, int, int]:
+    """(income, tax-free income, other deductions, relief, tax withheld) earlier this
+    year; a new year starts every total again (当年)."""
+    if last is None or last.year != year:
+        return 0, 0, 0, 0, 0
+    return (last.cumulative_income_fen, last.cumulative_tax_free_fen, last.cumulative_other_deductions_fen,
+            last.cumulative_relief_fen, last.withheld_to_date_fen)
+
+
+def _cumulative_reason(*, tax: int, due: int, withheld: int, taxable: int,
+                       gross_tax: int) -> CumulativeReason:
+    """Why this payment withholds what it does (the statement explains each)."""
+    if tax < due:
+        return CumulativeReason.LIMITED
+    if tax:
+        return CumulativeReason.WITHHELD
+    if withheld:
+        return CumulativeReason.COVERED
+    if not taxable:
+        return CumulativeReason.BELOW_DEDUCTION
+    if gross_tax:
+        return CumulativeReason.RELIEVED
+    return CumulativeReason.WITHHELD  # a few fen taxable, whose tax rounds to nothing
 
 
 def cumulative_withholding(payments: Iterable[Remuneration]) -> list[CumulativeWithholding]:

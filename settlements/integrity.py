@@ -34,21 +34,21 @@ def _paid(prefix: str) -> Q:
 def payouts_exactly_once_check() -> list[IntegrityProblem]:
     problems = []
     own_paid = _paid("payouts__") & Q(payouts__adjustment__isnull=True)
-    wrong = (Settlement.objects.filter(status=SettlementStatus.PAID, student_total_fen__gt=0)
-             .annotate(n=Count("payouts", filter=own_paid)).exclude(n=1).order_by("pk")
-             .values_list("pk", "n")[:PROBLEM_LIMIT])
+    settlements_wrong = (Settlement.objects.filter(status=SettlementStatus.PAID, student_total_fen__gt=0)
+                         .annotate(n=Count("payouts", filter=own_paid)).exclude(n=1).order_by("pk")
+                         .values_list("pk", "n")[:PROBLEM_LIMIT])
     problems += [IntegrityProblem("settlement_paid_once", f"paid settlement {pk} has {n} paid payouts")
-                 for pk, n in wrong]
+                 for pk, n in settlements_wrong]
     stray = (Payout.objects.filter(status=Payout.Status.PAID, adjustment__isnull=True)
              .exclude(settlement__status=SettlementStatus.PAID).order_by("pk")
              .values_list("pk", "settlement_id", "settlement__status")[:PROBLEM_LIMIT])
     problems += [IntegrityProblem("settlement_paid_once", f"payout {pk} is paid but settlement {sid} is {status}")
                  for pk, sid, status in stray]
-    wrong = (SettlementAdjustment.objects.filter(status=SettlementAdjustment.Status.PAID)
-             .annotate(n=Count("payouts", filter=_paid("payouts__"))).exclude(n=1).order_by("pk")
-             .values_list("pk", "n")[:PROBLEM_LIMIT])
+    adjustments_wrong = (SettlementAdjustment.objects.filter(status=SettlementAdjustment.Status.PAID)
+                         .annotate(n=Count("payouts", filter=_paid("payouts__"))).exclude(n=1).order_by("pk")
+                         .values_list("pk", "n")[:PROBLEM_LIMIT])
     problems += [IntegrityProblem("adjustment_paid_once", f"paid adjustment {pk} has {n} paid payouts")
-                 for pk, n in wrong]
+                 for pk, n in adjustments_wrong]
     stray = (Payout.objects.filter(status=Payout.Status.PAID, adjustment__isnull=False)
              .exclude(adjustment__status=SettlementAdjustment.Status.PAID).order_by("pk")
              .values_list("pk", "adjustment_id", "adjustment__status")[:PROBLEM_LIMIT])
@@ -68,14 +68,18 @@ def _posted_debits(prefix: str, suffix: str) -> Subquery:
 
 def funding_postings_check() -> list[IntegrityProblem]:
     problems = []
-    rows = (Settlement.objects.filter(status__in=MONEY_MOVED, employer_total_fen__gt=0)
-            .annotate(wages=_posted_debits("settlement:", ":wages"), advance=_posted_debits("settlement:", ":advance"))
-            .filter(Q(wages__isnull=True, advance__isnull=True) | Q(wages__isnull=False, advance__isnull=False)
-                    | (Q(wages__isnull=False) & ~Q(wages=F("employer_total_fen")))
-                    | (Q(advance__isnull=False) & ~Q(advance=F("advanced_fen"))))
-            .order_by("pk").values_list("pk", "status", "wages", "advance", "employer_total_fen", "advanced_fen")
-            [:PROBLEM_LIMIT])
-    for pk, status, wages, advance, employer_total, advanced in rows:
+    # The annotations are named for the postings: `advance` is Settlement's transition.
+    settlements = (Settlement.objects.filter(status__in=MONEY_MOVED, employer_total_fen__gt=0)
+                   .annotate(wages_posted=_posted_debits("settlement:", ":wages"),
+                             advance_posted=_posted_debits("settlement:", ":advance"))
+                   .filter(Q(wages_posted__isnull=True, advance_posted__isnull=True)
+                           | Q(wages_posted__isnull=False, advance_posted__isnull=False)
+                           | (Q(wages_posted__isnull=False) & ~Q(wages_posted=F("employer_total_fen")))
+                           | (Q(advance_posted__isnull=False) & ~Q(advance_posted=F("advanced_fen"))))
+                   .order_by("pk").values_list("pk", "status", "wages_posted", "advance_posted",
+                                               "employer_total_fen", "advanced_fen")
+                   [:PROBLEM_LIMIT])
+    for pk, status, wages, advance, employer_total, advanced in settlements:
         if wages is None and advance is None:
             detail = f"{status} settlement {pk} has no wages or advance posting"
         elif wages is not None and advance is not None:
@@ -85,10 +89,10 @@ def funding_postings_check() -> list[IntegrityProblem]:
         else:
             detail = f"settlement {pk}: advance posting moved {advance}, the advance is {advanced}"
         problems.append(IntegrityProblem("settlement_funded_once", detail))
-    rows = (SettlementAdjustment.objects.filter(status__in=ADJUSTMENT_MOVED)
-            .annotate(posted=_posted_debits("adjustment:", ":fund"))
-            .filter(Q(posted__isnull=True) | ~Q(posted=F("amount_fen") + F("commission_fen")))
-            .order_by("pk").values_list("pk", "status", "posted")[:PROBLEM_LIMIT])
+    adjustments = (SettlementAdjustment.objects.filter(status__in=ADJUSTMENT_MOVED)
+                   .annotate(posted=_posted_debits("adjustment:", ":fund"))
+                   .filter(Q(posted__isnull=True) | ~Q(posted=F("amount_fen") + F("commission_fen")))
+                   .order_by("pk").values_list("pk", "status", "posted")[:PROBLEM_LIMIT])
     problems += [IntegrityProblem("adjustment_funded_once", f"{status} adjustment {pk}: fund posting moved {posted}")
-                 for pk, status, posted in rows]
+                 for pk, status, posted in adjustments]
     return problems

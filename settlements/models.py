@@ -4,6 +4,11 @@ and the payout methods students choose (S4.2).
 Declarations only: every write goes through `settlements.services` (lock,
 transition, history row, side effects on commit). Money is integer fen."""
 
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -17,6 +22,9 @@ from core.models import TimeStampedModel
 from core.uploads import private_storage
 
 from .statement import LineKind
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 class SettlementStatus(models.TextChoices):
@@ -164,7 +172,7 @@ class Settlement(FSMModelMixin, TimeStampedModel):
         return self.wages_fen + self.allowances_fen + self.compensation_fen
 
     @transition(field=status, source=SettlementStatus.DRAFT, target=SettlementStatus.READY)
-    def mark_ready(self, *, funding_due_at=None) -> None:
+    def mark_ready(self, *, funding_due_at: dt.datetime | None = None) -> None:
         self.ready_at = timezone.now()
         self.funding_due_at = funding_due_at
 
@@ -174,23 +182,23 @@ class Settlement(FSMModelMixin, TimeStampedModel):
         self.funding_due_at = None
 
     @transition(field=status, source=SettlementStatus.READY, target=SettlementStatus.FUNDED)
-    def advance(self, *, now, amount_fen, payout_due_at) -> None:
+    def advance(self, *, now: dt.datetime, amount_fen: int, payout_due_at: dt.datetime) -> None:
         """E5.2: the guarantee fund pays what the late employer owes the student."""
         self.advanced_fen, self.advanced_at, self.payout_due_at = amount_fen, now, payout_due_at
         self.funded_at = now
 
     @transition(field=status, source=SettlementStatus.READY, target=SettlementStatus.FUNDED)
-    def fund(self, *, now, payout_due_at) -> None:
+    def fund(self, *, now: dt.datetime, payout_due_at: dt.datetime) -> None:
         self.funded_at, self.payout_due_at, self.funding_short_fen = now, payout_due_at, 0
 
     @transition(field=status, source=SettlementStatus.READY, target=SettlementStatus.PAID)
-    def close_nothing_owed(self, *, now, dispute_until=None) -> None:
+    def close_nothing_owed(self, *, now: dt.datetime, dispute_until: dt.datetime | None = None) -> None:
         self.funded_at = self.paid_at = now
         self.funding_short_fen = 0
         self.dispute_window_ends_at = dispute_until
 
     @transition(field=status, source=SettlementStatus.PAYING, target=SettlementStatus.PAID)
-    def mark_paid(self, *, now, dispute_until=None) -> None:
+    def mark_paid(self, *, now: dt.datetime, dispute_until: dt.datetime | None = None) -> None:
         self.paid_at = now
         self.dispute_window_ends_at = dispute_until
 
@@ -203,7 +211,7 @@ class Settlement(FSMModelMixin, TimeStampedModel):
         return self.advanced_fen > 0 and self.recovered_at is None
 
     @transition(field=status, source=SettlementStatus.PAYING, target=SettlementStatus.FUNDED)
-    def payout_fail(self, *, now) -> None:
+    def payout_fail(self, *, now: dt.datetime) -> None:
         # Due again once the student has fixed their payout details (payout_execution.payouts_reschedule_for_student).
         self.payout_failed_at, self.payout_due_at = now, None
 
@@ -324,11 +332,11 @@ class PayoutBatch(FSMModelMixin, TimeStampedModel):
         return f"payout batch {self.pk} ({self.status})"
 
     @transition(field=status, source=[Status.OPEN, Status.EXPORTED], target=Status.EXPORTED)
-    def export(self, *, now) -> None:
+    def export(self, *, now: dt.datetime) -> None:
         self.exported_at = self.exported_at or now
 
     @transition(field=status, source=[Status.OPEN, Status.EXPORTED], target=Status.CONFIRMED)
-    def confirm(self, *, now, by) -> None:
+    def confirm(self, *, now: dt.datetime, by: User) -> None:
         self.confirmed_at, self.confirmed_by = now, by
 
 
@@ -382,6 +390,8 @@ class PaymentDispute(FSMModelMixin, TimeStampedModel):
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     history_actions = SettlementAction
+    # Not stored: the pages set it for display (disputes.answer_overdue at the time of the request).
+    answer_overdue: bool
 
     class Meta:
         verbose_name = _("payment dispute")
@@ -399,16 +409,17 @@ class PaymentDispute(FSMModelMixin, TimeStampedModel):
         return f"payment dispute {self.pk} of settlement {self.settlement_id} ({self.status})"
 
     @transition(field=status, source=Status.OPEN, target=Status.ANSWERED)
-    def answer(self, *, now, by, text: str) -> None:
+    def answer(self, *, now: dt.datetime, by: User, text: str) -> None:
         self.employer_response, self.employer_responded_at, self.employer_responded_by = text, now, by
 
     @transition(field=status, source=[Status.OPEN, Status.ANSWERED], target=Status.DECIDED)
-    def decide(self, *, now, by, outcome: str, decision: str, adjustment_fen: int = 0, refund_fen: int = 0) -> None:
+    def decide(self, *, now: dt.datetime, by: User, outcome: str, decision: str, adjustment_fen: int = 0,
+               refund_fen: int = 0) -> None:
         self.outcome, self.decision, self.decided_by, self.decided_at = outcome, decision, by, now
         self.adjustment_fen, self.refund_fen = adjustment_fen, refund_fen
 
     @transition(field=status, source=[Status.OPEN, Status.ANSWERED], target=Status.WITHDRAWN)
-    def withdraw(self, *, now) -> None:
+    def withdraw(self, *, now: dt.datetime) -> None:
         self.decided_at = now
 
 
@@ -451,15 +462,15 @@ class SettlementAdjustment(FSMModelMixin, TimeStampedModel):
         return f"adjustment {self.pk} of settlement {self.settlement_id} ({self.status})"
 
     @transition(field=status, source=Status.AWAITING_FUNDING, target=Status.FUNDED)
-    def fund(self, *, now, payout_due_at) -> None:
+    def fund(self, *, now: dt.datetime, payout_due_at: dt.datetime) -> None:
         self.funded_at, self.payout_due_at = now, payout_due_at
 
     @transition(field=status, source=Status.PAYING, target=Status.PAID)
-    def mark_paid(self, *, now) -> None:
+    def mark_paid(self, *, now: dt.datetime) -> None:
         self.paid_at = now
 
     @transition(field=status, source=Status.PAYING, target=Status.FUNDED)
-    def payout_fail(self, *, now) -> None:
+    def payout_fail(self, *, now: dt.datetime) -> None:
         self.payout_due_at = None
 
 
@@ -522,9 +533,9 @@ class Payout(FSMModelMixin, TimeStampedModel):
         pass
 
     @transition(field=status, source=[Status.QUEUED, Status.SENT], target=Status.PAID)
-    def mark_paid(self, *, now) -> None:
+    def mark_paid(self, *, now: dt.datetime) -> None:
         self.paid_at = now
 
     @transition(field=status, source=[Status.QUEUED, Status.SENT], target=Status.FAILED)
-    def fail(self, *, now, reason: str) -> None:
+    def fail(self, *, now: dt.datetime, reason: str) -> None:
         self.failed_at, self.failure_reason = now, reason[:300]

@@ -9,6 +9,7 @@ Lock order everywhere: the batch, then its payouts, then their settlements
 (or adjustments), so a confirmation and a failure never deadlock."""
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import F
@@ -16,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from core.errors import DomainError, ReasonRequired
 from core.money import format_fen
 from core.notifications import notify
@@ -40,7 +42,7 @@ class PayoutNotOutstanding(DomainError):
 
 
 @transaction.atomic
-def payout_batch_mark_exported(*, batch_id: int, actor) -> PayoutBatch:
+def payout_batch_mark_exported(*, batch_id: int, actor: User) -> PayoutBatch:
     """Finance downloaded the batch's files: queued payouts are now with the bank.
     A second download (the other file, another copy) records nothing new."""
     batch = lock_row(PayoutBatch, batch_id)
@@ -54,7 +56,7 @@ def payout_batch_mark_exported(*, batch_id: int, actor) -> PayoutBatch:
     return batch
 
 
-def payout_lines_confirm(*, batch: PayoutBatch, payouts: list[Payout], actor, now: dt.datetime) -> int:
+def payout_lines_confirm(*, batch: PayoutBatch, payouts: list[Payout], actor: User, now: dt.datetime) -> int:
     """Mark these outstanding payouts of the locked batch paid (F3.2): one posting
     `batch:<batch>:paid:<first payout>` Dr payouts in transit, Cr the settlement bank
     account; each payout and its settlement (or adjustment, S4.3) paid; the student
@@ -73,10 +75,8 @@ def payout_lines_confirm(*, batch: PayoutBatch, payouts: list[Payout], actor, no
         pk__in=[p.settlement_id for p in payouts if p.adjustment_id is None]).order_by("pk")}
     adjustments = {a.pk: a for a in SettlementAdjustment.objects.select_for_update().filter(
         pk__in=[p.adjustment_id for p in payouts if p.adjustment_id is not None]).order_by("pk")}
-    students = {}
+    students: dict[int, User] = {}
     if adjustments:
-        from accounts.models import User
-
         students = User.objects.in_bulk({a.student_id for a in adjustments.values()})
     # The lines themselves in one statement (set-based: a confirmation may pay a whole batch);
     # each line's settlement or adjustment records the payment in its history, naming the payout.
@@ -85,14 +85,14 @@ def payout_lines_confirm(*, batch: PayoutBatch, payouts: list[Payout], actor, no
     Payout.objects.bulk_update(payouts, ["status", "paid_at", "updated_at"])
     for payout in payouts:
         if payout.adjustment_id is not None:
-            subject = adjustments[payout.adjustment_id]
-            run_transition(subject, "mark_paid", actor=actor, note=f"payout {payout.pk}", now=now)
-            student = students[subject.student_id]
+            adjustment = adjustments[payout.adjustment_id]
+            run_transition(adjustment, "mark_paid", actor=actor, note=f"payout {payout.pk}", now=now)
+            student = students[adjustment.student_id]
         else:
-            subject = settlements[payout.settlement_id]
-            run_transition(subject, "mark_paid", actor=actor, note=f"payout {payout.pk}", now=now,
+            settlement = settlements[payout.settlement_id]
+            run_transition(settlement, "mark_paid", actor=actor, note=f"payout {payout.pk}", now=now,
                            dispute_until=dispute_until)
-            student = subject.student
+            student = settlement.student
         notify(recipient=student, subject=_("You have been paid %(amount)s") % {
             "amount": format_fen(payout.amount_fen)},
             body=_("Your pay of %(amount)s has been sent to %(account)s.") % {
@@ -101,12 +101,12 @@ def payout_lines_confirm(*, batch: PayoutBatch, payouts: list[Payout], actor, no
     return len(payouts)
 
 
-def payout_batch_close(*, batch: PayoutBatch, actor, now: dt.datetime, reason: str) -> None:
+def payout_batch_close(*, batch: PayoutBatch, actor: User, now: dt.datetime, reason: str) -> None:
     """The locked batch is confirmed: nothing of it is outstanding any more."""
     run_transition(batch, "confirm", actor=actor, note=reason, now=now, by=actor)
 
 
-def payouts_outstanding_locked(batch: PayoutBatch, payout_ids=None) -> list[Payout]:
+def payouts_outstanding_locked(batch: PayoutBatch, payout_ids: Iterable[int] | None = None) -> list[Payout]:
     """The batch's queued or sent payouts (of `payout_ids`, if given), locked in id order."""
     rows = batch.payouts.select_for_update().filter(status__in=OUTSTANDING)
     if payout_ids is not None:
@@ -115,7 +115,7 @@ def payouts_outstanding_locked(batch: PayoutBatch, payout_ids=None) -> list[Payo
 
 
 @transaction.atomic
-def payout_batch_confirm(*, batch_id: int, actor) -> PayoutBatch:
+def payout_batch_confirm(*, batch_id: int, actor: User) -> PayoutBatch:
     """Finance confirms the bank and Alipay executed the batch (F3.2).
 
     Effects: one posting Dr payouts in transit, Cr the settlement bank account,
@@ -133,7 +133,7 @@ def payout_batch_confirm(*, batch_id: int, actor) -> PayoutBatch:
 
 
 @transaction.atomic
-def payout_fail(*, payout_id: int, actor, reason: str) -> Payout:
+def payout_fail(*, payout_id: int, actor: User, reason: str) -> Payout:
     """The bank or Alipay refused one line (F3.2): posting `<ledger_key>:failed`
     Dr payouts in transit, Cr the student's payable puts the money back; the
     payout is failed, the settlement (or adjustment, S4.3) funded again and due
@@ -146,6 +146,7 @@ def payout_fail(*, payout_id: int, actor, reason: str) -> Payout:
     batch_id = Payout.objects.values_list("batch_id", flat=True).get(pk=payout_id)
     lock_row(PayoutBatch, batch_id)
     payout = lock_row(Payout, payout_id)
+    subject: Settlement | SettlementAdjustment
     if payout.adjustment_id is not None:
         subject = lock_row(SettlementAdjustment, payout.adjustment_id)
     else:

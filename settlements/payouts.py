@@ -26,15 +26,16 @@ built before the chunked postings have a posting under the key itself)."""
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from core.crypto import mask
 from core.history import history_record
 from core.money import format_fen
@@ -130,7 +131,7 @@ class _Line:
     method: _Method
 
 
-def _default_methods(student_ids) -> dict[int, _Method]:
+def _default_methods(student_ids: Iterable[int]) -> dict[int, _Method]:
     rows = PayoutMethod.objects.filter(student_id__any_of=sorted(set(student_ids)), is_default=True,
                                        removed_at__isnull=True)
     return {row[1]: _Method(*row) for row in rows.values_list("pk", "student_id", "kind", "bank_name",
@@ -197,7 +198,7 @@ class _Payable:
     """What a payout pays: a settlement's pay, or a dispute's extra pay (S4.3).
     Everything the chunk builder does differently for the two is read from here."""
 
-    model: type[models.Model]
+    model: type[Settlement] | type[SettlementAdjustment]
     funded: str
     paying: str
     settlement_field: str  # the settlement it belongs to ("id": a settlement is its own)
@@ -265,7 +266,7 @@ def _build_chunk(payable: _Payable, *, batch: PayoutBatch, now: dt.datetime, aft
     return ids[-1], len(payouts), sum(p.amount_fen for p in payouts)
 
 
-def payout_batch_build(*, now: dt.datetime | None = None, actor=None) -> PayoutBatch | None:
+def payout_batch_build(*, now: dt.datetime | None = None, actor: User | None = None) -> PayoutBatch | None:
     """Build the day's payout batch (S4.2, S4.3, F3.2): every funded settlement
     and every funded dispute adjustment due by `now`, in chunks of PAYOUT_CHUNK,
     each chunk one transaction.
@@ -290,6 +291,7 @@ def payout_batch_build(*, now: dt.datetime | None = None, actor=None) -> PayoutB
                                                                    total_fen=F("total_fen") + total)
             if not after:
                 break
+    assert batch is not None  # the first chunk's transaction created it
     # A fresh read, not refresh_from_db: django-fsm's FSMModelMixin.refresh_from_db lifts the
     # field's protection class-wide for a moment, which races with other threads.
     batch = PayoutBatch.objects.get(pk=batch.pk)

@@ -3,12 +3,17 @@ appear in the data export (masked — the full number never leaves again), and
 on account deletion the account numbers are erased while the rows, which
 payouts and audits refer to, stay with their masked form in the history."""
 
+from typing import Any
+
 from django.utils import timezone
+
+from accounts.models import User
 
 from .models import Payout, PayoutMethod
 
 
-def payout_methods_for_export(sender, *, user, **kwargs) -> dict:
+def payout_methods_for_export(sender: object, *, user: User,
+                              **kwargs: Any) -> dict[str, list[dict[str, Any]]]:
     methods = PayoutMethod.objects.filter(student=user).order_by("created_at")
     return {"payout_methods": [
         {"kind": m.kind, "bank": m.bank_name, "account": m.account_masked, "account_holder": m.account_holder,
@@ -18,7 +23,7 @@ def payout_methods_for_export(sender, *, user, **kwargs) -> dict:
     ]}
 
 
-def payout_methods_erase(sender, *, user, **kwargs) -> None:
+def payout_methods_erase(sender: object, *, user: User, **kwargs: Any) -> None:
     methods = PayoutMethod.objects.filter(student=user)
     methods.filter(removed_at__isnull=True).update(is_default=False, removed_at=timezone.now())
     methods.update(account_number="", account_hash="", account_holder="", bank_name="")

@@ -3,19 +3,21 @@ data. Called by `backoffice.reports` through a lazy import (finance never import
 settlements at module level). Each figure is one grouped query."""
 
 import datetime as dt
+from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from .models import PaymentDispute, Payout, Settlement, SettlementAdjustment, SettlementStatus
 
 
-def _figure(queryset, amount_field: str) -> tuple[int, int]:
+def _figure(queryset: QuerySet[Any], amount_field: str) -> tuple[int, int]:
     row = queryset.aggregate(n=Count("pk"), total=Sum(amount_field))
     return row["n"] or 0, row["total"] or 0
 
 
-def settlement_figures(*, start: dt.datetime, end: dt.datetime, now: dt.datetime | None = None) -> dict:
+def settlement_figures(*, start: dt.datetime, end: dt.datetime,
+                       now: dt.datetime | None = None) -> dict[str, tuple[int, int]]:
     """(count, fen) per figure for the period [start, end):
 
     funded   — settlements funded in the period (from escrow or the guarantee), employer totals

@@ -6,6 +6,7 @@ import datetime as dt
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
+from accounts.models import User
 from applications.models import (
     HOURS_FINAL,
     ApplicationStatus,
@@ -36,13 +37,13 @@ ENDED = (EngagementStatus.COMPLETED, EngagementStatus.CANCELLED_BY_STUDENT, Enga
 
 
 # ------------------------------------------------------------------ statements
-def student_settlements(*, student) -> QuerySet[Settlement]:
+def student_settlements(*, student: User) -> QuerySet[Settlement]:
     """The student's statements, newest first, with the job and employer for the list."""
     return (Settlement.objects.filter(student=student)
             .select_related("engagement__job", "employer").order_by("-created_at", "-id"))
 
 
-def employer_settlements(*, user) -> QuerySet[Settlement]:
+def employer_settlements(*, user: User) -> QuerySet[Settlement]:
     """The statements of the user's employer, newest first, with the job and the student's name."""
     return (Settlement.objects.filter(employer__members__user=user)
             .select_related("engagement__job", "student__student_profile").order_by("-created_at", "-id"))
@@ -55,24 +56,24 @@ def _with_lines(queryset: QuerySet[Settlement], *, commission: bool) -> QuerySet
     return queryset.prefetch_related(Prefetch("lines", queryset=lines))
 
 
-def settlement_for_student(*, student, pk: int) -> Settlement | None:
+def settlement_for_student(*, student: User, pk: int) -> Settlement | None:
     """One of the student's own statements with its lines (no commission line), else None."""
     return _with_lines(student_settlements(student=student), commission=False).filter(pk=pk).first()
 
 
-def settlement_for_employer(*, user, pk: int) -> Settlement | None:
+def settlement_for_employer(*, user: User, pk: int) -> Settlement | None:
     """One statement of the user's employer with every line, commission included, else None."""
     return _with_lines(employer_settlements(user=user), commission=True).filter(pk=pk).first()
 
 
 # ------------------------------------------------------------------ payout methods
-def payout_methods_for(*, student) -> QuerySet[PayoutMethod]:
+def payout_methods_for(*, student: User) -> QuerySet[PayoutMethod]:
     """The student's current payout methods, the default first."""
     return PayoutMethod.objects.filter(student=student, removed_at__isnull=True).order_by(
         "-is_default", "-created_at", "-id")
 
 
-def payout_method_for(*, student, pk: int) -> PayoutMethod | None:
+def payout_method_for(*, student: User, pk: int) -> PayoutMethod | None:
     return payout_methods_for(student=student).filter(pk=pk).first()
 
 
@@ -122,7 +123,7 @@ def _with_commission(pay_fen: int, commission_percent: int) -> int:
     return pay_fen + half_up(pay_fen * commission_percent, 100)
 
 
-def engagement_estimate_fen(*, job, now: dt.datetime, commission_percent: int | None = None) -> int:
+def engagement_estimate_fen(*, job: Job, now: dt.datetime, commission_percent: int | None = None) -> int:
     """The estimated employer total of one more student on `job` (E5.1 prefunding):
     the pay of the shifts still to come at the job's equivalent hourly rate
     (applications.services.shift_pay_fen), with the commission on top. One query
@@ -134,7 +135,7 @@ def engagement_estimate_fen(*, job, now: dt.datetime, commission_percent: int | 
     return _with_commission(shift_pay_fen(job, minutes), percent)
 
 
-def employer_must_prefund(employer) -> bool:
+def employer_must_prefund(employer: Employer) -> bool:
     """E5.1: an employer below the policy's credit tier holds the pay in escrow before it hires."""
     return employer.credit_tier < get_policy().prefund_below_tier
 

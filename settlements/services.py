@@ -5,9 +5,12 @@ Each service: check → lock → write changed fields → history row → side
 effects. Funding, payouts, disputes and the guarantee come with the ledger
 (`finance`), which these services will call; nothing here moves money."""
 
+from __future__ import annotations
+
 import datetime as dt
 import re
 import unicodedata
+from typing import TYPE_CHECKING
 
 import phonenumbers
 from django.conf import settings
@@ -29,12 +32,15 @@ from core.money import format_fen
 from core.notifications import notify
 from core.policy import get_policy
 from core.transitions import run_transition
-from jobs.models import MAX_SETTLEMENT_DAYS
+from jobs.models import MAX_SETTLEMENT_DAYS, Job
 
 from .models import RECOMPUTABLE, PayoutMethod, Settlement, SettlementAction, SettlementLine, SettlementStatus
 from .payout_execution import payouts_reschedule_for_student
 from .selectors import ENDED, hours_not_final_q
 from .statement import MoneyItem, PayTerms, ShiftWork, Statement, statement_compute
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # A student needs one or two accounts; more only makes mistakes and misuse easier.
 MAX_PAYOUT_METHODS = 5
@@ -45,7 +51,7 @@ BANK_CARD_LENGTHS = range(16, 20)  # 16–19 digits (UnionPay cards issued in ma
 class InvalidAccount(DomainError):
     default_message = _("This account number is not valid.")
 
-    def __init__(self, message=None):
+    def __init__(self, message: StrOrPromise | None = None) -> None:
         super().__init__(message, field="account_number")
 
 
@@ -53,19 +59,19 @@ class HolderNameMismatch(DomainError):
     default_message = _("Payouts go only to an account in your own name: the account holder must be the real "
                         "name of your registration.")
 
-    def __init__(self, message=None):
+    def __init__(self, message: StrOrPromise | None = None) -> None:
         super().__init__(message, field="account_holder")
 
 
 class DuplicatePayoutMethod(DomainError):
     default_message = _("You have already added this account.")
 
-    def __init__(self, message=None):
+    def __init__(self, message: StrOrPromise | None = None) -> None:
         super().__init__(message, field="account_number")
 
 
 # ------------------------------------------------------------------ statements (S4.1, J1.2)
-def _terms(job) -> PayTerms:
+def _terms(job: Job) -> PayTerms:
     return PayTerms(pay_unit=job.pay_unit, base_rate_fen=job.base_rate_fen, hourly_pay_fen=job.hourly_pay_fen,
                     pieces_per_hour=job.pieces_per_hour, overtime_rate_fen=job.overtime_rate_fen,
                     meal_allowance_fen=job.meal_allowance_fen, transport_allowance_fen=job.transport_allowance_fen)
@@ -79,7 +85,7 @@ def _shift_work(row: Attendance) -> ShiftWork:
                      attended=row.status == AttendanceStatus.ATTENDED, final=final)
 
 
-def _shifts_not_final(engagement: Engagement, now) -> int:
+def _shifts_not_final(engagement: Engagement, now: dt.datetime) -> int:
     """Shifts whose hours can still change (see selectors.hours_not_final_q)."""
     return Attendance.objects.filter(engagement=engagement).filter(hours_not_final_q(now)).count()
 
@@ -93,7 +99,11 @@ def _statement_for(engagement: Engagement, *, commission_percent: int) -> Statem
                              commission_percent=commission_percent)
 
 
-def _line_key(line) -> tuple:
+# What makes two statement lines the same: (kind, amount, description, quantity, day worked).
+LineKey = tuple[str, int, str, str, dt.date | None]
+
+
+def _line_key(line: SettlementLine) -> LineKey:
     return (line.kind, int(line.amount_fen), line.description, line.quantity, line.work_date)
 
 
@@ -130,12 +140,13 @@ def settlement_prepare(*, engagement_id: int) -> Settlement | None:
     with translation.override(settings.LANGUAGE_CODE):
         statement = _statement_for(engagement, commission_percent=percent)
     created = settlement is None
-    if created:
+    old_lines: list[LineKey] = []
+    if settlement is None:
         if engagement.status in ENDED and engagement.status != EngagementStatus.COMPLETED and not statement.gross_fen:
             return None  # ended early with nothing worked and nothing owed: nothing to settle
         settlement = Settlement(engagement=engagement, student_id=engagement.student_id,
                                 employer_id=engagement.employer_id, commission_percent=percent)
-        before_status, before_total, old_lines = "", 0, []
+        before_status, before_total = "", 0
     else:
         before_status, before_total = settlement.status, settlement.student_total_fen
         old_lines = [_line_key(line) for line in settlement.lines.order_by("order")]
@@ -147,29 +158,9 @@ def settlement_prepare(*, engagement_id: int) -> Settlement | None:
     settlement.computed_at = now
     final = engagement.status in ENDED and not settlement.pending_shifts
     total_text = format_fen(settlement.student_total_fen)
-    if created:
-        # A new statement starts in the state its hours give it: one history row, from nothing.
-        if final:
-            settlement.mark_ready(funding_due_at=funding_due_at(engagement.job, now))
-        settlement.save()
-        history_record(subject=settlement, transition=SettlementAction.PREPARE, from_state=before_status,
-                       to_state=settlement.status, reason=total_text)
-    else:
-        settlement.save(update_fields=[*AMOUNT_FIELDS, "computed_at", "updated_at"])
-        if final and settlement.status == SettlementStatus.DRAFT:
-            run_transition(settlement, "mark_ready", action=SettlementAction.PREPARE, note=total_text,
-                           funding_due_at=funding_due_at(engagement.job, now))
-        elif not final and settlement.status == SettlementStatus.READY:
-            run_transition(settlement, "reopen", action=SettlementAction.PREPARE, note=total_text)
-
-    new_lines = [SettlementLine(settlement=settlement, order=n, kind=line.kind, amount_fen=line.amount_fen,
-                                description=line.description[:300], quantity=line.quantity[:120],
-                                work_date=line.work_date)
-                 for n, line in enumerate(statement.employer_lines)]
-    lines_changed = [_line_key(line) for line in new_lines] != old_lines
-    if lines_changed:
-        settlement.lines.all().delete()
-        SettlementLine.objects.bulk_create(new_lines)
+    _settlement_status_follow(settlement, created=created, final=final, before_status=before_status,
+                              job=engagement.job, now=now, note=total_text)
+    lines_changed = _settlement_lines_write(settlement, statement, old_lines=old_lines)
 
     if settlement.status != before_status:
         if settlement.status == SettlementStatus.READY and settlement.student_total_fen > 0:
@@ -180,7 +171,41 @@ def settlement_prepare(*, engagement_id: int) -> Settlement | None:
     return settlement
 
 
-def funding_due_at(job, now: dt.datetime) -> dt.datetime:
+def _settlement_status_follow(settlement: Settlement, *, created: bool, final: bool, before_status: str,
+                              job: Job, now: dt.datetime, note: str) -> None:
+    """Save the recomputed statement in the state its hours give it: ready once the
+    engagement has ended and every shift's hours are final, draft otherwise."""
+    if created:
+        # A new statement starts in the state its hours give it: one history row, from nothing.
+        if final:
+            settlement.mark_ready(funding_due_at=funding_due_at(job, now))
+        settlement.save()
+        history_record(subject=settlement, transition=SettlementAction.PREPARE, from_state=before_status,
+                       to_state=settlement.status, reason=note)
+        return
+    settlement.save(update_fields=[*AMOUNT_FIELDS, "computed_at", "updated_at"])
+    if final and settlement.status == SettlementStatus.DRAFT:
+        run_transition(settlement, "mark_ready", action=SettlementAction.PREPARE, note=note,
+                       funding_due_at=funding_due_at(job, now))
+    elif not final and settlement.status == SettlementStatus.READY:
+        run_transition(settlement, "reopen", action=SettlementAction.PREPARE, note=note)
+
+
+def _settlement_lines_write(settlement: Settlement, statement: Statement, *,
+                            old_lines: list[LineKey]) -> bool:
+    """Replace the statement's lines when the computation gives others; True if it did."""
+    new_lines = [SettlementLine(settlement=settlement, order=n, kind=line.kind, amount_fen=line.amount_fen,
+                                description=line.description[:300], quantity=line.quantity[:120],
+                                work_date=line.work_date)
+                 for n, line in enumerate(statement.employer_lines)]
+    if [_line_key(line) for line in new_lines] == old_lines:
+        return False
+    settlement.lines.all().delete()
+    SettlementLine.objects.bulk_create(new_lines)
+    return True
+
+
+def funding_due_at(job: Job, now: dt.datetime) -> dt.datetime:
     """E5.1: the employer pays within the job's stated payment days after the
     hours are final — never later than MAX_SETTLEMENT_DAYS (Labour Contract Law
     art. 72: part-time pay is settled at least every 15 days). # R-E5.1"""

@@ -7,38 +7,46 @@ otherwise); a statement or payout method of someone else is a 404, found
 before the method is checked so nobody learns anything from a 405. Domain
 errors become form errors or messages, never a 500."""
 
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist
-from django.core.paginator import Paginator
-from django.http import Http404
+from django.core.paginator import Page, Paginator
+from django.db import models
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from accounts.models import User
 from accounts.views import student_account_required
-from core.access import owned_object
+from core.access import AuthenticatedHttpRequest, owned_object
 from core.errors import DomainError
 from core.uploads import serve_private_file
 from employers.views import employer_account_required
 
 from . import disputes, selectors, services
 from .forms import DisputeAnswerForm, PaymentDisputeForm, PayoutMethodForm
-from .models import PaymentDispute
+from .models import PaymentDispute, PayoutMethod, Settlement
 from .statement import LineKind
 
 STATEMENTS_PER_PAGE = 30
 
+M = TypeVar("M", bound=models.Model)
+T = TypeVar("T")
 
-def _page(request, queryset):
+
+def _page(request: HttpRequest, queryset: models.QuerySet[M]) -> Page[M]:
     return Paginator(queryset, STATEMENTS_PER_PAGE).get_page(request.GET.get("page"))
 
 
 # ------------------------------------------------------------------ the student's pay
 @student_account_required
 @require_safe
-def student_home(request):
+def student_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """My pay: every statement, newest first, and where the money goes."""
     return render(request, "settlements/student_home.html", {
         "page": _page(request, selectors.student_settlements(student=request.user)),
@@ -46,7 +54,8 @@ def student_home(request):
     })
 
 
-def _student_statement_page(request, settlement, *, dispute_form=None):
+def _student_statement_page(request: HttpRequest, settlement: Settlement, *,
+                            dispute_form: PaymentDisputeForm | None = None) -> HttpResponse:
     now = timezone.now()
     window_open = disputes.dispute_window_open(settlement, now)
     rows = list(disputes.disputes_of_settlement(settlement))
@@ -65,7 +74,7 @@ def _student_statement_page(request, settlement, *, dispute_form=None):
 
 @student_account_required
 @owned_object(lambda user, pk: selectors.settlement_for_student(student=user, pk=pk), ("GET", "HEAD"))
-def student_statement(request, settlement):
+def student_statement(request: AuthenticatedHttpRequest, settlement: Settlement) -> HttpResponse:
     """One statement, line by line: what the student receives. The commission is
     the employer's and is not on it; losses are lines of their own. Once paid,
     the student may dispute it for P2 working days (S4.3), or reads why not."""
@@ -75,7 +84,7 @@ def student_statement(request, settlement):
 # ------------------------------------------------------------------ the employer's statements
 @employer_account_required
 @require_safe
-def employer_home(request):
+def employer_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The employer's statements, newest first, with what each costs."""
     return render(request, "settlements/employer_home.html", {
         "page": _page(request, selectors.employer_settlements(user=request.user)),
@@ -84,7 +93,7 @@ def employer_home(request):
 
 @employer_account_required
 @owned_object(lambda user, pk: selectors.settlement_for_employer(user=user, pk=pk), ("GET", "HEAD"))
-def employer_statement(request, settlement):
+def employer_statement(request: AuthenticatedHttpRequest, settlement: Settlement) -> HttpResponse:
     """One statement with the commission on top: what the employer pays (F1)."""
     lines = list(settlement.lines.all())
     return render(request, "settlements/employer_statement.html", {
@@ -96,14 +105,14 @@ def employer_statement(request, settlement):
 
 
 # ------------------------------------------------------------------ payout methods (S4.2)
-def _form_error(form, error: DomainError) -> None:
+def _form_error(form: forms.BaseForm, error: DomainError) -> None:
     field = error.field if error.field in form.fields else None
     form.add_error(field, str(error.message))
 
 
 @student_account_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def payout_methods(request):
+def payout_methods(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The student's payout methods (masked) and the form to add one."""
     form = PayoutMethodForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -126,11 +135,11 @@ def payout_methods(request):
     })
 
 
-def _method(user, pk: int):
+def _method(user: User, pk: int) -> PayoutMethod | None:
     return selectors.payout_method_for(student=user, pk=pk)
 
 
-def _run(request, action, **kwargs):
+def _run(request: HttpRequest, action: Callable[..., T], **kwargs: Any) -> T | None:
     try:
         return action(**kwargs)
     except ObjectDoesNotExist:
@@ -142,7 +151,7 @@ def _run(request, action, **kwargs):
 
 @student_account_required
 @owned_object(_method, ("POST",))
-def payout_method_default(request, method):
+def payout_method_default(request: AuthenticatedHttpRequest, method: PayoutMethod) -> HttpResponseRedirect:
     """Payouts go to this method from now on (S4.2)."""
     if _run(request, services.payout_method_set_default, student=request.user, method_id=method.pk):
         messages.success(request, _("Your pay goes to %(method)s from now on.") % {"method": str(method)})
@@ -151,7 +160,7 @@ def payout_method_default(request, method):
 
 @student_account_required
 @owned_object(_method, ("POST",))
-def payout_method_remove(request, method):
+def payout_method_remove(request: AuthenticatedHttpRequest, method: PayoutMethod) -> HttpResponseRedirect:
     """Remove a method; the record stays for past payouts, its number is never shown again."""
     try:
         successor = services.payout_method_remove(student=request.user, method_id=method.pk)
@@ -169,7 +178,7 @@ def payout_method_remove(request, method):
 # ------------------------------------------------------------------ payment disputes (S4.3)
 @student_account_required
 @owned_object(lambda user, pk: selectors.settlement_for_student(student=user, pk=pk), ("POST",))
-def student_dispute_open(request, settlement):
+def student_dispute_open(request: AuthenticatedHttpRequest, settlement: Settlement) -> HttpResponse:
     """The student disputes a payment they received, within P2 working days (S4.3).
     Errors re-show the statement with the form and the reason."""
     form = PaymentDisputeForm(request.POST, request.FILES)
@@ -190,7 +199,8 @@ def student_dispute_open(request, settlement):
 
 @student_account_required
 @owned_object(lambda user, pk: disputes.dispute_for_student(student=user, pk=pk), ("POST",))
-def student_dispute_withdraw(request, dispute):
+def student_dispute_withdraw(request: AuthenticatedHttpRequest,
+                             dispute: PaymentDispute) -> HttpResponseRedirect:
     """The student withdraws their dispute while it waits for a decision."""
     if _run(request, disputes.dispute_withdraw, dispute_id=dispute.pk, student=request.user):
         messages.success(request, _("Your dispute was withdrawn."))
@@ -199,7 +209,7 @@ def student_dispute_withdraw(request, dispute):
 
 @student_account_required
 @owned_object(lambda user, pk: disputes.dispute_for_student(student=user, pk=pk), ("GET", "HEAD"))
-def student_dispute_evidence(request, dispute):
+def student_dispute_evidence(request: AuthenticatedHttpRequest, dispute: PaymentDispute) -> HttpResponseBase:
     """The student's own evidence; nobody else's (404)."""
     if not dispute.evidence:
         raise Http404
@@ -208,7 +218,7 @@ def student_dispute_evidence(request, dispute):
 
 @employer_account_required
 @require_safe
-def employer_disputes(request):
+def employer_disputes(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The payment disputes about the employer's statements, those waiting for an answer first."""
     now = timezone.now()
     page = _page(request, disputes.disputes_for_employer(user=request.user))
@@ -219,7 +229,7 @@ def employer_disputes(request):
 
 @employer_account_required
 @owned_object(lambda user, pk: disputes.dispute_for_employer(user=user, pk=pk), ("GET", "HEAD", "POST"))
-def employer_dispute(request, dispute):
+def employer_dispute(request: AuthenticatedHttpRequest, dispute: PaymentDispute) -> HttpResponse:
     """One dispute: what the student says, the due time of the answer, the answer form."""
     form = DisputeAnswerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -239,7 +249,7 @@ def employer_dispute(request, dispute):
 
 @employer_account_required
 @owned_object(lambda user, pk: disputes.dispute_for_employer(user=user, pk=pk), ("GET", "HEAD"))
-def employer_dispute_evidence(request, dispute):
+def employer_dispute_evidence(request: AuthenticatedHttpRequest, dispute: PaymentDispute) -> HttpResponseBase:
     """The student's evidence, for the members of the employer concerned only (404 otherwise)."""
     if not dispute.evidence:
         raise Http404

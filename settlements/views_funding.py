@@ -8,14 +8,16 @@ Thin: parse input, call one service or selector, render. Employer accounts only
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
+from core.access import AuthenticatedHttpRequest
 from core.errors import DomainError
 from core.money import format_fen
+from employers.models import Employer
 from employers.selectors import employer_for_user
 from employers.views import employer_account_required
 from finance import banking
@@ -24,18 +26,18 @@ from finance.forms import SandboxPaymentForm
 from .selectors import employer_committed_fen, employer_unpaid_statements
 
 
-def _employer(request):
+def _employer(request: HttpRequest) -> Employer:
     employer = employer_for_user(user=request.user)
     if employer is None:  # an employer account without an organisation yet
         raise Http404
     return employer
 
 
-def _employer_id(request) -> int:
+def _employer_id(request: HttpRequest) -> int:
     return _employer(request).pk
 
 
-def _render(request, form: SandboxPaymentForm | None = None, status: int = 200):
+def _render(request: HttpRequest, form: SandboxPaymentForm | None = None, status: int = 200) -> HttpResponse:
     employer = _employer(request)
     overview = banking.funding_overview(employer_id=employer.pk)
     committed_fen = employer_committed_fen(employer.pk, credit_tier=employer.credit_tier)
@@ -59,14 +61,14 @@ def _render(request, form: SandboxPaymentForm | None = None, status: int = 200):
 
 @employer_account_required
 @require_safe
-def funding(request):
+def funding(request: AuthenticatedHttpRequest) -> HttpResponse:
     """How to pay into escrow, and what has arrived."""
     return _render(request)
 
 
 @employer_account_required
 @require_POST
-def funding_sandbox(request):
+def funding_sandbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Sandbox only: pay an amount into escrow at once, like a matched bank transfer."""
     if not settings.PAYMENTS_SANDBOX:
         raise Http404

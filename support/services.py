@@ -93,6 +93,24 @@ def _text(value: str, *, limit: int = 5000) -> str:
     return text[:limit]
 
 
+def _ticket_open_check(*, category: str, subject: str, body: str, channel: str, priority: int,
+                       logged_by: User | None) -> None:
+    """A ticket can open: an agent logging it handles tickets, its category, priority
+    and channel are known, and it has a subject and a message (P2.2)."""
+    if logged_by is not None:
+        _require_handler(logged_by)
+    if category not in Category.values:
+        raise TicketNotAllowed(_("Choose what your request is about."))
+    if priority not in Ticket.Priority.values:
+        raise TicketNotAllowed(_("Choose a priority."))
+    if channel not in Ticket.Channel.values:
+        raise TicketNotAllowed(_("Choose how the request reached us."))
+    if not str(subject or "").strip():
+        raise ReasonRequired(_("Please give your request a subject."))
+    if not str(body or "").strip():
+        raise ReasonRequired(_("Please write a message."))
+
+
 @transaction.atomic
 def ticket_open(*, user: User, category: str, subject: str, body: str, linked: models.Model | None = None,
                 source_key: str | None = None, channel: str = Ticket.Channel.SITE, demand: str = "",
@@ -106,18 +124,8 @@ def ticket_open(*, user: User, category: str, subject: str, body: str, linked: m
         existing = Ticket.objects.filter(source_key=source_key).first()
         if existing is not None:
             return existing
-    if logged_by is not None:
-        _require_handler(logged_by)
-    if category not in Category.values:
-        raise TicketNotAllowed(_("Choose what your request is about."))
-    if priority not in Ticket.Priority.values:
-        raise TicketNotAllowed(_("Choose a priority."))
-    if channel not in Ticket.Channel.values:
-        raise TicketNotAllowed(_("Choose how the request reached us."))
-    if not str(subject or "").strip():
-        raise ReasonRequired(_("Please give your request a subject."))
-    if not str(body or "").strip():
-        raise ReasonRequired(_("Please write a message."))
+    _ticket_open_check(category=category, subject=subject, body=body, channel=channel, priority=priority,
+                       logged_by=logged_by)
     now = timezone.now()
     first_due, resolution_due = service_levels(category=category, opened_at=now)
     ticket = Ticket(
