@@ -211,6 +211,11 @@ class Job(FSMModelMixin, TimeStampedModel):
     def is_editable(self) -> bool:
         return self.status in EDITABLE_STATUSES
 
+    def scheduled_pay_fen(self, minutes: int) -> int:
+        """Scheduled pay of `minutes` at the job's equivalent hourly rate, in whole fen
+        (E5.1 prefunding estimate, S3.1 late-cancellation compensation)."""
+        return self.hourly_pay_fen * minutes // 60
+
     # ---------------------------------------------------------------- transitions
     @transition(field=status, source=list(EDITABLE_STATUSES), target=JobStatus.PENDING_REVIEW,
                 custom={"admin": False})

@@ -126,13 +126,11 @@ def _with_commission(pay_fen: int, commission_percent: int) -> int:
 def engagement_estimate_fen(*, job: Job, now: dt.datetime, commission_percent: int | None = None) -> int:
     """The estimated employer total of one more student on `job` (E5.1 prefunding):
     the pay of the shifts still to come at the job's equivalent hourly rate
-    (applications.services.shift_pay_fen), with the commission on top. One query
+    (jobs.models.Job.scheduled_pay_fen), with the commission on top. One query
     for the shifts (none if they are prefetched)."""
-    from applications.services import shift_pay_fen  # applications.services calls prefunding at hire
-
     percent = get_policy().commission_percent if commission_percent is None else commission_percent
     minutes = sum(shift.minutes for shift in job.shifts.all() if shift.ends_at > now)
-    return _with_commission(shift_pay_fen(job, minutes), percent)
+    return _with_commission(job.scheduled_pay_fen(minutes), percent)
 
 
 def employer_must_prefund(employer: Employer) -> bool:
@@ -153,7 +151,6 @@ def employer_committed_fen(employer_id: int, *, credit_tier: int | None = None,
     Queries whatever the numbers: settlements, adjustments, the policy, the
     employer's credit tier (unless given); for a prefunding employer also
     engagements per job, offers per job and their shifts."""
-    from applications.services import shift_pay_fen  # applications.services calls prefunding at hire
 
     now = now or timezone.now()
     owed = Settlement.objects.filter(employer_id=employer_id).aggregate(
@@ -176,7 +173,7 @@ def employer_committed_fen(employer_id: int, *, credit_tier: int | None = None,
     jobs = (Job.objects.filter(employer_id=employer_id).only("pk", "hourly_pay_fen")
             .annotate(minutes=Sum("engagements__attendances__scheduled_minutes", filter=unsettled & counted))
             .filter(minutes__gt=0))
-    committed += sum(_with_commission(shift_pay_fen(job, job.minutes), percent) for job in jobs)
+    committed += sum(_with_commission(job.scheduled_pay_fen(job.minutes), percent) for job in jobs)
     offers = (Job.objects.filter(employer_id=employer_id)
               .annotate(offers=Count("applications", filter=Q(applications__status=ApplicationStatus.OFFERED)))
               .filter(offers__gt=0).prefetch_related("shifts"))

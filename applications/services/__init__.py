@@ -66,7 +66,6 @@ from .engagements import (
     engagement_cancel_by_student,
     engagement_complete,
     engagement_release,
-    shift_pay_fen,
 )
 from .offers import AnswerTooLate, application_hire, application_reject, offer_accept, offer_decline
 from .schedule_changes import (
@@ -92,5 +91,5 @@ __all__ = [
     "invitation_clear", "invitation_reject", "job_invite_student", "loss_claim_answer", "loss_claim_decide",
     "loss_claim_file", "no_show_contest", "no_show_contest_decide", "offer_accept", "offer_decline",
     "schedule_change_answer", "schedule_change_clear", "schedule_change_propose", "schedule_change_reject",
-    "schedule_change_withdraw", "shift_pay_fen",
+    "schedule_change_withdraw",
 ]

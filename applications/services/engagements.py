@@ -14,7 +14,6 @@ from core.notifications import notify
 from core.policy import get_policy
 from core.transitions import run_transition
 from employers.services import ensure_employer_member
-from jobs.models import Job
 
 from ..models import Attendance, AttendanceStatus, Engagement, EngagementItem, HoursStatus
 from .shared import (
@@ -26,11 +25,6 @@ from .shared import (
     required_reason,
     tell_members,
 )
-
-
-def shift_pay_fen(job: Job, minutes: int) -> int:
-    """Scheduled pay of `minutes` at the job's equivalent hourly rate, in whole fen."""
-    return job.hourly_pay_fen * minutes // 60
 
 
 def _future_expected(engagement: Engagement, now: dt.datetime) -> list[Attendance]:
@@ -94,7 +88,7 @@ def engagement_cancel_by_employer(*, engagement_id: int, actor: User, reason: st
     _cancel_attendances(remaining)
     if late:
         minutes = sum(a.scheduled_minutes for a in short_notice)
-        amount = shift_pay_fen(engagement.job, minutes) * policy.late_cancel_compensation_percent // 100
+        amount = engagement.job.scheduled_pay_fen(minutes) * policy.late_cancel_compensation_percent // 100
         if amount > 0:
             EngagementItem.objects.create(
                 engagement=engagement, kind=EngagementItem.Kind.LATE_CANCELLATION, amount_fen=amount,
