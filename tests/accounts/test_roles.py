@@ -117,7 +117,7 @@ EXPECTED_ROLE_PERMISSIONS: dict[str, set[str]] = {
         "finance.view_ledgerentry", "finance.view_ledgertransaction",
         "moderation.view_report", "moderation.view_verificationstep",
         "risk.view_contingencyplan", "risk.view_keyriskindicator", "risk.view_krireading",
-        "risk.view_legalreview", "risk.view_riskitem",
+        "risk.view_legalopinion", "risk.view_riskitem",
     },
     MANAGER: {
         "accounts.reset_second_factor", "accounts.view_consent", "accounts.view_deletionrequest",
@@ -141,10 +141,10 @@ EXPECTED_ROLE_PERMISSIONS: dict[str, set[str]] = {
         "operations.add_rewardorpenalty", "operations.add_staffappraisal", "operations.decide_suggestion",
         "operations.view_campaign", "operations.view_dailycheck", "operations.view_rewardorpenalty",
         "operations.view_staffappraisal", "operations.view_suggestion", "operations.view_weeklyreport",
-        "risk.add_contingencyplan", "risk.add_keyriskindicator", "risk.add_legalreview",
+        "risk.add_contingencyplan", "risk.add_keyriskindicator", "risk.add_legalopinion",
         "risk.add_riskitem", "risk.change_contingencyplan", "risk.change_keyriskindicator",
-        "risk.change_legalreview", "risk.change_riskitem", "risk.view_contingencyplan",
-        "risk.view_keyriskindicator", "risk.view_krireading", "risk.view_legalreview", "risk.view_riskitem",
+        "risk.change_legalopinion", "risk.change_riskitem", "risk.view_contingencyplan",
+        "risk.view_keyriskindicator", "risk.view_krireading", "risk.view_legalopinion", "risk.view_riskitem",
         "support.view_ticket", "support.view_ticketdailysummary",
     },
 }

@@ -335,18 +335,18 @@ def world(db) -> World:
     MonthlyReconciliation.objects.create(month="2026-10-01", figures={"settlement_account": 0},
                                          prepared_at=timezone.now())
     # --- end issue 9 expenses
-    # --- issue 9 risk register (K1, K2, K4, K5; H12): one risk, a reading of a seeded indicator, a legal review
+    # --- issue 9 risk register (K1, K2, K4, K5; H12): one risk, a reading of a seeded indicator, a legal opinion
     # with its document, a contingency plan and a backup with its restore check, for the admin's object routes.
     from core.models import BackupRecord
-    from risk.models import ContingencyPlan, KeyRiskIndicator, KRIReading, LegalReview, RiskItem
+    from risk.models import ContingencyPlan, KeyRiskIndicator, KRIReading, LegalOpinion, RiskItem
 
     RiskItem.objects.create(title="r", category="technical", description="d", likelihood=2, impact=3,
                             owner=staff["manager"], response_plan="p", review_on=timezone.localdate())
     KRIReading.objects.create(indicator=KeyRiskIndicator.objects.order_by("pk").first(), value=1, level="ok",
                               measured_at=timezone.now())
-    LegalReview.objects.create(subject="contract", title="t", summary="s", reviewer="counsel",
-                               recorded_by=staff["manager"],
-                               document=ContentFile(b"%PDF-1.4\n%%EOF\n", name="legal-reviews/t.pdf"))
+    LegalOpinion.objects.create(subject="contract", title="t", summary="s", counsel="counsel",
+                                recorded_by=staff["manager"],
+                                document=ContentFile(b"%PDF-1.4\n%%EOF\n", name="legal-opinions/t.pdf"))
     ContingencyPlan.objects.create(title="p", category="technical", trigger="t", steps="s", owner=staff["manager"])
     risk_backup = BackupRecord.objects.create(kind="backup", ok=True, started_at=timezone.now(), file_name="b")
     BackupRecord.objects.create(kind="restore_check", ok=True, started_at=timezone.now(), backup=risk_backup)
