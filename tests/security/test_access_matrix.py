@@ -281,9 +281,9 @@ def world(db) -> World:
     FAQEntry.objects.create(question_zh="问", answer_zh="答", question_en="Q", answer_en="A")
     ticket_daily_summary_build(day=timezone.localdate())
     # issue 8 staff (P3, P2.3): the manager's appraisal of the moderator with a reward, a customer-service
-    # agent's suggestion, and the moderator's self-review of a manager's decision, for the admin's object
+    # agent's suggestion, and the moderator's decision check of a manager's decision, for the admin's object
     # routes. Written directly: the services are tested in tests/operations and tests/moderation.
-    from moderation.self_review import DecisionReview
+    from moderation.decision_checks import DecisionCheck
     from operations.models import RewardOrPenalty, StaffAppraisal, Suggestion
 
     staff_appraisal = StaffAppraisal.objects.create(
@@ -292,10 +292,10 @@ def world(db) -> World:
     RewardOrPenalty.objects.create(staff=staff["moderator"], kind="reward", reason="r", appraisal=staff_appraisal,
                                    recorded_by=staff["manager"])
     Suggestion.objects.create(author=staff["customer_service"], title="t", body="b")
-    DecisionReview.objects.create(
+    DecisionCheck.objects.create(
         decision=history_record(subject=profile_b, transition="approve", from_state="submitted",
                                 to_state="approved", actor=staff["manager"]),
-        decider=staff["manager"], reviewer=staff["moderator"], week="2026-11-16")
+        decider=staff["manager"], checker=staff["moderator"], week="2026-11-16")
     # issue 8 operations (P2.1): a signed-off daily check, a failed task, a weekly report and a campaign
     # with a visit and a sign-up, for the staff pages' and the admin's object routes.
     from operations.models import Campaign, CampaignSignup, CampaignVisit, DailyCheck, TaskFailure
