@@ -45,8 +45,8 @@ app.conf.beat_schedule = {
     "support-close-resolved": {"task": "support.tasks.tickets_close_resolved_task", "schedule": crontab(minute=7)},
     "support-daily-summary": {"task": "support.tasks.ticket_daily_summary_task",
                               "schedule": crontab(hour=0, minute=30)},
-    # P2.3 (moderation self-review): every Monday 09:00, last week's sample of moderation decisions for a second look.
-    "moderation-self-review": {"task": "moderation.tasks.self_review_sample_task",
+    # P2.3 (moderation decision checks): every Monday 09:00, last week's sample of moderation decisions for a second look.
+    "moderation-decision-check": {"task": "moderation.tasks.decision_check_sample_task",
                                "schedule": crontab(hour=9, minute=0, day_of_week="mon")},
     # K5 (backups): the encrypted nightly backup, then its restore check into a scratch database.
     "core-backup": {"task": "core.tasks.backup_task", "schedule": crontab(hour=3, minute=0)},

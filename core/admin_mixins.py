@@ -133,7 +133,7 @@ DECIDE_TEMPLATE = "admin/jobs/reason_form.html"  # the generic "decide with a re
 
 class DecideViewMixin(_ModelAdminBase):
     """The one staff "decide" page of the admin: a custom object view where staff decide a case
-    with a form that one service runs (appeals, disputes, cases, reports, self-review verdicts).
+    with a form that one service runs (appeals, disputes, cases, reports, decision-check verdicts).
 
     `decide_view_for` checks the permission (403) and the object (404), sends a case decided
     already back to its page, shows who and what above the form, puts a domain error on the

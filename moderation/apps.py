@@ -12,11 +12,11 @@ class ModerationConfig(AppConfig):
     role_permissions = {
         MODERATOR: ["moderation.view_report", "moderation.resolve_report", "moderation.view_verificationstep",
                     "moderation.add_verificationstep",
-                    # Self-review of decisions (P2.3): each moderator re-reviews a sample of others' decisions.
-                    "moderation.view_decisionreview", "moderation.review_decision"],
+                    # Decision checks (P2.3): each moderator checks a sample of others' decisions again.
+                    "moderation.view_decisioncheck", "moderation.check_decision"],
         CUSTOMER_SERVICE: ["moderation.view_report"],
         AUDITOR: ["moderation.view_report", "moderation.view_verificationstep"],
         MANAGER: ["moderation.view_report", "moderation.view_verificationstep",
-                  # P2.3: every self-review and the agreement rates.
-                  "moderation.view_decisionreview", "moderation.view_selfreview_report"],
+                  # P2.3: every decision check and the agreement rates.
+                  "moderation.view_decisioncheck", "moderation.view_decisioncheck_report"],
     }

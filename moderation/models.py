@@ -16,7 +16,7 @@ from core.models import TimeStampedModel
 
 class ModerationAction(models.TextChoices):
     """What moderation records in history: a report's course (S5.2, G3), the
-    self-review of decisions (P2.3), and the second-stage checks, which are
+    decision checks (P2.3), and the second-stage checks, which are
     recorded on the checked job, employer or student (their own vocabularies
     carry these values too)."""
 
@@ -179,4 +179,4 @@ class Report(FSMModelMixin, TimeStampedModel):
                 custom={"label": _("Dismiss the report"), "form": "moderation.forms.ReportDismissForm"})
     def dismiss(self, *, by=None, reason: str = "") -> None:
         self.decided_at, self.decided_by, self.decision_note = timezone.now(), by, reason
-from .self_review import DecisionReview  # noqa: E402,F401
+from .decision_checks import DecisionCheck  # noqa: E402,F401

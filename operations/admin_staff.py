@@ -25,7 +25,7 @@ INDICATOR_LABELS = {
     "decisions": _("Decisions"), "reversed": _("Reversed"), "reversal_rate": _("Reversal rate (%)"),
     "tickets_resolved": _("Tickets resolved"), "first_answer_sla_rate": _("First answer on time (%)"),
     "resolution_target_rate": _("Resolved on target (%)"), "satisfaction_avg": _("Satisfaction (1–5)"),
-    "self_review_agreement_rate": _("Self-review agreement (%)"),
+    "decision_check_agreement_rate": _("Decision-check agreement (%)"),
 }
 
 

@@ -5,7 +5,7 @@ rewards and penalties recorded with it or on their own.
 The indicators (all for one period, dates in Shanghai time, both ends included):
 
 - **decisions**: moderation decisions the staff member made — history rows
-  they wrote for a decision transition (`moderation.self_review.DECISIONS`:
+  they wrote for a decision transition (`moderation.decision_checks.DECISIONS`:
   approving, rejecting, asking for changes or information, taking down,
   confirming or dismissing reports, deciding cases).
 - **reversed**: those of the decisions that were later reversed. A decision
@@ -13,7 +13,7 @@ The indicators (all for one period, dates in Shanghai time, both ends included):
   member (1) took down a job this one had approved (or whose revision it had
   approved), or (2) approved a registration, verification, job or revision
   this one had rejected; or when (3) the moderator who re-read it in the
-  weekly self-review disagreed. Asking for changes or information is not a
+  weekly decision check disagreed. Asking for changes or information is not a
   refusal: an approval after the user completed it is the normal course.
   The reversal rate is reversed ÷ decisions, as known when measured: an
   appraisal freezes it, so a reversal after that day is not counted in it.
@@ -25,8 +25,8 @@ The indicators (all for one period, dates in Shanghai time, both ends included):
   had a resolution target, the share resolved by it.
 - **satisfaction**: the average rating (1–5) users gave the tickets they
   resolved in the period.
-- **self-review agreement**: of their decisions in the period that another
-  moderator re-read, the share the reviewer agreed with.
+- **decision-check agreement**: of their decisions in the period that another
+  moderator re-read, the share the checker agreed with.
 
 Rates are percentages with one decimal, or None when there is nothing to
 divide by."""
@@ -44,7 +44,7 @@ from core.errors import DomainError, NotPermitted, ReasonRequired
 from core.history import history_record
 from core.models import HistoryEntry
 from core.notifications import notify
-from moderation.self_review import DecisionReview, agreement_by_decider, decision_filter
+from moderation.decision_checks import DecisionCheck, agreement_by_decider, decision_filter
 from support.models import Ticket
 
 from .models import APPRAISE_PERMISSION, OperationsAction, RewardOrPenalty, StaffAppraisal
@@ -92,7 +92,7 @@ def _decision_rows(start_at, end_at, staff_ids=None):
         actor__isnull=False).exclude(actor=OuterRef("actor"))
     taken_down = Q(transition__in=APPROVALS) & Q(Exists(later.filter(transition=TAKE_DOWN)))
     approved_after_refusal = Q(transition__in=REFUSALS) & Q(Exists(later.filter(transition__in=APPROVALS)))
-    disagreed = Q(Exists(DecisionReview.objects.filter(decision=OuterRef("pk"), agrees=False)))
+    disagreed = Q(Exists(DecisionCheck.objects.filter(decision=OuterRef("pk"), agrees=False)))
     decisions = HistoryEntry.objects.filter(decision_filter(), created_at__gte=start_at, created_at__lt=end_at)
     if staff_ids is not None:
         decisions = decisions.filter(actor_id__in=staff_ids)
@@ -122,7 +122,7 @@ def _ticket_rows(start_at, end_at, staff_ids=None):
 def _indicators(staff_id: int, decisions: dict, tickets: dict, agreement: dict) -> dict:
     d = decisions.get(staff_id, {})
     t = tickets.get(staff_id, {})
-    reviewed, agreed = agreement.get(staff_id, (0, 0))
+    checked, agreed = agreement.get(staff_id, (0, 0))
     n_decisions, n_reversed = d.get("decisions", 0), d.get("reversed", 0)
     first, first_ok = t.get("first_answers", 0), t.get("first_answers_on_time", 0)
     targeted, targeted_ok = t.get("resolutions_with_target", 0), t.get("resolutions_on_time", 0)
@@ -135,7 +135,7 @@ def _indicators(staff_id: int, decisions: dict, tickets: dict, agreement: dict) 
         "resolution_target_rate": _rate(targeted_ok, targeted),
         "satisfaction_count": t.get("satisfaction_count", 0),
         "satisfaction_avg": round(float(average), 2) if average is not None else None,
-        "self_reviews": reviewed, "self_reviews_agreed": agreed, "self_review_agreement_rate": _rate(agreed, reviewed),
+        "decision_checks": checked, "decision_checks_agreed": agreed, "decision_check_agreement_rate": _rate(agreed, checked),
     }
 
 

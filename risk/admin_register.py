@@ -1,9 +1,9 @@
 """Staff screens for the risk register (K1), its key risk indicators and their
-readings (K1, K4, K5), legal reviews (K2) and contingency plans (K4).
+readings (K1, K4, K5), legal opinions (K2) and contingency plans (K4).
 
 Managers add and change; finance, auditors and operations read what their role
 grants. Register entries save through `risk.register.risk_item_save` (history).
-Legal review documents are checked by content (core.uploads) and open only
+Legal opinion documents are checked by content (core.uploads) and open only
 through a download view for staff with view permission."""
 
 from django import forms
@@ -20,7 +20,7 @@ from core.admin_mixins import ReadOnlyAdmin, history_table
 from core.uploads import PDF, serve_private_file
 
 from . import register
-from .models import ContingencyPlan, KeyRiskIndicator, KRIReading, LegalReview, RiskItem
+from .models import ContingencyPlan, KeyRiskIndicator, KRIReading, LegalOpinion, RiskItem
 
 
 class StaffOwnerMixin:
@@ -107,12 +107,12 @@ class KRIReadingAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
 
-class LegalReviewForm(forms.ModelForm):
-    document = UploadField(label=_("document"), allowed=(PDF,), folder="legal-reviews", required=False)
+class LegalOpinionForm(forms.ModelForm):
+    document = UploadField(label=_("document"), allowed=(PDF,), folder="legal-opinions", required=False)
 
     class Meta:
-        model = LegalReview
-        fields = ["subject", "title", "summary", "reviewer", "outcome", "reviewed_on", "document"]
+        model = LegalOpinion
+        fields = ["subject", "title", "summary", "counsel", "outcome", "given_on", "document"]
 
 
 class DocumentDownloadMixin:
@@ -140,19 +140,19 @@ class DocumentDownloadMixin:
                            _("Download"))
 
 
-@admin.register(LegalReview)
-class LegalReviewAdmin(DocumentDownloadMixin, admin.ModelAdmin):
-    form = LegalReviewForm
-    document_url_name = "risk_legalreview_document"
-    object_route_permissions = {"risk_legalreview_document": "risk.view_legalreview"}
-    list_display = ["title", "subject", "outcome", "reviewer", "reviewed_on", "recorded_by", "document_link"]
+@admin.register(LegalOpinion)
+class LegalOpinionAdmin(DocumentDownloadMixin, admin.ModelAdmin):
+    form = LegalOpinionForm
+    document_url_name = "risk_legalopinion_document"
+    object_route_permissions = {"risk_legalopinion_document": "risk.view_legalopinion"}
+    list_display = ["title", "subject", "outcome", "counsel", "given_on", "recorded_by", "document_link"]
     list_filter = ["subject", "outcome"]
     list_select_related = ["recorded_by"]
-    search_fields = ["title", "summary", "reviewer"]
+    search_fields = ["title", "summary", "counsel"]
     readonly_fields = ["document_link", "recorded_by"]
 
     def get_fields(self, request, obj=None):
-        fields = ["subject", "title", "summary", "reviewer", "outcome", "reviewed_on"]
+        fields = ["subject", "title", "summary", "counsel", "outcome", "given_on"]
         if self.has_change_permission(request, obj):
             fields.append("document")
         return [*fields, "document_link", "recorded_by"]

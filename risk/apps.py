@@ -18,12 +18,12 @@ class RiskConfig(AppConfig):
         # The indicators on the daily check page (K1, P2.1).
         OPERATIONS: ["risk.view_keyriskindicator", "risk.view_krireading"],
         FINANCE: ["risk.view_riskitem", "risk.view_keyriskindicator", "risk.view_krireading"],
-        AUDITOR: ["risk.view_riskitem", "risk.view_keyriskindicator", "risk.view_krireading", "risk.view_legalreview",
+        AUDITOR: ["risk.view_riskitem", "risk.view_keyriskindicator", "risk.view_krireading", "risk.view_legalopinion",
                   "risk.view_contingencyplan"],
-        # The risk register with its indicators, legal reviews and contingency plans (K1, K2, K4, K5).
+        # The risk register with its indicators, legal opinions and contingency plans (K1, K2, K4, K5).
         MANAGER: ["risk.view_riskitem", "risk.add_riskitem", "risk.change_riskitem", "risk.view_keyriskindicator",
                   "risk.add_keyriskindicator", "risk.change_keyriskindicator", "risk.view_krireading",
-                  "risk.view_legalreview", "risk.add_legalreview", "risk.change_legalreview",
+                  "risk.view_legalopinion", "risk.add_legalopinion", "risk.change_legalopinion",
                   "risk.view_contingencyplan", "risk.add_contingencyplan", "risk.change_contingencyplan"],
     }
 

@@ -1,13 +1,13 @@
 """Demo risk register for `manage.py seed_demo` (K1, K2, K4): a handful of risks
 spread over the heat map (one with its review overdue), owners on two
-indicators, a legal review and two contingency plans. Safe to run again: a
+indicators, a legal opinion and two contingency plans. Safe to run again: a
 register that already has risks is left alone. The lead wires it into seed_demo."""
 
 import datetime as dt
 
 from django.utils import timezone
 
-from .models import ContingencyPlan, KeyRiskIndicator, LegalReview, RiskItem
+from .models import ContingencyPlan, KeyRiskIndicator, LegalOpinion, RiskItem
 from .register import risk_item_save
 
 RISKS = [
@@ -34,10 +34,10 @@ def seed_register(*, manager) -> None:
                                      impact=impact, owner=manager, response_plan=plan,
                                      review_on=today + dt.timedelta(days=review_in)), actor=manager)
     KeyRiskIndicator.objects.filter(code__in=["backup_age", "error_rate"], owner__isnull=True).update(owner=manager)
-    LegalReview.objects.create(subject=LegalReview.Subject.TERMS, title="User agreement and privacy notice v2",
-                               summary="Consent wording checked against PIPL art. 14; retention periods stated.",
-                               reviewer="Counsel (demo)", outcome=LegalReview.Outcome.APPROVED,
-                               reviewed_on=today - dt.timedelta(days=20), recorded_by=manager)
+    LegalOpinion.objects.create(subject=LegalOpinion.Subject.TERMS, title="User agreement and privacy notice v2",
+                                summary="Consent wording checked against PIPL art. 14; retention periods stated.",
+                                counsel="Counsel (demo)", outcome=LegalOpinion.Outcome.APPROVED,
+                                given_on=today - dt.timedelta(days=20), recorded_by=manager)
     ContingencyPlan.objects.create(
         title="Restore the database from backup", category="technical",
         trigger="The production database is lost, corrupted or unreachable for more than an hour.",

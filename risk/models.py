@@ -303,8 +303,8 @@ class KRIReading(models.Model):
         return f"{self.indicator_id} {self.value} ({self.level})"
 
 
-class LegalReview(TimeStampedModel):
-    """A legal review of a contract or a policy change before it takes effect (K2)."""
+class LegalOpinion(TimeStampedModel):
+    """A lawyer's opinion on a contract or a policy change before it takes effect (K2)."""
 
     class Subject(models.TextChoices):
         CONTRACT = "contract", _("Contract")
@@ -313,24 +313,24 @@ class LegalReview(TimeStampedModel):
         OTHER = "other", _("Other key decision")
 
     class Outcome(models.TextChoices):
-        PENDING = "pending", _("Under review")
+        PENDING = "pending", _("Opinion awaited")
         APPROVED = "approved", _("Approved")
         CHANGES = "changes", _("Approved with changes")
         REJECTED = "rejected", _("Rejected")
 
-    subject = models.CharField(_("what is reviewed"), max_length=16, choices=Subject.choices)
+    subject = models.CharField(_("subject of the opinion"), max_length=16, choices=Subject.choices)
     title = models.CharField(_("title"), max_length=200)
     summary = models.TextField(_("summary and legal risks found"), max_length=4000)
-    reviewer = models.CharField(_("reviewed by (lawyer or counsel)"), max_length=200)
+    counsel = models.CharField(_("given by (lawyer or counsel)"), max_length=200)
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
-    reviewed_on = models.DateField(_("reviewed on"), null=True, blank=True)
-    document = models.FileField(_("document"), storage=private_storage, upload_to="legal-reviews/", blank=True)
+    given_on = models.DateField(_("given on"), null=True, blank=True)
+    document = models.FileField(_("document"), storage=private_storage, upload_to="legal-opinions/", blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                     verbose_name=_("recorded by"))
 
     class Meta:
-        verbose_name = _("legal review")
-        verbose_name_plural = _("legal reviews")
+        verbose_name = _("legal opinion")
+        verbose_name_plural = _("legal opinions")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:

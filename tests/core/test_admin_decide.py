@@ -1,6 +1,6 @@
 """One staff "decide" page (core.admin_mixins.DecideViewMixin) behind every admin queue where staff decide
 a case with a reason: contested no-shows, disputed hours and loss claims (S3.2, E4), payment disputes (S4.3),
-appeals (E4.2), self-review verdicts (P2.3), suggestions (P3) and job revisions (J2.2). Each admin's own
+appeals (E4.2), decision-check verdicts (P2.3), suggestions (P3) and job revisions (J2.2). Each admin's own
 tests prove its page; this pins that none is a copy again."""
 
 import pytest
@@ -11,7 +11,7 @@ from core.admin_mixins import DecideViewMixin
 
 @pytest.mark.parametrize("label", [
     "applications.Attendance", "applications.LossClaim", "applications.DemandReport",
-    "settlements.PaymentDispute", "risk.Appeal", "moderation.DecisionReview", "operations.Suggestion",
+    "settlements.PaymentDispute", "risk.Appeal", "moderation.DecisionCheck", "operations.Suggestion",
     "jobs.JobRevision",
 ])
 def test_the_decide_pages_share_one_view(label):

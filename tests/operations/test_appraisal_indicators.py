@@ -7,8 +7,8 @@ import pytest
 from accounts.models import StudentProfile
 from employers.models import Employer
 from jobs.models import Job
+from moderation.decision_checks import DecisionCheck
 from moderation.models import Report
-from moderation.self_review import DecisionReview
 from operations.appraisal import last_month, staff_indicators, staff_indicators_all
 from tests.factories.accounts import StaffFactory
 from tests.factories.operations import decision, handled_ticket, local
@@ -40,11 +40,11 @@ def october_decisions(moderators):
     # 5. A rejects an employer; B approves it 44 days later → outside the 30-day window.
     decision(model=Employer, object_id=1, transition="reject", actor=a, at=local(2026, 10, 2))
     decision(model=Employer, object_id=1, transition="approve", actor=b, at=local(2026, 11, 15))
-    # 6. A confirms a report; the self-review disagrees → reversed.
+    # 6. A confirms a report; the decision check disagrees → reversed.
     confirmed = decision(model=Report, object_id=1, transition="confirm", actor=a, at=local(2026, 10, 10))
-    DecisionReview.objects.create(decision=confirmed, decider=a, reviewer=b, week=dt.date(2026, 10, 5),
+    DecisionCheck.objects.create(decision=confirmed, decider=a, checker=b, week=dt.date(2026, 10, 5),
                                   agrees=False, notes="n")
-    DecisionReview.objects.create(decision=asked, decider=a, reviewer=b, week=dt.date(2026, 10, 5), agrees=True)
+    DecisionCheck.objects.create(decision=asked, decider=a, checker=b, week=dt.date(2026, 10, 5), agrees=True)
     # Not counted: a decision the evening before the month (Shanghai time), and A's non-decision rows.
     decision(model=Job, object_id=4, transition="approve", actor=a, at=local(2026, 9, 30, 23, 30))
     decision(model=Job, object_id=5, transition="create", actor=a, at=local(2026, 10, 3))
@@ -62,13 +62,13 @@ def test_p3_decisions_and_reversal_rate_count_exactly_what_was_undone(october_de
     assert (theirs["decisions"], theirs["reversed"], theirs["reversal_rate"]) == (3, 0, 0.0)
 
 
-def test_p2_3_self_review_agreement_counts_reviewed_decisions_of_the_period(october_decisions):
+def test_p2_3_decision_check_agreement_counts_checked_decisions_of_the_period(october_decisions):
     # given
     a, _b = october_decisions
     # when
     mine = staff_indicators(staff=a, start=OCTOBER[0], end=OCTOBER[1])
     # then: two of A's October decisions were re-read; one agreed with
-    assert (mine["self_reviews"], mine["self_reviews_agreed"], mine["self_review_agreement_rate"]) == (2, 1, 50.0)
+    assert (mine["decision_checks"], mine["decision_checks_agreed"], mine["decision_check_agreement_rate"]) == (2, 1, 50.0)
 
 
 def test_p3_ticket_indicators_on_a_hand_made_month(db):
@@ -103,7 +103,7 @@ def test_p3_indicators_for_all_staff_take_a_fixed_number_of_queries(october_deci
     a, b = october_decisions
     agent = StaffFactory(role="customer_service")
     handled_ticket(by=agent, first_due=local(2026, 10, 3, 12), first_at=local(2026, 10, 3, 10))
-    # when: decisions, tickets, self-review agreement — one grouped query each (+ content types, cached)
+    # when: decisions, tickets, decision-check agreement — one grouped query each (+ content types, cached)
     with django_assert_max_num_queries(4):
         figures = staff_indicators_all(start=OCTOBER[0], end=OCTOBER[1], staff_ids=[a.pk, b.pk, agent.pk])
     # then

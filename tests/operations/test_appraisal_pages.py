@@ -33,7 +33,7 @@ def test_p3_staff_list_shows_everyone_with_last_months_indicators(manager_client
         handled_ticket(by=member, first_due=local(2026, 10, 3, 12), first_at=local(2026, 10, 3, 10),
                        resolved_at=local(2026, 10, 4), satisfaction=4)
     # when: session, user and their permissions (4), staff and their groups (2), decisions, tickets and
-    # self-review agreement grouped per person (3), the decision models' content types (1 on a cold
+    # decision-check agreement grouped per person (3), the decision models' content types (1 on a cold
     # cache), the inbox count in the header (1) — the same 11 for ten staff members or a hundred
     with django_assert_max_num_queries(11):
         response = client.get(reverse("operations:staff_list"))

@@ -1,5 +1,5 @@
 """K1, K2, K4: the risk register page with its heat map, who may see it, the
-weekly reminder of overdue reviews, and the admin screens (legal review
+weekly reminder of overdue reviews, and the admin screens (legal opinion
 documents checked on upload, downloaded only with view permission)."""
 
 import datetime as dt
@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.models import HistoryEntry, Notification
-from risk.models import LegalReview, RiskItem
+from risk.models import LegalOpinion, RiskItem
 from risk.register import heat_map, risk_review_reminders_send
 from tests.conftest import login_with_mfa
 from tests.factories.accounts import StaffFactory, StudentProfileFactory
@@ -150,25 +150,25 @@ def test_k1_finance_may_not_change_the_register():
     assert response.status_code == 403
 
 
-def test_k2_legal_review_documents_are_checked_and_downloaded_with_view_permission_only():
-    # given a manager records a legal review with a PDF, and tries a disguised file
+def test_k2_legal_opinion_documents_are_checked_and_downloaded_with_view_permission_only():
+    # given a manager records a legal opinion with a PDF, and tries a disguised file
     manager = StaffFactory(role="manager")
     client = login_with_mfa(Client(), manager)
-    form = {"subject": "contract", "title": "Employer agreement v3", "summary": "Fine.", "reviewer": "Counsel Li",
-            "outcome": "approved", "reviewed_on": timezone.localdate().isoformat()}
-    bad = client.post(reverse("admin:risk_legalreview_add"),
+    form = {"subject": "contract", "title": "Employer agreement v3", "summary": "Fine.", "counsel": "Counsel Li",
+            "outcome": "approved", "given_on": timezone.localdate().isoformat()}
+    bad = client.post(reverse("admin:risk_legalopinion_add"),
                       {**form, "document": SimpleUploadedFile("contract.pdf", b"MZ\x90\x00 not a pdf")})
-    good = client.post(reverse("admin:risk_legalreview_add"),
+    good = client.post(reverse("admin:risk_legalopinion_add"),
                        {**form, "document": SimpleUploadedFile("contract.pdf", PDF_BYTES)})
 
     # then only the real PDF is stored, under a random name, recorded by the manager
     assert bad.status_code == 200 and "Only PDF files are accepted." in bad.content.decode()
-    review = LegalReview.objects.get()
+    review = LegalOpinion.objects.get()
     assert good.status_code == 302 and review.recorded_by == manager
-    assert review.document.name.startswith("legal-reviews/") and "contract" not in review.document.name
+    assert review.document.name.startswith("legal-opinions/") and "contract" not in review.document.name
 
     # and an auditor downloads it, operations may not
-    url = reverse("admin:risk_legalreview_document", args=[review.pk])
+    url = reverse("admin:risk_legalopinion_document", args=[review.pk])
     auditor = login_with_mfa(Client(), StaffFactory(role="auditor")).get(url)
     assert auditor.status_code == 200 and b"".join(auditor.streaming_content) == PDF_BYTES
     assert login_with_mfa(Client(), StaffFactory(role="operations")).get(url).status_code == 403

@@ -118,7 +118,7 @@ PROTECTED = SIGNED_IN_ANY | {
     "backoffice:expense_receipt",
     # --- end issue 9 expenses
     # --- issue 9 risk register (K1; H12): the heat map and register, for managers, finance and auditors (MFA).
-    # Admin screens: risks, indicators and readings, legal reviews (+ document download), contingency plans,
+    # Admin screens: risks, indicators and readings, legal opinions (+ document download), contingency plans,
     # backup records (ADMIN_PREFIX).
     "risk:register",
     # --- end issue 9 risk register

@@ -281,9 +281,9 @@ def world(db) -> World:
     FAQEntry.objects.create(question_zh="问", answer_zh="答", question_en="Q", answer_en="A")
     ticket_daily_summary_build(day=timezone.localdate())
     # issue 8 staff (P3, P2.3): the manager's appraisal of the moderator with a reward, a customer-service
-    # agent's suggestion, and the moderator's self-review of a manager's decision, for the admin's object
+    # agent's suggestion, and the moderator's decision check of a manager's decision, for the admin's object
     # routes. Written directly: the services are tested in tests/operations and tests/moderation.
-    from moderation.self_review import DecisionReview
+    from moderation.decision_checks import DecisionCheck
     from operations.models import RewardOrPenalty, StaffAppraisal, Suggestion
 
     staff_appraisal = StaffAppraisal.objects.create(
@@ -292,10 +292,10 @@ def world(db) -> World:
     RewardOrPenalty.objects.create(staff=staff["moderator"], kind="reward", reason="r", appraisal=staff_appraisal,
                                    recorded_by=staff["manager"])
     Suggestion.objects.create(author=staff["customer_service"], title="t", body="b")
-    DecisionReview.objects.create(
+    DecisionCheck.objects.create(
         decision=history_record(subject=profile_b, transition="approve", from_state="submitted",
                                 to_state="approved", actor=staff["manager"]),
-        decider=staff["manager"], reviewer=staff["moderator"], week="2026-11-16")
+        decider=staff["manager"], checker=staff["moderator"], week="2026-11-16")
     # issue 8 operations (P2.1): a signed-off daily check, a failed task, a weekly report and a campaign
     # with a visit and a sign-up, for the staff pages' and the admin's object routes.
     from operations.models import Campaign, CampaignSignup, CampaignVisit, DailyCheck, TaskFailure
@@ -335,18 +335,18 @@ def world(db) -> World:
     MonthlyReconciliation.objects.create(month="2026-10-01", figures={"settlement_account": 0},
                                          prepared_at=timezone.now())
     # --- end issue 9 expenses
-    # --- issue 9 risk register (K1, K2, K4, K5; H12): one risk, a reading of a seeded indicator, a legal review
+    # --- issue 9 risk register (K1, K2, K4, K5; H12): one risk, a reading of a seeded indicator, a legal opinion
     # with its document, a contingency plan and a backup with its restore check, for the admin's object routes.
     from core.models import BackupRecord
-    from risk.models import ContingencyPlan, KeyRiskIndicator, KRIReading, LegalReview, RiskItem
+    from risk.models import ContingencyPlan, KeyRiskIndicator, KRIReading, LegalOpinion, RiskItem
 
     RiskItem.objects.create(title="r", category="technical", description="d", likelihood=2, impact=3,
                             owner=staff["manager"], response_plan="p", review_on=timezone.localdate())
     KRIReading.objects.create(indicator=KeyRiskIndicator.objects.order_by("pk").first(), value=1, level="ok",
                               measured_at=timezone.now())
-    LegalReview.objects.create(subject="contract", title="t", summary="s", reviewer="counsel",
-                               recorded_by=staff["manager"],
-                               document=ContentFile(b"%PDF-1.4\n%%EOF\n", name="legal-reviews/t.pdf"))
+    LegalOpinion.objects.create(subject="contract", title="t", summary="s", counsel="counsel",
+                                recorded_by=staff["manager"],
+                                document=ContentFile(b"%PDF-1.4\n%%EOF\n", name="legal-opinions/t.pdf"))
     ContingencyPlan.objects.create(title="p", category="technical", trigger="t", steps="s", owner=staff["manager"])
     risk_backup = BackupRecord.objects.create(kind="backup", ok=True, started_at=timezone.now(), file_name="b")
     BackupRecord.objects.create(kind="restore_check", ok=True, started_at=timezone.now(), backup=risk_backup)

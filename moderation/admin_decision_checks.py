@@ -1,9 +1,9 @@
-"""Self-review in the back office (P2.3): "my self-review tasks" for each
+"""Decision checks in the back office (P2.3): "my decision checks" for each
 moderator, where they record agree or disagree with notes (the service), and
 the agreement report per week and per moderator for managers.
 
-Moderators see only the reviews given to them; holders of the report
-permission (managers) see every review."""
+Moderators see only the checks given to them; holders of the report
+permission (managers) see every check."""
 
 import datetime as dt
 
@@ -18,18 +18,18 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin_mixins import DecideViewMixin, ReadOnlyAdmin, history_table
 
-from .self_review import (
+from .decision_checks import (
+    CHECK_PERMISSION,
     REPORT_PERMISSION,
-    REVIEW_PERMISSION,
-    DecisionReview,
-    decision_review_record,
-    self_review_agreement,
+    DecisionCheck,
+    decision_check_agreement,
+    decision_check_record,
 )
 
 REPORT_WEEKS = 12  # the agreement report looks back a quarter by default
 
 
-class DecisionReviewForm(forms.Form):
+class DecisionCheckForm(forms.Form):
     agrees = forms.TypedChoiceField(label=_("Your verdict"), widget=forms.RadioSelect, coerce=lambda v: v == "yes",
                                     choices=[("yes", _("I agree with the decision")),
                                              ("no", _("I disagree with the decision"))])
@@ -69,24 +69,24 @@ def _subject_link(entry) -> str:
     return format_html('<a href="{}">{}</a>', url, label)
 
 
-@admin.register(DecisionReview)
-class DecisionReviewAdmin(DecideViewMixin, ReadOnlyAdmin):
-    list_display = ["week", "decision_summary", "decider", "reviewer", "verdict", "reviewed_at"]
+@admin.register(DecisionCheck)
+class DecisionCheckAdmin(DecideViewMixin, ReadOnlyAdmin):
+    list_display = ["week", "decision_summary", "decider", "checker", "verdict", "checked_at"]
     list_filter = [VerdictFilter, "week"]
-    list_select_related = ["decision__content_type", "decider", "reviewer"]
+    list_select_related = ["decision__content_type", "decider", "checker"]
     ordering = ["-week", "id"]
     show_full_result_count = False
-    change_list_template = "admin/moderation/self_review_change_list.html"
-    fields = ["record", "week", "decision_summary", "decision_reason", "decider", "reviewer", "verdict", "notes",
-              "reviewed_at", "history"]
+    change_list_template = "admin/moderation/decision_check_change_list.html"
+    fields = ["record", "week", "decision_summary", "decision_reason", "decider", "checker", "verdict", "notes",
+              "checked_at", "history"]
     readonly_fields = fields
-    object_route_permissions = {"moderation_decisionreview_review": REVIEW_PERMISSION}
+    object_route_permissions = {"moderation_decisioncheck_check": CHECK_PERMISSION}
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).select_related("decision__content_type", "decider", "reviewer")
+        queryset = super().get_queryset(request).select_related("decision__content_type", "decider", "checker")
         if request.user.has_perm(REPORT_PERMISSION):
             return queryset
-        return queryset.filter(reviewer=request.user)
+        return queryset.filter(checker=request.user)
 
     # The queryset is scoped per moderator, so Django would answer "does not exist" (a redirect) before
     # asking about permissions: refuse staff without the view permission first.
@@ -115,12 +115,12 @@ class DecisionReviewAdmin(DecideViewMixin, ReadOnlyAdmin):
     def verdict(self, obj):
         return {None: _("Waiting"), True: _("Agreed"), False: _("Disagreed")}[obj.agrees]
 
-    @admin.display(description=_("your review"))
+    @admin.display(description=_("your check"))
     def record(self, obj):
         if obj.agrees is not None:
-            return _("Reviewed.")
+            return _("Checked.")
         return format_html('<a class="button" href="{}">{}</a>',
-                           reverse("admin:moderation_decisionreview_review", args=[obj.pk]), _("Record your verdict"))
+                           reverse("admin:moderation_decisioncheck_check", args=[obj.pk]), _("Record your verdict"))
 
     @admin.display(description=_("history"))
     def history(self, obj):
@@ -128,30 +128,30 @@ class DecisionReviewAdmin(DecideViewMixin, ReadOnlyAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view
-        return [path("<int:pk>/review/", view(self.review_view), name="moderation_decisionreview_review"),
-                path("report/", view(self.report_view), name="moderation_decisionreview_report"),
+        return [path("<int:pk>/check/", view(self.check_view), name="moderation_decisioncheck_check"),
+                path("report/", view(self.report_view), name="moderation_decisioncheck_report"),
                 *super().get_urls()]
 
-    def review_view(self, request, pk: int):
-        def describe(review):
-            entry = review.decision
+    def check_view(self, request, pk: int):
+        def describe(check):
+            entry = check.decision
             return f"{entry.content_type.name} #{entry.object_id} · {entry.action_label} · {entry.reason or '—'}", None
 
         return self.decide_view_for(
-            request, pk, permission=REVIEW_PERMISSION, form_class=DecisionReviewForm,
-            title=_("Review a colleague's decision"), applicable=lambda review: review.agrees is None,
-            already_decided=_("This decision has already been reviewed."), describe=describe,
+            request, pk, permission=CHECK_PERMISSION, form_class=DecisionCheckForm,
+            title=_("Check a colleague's decision"), applicable=lambda check: check.agrees is None,
+            already_decided=_("This decision has already been checked."), describe=describe,
             field_aliases={"reason": "notes"}, done_message=_("Your verdict is recorded."),
-            done_url=reverse("admin:moderation_decisionreview_changelist"),
-            run=lambda review, data: decision_review_record(review_id=review.pk, actor=request.user, **data))
+            done_url=reverse("admin:moderation_decisioncheck_changelist"),
+            run=lambda check, data: decision_check_record(check_id=check.pk, actor=request.user, **data))
 
     def report_view(self, request):
         if not request.user.has_perm(REPORT_PERMISSION):
             raise PermissionDenied
         end = timezone.localdate()
         start = end - dt.timedelta(weeks=REPORT_WEEKS)
-        return TemplateResponse(request, "admin/moderation/self_review_report.html", {
-            **self.admin_site.each_context(request), "title": _("Self-review agreement"), "opts": self.opts,
-            "start": start, "end": end, **self_review_agreement(start=start, end=end),
-            # Sampled decisions no other moderator could take (P2.3: reported, never self-reviewed).
-            "unassigned": DecisionReview.objects.filter(reviewer__isnull=True).count()})
+        return TemplateResponse(request, "admin/moderation/decision_check_report.html", {
+            **self.admin_site.each_context(request), "title": _("Decision-check agreement"), "opts": self.opts,
+            "start": start, "end": end, **decision_check_agreement(start=start, end=end),
+            # Sampled decisions no other moderator could take (P2.3: reported, never checked by the decider).
+            "unassigned": DecisionCheck.objects.filter(checker__isnull=True).count()})

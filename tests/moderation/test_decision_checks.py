@@ -9,14 +9,14 @@ from django.db import IntegrityError
 from core.errors import InvalidTransition, NotPermitted, ReasonRequired
 from core.models import Notification
 from jobs.models import Job
-from moderation.self_review import (
+from moderation.decision_checks import (
     SAMPLE_SIZE,
-    DecisionReview,
-    decision_review_record,
-    self_review_agreement,
-    self_review_sample,
+    DecisionCheck,
+    decision_check_agreement,
+    decision_check_record,
+    decision_check_sample,
 )
-from moderation.tasks import self_review_sample_task
+from moderation.tasks import decision_check_sample_task
 from tests.factories.accounts import StaffFactory
 from tests.factories.operations import decision, local
 
@@ -42,15 +42,15 @@ def test_p2_3_sample_takes_n_of_last_weeks_decisions_each_for_another_moderator(
     _decisions(a, 5, day=WEEK + dt.timedelta(days=7), first_id=300)
     # when: beat runs on Monday 16 November 09:00
     with time_machine.travel(local(2026, 11, 16, 9), tick=False):
-        result = self_review_sample()
+        result = decision_check_sample()
     # then
-    reviews = list(DecisionReview.objects.select_related("decision"))
-    assert result.week == WEEK and len(reviews) == SAMPLE_SIZE
+    checks = list(DecisionCheck.objects.select_related("decision"))
+    assert result.week == WEEK and len(checks) == SAMPLE_SIZE
     assert all(WEEK <= r.decision.created_at.astimezone(local(2026, 1, 1).tzinfo).date() < WEEK + dt.timedelta(7)
-               for r in reviews)
-    assert all(r.reviewer_id is not None and r.reviewer_id != r.decider_id for r in reviews)
-    assert all(r.decider_id == r.decision.actor_id and r.week == WEEK for r in reviews)
-    assert len({r.reviewer_id for r in reviews}) == 3  # spread round robin over the moderators
+               for r in checks)
+    assert all(r.checker_id is not None and r.checker_id != r.decider_id for r in checks)
+    assert all(r.decider_id == r.decision.actor_id and r.week == WEEK for r in checks)
+    assert len({r.checker_id for r in checks}) == 3  # spread round robin over the moderators
 
 
 def test_p2_3_sample_is_seeded_reproducible_and_idempotent_per_week(three_moderators):
@@ -58,16 +58,16 @@ def test_p2_3_sample_is_seeded_reproducible_and_idempotent_per_week(three_modera
     a, _b, _c = three_moderators
     entries = _decisions(a, 30)
     # when
-    first = self_review_sample(week=WEEK)
-    again = self_review_sample(week=WEEK)
+    first = decision_check_sample(week=WEEK)
+    again = decision_check_sample(week=WEEK)
     # then: the same week is never drawn twice
     assert len(first.created) == SAMPLE_SIZE and again.created == []
-    assert DecisionReview.objects.count() == SAMPLE_SIZE
+    assert DecisionCheck.objects.count() == SAMPLE_SIZE
     # and the draw is the week's seeded draw: running it afresh picks the same decisions
-    drawn = set(DecisionReview.objects.values_list("decision_id", flat=True))
-    DecisionReview.objects.all().delete()
-    self_review_sample(week=WEEK)
-    assert set(DecisionReview.objects.values_list("decision_id", flat=True)) == drawn
+    drawn = set(DecisionCheck.objects.values_list("decision_id", flat=True))
+    DecisionCheck.objects.all().delete()
+    decision_check_sample(week=WEEK)
+    assert set(DecisionCheck.objects.values_list("decision_id", flat=True)) == drawn
     assert drawn < {e.pk for e in entries}
 
 
@@ -76,76 +76,76 @@ def test_p2_3_a_decision_is_never_reviewed_by_its_decider_even_with_one_moderato
     alone = StaffFactory(role="moderator")
     _decisions(alone, 3)
     # when
-    result = self_review_sample(week=WEEK)
+    result = decision_check_sample(week=WEEK)
     # then: left unassigned and reported
     assert len(result.unassigned) == 3
-    assert not DecisionReview.objects.filter(reviewer__isnull=False).exists()
+    assert not DecisionCheck.objects.filter(checker__isnull=False).exists()
     # when: a second moderator joins and the task runs again for the week
     colleague = StaffFactory(role="moderator")
-    again = self_review_sample(week=WEEK)
+    again = decision_check_sample(week=WEEK)
     # then: the same rows are now given to the colleague, nothing new drawn
     assert again.created == [] and len(again.assigned_late) == 3
-    assert set(DecisionReview.objects.values_list("reviewer_id", flat=True)) == {colleague.pk}
+    assert set(DecisionCheck.objects.values_list("checker_id", flat=True)) == {colleague.pk}
 
 
-def test_p2_3_the_database_refuses_a_self_review_by_the_decider(three_moderators):
+def test_p2_3_the_database_refuses_a_check_by_the_decider(three_moderators):
     a = three_moderators[0]
     entry = _decisions(a, 1)[0]
     with pytest.raises(IntegrityError):
-        DecisionReview.objects.create(decision=entry, decider=a, reviewer=a, week=WEEK)
+        DecisionCheck.objects.create(decision=entry, decider=a, checker=a, week=WEEK)
 
 
-def test_p2_3_beat_task_samples_last_week_and_tells_reviewers(three_moderators):
+def test_p2_3_beat_task_samples_last_week_and_tells_checkers(three_moderators):
     # given
     a, b, c = three_moderators
     _decisions(a, 2)
     # when
     with time_machine.travel(local(2026, 11, 16, 9), tick=False):
-        summary = self_review_sample_task()
+        summary = decision_check_sample_task()
     # then
     assert summary == {"week": "2026-11-09", "created": 2, "assigned_late": 0, "unassigned": 0}
-    assert Notification.objects.filter(recipient__in=[b, c], subject="Decisions to re-review this week").count() == 2
+    assert Notification.objects.filter(recipient__in=[b, c], subject="Decisions to check this week").count() == 2
 
 
 @pytest.fixture
 def assigned(three_moderators):
     a, b, c = three_moderators
     entry = _decisions(a, 1)[0]
-    return DecisionReview.objects.create(decision=entry, decider=a, reviewer=b, week=WEEK), a, b, c
+    return DecisionCheck.objects.create(decision=entry, decider=a, checker=b, week=WEEK), a, b, c
 
 
 def test_p2_3_the_assigned_moderator_records_agreement(assigned):
     # given
-    review, _a, b, _c = assigned
+    check, _a, b, _c = assigned
     # when
-    decision_review_record(review_id=review.pk, actor=b, agrees=True)
+    decision_check_record(check_id=check.pk, actor=b, agrees=True)
     # then
-    review.refresh_from_db()
-    assert review.agrees is True and review.reviewed_at is not None
+    check.refresh_from_db()
+    assert check.agrees is True and check.checked_at is not None
 
 
 def test_p2_3_a_disagreement_needs_notes_and_tells_the_decider(assigned):
     # given
-    review, a, b, _c = assigned
+    check, a, b, _c = assigned
     # when / then
     with pytest.raises(ReasonRequired):
-        decision_review_record(review_id=review.pk, actor=b, agrees=False, notes=" ")
-    decision_review_record(review_id=review.pk, actor=b, agrees=False, notes="The licence was expired.")
-    review.refresh_from_db()
-    assert review.agrees is False and review.notes == "The licence was expired."
+        decision_check_record(check_id=check.pk, actor=b, agrees=False, notes=" ")
+    decision_check_record(check_id=check.pk, actor=b, agrees=False, notes="The licence was expired.")
+    check.refresh_from_db()
+    assert check.agrees is False and check.notes == "The licence was expired."
     assert Notification.objects.filter(recipient=a, body__contains="The licence was expired.").exists()
 
 
 def test_p2_3_only_the_assigned_moderator_records_and_only_once(assigned):
     # given
-    review, a, b, c = assigned
+    check, a, b, c = assigned
     # when / then
     for other in (a, c, StaffFactory(role="manager")):
         with pytest.raises(NotPermitted):
-            decision_review_record(review_id=review.pk, actor=other, agrees=True)
-    decision_review_record(review_id=review.pk, actor=b, agrees=True)
+            decision_check_record(check_id=check.pk, actor=other, agrees=True)
+    decision_check_record(check_id=check.pk, actor=b, agrees=True)
     with pytest.raises(InvalidTransition):
-        decision_review_record(review_id=review.pk, actor=b, agrees=False, notes="changed my mind")
+        decision_check_record(check_id=check.pk, actor=b, agrees=False, notes="changed my mind")
 
 
 def test_p2_3_agreement_rate_per_week_and_per_moderator(three_moderators):
@@ -153,18 +153,18 @@ def test_p2_3_agreement_rate_per_week_and_per_moderator(three_moderators):
     a, b, c = three_moderators
     for n, agrees in enumerate([True, True, True, False]):
         entry = _decisions(a, 1, first_id=10 + n)[0]
-        DecisionReview.objects.create(decision=entry, decider=a, reviewer=c, week=WEEK, agrees=agrees)
+        DecisionCheck.objects.create(decision=entry, decider=a, checker=c, week=WEEK, agrees=agrees)
     entry = _decisions(b, 1, day=WEEK + dt.timedelta(days=7), first_id=50)[0]
-    DecisionReview.objects.create(decision=entry, decider=b, reviewer=c, week=WEEK + dt.timedelta(days=7),
+    DecisionCheck.objects.create(decision=entry, decider=b, checker=c, week=WEEK + dt.timedelta(days=7),
                                   agrees=False)
     pending = _decisions(b, 1, first_id=60)[0]
-    DecisionReview.objects.create(decision=pending, decider=b, reviewer=c, week=WEEK)  # no verdict yet
+    DecisionCheck.objects.create(decision=pending, decider=b, checker=c, week=WEEK)  # no verdict yet
     # when
-    figures = self_review_agreement(start=WEEK, end=WEEK + dt.timedelta(days=13))
+    figures = decision_check_agreement(start=WEEK, end=WEEK + dt.timedelta(days=13))
     # then
-    assert [(r["week"], r["reviewed"], r["agreed"], r["rate"]) for r in figures["by_week"]] == [
+    assert [(r["week"], r["checked"], r["agreed"], r["rate"]) for r in figures["by_week"]] == [
         (WEEK + dt.timedelta(days=7), 1, 0, 0.0), (WEEK, 4, 3, 75.0)]
-    by_moderator = {r["decider_id"]: (r["reviewed"], r["agreed"], r["rate"]) for r in figures["by_moderator"]}
+    by_moderator = {r["decider_id"]: (r["checked"], r["agreed"], r["rate"]) for r in figures["by_moderator"]}
     assert by_moderator == {a.pk: (4, 3, 75.0), b.pk: (1, 0, 0.0)}
 
 
@@ -172,13 +172,13 @@ def test_p2_3_rows_left_unassigned_are_given_out_at_a_later_weeks_run(db):
     # given: last week's sample drawn while only its decider was a moderator
     alone = StaffFactory(role="moderator")
     _decisions(alone, 2)
-    self_review_sample(week=WEEK)
+    decision_check_sample(week=WEEK)
     colleague = StaffFactory(role="moderator")
     # when: the next Monday's run draws the following week (nothing to draw) …
-    result = self_review_sample(week=WEEK + dt.timedelta(days=7))
+    result = decision_check_sample(week=WEEK + dt.timedelta(days=7))
     # then: … and hands out the waiting rows
     assert result.created == [] and len(result.assigned_late) == 2 and result.unassigned == []
-    assert set(DecisionReview.objects.values_list("reviewer_id", flat=True)) == {colleague.pk}
+    assert set(DecisionCheck.objects.values_list("checker_id", flat=True)) == {colleague.pk}
 
 
 def test_p2_3_beat_samples_every_monday_at_nine_shanghai_time():
@@ -186,7 +186,7 @@ def test_p2_3_beat_samples_every_monday_at_nine_shanghai_time():
 
     from config.celery import app
 
-    entry = app.conf.beat_schedule["moderation-self-review"]
-    assert entry["task"] == "moderation.tasks.self_review_sample_task"
+    entry = app.conf.beat_schedule["moderation-decision-check"]
+    assert entry["task"] == "moderation.tasks.decision_check_sample_task"
     assert (entry["schedule"].hour, entry["schedule"].minute, entry["schedule"].day_of_week) == ({9}, {0}, {1})
     assert settings.CELERY_TIMEZONE == "Asia/Shanghai"
