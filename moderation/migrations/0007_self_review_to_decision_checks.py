@@ -1,7 +1,7 @@
 """A moderator's second look at a sample of another moderator's decisions is a "decision
 check" (P2.3), so that "review" means only the mutual ratings after an engagement. The table,
 its rows and its content type are renamed in place (RenameModel), the columns keep their data
-(RenameField), and the permissions are renamed in place too, so role groups and users who
+(RenameField; their index is rebuilt), and the permissions are renamed in place too, so role groups and users who
 held them keep them."""
 
 import django.db.models.deletion
@@ -59,23 +59,14 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RemoveConstraint(model_name="decisionreview", name="self_review_by_another_moderator"),
+        # The index names the old columns: dropped before the rename and built again after it
+        # (SQLite rebuilds the table on a rename from a state that must not name a missing column).
+        migrations.RemoveIndex(model_name="decisionreview", name="moderation__reviewe_d67aaa_idx"),
         migrations.RenameModel(old_name="DecisionReview", new_name="DecisionCheck"),
         migrations.RenameField(model_name="decisioncheck", old_name="reviewer", new_name="checker"),
         migrations.RenameField(model_name="decisioncheck", old_name="reviewed_at", new_name="checked_at"),
-        # The index on the renamed columns keeps its data; only its name follows (the state
-        # forgets the old field names in Meta.indexes, hence the separate state operations).
-        migrations.SeparateDatabaseAndState(
-            database_operations=[
-                migrations.RenameIndex(model_name="decisioncheck", new_name="moderation__checker_e743fa_idx",
-                                       old_name="moderation__reviewe_d67aaa_idx"),
-            ],
-            state_operations=[
-                migrations.RemoveIndex(model_name="decisioncheck", name="moderation__reviewe_d67aaa_idx"),
-                migrations.AddIndex(model_name="decisioncheck",
-                                    index=models.Index(fields=["checker", "checked_at"],
-                                                       name="moderation__checker_e743fa_idx")),
-            ],
-        ),
+        migrations.AddIndex(model_name="decisioncheck",
+                            index=models.Index(fields=["checker", "checked_at"], name="moderation__checker_e743fa_idx")),
         migrations.AddConstraint(
             model_name="decisioncheck",
             constraint=models.CheckConstraint(condition=models.Q(("checker", models.F("decider")), _negated=True),
