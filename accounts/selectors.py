@@ -71,3 +71,29 @@ def personal_data_export(user: User) -> dict:
     for _receiver, section in personal_data_collect.send(sender=User, user=user):
         data.update(section or {})
     return data
+
+
+def personal_data_year_figures(year: int) -> dict[str, int]:
+    """What the yearly user-data protection self-check counts (《网络招聘服务管理规定》; PIPL
+    art. 54): accounts, consents given and withdrawn, staff reveals and exports of personal data,
+    deletion requests received, completed and still open, all within the calendar year."""
+    from django.db.models import Count, Q
+
+    from .models import DeletionRequest, PersonalDataAccess
+
+    consents = Consent.objects.aggregate(
+        given=Count("pk", filter=Q(given_at__year=year)), withdrawn=Count("pk", filter=Q(withdrawn_at__year=year)))
+    reveals = PersonalDataAccess.objects.filter(accessed_at__year=year).aggregate(
+        reveals=Count("pk", filter=~Q(item=PersonalDataAccess.Item.DATA_EXPORT)),
+        exports=Count("pk", filter=Q(item=PersonalDataAccess.Item.DATA_EXPORT)),
+        staff=Count("staff", distinct=True))
+    deletions = DeletionRequest.objects.filter(created_at__year=year).aggregate(
+        received=Count("pk"), completed=Count("pk", filter=Q(completed_at__isnull=False)))
+    return {
+        "accounts": User.objects.filter(date_joined__year__lte=year).count(),
+        "consents_given": consents["given"], "consents_withdrawn": consents["withdrawn"],
+        "staff_reveals": reveals["reveals"], "staff_exports": reveals["exports"],
+        "staff_who_revealed": reveals["staff"],
+        "deletions_received": deletions["received"], "deletions_completed": deletions["completed"],
+        "deletions_open": deletions["received"] - deletions["completed"],
+    }

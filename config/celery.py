@@ -55,6 +55,10 @@ app.conf.beat_schedule = {
     "risk-kri-measure": {"task": "risk.tasks.kri_measure_all_task", "schedule": crontab(minute=20)},
     "risk-review-reminders": {"task": "risk.tasks.risk_review_reminders_task",
                               "schedule": crontab(hour=9, minute=15, day_of_week="mon")},
+    # 《网络招聘服务管理规定》, PIPL art. 54: last year's user-data protection self-check, each 2 January
+    # (every day of January, so a beat that was down on the 2nd still records it; it is recorded once).
+    "risk-data-protection-self-check": {"task": "risk.tasks.data_protection_self_check_task",
+                                        "schedule": crontab(hour=8, minute=30, day_of_month="2-31", month_of_year=1)},
     # F3.1, F3.3: last month's settlement-account reconciliation, prepared on the 1st at 07:00.
     "finance-monthly-reconciliation": {"task": "backoffice.tasks.monthly_reconciliation_task",
                                        "schedule": crontab(day_of_month=1, hour=7, minute=0)},

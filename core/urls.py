@@ -10,6 +10,7 @@ urlpatterns = [
     path("robots.txt", views.robots, name="robots"),
     path("privacy/", views.privacy_policy, name="privacy_policy"),
     path("terms/", views.user_agreement, name="user_agreement"),
+    path("licences/", views.operator_licences, name="licences"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read/", views.inbox_mark_read, name="inbox_mark_read"),
 ]

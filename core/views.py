@@ -32,6 +32,11 @@ def user_agreement(request: HttpRequest) -> HttpResponse:
     return render(request, "core/user_agreement.html")
 
 
+def operator_licences(request: HttpRequest) -> HttpResponse:
+    """Deliberately public: the operator's business licence and HR service licence (《网络招聘服务管理规定》)."""
+    return render(request, "core/licences.html")
+
+
 @login_required
 def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(request.user.notifications.all(), 20).get_page(request.GET.get("page"))

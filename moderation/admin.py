@@ -206,7 +206,7 @@ class VerificationStepAdmin(admin.ModelAdmin):
         except NoReverseMatch:
             return label
         return format_html('<a href="{}">{}</a>', url, label)
-from . import admin_decision_checks  # noqa: E402,F401
+from . import admin_decision_checks, admin_watchlist  # noqa: E402,F401
 
 
 # ------------------------------------------------------------------ texts held by the screen (G2, J1.4)

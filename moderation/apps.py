@@ -13,10 +13,13 @@ class ModerationConfig(AppConfig):
         MODERATOR: ["moderation.view_report", "moderation.resolve_report", "moderation.view_verificationstep",
                     "moderation.add_verificationstep",
                     # Decision checks (P2.3): each moderator checks a sample of others' decisions again.
-                    "moderation.view_decisioncheck", "moderation.check_decision"],
+                    "moderation.view_decisioncheck", "moderation.check_decision",
+                    # The 2026 recruitment notice: abnormal employer accounts are surfaced to moderators.
+                    "moderation.view_employerwatch"],
         CUSTOMER_SERVICE: ["moderation.view_report"],
         AUDITOR: ["moderation.view_report", "moderation.view_verificationstep"],
         MANAGER: ["moderation.view_report", "moderation.view_verificationstep",
                   # P2.3: every decision check and the agreement rates.
-                  "moderation.view_decisioncheck", "moderation.view_decisioncheck_report"],
+                  "moderation.view_decisioncheck", "moderation.view_decisioncheck_report",
+                  "moderation.view_employerwatch"],
     }

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from core.models import TimeStampedModel
+from employers.models import Employer
 
 
 class ModerationAction(models.TextChoices):
@@ -180,3 +181,13 @@ class Report(FSMModelMixin, TimeStampedModel):
     def dismiss(self, *, by=None, reason: str = "") -> None:
         self.decided_at, self.decided_by, self.decision_note = timezone.now(), by, reason
 from .decision_checks import DecisionCheck  # noqa: E402,F401
+
+
+class EmployerWatch(Employer):
+    """The moderators' view of employer accounts that look abnormal (moderation.watchlist):
+    a proxy, so the list is an admin page with its own view permission and no table."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("employer to watch")
+        verbose_name_plural = _("employers to watch")

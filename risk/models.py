@@ -36,6 +36,7 @@ class RiskAction(models.TextChoices):
     CREATE = "create", _("risk entered in the register")
     CHANGE = "change", _("register entry changed")
     REVIEW_REMINDED = "review_reminded", _("owner reminded of the overdue review")
+    SELF_CHECK = "self_check", _("yearly data protection self-check recorded")
 
 
 class CreditScore(models.Model):
@@ -252,6 +253,25 @@ class RiskItem(TimeStampedModel):
     @property
     def rating(self) -> int:
         return self.likelihood * self.impact
+
+
+class DataProtectionSelfCheck(models.Model):
+    """The yearly self-check of user-data protection (《网络招聘服务管理规定》; PIPL art. 54), one per
+    calendar year, recorded in the register as a legal risk with its findings (risk.self_checks)."""
+
+    year = models.PositiveSmallIntegerField(_("year checked"), unique=True)
+    risk_item = models.OneToOneField(RiskItem, on_delete=models.PROTECT, related_name="self_check",
+                                     verbose_name=_("register entry"))
+    findings = models.JSONField(_("figures"), default=dict)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("data protection self-check")
+        verbose_name_plural = _("data protection self-checks")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
 
 
 class KeyRiskIndicator(models.Model):

@@ -33,3 +33,12 @@ def risk_review_reminders_task() -> None:
     from .register import risk_review_reminders_send
 
     risk_review_reminders_send()
+
+
+@shared_task(acks_late=True)
+def data_protection_self_check_task() -> None:
+    """《网络招聘服务管理规定》, PIPL art. 54: each January, last year's user-data protection
+    self-check goes into the risk register (once per year)."""
+    from .self_checks import data_protection_self_check_record
+
+    data_protection_self_check_record()

@@ -27,6 +27,14 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 SITE_ID = 1
 SITE_NAME = "兼职 Jianzhi"
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# The operator's licences, shown in every page's footer and on /licences/ (《网络招聘服务管理规定》,
+# 人社部令第44号: a platform offering online recruitment services keeps its 人力资源服务许可证 and
+# 营业执照 on public display). Placeholders until the real documents are configured; docs/recruitment-rules.md.
+OPERATOR_COMPANY_NAME = env("OPERATOR_COMPANY_NAME", default="兼职平台示例有限公司（示例）")
+OPERATOR_CREDIT_CODE = env("OPERATOR_CREDIT_CODE", default="91110000000000000X（示例）")
+OPERATOR_HR_LICENCE_NO = env("OPERATOR_HR_LICENCE_NO", default="（示例）人服证字〔2026〕第000号")
+OPERATOR_HR_LICENCE_AUTHORITY = env("OPERATOR_HR_LICENCE_AUTHORITY", default="（示例）市人力资源和社会保障局")
+OPERATOR_HR_LICENCE_VALID_UNTIL = env("OPERATOR_HR_LICENCE_VALID_UNTIL", default="")
 
 TIME_ZONE = "Asia/Shanghai"
 USE_TZ = True
