@@ -193,3 +193,8 @@ def agreement_pdf(terms: AgreementTerms, *, issued_at: dt.datetime) -> bytes:
     with translation.override("zh-hans"):
         html = render_to_string("applications/agreement.html", {"a": terms, "font_family": CJK_FONT_FAMILY})
     return render_pdf(html, issued_at=issued_at, title=f"劳务协议 {terms.number}")
+
+
+def agreement_download_name(agreement) -> str:
+    """The file name both parties and staff download a version under (ASCII: every browser keeps it)."""
+    return f"agreement-JZ-{agreement.engagement_id:06d}-v{agreement.version}"

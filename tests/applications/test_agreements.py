@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.test import Client
+from django.urls import reverse
 from pypdf import PdfReader
 
 from applications.models import Agreement, AgreementAcceptance, AgreementParty
@@ -199,3 +201,82 @@ def test_j1_3_a_change_not_yet_consented_makes_no_new_version(hired, clock):
     job, engagement = hired
     schedule_change_propose(job_id=job.pk, actor=owner(job), reason="搬到新馆", new_address="徐汇区新馆 1 号")
     assert Agreement.objects.filter(engagement=engagement).count() == 1
+
+
+# ------------------------------------------------------------------ both sides download it; nobody else can
+def _client(user, **extra) -> Client:
+    client = Client(**extra)
+    client.force_login(user)
+    return client
+
+
+def _download(client, name, agreement) -> bytes:
+    response = client.get(reverse(f"applications:{name}", args=[agreement.pk]))
+    assert response.status_code == 200, response.status_code
+    assert response["Content-Type"] == "application/pdf"
+    assert response["X-Content-Type-Options"] == "nosniff" and "sandbox" in response["Content-Security-Policy"]
+    return b"".join(response.streaming_content)
+
+
+def test_issue_19_both_sides_download_the_same_bytes_whose_hash_was_recorded(hired):
+    job, engagement = hired
+    agreement = Agreement.objects.get(engagement=engagement)
+    student_copy = _download(_client(engagement.student), "student_agreement", agreement)
+    employer_copy = _download(_client(owner(job)), "employer_agreement", agreement)
+    assert student_copy == employer_copy
+    assert hashlib.sha256(student_copy).hexdigest() == agreement.sha256 == (
+        AgreementAcceptance.objects.get(agreement=agreement).sha256)
+
+
+def test_issue_19_strangers_cannot_download_or_accept(hired):
+    job, engagement = hired
+    agreement = Agreement.objects.get(engagement=engagement)
+    other_employer = JobFactory(published=True).employer.members.first().user
+    for user, names in ((approved_student(), ("student_agreement", "student_agreement_accept")),
+                        (other_employer, ("employer_agreement", "employer_agreement_accept")),
+                        (engagement.student, ("employer_agreement", "employer_agreement_accept")),
+                        (owner(job), ("student_agreement", "student_agreement_accept"))):
+        client = _client(user)
+        for name in names:
+            url = reverse(f"applications:{name}", args=[agreement.pk])
+            assert client.get(url).status_code in (403, 404), (user, name)
+            assert client.post(url).status_code in (403, 404), (user, name)
+    assert AgreementAcceptance.objects.count() == 1
+
+
+def test_issue_19_the_employer_accepts_on_the_engagement_page_from_its_address(hired):
+    job, engagement = hired
+    agreement = Agreement.objects.get(engagement=engagement)
+    client = _client(owner(job), REMOTE_ADDR="198.51.100.9")
+    page = client.get(reverse("applications:employer_engagement", args=[engagement.pk]))
+    assert agreement.sha256 in page.content.decode()
+    assert reverse("applications:employer_agreement_accept", args=[agreement.pk]) in page.content.decode()
+    response = client.post(reverse("applications:employer_agreement_accept", args=[agreement.pk]))
+    assert response.status_code == 302
+    acceptance = AgreementAcceptance.objects.get(party=AgreementParty.EMPLOYER)
+    assert (acceptance.user, acceptance.ip, acceptance.sha256) == (owner(job), "198.51.100.9", agreement.sha256)
+    page = client.get(reverse("applications:employer_engagement", args=[engagement.pk])).content.decode()
+    assert reverse("applications:employer_agreement_accept", args=[agreement.pk]) not in page
+
+
+def test_issue_19_the_student_sees_the_agreement_accepted_on_their_engagement_page(hired):
+    job, engagement = hired
+    agreement = Agreement.objects.get(engagement=engagement)
+    page = _client(engagement.student).get(reverse("applications:student_engagement", args=[engagement.pk]))
+    html = page.content.decode()
+    assert agreement.sha256 in html
+    assert reverse("applications:student_agreement", args=[agreement.pk]) in html
+    assert reverse("applications:student_agreement_accept", args=[agreement.pk]) not in html  # accepted with the offer
+
+
+def test_e3_1_accepting_the_offer_on_the_site_records_the_students_address(clock):
+    job = JobFactory(published=True, shifts=[(SATURDAY, "09:00", "12:00")])
+    student = approved_student()
+    application = application_apply(job_id=job.pk, student=student, confirms_requirements=True,
+                                    commits_to_work=True)
+    application_hire(application_id=application.pk, actor=owner(job))
+    response = _client(student, REMOTE_ADDR="203.0.113.44").post(
+        reverse("applications:offer_accept", args=[application.pk]))
+    assert response.status_code == 302
+    acceptance = AgreementAcceptance.objects.get()
+    assert (acceptance.party, acceptance.user, acceptance.ip) == (AgreementParty.STUDENT, student, "203.0.113.44")
