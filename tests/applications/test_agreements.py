@@ -280,3 +280,32 @@ def test_e3_1_accepting_the_offer_on_the_site_records_the_students_address(clock
     assert response.status_code == 302
     acceptance = AgreementAcceptance.objects.get()
     assert (acceptance.party, acceptance.user, acceptance.ip) == (AgreementParty.STUDENT, student, "203.0.113.44")
+
+
+# ------------------------------------------------------------------ staff read it on the cases (S3.2, S3.3, S4.3)
+def test_s3_3_s3_2_staff_open_the_agreement_from_a_report_and_a_loss_claim_and_others_cannot(hired):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from applications.services import demand_report_file, loss_claim_file
+    from tests.conftest import login_with_mfa
+    from tests.factories.accounts import StaffFactory
+    from tests.support.files import jpeg_bytes
+
+    job, engagement = hired
+    agreement = Agreement.objects.get(engagement=engagement)
+    report = demand_report_file(engagement_id=engagement.pk, student=engagement.student, kind="money_demanded",
+                                description="要求交押金", evidence=None)
+    claim = loss_claim_file(engagement_id=engagement.pk, actor=owner(job), amount_fen=5000, description="打碎花瓶",
+                            evidence=SimpleUploadedFile("e.jpg", jpeg_bytes(), content_type="image/jpeg"))
+    download = reverse("admin:applications_agreement_download", args=[agreement.pk])
+    moderator = login_with_mfa(Client(), StaffFactory(role="moderator"))
+    for page in (reverse("admin:applications_demandreport_change", args=[report.pk]),
+                 reverse("admin:applications_lossclaim_change", args=[claim.pk]),
+                 reverse("admin:applications_engagement_change", args=[engagement.pk])):
+        assert reverse("admin:applications_agreement_change", args=[agreement.pk]) in moderator.get(page).content.decode()
+    assert download in moderator.get(reverse("admin:applications_agreement_change", args=[agreement.pk])).content.decode()
+    response = moderator.get(download)
+    assert response.status_code == 200
+    assert hashlib.sha256(b"".join(response.streaming_content)).hexdigest() == agreement.sha256
+    operations = login_with_mfa(Client(), StaffFactory(role="operations"))
+    assert operations.get(download).status_code == 403
