@@ -36,8 +36,8 @@ from .shared import engagement_link, tell_members
 
 
 class AgreementChanged(DomainError):
-    default_message = _("The stored agreement does not match its recorded fingerprint; staff have been told. "
-                        "Please contact customer service.")
+    default_message = _("The stored agreement does not match its recorded fingerprint. Please contact customer "
+                        "service.")
 
 
 def sha256_hex(data: bytes) -> str:
