@@ -117,6 +117,21 @@ def test_issue_19_the_agreement_states_withholding_insurance_cancellation_disput
     assert "人民法院" in text and "不是本协议的一方" in text
 
 
+def test_issue_19_the_pdf_embeds_only_the_noto_cjk_sc_font(hired):
+    job, engagement = hired
+    reader = PdfReader(io.BytesIO(Agreement.objects.get(engagement=engagement).file.read()))
+    fonts = {}
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descendant = font["/DescendantFonts"][0].get_object()
+            descriptor = descendant["/FontDescriptor"].get_object()
+            fonts[str(font["/BaseFont"]).split("+", 1)[-1]] = any(
+                key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3"))
+    assert fonts and set(fonts) <= {"Noto-Sans-CJK-SC", "Noto-Sans-CJK-SC-Bold"}, fonts
+    assert all(fonts.values()), "every font is embedded"
+
+
 def test_issue_19_the_same_terms_and_time_render_the_same_bytes(hired):
     from applications.agreement import agreement_pdf, agreement_terms
     from applications.services.agreements import _engagement_shifts
