@@ -11,6 +11,7 @@ import hashlib
 import uuid
 
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -84,6 +85,7 @@ def _party_of(agreement: Agreement, user: User) -> str:
     return AgreementParty.EMPLOYER
 
 
+@transaction.atomic
 def agreement_accept(*, agreement_id: int, user: User, ip: str | None) -> AgreementAcceptance:
     """`user` accepts this version for their side (电子签名法 art. 13, 14): only the
     latest version, once per side, and only if the stored file still has the
