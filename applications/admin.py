@@ -268,12 +268,17 @@ class AttendanceAdmin(CaseDecisionMixin, ReadOnlyAdmin):
     fields = ["engagement_link", "student", "job", "shift_time", "status", "checked_in_at", "checked_out_at",
               "marked_by", "no_show_at", "contest_due_at", "contest_status", "contest_text", "scheduled_minutes",
               "hours_status", "hours_due_at", "confirmed_minutes", "overtime_minutes", "hours_confirmed_at",
-              "hours_confirmed_by", "hours_note", "dispute_due_at", "dispute_text", "tickets", "history"]
+              "hours_confirmed_by", "hours_note", "dispute_due_at", "dispute_text", "tickets", "agreements", "history"]
 
     def get_fields(self, request, obj=None):
         if request.user.has_perm(DECIDE_PERMISSION):
             return ["decisions", *self.fields]
         return list(self.fields)
+
+    @admin.display(description=_("service agreement"))
+    def agreements(self, obj):
+        """The agreed shifts and pay, beside a contested no-show or disputed hours (issue 19)."""
+        return agreements_html(obj.engagement_id)
 
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)

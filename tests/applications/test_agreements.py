@@ -298,7 +298,7 @@ def test_e3_1_accepting_the_offer_on_the_site_records_the_students_address(clock
 
 
 # ------------------------------------------------------------------ staff read it on the cases (S3.2, S3.3, S4.3)
-def test_s3_3_s3_2_staff_open_the_agreement_from_a_report_and_a_loss_claim_and_others_cannot(hired):
+def test_s3_3_s3_2_e4_staff_open_the_agreement_from_a_report_a_loss_claim_and_hours_and_others_cannot(hired):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from applications.services import demand_report_file, loss_claim_file
@@ -316,7 +316,8 @@ def test_s3_3_s3_2_staff_open_the_agreement_from_a_report_and_a_loss_claim_and_o
     moderator = login_with_mfa(Client(), StaffFactory(role="moderator"))
     for page in (reverse("admin:applications_demandreport_change", args=[report.pk]),
                  reverse("admin:applications_lossclaim_change", args=[claim.pk]),
-                 reverse("admin:applications_engagement_change", args=[engagement.pk])):
+                 reverse("admin:applications_engagement_change", args=[engagement.pk]),
+                 reverse("admin:applications_attendance_change", args=[engagement.attendances.first().pk])):
         assert reverse("admin:applications_agreement_change", args=[agreement.pk]) in moderator.get(page).content.decode()
     assert download in moderator.get(reverse("admin:applications_agreement_change", args=[agreement.pk])).content.decode()
     response = moderator.get(download)
