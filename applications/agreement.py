@@ -16,6 +16,8 @@ cites the law.
   working days of receiving the money (`core.working_days.working_days_after`).
 - Withholding (国家税务总局公告2025年第16号, docs/tax.md), insurance, cancellation,
   disputes and the platform's role.
+- The job's own labels (category, pay unit, settlement cycle) are its choices'
+  zh-hans translations.
 
 The text is Chinese whatever the reader's language: a contract has one text,
 and one text has one hash. Everything the document shows is computed here, so
@@ -41,11 +43,6 @@ from jobs.models import MAX_SETTLEMENT_DAYS, Job, PayUnit
 from .models import Engagement
 
 WEEKDAYS = "一二三四五六日"
-PAY_UNITS = {PayUnit.HOUR: "每小时", PayUnit.DAY: "每天", PayUnit.PIECE: "每件", PayUnit.JOB: "整项工作"}
-CYCLES = {"daily": "按日结算（每个工作日结束后）", "weekly": "按周结算", "on_completion": "工作全部完成后结算"}
-CATEGORY_NAMES = {"tutoring": "家教辅导", "promotion": "促销推广", "catering": "餐饮服务", "events": "活动执行",
-                  "customer_service": "客户服务", "logistics": "分拣配送", "campus_ambassador": "校园大使",
-                  "remote": "线上工作", "other": "其他"}
 # Labour Law art. 44(1): the overtime pay the statement uses when the job states no rate.
 DEFAULT_OVERTIME_PERCENT = 150
 
@@ -125,7 +122,7 @@ def _student_terms(engagement: Engagement) -> dict:
 
 def _job_terms(job: Job) -> dict:
     place = "远程工作（线上完成）" if job.is_remote else " ".join(p for p in (job.city, job.district, job.address) if p)
-    return {"title": job.title, "category": CATEGORY_NAMES.get(job.category, job.category),
+    return {"title": job.title, "category": str(job.get_category_display()),
             "description": job.description, "skills": job.requirements_skills,
             "certificates": job.requirements_certificates, "place": place}
 
@@ -143,7 +140,7 @@ def _pay_terms(job: Job, policy) -> dict:
     overtime = (f"{format_fen(job.overtime_rate_fen)}/小时" if job.overtime_rate_fen
                 else f"折合时薪的{DEFAULT_OVERTIME_PERCENT}%（《劳动法》第四十四条第（一）项），即"
                      f"{format_fen(job.hourly_pay_fen * DEFAULT_OVERTIME_PERCENT // 100)}/小时")
-    return {"unit": PAY_UNITS.get(job.pay_unit, job.pay_unit), "base": format_fen(job.base_rate_fen),
+    return {"unit": str(job.get_pay_unit_display()), "base": format_fen(job.base_rate_fen),
             "hourly": format_fen(job.hourly_pay_fen), "pieces_per_hour": job.pieces_per_hour,
             "is_piece": job.pay_unit == PayUnit.PIECE, "is_day": job.pay_unit == PayUnit.DAY,
             "is_job": job.pay_unit == PayUnit.JOB, "overtime": overtime,
@@ -154,7 +151,7 @@ def _pay_terms(job: Job, policy) -> dict:
 
 def _payment_terms(job: Job, shifts, policy) -> dict:
     """The dates the last shift's pay is due by, from the same helpers settlements uses."""
-    terms = {"cycle": CYCLES.get(job.settlement_cycle, job.settlement_cycle), "payment_days": job.payment_days,
+    terms = {"cycle": str(job.get_settlement_cycle_display()), "payment_days": job.payment_days,
              "max_days": MAX_SETTLEMENT_DAYS, "payout_days": policy.payout_working_days,
              "hours_confirm_hours": policy.hours_confirm_hours, "last_hours_final": "", "last_funding_due": "",
              "last_payout_by": ""}
@@ -174,18 +171,19 @@ def _insurance_terms(job: Job) -> str:
 
 def agreement_terms(*, engagement: Engagement, version: int, issued_at: dt.datetime, shifts) -> AgreementTerms:
     """The content of version `version` of the engagement's agreement, for `shifts`
-    (the shifts of the engagement still to come, in order)."""
+    (the engagement's shifts less cancelled ones, in order)."""
     policy, job = get_policy(), engagement.job
     shifts = list(shifts)
-    return AgreementTerms(
-        number=f"JZ-{engagement.pk:06d}-V{version}", version=version, issued_at=_local(issued_at),
-        employer=_employer_terms(engagement), student=_student_terms(engagement), job=_job_terms(job),
-        shifts=_shift_terms(job, shifts), pay=_pay_terms(job, policy), payment=_payment_terms(job, shifts, policy),
-        cancellation={"notice_hours": policy.cancel_notice_hours,
-                      "compensation_percent": policy.late_cancel_compensation_percent},
-        disputes={"hours_dispute_hours": policy.hours_dispute_hours, "dispute_days": policy.dispute_working_days,
-                  "demand_hours": policy.demand_report_hours},
-        insurance=_insurance_terms(job), platform=settings.SITE_NAME)
+    with translation.override("zh-hans"):  # the job's labels (category, pay unit, cycle) in the contract's language
+        return AgreementTerms(
+            number=f"JZ-{engagement.pk:06d}-V{version}", version=version, issued_at=_local(issued_at),
+            employer=_employer_terms(engagement), student=_student_terms(engagement), job=_job_terms(job),
+            shifts=_shift_terms(job, shifts), pay=_pay_terms(job, policy), payment=_payment_terms(job, shifts, policy),
+            cancellation={"notice_hours": policy.cancel_notice_hours,
+                          "compensation_percent": policy.late_cancel_compensation_percent},
+            disputes={"hours_dispute_hours": policy.hours_dispute_hours, "dispute_days": policy.dispute_working_days,
+                      "demand_hours": policy.demand_report_hours},
+            insurance=_insurance_terms(job), platform=settings.SITE_NAME)
 
 
 def agreement_pdf(terms: AgreementTerms, *, issued_at: dt.datetime) -> bytes:
