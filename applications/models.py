@@ -659,7 +659,32 @@ class AgreementParty(models.TextChoices):
     EMPLOYER = "employer", _("the employer (甲方)")
 
 
-class Agreement(models.Model):
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ValueError("Issued agreements and their acceptances are records; they are never edited.")
+
+    def delete(self):
+        raise ValueError("Issued agreements and their acceptances are records; they are never deleted.")
+
+
+class AppendOnlyRecord(models.Model):
+    """A row written once and never changed or removed, by instance or in bulk."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError(f"{type(self).__name__} is a record; it is never edited (issue a new version).")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError(f"{type(self).__name__} is a record; it is never deleted.")
+
+
+class Agreement(AppendOnlyRecord):
     """One version of the service agreement (劳务协议) of an engagement: a PDF the
     platform generates from the job and the offer, stored privately with its
     SHA-256 (issue 19). Append-only: a change of time or place that all parties
@@ -687,16 +712,9 @@ class Agreement(models.Model):
     def __str__(self) -> str:
         return f"劳务协议 {self.engagement_id}-v{self.version}"
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ValueError("An issued agreement is never edited; issue a new version.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("An issued agreement is never deleted.")
 
 
-class AgreementAcceptance(models.Model):
+class AgreementAcceptance(AppendOnlyRecord):
     """One party's acceptance of one version (issue 19; 电子签名法 art. 13): who, when,
     from which address, and the SHA-256 of the exact document they accepted."""
 
@@ -716,8 +734,3 @@ class AgreementAcceptance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agreement} · {self.party}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ValueError("An acceptance is a record; it is never edited.")
-        super().save(*args, **kwargs)

@@ -185,6 +185,10 @@ def test_issue_19_an_issued_version_and_an_acceptance_are_never_edited(hired):
         agreement.delete()
     with pytest.raises(ValueError):
         AgreementAcceptance.objects.get().save()
+    with pytest.raises(ValueError):
+        Agreement.objects.filter(pk=agreement.pk).update(sha256="0" * 64)
+    with pytest.raises(ValueError):
+        AgreementAcceptance.objects.all().delete()
 
 
 # ------------------------------------------------------------------ a consented change makes a new version (J1.3)
