@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test bench bench-quick install install-test messages browser-deps services-check lint clean
+.PHONY: run test bench bench-quick install install-test messages browser-deps pdf-deps services-check lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,7 @@ messages: | $(BIN)/python
 	@command -v msgfmt >/dev/null || scripts/apt-install gettext
 	@$(BIN)/python manage.py compilemessages --ignore=.venv -v 0
 
-run: install messages
+run: install messages pdf-deps
 	@mkdir -p var
 	$(BIN)/python manage.py migrate --noinput -v 0
 	$(BIN)/python manage.py createcachetable
@@ -45,10 +45,17 @@ browser-deps:
 	@command -v chromium >/dev/null && command -v wrk >/dev/null && fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || \
 		scripts/apt-install chromium chromium-driver fonts-noto-cjk wrk
 
+# The service agreement PDF (issue 19): WeasyPrint needs Debian's Pango (with its FreeType backend and
+# HarfBuzz's subsetter) and embeds Debian's Noto CJK fonts; install them when they are missing.
+pdf-deps:
+	@fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' && /sbin/ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' \
+		&& /sbin/ldconfig -p 2>/dev/null | grep -q 'libharfbuzz-subset.so.0' || \
+		scripts/apt-install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk
+
 services-check: | $(BIN)/python
 	@$(BIN)/python scripts/check_services.py
 
-test: install-test messages browser-deps services-check
+test: install-test messages browser-deps pdf-deps services-check
 	@mkdir -p var
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest --create-db $(PYTEST_ARGS)
 

@@ -25,6 +25,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import RevealForm
@@ -41,8 +42,10 @@ from core.admin_views import reason_gate
 from core.money import format_fen
 from core.uploads import serve_private_file
 
+from .agreement import agreement_download_name
 from .forms import HoursResolutionForm, LossClaimDecisionForm, NoShowContestDecisionForm
 from .models import (
+    Agreement,
     Application,
     Attendance,
     ContestStatus,
@@ -55,6 +58,8 @@ from .services.attendance import hours_dispute_resolve, no_show_contest_decide
 from .services.cases import demand_report_accept, demand_report_dismiss, loss_claim_decide
 
 DECIDE_PERMISSION = "applications.decide_case"
+# Staff who handle an engagement's cases read its service agreement (issue 19); roles in ApplicationsConfig.
+AGREEMENT_PERMISSION = "applications.view_agreement"
 # Opening a case's evidence is a personal-data access: the same permission and log as documents (J3.2).
 EVIDENCE_PERMISSION = "accounts.reveal_personal_data"
 # PersonalDataAccess has no item for case evidence yet; the raw value reads well in the log.
@@ -89,6 +94,18 @@ def _overdue_html(due_at, *, waiting: bool):
     if waiting and due_at and due_at < timezone.now():
         return format_html('<strong style="color:#ba2121">{} · {}</strong>', text, _("overdue"))
     return text
+
+
+def agreements_html(engagement_id: int) -> str:
+    """Links to every version of an engagement's service agreement in the admin (issue 19): on the
+    engagement, its demand reports and loss claims, and (settlements) payment disputes."""
+    rows = list(Agreement.objects.filter(engagement_id=engagement_id).order_by("-version")
+                .values_list("pk", "version", "sha256"))
+    if not rows:
+        return _("No service agreement was issued for this engagement.")
+    return format_html_join(mark_safe("<br>"), '<a href="{}">{}</a> <code>{}</code>', (
+        (reverse("admin:applications_agreement_change", args=[pk]),
+         _("Service agreement, version %(v)s") % {"v": version}, sha[:16] + "…") for pk, version, sha in rows))
 
 
 class CaseDecisionMixin(DecideViewMixin):
@@ -160,8 +177,13 @@ class EngagementAdmin(ReadOnlyAdmin):
     ordering = ["-started_at", "-id"]
     show_full_result_count = False
     fields = ["job_link", "employer", "student", "application_link", "status", "started_at", "ended_at",
-              "end_reason", "late_cancellation", "completed_at", "attendance_table", "items", "cases", "history"]
+              "end_reason", "late_cancellation", "completed_at", "attendance_table", "items", "cases", "agreements",
+              "history"]
     readonly_fields = fields
+
+    @admin.display(description=_("service agreement"))
+    def agreements(self, obj):
+        return agreements_html(obj.pk)
 
     @admin.display(description=_("job"))
     def job_link(self, obj):
@@ -246,12 +268,17 @@ class AttendanceAdmin(CaseDecisionMixin, ReadOnlyAdmin):
     fields = ["engagement_link", "student", "job", "shift_time", "status", "checked_in_at", "checked_out_at",
               "marked_by", "no_show_at", "contest_due_at", "contest_status", "contest_text", "scheduled_minutes",
               "hours_status", "hours_due_at", "confirmed_minutes", "overtime_minutes", "hours_confirmed_at",
-              "hours_confirmed_by", "hours_note", "dispute_due_at", "dispute_text", "tickets", "history"]
+              "hours_confirmed_by", "hours_note", "dispute_due_at", "dispute_text", "tickets", "agreements", "history"]
 
     def get_fields(self, request, obj=None):
         if request.user.has_perm(DECIDE_PERMISSION):
             return ["decisions", *self.fields]
         return list(self.fields)
+
+    @admin.display(description=_("service agreement"))
+    def agreements(self, obj):
+        """The agreed shifts and pay, beside a contested no-show or disputed hours (issue 19)."""
+        return agreements_html(obj.engagement_id)
 
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)
@@ -356,8 +383,13 @@ class DemandReportAdmin(CaseDecisionMixin, ServiceFSMAdminMixin, ReadOnlyAdmin):
     ordering = ["due_at", "id"]
     show_full_result_count = False
     fields = ["engagement_link", "job", "employer", "student", "kind", "description", "evidence_link",
-              "refuses_and_leaves", "status", "due", "created_at", "decided_at", "decided_by", "outcome", "history"]
+              "refuses_and_leaves", "status", "due", "created_at", "decided_at", "decided_by", "outcome", "agreements",
+              "history"]
     readonly_fields = fields
+
+    @admin.display(description=_("service agreement"))
+    def agreements(self, obj):
+        return agreements_html(obj.engagement_id)
 
     @admin.display(description=_("job"))
     def job(self, obj):
@@ -418,7 +450,11 @@ class LossClaimAdmin(CaseDecisionMixin, ReadOnlyAdmin):
     show_full_result_count = False
     fields = ["engagement_link", "job", "employer", "student", "claimed", "description", "evidence_link",
               "filed_by", "created_at", "student_answer", "status", "decided", "decided_at", "decided_by", "outcome",
-              "history"]
+              "agreements", "history"]
+
+    @admin.display(description=_("service agreement"))
+    def agreements(self, obj):
+        return agreements_html(obj.engagement_id)
 
     def get_fields(self, request, obj=None):
         if request.user.has_perm(DECIDE_PERMISSION):
@@ -492,3 +528,59 @@ class LossClaimAdmin(CaseDecisionMixin, ReadOnlyAdmin):
 
     def evidence_view(self, request, pk: int):
         return self._evidence(request, pk, student_of=lambda claim: claim.engagement.student)
+
+
+# ------------------------------------------------------------------ the service agreement (issue 19)
+@admin.register(Agreement)
+class AgreementAdmin(ReadOnlyAdmin):
+    """Every version of every engagement's service agreement, with each side's acceptance; the
+    document opens for staff who may read agreements (the roles that handle cases)."""
+
+    list_display = ["id", "engagement", "version", "reason", "created_at", "short_hash"]
+    list_filter = ["reason"]
+    list_select_related = ["engagement"]
+    search_fields = ["engagement__job__title", "engagement__employer__name", "engagement__student__email", "sha256"]
+    ordering = ["-created_at", "-id"]
+    show_full_result_count = False
+    fields = ["engagement_link", "version", "reason", "schedule_change", "created_at", "sha256", "document",
+              "acceptances_table"]
+    readonly_fields = fields
+
+    @admin.display(description=_("SHA-256"))
+    def short_hash(self, obj):
+        return obj.sha256[:16] + "…"
+
+    @admin.display(description=_("engagement"))
+    def engagement_link(self, obj):
+        return _link("admin:applications_engagement_change", obj.engagement_id, obj.engagement)
+
+    @admin.display(description=_("document"))
+    def document(self, obj):
+        return format_html('<a href="{}">{}</a>', reverse("admin:applications_agreement_download", args=[obj.pk]),
+                           _("Download the PDF"))
+
+    @admin.display(description=_("acceptances"))
+    def acceptances_table(self, obj):
+        rows = obj.acceptances.select_related("user")
+        if not rows:
+            return _("Not accepted by either side yet.")
+        return format_html("<table>{}</table>", format_html_join(
+            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+            ((a.get_party_display(), a.user, _when(a.accepted_at), a.ip or "—", a.sha256) for a in rows)))
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/download/", self.admin_site.admin_view(self.download_view),
+                 name="applications_agreement_download"),
+            *super().get_urls(),
+        ]
+
+    object_route_permissions = {"applications_agreement_download": AGREEMENT_PERMISSION}
+
+    def download_view(self, request, pk: int):
+        if not request.user.has_perm(AGREEMENT_PERMISSION):
+            raise PermissionDenied
+        agreement = Agreement.objects.filter(pk=pk).first()
+        if agreement is None:
+            raise Http404
+        return serve_private_file(agreement.file, download_name=agreement_download_name(agreement))

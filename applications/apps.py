@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from core.roles import CUSTOMER_SERVICE, MANAGER, MODERATOR
+from core.roles import CUSTOMER_SERVICE, FINANCE, MANAGER, MODERATOR
 
 
 class ApplicationsConfig(AppConfig):
@@ -13,12 +13,16 @@ class ApplicationsConfig(AppConfig):
         MODERATOR: ["applications.view_application", "applications.view_engagement", "applications.view_attendance",
                     "applications.view_demandreport", "applications.view_lossclaim", "applications.decide_case",
                     # Changes the one gate held (G2, J1.4): moderators clear or reject them.
-                    "applications.view_schedulechange"],
+                    "applications.view_schedulechange",
+                    # The service agreement of the engagements whose cases they decide (issue 19).
+                    "applications.view_agreement"],
         CUSTOMER_SERVICE: ["applications.view_application", "applications.view_engagement",
                            "applications.view_attendance", "applications.view_demandreport",
-                           "applications.view_lossclaim", "applications.decide_case"],
+                           "applications.view_lossclaim", "applications.decide_case", "applications.view_agreement"],
         MANAGER: ["applications.view_application", "applications.view_engagement", "applications.view_attendance",
-                  "applications.view_demandreport", "applications.view_lossclaim"],
+                  "applications.view_demandreport", "applications.view_lossclaim", "applications.view_agreement"],
+        # Finance decides payment disputes with customer service: the agreement states the pay (issue 19).
+        FINANCE: ["applications.view_agreement"],
     }
 
     def ready(self) -> None:

@@ -65,6 +65,9 @@ class ApplicationsAction(models.TextChoices):
     DISMISS = "dismiss", _("dismissed")
     AGREE = "agree", _("agreed by the student")
     UPHOLD = "uphold", _("upheld by staff")
+    # the service agreement of an engagement (issue 19)
+    ISSUE_AGREEMENT = "issue_agreement", _("service agreement issued")
+    SIGN_AGREEMENT = "sign_agreement", _("service agreement accepted")
 
 
 # ------------------------------------------------------------------ intentions
@@ -648,3 +651,86 @@ class LossClaim(FSMModelMixin, TimeStampedModel):
     @transition(field=status, source=Status.CONTESTED, target=Status.DISMISSED, permission=_can_moderate_case)
     def dismiss(self, *, by, reason: str) -> None:
         self.decided_at, self.decided_by, self.outcome = timezone.now(), by, reason
+
+
+# ------------------------------------------------------------------ the service agreement (劳务协议, issue 19)
+class AgreementParty(models.TextChoices):
+    STUDENT = "student", _("the student (乙方)")
+    EMPLOYER = "employer", _("the employer (甲方)")
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ValueError("Issued agreements and their acceptances are records; they are never edited.")
+
+    def delete(self):
+        raise ValueError("Issued agreements and their acceptances are records; they are never deleted.")
+
+
+class AppendOnlyRecord(models.Model):
+    """A row written once and never changed or removed, by instance or in bulk."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError(f"{type(self).__name__} is a record; it is never edited (issue a new version).")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError(f"{type(self).__name__} is a record; it is never deleted.")
+
+
+class Agreement(AppendOnlyRecord):
+    """One version of the service agreement (劳务协议) of an engagement: a PDF the
+    platform generates from the job and the offer, stored privately with its
+    SHA-256 (issue 19). Append-only: a change of time or place that all parties
+    consented to makes a new version; an issued version is never edited."""
+
+    class Reason(models.TextChoices):
+        HIRED = "hired", _("The student accepted the offer")
+        SCHEDULE_CHANGE = "schedule_change", _("A change of time or place took effect")
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.PROTECT, related_name="agreements")
+    version = models.PositiveSmallIntegerField(_("version"))
+    reason = models.CharField(_("why this version"), max_length=20, choices=Reason.choices)
+    schedule_change = models.ForeignKey(ScheduleChange, null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="+", verbose_name=_("change of time or place"))
+    file = models.FileField(_("document"), storage=private_storage, upload_to="agreements/")
+    sha256 = models.CharField(_("SHA-256 of the document"), max_length=64)
+    created_at = models.DateTimeField(_("issued at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("service agreement")
+        verbose_name_plural = _("service agreements")
+        ordering = ["engagement_id", "-version"]
+        constraints = [models.UniqueConstraint(fields=["engagement", "version"], name="agreement_version_once")]
+
+    def __str__(self) -> str:
+        return f"劳务协议 {self.engagement_id}-v{self.version}"
+
+
+
+class AgreementAcceptance(AppendOnlyRecord):
+    """One party's acceptance of one version (issue 19; 电子签名法 art. 13): who, when,
+    from which address, and the SHA-256 of the exact document they accepted."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="acceptances")
+    party = models.CharField(_("party"), max_length=8, choices=AgreementParty.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("accepted by"))
+    accepted_at = models.DateTimeField(_("accepted at"), default=timezone.now)
+    ip = models.GenericIPAddressField(_("from address"), null=True, blank=True)
+    sha256 = models.CharField(_("SHA-256 of the accepted document"), max_length=64)
+
+    class Meta:
+        verbose_name = _("acceptance of a service agreement")
+        verbose_name_plural = _("acceptances of service agreements")
+        ordering = ["accepted_at"]
+        constraints = [models.UniqueConstraint(fields=["agreement", "party"], name="agreement_accepted_once")]
+
+    def __str__(self) -> str:
+        return f"{self.agreement} · {self.party}"

@@ -19,6 +19,8 @@ urlpatterns = [
     path("mine/engagements/<int:pk>/", student.engagement_detail, name="student_engagement"),
     path("mine/engagements/<int:pk>/cancel/", student.engagement_cancel, name="student_cancel"),
     path("mine/engagements/<int:pk>/report/", student.demand_report, name="demand_report"),
+    path("mine/agreements/<int:pk>/", student.agreement_download, name="student_agreement"),
+    path("mine/agreements/<int:pk>/accept/", student.agreement_accept, name="student_agreement_accept"),
     path("mine/attendance/<int:pk>/contest/", student.no_show_contest, name="no_show_contest"),
     path("mine/attendance/<int:pk>/dispute/", student.hours_dispute, name="hours_dispute"),
     path("mine/changes/<int:pk>/answer/", student.change_answer, name="change_answer"),
@@ -41,6 +43,8 @@ urlpatterns = [
     path("employer/engagements/<int:pk>/", employer.engagement_detail, name="employer_engagement"),
     path("employer/engagements/<int:pk>/cancel/", employer.engagement_cancel, name="employer_cancel"),
     path("employer/engagements/<int:pk>/claim/", employer.loss_claim_new, name="loss_claim_new"),
+    path("employer/agreements/<int:pk>/", employer.agreement_download, name="employer_agreement"),
+    path("employer/agreements/<int:pk>/accept/", employer.agreement_accept, name="employer_agreement_accept"),
     path("employer/jobs/<int:job_id>/changes/new/", employer.change_propose, name="change_propose"),
     path("employer/changes/<int:pk>/withdraw/", employer.change_withdraw, name="change_withdraw"),
 ]

@@ -85,3 +85,16 @@ def staff_page(
         return wrapper
 
     return decorate
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address as allauth's throttling sees it (behind the trusted proxy:
+    ALLAUTH_TRUSTED_PROXY_COUNT / ALLAUTH_TRUSTED_CLIENT_IP_HEADER), for records such as an
+    acceptance of the service agreement; None when it cannot be told."""
+    from allauth.account.adapter import get_adapter
+
+    try:
+        address: str | None = get_adapter(request).get_client_ip(request)
+    except PermissionDenied:
+        return None
+    return address or None

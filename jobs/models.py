@@ -216,6 +216,14 @@ class Job(FSMModelMixin, TimeStampedModel):
         (E5.1 prefunding estimate, S3.1 late-cancellation compensation)."""
         return self.hourly_pay_fen * minutes // 60
 
+    def payment_due_at(self, hours_final_at: dt.datetime) -> dt.datetime:
+        """E5.1: the employer pays within the job's stated payment days after the
+        hours are final — never later than MAX_SETTLEMENT_DAYS (Labour Contract Law
+        art. 72: part-time pay is settled at least every 15 days). The funding due
+        date of a statement (settlements) and the dates the service agreement
+        states (issue 19) both come from here."""
+        return hours_final_at + dt.timedelta(days=min(self.payment_days or 0, MAX_SETTLEMENT_DAYS))
+
     # ---------------------------------------------------------------- transitions
     @transition(field=status, source=list(EDITABLE_STATUSES), target=JobStatus.PENDING_REVIEW,
                 custom={"admin": False})

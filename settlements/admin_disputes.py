@@ -22,6 +22,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import RevealForm
+from applications.admin import agreements_html
 from core.access import signed_in_user
 from core.admin_mixins import DecideViewMixin, DefaultStatusFilter, ReadOnlyAdmin, history_table
 from core.errors import DomainError
@@ -85,8 +86,8 @@ class PaymentDisputeAdmin(DecideViewMixin, ReadOnlyAdmin):
     ordering = ["employer_response_due_at", "id"]
     show_full_result_count = False
     fields = DETAIL_FIELDS = (
-        "settlement_link", "student", "employer", "kind", "description", "claimed", "evidence_link", "status",
-        "due", "overdue", "employer_response", "employer_responded_at", "employer_responded_by", "outcome",
+        "settlement_link", "agreements", "student", "employer", "kind", "description", "claimed", "evidence_link",
+        "status", "due", "overdue", "employer_response", "employer_responded_at", "employer_responded_by", "outcome",
         "decision", "adjustment", "refund", "decided_by", "decided_at", "adjustment_link", "history")
     object_route_permissions = {"settlements_paymentdispute_decide": DECIDE_PERMISSION,
                                 "settlements_paymentdispute_evidence": DECIDE_PERMISSION}
@@ -111,6 +112,11 @@ class PaymentDisputeAdmin(DecideViewMixin, ReadOnlyAdmin):
     def settlement_link(self, obj: PaymentDispute) -> SafeString:
         return format_html('<a href="{}">{}</a>', reverse("admin:settlements_settlement_change",
                                                           args=[obj.settlement_id]), obj.settlement)
+
+    @admin.display(description=_("service agreement"))
+    def agreements(self, obj: PaymentDispute) -> str:
+        """The engagement's service agreement, every version (issue 19)."""
+        return agreements_html(obj.settlement.engagement_id)
 
     @admin.display(description=_("amount the student says is missing"))
     def claimed(self, obj: PaymentDispute) -> str:

@@ -32,7 +32,7 @@ from core.money import format_fen
 from core.notifications import notify
 from core.policy import get_policy
 from core.transitions import run_transition
-from jobs.models import MAX_SETTLEMENT_DAYS, Job
+from jobs.models import Job
 
 from .models import RECOMPUTABLE, PayoutMethod, Settlement, SettlementAction, SettlementLine, SettlementStatus
 from .payout_execution import payouts_reschedule_for_student
@@ -209,7 +209,7 @@ def funding_due_at(job: Job, now: dt.datetime) -> dt.datetime:
     """E5.1: the employer pays within the job's stated payment days after the
     hours are final — never later than MAX_SETTLEMENT_DAYS (Labour Contract Law
     art. 72: part-time pay is settled at least every 15 days). # R-E5.1"""
-    return now + dt.timedelta(days=min(job.payment_days or 0, MAX_SETTLEMENT_DAYS))
+    return job.payment_due_at(now)
 
 
 def _tell_student_ready(settlement: Settlement, engagement: Engagement) -> None:

@@ -9,8 +9,12 @@
 Every name is importable from `applications.selectors`."""
 
 from .pages import (
+    AgreementRow,
+    agreement_for_employer,
+    agreement_for_student,
     employer_application_get,
     employer_engagements,
+    engagement_agreements,
     engagement_for_employer,
     engagement_for_student,
     job_open_change,
@@ -56,7 +60,8 @@ from .refusals import (
 
 __all__ = [
     "CANDIDATES_SHOWN", "CANDIDATE_POOL", "CREDIT_HELP_URL", "LOW_TIER_MAX", "RECOMMENDATIONS_SHOWN",
-    "RECOMMENDATION_CANDIDATES", "ApplicationsLimit", "RankedApplicant", "Recommendation",
+    "RECOMMENDATION_CANDIDATES", "AgreementRow", "ApplicationsLimit", "agreement_for_employer",
+    "agreement_for_student", "engagement_agreements", "RankedApplicant", "Recommendation",
     "applicant_contact_visible", "applicants_hydrate", "applicants_ranked", "application_score",
     "applications_limit_for_tier", "applications_limit_refusal", "apply_refusal", "early_access_refusal",
     "employer_application_get", "employer_engagements", "engagement_for_employer", "engagement_for_student",

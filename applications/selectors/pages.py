@@ -1,6 +1,8 @@
 """Reads behind the student's and the employer's pages of applications,
 engagements, shifts and changes."""
 
+from dataclasses import dataclass
+
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
@@ -8,6 +10,9 @@ from accounts.models import User
 from jobs.models import Job, JobStatus, Shift
 
 from ..models import (
+    Agreement,
+    AgreementAcceptance,
+    AgreementParty,
     Application,
     Attendance,
     Engagement,
@@ -89,3 +94,39 @@ def employer_engagements(*, employer_id: int, job: Job | None = None) -> QuerySe
     if job is not None:
         qs = qs.filter(job=job)
     return qs.select_related("job", "student__student_profile").order_by("-started_at", "-id")
+
+
+# ------------------------------------------------------------------ the service agreement (issue 19)
+@dataclass(frozen=True)
+class AgreementRow:
+    """One version of an engagement's agreement as a party's page shows it."""
+
+    agreement: Agreement
+    student: AgreementAcceptance | None
+    employer: AgreementAcceptance | None
+    latest: bool
+    mine: AgreementAcceptance | None
+
+    @property
+    def can_accept(self) -> bool:
+        return self.latest and self.mine is None
+
+
+def engagement_agreements(*, engagement: Engagement, party: str) -> list[AgreementRow]:
+    """Every version, newest first, with each side's acceptance; `party` is the reader's side. Two queries."""
+    agreements = list(engagement.agreements.order_by("-version").prefetch_related("acceptances"))
+    rows = []
+    for n, agreement in enumerate(agreements):
+        by_party = {a.party: a for a in agreement.acceptances.all()}
+        rows.append(AgreementRow(agreement=agreement, student=by_party.get(AgreementParty.STUDENT),
+                                 employer=by_party.get(AgreementParty.EMPLOYER), latest=n == 0,
+                                 mine=by_party.get(party)))
+    return rows
+
+
+def agreement_for_student(*, student: User, pk: int) -> Agreement | None:
+    return Agreement.objects.filter(pk=pk, engagement__student=student).select_related("engagement").first()
+
+
+def agreement_for_employer(*, employer_id: int, pk: int) -> Agreement | None:
+    return Agreement.objects.filter(pk=pk, engagement__employer_id=employer_id).select_related("engagement").first()

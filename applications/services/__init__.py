@@ -6,6 +6,7 @@
 - `schedule_changes`: changes of time or place with the students' consent;
 - `attendance`: QR check-in and check-out, marks by hand, no-shows, hours;
 - `cases`: reports of unlawful demands and loss claims;
+- `agreements`: the service agreement (劳务协议) of each engagement, its versions and acceptances;
 - `shared`: what several of them use (internal).
 
 Each service locks its row (`core.transitions.lock_row`), makes its own checks
@@ -18,6 +19,7 @@ overlap) are `applications.selectors`.
 
 Every public name is importable from `applications.services`."""
 
+from .agreements import AgreementChanged, agreement_accept, agreement_bytes, agreement_issue, sha256_hex
 from .applying import (
     DOOR_INVITATION,
     CannotApply,
@@ -82,8 +84,8 @@ from .shared import JobFull, ScheduleOverlap
 __all__ = [
     "CHANGE_ANSWER_HOURS", "CHECKIN_OPENS_BEFORE", "CHECKIN_ROTATE_SECONDS", "CHECKIN_SALT", "CHECKIN_TOKEN_MAX_AGE",
     "CHECKOUT_AFTER_CHECKIN", "CHECK_IN", "CHECK_OUT", "DOOR_INVITATION", "DOOR_SCHEDULE_CHANGE",
-    "MAX_OVERTIME_MINUTES", "AnswerTooLate", "CannotApply", "CheckInRefused", "CheckinCode", "InvitationRefused",
-    "JobFull", "ScheduleOverlap", "application_apply", "application_hire", "application_reject",
+    "MAX_OVERTIME_MINUTES", "AgreementChanged", "AnswerTooLate", "CannotApply", "CheckInRefused", "CheckinCode", "InvitationRefused",
+    "JobFull", "ScheduleOverlap", "agreement_accept", "agreement_bytes", "agreement_issue", "application_apply", "application_hire", "application_reject",
     "application_withdraw", "attendance_mark", "attendance_mark_no_show", "checkin_code", "checkin_scan",
     "checkin_shift_id", "checkin_token", "checkout_opens_at", "demand_report_accept", "demand_report_dismiss",
     "demand_report_file", "engagement_cancel_by_employer", "engagement_cancel_by_student", "engagement_complete",
@@ -91,5 +93,5 @@ __all__ = [
     "invitation_clear", "invitation_reject", "job_invite_student", "loss_claim_answer", "loss_claim_decide",
     "loss_claim_file", "no_show_contest", "no_show_contest_decide", "offer_accept", "offer_decline",
     "schedule_change_answer", "schedule_change_clear", "schedule_change_propose", "schedule_change_reject",
-    "schedule_change_withdraw",
+    "schedule_change_withdraw", "sha256_hex",
 ]

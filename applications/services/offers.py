@@ -21,6 +21,7 @@ from jobs.models import Job
 
 from ..hooks import hire_checks_run
 from ..models import (
+    Agreement,
     Application,
     ApplicationsAction,
     ApplicationStatus,
@@ -30,6 +31,7 @@ from ..models import (
     ScheduleChangeAnswer,
 )
 from ..selectors import places_taken, sanction_refusal
+from .agreements import agreement_accept, agreement_issue
 from .shared import (
     JobFull,
     application_of_student,
@@ -112,11 +114,13 @@ def _attendance_rows(engagement: Engagement, shifts, policy) -> list[Attendance]
 
 
 @transaction.atomic
-def offer_accept(*, application_id: int, student: User) -> Engagement:
+def offer_accept(*, application_id: int, student: User, ip: str | None = None) -> Engagement:
     """The student accepts the offer before it lapses (E3.1): the engagement starts
     with one Attendance per remaining shift and contact details are exchanged. No
     overlap with the student's other engagements (S2.2); a change of time or place
-    still open for answers asks this student too (J1.3)."""
+    still open for answers asks this student too (J1.3). The platform issues the
+    service agreement (劳务协议, issue 19) and records the student's acceptance of
+    it, from `ip`: accepting the offer is accepting its written terms."""
     application = application_of_student(application_id, student)
     # A sanction that stops the student applying stops them taking an offer too (E4.2, K3.2).
     refusal = sanction_refusal(student_profile_for(student))
@@ -140,6 +144,8 @@ def offer_accept(*, application_id: int, student: User) -> Engagement:
     Attendance.objects.bulk_create(_attendance_rows(engagement, upcoming, policy))
     history_record(subject=engagement, transition=ApplicationsAction.START, from_state="",
                    to_state=engagement.status, actor=student)
+    agreement = agreement_issue(engagement=engagement, reason=Agreement.Reason.HIRED, actor=student)
+    agreement_accept(agreement_id=agreement.pk, user=student, ip=ip)
     if open_change is not None:
         ScheduleChangeAnswer.objects.create(change=open_change, engagement=engagement)
         notify(recipient=student,

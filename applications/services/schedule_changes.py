@@ -32,6 +32,7 @@ from ..models import (
     ScheduleChange,
     ScheduleChangeAnswer,
 )
+from .agreements import agreements_issue_for_change
 from .engagements import engagement_release
 from .shared import engagement_link, engagement_locked, required_reason, tell_members
 
@@ -203,6 +204,10 @@ def _apply_change(change: ScheduleChange, *, actor=None) -> None:
         engagement = engagement_locked(answer.engagement_id)
         if engagement.is_active:
             engagement_release(engagement, reason=str(_("You declined a change of time or place (J1.3).")))
+    # Every party consented: the engagements that go on get a new version of their agreement (issue 19).
+    staying = Engagement.objects.select_for_update(of=("self",)).filter(job_id=change.job_id, status=EngagementStatus.ACTIVE)
+    agreements_issue_for_change(change=change, engagements=staying.select_related("job", "employer", "student"),
+                                actor=actor)
 
 
 @transaction.atomic

@@ -24,15 +24,17 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
-from core.access import owned_object
+from core.access import client_ip, owned_object
 from core.errors import DomainError
 from core.history import history_for
 from core.policy import get_policy
+from core.uploads import serve_private_file
 from employers.selectors import employer_for_user
 from employers.views import employer_account_required
 from jobs.models import Job, Shift
 
 from .. import selectors, services
+from ..agreement import agreement_download_name
 from ..forms_employer import (
     ChangeForm,
     HoursForm,
@@ -44,6 +46,7 @@ from ..forms_employer import (
 )
 from ..models import (
     OPEN_APPLICATION,
+    AgreementParty,
     ApplicationStatus,
     Attendance,
     AttendanceStatus,
@@ -327,6 +330,7 @@ def _engagement_page(request, engagement, *, cancel_form=None, claim_form=None):
         "cancel_form": cancel_form or ReasonForm(), "claim_form": claim_form or LossClaimForm(),
         "cancel_notice_hours": policy.cancel_notice_hours,
         "compensation_percent": policy.late_cancel_compensation_percent,
+        "agreements": selectors.engagement_agreements(engagement=engagement, party=AgreementParty.EMPLOYER),
     })
 
 
@@ -334,6 +338,29 @@ def _engagement_page(request, engagement, *, cancel_form=None, claim_form=None):
 def engagement_detail(request, engagement):
     """One hired student: contact, attendance and hours per shift, cancel, claim a loss."""
     return _engagement_page(request, engagement)
+
+
+# ------------------------------------------------------------------ the service agreement (issue 19)
+def _agreement(employer_id: int, pk: int):
+    return selectors.agreement_for_employer(employer_id=employer_id, pk=pk)
+
+
+@_own_object(_agreement, methods=("GET", "HEAD"))
+def agreement_download(request, agreement):
+    """The employer's copy of one version: the same stored bytes the student downloads."""
+    return serve_private_file(agreement.file, download_name=agreement_download_name(agreement))
+
+
+@_own_object(_agreement)
+def agreement_accept(request, agreement):
+    """A member accepts a version for the employer (电子签名法 art. 13, 14: recorded with time, address, hash)."""
+    try:
+        services.agreement_accept(agreement_id=agreement.pk, user=request.user, ip=client_ip(request))
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("You accepted version %(v)s of the service agreement.") % {"v": agreement.version})
+    return redirect(reverse("applications:employer_engagement", args=[agreement.engagement_id]) + "#agreement")
 
 
 @_own_object(_engagement)

@@ -22,14 +22,16 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.selectors import student_profile_for
 from accounts.views import student_account_required
-from core.access import owned_object
+from core.access import client_ip, owned_object
 from core.errors import DomainError, NotPermitted
 from core.history import history_for
 from core.policy import get_policy
+from core.uploads import serve_private_file
 from jobs.models import Job
 from jobs.selectors import job_get_published
 
 from .. import selectors, services
+from ..agreement import agreement_download_name
 from ..forms_student import (
     ApplyForm,
     ChangeAnswerForm,
@@ -40,6 +42,8 @@ from ..forms_student import (
     ReasonForm,
 )
 from ..models import (
+    Agreement,
+    AgreementParty,
     Application,
     ApplicationStatus,
     Attendance,
@@ -233,7 +237,8 @@ def application_withdraw(request, application: Application):
 
 @own_object_view(_application, ["POST"])
 def offer_accept(request, application: Application):
-    engagement = _run(request, services.offers.offer_accept, application_id=application.pk, student=request.user)
+    engagement = _run(request, services.offers.offer_accept, application_id=application.pk, student=request.user,
+                      ip=client_ip(request))
     if engagement is None:
         return redirect("applications:student_application", application.pk)
     messages.success(request, _("You accepted the offer. Here are the employer's contact details and your shifts."))
@@ -285,7 +290,28 @@ def engagement_detail(request, engagement: Engagement):
         "next_shift": next_shift, "cancel_would_be_late": cancel_would_be_late,
         "cancel_notice_hours": policy.cancel_notice_hours,
         "reason_form": ReasonForm(),
+        "agreements": selectors.engagement_agreements(engagement=engagement, party=AgreementParty.STUDENT),
     })
+
+
+# ------------------------------------------------------------------ the service agreement (issue 19)
+def _agreement(student, pk: int) -> Agreement | None:
+    return selectors.agreement_for_student(student=student, pk=pk)
+
+
+@own_object_view(_agreement, SAFE)
+def agreement_download(request, agreement: Agreement):
+    """The student's copy of one version of their agreement: the stored bytes, whose SHA-256 was recorded."""
+    return serve_private_file(agreement.file, download_name=agreement_download_name(agreement))
+
+
+@own_object_view(_agreement, ["POST"])
+def agreement_accept(request, agreement: Agreement):
+    """The student accepts a version (a new one after a change of time or place)."""
+    if _run(request, services.agreement_accept, agreement_id=agreement.pk, user=request.user,
+            ip=client_ip(request)):
+        messages.success(request, _("You accepted version %(v)s of the service agreement.") % {"v": agreement.version})
+    return _engagement_page(agreement.engagement_id, "agreement")
 
 
 @own_object_view(_engagement_id, ["POST"])

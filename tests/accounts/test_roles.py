@@ -38,6 +38,7 @@ EXPECTED_ROLE_PERMISSIONS: dict[str, set[str]] = {
         "applications.decide_case", "applications.view_application", "applications.view_attendance",
         "applications.view_demandreport", "applications.view_engagement", "applications.view_lossclaim",
         "applications.view_schedulechange",
+        "applications.view_agreement",  # the service agreement (issue 19), added after the freeze
         "core.add_reasontemplate", "core.change_reasontemplate", "core.moderate_heldtext",
         "core.view_creditevent", "core.view_heldtext", "core.view_historyentry", "core.view_reasontemplate",
         "employers.review_employer", "employers.view_employer", "employers.view_employermember",
@@ -57,6 +58,7 @@ EXPECTED_ROLE_PERMISSIONS: dict[str, set[str]] = {
         "accounts.view_studentprofile", "accounts.view_user",
         "applications.decide_case", "applications.view_application", "applications.view_attendance",
         "applications.view_demandreport", "applications.view_engagement", "applications.view_lossclaim",
+        "applications.view_agreement",  # the service agreement (issue 19), added after the freeze
         "core.view_creditevent", "core.view_historyentry",
         "employers.view_employer", "employers.view_employermember",
         "jobs.view_job",
@@ -80,6 +82,8 @@ EXPECTED_ROLE_PERMISSIONS: dict[str, set[str]] = {
         "support.view_ticketdailysummary",
     },
     FINANCE: {
+        # The service agreement (issue 19): finance decides payment disputes; added after the freeze.
+        "applications.view_agreement",
         # Invoices for employers' fees (F1, E5), added after the freeze.
         "backoffice.view_invoicerequest", "backoffice.view_invoiceline", "backoffice.issue_invoicerequest",
         "backoffice.add_adjustmentrequest", "backoffice.add_auditengagement", "backoffice.add_auditfinding",
@@ -125,6 +129,7 @@ EXPECTED_ROLE_PERMISSIONS: dict[str, set[str]] = {
         "accounts.view_personaldataaccess", "accounts.view_studentprofile", "accounts.view_user",
         "applications.view_application", "applications.view_attendance", "applications.view_demandreport",
         "applications.view_engagement", "applications.view_lossclaim",
+        "applications.view_agreement",  # the service agreement (issue 19), added after the freeze
         "backoffice.add_auditengagement", "backoffice.add_auditfinding", "backoffice.add_budget",
         "backoffice.approve_as_head", "backoffice.change_auditengagement", "backoffice.change_auditfinding",
         "backoffice.change_budget", "backoffice.close_auditfinding", "backoffice.view_adjustmentrequest",

@@ -71,8 +71,11 @@ def test_s2_2_an_application_to_a_cancelled_engagement_reads_as_history_in_chine
         (ApplicationsAction.APPLY, "", "applied"), (ApplicationsAction.OFFER, "applied", "offered"),
         (ApplicationsAction.ACCEPT_OFFER, "offered", "accepted")]
     assert rows[1].actor == owner(job)
-    [start, cancel] = history_for(engagement).order_by("id")
+    # the service agreement is issued and accepted with the offer (issue 19)
+    [start, issued, accepted, cancel] = history_for(engagement).order_by("id")
     assert (start.transition, cancel.transition, cancel.reason) == ("start", "cancel_by_student", "学校考试")
+    assert (issued.transition, accepted.transition, accepted.reason) == (
+        "issue_agreement", "sign_agreement", "v1 student")
     with translation.override("zh-hans"):
         assert [r.action_label for r in rows] == ["已申请／已生效", "已发录用通知", "已接受录用"]
         assert cancel.action_label == "学生已取消"

@@ -73,12 +73,14 @@ PROTECTED = SIGNED_IN_ANY | {
     "applications:student_cancel", "applications:demand_report", "applications:no_show_contest",
     "applications:hours_dispute", "applications:change_answer", "applications:loss_claim_answer",
     "applications:intentions", "applications:recommended",
+    "applications:student_agreement", "applications:student_agreement_accept",  # issue 19
     # … and the employer's
     "applications:employer_applicants", "applications:employer_candidates", "applications:invite",
     "applications:employer_application", "applications:application_hire", "applications:application_reject",
     "applications:employer_engagements", "applications:employer_shift", "applications:shift_qr",
     "applications:attendance_mark", "applications:hours_confirm", "applications:employer_engagement",
     "applications:employer_cancel", "applications:loss_claim_new", "applications:change_propose",
+    "applications:employer_agreement", "applications:employer_agreement_accept",  # issue 19
     "applications:change_withdraw",
     # settlements (issue 6): the student's pay and payout methods, the employer's statements
     "settlements:student_home", "settlements:student_statement", "settlements:payout_methods",

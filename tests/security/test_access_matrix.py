@@ -196,6 +196,12 @@ def world(db) -> World:
                                            respond_by=timezone.now() + dt.timedelta(hours=24))
     ScheduleChangeAnswer.objects.create(change=change, engagement=engagement)
     application, shift = engagement.application, attendance.shift
+    # The service agreement (issue 19): version 1 of the engagement's, accepted by the student.
+    from applications.models import Agreement
+    from applications.services import agreement_accept, agreement_issue
+
+    agreement = agreement_issue(engagement=engagement, reason=Agreement.Reason.HIRED)
+    agreement_accept(agreement_id=agreement.pk, user=profile_a.user, ip="203.0.113.1")
     # Settlements (issue 6): student_a's statement of the engagement (a draft: its hours are
     # contested) and a payout method, so the site pages and the admin object routes are probed.
     from settlements.services import payout_method_add, settlement_prepare
@@ -416,6 +422,11 @@ def world(db) -> World:
         **{f"applications:{name}": ("employer_a", {"pk": engagement.pk}) for name in (
             "employer_engagement", "employer_cancel", "loss_claim_new")},
         "applications:change_withdraw": ("employer_a", {"pk": change.pk}),
+        # issue 19: the service agreement, downloaded and accepted by each side from its own routes
+        **{f"applications:{name}": ("student_a", {"pk": agreement.pk}) for name in (
+            "student_agreement", "student_agreement_accept")},
+        **{f"applications:{name}": ("employer_a", {"pk": agreement.pk}) for name in (
+            "employer_agreement", "employer_agreement_accept")},
         "settlements:student_statement": ("student_a", {"pk": settlement.pk}),
         "settlements:employer_statement": ("employer_a", {"pk": settlement.pk}),
         **{f"settlements:{name}": ("student_a", {"pk": payout_method.pk}) for name in (

@@ -180,3 +180,20 @@ def test_s4_3_staff_open_evidence_with_a_reason_and_the_access_is_logged(admin_c
     assert response.status_code == 200 and response["Content-Security-Policy"].startswith("default-src 'none'")
     access = PersonalDataAccess.objects.get()
     assert (access.subject, access.item, access.reason) == (settlement.student, "case_evidence", "核对工时")
+
+
+def test_s4_3_issue_19_staff_deciding_a_payment_dispute_see_the_engagements_agreement(admin_client_for):
+    from applications.models import Agreement
+    from applications.services import agreement_issue
+
+    # given: a disputed payment of an engagement whose service agreement was issued
+    settlement = paid_settlement()
+    dispute = open_dispute(settlement)
+    agreement = agreement_issue(engagement=settlement.engagement, reason=Agreement.Reason.HIRED)
+    # when: finance opens the dispute
+    html = admin_client_for("finance").get(
+        reverse("admin:settlements_paymentdispute_change", args=[dispute.pk])).content.decode()
+    # then: a link to the agreement, which finance may download
+    assert reverse("admin:applications_agreement_change", args=[agreement.pk]) in html
+    download = admin_client_for("finance").get(reverse("admin:applications_agreement_download", args=[agreement.pk]))
+    assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
