@@ -27,6 +27,9 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 SITE_ID = 1
 SITE_NAME = "兼职 Jianzhi"
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# The Site row allauth's e-mails name (not Django's example.com): set by core's migration
+# 0015_site_domain_and_name from these; later changes in the admin under Sites (issue 21).
+SITE_DOMAIN = env("SITE_DOMAIN", default="") or SITE_URL.split("://", 1)[-1].split("/", 1)[0]
 
 TIME_ZONE = "Asia/Shanghai"
 USE_TZ = True
