@@ -35,3 +35,8 @@ class CoreConfig(AppConfig):
 
         lookups.register()
         install_control_character_check()
+        # Names Django made up ("decided at", "patrol runs") read in the user's language (issue 21). Every
+        # app's models are loaded before any ready() runs.
+        from .labels import translate_made_up_labels
+
+        translate_made_up_labels()
