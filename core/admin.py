@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.apps import apps as django_apps
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -122,7 +123,7 @@ class TransitionFilter(admin.SimpleListFilter):
         used = HistoryEntry.objects.order_by().values_list("transition", flat=True).distinct()
         return sorted(((value, labels.get(value, value)) for value in used), key=lambda pair: pair[1])
 
-    def queryset(self, request: HttpRequest, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[HistoryEntry]) -> QuerySet[HistoryEntry]:
         return queryset.filter(transition=self.value()) if self.value() else queryset
 
 
@@ -132,7 +133,7 @@ class HistoryEntryAdmin(ReadOnlyAdmin):
     list_filter = ["content_type", TransitionFilter]
     # The change page in words too: the action and the states from the vocabularies, not their codes.
     fields = ["created_at", "content_type", "object_id", "action", "change", "actor", "reason"]
-    readonly_fields = fields
+    readonly_fields = ["created_at", "content_type", "object_id", "action", "change", "actor", "reason"]
     list_select_related = ["content_type", "actor"]
     search_fields = ["object_id", "reason"]
 

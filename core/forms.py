@@ -77,7 +77,7 @@ def install_text_limit_counter() -> None:
                                                "text before sending it.") % {"over": "{over}", "limit": "{limit}"}
         return context
 
-    forms.Textarea.get_context = get_context  # type: ignore[method-assign]
+    forms.Textarea.get_context = get_context  # type: ignore[method-assign,assignment]
     forms.Textarea._text_limit_counted = True  # type: ignore[attr-defined]
 
 

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import template
 
 from core.money import format_fen, plain_number
@@ -12,6 +14,6 @@ def fen(value: int | None) -> str:
 
 
 @register.filter
-def number(value) -> str:
+def number(value: Decimal | int | None) -> str:
     """{{ reading.value|number }} → 20 (never 2E+1), 2.5"""
     return plain_number(value)
