@@ -18,7 +18,7 @@ os.environ.setdefault("CELERY_BROKER_URL", "filesystem://")
 os.environ.setdefault("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
 from .base import *  # noqa: E402,F403
-from .base import DATABASES, DEBUG, LOCAL_CACHE  # noqa: E402
+from .base import DATABASES, DEBUG, LOCAL_CACHE, STATIC_ROOT  # noqa: E402
 
 # Static files straight from the source folders (no collectstatic, no manifest), with DEBUG off too.
 STORAGES = {
@@ -27,6 +27,7 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # empty: WhiteNoise warns when the folder is missing
 
 DATABASES["default"].setdefault("OPTIONS", {})
 # SQLite: wait for the worker's writes instead of failing with "database is locked".
