@@ -11,7 +11,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from core.admin_mixins import ReadOnlyAdmin, ServiceFSMAdminMixin, history_table
+from core.admin_mixins import ReadOnlyAdmin, RevealLinkMixin, ServiceFSMAdminMixin, history_table
 from core.admin_views import reason_gate
 from core.errors import DomainError
 from core.uploads import serve_private_file
@@ -81,7 +81,8 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(StudentProfile)
-class StudentProfileAdmin(ServiceFSMAdminMixin, admin.ModelAdmin):
+class StudentProfileAdmin(RevealLinkMixin, ServiceFSMAdminMixin, admin.ModelAdmin):
+    reveal_link_fields = {"masked_id_number": "masked_id_number_only"}
     fsm_fields = ["review_status"]
     transition_services = {
         "approve": services.student_profile_approve,
@@ -122,6 +123,10 @@ class StudentProfileAdmin(ServiceFSMAdminMixin, admin.ModelAdmin):
         link = format_html(' <a href="{}">{}</a>', reverse("admin:accounts_studentprofile_reveal", args=[obj.pk]),
                            _("Reveal (logged)"))
         return format_html("{}{}", obj.id_number_masked, link)
+
+    @admin.display(description=_("ID number"))
+    def masked_id_number_only(self, obj):
+        return obj.id_number_masked if obj.id_number else "—"  # for staff who may not reveal (issue 21)
 
     @admin.display(description=_("history"))
     def history(self, obj):
@@ -229,7 +234,8 @@ class PersonalDataAccessAdmin(ReadOnlyAdmin):
     """The access log: readable by managers and auditors, editable by nobody (J3.2)."""
 
     list_display = ["accessed_at", "staff", "subject_label", "item", "reason"]
-    list_filter = ["item", "staff"]
+    # Only the staff who appear in the log, not every user (issue 21).
+    list_filter = ["item", ("staff", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["subject_label", "staff__email", "reason"]
     list_select_related = ["staff"]
     date_hierarchy = "accessed_at"

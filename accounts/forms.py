@@ -48,12 +48,22 @@ class CnMobileField(PhoneNumberField):
         return number
 
 
+class PrivateFileInput(forms.ClearableFileInput):
+    """Names the file kept without linking it: private files have no URL (issue 21: the clearable
+    input asked for one and every change form of a record with a file was a 500)."""
+
+    template_name = "core/widgets/private_file_input.html"
+
+    def is_initial(self, value) -> bool:
+        return bool(value and getattr(value, "name", ""))
+
+
 class UploadField(forms.FileField):
     """A file checked by content and re-encoded (core.uploads) during validation."""
 
     def __init__(self, *, allowed=(IMAGE, PDF), folder="documents", **kwargs):
         self.allowed, self.folder = allowed, folder
-        kwargs.setdefault("widget", forms.ClearableFileInput(attrs={"accept": self._accept(allowed)}))
+        kwargs.setdefault("widget", PrivateFileInput(attrs={"accept": self._accept(allowed)}))
         super().__init__(**kwargs)
 
     @staticmethod

@@ -139,7 +139,10 @@ def student_profile_approve(*, pk: int, actor: User, reason: str = "") -> Studen
     notify(
         recipient=profile.user,
         subject=_("Your registration has been approved"),
-        body=_("Welcome to Jianzhi! You can now apply for part-time jobs.") + (f"\n\n{reason}" if reason else ""),
+        # Early access (K3.1): a new job opens to most students some hours after it is published (issue 21).
+        body=_("Welcome to Jianzhi! You can now apply for the part-time jobs open to you. A newly published job "
+               "opens first to students with a high credit tier and to everyone else a few hours later; each "
+               "job page says from when you can apply.") + (f"\n\n{reason}" if reason else ""),
         link=reverse("accounts:dashboard"),
     )
     return profile

@@ -152,6 +152,17 @@ class BudgetAdmin(admin.ModelAdmin):
     ordering = ["-period_start", "category"]
     readonly_fields = ["created_by", "history"]
 
+    def get_fields(self, request, obj=None):
+        """Who may only read (the auditor) sees the amount as money, not the form's "Amount: None" (issue 21)."""
+        fields = super().get_fields(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            return ["budget" if name == "amount" else name for name in fields]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "budget"] if obj is not None and not self.has_change_permission(request, obj) else readonly
+
     @admin.display(description=_("budget"), ordering="amount_fen")
     def budget(self, obj):
         return format_fen(obj.amount_fen)

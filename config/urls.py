@@ -20,3 +20,9 @@ urlpatterns = [
     path("support/", include("support.urls")),
     path("ops/", include("operations.urls")),
 ]
+
+# Error pages in the site's layout and the user's language (issue 21); core.error_views.
+handler400 = "core.error_views.bad_request"
+handler403 = "core.error_views.permission_denied"
+handler404 = "core.error_views.page_not_found"
+handler500 = "core.error_views.server_error"

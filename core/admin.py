@@ -5,7 +5,9 @@ and credit facts."""
 from __future__ import annotations
 
 from django import forms
+from django.apps import apps as django_apps
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -105,10 +107,33 @@ class CalendarYearConfirmationAdmin(admin.ModelAdmin):
         obj.pk, obj.confirmed_by, obj.confirmed_at = confirmed.pk, confirmed.confirmed_by, confirmed.confirmed_at
 
 
+class TransitionFilter(admin.SimpleListFilter):
+    """The actions in the reader's language, from the models' vocabularies (`history_actions`),
+    not their stored codes ("accept_offer", "approve"): issue 21."""
+
+    title = _("action")
+    parameter_name = "transition"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        labels: dict[str, str] = {}
+        for model in django_apps.get_models():
+            actions = getattr(model, "history_actions", None)
+            for value, label in getattr(actions, "choices", []):
+                labels.setdefault(value, str(label))
+        used = HistoryEntry.objects.order_by().values_list("transition", flat=True).distinct()
+        return sorted(((value, labels.get(value, value)) for value in used), key=lambda pair: pair[1])
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[HistoryEntry]) -> QuerySet[HistoryEntry]:
+        return queryset.filter(transition=self.value()) if self.value() else queryset
+
+
 @admin.register(HistoryEntry)
 class HistoryEntryAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "content_type", "object_id", "action", "change", "actor"]
-    list_filter = ["content_type", "transition"]
+    list_filter = ["content_type", TransitionFilter]
+    # The change page in words too: the action and the states from the vocabularies, not their codes.
+    fields = ["created_at", "content_type", "object_id", "action", "change", "actor", "reason"]
+    readonly_fields = ["created_at", "content_type", "object_id", "action", "change", "actor", "reason"]
     list_select_related = ["content_type", "actor"]
     search_fields = ["object_id", "reason"]
 

@@ -89,6 +89,32 @@ class ServiceFSMAdminMixin(FSMAdminMixin):
         return super().fsm_transition_view(request, object_id, transition_name, **kwargs)
 
 
+REVEAL_PERMISSION = "accounts.reveal_personal_data"
+
+
+class RevealLinkMixin(_ModelAdminBase):
+    """Displays that link to a logged reveal (J3.2) show only to staff who may reveal (issue 21);
+    the others see `reveal_link_fields[name]`, the same value without the link, instead of a link
+    that ends on a 403 page."""
+
+    reveal_link_fields: dict[str, str] = {}
+
+    def _reveal_swapped(self, request: HttpRequest, names: Any) -> Any:
+        if request.user.has_perm(REVEAL_PERMISSION):
+            return names
+        return [self.reveal_link_fields.get(name, name) for name in names]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self._reveal_swapped(request, super().get_readonly_fields(request, obj))
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self._reveal_swapped(request, super().get_fields(request, obj))
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [(title, {**options, "fields": self._reveal_swapped(request, options["fields"])})
+                for title, options in super().get_fieldsets(request, obj)]
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Records staff read but never add, edit or delete in the admin: logs,
     history, and state that changes only through services."""

@@ -31,7 +31,13 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from . import lookups
-        from .forms import install_control_character_check
+        from .forms import install_control_character_check, install_text_limit_counter
 
         lookups.register()
         install_control_character_check()
+        install_text_limit_counter()
+        # Names Django made up ("decided at", "patrol runs") read in the user's language (issue 21). Every
+        # app's models are loaded before any ready() runs.
+        from .labels import translate_made_up_labels
+
+        translate_made_up_labels()

@@ -27,7 +27,8 @@ class NotPermitted(DomainError):
 
 
 class InvalidTransition(DomainError):
-    default_message = _("This record is not in a state that allows this action.")
+    default_message = _("This was changed in the meantime and this action no longer applies. Reload the page to "
+                        "see where it stands.")
 
 
 class ReasonRequired(DomainError):

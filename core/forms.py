@@ -55,6 +55,32 @@ def install_control_character_check() -> None:
     forms.CharField._control_characters_checked = True  # type: ignore[attr-defined]
 
 
+def install_text_limit_counter() -> None:
+    """Long texts (Textarea) carry their limit as data-maxlength, not maxlength: a browser cuts a
+    pasted text at maxlength without a word, and the employer saved half a description (issue 21).
+    static/js/char-count.js counts live against it; the server refuses a longer text naming the
+    limit and shows the form again with the whole text. The counter's words travel with the field
+    in the reader's language (data-count-text, data-over-text). Done when the widget renders, so
+    it holds for forms built before start-up finished (the admin's); one wrap, like the check above."""
+    if getattr(forms.Textarea, "_text_limit_counted", False):
+        return
+    inherited = forms.Textarea.get_context
+
+    def get_context(self: forms.Textarea, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = inherited(self, name, value, attrs)
+        widget_attrs = context["widget"]["attrs"]
+        if "maxlength" in widget_attrs:
+            widget_attrs["data-maxlength"] = widget_attrs.pop("maxlength")
+            widget_attrs["data-count-text"] = _("%(count)s of %(limit)s characters") % {
+                "count": "{count}", "limit": "{limit}"}
+            widget_attrs["data-over-text"] = _("%(over)s characters over the limit of %(limit)s: shorten the "
+                                               "text before sending it.") % {"over": "{over}", "limit": "{limit}"}
+        return context
+
+    forms.Textarea.get_context = get_context  # type: ignore[method-assign,assignment]
+    forms.Textarea._text_limit_counted = True  # type: ignore[attr-defined]
+
+
 class ReviewReasonForm(forms.Form):
     """A staff decision that the regulation says must carry a reason (S1.2, E1.2)."""
 

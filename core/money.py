@@ -94,3 +94,12 @@ def yuan_text(fen: int | None) -> str:
     sign = "-" if fen < 0 else ""
     yuan, cents = divmod(abs(int(fen)), 100)
     return f"{sign}{yuan}.{cents:02d}" if cents else f"{sign}{yuan}"
+
+
+def plain_number(value: Decimal | int | None) -> str:
+    """A measured number as people write it, never in scientific notation and without trailing
+    zeros: Decimal("20.00") → "20" (not "2E+1" as Decimal.normalize() gives), 2.50 → "2.5"."""
+    if value is None:
+        return ""
+    text = format(Decimal(value).normalize(), "f")
+    return "0" if text in ("-0", "") else text

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
 from .errors import InvalidTransition, NotPermitted
@@ -55,6 +56,14 @@ def _snapshot(obj: models.Model) -> dict[str, object]:
     return {f.attname: copy.copy(getattr(obj, f.attname)) for f in obj._meta.concrete_fields if not f.primary_key}
 
 
+def _state_refusal(obj: models.Model, state: models.Field[Any, Any]) -> str:
+    """What happened, and what to do: "该录用通知当前为「已接受」，无法执行此操作。请刷新页面…" (issue 21)."""
+    value = getattr(obj, state.attname)
+    label = dict(state.flatchoices).get(value, value)
+    return _("This %(thing)s is now “%(state)s”, so this can no longer be done. Reload the page to see "
+             "where it stands.") % {"thing": obj._meta.verbose_name, "state": label}
+
+
 def run_transition(
     obj: M,
     method_name: str,
@@ -77,9 +86,9 @@ def run_transition(
     # a permission lets it through, the permission callables refuse it).
     if check_permission and not has_transition_perm(method, actor):  # type: ignore[arg-type]
         raise NotPermitted()
-    if not can_proceed(method):
-        raise InvalidTransition()
     state = state_field_of(method)
+    if not can_proceed(method):
+        raise InvalidTransition(_state_refusal(obj, state))
     before_values = _snapshot(obj)
     before = getattr(obj, state.attname)
     method(**method_kwargs)

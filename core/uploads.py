@@ -24,6 +24,7 @@ from django.core.files.storage import FileSystemStorage
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
@@ -256,12 +257,10 @@ def clean_upload(
         _check_pdf(data)
         content, extension = data, "pdf"
     else:
-        accepted = []
-        if IMAGE in allowed:
-            accepted.append("JPEG / PNG / WebP")
-        if PDF in allowed:
-            accepted.append("PDF")
-        raise InvalidUpload(_("Only %(types)s files are accepted.") % {"types": ", ".join(accepted)})
+        accepted = [*(("JPEG", "PNG", "WebP") if IMAGE in allowed else ()), *(("PDF",) if PDF in allowed else ())]
+        # One separator throughout: "JPEG, PNG, WebP, PDF"; "JPEG、PNG、WebP、PDF" in Chinese (issue 21).
+        types = pgettext("list separator", ", ").join(accepted)
+        raise InvalidUpload(_("Only %(types)s files are accepted.") % {"types": types})
     return ContentFile(content, name=f"{folder}/{uuid.uuid4().hex}.{extension}")
 
 

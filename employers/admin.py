@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import RevealForm
-from core.admin_mixins import ServiceFSMAdminMixin, history_table
+from core.admin_mixins import RevealLinkMixin, ServiceFSMAdminMixin, history_table
 from core.admin_views import reason_gate
 from core.uploads import serve_private_file
 
@@ -45,7 +45,9 @@ class EmployerMemberInline(admin.TabularInline):
 
 
 @admin.register(Employer)
-class EmployerAdmin(ServiceFSMAdminMixin, admin.ModelAdmin):
+class EmployerAdmin(RevealLinkMixin, ServiceFSMAdminMixin, admin.ModelAdmin):
+    reveal_link_fields = {"business_licence_link": "business_licence_held",
+                          "org_code_certificate_link": "org_code_certificate_held"}
     fsm_fields = ["review_status"]
     transition_services = {
         "approve": employer_approve,
@@ -93,6 +95,14 @@ class EmployerAdmin(ServiceFSMAdminMixin, admin.ModelAdmin):
     def business_licence_link(self, obj):
         return self._document_link(obj, "business_licence")
 
+    @admin.display(description=_("business licence"))
+    def business_licence_held(self, obj):
+        return _("on file") if obj is not None and obj.business_licence else "–"  # no open link (issue 21)
+
+    @admin.display(description=_("organisation code certificate"))
+    def org_code_certificate_held(self, obj):
+        return _("on file") if obj is not None and obj.org_code_certificate else "–"
+
     @admin.display(description=_("organisation code certificate"))
     def org_code_certificate_link(self, obj):
         return self._document_link(obj, "org_code_certificate")
@@ -123,7 +133,8 @@ class EmployerAdmin(ServiceFSMAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(EmployerVerification)
-class EmployerVerificationAdmin(ServiceFSMAdminMixin, admin.ModelAdmin):
+class EmployerVerificationAdmin(RevealLinkMixin, ServiceFSMAdminMixin, admin.ModelAdmin):
+    reveal_link_fields = {"legal_rep_id": "legal_rep_id_only"}
     fsm_fields = ["status"]
     transition_services = {"approve": employer_verification_approve, "reject": employer_verification_reject}
     list_display = ["employer", "status", "legal_rep_name", "created_at", "decided_at"]
@@ -155,6 +166,10 @@ class EmployerVerificationAdmin(ServiceFSMAdminMixin, admin.ModelAdmin):
         url = reverse("admin:employers_employerverification_reveal", args=[obj.pk])
         return format_html('{} <a href="{}">{}</a>', obj.legal_rep_id_masked, url,
                            _("Reveal (reason required, access is logged)"))
+
+    @admin.display(description=_("legal representative's ID number"))
+    def legal_rep_id_only(self, obj):
+        return obj.legal_rep_id_masked if obj.legal_rep_id_number else _("erased")  # no reveal link (issue 21)
 
     @admin.display(description=_("history"))
     def history(self, obj):

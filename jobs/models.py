@@ -9,6 +9,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
@@ -454,4 +455,5 @@ class PatrolRun(models.Model):
         ordering = ["-ran_at"]
 
     def __str__(self) -> str:
-        return f"{self.ran_at:%Y-%m-%d %H:%M}: expired {self.expired}, stale {self.stale_flagged}"
+        return gettext("%(at)s: %(expired)s expired, %(stale)s marked stale") % {
+            "at": f"{self.ran_at:%Y-%m-%d %H:%M}", "expired": self.expired, "stale": self.stale_flagged}

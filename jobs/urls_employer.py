@@ -14,5 +14,6 @@ urlpatterns = [
     path("mine/<int:pk>/pause/", views.job_pause, name="employer_job_pause"),
     path("mine/<int:pk>/resume/", views.job_resume, name="employer_job_resume"),
     path("mine/<int:pk>/close/", views.job_close, name="employer_job_close"),
+    path("mine/<int:pk>/delete/", views.job_delete, name="employer_job_delete"),
     path("mine/<int:pk>/confirm/", views.job_confirm_current, name="employer_job_confirm"),
 ]

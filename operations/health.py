@@ -217,6 +217,7 @@ def probe_backup_age(now: dt.datetime) -> dict:
 
 def probe_key_risk_indicators() -> dict:
     """K1: failing when any indicator's latest reading is a breach, naming them."""
+    from core.money import plain_number
     from risk.indicators import kri_breaches
 
     try:
@@ -225,7 +226,7 @@ def probe_key_risk_indicators() -> dict:
         return _result(FAILING, _("The indicators cannot be read: %(error)s") % {"error": error})
     if not breaches:
         return _result(OK, _("No indicator is in breach."), 0)
-    names = "; ".join(f"{indicator.name}: {reading.value.normalize()} {indicator.unit}".strip()
+    names = "; ".join(f"{indicator.label}: {plain_number(reading.value)} {indicator.unit_label}".strip()
                       for indicator, reading in breaches)
     return _result(FAILING, _("%(count)s in breach — %(names)s") % {"count": len(breaches), "names": names},
                    len(breaches))

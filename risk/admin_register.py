@@ -88,9 +88,18 @@ class KeyRiskIndicatorAdmin(StaffOwnerMixin, admin.ModelAdmin):
     """Managers set the thresholds and owners; the code measures each `code` hourly."""
 
     form = KeyRiskIndicatorForm
-    list_display = ["name", "code", "unit", "warning_at", "breach_at", "higher_is_worse", "owner", "risk"]
+    list_display = ["indicator_label", "code", "unit_label", "warning_at", "breach_at", "higher_is_worse", "owner",
+                    "risk"]
     list_select_related = ["owner", "risk"]
     fields = ["code", "name", "unit", "warning_at", "breach_at", "higher_is_worse", "owner", "risk"]
+
+    @admin.display(description=_("indicator"), ordering="name")
+    def indicator_label(self, obj: KeyRiskIndicator) -> str:
+        return obj.label  # the seeded names in the reader's language (issue 21)
+
+    @admin.display(description=_("unit"))
+    def unit_label(self, obj: KeyRiskIndicator) -> str:
+        return obj.unit_label
 
     def get_readonly_fields(self, request, obj=None):
         return ["code"] if obj is not None else []

@@ -17,12 +17,14 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from accounts.roles import MANAGER
 from applications.models import Attendance, AttendanceStatus
 from core.backups import backup_age_hours
+from core.money import plain_number
 from core.notifications import notify
 from jobs.models import JobFlag
 from settlements.models import PaymentDispute, Payout, Settlement
@@ -35,6 +37,20 @@ FLAG_WINDOW = dt.timedelta(days=7)
 # The backup-age value when no backup has ever passed a restore check: always a breach.
 NO_VERIFIED_BACKUP_HOURS = Decimal("9999")
 FOUR_PLACES = Decimal("0.0001")
+
+# The seeded indicators' names and units (migration 0005 stores them in English): msgids of the
+# catalogue, so KeyRiskIndicator.label and unit_label read them in the reader's language (issue 21).
+SEEDED_WORDS = [
+    gettext_noop("Payment dispute rate (disputes per 100 paid statements, 30 days)"),
+    gettext_noop("Late-funding rate (statements funded late, 30 days)"),
+    gettext_noop("No-show rate (no-shows among attended shifts, 30 days)"),
+    gettext_noop("Compliance flags raised on jobs (7 days)"),
+    gettext_noop("Payout failure rate (failed payouts, 30 days)"),
+    gettext_noop("Server errors per hour (24 hours)"),
+    gettext_noop("Hours since the last backup that passed its restore check"),
+    pgettext_lazy("indicator unit", "flags"), pgettext_lazy("indicator unit", "/h"),
+    pgettext_lazy("indicator unit", "h"), pgettext_lazy("indicator unit", "%"),
+]
 
 
 def _percent(part: int, whole: int) -> Decimal:
@@ -126,6 +142,17 @@ def _alert_recipients(indicator: KeyRiskIndicator) -> list:
     return list(get_user_model().objects.filter(groups__name=MANAGER, is_active=True).distinct().order_by("pk"))
 
 
+def _alert(recipient, indicator: KeyRiskIndicator, value: Decimal) -> None:
+    """The breach alert in the recipient's language, its numbers as people write them (20, not 2E+1)."""
+    with translation.override(getattr(recipient, "language", None) or translation.get_language()):
+        words = {"name": indicator.label, "value": plain_number(value), "unit": indicator.unit_label,
+                 "limit": plain_number(indicator.breach_at)}
+        subject = _("Key risk indicator breached: %(name)s") % words
+        body = _("%(name)s is at %(value)s %(unit)s, past its limit of %(limit)s. Check the risk "
+                 "register and the contingency plan.") % words
+    notify(recipient=recipient, subject=subject, body=body, link=reverse("risk:register"))
+
+
 def kri_measure(indicator: KeyRiskIndicator, now: dt.datetime) -> KRIReading | None:
     """Measure one indicator and store the reading; on a NEW breach (the previous
     reading was not a breach) alert its owner, or the managers, once."""
@@ -141,13 +168,7 @@ def kri_measure(indicator: KeyRiskIndicator, now: dt.datetime) -> KRIReading | N
         reading = KRIReading.objects.create(indicator=indicator, value=value, level=level, measured_at=now)
         if level == LEVEL.BREACH and previous != LEVEL.BREACH:
             for recipient in _alert_recipients(indicator):
-                notify(recipient=recipient,
-                       subject=_("Key risk indicator breached: %(name)s") % {"name": indicator.name},
-                       body=_("%(name)s is at %(value)s %(unit)s, past its limit of %(limit)s. Check the risk "
-                              "register and the contingency plan.")
-                       % {"name": indicator.name, "value": value.normalize(), "unit": indicator.unit,
-                          "limit": indicator.breach_at.normalize()},
-                       link=reverse("risk:register"))
+                _alert(recipient, indicator, value)
             reading.alerted_at = timezone.now()
             reading.save(update_fields=["alerted_at"])
     return reading

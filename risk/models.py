@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
@@ -296,7 +297,17 @@ class KeyRiskIndicator(models.Model):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language: the seeded names (migration 0005) are msgids of the
+        catalogue (risk.indicators.SEEDED_WORDS); a name staff typed shows as typed (issue 21)."""
+        return gettext(self.name) if self.name else ""
+
+    @property
+    def unit_label(self) -> str:
+        return pgettext("indicator unit", self.unit) if self.unit else ""
 
 
 class KRIReading(models.Model):

@@ -35,6 +35,9 @@ OPERATOR_CREDIT_CODE = env("OPERATOR_CREDIT_CODE", default="91110000000000000X�
 OPERATOR_HR_LICENCE_NO = env("OPERATOR_HR_LICENCE_NO", default="（示例）人服证字〔2026〕第000号")
 OPERATOR_HR_LICENCE_AUTHORITY = env("OPERATOR_HR_LICENCE_AUTHORITY", default="（示例）市人力资源和社会保障局")
 OPERATOR_HR_LICENCE_VALID_UNTIL = env("OPERATOR_HR_LICENCE_VALID_UNTIL", default="")
+# The Site row allauth's e-mails name (not Django's example.com): set by core's migration
+# 0015_site_domain_and_name from these; later changes in the admin under Sites (issue 21).
+SITE_DOMAIN = env("SITE_DOMAIN", default="") or SITE_URL.split("://", 1)[-1].split("/", 1)[0]
 
 TIME_ZONE = "Asia/Shanghai"
 USE_TZ = True
@@ -272,6 +275,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # ------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
+# A refused CSRF check explains itself in the site's layout and language (issue 21).
+CSRF_FAILURE_VIEW = "core.error_views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -6,7 +6,9 @@ from pathlib import Path
 
 VAR_DIR = Path(__file__).resolve().parent.parent.parent / "var"
 
-os.environ.setdefault("DJANGO_DEBUG", "true")
+# DEBUG off by default, so `make run` shows the product's own 404/403/500 pages in the user's
+# language (issue 21), not Django's developer pages; DJANGO_DEBUG=true brings those back.
+os.environ.setdefault("DJANGO_DEBUG", "false")
 os.environ.setdefault("DJANGO_SECRET_KEY", "embedded-demo-only-not-a-secret")
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{VAR_DIR / 'jianzhi.sqlite3'}")
 # Demo keys for the embedded mode only; production reads real ones from the environment.
@@ -16,7 +18,16 @@ os.environ.setdefault("CELERY_BROKER_URL", "filesystem://")
 os.environ.setdefault("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
 from .base import *  # noqa: E402,F403
-from .base import DATABASES, LOCAL_CACHE  # noqa: E402
+from .base import DATABASES, DEBUG, LOCAL_CACHE, STATIC_ROOT  # noqa: E402
+
+# Static files straight from the source folders (no collectstatic, no manifest), with DEBUG off too.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # empty: WhiteNoise warns when the folder is missing
 
 DATABASES["default"].setdefault("OPTIONS", {})
 # SQLite: wait for the worker's writes instead of failing with "database is locked".

@@ -114,9 +114,11 @@ def flags_table(flags) -> str:
 def field_label(name: str) -> str:
     if not name:
         return "—"
+    if name == "shifts":  # the schedule, screened as one pseudo-field (issue 21: not the raw name)
+        return str(_("shifts"))
     try:
         return str(Job._meta.get_field(name).verbose_name)
-    except Exception:  # "shifts" and other pseudo-fields of the screen
+    except Exception:  # other pseudo-fields of the screen
         return name
 
 

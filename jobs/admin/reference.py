@@ -12,7 +12,7 @@ from core.money import format_fen
 
 from ..compliance import compile_term, re2_error_reason
 from ..models import ComplianceTerm, JobFlag, MinimumWage, PatrolRun
-from .display import FLAG_CODES
+from .display import FLAG_CODES, field_label
 
 
 class ComplianceTermForm(forms.ModelForm):
@@ -99,11 +99,20 @@ class FlagResolvedFilter(admin.SimpleListFilter):
 
 @admin.register(JobFlag)
 class JobFlagAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "job", "code", "severity", "field", "matched_text", "resolved_at"]
+    list_display = ["created_at", "job", "rule", "severity", "field_name", "matched_text", "resolved_at"]
     list_filter = [FlagResolvedFilter, FlagCodeFilter, "severity"]
     list_select_related = ["job"]
     search_fields = ["matched_text", "job__title"]
     show_full_result_count = False
+
+    # The rule and the field in words, not their codes ("night_work", "shifts"): issue 21.
+    @admin.display(description=_("rule"), ordering="code")
+    def rule(self, obj: JobFlag) -> str:
+        return str(dict(FLAG_CODES).get(obj.code, obj.code))
+
+    @admin.display(description=_("field"), ordering="field")
+    def field_name(self, obj: JobFlag) -> str:
+        return field_label(obj.field)
 
 
 @admin.register(PatrolRun)

@@ -25,6 +25,7 @@ from .posting import (
     PostingQuotaReached,
     job_close,
     job_confirm_current,
+    job_delete_draft,
     job_pause,
     job_resume,
     job_save_draft,
@@ -37,7 +38,7 @@ from .sweeps import SWEEP_BATCH_SIZE, jobs_expire_due, jobs_flag_stale, jobs_pat
 __all__ = [
     "ALL_FIELDS", "CONTENT_FIELDS", "IMMATERIAL_FIELDS", "QUOTA_STATUSES", "SWEEP_BATCH_SIZE",
     "ComplianceBlocked", "EmployerCannotPost", "PostingQuotaReached",
-    "employer_jobs_take_down", "job_approve", "job_close", "job_confirm_current", "job_pause", "job_reject",
+    "employer_jobs_take_down", "job_approve", "job_close", "job_confirm_current", "job_delete_draft", "job_pause", "job_reject",
     "job_request_changes", "job_resume", "job_revise", "job_revision_approve", "job_revision_reject",
     "job_save_draft", "job_submit", "job_take_down", "job_workplace_change", "jobs_expire_due",
     "jobs_flag_stale", "jobs_patrol", "posting_quota_for_tier", "revision_content", "schedule_change_findings",

@@ -4,6 +4,7 @@ compliance screen (E2.1, J1.4) within the posting quota of the credit tier
 still accurate (J2.3)."""
 
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -154,6 +155,24 @@ def job_close(*, job_id: int, actor) -> Job:
     job = run_transition(_job_for_member(job_id=job_id, user=actor), "close", actor=actor)
     _withdraw_pending_revisions(job)
     return job
+
+
+@transaction.atomic
+def job_delete_draft(*, job_id: int, actor) -> str:
+    """The employer deletes a draft that was never published (issue 21: a duplicate made by Back and
+    send again, or a job they no longer need). Returns its title, for the message. A job that was
+    ever published keeps its record: close it instead."""
+    job = _job_for_member(job_id=job_id, user=actor)
+    if job.status != JobStatus.DRAFT or job.published_at is not None:
+        raise InvalidTransition(_("Only a draft can be deleted. A job that was submitted or published stays on "
+                                  "record: close it instead."))
+    title = job.title
+    try:
+        job.delete()  # its shifts, flags and revisions with it
+    except ProtectedError:
+        raise InvalidTransition(_("This draft is referred to by other records and cannot be deleted; close it "
+                                  "instead.")) from None
+    return title
 
 
 @transaction.atomic

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core import form_tokens
 from core.errors import DomainError
 from core.history import history_for
 from core.money import format_fen
@@ -284,11 +285,11 @@ def job_list(request):
 
 
 # ------------------------------------------------------------------ the form
-def _render_form(request, posting: JobPosting, *, job: Job | None, employer, action: str):
+def _render_form(request, posting: JobPosting, *, job: Job | None, employer, action: str, form_token: str = ""):
     context = {
         "posting": posting, "form": posting.form, "shifts": posting.shifts, "job": job, "employer": employer,
         "action": action, "screen_url": reverse("jobs:employer_job_screen"),
-        "is_live": job is not None and job.status in LIVE_STATUSES,
+        "is_live": job is not None and job.status in LIVE_STATUSES, "form_token": form_token,
     }
     if posting.form.is_bound:  # the screen again, for browsers without JavaScript (J1.4)
         context.update(_screen_context(posting, employer))
@@ -342,6 +343,15 @@ def job_new(request):
         return redirect("employers:organisation")
     posting = JobPosting(request.POST if request.method == "POST" else None,
                          initial={"city": employer.city, "district": employer.district})
+    # One render, one draft (issue 21): Back and send again shows the draft the first send saved.
+    token = request.POST.get(form_tokens.FIELD, "") if request.method == "POST" else form_tokens.form_token_new()
+    claim = {"scope": "job_new", "user_id": request.user.pk, "token": token}
+    if request.method == "POST":
+        fresh, earlier = form_tokens.form_token_claim(**claim)
+        if not fresh:
+            messages.info(request, _("This form was already sent: the draft it saved is below. Nothing was "
+                                     "saved twice."))
+            return redirect("jobs:employer_job", earlier) if earlier else redirect("jobs:employer_jobs")
     if request.method == "POST" and posting.is_valid():
         try:
             job = services.job_save_draft(employer_id=employer.pk, actor=request.user,
@@ -349,9 +359,13 @@ def job_new(request):
         except DomainError as error:
             posting.add_domain_error(error)
         else:
+            form_tokens.form_token_done(**claim, result=job.pk)
             messages.success(request, _("Your job is saved as a draft. Check it, then submit it for review."))
             return redirect("jobs:employer_job", job.pk)
-    return _render_form(request, posting, job=None, employer=employer, action=reverse("jobs:employer_job_new"))
+    if request.method == "POST":
+        form_tokens.form_token_release(**claim)  # refused: the corrected form may be sent
+    return _render_form(request, posting, job=None, employer=employer, action=reverse("jobs:employer_job_new"),
+                        form_token=token)
 
 
 @own_job_view(["GET", "POST"])
@@ -482,6 +496,18 @@ def _employer_action(service, done_message):
     view.__doc__ = service.__doc__
     view.__name__ = view.__qualname__ = service.__name__
     return view
+
+
+@own_job_view(["POST"])
+def job_delete(request, job: Job):
+    """Delete a draft (issue 21); anything else stays, with the reason."""
+    try:
+        title = services.job_delete_draft(job_id=job.pk, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("jobs:employer_job", job.pk)
+    messages.success(request, _("The draft “%(title)s” is deleted.") % {"title": title})
+    return redirect("jobs:employer_jobs")
 
 
 job_pause = _employer_action(services.job_pause, _("The job is paused: students cannot apply until you "

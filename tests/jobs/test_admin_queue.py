@@ -284,7 +284,8 @@ def test_e2_2_take_down_selected_asks_for_a_reason_then_calls_the_service(modera
     # when: the action opens the reason page and changes nothing yet
     page = action(client, "take_down_selected", [live, draft], query="?status=all", index=0)
     assert page.status_code == 200 and "在招" in page.content.decode()
-    assert f'<option value="{template.pk}">失实</option>' in page.content.decode()  # templates offered
+    # templates offered, each with the text the employer will read (the live preview, issue 21)
+    assert f'<option value="{template.pk}" data-text="经核实信息失实。">失实</option>' in page.content.decode()
     live.refresh_from_db()
     assert live.status == JobStatus.PUBLISHED
     # when: applied without a reason

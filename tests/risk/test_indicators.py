@@ -178,6 +178,40 @@ def test_k1_breaches_fail_the_daily_check_probe_and_are_listed(now):
     assert error_rate.name in result["detail"] and dispute_rate.name not in result["detail"]
 
 
+def test_i21_k1_the_breach_alert_reads_in_chinese_with_numbers_as_people_write_them(now):
+    # given a manager reading Chinese and the error rate measured at 20 per hour (limit 10)
+    manager = StaffFactory(role="manager", language="zh-hans")
+    kri = indicator("error_rate")
+    indicators.MEASURES["error_rate"], original = (lambda _now: Decimal("20.0000")), indicators.MEASURES["error_rate"]
+    try:
+        indicators.kri_measure(kri, now)
+    finally:
+        indicators.MEASURES["error_rate"] = original
+
+    # then the alert names the indicator in Chinese and writes 20 and 10, never 2E+1 / 1E+1
+    alert = Notification.objects.get(recipient=manager)
+    assert alert.subject == "关键风险指标超限：每小时服务器错误数（24 小时）"
+    assert alert.body.startswith("每小时服务器错误数（24 小时）") and "20 /小时" in alert.body and "10" in alert.body
+    assert "E+" not in alert.subject + alert.body and "Server errors" not in alert.body
+
+
+def test_i21_k1_the_register_page_and_daily_check_write_plain_numbers(now, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    kri = indicator("dispute_rate")
+    KRIReading.objects.create(indicator=kri, value=Decimal("20.0000"), level="breach", measured_at=now)
+    detail = health.probe_key_risk_indicators()["detail"]
+    assert "付款争议率" in detail and "20 %" in detail and "E+" not in detail
+
+    from django.test import Client
+    from django.urls import reverse
+
+    from tests.conftest import login_with_mfa
+
+    page = login_with_mfa(Client(), StaffFactory(role="manager")).get(reverse("risk:register")).content.decode()
+    assert "付款争议率（每 100 份已付款结算单中的争议数，30 天）" in page and "20 %" in page
+    assert "E+" not in page and "Payment dispute rate" not in page
+
+
 def test_k1_no_breach_leaves_the_probe_ok(now):
     KRIReading.objects.create(indicator=indicator("error_rate"), value=Decimal("2"), level="warning",
                               measured_at=now)
