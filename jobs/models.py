@@ -446,7 +446,7 @@ class PatrolRun(models.Model):
         ordering = ["-ran_at"]
 
     def __str__(self) -> str:
-        return f"{self.ran_at:%Y-%m-%d %H:%M}: expired {self.expired}, stale {self.stale_flagged}"
+        return f"{timezone.localtime(self.ran_at):%Y-%m-%d %H:%M}: expired {self.expired}, stale {self.stale_flagged}"
 
 
 class SearchSynonym(models.Model):
