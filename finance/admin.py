@@ -68,7 +68,7 @@ class EntryInline(admin.TabularInline):
 @admin.register(LedgerAccount)
 class LedgerAccountAdmin(ReadOnlyAdmin):
     list_display = ["code", "kind", "employer", "student", "readable_balance"]
-    fields = readonly_fields = ["code", "kind", "employer", "student", "readable_balance", "created_at"]
+    fields = readonly_fields = ("code", "kind", "employer", "student", "readable_balance", "created_at")
     list_filter = ["kind"]
     search_fields = ["code"]
     list_select_related = ["employer", "student"]
