@@ -144,3 +144,17 @@ def test_f3_3_reports_are_for_finance_and_auditors_not_customer_service(scenario
     download = client.get(url, {"day": str(today()), "date_from": str(today()), "date_to": str(today()),
                                 "format": "xlsx"})
     assert download["Content-Type"].startswith("application/vnd.openxml")
+
+
+@pytest.mark.parametrize("name", ["finance_report_settlements", "finance_report_reconciliation",
+                                  "finance_report_trial_balance"])
+def test_f3_3_report_date_fields_render_iso_for_the_browser_date_input(staff_client, name):
+    # issue 23: zh-hans renders dates 2026/11/01, which <input type="date"> rejects (the field comes up empty)
+    import re
+
+    client, _user = staff_client("finance")
+    page = client.get(reverse(f"admin:{name}"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    inputs = re.findall(r'<input type="date"[^>]*>', page)
+    assert inputs
+    for tag in inputs:
+        assert re.search(r'value="\d{4}-\d{2}-\d{2}"', tag), tag
