@@ -124,7 +124,7 @@ def test_e3_1_applicants_are_ranked_by_score_with_parts_and_no_personal_attribut
     for label in ("Availability", "Experience", "Place", "Verification", "Credit"):
         assert label in html
     assert "35/35" in html and "Free for 100% of the shift times" in html and "Free for 0% of the shift times" in html
-    assert "Wants to work in this district" in html and "Verification level 2 of 2" in html
+    assert "Wants to work in this district" in html and "Verification level 2 (highest 2)" in html
     # school, major and verification level are allowed; the message and the countdown are shown
     assert "复旦大学" in html and "汉语言文学" in html and "Real-name and student status verified" in html
     assert best.message in html and "Answer within" in html
