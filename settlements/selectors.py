@@ -25,6 +25,7 @@ from jobs.models import Job
 
 from .models import (
     RECOMPUTABLE,
+    Payout,
     PayoutMethod,
     Settlement,
     SettlementAdjustment,
@@ -228,3 +229,30 @@ def employer_unpaid_statements(*, employer_id: int) -> QuerySet[Settlement]:
     return (Settlement.objects.filter(employer_id=employer_id)
             .filter(Q(status=SettlementStatus.READY) | Q(advanced_fen__gt=0, recovered_at__isnull=True))
             .select_related("engagement__job").order_by("funding_due_at", "id"))
+
+
+# ------------------------------------------------------------------ finance's payout run (F3.2, issue 23)
+@dataclass(frozen=True)
+class PayoutRunSummary:
+    count: int
+    total_fen: int
+
+
+def payouts_due_summary(*, now: dt.datetime | None = None) -> PayoutRunSummary:
+    """What a batch built now would take: the funded settlements and dispute adjustments
+    due by `now` (the builder skips students without a payout method). Two queries."""
+    now = now or timezone.now()
+    settlements = Settlement.objects.filter(status=SettlementStatus.FUNDED, payout_due_at__lte=now).aggregate(
+        n=Count("pk"), total=Sum("student_total_fen"))
+    adjustments = SettlementAdjustment.objects.filter(status=SettlementAdjustment.Status.FUNDED,
+                                                      payout_due_at__lte=now).aggregate(
+        n=Count("pk"), total=Sum("amount_fen"))
+    return PayoutRunSummary(count=settlements["n"] + adjustments["n"],
+                            total_fen=(settlements["total"] or 0) + (adjustments["total"] or 0))
+
+
+def payout_batch_outstanding(*, batch_id: int) -> PayoutRunSummary:
+    """The batch's lines "confirm as paid" would pay: queued or sent. One query."""
+    totals = Payout.objects.filter(batch_id=batch_id, status__in=[Payout.Status.QUEUED, Payout.Status.SENT]) \
+        .aggregate(n=Count("pk"), total=Sum("amount_fen"))
+    return PayoutRunSummary(count=totals["n"], total_fen=totals["total"] or 0)
