@@ -17,7 +17,7 @@ Routes under the admin site are protected by `JianzhiAdminSite` (staff + MFA)
 and listed by the rule ADMIN_PREFIX; their object routes are probed too."""
 
 PUBLIC = {
-    "core:home", "core:healthz", "core:robots", "core:privacy_policy", "core:user_agreement",
+    "core:home", "core:healthz", "core:robots", "core:favicon", "core:privacy_policy", "core:user_agreement",
     "set_language",
     "account_login", "account_logout", "account_signup", "account_inactive",
     "account_email_verification_sent", "account_reset_password", "account_reset_password_done",
