@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.selectors import student_profile_for
@@ -233,6 +234,24 @@ def application_withdraw(request, application: Application):
 
 @own_object_view(_application, ["POST"])
 def offer_accept(request, application: Application):
+    """Accept an offer (E3.1) — after a confirmation step showing what the student
+    commits to (issue 23): only a POST from it, with `confirmed`, accepts."""
+    if request.POST.get("confirmed") != "1":
+        job = application.job
+        shifts = list(job.shifts.order_by("date", "start_time"))
+        lines = [ngettext("You commit to working %(n)s shift: %(when)s.",
+                          "You commit to working %(n)s shifts, the first on %(when)s.", len(shifts))
+                 % {"n": len(shifts),
+                    "when": f"{shifts[0].date:%Y-%m-%d} {shifts[0].start_time:%H:%M}" if shifts else ""},
+                 _("You and the employer will see each other's contact details."),
+                 _("Cancelling later, or not coming, counts against your credit.")]
+        return render(request, "applications/confirm_action.html", {
+            "base_template": "base.html",
+            "title": _("Accept the offer for “%(job)s”?") % {"job": job.title}, "lines": lines,
+            "action": reverse("applications:offer_accept", args=[application.pk]),
+            "button": _("Yes, accept the offer"),
+            "cancel_url": reverse("applications:student_application", args=[application.pk]),
+        })
     engagement = _run(request, services.offers.offer_accept, application_id=application.pk, student=request.user)
     if engagement is None:
         return redirect("applications:student_application", application.pk)

@@ -267,13 +267,30 @@ def test_e3_1_accepting_the_offer_starts_the_engagement_and_shows_the_employer_c
     # then: the offer's deadline, but no contact details before accepting
     assert "Accept within" in offer_page and employer.contact_name not in offer_page
     # when
-    response = client.post(reverse("applications:offer_accept", args=[application.pk]), follow=True)
+    response = client.post(reverse("applications:offer_accept", args=[application.pk]), {"confirmed": "1"},
+                           follow=True)
     # then
     engagement = Engagement.objects.get(application=application)
     assert response.redirect_chain[-1][0] == engagement_url(engagement)
     html = page(response)
     assert employer.contact_name in html and str(employer.contact_mobile) in html
     assert engagement.attendances.count() == 1
+
+
+def test_e3_1_accepting_the_offer_asks_for_confirmation_first(db):
+    # given (issue 23): an offer
+    application = ApplicationFactory()
+    services.application_hire(application_id=application.pk, actor=owner_of(application.job))
+    client = signed_in(application.student)
+    # when: the button's POST, without the confirmation
+    step = client.post(reverse("applications:offer_accept", args=[application.pk]))
+    # then: what the student commits to, nothing accepted yet
+    assert step.status_code == 200 and 'id="confirm-form"' in step.content.decode()
+    assert "You commit to working 1 shift" in step.content.decode()
+    assert not Engagement.objects.filter(application=application).exists()
+    # when: confirmed
+    client.post(reverse("applications:offer_accept", args=[application.pk]), {"confirmed": "1"})
+    assert Engagement.objects.filter(application=application).exists()
 
 
 def test_e3_1_declining_the_offer(db):

@@ -116,6 +116,7 @@ def test_s2_2_e3_e4_student_applies_on_phone_employer_hires_student_accepts_chec
     expect(desk.locator("#match .score-part").first).to_be_visible()
     expect(desk.locator("#contact-hidden")).to_be_visible()
     desk.locator("#hire-form [type=submit]").click()
+    desk.locator("#confirm-form [type=submit]").click()  # issue 23: the confirmation step
     expect(desk.locator("#hire-form")).to_have_count(0)
     expect(desk.locator(".message-success")).to_be_visible()
 
@@ -130,6 +131,7 @@ def test_s2_2_e3_e4_student_applies_on_phone_employer_hires_student_accepts_chec
     expect(offer).to_have_count(1)
     assert_no_horizontal_scroll(phone)
     offer.locator("form [type=submit]").click()
+    phone.locator("#confirm-form [type=submit]").click()  # issue 23: the confirmation step
     phone.wait_for_url("**/work/mine/engagements/*/")
 
     # then: the engagement exists and its page shows the employer's contact details
