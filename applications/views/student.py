@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from accounts.selectors import student_profile_for
 from accounts.views import student_account_required
 from core.access import owned_object
-from core.errors import DomainError, NotPermitted
+from core.errors import DomainError, NotPermitted, ReasonRequired
 from core.history import history_for
 from core.policy import get_policy
 from jobs.models import Job
@@ -443,7 +443,13 @@ def checkin(request, token: str):
     POST checks in with the check-in code, out with the check-out code (E4)."""
     if request.method == "POST":
         try:
-            attendance = services.attendance.checkin_scan(token=token, student=request.user)
+            attendance = services.attendance.checkin_scan(token=token, student=request.user,
+                                                          reason=request.POST.get("reason", ""))
+        except ReasonRequired as error:  # issue 23: a short check-out asks why, the same code still works
+            attendance = _attendance_for_checkin(services.attendance.checkin_shift_id(token), request.user)
+            return render(request, "applications/student/checkin.html", {
+                "attendance": attendance, "token": token, "checking_out": True, "needs_reason": True,
+                "reason_error": error.message}, status=400)
         except DomainError as error:
             return _checkin_refused(request, error)
         return render(request, "applications/student/checkin.html", {"attendance": attendance, "done": True})
@@ -464,6 +470,8 @@ def checkin(request, token: str):
     if code.action == services.attendance.CHECK_OUT and attendance.status == AttendanceStatus.EXPECTED:
         return _checkin_refused(request, services.attendance.CheckInRefused(
             _("You have not checked in yet; scan the check-in code first.")))
+    checking_out = code.action == services.attendance.CHECK_OUT
     return render(request, "applications/student/checkin.html",
-                  {"attendance": attendance, "token": token,
-                   "checking_out": code.action == services.attendance.CHECK_OUT})
+                  {"attendance": attendance, "token": token, "checking_out": checking_out,
+                   "needs_reason": checking_out and services.attendance.checkout_needs_reason(
+                       attendance, timezone.now())})

@@ -341,6 +341,28 @@ def test_e4_check_in_and_out_through_the_qr_code_url_within_the_shift_window(db)
     assert engagement.attendances.get().status == AttendanceStatus.ATTENDED
 
 
+def test_e4_a_short_check_out_asks_for_a_reason_on_the_page(db):
+    # given (issue 23): checked in one minute before the end of the shift
+    engagement = EngagementFactory()
+    shift = shift_of(engagement)
+    client = signed_in(engagement.student)
+    with time_machine.travel(shift.ends_at - dt.timedelta(minutes=1), tick=False):
+        client.post(reverse("applications:checkin", args=[services.checkin_token(shift_id=shift.pk)]))
+    with time_machine.travel(shift.ends_at + dt.timedelta(seconds=5), tick=False):
+        url = reverse("applications:checkin", args=[services.checkin_token(shift_id=shift.pk, action="out")])
+        # when: the check-out code
+        shown = page(client.get(url))
+        # then: the page asks why
+        assert 'id="checkout-reason"' in shown and 'name="reason"' in shown
+        # when: pressed without a reason: asked again, nothing recorded, the code still good
+        refused = client.post(url)
+        assert refused.status_code == 400 and 'id="checkout-reason"' in page(refused)
+        assert engagement.attendances.get().status == AttendanceStatus.CHECKED_IN
+        done = client.post(url, {"reason": "地铁故障，迟到了"})
+    assert done.status_code == 200 and "Checked out at" in page(done)
+    assert engagement.attendances.get().status == AttendanceStatus.ATTENDED
+
+
 def test_e4_the_wrong_code_for_the_state_is_refused_before_the_button(db):
     # given: a hired student at the start of the shift
     engagement = EngagementFactory()
