@@ -158,8 +158,9 @@ def search_groups(q: str) -> SearchGroups:
     for term in q.lower().split():
         if len(term) >= MIN_TERM_LENGTH and term not in terms:
             terms.append(term)
-    if not terms:
-        return ()
+    if not terms:  # only one-character words ("a b"): the query as typed, as one substring
+        whole = " ".join(q.lower().split())
+        return ((whole,),) if whole else ()
     synonyms = search_synonyms()
     return tuple(synonyms.get(term, (term,))[:MAX_SYNONYMS_PER_TERM] for term in terms[:MAX_SEARCH_TERMS])
 
