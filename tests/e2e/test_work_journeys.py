@@ -173,6 +173,9 @@ def test_s2_2_e3_e4_student_applies_on_phone_employer_hires_student_accepts_chec
     desk.goto(shift_path)
     expect(desk.locator(f"#attendance-{attendance.pk} .att-checked_in")).to_be_visible()
     phone.goto(_read_checkin_url(desk, "checkout"))
+    # (issue 23) leaving after 30 minutes of a longer shift: the page asks why
+    expect(phone.locator("#checkout-reason")).to_be_visible()
+    phone.locator("#id_reason").fill("家里有急事，提前离开")
     phone.locator("#checkin-form [type=submit]").click()
     expect(phone.locator("#checkin-done")).to_be_visible()
     attendance.refresh_from_db()
