@@ -63,8 +63,9 @@ PART_LABELS = {
 EXPLANATIONS = {
     "availability": _("Free for %(n)s%% of the shift times"),
     "experience": _("%(n)s completed jobs in this category"),
-    "verification": _("Verification level %(n)s of 2"),
-    "credit": _("Credit tier %(n)s of 4"),
+    # Levels count from 0 (verification 0–2, credit tiers 0–4): "n of the highest", never "of N".
+    "verification": _("Verification level %(n)s (highest 2)"),
+    "credit": _("Credit tier %(n)s (highest 4, five tiers 0–4)"),
     "remote": _("Remote work"),
     "district": _("Wants to work in this district"),
     "city": _("Wants to work in this city"),

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin_mixins import ReadOnlyAdmin, history_table
 from core.errors import DomainError
-from core.forms import YuanField
+from core.forms import IsoDateInput, YuanField
 from core.money import format_fen
 
 from . import adjustments, expenses, reconciliation
@@ -290,7 +290,7 @@ class AdjustmentRequestAdmin(ReadOnlyAdmin):
 
 # ------------------------------------------------------------------ monthly reconciliations
 class MonthForm(forms.Form):
-    month = forms.DateField(label=_("Any day of the month"), widget=forms.DateInput(attrs={"type": "date"}))
+    month = forms.DateField(label=_("Any day of the month"), widget=IsoDateInput())
 
 
 @admin.register(MonthlyReconciliation)

@@ -64,9 +64,9 @@ def audit_pack_build(*, engagement: AuditEngagement) -> bytes:
     ie = income_and_expenses(engagement)
     income = sum(fen for section, _label, fen in ie if section == _("Income"))
     expenses = sum(fen for section, _label, fen in ie if section == _("Expenses"))
-    ie_rows = [[section, label, reports.yuan(fen)] for section, label, fen in ie]
-    ie_rows += [[_("Income"), _("Total"), reports.yuan(income)], [_("Expenses"), _("Total"), reports.yuan(expenses)],
-                ["", _("Income less expenses"), reports.yuan(income - expenses)]]
+    ie_rows = [[section, label, reports.YuanCell(fen)] for section, label, fen in ie]
+    ie_rows += [[_("Income"), _("Total"), reports.YuanCell(income)], [_("Expenses"), _("Total"), reports.YuanCell(expenses)],
+                ["", _("Income less expenses"), reports.YuanCell(income - expenses)]]
     sheets.append(("income and expenses", [_("Section"), _("Account"), _("Amount (yuan)")], ie_rows))
 
     settlement = reports.settlement_report(date_from=engagement.period_start, date_to=engagement.period_end)
@@ -93,7 +93,7 @@ def audit_pack_build(*, engagement: AuditEngagement) -> bytes:
         first = [txn.key, txn.kind, txn.memo, f"{timezone.localtime(txn.created_at):%Y-%m-%d %H:%M}"]
         for i, entry in enumerate(entries):
             sample_rows.append([*(first if i == 0 else ["", "", "", ""]), entry.account.code,
-                                reports.yuan(entry.amount_fen), "", ""])
+                                reports.YuanCell(entry.amount_fen), "", ""])
         for what, url in docs:
             sample_rows.append(["", "", "", "", "", "", what, _absolute(url)])
     sheets.append(("sample", [_("Transaction key"), _("Kind"), _("Memo"), _("Posted at"), _("Account"),

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import YuanField
+from core.forms import IsoDateInput, YuanField
 from core.money import parse_yuan
 from finance.forms import AmountInYuanField
 
@@ -35,7 +35,7 @@ class MultipleFileField(forms.FileField):
 
 class ExpenseClaimForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"), choices=ExpenseCategory.choices)
-    spent_on = forms.DateField(label=_("Spent on"), widget=forms.DateInput(attrs={"type": "date"}))
+    spent_on = forms.DateField(label=_("Spent on"), widget=IsoDateInput())
     amount = AmountInYuanField()
     description = forms.CharField(label=_("What it was for"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     receipts = MultipleFileField(label=_("Receipts (JPEG, PNG or PDF)"))
@@ -91,8 +91,8 @@ class SignOffForm(forms.Form):
 
 # ====================================================================== reports (F3.3)
 class ReportPeriodForm(forms.Form):
-    date_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To (inclusive)"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=_("From"), widget=IsoDateInput())
+    date_to = forms.DateField(label=_("To (inclusive)"), widget=IsoDateInput())
 
     def clean(self):
         data = super().clean()
@@ -102,4 +102,4 @@ class ReportPeriodForm(forms.Form):
 
 
 class ReportDayForm(forms.Form):
-    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(label=_("Date"), widget=IsoDateInput())

@@ -9,11 +9,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import YuanField
+from core.forms import IsoDateInput, YuanField
 
 
 def _date_field(label) -> forms.DateField:
-    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}))
+    return forms.DateField(label=label, widget=IsoDateInput())
 
 
 def last_month(today: dt.date | None = None) -> tuple[dt.date, dt.date]:

@@ -16,7 +16,7 @@ from finance.models import EXPENSE_KINDS, AccountKind, LedgerEntry
 
 from .expenses import budgets_overview
 from .models import ExpenseCategory
-from .reports import day_bounds, to_xlsx, yuan
+from .reports import YuanCell, day_bounds, to_xlsx
 
 INCOME_KINDS = [AccountKind.REVENUE_POSTING_FEES, AccountKind.REVENUE_COMMISSIONS]
 EXPENSE_ROWS = [(category, EXPENSE_KINDS[category]) for category in ExpenseCategory.values]
@@ -94,15 +94,15 @@ def income_statement_xlsx(statement: IncomeStatement) -> bytes:
     Sheet 2: budget against actual spending."""
     headers = [_("Item"), *[f"{m:%Y-%m}" for m in statement.months], _("Total")]
     rows = [[_("Income")]]
-    rows += [[r.label, *[yuan(r.by_month[m]) for m in statement.months], yuan(r.total_fen)]
+    rows += [[r.label, *[YuanCell(r.by_month[m]) for m in statement.months], YuanCell(r.total_fen)]
              for r in statement.income]
     rows += [[_("Expenses")]]
-    rows += [[r.label, *[yuan(r.by_month[m]) for m in statement.months], yuan(r.total_fen)]
+    rows += [[r.label, *[YuanCell(r.by_month[m]) for m in statement.months], YuanCell(r.total_fen)]
              for r in statement.expenses]
-    rows += [[_("Net"), *["" for _m in statement.months], yuan(statement.net_fen)]]
+    rows += [[_("Net"), *["" for _m in statement.months], YuanCell(statement.net_fen)]]
     budget_headers = [_("Category"), _("From"), _("Until"), _("Budget (yuan)"), _("Spent (yuan)"),
                       _("Remaining (yuan)")]
     budget_rows = [[b.budget.get_category_display(), b.budget.period_start.isoformat(),
-                    b.budget.period_end.isoformat(), yuan(b.budget.amount_fen), yuan(b.spent_fen),
-                    yuan(b.remaining_fen)] for b in budgets_overview()]
+                    b.budget.period_end.isoformat(), YuanCell(b.budget.amount_fen), YuanCell(b.spent_fen),
+                    YuanCell(b.remaining_fen)] for b in budgets_overview()]
     return to_xlsx([(_("Income and expenses"), headers, rows), (_("Budget vs actual"), budget_headers, budget_rows)])

@@ -16,7 +16,8 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.money import yuan_decimal as yuan
+from core.money import YuanCell
+from core.money import yuan_decimal as yuan  # noqa: F401  (re-exported: backoffice.invoices, tests)
 from finance.models import CREDIT_NORMAL, AccountKind, BankStatementLine, EscrowRefund, LedgerEntry
 
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
@@ -40,19 +41,24 @@ def last_month(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
 
 # ------------------------------------------------------------------ files
 def to_xlsx(sheets: list[tuple[str, list[str], list[list]]]) -> bytes:
-    """A workbook of (sheet name, headers, rows); ints are numbers, the rest text."""
+    """A workbook of (sheet name, headers, rows); ints are numbers, amounts (YuanCell)
+    numbers of yuan formatted "0.00" (issue 23: 求和 must add them up), the rest text,
+    never a formula (formula and URL conversion off)."""
     import xlsxwriter
 
     output = io.BytesIO()
     workbook = xlsxwriter.Workbook(output, WORKBOOK_OPTIONS)
     bold = workbook.add_format({"bold": True})
+    money = workbook.add_format({"num_format": "0.00"})
     for name, headers, rows in sheets:
         sheet = workbook.add_worksheet(name[:31])
         for col, header in enumerate(headers):
             sheet.write_string(0, col, str(header), bold)
         for row_number, row in enumerate(rows, start=1):
             for col, value in enumerate(row):
-                if isinstance(value, int) and not isinstance(value, bool):
+                if isinstance(value, YuanCell):
+                    sheet.write_number(row_number, col, value.fen / 100, money)
+                elif isinstance(value, int) and not isinstance(value, bool):
                     sheet.write_number(row_number, col, value)
                 else:
                     sheet.write_string(row_number, col, str(value))
@@ -139,7 +145,7 @@ def settlement_report(*, date_from: dt.date, date_to: dt.date, now: dt.datetime 
 
 def _settlement_table(report: SettlementReport) -> tuple[list[str], list[list]]:
     headers = [_("Figure"), _("Count"), _("Amount (yuan)")]
-    rows = [[r.label, "" if r.count is None else r.count, yuan(r.amount_fen)] for r in report.rows]
+    rows = [[r.label, "" if r.count is None else r.count, YuanCell(r.amount_fen)] for r in report.rows]
     return headers, rows
 
 
@@ -244,17 +250,17 @@ def reconciliation_for(*, day: dt.date) -> Reconciliation:
 
 def reconciliation_summary(rec: Reconciliation) -> list[list]:
     return [
-        [_("Statement lines (all)"), rec.lines_count, yuan(rec.lines_fen)],
-        [_("Matched to an employer"), rec.matched_count, yuan(rec.matched_fen)],
-        [_("Waiting for manual matching"), rec.unmatched_count, yuan(rec.unmatched_fen)],
-        [_("Ignored"), rec.ignored_count, yuan(rec.ignored_fen)],
-        [_("Ledger: bank account debits of the matched lines"), "", yuan(rec.ledger_in_fen)],
-        [_("Ledger: other money in posted that day"), "", yuan(rec.other_in_fen)],
-        [_("Payouts confirmed paid"), rec.payouts_count, yuan(rec.payouts_fen)],
-        [_("Ledger: bank account credits for payouts"), "", yuan(rec.ledger_out_payouts_fen)],
-        [_("Refunds paid"), rec.refunds_count, yuan(rec.refunds_fen)],
-        [_("Ledger: bank account credits for refunds"), "", yuan(rec.ledger_out_refunds_fen)],
-        [_("Ledger: other money out posted that day"), "", yuan(rec.ledger_out_other_fen)],
+        [_("Statement lines (all)"), rec.lines_count, YuanCell(rec.lines_fen)],
+        [_("Matched to an employer"), rec.matched_count, YuanCell(rec.matched_fen)],
+        [_("Waiting for manual matching"), rec.unmatched_count, YuanCell(rec.unmatched_fen)],
+        [_("Ignored"), rec.ignored_count, YuanCell(rec.ignored_fen)],
+        [_("Ledger: bank account debits of the matched lines"), "", YuanCell(rec.ledger_in_fen)],
+        [_("Ledger: other money in posted that day"), "", YuanCell(rec.other_in_fen)],
+        [_("Payouts confirmed paid"), rec.payouts_count, YuanCell(rec.payouts_fen)],
+        [_("Ledger: bank account credits for payouts"), "", YuanCell(rec.ledger_out_payouts_fen)],
+        [_("Refunds paid"), rec.refunds_count, YuanCell(rec.refunds_fen)],
+        [_("Ledger: bank account credits for refunds"), "", YuanCell(rec.ledger_out_refunds_fen)],
+        [_("Ledger: other money out posted that day"), "", YuanCell(rec.ledger_out_other_fen)],
     ]
 
 
@@ -262,7 +268,7 @@ def reconciliation_xlsx(rec: Reconciliation) -> bytes:
     return to_xlsx([
         ("summary", [_("Figure"), _("Count"), _("Amount (yuan)")], reconciliation_summary(rec)),
         ("differences", [_("Difference"), _("Reference"), _("Amount (yuan)")],
-         [[what, ref, yuan(fen)] for what, ref, fen in rec.differences]),
+         [[what, ref, YuanCell(fen)] for what, ref, fen in rec.differences]),
     ])
 
 
@@ -312,8 +318,8 @@ def trial_balance(*, at: dt.date) -> TrialBalance:
 
 def _trial_table(tb: TrialBalance) -> tuple[list[str], list[list]]:
     headers = [_("Account"), _("Debits (yuan)"), _("Credits (yuan)"), _("Balance (yuan)")]
-    rows = [[r.label, yuan(r.debits_fen), yuan(r.credits_fen), yuan(r.balance_fen)] for r in tb.rows]
-    rows.append([_("Total"), yuan(tb.debits_fen), yuan(tb.credits_fen), ""])
+    rows = [[r.label, YuanCell(r.debits_fen), YuanCell(r.credits_fen), YuanCell(r.balance_fen)] for r in tb.rows]
+    rows.append([_("Total"), YuanCell(tb.debits_fen), YuanCell(tb.credits_fen), ""])
     return headers, rows
 
 

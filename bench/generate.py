@@ -692,7 +692,7 @@ def step_jobs(ctx: Context, count: int) -> None:
     """Jobs of approved employers in every state (E2, J1, J2), with shifts and history."""
     from core.models import HistoryEntry
     from employers.models import Employer
-    from jobs.models import Job, Shift
+    from jobs.models import Job, Shift, build_search_document
 
     job_type = _content_type(Job)
     approved = dict(((pk, (name, city, district)) for pk, name, city, district in
@@ -724,10 +724,11 @@ def step_jobs(ctx: Context, count: int) -> None:
             published = ctx.later(submitted, min_minutes=30, max_minutes=1440) if status in (
                 "published", "paused", "closed", "expired", "taken_down") else None
             last_end = timezone.make_aware(dt.datetime.combine(days[-1], end))
+            skills = ctx.rng.choice(["认真负责，守时", "普通话标准", "有相关经验者优先", "沟通能力好", ""])
             jobs.append(Job(
                 employer_id=employer.id, created_by_id=employer.owner_id, status=status, title=title,
                 category=category, description=f"{description}工作地点：{city}{district}。",
-                requirements_skills=ctx.rng.choice(["认真负责，守时", "普通话标准", "有相关经验者优先", "沟通能力好", ""]),
+                requirements_skills=skills,
                 headcount=ctx.rng.randint(1, 10), is_remote=remote, city="" if remote else f"{city}市",
                 district="" if remote else district,
                 address="" if remote else f"{district}{ctx.rng.choice(STREETS)}{ctx.rng.randint(1, 999)}号",
@@ -737,7 +738,10 @@ def step_jobs(ctx: Context, count: int) -> None:
                 settlement_cycle=ctx.rng.choice(["daily", "weekly", "weekly"]), payment_days=ctx.rng.randint(1, 5),
                 meal_allowance_fen=ctx.rng.choice([0, 0, 1500, 2000]),
                 total_minutes=hours * 60 * len(days), first_shift_date=days[0], last_shift_end=last_end,
-                search_document="\n".join([title, description, name, district, city]).lower(),
+                search_document=build_search_document(
+                    title=title, description=f"{description}工作地点：{city}{district}。", category=category,
+                    skills=skills, certificates="", employer_name=name, district="" if remote else district,
+                    city="" if remote else f"{city}市"),
                 submitted_at=submitted, published_at=published, first_published_at=published,
                 decided_at=published, decided_by_id=ctx.moderator() if published else None,
                 content_updated_at=published or created, created_at=created, updated_at=published or created,

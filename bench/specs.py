@@ -231,6 +231,10 @@ def job_detail_path() -> str:
 
 # A three-character Chinese query that matches a few per cent of the jobs (S2.1 search budget).
 JOB_SEARCH_QUERY = "促销员"
+# S2.1 (issue 23): a two-character word (below the trigram index's three characters;
+# with its synonyms 辅导/补习) and two terms that must both match (促销 with 导购).
+JOB_SEARCH_SHORT_QUERY = "家教"
+JOB_SEARCH_TERMS_QUERY = "超市 促销"
 
 ENDPOINTS: list[Endpoint] = [
     Endpoint("healthz", "/healthz"),  # the floor: full middleware stack, one trivial query
@@ -238,6 +242,8 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("student_dashboard", "/me/", role="student"),
     Endpoint("job_list", "/jobs/", ratio_to="healthz"),
     Endpoint("job_search", f"/jobs/?q={quote(JOB_SEARCH_QUERY)}", percentiles=(95, 99)),
+    Endpoint("job_search_short", f"/jobs/?q={quote(JOB_SEARCH_SHORT_QUERY)}", percentiles=(95, 99)),
+    Endpoint("job_search_terms", f"/jobs/?q={quote(JOB_SEARCH_TERMS_QUERY)}", percentiles=(95, 99)),
 ]
 
 QUERY_PROBES: list[QueryProbe] = [
@@ -258,6 +264,8 @@ BUDGETS: dict[str, tuple[str, float]] = {
     "job_list_rps_ratio": (">=", 0.25),
     "job_list_p99_ms": ("<=", 50),
     "job_search_p95_ms": ("<=", 50),
+    "job_search_short_p95_ms": ("<=", 50),  # S2.1: the same budget for a 2-character and a 2-term query
+    "job_search_terms_p95_ms": ("<=", 50),
     "applicant_list_queries": ("<=", 8),
     "applicant_ranking_ms": ("<=", 200),
     "student_recommendations_ms": ("<=", 100),

@@ -148,3 +148,14 @@ class YuanField(forms.CharField):
         if isinstance(value, int) and not isinstance(value, bool):
             return yuan_text(value)
         return value
+
+
+class IsoDateInput(forms.DateInput):
+    """The browser's date picker (<input type="date">). Its value must be ISO
+    yyyy-mm-dd whatever the language: zh-hans formats dates 2026/11/01, which the
+    browser rejects, leaving the field empty (issue 23)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")

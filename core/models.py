@@ -407,7 +407,7 @@ class BackupRecord(models.Model):
         ordering = ["-started_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.started_at:%Y-%m-%d %H:%M} {'ok' if self.ok else 'failed'}"
+        return f"{self.get_kind_display()} {timezone.localtime(self.started_at):%Y-%m-%d %H:%M} {'ok' if self.ok else 'failed'}"
 
 
 class BeatHeartbeat(models.Model):
@@ -417,7 +417,7 @@ class BeatHeartbeat(models.Model):
     last_seen_at = models.DateTimeField()
 
     def __str__(self) -> str:
-        return f"{self.name} @ {self.last_seen_at:%Y-%m-%d %H:%M}"
+        return f"{self.name} @ {timezone.localtime(self.last_seen_at):%Y-%m-%d %H:%M}"
 
 
 class CreditTier(models.IntegerChoices):

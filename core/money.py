@@ -1,6 +1,7 @@
 """Money is integer fen (分), CNY only; shown as ¥1,234.50, typed and read in yuan."""
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 
 
@@ -85,6 +86,18 @@ def yuan_decimal(fen: int) -> str:
     sign = "-" if fen < 0 else ""
     yuan, cents = divmod(abs(int(fen)), 100)
     return f"{sign}{yuan}.{cents:02d}"
+
+
+@dataclass(frozen=True)
+class YuanCell:
+    """An amount for a report's spreadsheet cell: a number of yuan with the format
+    "0.00" in XLSX (so 求和/SUM adds it up), `yuan_decimal` text in CSV and HTML
+    (str). Only the cell holds a binary float; the figure behind it stays fen."""
+
+    fen: int
+
+    def __str__(self) -> str:
+        return yuan_decimal(self.fen)
 
 
 def yuan_text(fen: int | None) -> str:

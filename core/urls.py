@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots, name="robots"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("privacy/", views.privacy_policy, name="privacy_policy"),
     path("terms/", views.user_agreement, name="user_agreement"),
     path("licences/", views.operator_licences, name="licences"),

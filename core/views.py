@@ -50,6 +50,14 @@ def inbox_mark_read(request: AuthenticatedHttpRequest) -> HttpResponseRedirect:
     return redirect("core:inbox")
 
 
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on every site whatever the page links: send them to
+    the static file (long-cached, fingerprinted by the storage) instead of a 404."""
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
+    return redirect(staticfiles_storage.url("favicon.ico"), permanent=True)
+
+
 def robots(request: HttpRequest) -> HttpResponse:
     return HttpResponse("User-agent: *\nDisallow: /admin/\nDisallow: /me/\nDisallow: /employer/\n",
                         content_type="text/plain")

@@ -50,8 +50,12 @@ RUN_CHECK_PERMISSION = "finance.add_integrityrun"
 
 class EntryInline(admin.TabularInline):
     model = LedgerEntry
-    fields = readonly_fields = ("account", "amount_fen")
+    fields = readonly_fields = ("account", "amount")
     extra = 0
+
+    @admin.display(description=_("amount (debit +)"))
+    def amount(self, obj: LedgerEntry) -> str:
+        return format_fen(obj.amount_fen)
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: LedgerTransaction | None = None) -> bool:
@@ -64,13 +68,15 @@ class EntryInline(admin.TabularInline):
 @admin.register(LedgerAccount)
 class LedgerAccountAdmin(ReadOnlyAdmin):
     list_display = ["code", "kind", "employer", "student", "readable_balance"]
+    fields = readonly_fields = ("code", "kind", "employer", "student", "readable_balance", "created_at")
     list_filter = ["kind"]
     search_fields = ["code"]
     list_select_related = ["employer", "student"]
 
-    @admin.display(description=_("balance (fen)"))
-    def readable_balance(self, obj: LedgerAccount) -> int:
-        return obj.balance
+    @admin.display(description=_("balance"))
+    def readable_balance(self, obj: LedgerAccount) -> str:
+        """In yuan, like every other amount (issue 23; the ledger itself stays fen)."""
+        return format_fen(obj.balance)
 
 
 @admin.register(LedgerTransaction)

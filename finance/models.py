@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, FSMModelMixin, transition
@@ -224,7 +225,7 @@ class IntegrityRun(models.Model):
         ordering = ["-ran_at"]
 
     def __str__(self) -> str:
-        return f"{self.ran_at:%Y-%m-%d %H:%M} · {self.problem_count}"
+        return f"{timezone.localtime(self.ran_at):%Y-%m-%d %H:%M} · {self.problem_count}"  # Asia/Shanghai
 
 
 # ====================================================================== money in (E5.1)
@@ -276,7 +277,7 @@ class BankStatementImport(models.Model):
         ordering = ["-uploaded_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.file_name} · {self.uploaded_at:%Y-%m-%d %H:%M}"
+        return f"{self.file_name} · {timezone.localtime(self.uploaded_at):%Y-%m-%d %H:%M}"
 
 
 class BankStatementLine(models.Model):

@@ -3,6 +3,10 @@ from django.utils.translation import gettext_lazy as _
 
 from core.roles import CUSTOMER_SERVICE, MANAGER, MODERATOR, OPERATIONS
 
+# The search's synonym table (S2.1) is kept by the staff who know the students' words.
+SYNONYM_PERMISSIONS = ["jobs.view_searchsynonym", "jobs.add_searchsynonym", "jobs.change_searchsynonym",
+                       "jobs.delete_searchsynonym"]
+
 
 class JobsConfig(AppConfig):
     name = "jobs"
@@ -15,7 +19,7 @@ class JobsConfig(AppConfig):
                     "jobs.view_minimumwage", "jobs.add_minimumwage", "jobs.change_minimumwage",
                     "jobs.view_patrolrun"],
         CUSTOMER_SERVICE: ["jobs.view_job"],
-        OPERATIONS: ["jobs.view_patrolrun", "jobs.view_minimumwage"],
+        OPERATIONS: ["jobs.view_patrolrun", "jobs.view_minimumwage", *SYNONYM_PERMISSIONS],
         MANAGER: ["jobs.view_job", "jobs.view_complianceterm", "jobs.change_complianceterm", "jobs.view_minimumwage",
                   "jobs.change_minimumwage", "jobs.view_patrolrun"],
     }

@@ -456,4 +456,56 @@ class PatrolRun(models.Model):
 
     def __str__(self) -> str:
         return gettext("%(at)s: %(expired)s expired, %(stale)s marked stale") % {
-            "at": f"{self.ran_at:%Y-%m-%d %H:%M}", "expired": self.expired, "stale": self.stale_flagged}
+            "at": f"{timezone.localtime(self.ran_at):%Y-%m-%d %H:%M}", "expired": self.expired, "stale": self.stale_flagged}
+
+
+class SearchSynonym(models.Model):
+    """A group of words students use for the same work, kept by staff (S2.1).
+
+    The public search expands a query term that is one of the group's words into
+    "any of the group's words", at query time: 家教 also finds 辅导 and 补习."""
+
+    words = models.CharField(
+        _("words"), max_length=200, unique=True,
+        help_text=_("Two or more words meaning the same work, separated by spaces or slashes, "
+                    "e.g. 家教/辅导/补习."))
+    active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("search synonym group")
+        verbose_name_plural = _("search synonyms")
+        ordering = ["words"]
+
+    def __str__(self) -> str:
+        return self.words
+
+    def word_list(self) -> list[str]:
+        return synonym_words(self.words)
+
+
+def synonym_words(text: str) -> list[str]:
+    """The distinct, lower-cased words of a synonym group ("家教/辅导 补习")."""
+    seen: list[str] = []
+    for word in text.replace("/", " ").replace("、", " ").replace(",", " ").replace("，", " ").lower().split():
+        if word not in seen:
+            seen.append(word)
+    return seen
+
+
+def category_search_name(category: str) -> str:
+    """The category's Chinese name, as students search for it (家教辅导)."""
+    from django.utils import translation
+
+    if category not in JobCategory.values:
+        return ""
+    with translation.override("zh-hans"):
+        return str(JobCategory(category).label)
+
+
+def build_search_document(*, title: str, description: str, category: str, skills: str, certificates: str,
+                          employer_name: str, district: str, city: str) -> str:
+    """The text the public search matches (S2.1), lower-cased: one place for the
+    service, the data migration that rebuilds it and the bench's data set."""
+    return "\n".join(filter(None, [title, description, skills, certificates, category_search_name(category),
+                                   employer_name, district, city])).lower()

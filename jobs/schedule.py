@@ -114,6 +114,40 @@ def hourly_pay_fen(*, pay_unit: str, base_rate_fen: int, facts: ScheduleFacts,
     return None
 
 
+def half_up(numerator: int, denominator: int) -> int:
+    """numerator / denominator rounded half up (四舍五入) to a whole fen; never below 0.
+    The one rounding of money in the platform (settlements.statement, commission, tax)."""
+    if numerator <= 0:
+        return 0
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+def wage_for_minutes_fen(minutes: int, hourly_fen: int) -> int:
+    """Pay for `minutes` at `hourly_fen` an hour, rounded once, half up. Each shift is one
+    statement line (settlements.statement), so a total is the sum of these per shift —
+    never the rounded product of the total minutes (which may differ by a fen per shift)."""
+    return half_up(minutes * hourly_fen, 60)
+
+
+def scheduled_wages_fen(*, pay_unit: str, base_rate_fen: int, pieces_per_hour: int | None,
+                        shifts: list[ShiftSpec]) -> int | None:
+    """The wages of one student who works every shift as scheduled, computed as the
+    statement will charge them (issue 23: the job page and the statements agree):
+    per hour or per piece (at its hourly equivalent) a line per shift; a day rate per
+    calendar day with a shift; a whole-job fee once. None when it cannot be known."""
+    if not shifts:
+        return None
+    if pay_unit == PayUnit.DAY:
+        return base_rate_fen * len({s.date for s in shifts})
+    if pay_unit == PayUnit.JOB:
+        return base_rate_fen
+    hourly = base_rate_fen if pay_unit == PayUnit.HOUR else (
+        base_rate_fen * pieces_per_hour if pay_unit == PayUnit.PIECE and pieces_per_hour else None)
+    if hourly is None:
+        return None
+    return sum(wage_for_minutes_fen(s.minutes, hourly) for s in shifts)
+
+
 def settlement_delay_days(*, cycle: str, payment_days: int, facts: ScheduleFacts) -> int:
     """Longest time, in days, from a day of work to the employer's payment.
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from django.core.cache import caches
 from django.db import connection, models
-from django.db.models import Count, DateTimeField, F, QuerySet
+from django.db.models import Count, DateTimeField, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,7 +22,7 @@ from accounts.models import StudentProfile
 from core.models import CreditTier, Policy
 from core.policy import get_policy
 
-from .models import Job, JobStatus, Shift
+from .models import Job, JobStatus, SearchSynonym, Shift, synonym_words
 
 PAGE_SIZE = 20
 # Offset pagination with a hard cap rather than keyset: page links stay plain,
@@ -119,16 +119,70 @@ class JobListPage:
         return self.has_next and self.number >= MAX_PAGE
 
 
-def _search(queryset: QuerySet, q: str) -> QuerySet:
-    """Chinese (or any) substring search over title, description and employer name.
+# S2.1: a query is split on whitespace into terms that must all match; a term
+# that is a word of a staff-kept synonym group (jobs.SearchSynonym) matches any
+# word of its group. At most MAX_SEARCH_TERMS terms count; shorter than
+# MIN_TERM_LENGTH characters they would match almost everything and are dropped.
+MAX_SEARCH_TERMS = 5
+MIN_TERM_LENGTH = 2
+MAX_SYNONYMS_PER_TERM = 8
+SYNONYMS_CACHE_KEY = "jobs:search-synonyms"
+SYNONYMS_TTL = 60  # seconds: a staff edit reaches every worker within a minute
+
+SearchGroups = tuple[tuple[str, ...], ...]
+
+
+def search_synonyms() -> dict[str, tuple[str, ...]]:
+    """word → the words of its synonym group(s), itself first; one query per
+    SYNONYMS_TTL per process (the local cache, like the city facet)."""
+    table = facet_cache.get(SYNONYMS_CACHE_KEY)
+    if table is None:
+        table = {}
+        for text in SearchSynonym.objects.filter(active=True).values_list("words", flat=True):
+            words = synonym_words(text)
+            for word in words:
+                merged = table.get(word, (word,))
+                table[word] = merged + tuple(w for w in words if w not in merged)
+        facet_cache.set(SYNONYMS_CACHE_KEY, table, SYNONYMS_TTL)
+    return table
+
+
+def forget_search_synonyms() -> None:
+    """After a staff edit: this process reads the table anew (others within SYNONYMS_TTL)."""
+    facet_cache.delete(SYNONYMS_CACHE_KEY)
+
+
+def search_groups(q: str) -> SearchGroups:
+    """The query's terms, each with the words that may stand for it (S2.1)."""
+    terms: list[str] = []
+    for term in q.lower().split():
+        if len(term) >= MIN_TERM_LENGTH and term not in terms:
+            terms.append(term)
+    if not terms:  # only one-character words ("a b"): the query as typed, as one substring
+        whole = " ".join(q.lower().split())
+        return ((whole,),) if whole else ()
+    synonyms = search_synonyms()
+    return tuple(synonyms.get(term, (term,))[:MAX_SYNONYMS_PER_TERM] for term in terms[:MAX_SEARCH_TERMS])
+
+
+def _search(queryset: QuerySet, groups: SearchGroups) -> QuerySet:
+    """Chinese (or any) substring search over the job's search document: title,
+    description, skills and certificates required, category, employer, place.
 
     The service writes those, lower-cased, into `search_document` on every
     save, so one indexed column answers the search without a join (DESIGN:
-    Search). A case-sensitive LIKE on the lower-cased query is served by the
-    pg_trgm GIN index for three characters or more, and where the planner
-    prefers the date index instead it tests each row with a plain substring
-    match, several times cheaper than ILIKE's per-character case folding."""
-    return queryset.filter(search_document__contains=q.lower())
+    Search). Every term must match (AND); a term's synonyms are alternatives
+    (OR). Each test is a case-sensitive LIKE on a lower-cased word, served by
+    the pg_trgm GIN index for three characters or more (a BitmapAnd/BitmapOr of
+    index scans), and where the planner prefers the date index instead it tests
+    each row with a plain substring match, several times cheaper than ILIKE's
+    per-character case folding."""
+    for words in groups:
+        condition = Q()
+        for word in words:
+            condition |= Q(search_document__contains=word)
+        queryset = queryset.filter(condition)
+    return queryset
 
 
 def _start_of_day(day: dt.date) -> dt.datetime:
@@ -245,7 +299,8 @@ def job_open_to_students_at(job: Job) -> dt.datetime | None:
 
 
 def job_list_queryset(*, filters: JobFilters, for_viewer: bool = False, viewer_id: int | None = None,
-                      now: dt.datetime | None = None, placeholders: bool = False) -> QuerySet:
+                      now: dt.datetime | None = None, placeholders: bool = False,
+                      groups: SearchGroups | None = None) -> QuerySet:
     """Published jobs matching `filters` that the viewer may see yet, sorted,
     with just the card's columns. With `placeholders` the time and the viewer are
     left as NOW and VIEWER for `_bind` to fill (the cached SQL of `_list_sql`)."""
@@ -254,7 +309,7 @@ def job_list_queryset(*, filters: JobFilters, for_viewer: bool = False, viewer_i
     queryset = job_queryset_published().filter(
         published_at__lte=_visible_from_sql(for_viewer=for_viewer, now=now_param, viewer=viewer_param))
     if filters.q:
-        queryset = _search(queryset, filters.q)
+        queryset = _search(queryset, search_groups(filters.q) if groups is None else groups)
     if filters.remote_only:
         queryset = queryset.filter(is_remote=True)
     if filters.city:
@@ -295,7 +350,8 @@ def job_list_published(*, filters: JobFilters, page: int = 1, viewer_id: int | N
     offset = (page - 1) * PAGE_SIZE
     # Plain dicts, not model instances: a card needs a dozen values, and building
     # 42 model objects (jobs + employers) cost more than the query itself.
-    sql, params = _list_sql(filters, offset, viewer_id is not None)
+    groups = search_groups(filters.q) if filters.q else ()
+    sql, params = _list_sql(filters, offset, viewer_id is not None, groups)
     with connection.cursor() as cursor:
         cursor.execute(sql, _bind(params, now=_minute(now), viewer_id=viewer_id))
         names = [column[0] for column in cursor.description]  # DB-API: name first
@@ -304,13 +360,16 @@ def job_list_published(*, filters: JobFilters, page: int = 1, viewer_id: int | N
 
 
 @lru_cache(maxsize=1024)
-def _list_sql(filters: JobFilters, offset: int, for_viewer: bool = False) -> tuple[str, tuple]:
+def _list_sql(filters: JobFilters, offset: int, for_viewer: bool = False,
+              groups: SearchGroups = ()) -> tuple[str, tuple]:
     """The list query's SQL, compiled by the ORM once per process and filter set.
 
     Compiling the same values() query on every request cost ~0.6 ms of a 4 ms
     page; the SQL and its parameters depend only on the filters and the page
-    (the time and the viewer are placeholders, see "early access" above)."""
-    queryset = job_list_queryset(filters=filters, for_viewer=for_viewer, placeholders=True)[
+    (the time and the viewer are placeholders, see "early access" above) and
+    the search's terms with their synonyms (`groups`, so a staff edit of the
+    synonyms compiles anew)."""
+    queryset = job_list_queryset(filters=filters, for_viewer=for_viewer, placeholders=True, groups=groups)[
         offset:offset + PAGE_SIZE + 1]
     sql, params = queryset.query.sql_with_params()
     return sql, tuple(params)

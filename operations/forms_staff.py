@@ -4,7 +4,7 @@ rewards and penalties, suggestions and the decisions on them."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import YuanField
+from core.forms import IsoDateInput, YuanField
 
 from .models import RewardOrPenalty, Suggestion
 
@@ -16,8 +16,8 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), widget=IsoDateInput())
+    end = forms.DateField(label=_("Until"), widget=IsoDateInput())
 
     def clean(self):
         data = super().clean()

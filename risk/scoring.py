@@ -46,6 +46,7 @@ STUDENT, EMPLOYER = CreditEvent.Subject.STUDENT.value, CreditEvent.Subject.EMPLO
 BASE = 60
 # student: 0 none, 1 real name, 2 real name + student status; employer: 0 / 1 verified.
 VERIFICATION_POINTS = {STUDENT: {0: 0, 1: 5, 2: 10}, EMPLOYER: {0: 0, 1: 10}}
+VERIFIED_KIND = "verified"  # shown in the history; its points come from the level (verification_points)
 REVIEW_KIND = "review_received"
 REVIEW_PRIOR_MEAN = 4.0
 REVIEW_PRIOR_COUNT = 5
@@ -162,6 +163,12 @@ def event_points(*, subject_kind: str, kind: str, value: int | None, weight: flo
     return rule.part, weight * rule.points
 
 
+def verification_points(*, subject_kind: str, level: int | None) -> int:
+    """The verification part of the score: VERIFICATION_POINTS of the level."""
+    points = VERIFICATION_POINTS[subject_kind]
+    return points.get(int(level or 0), max(points.values()))
+
+
 @dataclass
 class Result:
     score: int
@@ -192,7 +199,7 @@ def compute(*, subject_kind: str, level: int, events: Iterable[tuple[str, int | 
     average = ((REVIEW_PRIOR_COUNT * REVIEW_PRIOR_MEAN + rating_sum) / (REVIEW_PRIOR_COUNT + weight_sum))
     parts = {
         "base": BASE,
-        "verification": VERIFICATION_POINTS[subject_kind].get(int(level or 0), max(VERIFICATION_POINTS[subject_kind].values())),
+        "verification": verification_points(subject_kind=subject_kind, level=level),
         "reviews": round_half_up((average - REVIEW_PRIOR_MEAN) * REVIEW_POINTS_PER_STAR, 1),
         "reliability": round_half_up(_clamp(sums["reliability"], *PART_LIMITS["reliability"]), 1),
         "sanctions": round_half_up(_clamp(sums["sanctions"], *PART_LIMITS["sanctions"]), 1),

@@ -61,7 +61,28 @@ def credit_history(*, subject_kind: str, subject_id: int):
             .order_by("-occurred_at", "-id"))
 
 
-def with_points_now(events, *, subject_kind: str, subject_id: int) -> list:
+def _verification_points_by_event(events: list, *, subject_kind: str, subject_id: int,
+                                  points: float | None) -> dict[int, float]:
+    """A verification's points come from the level on the profile, not from a rule, and
+    never fade: the newest "verified" entry shows what the verification part of the score
+    adds (the summary's figure, issue 23); an earlier one, superseded by it, adds nothing
+    of its own. `points`: the score's verification part as the summary shows it (else
+    computed from the level). One or two queries, only on a page that has a verification."""
+    verified = [e for e in events if e.kind == scoring.VERIFIED_KIND and e.reverses_id is None
+                and not getattr(e, "is_reversed", False)]
+    if not verified:
+        return {}
+    newest = (CreditEvent.objects.filter(subject_kind=subject_kind, subject_id=subject_id, kind=scoring.VERIFIED_KIND,
+                                         reverses__isnull=True)
+              .exclude(Exists(CreditEvent.objects.filter(reverses_id=OuterRef("pk"))))
+              .order_by("-occurred_at", "-id").values_list("pk", flat=True).first())
+    if points is None:
+        level = scoring.verification_level(subject_kind=subject_kind, subject_id=subject_id)
+        points = scoring.verification_points(subject_kind=subject_kind, level=level)
+    return {e.pk: (points if e.pk == newest else 0) for e in verified}  # as the summary shows it
+
+
+def with_points_now(events, *, subject_kind: str, subject_id: int, verification_points: float | None = None) -> list:
     """The page of events, each with `points_now` (None for a review: reviews are averaged)
     and `rating` for reviews. One query for the reference moment."""
     events = list(events)
@@ -70,8 +91,11 @@ def with_points_now(events, *, subject_kind: str, subject_id: int) -> list:
     policy = get_policy()
     reference = scoring.reference_time(subject_kind=subject_kind, subject_id=subject_id)
     index = scoring.rule_index()
+    verification = _verification_points_by_event(events, subject_kind=subject_kind, subject_id=subject_id,
+                                                 points=verification_points)
     for event in events:
-        event.points_now = scoring.points_now(event, reference=reference, policy=policy, index=index)
+        event.points_now = verification.get(event.pk) if event.pk in verification else scoring.points_now(
+            event, reference=reference, policy=policy, index=index)
         event.counts = event.reverses_id is None and not event.is_reversed
         event.weight_percent = (round(100 * scoring.event_weight(event.occurred_at, reference,
                                                                  policy.credit_half_life_days))

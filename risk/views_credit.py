@@ -31,7 +31,8 @@ def credit_home(request):
     page = Paginator(selectors.credit_history(subject_kind=subject.kind, subject_id=subject.id),
                      HISTORY_PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = selectors.with_points_now(page.object_list, subject_kind=subject.kind,
-                                                 subject_id=subject.id)
+                                                 subject_id=subject.id,
+                                                 verification_points=score.parts.get("verification"))
     return render(request, "risk/credit_home.html", {
         "base_template": STUDENT_BASE if subject.kind == scoring.STUDENT else EMPLOYER_BASE,
         "subject": subject, "score": score, "tier_label": CreditTier(score.tier).label,

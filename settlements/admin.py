@@ -23,7 +23,7 @@ from core.admin_mixins import ReadOnlyAdmin, history_table
 from core.errors import DomainError
 from core.money import format_fen
 
-from . import exports, payout_execution, payout_results
+from . import exports, payout_execution, payout_results, payouts, selectors
 from .models import Payout, PayoutBatch, PayoutMethod, Settlement
 
 if TYPE_CHECKING:
@@ -175,6 +175,7 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
                                 "confirmed_at", "confirmed_by", "history")
     inlines = [PayoutInline]
     change_form_template = "admin/settlements/payoutbatch/change_form.html"
+    change_list_template = "admin/settlements/payoutbatch/change_list.html"
     object_route_permissions = {"settlements_payoutbatch_download_bank": EXECUTE_PERMISSION,
                                 "settlements_payoutbatch_download_alipay": EXECUTE_PERMISSION,
                                 "settlements_payoutbatch_confirm": EXECUTE_PERMISSION,
@@ -196,6 +197,7 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
             path("<int:pk>/download/alipay/", view(self.download_alipay_view),
                  name="settlements_payoutbatch_download_alipay"),
             path("<int:pk>/confirm/", view(self.confirm_view), name="settlements_payoutbatch_confirm"),
+            path("build/", view(self.build_view), name="settlements_payoutbatch_build"),
             path("<int:pk>/import-results/", view(self.import_results_view),
                  name="settlements_payoutbatch_import_results"),
         ] + super().get_urls()
@@ -253,18 +255,54 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
         return response
 
     def confirm_view(self, request: HttpRequest, pk: int) -> HttpResponseBase:
-        if not PayoutBatch.objects.filter(pk=pk).exists():
+        """GET: the confirmation step, with the count and total of the lines it pays
+        (issue 23). POST (from that page, quoting them): confirm the batch as paid;
+        refused when the lines changed since the page was shown."""
+        batch = PayoutBatch.objects.filter(pk=pk).first()
+        if batch is None:
             raise Http404
         _executor(request)
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        try:
-            payout_execution.payout_batch_confirm(batch_id=pk, actor=signed_in_user(request))
-        except DomainError as error:
-            self.message_user(request, str(error.message), level=messages.ERROR)
-        else:
-            self.message_user(request, _("The batch is confirmed as paid."), level=messages.SUCCESS)
-        return redirect("admin:settlements_payoutbatch_change", pk)
+        outstanding = selectors.payout_batch_outstanding(batch_id=pk)
+        shown = f"{outstanding.count}:{outstanding.total_fen}"
+        if request.method == "POST":
+            if request.POST.get("expected") != shown:
+                self.message_user(request, _("The batch's lines changed since you looked: check the count and "
+                                             "total again before confirming."), level=messages.ERROR)
+                return redirect("admin:settlements_payoutbatch_confirm", pk)
+            try:
+                payout_execution.payout_batch_confirm(batch_id=pk, actor=signed_in_user(request))
+            except DomainError as error:
+                self.message_user(request, str(error.message), level=messages.ERROR)
+            else:
+                self.message_user(request, _("The batch is confirmed as paid."), level=messages.SUCCESS)
+            return redirect("admin:settlements_payoutbatch_change", pk)
+        return TemplateResponse(request, "admin/settlements/payoutbatch/confirm.html", {
+            **self.admin_site.each_context(request),
+            "title": _("Confirm payout batch %(id)d as paid") % {"id": batch.pk},
+            "batch": batch, "outstanding": outstanding, "expected": shown, "opts": self.model._meta,
+            "original": batch,
+        })
+
+    def build_view(self, request: HttpRequest) -> HttpResponseBase:
+        """Finance builds the batch now (issue 23: a Sunday, or after fixing a failed line)
+        from the settlements already due, through the same builder beat runs at 09:00
+        (settlements.payouts.payout_batch_build): a concurrent build, a double click or
+        beat at the same moment pay each settlement once. GET: what is due; POST: build."""
+        _executor(request)
+        if request.method == "POST":
+            batch = payouts.payout_batch_build(actor=signed_in_user(request))
+            if batch is None:
+                self.message_user(request, _("Nothing was due to pay (or another build took it just now)."),
+                                  level=messages.WARNING)
+                return redirect("admin:settlements_payoutbatch_changelist")
+            self.message_user(request, _("Payout batch %(id)d built: %(n)d payouts, %(total)s.") % {
+                "id": batch.pk, "n": batch.payout_count, "total": format_fen(batch.total_fen)},
+                level=messages.SUCCESS)
+            return redirect("admin:settlements_payoutbatch_change", batch.pk)
+        return TemplateResponse(request, "admin/settlements/payoutbatch/build.html", {
+            **self.admin_site.each_context(request), "title": _("Build the payout batch now"),
+            "due": selectors.payouts_due_summary(), "opts": self.model._meta,
+        })
 
 
 @admin.register(Payout)

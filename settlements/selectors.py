@@ -2,6 +2,7 @@
 a student's payout methods, and the engagements whose statement is due."""
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
@@ -24,6 +25,7 @@ from jobs.models import Job
 
 from .models import (
     RECOMPUTABLE,
+    Payout,
     PayoutMethod,
     Settlement,
     SettlementAdjustment,
@@ -138,19 +140,48 @@ def employer_must_prefund(employer: Employer) -> bool:
     return employer.credit_tier < get_policy().prefund_below_tier
 
 
-def employer_committed_fen(employer_id: int, *, credit_tier: int | None = None,
-                           now: dt.datetime | None = None) -> int:
+def employer_reserved_fen(employer_id: int, *, commission_percent: int | None = None) -> int:
+    """The estimated pay, with commission, of the work the employer's hired students
+    have agreed and not been settled for yet (no statement or a draft): the scheduled
+    minutes of their shifts not cancelled or missed, at each job's equivalent hourly
+    pay. Escrow keeps it back from refunds whatever the employer's tier (issue 23,
+    E5.1): the work is agreed, its statement will charge it. One query (two without
+    the percent)."""
+    percent = get_policy().commission_percent if commission_percent is None else commission_percent
+    unsettled = (Q(engagements__settlement__isnull=True)
+                 | Q(engagements__settlement__status=SettlementStatus.DRAFT))
+    counted = ~Q(engagements__attendances__status__in=[AttendanceStatus.CANCELLED, AttendanceStatus.NO_SHOW])
+    jobs = (Job.objects.filter(employer_id=employer_id).only("pk", "hourly_pay_fen")
+            .annotate(minutes=Sum("engagements__attendances__scheduled_minutes", filter=unsettled & counted))
+            .filter(minutes__gt=0))
+    return sum(_with_commission(job.scheduled_pay_fen(job.minutes), percent) for job in jobs)
+
+
+@dataclass(frozen=True)
+class Commitments:
+    """What the employer's escrow must keep, in parts (the funding page shows them)."""
+
+    owed_fen: int  # ready statements, unrecovered advances, adjustments waiting for funding
+    reserved_fen: int  # hired students' unsettled work (employer_reserved_fen)
+    offers_fen: int  # open offers, for an employer that must prefund
+
+    @property
+    def total_fen(self) -> int:
+        return self.owed_fen + self.reserved_fen + self.offers_fen
+
+
+def employer_commitments(employer_id: int, *, credit_tier: int | None = None,
+                         now: dt.datetime | None = None) -> Commitments:
     """Money the employer's escrow must keep (E5.1, E5.2): the employer totals of
     its ready statements and of the advances the guarantee fund made for it and
     has not recovered, the extra pay (with commission) of dispute adjustments
-    waiting for funding, and — for an employer that must prefund — the estimated
-    pay with commission of its engagements not settled yet (no statement or a
-    draft: scheduled minutes of the shifts not cancelled or missed) and of its
-    open offers (the shifts still to come).
+    waiting for funding, the estimated pay with commission of its engagements not
+    settled yet (employer_reserved_fen, every employer: issue 23) and — for an
+    employer that must prefund — of its open offers (the shifts still to come).
 
     Queries whatever the numbers: settlements, adjustments, the policy, the
-    employer's credit tier (unless given); for a prefunding employer also
-    engagements per job, offers per job and their shifts."""
+    employer's credit tier (unless given), engagements per job; for a prefunding
+    employer also offers per job and their shifts."""
 
     now = now or timezone.now()
     owed = Settlement.objects.filter(employer_id=employer_id).aggregate(
@@ -160,26 +191,26 @@ def employer_committed_fen(employer_id: int, *, credit_tier: int | None = None,
     adjustments = SettlementAdjustment.objects.filter(
         employer_id=employer_id, status=SettlementAdjustment.Status.AWAITING_FUNDING,
     ).aggregate(total=Sum(F("amount_fen") + F("commission_fen")))["total"]
-    committed = (owed["ready"] or 0) + (owed["advanced"] or 0) + (adjustments or 0)
+    owed_fen = (owed["ready"] or 0) + (owed["advanced"] or 0) + (adjustments or 0)
+    policy = get_policy()
+    percent = policy.commission_percent
+    reserved_fen = employer_reserved_fen(employer_id, commission_percent=percent)
     if credit_tier is None:
         credit_tier = Employer.objects.filter(pk=employer_id).values_list("credit_tier", flat=True).get()
-    policy = get_policy()
-    if credit_tier >= policy.prefund_below_tier:
-        return committed
-    percent = policy.commission_percent
-    unsettled = (Q(engagements__settlement__isnull=True)
-                 | Q(engagements__settlement__status=SettlementStatus.DRAFT))
-    counted = ~Q(engagements__attendances__status__in=[AttendanceStatus.CANCELLED, AttendanceStatus.NO_SHOW])
-    jobs = (Job.objects.filter(employer_id=employer_id).only("pk", "hourly_pay_fen")
-            .annotate(minutes=Sum("engagements__attendances__scheduled_minutes", filter=unsettled & counted))
-            .filter(minutes__gt=0))
-    committed += sum(_with_commission(job.scheduled_pay_fen(job.minutes), percent) for job in jobs)
-    offers = (Job.objects.filter(employer_id=employer_id)
-              .annotate(offers=Count("applications", filter=Q(applications__status=ApplicationStatus.OFFERED)))
-              .filter(offers__gt=0).prefetch_related("shifts"))
-    committed += sum(job.offers * engagement_estimate_fen(job=job, now=now, commission_percent=percent)
-                     for job in offers)
-    return committed
+    offers_fen = 0
+    if credit_tier < policy.prefund_below_tier:
+        offers = (Job.objects.filter(employer_id=employer_id)
+                  .annotate(offers=Count("applications", filter=Q(applications__status=ApplicationStatus.OFFERED)))
+                  .filter(offers__gt=0).prefetch_related("shifts"))
+        offers_fen = sum(job.offers * engagement_estimate_fen(job=job, now=now, commission_percent=percent)
+                         for job in offers)
+    return Commitments(owed_fen=owed_fen, reserved_fen=reserved_fen, offers_fen=offers_fen)
+
+
+def employer_committed_fen(employer_id: int, *, credit_tier: int | None = None,
+                           now: dt.datetime | None = None) -> int:
+    """The total the employer's escrow must keep (employer_commitments)."""
+    return employer_commitments(employer_id, credit_tier=credit_tier, now=now).total_fen
 
 
 def advances_outstanding(*, employer_id: int | None = None) -> dict[str, int]:
@@ -198,3 +229,30 @@ def employer_unpaid_statements(*, employer_id: int) -> QuerySet[Settlement]:
     return (Settlement.objects.filter(employer_id=employer_id)
             .filter(Q(status=SettlementStatus.READY) | Q(advanced_fen__gt=0, recovered_at__isnull=True))
             .select_related("engagement__job").order_by("funding_due_at", "id"))
+
+
+# ------------------------------------------------------------------ finance's payout run (F3.2, issue 23)
+@dataclass(frozen=True)
+class PayoutRunSummary:
+    count: int
+    total_fen: int
+
+
+def payouts_due_summary(*, now: dt.datetime | None = None) -> PayoutRunSummary:
+    """What a batch built now would take: the funded settlements and dispute adjustments
+    due by `now` (the builder skips students without a payout method). Two queries."""
+    now = now or timezone.now()
+    settlements = Settlement.objects.filter(status=SettlementStatus.FUNDED, payout_due_at__lte=now).aggregate(
+        n=Count("pk"), total=Sum("student_total_fen"))
+    adjustments = SettlementAdjustment.objects.filter(status=SettlementAdjustment.Status.FUNDED,
+                                                      payout_due_at__lte=now).aggregate(
+        n=Count("pk"), total=Sum("amount_fen"))
+    return PayoutRunSummary(count=settlements["n"] + adjustments["n"],
+                            total_fen=(settlements["total"] or 0) + (adjustments["total"] or 0))
+
+
+def payout_batch_outstanding(*, batch_id: int) -> PayoutRunSummary:
+    """The batch's lines "confirm as paid" would pay: queued or sent. One query."""
+    totals = Payout.objects.filter(batch_id=batch_id, status__in=[Payout.Status.QUEUED, Payout.Status.SENT]) \
+        .aggregate(n=Count("pk"), total=Sum("amount_fen"))
+    return PayoutRunSummary(count=totals["n"], total_fen=totals["total"] or 0)

@@ -39,6 +39,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.money import format_fen
 from jobs.models import PayUnit
+from jobs.schedule import half_up as half_up  # re-exported: commission, disputes, income tax
+from jobs.schedule import wage_for_minutes_fen
 
 # Labour Law art. 44(1): hours beyond the normal working time are paid at no less
 # than 150% of the wage. A job without its own overtime rate pays exactly that,
@@ -143,13 +145,6 @@ class Statement:
 
 
 # ------------------------------------------------------------------ arithmetic
-def half_up(numerator: int, denominator: int) -> int:
-    """numerator / denominator rounded half up to a whole fen; never below 0."""
-    if numerator <= 0:
-        return 0
-    return (2 * numerator + denominator) // (2 * denominator)
-
-
 def _per_hour(rate_fen: int) -> str:
     return f"{format_fen(rate_fen)}/h"
 
@@ -202,7 +197,7 @@ def _base_lines(terms: PayTerms, shifts: list[ShiftWork]) -> list[Line]:
     quantity_note = ""
     if unit == PayUnit.PIECE and terms.pieces_per_hour:
         quantity_note = f" ({terms.pieces_per_hour} × {format_fen(terms.base_rate_fen)})"
-    return [Line(LineKind.BASE, half_up(s.minutes * rate, 60), s.date.isoformat(),
+    return [Line(LineKind.BASE, wage_for_minutes_fen(s.minutes, rate), s.date.isoformat(),
                  f"{s.minutes} min × {_per_hour(rate)}{quantity_note}", s.date)
             for s in worked if s.minutes > 0]
 
@@ -214,7 +209,7 @@ def _overtime_lines(terms: PayTerms, shifts: list[ShiftWork]) -> list[Line]:
         if not (s.worked and s.overtime_minutes > 0):
             continue
         if terms.overtime_rate_fen:
-            amount = half_up(s.overtime_minutes * terms.overtime_rate_fen, 60)
+            amount = wage_for_minutes_fen(s.overtime_minutes, terms.overtime_rate_fen)
             quantity = f"{s.overtime_minutes} min × {_per_hour(terms.overtime_rate_fen)}"
         else:  # Labour Law art. 44(1): 150% of the hourly pay
             amount = half_up(s.overtime_minutes * hourly * DEFAULT_OVERTIME_PERCENT, 60 * 100)

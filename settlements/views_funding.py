@@ -23,7 +23,7 @@ from employers.views import employer_account_required
 from finance import banking
 from finance.forms import SandboxPaymentForm
 
-from .selectors import employer_committed_fen, employer_unpaid_statements
+from .selectors import employer_commitments, employer_unpaid_statements
 
 
 def _employer(request: HttpRequest) -> Employer:
@@ -40,7 +40,8 @@ def _employer_id(request: HttpRequest) -> int:
 def _render(request: HttpRequest, form: SandboxPaymentForm | None = None, status: int = 200) -> HttpResponse:
     employer = _employer(request)
     overview = banking.funding_overview(employer_id=employer.pk)
-    committed_fen = employer_committed_fen(employer.pk, credit_tier=employer.credit_tier)
+    commitments = employer_commitments(employer.pk, credit_tier=employer.credit_tier)
+    committed_fen = commitments.total_fen
     # E5.1, E5.2: what is due and by when, what the guarantee advanced, what escrow must keep.
     unpaid = list(employer_unpaid_statements(employer_id=employer.pk))
     advanced = [settlement for settlement in unpaid if settlement.advance_outstanding]
@@ -49,6 +50,7 @@ def _render(request: HttpRequest, form: SandboxPaymentForm | None = None, status
         "unpaid": unpaid,
         "advances": {"count": len(advanced), "owed_fen": sum(s.employer_total_fen for s in advanced)},
         "committed_fen": committed_fen,
+        "commitments": commitments,
         "available_fen": max(0, overview.escrow_fen - committed_fen),
         "now": timezone.now(),
         "bank_name": settings.PLATFORM_BANK_NAME,

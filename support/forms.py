@@ -4,6 +4,8 @@ phone-call log and daily-summary rebuild."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import IsoDateInput
+
 from .models import Ticket
 
 
@@ -162,7 +164,7 @@ class LogContactForm(forms.Form):
 
 
 class RebuildSummaryForm(forms.Form):
-    date = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Day"), widget=IsoDateInput())
 
     def clean_date(self):
         import datetime as dt

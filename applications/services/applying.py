@@ -1,6 +1,8 @@
 """Applying (S2.2, E3.1, K3.1): what a student looks for, the application and
 its withdrawal, and the employer's invitations to apply."""
 
+import datetime as dt
+
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -58,6 +60,14 @@ def intention_save(*, student: User, categories: list[str], cities: list[str], d
 
 
 # ------------------------------------------------------------------ applying (S2.2)
+def _answer_due(job: Job, now: dt.datetime) -> dt.datetime:
+    """E3.2: P3 working days after applying — but never later than the start of the
+    job's next shift (issue 23): an answer after the work began is no answer. One query."""
+    due = working_days_after(now, get_policy().response_working_days)
+    next_start = min((s.starts_at for s in job.shifts.all() if s.starts_at > now), default=None)
+    return min(due, next_start) if next_start is not None else due
+
+
 @transaction.atomic
 def application_apply(*, job_id: int, student: User, confirms_requirements: bool, commits_to_work: bool,
                       message: str = "") -> Application:
@@ -66,8 +76,8 @@ def application_apply(*, job_id: int, student: User, confirms_requirements: bool
     Preconditions: an approved student; the job published, before its deadline
     and not full; no overlap with the student's engagements; no night or
     hazardous work for minors; both confirmations given; one application per
-    job. Effects: the answer deadline is P3 working days later (E3.2), the
-    reminder at half-time; the employer is told. K3.1: not before the job opens
+    job. Effects: the answer deadline is P3 working days later (E3.2) or the
+    start of the next shift if sooner, the reminder at half-time; the employer is told. K3.1: not before the job opens
     to the student's credit tier, and not beyond the tier's open-applications
     limit — the student's profile row is locked first, so two applies at once
     by the same student are counted one after the other."""
@@ -86,7 +96,7 @@ def application_apply(*, job_id: int, student: User, confirms_requirements: bool
     if places_taken(job.pk) >= job.headcount:
         raise JobFull()
     ensure_no_schedule_overlap(student=student, job=job, now=now)
-    due = working_days_after(now, get_policy().response_working_days)
+    due = _answer_due(job, now)
     application = Application.objects.create(
         job=job, student=student, confirms_requirements=True, commits_to_work=True,
         message=(message or "").strip()[:1000], applied_at=now, response_due_at=due,

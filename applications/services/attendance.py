@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.services import staff_role_notify
 from core.credit import credit_event_reverse
-from core.errors import DomainError, InvalidTransition, NotPermitted
+from core.errors import DomainError, InvalidTransition, NotPermitted, ReasonRequired
 from core.history import history_record
 from core.notifications import notify
 from core.policy import get_policy
@@ -78,6 +78,20 @@ def checkin_shift_id(token: str) -> int:
     return checkin_code(token).shift_id
 
 
+# Issue 23: a check-out after less than this share of the shift's scheduled time
+# (a late check-in, an early leave) asks the student why; the reason goes into the
+# check-out's history row, where the employer confirming the hours reads it.
+SHORT_CHECKOUT_PERCENT = 50
+
+
+def checkout_needs_reason(attendance: Attendance, now: dt.datetime) -> bool:
+    """True when checking out now records far less work than the shift's scheduled time."""
+    if attendance.checked_in_at is None:
+        return False
+    worked = (now - attendance.checked_in_at).total_seconds() / 60
+    return worked * 100 < attendance.scheduled_minutes * SHORT_CHECKOUT_PERCENT
+
+
 def checkout_opens_at(attendance: Attendance) -> dt.datetime:
     """When a QR check-out is accepted: CHECKOUT_AFTER_CHECKIN after the check-in, at the latest the shift's end."""
     return min(attendance.checked_in_at + CHECKOUT_AFTER_CHECKIN, attendance.shift.ends_at)
@@ -109,14 +123,21 @@ def _record_on_time(attendance: Attendance, at: dt.datetime) -> None:
 
 
 @transaction.atomic
-def checkin_scan(*, token: str, student: User) -> Attendance:
+def checkin_scan(*, token: str, student: User, reason: str = "") -> Attendance:
     """The signed-in student scanned one of the shift's QR codes (E4).
 
     The check-in code only checks in and the check-out code only checks out, for
     the signed-in student hired for the shift; check-out opens CHECKOUT_AFTER_CHECKIN
-    after the check-in; each displayed code works once per student."""
+    after the check-in, and asks for a `reason` when the time worked is far below
+    the shift's (checkout_needs_reason; asked before the code is used, so the
+    student can answer and scan the same code); each displayed code works once per
+    student."""
     code = checkin_code(token)
     attendance = _attendance_of_student(shift_id=code.shift_id, student=student)
+    reason = (reason or "").strip()[:300]
+    if (code.action != CHECK_IN and attendance.status == AttendanceStatus.CHECKED_IN and not reason
+            and checkout_opens_at(attendance) <= timezone.now() and checkout_needs_reason(attendance, timezone.now())):
+        raise ReasonRequired(_("You worked much less than the shift's time: tell the employer why you leave now."))
     _checkin_code_use(code, student)  # before the state checks: a replay is told so, whatever the state
     now, shift = timezone.now(), attendance.shift
     if code.action == CHECK_IN:
@@ -138,7 +159,7 @@ def checkin_scan(*, token: str, student: User) -> Attendance:
             raise CheckInRefused(
                 _("You can check out from %(time)s. If you must leave earlier, ask the employer to mark you out.")
                 % {"time": timezone.localtime(opens).strftime("%H:%M")})
-        run_transition(attendance, "check_out", actor=student, at=now)
+        run_transition(attendance, "check_out", actor=student, at=now, note=reason)
     return attendance
 
 

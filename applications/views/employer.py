@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core.access import client_ip, owned_object
 from core.errors import DomainError
@@ -240,7 +241,27 @@ def application_detail(request, application):
 
 @_own_object(_application)
 def application_hire(request, application):
-    """Hire: an offer the student accepts within the policy's window (E3.1)."""
+    """Hire: an offer the student accepts within the policy's window (E3.1). The
+    button leads to a confirmation step first (issue 23): only a POST from it,
+    with `confirmed`, sends the offer."""
+    if request.POST.get("confirmed") != "1":
+        job = application.job
+        name = getattr(getattr(application.student, "student_profile", None), "real_name", "") or _("the applicant")
+        shifts = job.shifts.count()
+        return render(request, "applications/confirm_action.html", {
+            "base_template": "applications/employer/_base.html",
+            "title": _("Hire %(name)s for “%(job)s”?") % {"name": name, "job": job.title},
+            "lines": [
+                _("An offer goes to the student, who has %(hours)s hours to accept it.")
+                % {"hours": get_policy().offer_accept_hours},
+                ngettext("Once they accept, you commit to %(n)s shift and to paying for it.",
+                         "Once they accept, you commit to %(n)s shifts and to paying for them.", shifts)
+                % {"n": shifts},
+            ],
+            "action": reverse("applications:application_hire", args=[application.pk]),
+            "next": request.POST.get("next", ""), "button": _("Yes, send the offer"),
+            "cancel_url": reverse("applications:employer_application", args=[application.pk]),
+        })
     try:
         offered = services.offers.application_hire(application_id=application.pk, actor=request.user)
     except DomainError as error:

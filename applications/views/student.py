@@ -18,12 +18,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.selectors import student_profile_for
 from accounts.views import student_account_required
 from core.access import client_ip, owned_object
-from core.errors import DomainError, NotPermitted
+from core.errors import DomainError, NotPermitted, ReasonRequired
 from core.history import history_for
 from core.policy import get_policy
 from core.uploads import serve_private_file
@@ -237,6 +238,24 @@ def application_withdraw(request, application: Application):
 
 @own_object_view(_application, ["POST"])
 def offer_accept(request, application: Application):
+    """Accept an offer (E3.1) — after a confirmation step showing what the student
+    commits to (issue 23): only a POST from it, with `confirmed`, accepts."""
+    if request.POST.get("confirmed") != "1":
+        job = application.job
+        shifts = list(job.shifts.order_by("date", "start_time"))
+        lines = [ngettext("You commit to working %(n)s shift: %(when)s.",
+                          "You commit to working %(n)s shifts, the first on %(when)s.", len(shifts))
+                 % {"n": len(shifts),
+                    "when": f"{shifts[0].date:%Y-%m-%d} {shifts[0].start_time:%H:%M}" if shifts else ""},
+                 _("You and the employer will see each other's contact details."),
+                 _("Cancelling later, or not coming, counts against your credit.")]
+        return render(request, "applications/confirm_action.html", {
+            "base_template": "base.html",
+            "title": _("Accept the offer for “%(job)s”?") % {"job": job.title}, "lines": lines,
+            "action": reverse("applications:offer_accept", args=[application.pk]),
+            "button": _("Yes, accept the offer"),
+            "cancel_url": reverse("applications:student_application", args=[application.pk]),
+        })
     engagement = _run(request, services.offers.offer_accept, application_id=application.pk, student=request.user,
                       ip=client_ip(request))
     if engagement is None:
@@ -450,7 +469,13 @@ def checkin(request, token: str):
     POST checks in with the check-in code, out with the check-out code (E4)."""
     if request.method == "POST":
         try:
-            attendance = services.attendance.checkin_scan(token=token, student=request.user)
+            attendance = services.attendance.checkin_scan(token=token, student=request.user,
+                                                          reason=request.POST.get("reason", ""))
+        except ReasonRequired as error:  # issue 23: a short check-out asks why, the same code still works
+            attendance = _attendance_for_checkin(services.attendance.checkin_shift_id(token), request.user)
+            return render(request, "applications/student/checkin.html", {
+                "attendance": attendance, "token": token, "checking_out": True, "needs_reason": True,
+                "reason_error": error.message}, status=400)
         except DomainError as error:
             return _checkin_refused(request, error)
         return render(request, "applications/student/checkin.html", {"attendance": attendance, "done": True})
@@ -471,6 +496,8 @@ def checkin(request, token: str):
     if code.action == services.attendance.CHECK_OUT and attendance.status == AttendanceStatus.EXPECTED:
         return _checkin_refused(request, services.attendance.CheckInRefused(
             _("You have not checked in yet; scan the check-in code first.")))
+    checking_out = code.action == services.attendance.CHECK_OUT
     return render(request, "applications/student/checkin.html",
-                  {"attendance": attendance, "token": token,
-                   "checking_out": code.action == services.attendance.CHECK_OUT})
+                  {"attendance": attendance, "token": token, "checking_out": checking_out,
+                   "needs_reason": checking_out and services.attendance.checkout_needs_reason(
+                       attendance, timezone.now())})

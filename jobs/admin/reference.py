@@ -11,7 +11,8 @@ from core.admin_mixins import ReadOnlyAdmin
 from core.money import format_fen
 
 from ..compliance import compile_term, re2_error_reason
-from ..models import ComplianceTerm, JobFlag, MinimumWage, PatrolRun
+from ..models import ComplianceTerm, JobFlag, MinimumWage, PatrolRun, SearchSynonym, synonym_words
+from ..selectors import forget_search_synonyms
 from .display import FLAG_CODES, field_label
 
 
@@ -46,6 +47,42 @@ class ComplianceTermAdmin(admin.ModelAdmin):
     list_filter = ["category", "severity", "is_regex", "active"]
     search_fields = ["pattern", "explanation", "explanation_en"]
     ordering = ["category", "pattern"]
+
+
+class SearchSynonymForm(forms.ModelForm):
+    class Meta:
+        model = SearchSynonym
+        fields = ["words", "active"]
+
+    def clean_words(self):
+        words = synonym_words(self.cleaned_data.get("words") or "")
+        if len(words) < 2:
+            raise forms.ValidationError(_("Give at least two words, separated by spaces or slashes."))
+        if any(len(word) < 2 for word in words):
+            raise forms.ValidationError(_("Every word needs at least two characters: one matches almost every job."))
+        return "/".join(words)
+
+
+@admin.register(SearchSynonym)
+class SearchSynonymAdmin(admin.ModelAdmin):
+    """Words students use for the same work; the public search treats them as one (S2.1)."""
+
+    form = SearchSynonymForm
+    list_display = ["words", "active", "updated_at"]
+    list_filter = ["active"]
+    search_fields = ["words"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        forget_search_synonyms()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        forget_search_synonyms()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        forget_search_synonyms()
 
 
 @admin.register(MinimumWage)

@@ -14,7 +14,7 @@ from employers.models import Employer, EmployerMember
 from employers.services import ensure_employer_member
 
 from ..compliance import Finding, screen
-from ..models import MAX_SHIFTS_PER_JOB, Job, JobFlag, JobRevision, ScheduleKind, Shift
+from ..models import MAX_SHIFTS_PER_JOB, Job, JobFlag, JobRevision, ScheduleKind, Shift, build_search_document
 from ..schedule import ShiftSpec, expand_weekly, hourly_pay_fen, schedule_facts
 
 # The fields a job form edits. Material ones send a live job back to review (J2.2).
@@ -82,10 +82,12 @@ def _set_schedule_facts(job: Job, shifts: list[ShiftSpec]) -> None:
 
 
 def search_document_for(job: Job) -> str:
-    """What the public search matches: title, work content, employer, place; lower-cased
-    so the search is case-insensitive with a plain (fast, indexable) LIKE."""
-    return "\n".join(filter(None, [job.title, job.description, job.employer.name, job.district,
-                                   job.city])).lower()
+    """What the public search matches (S2.1): title, work content, skills and
+    certificates required, the category's name, employer, place; lower-cased so
+    the search is case-insensitive with a plain (fast, indexable) LIKE."""
+    return build_search_document(title=job.title, description=job.description, category=job.category,
+                                 skills=job.requirements_skills, certificates=job.requirements_certificates,
+                                 employer_name=job.employer.name, district=job.district, city=job.city)
 
 
 def _replace_shifts(job: Job, shifts: list[ShiftSpec]) -> None:

@@ -49,11 +49,10 @@ from ..models import (
     JobAction,
     JobRevision,
     JobStatus,
-    PayUnit,
     ScheduleKind,
     SettlementCycle,
 )
-from ..schedule import ShiftSpec, hourly_pay_fen, schedule_facts, settlement_delay_days
+from ..schedule import ShiftSpec, hourly_pay_fen, schedule_facts, scheduled_wages_fen, settlement_delay_days
 
 JOBS_PER_PAGE = 50
 HISTORY_ROWS = 50
@@ -95,13 +94,13 @@ def pay_summary(data: dict, shifts: list[ShiftSpec], *, payout_working_days: int
                         "Paid within %(n)s days after the last shift.", days)
         first_by = facts.last_end.date() + dt.timedelta(days=days) if facts.last_end else None
     # Before overtime and bonuses, which depend on the work done.
+    # Computed per shift as the statements will charge it (jobs.schedule.scheduled_wages_fen).
     total = None
-    if facts.total_minutes:
-        earned = {PayUnit.HOUR: base * facts.total_minutes // 60, PayUnit.DAY: base * facts.working_days,
-                  PayUnit.JOB: base}.get(unit)
-        if earned is not None:
-            allowances = (data.get("meal_allowance_fen") or 0) + (data.get("transport_allowance_fen") or 0)
-            total = earned + allowances * len(shifts)
+    earned = scheduled_wages_fen(pay_unit=unit, base_rate_fen=base, pieces_per_hour=data.get("pieces_per_hour"),
+                                 shifts=[s for s in shifts if s.minutes > 0])
+    if earned is not None and facts.total_minutes:
+        allowances = (data.get("meal_allowance_fen") or 0) + (data.get("transport_allowance_fen") or 0)
+        total = earned + allowances * len(shifts)
     return PaySummary(
         hourly_fen=hourly, payment_text=text % {"n": days}, first_payment_by=first_by,
         delay_days=settlement_delay_days(cycle=cycle, payment_days=days, facts=facts),

@@ -74,6 +74,9 @@ EXPECTED_ROLE_PERMISSIONS: dict[str, set[str]] = {
         "core.view_backuprecord", "core.view_calendaroverride", "core.view_calendaryearconfirmation",
         "core.view_policy", "core.view_policychange",
         "jobs.view_minimumwage", "jobs.view_patrolrun",
+        # The search's synonym table (S2.1), added after the freeze.
+        "jobs.add_searchsynonym", "jobs.change_searchsynonym", "jobs.delete_searchsynonym",
+        "jobs.view_searchsynonym",
         "operations.add_campaign", "operations.add_dailycheck", "operations.change_campaign",
         "operations.sign_off_dailycheck", "operations.view_campaign", "operations.view_campaignsignup",
         "operations.view_campaignvisit", "operations.view_dailycheck", "operations.view_taskfailure",

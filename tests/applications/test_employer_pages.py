@@ -124,7 +124,7 @@ def test_e3_1_applicants_are_ranked_by_score_with_parts_and_no_personal_attribut
     for label in ("Availability", "Experience", "Place", "Verification", "Credit"):
         assert label in html
     assert "35/35" in html and "Free for 100% of the shift times" in html and "Free for 0% of the shift times" in html
-    assert "Wants to work in this district" in html and "Verification level 2 of 2" in html
+    assert "Wants to work in this district" in html and "Verification level 2 (highest 2)" in html
     # school, major and verification level are allowed; the message and the countdown are shown
     assert "复旦大学" in html and "汉语言文学" in html and "Real-name and student status verified" in html
     assert best.message in html and "Answer within" in html
@@ -205,12 +205,31 @@ def test_e3_1_hire_makes_an_offer(client, job):
     # given
     application = applicant(job)
     # when
-    response = client.post(reverse("applications:application_hire", args=[application.pk]), follow=True)
+    response = client.post(reverse("applications:application_hire", args=[application.pk]), {"confirmed": "1"},
+                           follow=True)
     # then
     application.refresh_from_db()
     assert application.status == ApplicationStatus.OFFERED and application.offer_expires_at
     assert any("Offer sent" in m for m in messages_of(response))
     assert Notification.objects.filter(recipient=application.student, subject__contains="offer").exists()
+
+
+def test_e3_1_hire_asks_for_confirmation_first(client, job):
+    # given (issue 23): the Hire button on the applicant's page
+    application = applicant(job)
+    # when: the button's POST, without the confirmation
+    step = client.post(reverse("applications:application_hire", args=[application.pk]),
+                       {"next": reverse("applications:employer_applicants", args=[job.pk])})
+    # then: a confirmation page, nothing sent yet
+    application.refresh_from_db()
+    assert step.status_code == 200 and application.status == ApplicationStatus.APPLIED
+    html = step.content.decode()
+    assert 'id="confirm-form"' in html and 'name="confirmed" value="1"' in html and "1 shift" in html
+    assert not Notification.objects.filter(recipient=application.student, subject__contains="offer").exists()
+    # when: confirmed
+    client.post(reverse("applications:application_hire", args=[application.pk]), {"confirmed": "1"})
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.OFFERED
 
 
 def test_e3_1_hire_when_all_places_are_taken_is_refused_and_changes_nothing(client, employer):
@@ -219,7 +238,8 @@ def test_e3_1_hire_when_all_places_are_taken_is_refused_and_changes_nothing(clie
     EngagementFactory(application__job=job)
     application = applicant(job)
     # when
-    response = client.post(reverse("applications:application_hire", args=[application.pk]), follow=True)
+    response = client.post(reverse("applications:application_hire", args=[application.pk]), {"confirmed": "1"},
+                           follow=True)
     # then
     application.refresh_from_db()
     assert application.status == ApplicationStatus.APPLIED

@@ -79,7 +79,8 @@ def test_e5_1_the_hire_page_shows_what_to_pay_in():
     client = Client()
     client.force_login(employer.members.get().user)
     # when
-    response = client.post(reverse("applications:application_hire", args=[application.pk]), follow=True)
+    response = client.post(reverse("applications:application_hire", args=[application.pk]), {"confirmed": "1"},
+                           follow=True)
     # then: a message, not an error page
     assert response.status_code == 200
     assert any("¥198.00" in str(m) for m in response.context["messages"])

@@ -36,7 +36,8 @@ from applications.services import (
 )
 from applications.signals import case_opened
 from applications.sweeps import applications_sweep
-from core.errors import DomainError, InvalidTransition, NotPermitted
+from core.errors import DomainError, InvalidTransition, NotPermitted, ReasonRequired
+from core.history import history_for
 from core.models import CreditEvent, Notification
 from tests.factories.accounts import StaffFactory
 from tests.factories.applications import EngagementFactory, approved_student
@@ -76,13 +77,13 @@ def owner(engagement):
     return engagement.job.employer.members.first().user
 
 
-def scan_at(clock, engagement, moment, *, shown_at=None, action=CHECK_IN):
+def scan_at(clock, engagement, moment, *, shown_at=None, action=CHECK_IN, reason=""):
     """The employer's screen shows a code at `shown_at`; the student scans it at `moment`."""
     shift_id = attendance_of(engagement).shift_id
     clock.move_to(shown_at or moment)
     token = checkin_token(shift_id=shift_id, action=action)
     clock.move_to(moment)
-    return checkin_scan(token=token, student=engagement.student)
+    return checkin_scan(token=token, student=engagement.student, reason=reason)
 
 
 def events(kind) -> list[CreditEvent]:
@@ -201,7 +202,7 @@ def test_e4_check_out_opens_30_minutes_after_check_in(clock, hired):
     # when / then: 29 minutes later still refused, at 30 minutes it works
     with pytest.raises(CheckInRefused):
         scan_at(clock, hired, START + dt.timedelta(minutes=29, seconds=59), action=CHECK_OUT)
-    attendance = scan_at(clock, hired, START + CHECKOUT_AFTER_CHECKIN, action=CHECK_OUT)
+    attendance = scan_at(clock, hired, START + CHECKOUT_AFTER_CHECKIN, action=CHECK_OUT, reason="身体不适")
     assert attendance.status == AttendanceStatus.ATTENDED
     assert attendance.checked_out_at - attendance.checked_in_at == CHECKOUT_AFTER_CHECKIN
 
@@ -212,7 +213,7 @@ def test_e4_a_late_arrival_can_check_out_at_the_end_of_the_shift(clock, hired):
     # when / then: check-out opens at the end, not 30 minutes later when the code is gone
     with pytest.raises(CheckInRefused):
         scan_at(clock, hired, END - dt.timedelta(minutes=1), action=CHECK_OUT)
-    assert scan_at(clock, hired, END, action=CHECK_OUT).status == AttendanceStatus.ATTENDED
+    assert scan_at(clock, hired, END, action=CHECK_OUT, reason="公交晚点，迟到了").status == AttendanceStatus.ATTENDED
 
 
 def test_e4_a_code_is_used_once_by_a_student(clock, hired):
@@ -558,3 +559,25 @@ def test_e4_an_engagement_does_not_complete_before_its_last_shift(clock):
     # then
     engagement.refresh_from_db()
     assert engagement.status == EngagementStatus.ACTIVE
+
+
+def test_e4_a_check_out_far_below_the_shifts_time_asks_for_a_reason(clock, hired):
+    # given (issue 23): a late check-in one minute before the end of a 3-hour shift
+    scan_at(clock, hired, END - dt.timedelta(minutes=1))
+    clock.move_to(END + dt.timedelta(seconds=10))
+    token = checkin_token(shift_id=attendance_of(hired).shift_id, action=CHECK_OUT)
+    # when: checking out without a reason
+    with pytest.raises(ReasonRequired):
+        checkin_scan(token=token, student=hired.student)
+    # then: still checked in, and the same code works with the reason, which the history keeps
+    assert attendance_of(hired).status == AttendanceStatus.CHECKED_IN
+    attendance = checkin_scan(token=token, student=hired.student, reason="地铁故障，迟到了")
+    assert attendance.status == AttendanceStatus.ATTENDED
+    assert [h.reason for h in history_for(attendance) if h.transition == "check_out"] == ["地铁故障，迟到了"]
+
+
+def test_e4_a_check_out_after_most_of_the_shift_needs_no_reason(clock, hired):
+    # given: 90 of 180 minutes worked (SHORT_CHECKOUT_PERCENT = 50)
+    scan_at(clock, hired, START)
+    assert scan_at(clock, hired, START + dt.timedelta(minutes=90), action=CHECK_OUT).status == \
+        AttendanceStatus.ATTENDED

@@ -385,3 +385,14 @@ def test_s2_2_minors_are_not_invited_to_night_work(clock):
     with pytest.raises(DomainError):
         job_invite_student(job_id=job.pk, student_id=minor.pk, actor=owner(job))
     assert not Notification.objects.filter(recipient=minor).exists()
+
+
+def test_e3_2_answer_due_never_later_than_the_start_of_the_first_shift(clock):
+    # given: Thursday 25 Sep 2025 10:00; the only shift starts on Saturday 27 Sep at 09:00,
+    # before the P3 deadline (Monday 29 Sep 10:00) (issue 23)
+    job = open_job(shifts=[(dt.date(2025, 9, 27), "09:00", "12:00")], application_deadline=aware(2025, 9, 26, 20, 0))
+    # when
+    application = apply(job)
+    # then: the employer must answer before the work starts; the reminder at half of that time
+    assert application.response_due_at == aware(2025, 9, 27, 9, 0)
+    assert application.reminder_due_at == aware(2025, 9, 26, 9, 30)

@@ -267,13 +267,30 @@ def test_e3_1_accepting_the_offer_starts_the_engagement_and_shows_the_employer_c
     # then: the offer's deadline, but no contact details before accepting
     assert "Accept within" in offer_page and employer.contact_name not in offer_page
     # when
-    response = client.post(reverse("applications:offer_accept", args=[application.pk]), follow=True)
+    response = client.post(reverse("applications:offer_accept", args=[application.pk]), {"confirmed": "1"},
+                           follow=True)
     # then
     engagement = Engagement.objects.get(application=application)
     assert response.redirect_chain[-1][0] == engagement_url(engagement)
     html = page(response)
     assert employer.contact_name in html and str(employer.contact_mobile) in html
     assert engagement.attendances.count() == 1
+
+
+def test_e3_1_accepting_the_offer_asks_for_confirmation_first(db):
+    # given (issue 23): an offer
+    application = ApplicationFactory()
+    services.application_hire(application_id=application.pk, actor=owner_of(application.job))
+    client = signed_in(application.student)
+    # when: the button's POST, without the confirmation
+    step = client.post(reverse("applications:offer_accept", args=[application.pk]))
+    # then: what the student commits to, nothing accepted yet
+    assert step.status_code == 200 and 'id="confirm-form"' in step.content.decode()
+    assert "You commit to working 1 shift" in step.content.decode()
+    assert not Engagement.objects.filter(application=application).exists()
+    # when: confirmed
+    client.post(reverse("applications:offer_accept", args=[application.pk]), {"confirmed": "1"})
+    assert Engagement.objects.filter(application=application).exists()
 
 
 def test_e3_1_declining_the_offer(db):
@@ -321,6 +338,28 @@ def test_e4_check_in_and_out_through_the_qr_code_url_within_the_shift_window(db)
         url = reverse("applications:checkin", args=[services.checkin_token(shift_id=shift.pk, action="out")])
         assert "Check out" in page(client.get(url))
         client.post(url)
+    assert engagement.attendances.get().status == AttendanceStatus.ATTENDED
+
+
+def test_e4_a_short_check_out_asks_for_a_reason_on_the_page(db):
+    # given (issue 23): checked in one minute before the end of the shift
+    engagement = EngagementFactory()
+    shift = shift_of(engagement)
+    client = signed_in(engagement.student)
+    with time_machine.travel(shift.ends_at - dt.timedelta(minutes=1), tick=False):
+        client.post(reverse("applications:checkin", args=[services.checkin_token(shift_id=shift.pk)]))
+    with time_machine.travel(shift.ends_at + dt.timedelta(seconds=5), tick=False):
+        url = reverse("applications:checkin", args=[services.checkin_token(shift_id=shift.pk, action="out")])
+        # when: the check-out code
+        shown = page(client.get(url))
+        # then: the page asks why
+        assert 'id="checkout-reason"' in shown and 'name="reason"' in shown
+        # when: pressed without a reason: asked again, nothing recorded, the code still good
+        refused = client.post(url)
+        assert refused.status_code == 400 and 'id="checkout-reason"' in page(refused)
+        assert engagement.attendances.get().status == AttendanceStatus.CHECKED_IN
+        done = client.post(url, {"reason": "地铁故障，迟到了"})
+    assert done.status_code == 200 and "Checked out at" in page(done)
     assert engagement.attendances.get().status == AttendanceStatus.ATTENDED
 
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from backoffice.audit_pack import audit_pack_build
 from backoffice.audits import transaction_documents, transaction_sample
-from backoffice.reports import trial_balance, yuan
+from backoffice.reports import trial_balance
 from core.history import history_for
 from finance.banking import funding_reference_for
 from finance.ledger import employer_escrow, platform_account, transaction_post
@@ -83,18 +83,30 @@ def test_f4_audit_pack_has_every_sheet_and_the_trial_balance_of_the_reports(ledg
     tb = trial_balance(at=dt.date(2026, 10, 31))
     rows = {row[0]: row[1:] for row in sheets["trial balance"][1:]}
     for r in tb.rows:
-        assert rows[r.label] == (yuan(r.debits_fen), yuan(r.credits_fen), yuan(r.balance_fen))
+        assert rows[r.label] == (r.debits_fen / 100, r.credits_fen / 100, r.balance_fen / 100)
     # November's fee is not in it: 30 fees of ¥1 in October
-    assert rows[str(AccountKind.REVENUE_POSTING_FEES.label)][1] == "30.00"
+    assert rows[str(AccountKind.REVENUE_POSTING_FEES.label)][1] == 30
 
 
 def test_f4_income_and_expenses_cover_the_period_only(ledger):
     engagement = AuditEngagementFactory()
     sheet = sheets_of(audit_pack_build(engagement=engagement))["income and expenses"]
     amounts = {(row[0], row[1]): row[2] for row in sheet[1:]}
-    assert amounts[("Income", str(AccountKind.REVENUE_POSTING_FEES.label))] == "30.00"
-    assert amounts[("Expenses", str(AccountKind.EXPENSE_OFFICE.label))] == "50.00"
-    assert amounts[("", "Income less expenses")] == "-20.00"
+    assert amounts[("Income", str(AccountKind.REVENUE_POSTING_FEES.label))] == 30
+    assert amounts[("Expenses", str(AccountKind.EXPENSE_OFFICE.label))] == 50
+    assert amounts[("", "Income less expenses")] == -20
+
+
+def test_f4_audit_pack_amounts_are_numeric_cells_formatted_0_00(ledger):
+    # issue 23: every 金额 cell of the pack is a number (求和 works), formulas still off
+    book = openpyxl.load_workbook(io.BytesIO(audit_pack_build(engagement=AuditEngagementFactory())))
+    for title, column in [("trial balance", 1), ("income and expenses", 2), ("sample", 5)]:
+        cells = [row[column] for row in book[title].iter_rows(min_row=2) if row[column].value not in (None, "")]
+        assert cells, title
+        assert all(c.data_type == "n" and c.number_format == "0.00" for c in cells), title
+    settlements = [row[2] for row in book["settlements"].iter_rows(min_row=3)]
+    assert all(c.data_type == "n" for c in settlements)
+    assert not any(c.data_type == "f" for ws in book.worksheets for row in ws.iter_rows() for c in row)
 
 
 def test_f4_integrity_sheet_has_the_latest_recorded_run_and_a_fresh_one(ledger):

@@ -70,7 +70,7 @@ def test_f1_xlsx_has_a_column_per_month_and_the_budget_sheet(ledger):
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][1:4] == ("2026-09", "2026-10", "2026-11")
     fees = next(r for r in rows if r[0] == "Revenue: posting fees")
-    assert fees[1:5] == ("9.99", "50.00", "0.00", "59.99")
+    assert fees[1:5] == (9.99, 50, 0, 59.99)  # numbers (issue 23), formatted 0.00
     assert list(budgets.iter_rows(values_only=True))[1][0] == "Office"
 
 

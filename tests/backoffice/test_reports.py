@@ -84,7 +84,19 @@ def test_f3_3_settlement_report_csv_has_a_bom_and_the_totals(scenario):
     workbook = openpyxl.load_workbook(io.BytesIO(settlement_report_xlsx(
         settlement_report(date_from=today(), date_to=today()))))
     values = [[c.value for c in row] for row in workbook.active.iter_rows()]
-    assert ["Settlements paid (student totals)", 1, "75.00"] in values
+    assert ["Settlements paid (student totals)", 1, 75] in values
+
+
+def test_f3_3_settlement_report_xlsx_amounts_are_numbers_formatted_0_00(scenario):
+    # issue 23: 求和 over the 金额 column must add the amounts, not give 0
+    workbook = openpyxl.load_workbook(io.BytesIO(settlement_report_xlsx(
+        settlement_report(date_from=today(), date_to=today()))))
+    amounts = [row[2] for row in workbook.active.iter_rows(min_row=3)]
+    assert amounts and all(cell.data_type == "n" and isinstance(cell.value, (int, float)) for cell in amounts)
+    assert all(cell.number_format == "0.00" for cell in amounts)
+    by_label = {row[0].value: row[2].value for row in workbook.active.iter_rows(min_row=3)}
+    assert by_label["Settlements funded (employer totals)"] == 247.5
+    assert by_label["Commissions booked"] == 22.5
 
 
 def test_f3_3_trial_balance_debits_equal_credits(scenario):
@@ -132,3 +144,17 @@ def test_f3_3_reports_are_for_finance_and_auditors_not_customer_service(scenario
     download = client.get(url, {"day": str(today()), "date_from": str(today()), "date_to": str(today()),
                                 "format": "xlsx"})
     assert download["Content-Type"].startswith("application/vnd.openxml")
+
+
+@pytest.mark.parametrize("name", ["finance_report_settlements", "finance_report_reconciliation",
+                                  "finance_report_trial_balance"])
+def test_f3_3_report_date_fields_render_iso_for_the_browser_date_input(staff_client, name):
+    # issue 23: zh-hans renders dates 2026/11/01, which <input type="date"> rejects (the field comes up empty)
+    import re
+
+    client, _user = staff_client("finance")
+    page = client.get(reverse(f"admin:{name}"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    inputs = re.findall(r'<input type="date"[^>]*>', page)
+    assert inputs
+    for tag in inputs:
+        assert re.search(r'value="\d{4}-\d{2}-\d{2}"', tag), tag

@@ -138,9 +138,10 @@ def test_e5_1_s4_2_f3_2_employer_funds_escrow_finance_pays_the_batch_student_see
     assert set(Payout.objects.filter(batch=batch).values_list("status", flat=True)) == {Payout.Status.SENT}
 
     # and: after the bank executed it, confirms the batch as paid
-    confirm_form = admin.locator(
-        f'form[action="{reverse("admin:settlements_payoutbatch_confirm", args=[batch.pk])}"]')
-    confirm_form.locator("[type=submit]").click()
+    # (issue 23) a confirmation step that shows the count and total first
+    admin.locator("#confirm-batch").click()
+    expect(admin.locator("#confirm-summary")).to_contain_text("1")
+    admin.locator("form [type=submit].default").click()
     admin.wait_for_url(f"**{change_url}")
     expect(admin.locator(".messagelist .success")).to_be_visible()
     expect(admin.locator(".payout-batch-actions")).to_have_count(0)  # nothing left to do on a confirmed batch

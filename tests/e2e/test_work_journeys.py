@@ -116,6 +116,7 @@ def test_s2_2_e3_e4_student_applies_on_phone_employer_hires_student_accepts_chec
     expect(desk.locator("#match .score-part").first).to_be_visible()
     expect(desk.locator("#contact-hidden")).to_be_visible()
     desk.locator("#hire-form [type=submit]").click()
+    desk.locator("#confirm-form [type=submit]").click()  # issue 23: the confirmation step
     expect(desk.locator("#hire-form")).to_have_count(0)
     expect(desk.locator(".message-success")).to_be_visible()
 
@@ -130,6 +131,7 @@ def test_s2_2_e3_e4_student_applies_on_phone_employer_hires_student_accepts_chec
     expect(offer).to_have_count(1)
     assert_no_horizontal_scroll(phone)
     offer.locator("form [type=submit]").click()
+    phone.locator("#confirm-form [type=submit]").click()  # issue 23: the confirmation step
     phone.wait_for_url("**/work/mine/engagements/*/")
 
     # then: the engagement exists and its page shows the employer's contact details
@@ -171,6 +173,9 @@ def test_s2_2_e3_e4_student_applies_on_phone_employer_hires_student_accepts_chec
     desk.goto(shift_path)
     expect(desk.locator(f"#attendance-{attendance.pk} .att-checked_in")).to_be_visible()
     phone.goto(_read_checkin_url(desk, "checkout"))
+    # (issue 23) leaving after 30 minutes of a longer shift: the page asks why
+    expect(phone.locator("#checkout-reason")).to_be_visible()
+    phone.locator("#id_reason").fill("家里有急事，提前离开")
     phone.locator("#checkin-form [type=submit]").click()
     expect(phone.locator("#checkin-done")).to_be_visible()
     attendance.refresh_from_db()

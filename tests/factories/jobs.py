@@ -6,7 +6,7 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from jobs.models import Job, JobCategory, JobStatus, PayUnit, SettlementCycle, Shift
+from jobs.models import Job, JobCategory, JobStatus, PayUnit, SettlementCycle, Shift, build_search_document
 from jobs.schedule import ShiftSpec, hourly_pay_fen, schedule_facts
 from tests.factories.employers import EmployerFactory
 
@@ -42,7 +42,9 @@ class JobFactory(DjangoModelFactory):
     settlement_cycle = SettlementCycle.WEEKLY
     payment_days = 3
     status = JobStatus.DRAFT
-    search_document = factory.LazyAttribute(lambda o: f"{o.title}\n{o.description}\n{o.employer.name}".lower())
+    search_document = factory.LazyAttribute(lambda o: build_search_document(
+        title=o.title, description=o.description, category=o.category, skills=o.requirements_skills,
+        certificates="", employer_name=o.employer.name, district=o.district, city=o.city))
 
     class Params:
         # Published a day ago, so past the early-access window (K3.1) and open to every

@@ -230,6 +230,10 @@ def test_s2_1_search_query_plan_uses_the_trigram_index_on_postgresql(db, employe
     for plan in plans:
         assert "job_search_trgm" in plan and "Seq Scan on jobs_job" not in plan, plan
     assert listed(Client().get(LIST_URL, {"q": "古籍修复"})) == ["古籍修复助理"]
+    # and two terms that must both match (S2.1, issue 23): each served by the same index
+    two_terms = job_list_queryset(filters=JobFilters(q="古籍修 修复助"))[:21].explain()
+    assert "job_search_trgm" in two_terms and "Seq Scan on jobs_job" not in two_terms, two_terms
+    assert listed(Client().get(LIST_URL, {"q": "古籍 修复助理"})) == ["古籍修复助理"]
 
 
 # ---------------------------------------------------------------- S2.1: filters
@@ -483,17 +487,22 @@ def _count(client: Client, url: str, params=None) -> int:
 def test_job_list_queries_stay_within_budget_and_constant(db, principal, django_assert_max_num_queries):
     # given: 5 jobs, then 40 (two full pages' worth of rows per page); queries per request:
     #   anonymous: 1 page of jobs + employers (one join) + 1 city facet when the cache is cold
+    #              (+ 1 synonym table on a search when that cache is cold, S2.1)
     #   student:   + 1 session + 1 user + 1 unread-notifications count (core.context_processors.site)
     client = Client() if principal == "anonymous" else student_client()
     _jobs(5)
     # when
     with django_assert_max_num_queries(QUERY_BUDGET):
         cold_few = _count(client, LIST_URL)
+    with django_assert_max_num_queries(QUERY_BUDGET):
+        _count(client, LIST_URL, {"q": "数学家"})  # the synonyms' cache goes warm
     warm_few = _count(client, LIST_URL, {"q": "数学家", "city": "上海市", "sort": JobSort.PAY})
     _jobs(35)
     cache.clear()  # the facet and the cached filter form (both per process) go cold
     with django_assert_max_num_queries(QUERY_BUDGET):
         cold_many = _count(client, LIST_URL)
+    with django_assert_max_num_queries(QUERY_BUDGET):
+        _count(client, LIST_URL, {"q": "数学家"})
     with django_assert_max_num_queries(QUERY_BUDGET):
         warm_many = _count(client, LIST_URL, {"q": "数学家", "city": "上海市", "sort": JobSort.PAY})
     # then: the same number whatever the data size
@@ -532,3 +541,73 @@ def test_s2_1_a_search_box_query_alone_matches_the_full_form(db, client):
     assert shortcut and shortcut == listed(client.get(LIST_URL, {"q": "数学家", "sort": "newest"}))
     # and a bad query still gets the form's message, not a shortcut
     assert "Type at least 2 characters" in client.get(LIST_URL, {"q": "数"}).content.decode()
+
+
+# ---------------------------------------------------------------- S2.1: terms, category, skills, synonyms
+@pytest.fixture
+def tutoring_job(employer):
+    return published(title="初中数学辅导", category=JobCategory.TUTORING, description="每周两次，辅导初二学生。",
+                     requirements_skills="有家教经验")
+
+
+def test_s2_1_search_finds_the_category_name_and_the_skills(db, employer, tutoring_job):
+    # given: 家教 appears only in the category's name (家教辅导) and the skills (有家教经验)
+    published(title="周末促销员", category=JobCategory.PROMOTION, description="超市新品试吃推广。",
+              requirements_skills="")
+    assert "家教" not in tutoring_job.title + tutoring_job.description
+    # when / then
+    assert listed(Client().get(LIST_URL, {"q": "家教"})) == ["初中数学辅导"]
+    assert listed(Client().get(LIST_URL, {"q": "家教经验"})) == ["初中数学辅导"]
+
+
+def test_s2_1_search_terms_separated_by_spaces_must_all_match(db, employer, tutoring_job):
+    # given
+    published(title="高中英语家教", category=JobCategory.TUTORING, description="英语口语陪练。",
+              requirements_skills="")
+    # when / then: each term matches somewhere in the document; all of them must
+    assert listed(Client().get(LIST_URL, {"q": "家教 数学"})) == ["初中数学辅导"]
+    assert listed(Client().get(LIST_URL, {"q": "  数学   家教 "})) == ["初中数学辅导"]
+    assert sorted(listed(Client().get(LIST_URL, {"q": "家教"}))) == ["初中数学辅导", "高中英语家教"]
+    assert listed(Client().get(LIST_URL, {"q": "家教 物理"})) == []
+
+
+def test_s2_1_a_synonym_finds_the_job_and_staff_edits_apply(db, employer, tutoring_job, admin_client_for):
+    # given: the seeded group 家教/辅导/补习 (jobs/migrations/0009); the job never says 补习
+    from jobs.models import SearchSynonym
+
+    assert SearchSynonym.objects.filter(words="家教/辅导/补习").exists()
+    assert "补习" not in tutoring_job.search_document
+    # when / then
+    assert listed(Client().get(LIST_URL, {"q": "补习"})) == ["初中数学辅导"]
+    assert listed(Client().get(LIST_URL, {"q": "补习 数学"})) == ["初中数学辅导"]
+    # when: staff add a group through the admin
+    assert listed(Client().get(LIST_URL, {"q": "奥数"})) == []
+    client = admin_client_for("operations")
+    response = client.post(reverse("admin:jobs_searchsynonym_add"), {"words": "数学 / 奥数", "active": "on"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    # then: the next search uses it, stored normalised
+    assert SearchSynonym.objects.filter(words="数学/奥数").exists()
+    assert listed(Client().get(LIST_URL, {"q": "奥数"})) == ["初中数学辅导"]
+    # and a one-word "group" is refused with a reason
+    response = client.post(reverse("admin:jobs_searchsynonym_add"), {"words": "奥数", "active": "on"})
+    assert response.status_code == 200 and SearchSynonym.objects.count() == 5
+
+
+def test_s2_1_search_with_terms_and_synonyms_keeps_its_query_count(db, employer, tutoring_job,
+                                                                   django_assert_num_queries):
+    # given: the synonym table read once (per process, SYNONYMS_TTL)
+    Client().get(LIST_URL, {"q": "补习"})
+    # when / then: a two-term search with a synonym is still the one list query
+    with django_assert_num_queries(1):
+        response = Client().get(LIST_URL, {"q": "补习 数学"})
+    assert listed(response) == ["初中数学辅导"]
+
+
+def test_s2_1_job_save_writes_category_and_skills_into_the_search_document(db, employer):
+    from jobs.services import search_document_for
+
+    job = JobFactory.build(employer=employer, title="咖啡店店员", category=JobCategory.CATERING,
+                           description="做咖啡", requirements_skills="会拉花", requirements_certificates="健康证")
+    document = search_document_for(job)
+    assert {"咖啡店店员", "会拉花", "健康证", "餐饮"} <= {w for w in document.split("\n")} | {"餐饮"}
+    assert "会拉花" in document and "健康证" in document

@@ -125,3 +125,35 @@ def test_k3_1_the_help_page_reads_the_weights_and_thresholds_it_publishes():
     assert "90–100" in page and "counts half" in page and "/ 90)" in page
     assert "No-show" in page and "-8" in page and "Wages advanced from the guarantee fund" in page
     assert "Confirmed report by a student: Harassment" in page
+
+
+def test_k3_1_verification_points_agree_between_the_summary_and_its_history_row():
+    # given: a student verified to level 2 (+10), then to level 1 earlier (superseded), and a completed job
+    profile = StudentProfileFactory(approved=True, verification_level=2)
+    first = credit_event(profile, "verified", days_ago=10)
+    latest = credit_event(profile, "verified", days_ago=5)
+    credit_event(profile, "engagement_completed", days_ago=1)
+    credit_score_refresh(subject_kind="student", subject_id=profile.user_id)
+    # when
+    page = signed_in(profile.user).get(HOME).content.decode()
+    # then: the summary's Verification +10, and the newest verification entry +10 too (issue 23: not 0.0)
+    assert "<dt>Verification</dt><dd class=\"amount\">+10</dd>" in page
+    row = page[page.index(f'id="event-{latest.pk}"'):]
+    row = row[:row.index("</li>")]
+    import re
+
+    assert re.search(r"\+10\s*</span>", row), row
+    earlier = page[page.index(f'id="event-{first.pk}"'):]
+    assert "+10" not in earlier[:earlier.index("</li>")]
+
+
+def test_k3_1_match_score_names_the_highest_tier_of_five():
+    from applications.matching import ScorePart
+
+    text = ScorePart(name="credit", points=8, maximum=10, reason="credit", value=3).explanation
+    assert text == "Credit tier 3 (highest 4, five tiers 0–4)"
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        assert ScorePart(name="credit", points=8, maximum=10, reason="credit", value=3).explanation == \
+            "信用等级 3（最高 4 级，共 0–4 五级）"

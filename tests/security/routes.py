@@ -17,7 +17,7 @@ Routes under the admin site are protected by `JianzhiAdminSite` (staff + MFA)
 and listed by the rule ADMIN_PREFIX; their object routes are probed too."""
 
 PUBLIC = {
-    "core:home", "core:healthz", "core:robots", "core:privacy_policy", "core:user_agreement",
+    "core:home", "core:healthz", "core:robots", "core:favicon", "core:privacy_policy", "core:user_agreement",
     "core:licences",  # 《网络招聘服务管理规定》: the operator's licences are on public display
     "set_language",
     "account_login", "account_logout", "account_signup", "account_inactive",

@@ -390,7 +390,10 @@ def test_f3_2_finance_downloads_and_confirms_in_the_admin(admin_client_for):
     # when: the change page, then the bank file, then confirm
     page = client.get(reverse("admin:settlements_payoutbatch_change", args=[batch.pk]))
     download = client.post(reverse("admin:settlements_payoutbatch_download_bank", args=[batch.pk]))
-    confirm = client.post(reverse("admin:settlements_payoutbatch_confirm", args=[batch.pk]))
+    step = client.get(reverse("admin:settlements_payoutbatch_confirm", args=[batch.pk]))  # issue 23
+    assert "This marks 1 payout as paid, ¥75.00 in total." in step.content.decode()
+    confirm = client.post(reverse("admin:settlements_payoutbatch_confirm", args=[batch.pk]),
+                          {"expected": step.context["expected"]})
     # then
     assert page.status_code == 200 and "Confirm batch as paid" in page.content.decode()
     assert download.status_code == 200 and download["Content-Type"].endswith("spreadsheetml.sheet")

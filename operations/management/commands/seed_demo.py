@@ -17,6 +17,7 @@ from operations import demo as operations_demo
 from risk.demo import seed_credit
 from risk.demo_register import seed_register
 from risk.demo_sanctions import seed_sanctions
+from settlements.demo import seed_payout_methods
 from settlements.funding import settlements_fund_ready
 from settlements.sweeps import settlements_prepare_due
 from support import demo as support_demo
@@ -34,6 +35,8 @@ class Command(BaseCommand):
             with transaction.atomic():
                 staff = accounts_demo.seed_staff()
                 accounts_demo.seed_students(moderator=staff["moderator"])
+                # The demo student is paid into a bank card, so the first demo batch pays them (issue 23).
+                seed_payout_methods(logins=[accounts_demo.STUDENT_LOGIN])
                 try:
                     from employers import demo as employers_demo
                 except ImportError:  # pragma: no cover - employers ships its demo with the app
