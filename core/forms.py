@@ -55,7 +55,7 @@ def install_control_character_check() -> None:
     forms.CharField._control_characters_checked = True  # type: ignore[attr-defined]
 
 
-class ReviewReasonForm(forms.Form):
+class DecisionReasonForm(forms.Form):
     """A staff decision that the regulation says must carry a reason (S1.2, E1.2)."""
 
     reason = forms.CharField(
@@ -72,7 +72,7 @@ class ReviewReasonForm(forms.Form):
         return reason
 
 
-class ReviewNoteForm(forms.Form):
+class DecisionNoteForm(forms.Form):
     reason = forms.CharField(
         label=_("Note (optional, shown to the user)"),
         widget=forms.Textarea(attrs={"rows": 3}),
