@@ -1,4 +1,4 @@
-"""Staff back office for accounts: users, student review (S1.2) and verification
+"""Staff back office for accounts: users, student vetting (S1.2) and verification
 (S1.3) through services, masked personal data with logged reveals (J3.2)."""
 
 from allauth.mfa.models import Authenticator
@@ -83,21 +83,21 @@ class UserAdmin(DjangoUserAdmin):
 @admin.register(StudentProfile)
 class StudentProfileAdmin(RevealLinkMixin, ServiceFSMAdminMixin, admin.ModelAdmin):
     reveal_link_fields = {"masked_id_number": "masked_id_number_only"}
-    fsm_fields = ["review_status"]
+    fsm_fields = ["vetting_status"]
     transition_services = {
         "approve": services.student_profile_approve,
         "reject": services.student_profile_reject,
         "request_info": services.student_profile_request_info,
     }
-    list_display = ["real_name", "school", "review_status", "verification_level", "is_minor_worker", "submitted_at"]
-    list_filter = ["review_status", "verification_level", "is_minor_worker"]
+    list_display = ["real_name", "school", "vetting_status", "verification_level", "is_minor_worker", "submitted_at"]
+    list_filter = ["vetting_status", "verification_level", "is_minor_worker"]
     search_fields = ["real_name", "school", "user__email"]
     list_select_related = ["user"]
     ordering = ["-submitted_at"]
     readonly_fields = [
         "user", "real_name", "gender", "age", "school", "major", "enrolment_year", "mobile",
         "contact_note", "is_minor_worker", "masked_id_number", "verification_level", "submitted_at",
-        "reviewed_at", "reviewed_by", "review_reason", "history",
+        "vetted_at", "vetted_by", "vetting_reason", "history",
     ]
     exclude = ["id_number", "date_of_birth"]
 
@@ -111,7 +111,7 @@ class StudentProfileAdmin(RevealLinkMixin, ServiceFSMAdminMixin, admin.ModelAdmi
     def age(self, obj):
         # Never the date of birth beside the masked ID (J3.1, PIPL art. 51): region,
         # birth date and the last four leave a handful of candidates for the full
-        # number. Age in years is what a review needs (S1.2, minor workers); the
+        # number. Age in years is what vetting needs (S1.2, minor workers); the
         # date itself is part of the logged reveal.
         return obj.age()
 

@@ -12,7 +12,7 @@ class AccountsConfig(AppConfig):
 
     # What each staff role may do with this app's records (P1; synced by accounts.roles).
     role_permissions = {
-        MODERATOR: ["accounts.view_user", "accounts.view_studentprofile", "accounts.review_studentprofile",
+        MODERATOR: ["accounts.view_user", "accounts.view_studentprofile", "accounts.vet_studentprofile",
                     "accounts.view_studentverification", "accounts.reveal_personal_data"],
         CUSTOMER_SERVICE: ["accounts.view_user", "accounts.view_studentprofile"],
         AUDITOR: ["accounts.view_personaldataaccess"],

@@ -1,5 +1,5 @@
 """Demo data for accounts (used by `manage.py seed_demo`): one login per staff
-role with TOTP already enrolled, and students in every review state."""
+role with TOTP already enrolled, and students in every vetting state."""
 
 import base64
 import datetime as dt

@@ -14,8 +14,8 @@ from phonenumber_field.modelfields import PhoneNumberField
 
 from core.crypto import EncryptedTextField, mask
 from core.models import CreditTier, TimeStampedModel
-from core.review import ReviewableModel
 from core.uploads import private_storage
+from core.vetting import VettableModel
 
 MINIMUM_WORKING_AGE = 16  # Labour Law art. 15
 ADULT_AGE = 18
@@ -28,7 +28,7 @@ def age_on(birth_date: dt.date, day: dt.date) -> int:
 class AccountAction(models.TextChoices):
     """The history vocabulary of accounts: users, student registrations and their verifications."""
 
-    SUBMIT = "submit", _("Submitted for review")
+    SUBMIT = "submit", _("Submitted for vetting")
     APPROVE = "approve", _("Approved")
     REJECT = "reject", _("Rejected")
     REQUEST_INFO = "request_info", _("Asked for more information")
@@ -127,10 +127,10 @@ class VerificationLevel(models.IntegerChoices):
     REAL_NAME_AND_STUDENT = 2, _("Real-name and student status verified")
 
 
-class StudentProfile(ReviewableModel, TimeStampedModel):
-    """A student's registration (S1.1) under staff review (S1.2)."""
+class StudentProfile(VettableModel, TimeStampedModel):
+    """A student's registration (S1.1) under staff vetting (S1.2)."""
 
-    review_permission = "accounts.review_studentprofile"
+    vetting_permission = "accounts.vet_studentprofile"
     history_actions = AccountAction
 
     class Gender(models.TextChoices):
@@ -168,7 +168,7 @@ class StudentProfile(ReviewableModel, TimeStampedModel):
     class Meta:
         verbose_name = _("student")
         verbose_name_plural = _("students")
-        permissions = [("review_studentprofile", _("Can review student registrations and verifications"))]
+        permissions = [("vet_studentprofile", _("Can vet student registrations and verify students"))]
 
     def __str__(self) -> str:
         return f"{self.real_name} ({self.school})"
@@ -197,7 +197,7 @@ class StudentProfile(ReviewableModel, TimeStampedModel):
 
 
 def _can_verify(instance, user) -> bool:
-    return bool(user and user.is_active and user.has_perm("accounts.review_studentprofile"))
+    return bool(user and user.is_active and user.has_perm("accounts.vet_studentprofile"))
 
 
 class StudentVerification(FSMModelMixin, TimeStampedModel):
@@ -246,7 +246,7 @@ class StudentVerification(FSMModelMixin, TimeStampedModel):
         self.decided_at, self.decided_by, self.granted_level, self.reason = timezone.now(), by, level, reason
 
     @transition(field=status, source=Status.PENDING, target=Status.REJECTED, permission=_can_verify,
-                custom={"label": _("Reject"), "form": "core.forms.ReviewReasonForm"})
+                custom={"label": _("Reject"), "form": "core.forms.DecisionReasonForm"})
     def reject(self, *, by=None, reason: str = "") -> None:
         self.decided_at, self.decided_by, self.reason = timezone.now(), by, reason
 

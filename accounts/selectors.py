@@ -55,8 +55,8 @@ def personal_data_export(user: User) -> dict:
             "is_minor_worker": profile.is_minor_worker,
             "id_number": profile.id_number,
             "verification_level": profile.verification_level,
-            "review_status": profile.review_status,
-            "review_reason": profile.review_reason,
+            "vetting_status": profile.vetting_status,
+            "vetting_reason": profile.vetting_reason,
             "history": [
                 {"action": h.transition, "to": h.to_state, "at": h.created_at.isoformat(), "reason": h.reason}
                 for h in history_for(profile)

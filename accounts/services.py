@@ -1,4 +1,4 @@
-"""Every write to accounts: consents, student registration and its review (S1),
+"""Every write to accounts: consents, student registration and its vetting (S1),
 real-name verification (S1.3), personal-data access (J3.2) and PIPL rights."""
 
 import datetime as dt
@@ -16,8 +16,8 @@ from core.crypto import keyed_hash
 from core.errors import DomainError, InvalidTransition, NotPermitted, ReasonRequired
 from core.history import history_record
 from core.notifications import notify
-from core.review import ReviewStatus
 from core.transitions import lock_row, run_transition
+from core.vetting import VettingStatus
 
 from .models import (
     ADULT_AGE,
@@ -87,10 +87,10 @@ def _check_age(date_of_birth: dt.date) -> bool:
 
 @transaction.atomic
 def student_profile_submit(*, user: User, data: dict) -> StudentProfile:
-    """Create or update the student's registration and submit it for review (S1.1).
+    """Create or update the student's registration and submit it for vetting (S1.1).
 
     Only a student account may do this, and only while the profile is not
-    under review or already approved. Under-16s are refused; 16–17-year-olds
+    being vetted or already approved. Under-16s are refused; 16–17-year-olds
     are recorded as minor workers. Moderators are notified on commit."""
     if not user.is_student:
         raise NotPermitted()
@@ -98,15 +98,15 @@ def student_profile_submit(*, user: User, data: dict) -> StudentProfile:
     profile = StudentProfile.objects.select_for_update().filter(user=user).first()
     if profile is None:
         profile = StudentProfile(user=user)
-    elif profile.review_status in (ReviewStatus.SUBMITTED, ReviewStatus.APPROVED):
-        raise InvalidTransition(_("Your registration is under review or already approved and cannot be edited."))
+    elif profile.vetting_status in (VettingStatus.SUBMITTED, VettingStatus.APPROVED):
+        raise InvalidTransition(_("Your registration is being vetted or already approved and cannot be edited."))
     for field in PROFILE_FIELDS:
         setattr(profile, field, data[field])
     profile.is_minor_worker = is_minor
     profile.save()  # the details as given; submitted at once below, in the same transaction
     run_transition(profile, "submit", actor=user)
-    _notify_reviewers(
-        subject=_("A student registration is waiting for review"),
+    _notify_vetters(
+        subject=_("A student registration is waiting for vetting"),
         link=reverse("admin:accounts_studentprofile_change", args=[profile.pk]),
     )
     return profile
@@ -119,14 +119,14 @@ def staff_role_notify(*, role: str, subject, link: str) -> None:
         notify(recipient=member, subject=subject, body=subject, link=link, email=False)
 
 
-def _notify_reviewers(*, subject, link: str) -> None:
+def _notify_vetters(*, subject, link: str) -> None:
     staff_role_notify(role="moderator", subject=subject, link=link)
 
 
-def _profile_for_reviewer(*, pk: int, actor: User) -> StudentProfile:
-    """The registration, locked, once the actor is known to review students."""
+def _profile_for_vetter(*, pk: int, actor: User) -> StudentProfile:
+    """The registration, locked, once the actor is known to vet students."""
     profile = lock_row(StudentProfile, pk, related=("user",))
-    if not actor.has_perm(StudentProfile.review_permission):
+    if not actor.has_perm(StudentProfile.vetting_permission):
         raise NotPermitted()
     return profile
 
@@ -134,7 +134,7 @@ def _profile_for_reviewer(*, pk: int, actor: User) -> StudentProfile:
 @transaction.atomic
 def student_profile_approve(*, pk: int, actor: User, reason: str = "") -> StudentProfile:
     """A moderator approves a registration; the student may now apply (S1.2)."""
-    profile = run_transition(_profile_for_reviewer(pk=pk, actor=actor), "approve", actor=actor, note=reason,
+    profile = run_transition(_profile_for_vetter(pk=pk, actor=actor), "approve", actor=actor, note=reason,
                              by=actor, reason=reason)
     notify(
         recipient=profile.user,
@@ -153,7 +153,7 @@ def student_profile_reject(*, pk: int, actor: User, reason: str) -> StudentProfi
     """A moderator rejects a registration; the reason is required and shown (S1.2)."""
     if not (reason or "").strip():
         raise ReasonRequired()
-    profile = run_transition(_profile_for_reviewer(pk=pk, actor=actor), "reject", actor=actor,
+    profile = run_transition(_profile_for_vetter(pk=pk, actor=actor), "reject", actor=actor,
                              note=reason.strip(), by=actor, reason=reason.strip())
     notify(
         recipient=profile.user,
@@ -169,12 +169,12 @@ def student_profile_request_info(*, pk: int, actor: User, reason: str) -> Studen
     """A moderator asks for more information or documents (S1.2); the request is shown."""
     if not (reason or "").strip():
         raise ReasonRequired()
-    profile = run_transition(_profile_for_reviewer(pk=pk, actor=actor), "request_info", actor=actor,
+    profile = run_transition(_profile_for_vetter(pk=pk, actor=actor), "request_info", actor=actor,
                              note=reason.strip(), by=actor, reason=reason.strip())
     notify(
         recipient=profile.user,
         subject=_("More information is needed for your registration"),
-        body=_("Our reviewer asks: %(reason)s") % {"reason": reason},
+        body=_("Our vetting staff ask: %(reason)s") % {"reason": reason},
         link=reverse("accounts:profile_edit"),
     )
     return profile
@@ -218,10 +218,10 @@ def student_verification_request(
     return verification
 
 
-def _verification_for_reviewer(*, pk: int, actor: User) -> StudentVerification:
-    """The verification request, locked, once the actor is known to review students."""
+def _verification_for_vetter(*, pk: int, actor: User) -> StudentVerification:
+    """The verification request, locked, once the actor is known to vet students."""
     verification = lock_row(StudentVerification, pk, related=("profile__user",))
-    if not actor.has_perm(StudentProfile.review_permission):
+    if not actor.has_perm(StudentProfile.vetting_permission):
         raise NotPermitted()
     return verification
 
@@ -237,7 +237,7 @@ def student_verification_approve(*, pk: int, actor: User, level: int, reason: st
         verification.student_card or verification.chsi_code
     ):
         raise DomainError(_("No proof of student status was provided."), field="level")
-    verification = run_transition(_verification_for_reviewer(pk=pk, actor=actor), "approve", actor=actor,
+    verification = run_transition(_verification_for_vetter(pk=pk, actor=actor), "approve", actor=actor,
                                   note=reason, by=actor, level=level, reason=reason)
     profile = lock_row(StudentProfile, verification.profile_id)
     profile.verification_level = max(profile.verification_level, level)
@@ -260,7 +260,7 @@ def student_verification_reject(*, pk: int, actor: User, reason: str) -> Student
     """Reject a verification request with a reason; the ID number is released."""
     if not (reason or "").strip():
         raise ReasonRequired()
-    verification = run_transition(_verification_for_reviewer(pk=pk, actor=actor), "reject", actor=actor,
+    verification = run_transition(_verification_for_vetter(pk=pk, actor=actor), "reject", actor=actor,
                                   note=reason.strip(), by=actor, reason=reason.strip())
     profile = lock_row(StudentProfile, verification.profile_id)
     if profile.verification_level == VerificationLevel.NONE:

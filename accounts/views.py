@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from core.errors import DomainError
-from core.review import ReviewStatus
 from core.uploads import serve_private_file
+from core.vetting import VettingStatus
 
 from . import selectors, services
 from .forms import AccountDeleteForm, StudentProfileForm, StudentVerificationForm
@@ -52,7 +52,7 @@ def dashboard(request):
     return render(request, "accounts/student_dashboard.html", {
         "profile": profile,
         "verification": selectors.latest_verification_for(profile),
-        "ReviewStatus": ReviewStatus,
+        "VettingStatus": VettingStatus,
     })
 
 
@@ -61,12 +61,12 @@ def dashboard(request):
 def profile_edit(request):
     """The student's registration form (S1.1); editable until submitted."""
     profile = selectors.student_profile_for(request.user)
-    editable = profile is None or profile.review_status in (
-        ReviewStatus.DRAFT, ReviewStatus.INFO_REQUESTED, ReviewStatus.REJECTED)
+    editable = profile is None or profile.vetting_status in (
+        VettingStatus.DRAFT, VettingStatus.INFO_REQUESTED, VettingStatus.REJECTED)
     form = StudentProfileForm(request.POST or None, instance=profile if profile else None)
     if request.method == "POST":
         if not editable:
-            messages.error(request, _("Your registration is under review or already approved and cannot be edited."))
+            messages.error(request, _("Your registration is being vetted or already approved and cannot be edited."))
             return redirect("accounts:dashboard")
         if form.is_valid():
             try:
@@ -74,7 +74,7 @@ def profile_edit(request):
             except DomainError as error:
                 _apply_domain_error(form, error)
             else:
-                messages.success(request, _("Thank you! Your registration was submitted for review."))
+                messages.success(request, _("Thank you! Your registration was submitted for vetting."))
                 return redirect("accounts:dashboard")
     return render(request, "accounts/profile_form.html", {"form": form, "profile": profile, "editable": editable})
 

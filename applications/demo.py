@@ -30,7 +30,7 @@ UPCOMING_JOB = "周末图书市集摊位助理"
 
 
 def _student(n: int) -> User | None:
-    return User.objects.filter(email=f"student{n:02d}@{DEMO_DOMAIN}", student_profile__review_status="approved").first()
+    return User.objects.filter(email=f"student{n:02d}@{DEMO_DOMAIN}", student_profile__vetting_status="approved").first()
 
 
 def _job(*, member: User, moderator: User, title: str, shifts: list[ShiftSpec], headcount: int,

@@ -3,7 +3,7 @@ in realistic proportions.
 
 The data set is a list of STEPS run in order. Each step is one function that
 writes one kind of row (plus the rows that always come with it, e.g. a history
-row per review decision), with a count derived from the scale: `per` names the
+row per vetting decision), with a count derived from the scale: `per` names the
 base ("employers", "students", or "users" = every user created so far) and
 `factor` the rows per base unit. A later issue adds its kind of row with one
 function and one line in STEPS, e.g.
@@ -48,9 +48,9 @@ EMAIL_DOMAINS = ["qq.com", "163.com", "126.com", "foxmail.com", "sina.com", "out
 STAFF_PER_ROLE = {"moderator": 4, "customer_service": 3, "operations": 2, "finance": 2, "auditor": 1,
                   "manager": 1}
 
-# Review outcomes, as shares of registrations (S1.2, E1.2).
-STUDENT_REVIEW_SHARES = {"approved": 0.90, "submitted": 0.05, "info_requested": 0.025, "rejected": 0.025}
-EMPLOYER_REVIEW_SHARES = {"approved": 0.85, "submitted": 0.08, "info_requested": 0.04, "rejected": 0.03}
+# Vetting outcomes, as shares of registrations (S1.2, E1.2).
+STUDENT_VETTING_SHARES = {"approved": 0.90, "submitted": 0.05, "info_requested": 0.025, "rejected": 0.025}
+EMPLOYER_VETTING_SHARES = {"approved": 0.85, "submitted": 0.08, "info_requested": 0.04, "rejected": 0.03}
 STUDENT_VERIFIED_SHARE = 0.35  # of approved students: real-name verified (S1.3)
 STUDENT_FULLY_VERIFIED_SHARE = 0.5  # of those: student status verified too
 EMPLOYER_VERIFIED_SHARE = 0.6  # of approved employers (E1.3)
@@ -289,22 +289,22 @@ def history(subject_type: ContentType, object_id: int, transition: str, from_sta
                         from_state=from_state, to_state=to_state, actor_id=actor_id, reason=reason, created_at=at)
 
 
-def review_history(subject_type: ContentType, obj, *, submitter_id: int, reason: str):
+def vetting_history(subject_type: ContentType, obj, *, submitter_id: int, reason: str):
     """The submit row and, if decided, the moderator's decision row."""
     rows = [history(subject_type, obj.pk, "submit", "draft", "submitted", submitter_id, obj.submitted_at)]
-    if obj.review_status != "submitted":
+    if obj.vetting_status != "submitted":
         transition = {"approved": "approve", "rejected": "reject", "info_requested": "request_info"}
-        rows.append(history(subject_type, obj.pk, transition[obj.review_status], "submitted",
-                            obj.review_status, obj.reviewed_by_id, obj.reviewed_at, reason))
+        rows.append(history(subject_type, obj.pk, transition[obj.vetting_status], "submitted",
+                            obj.vetting_status, obj.vetted_by_id, obj.vetted_at, reason))
     return rows
 
 
-def review_fields(ctx: Context, status: str, submitted: dt.datetime, reasons: dict[str, list[str]]) -> dict:
-    fields = {"review_status": status, "submitted_at": submitted}
+def vetting_fields(ctx: Context, status: str, submitted: dt.datetime, reasons: dict[str, list[str]]) -> dict:
+    fields = {"vetting_status": status, "submitted_at": submitted}
     if status != "submitted":
-        fields.update(reviewed_at=ctx.later(submitted, min_minutes=30, max_minutes=3 * 24 * 60),
-                      reviewed_by_id=ctx.moderator(),
-                      review_reason=ctx.rng.choice(reasons[status]) if status in reasons else "")
+        fields.update(vetted_at=ctx.later(submitted, min_minutes=30, max_minutes=3 * 24 * 60),
+                      vetted_by_id=ctx.moderator(),
+                      vetting_reason=ctx.rng.choice(reasons[status]) if status in reasons else "")
     return fields
 
 
@@ -373,7 +373,7 @@ def step_staff(ctx: Context, count: int) -> None:
 
 
 def step_employers(ctx: Context, count: int) -> None:
-    """Employers (E1.1) with their owner user, membership and review history (E1.2)."""
+    """Employers (E1.1) with their owner user, membership and vetting history (E1.2)."""
     from accounts.models import User
     from core.models import HistoryEntry
     from employers.models import Employer, EmployerMember
@@ -388,8 +388,8 @@ def step_employers(ctx: Context, count: int) -> None:
             district = ctx.rng.choice(CITY_DISTRICTS[city])
             industry, scope = ctx.rng.choice(INDUSTRIES)
             created = ctx.later(owner.date_joined, min_minutes=2, max_minutes=60)
-            status = ctx.pick(EMPLOYER_REVIEW_SHARES)
-            review = review_fields(ctx, status, ctx.later(created, min_minutes=1, max_minutes=20), reasons)
+            status = ctx.pick(EMPLOYER_VETTING_SHARES)
+            vetting = vetting_fields(ctx, status, ctx.later(created, min_minutes=1, max_minutes=20), reasons)
             verified = status == "approved" and ctx.rng.random() < EMPLOYER_VERIFIED_SHARE
             employers.append(Employer(
                 name=f"{city}{ctx.rng.choice(ctx.pools.company_words)}{industry}有限公司",
@@ -399,8 +399,8 @@ def step_employers(ctx: Context, count: int) -> None:
                 contact_name=ctx.person_name(), contact_mobile=ctx.mobile(),
                 business_licence=f"employer-documents/bench/licence-{i + 1}.pdf",
                 verification_level=1 if verified else 0,
-                created_by_id=owner.pk, created_at=created, updated_at=review.get("reviewed_at") or created,
-                **review,
+                created_by_id=owner.pk, created_at=created, updated_at=vetting.get("vetted_at") or created,
+                **vetting,
             ))
         insert(Employer, employers)
         insert(EmployerMember, [
@@ -409,10 +409,10 @@ def step_employers(ctx: Context, count: int) -> None:
         ])
         insert(HistoryEntry, [
             row for e in employers
-            for row in review_history(employer_type, e, submitter_id=e.created_by_id, reason=e.review_reason)
+            for row in vetting_history(employer_type, e, submitter_id=e.created_by_id, reason=e.vetting_reason)
         ])
         _remember(ctx, owners)
-        ctx.employers.extend(EmployerRow(e.pk, e.created_by_id, e.review_status, e.created_at,
+        ctx.employers.extend(EmployerRow(e.pk, e.created_by_id, e.vetting_status, e.created_at,
                                          e.verification_level > 0) for e in employers)
 
 
@@ -482,7 +482,7 @@ def step_employer_members(ctx: Context, count: int) -> None:
 
 
 def step_students(ctx: Context, count: int) -> None:
-    """Students (S1.1) with their profile and review history (S1.2); a share of
+    """Students (S1.1) with their profile and vetting history (S1.2); a share of
     the approved ones real-name verified (S1.3), their ID number encrypted
     through the model field."""
     from accounts.models import StudentProfile, User, VerificationLevel
@@ -503,8 +503,8 @@ def step_students(ctx: Context, count: int) -> None:
             female = ctx.rng.random() < 0.55
             school, _city = ctx.rng.choice(SCHOOLS)
             submitted = ctx.later(user.date_joined, min_minutes=3, max_minutes=60 * 24 * 2)
-            status = ctx.pick(STUDENT_REVIEW_SHARES)
-            review = review_fields(ctx, status, submitted, reasons)
+            status = ctx.pick(STUDENT_VETTING_SHARES)
+            vetting = vetting_fields(ctx, status, submitted, reasons)
             level, id_number = VerificationLevel.NONE, ""
             if status == "approved" and ctx.rng.random() < STUDENT_VERIFIED_SHARE:
                 level = (VerificationLevel.REAL_NAME_AND_STUDENT if ctx.rng.random() < STUDENT_FULLY_VERIFIED_SHARE
@@ -518,15 +518,15 @@ def step_students(ctx: Context, count: int) -> None:
                 contact_note=f"紧急联系人：{ctx.person_name()} {ctx.mobile()[3:]}" if ctx.rng.random() < 0.15 else "",
                 is_minor_worker=minor, id_number=id_number, id_number_hash=keyed_hash(id_number) if id_number else None,
                 verification_level=level, created_at=submitted,
-                updated_at=review.get("reviewed_at") or submitted, **review,
+                updated_at=vetting.get("vetted_at") or submitted, **vetting,
             ))
         insert(StudentProfile, profiles)
         insert(HistoryEntry, [
             row for p in profiles
-            for row in review_history(profile_type, p, submitter_id=p.user_id, reason=p.review_reason)
+            for row in vetting_history(profile_type, p, submitter_id=p.user_id, reason=p.vetting_reason)
         ])
         _remember(ctx, users)
-        ctx.students.extend(StudentRow(p.pk, p.user_id, p.review_status, p.submitted_at, p.verification_level)
+        ctx.students.extend(StudentRow(p.pk, p.user_id, p.vetting_status, p.submitted_at, p.verification_level)
                             for p in profiles)
 
 
@@ -696,7 +696,7 @@ def step_jobs(ctx: Context, count: int) -> None:
 
     job_type = _content_type(Job)
     approved = dict(((pk, (name, city, district)) for pk, name, city, district in
-                     Employer.objects.filter(review_status="approved").values_list("pk", "name", "city", "district")))
+                     Employer.objects.filter(vetting_status="approved").values_list("pk", "name", "city", "district")))
     posters = [row for row in ctx.employers if row.id in approved]
     if not posters:
         return

@@ -40,7 +40,7 @@ def approved_student():
     """An approved, real-name verified student: the dashboard shows all of its parts."""
     from accounts.models import StudentProfile
 
-    profile = (StudentProfile.objects.filter(review_status="approved", verification_level__gt=0,
+    profile = (StudentProfile.objects.filter(vetting_status="approved", verification_level__gt=0,
                                              user__is_active=True)
                .select_related("user").order_by("pk").first())
     if profile is None:
@@ -69,7 +69,7 @@ def student_with_intention():
     """An approved student with broad intentions: the most work for the recommender."""
     from applications.models import StudentIntention
 
-    intention = (StudentIntention.objects.filter(student__student_profile__review_status="approved")
+    intention = (StudentIntention.objects.filter(student__student_profile__vetting_status="approved")
                  .select_related("student").order_by("pk").first())
     if intention is None:
         raise LookupError("the data set has no student intention")

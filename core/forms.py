@@ -81,7 +81,7 @@ def install_text_limit_counter() -> None:
     forms.Textarea._text_limit_counted = True  # type: ignore[attr-defined]
 
 
-class ReviewReasonForm(forms.Form):
+class DecisionReasonForm(forms.Form):
     """A staff decision that the regulation says must carry a reason (S1.2, E1.2)."""
 
     reason = forms.CharField(
@@ -98,7 +98,7 @@ class ReviewReasonForm(forms.Form):
         return reason
 
 
-class ReviewNoteForm(forms.Form):
+class DecisionNoteForm(forms.Form):
     reason = forms.CharField(
         label=_("Note (optional, shown to the user)"),
         widget=forms.Textarea(attrs={"rows": 3}),

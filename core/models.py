@@ -136,9 +136,9 @@ class Policy(models.Model):
         _("P3: answer applications within (working days)"), default=3,
         help_text=_("E3.2: working days an employer has to answer an application."),
     )
-    registration_review_working_days = models.PositiveSmallIntegerField(
-        _("registration review target (working days)"), default=2,
-        help_text=_("Target for staff to review a submitted registration (S1.2, E1.2)."),
+    vetting_working_days = models.PositiveSmallIntegerField(
+        _("vetting target (working days)"), default=2,
+        help_text=_("Target for staff to vet a submitted registration (S1.2, E1.2)."),
     )
     job_review_hours = models.PositiveSmallIntegerField(
         _("job review target (working hours)"), default=8,
@@ -364,7 +364,7 @@ class ReasonTemplate(models.Model):
     """A reusable reason for staff decisions (rejections, change requests, take-downs)."""
 
     class Context(models.TextChoices):
-        REGISTRATION = "registration", _("Registrations")
+        REGISTRATION = "registration", _("Registration vetting")
         JOB = "job", _("Jobs")
         APPLICATION = "application", _("Applications")
 
@@ -520,12 +520,12 @@ class HeldText(FSMModelMixin, TimeStampedModel):
 
     @transition(field=status, source=Status.PENDING, target=Status.CLEARED,
                 permission=_can_moderate_text,  # type: ignore[arg-type]
-                custom={"label": _("Clear and show"), "form": "core.forms.ReviewNoteForm"})
+                custom={"label": _("Clear and show"), "form": "core.forms.DecisionNoteForm"})
     def clear(self, *, by: "User | None" = None, reason: str = "") -> None:
         self.decided_by, self.decided_at, self.decision_reason = by, timezone.now(), reason
 
     @transition(field=status, source=Status.PENDING, target=Status.REJECTED,
                 permission=_can_moderate_text,  # type: ignore[arg-type]
-                custom={"label": _("Reject"), "form": "core.forms.ReviewReasonForm"})
+                custom={"label": _("Reject"), "form": "core.forms.DecisionReasonForm"})
     def reject(self, *, by: "User | None" = None, reason: str = "") -> None:
         self.decided_by, self.decided_at, self.decision_reason = by, timezone.now(), reason

@@ -1,4 +1,4 @@
-"""Staff back office for employers (E1.2 review, E1.3 verification).
+"""Staff back office for employers (E1.2 vetting, E1.3 verification).
 
 Transitions run the services. Documents and the legal representative's ID
 number are never linked or shown directly: staff open them through views that
@@ -48,15 +48,15 @@ class EmployerMemberInline(admin.TabularInline):
 class EmployerAdmin(RevealLinkMixin, ServiceFSMAdminMixin, admin.ModelAdmin):
     reveal_link_fields = {"business_licence_link": "business_licence_held",
                           "org_code_certificate_link": "org_code_certificate_held"}
-    fsm_fields = ["review_status"]
+    fsm_fields = ["vetting_status"]
     transition_services = {
         "approve": employer_approve,
         "reject": employer_reject,
         "request_info": employer_request_info,
     }
-    list_display = ["name", "uscc", "city", "review_status", "verification_level", "submitted_at", "created_at"]
+    list_display = ["name", "uscc", "city", "vetting_status", "verification_level", "submitted_at", "created_at"]
     # No city facet or date hierarchy: both run DISTINCT over the whole table on every page.
-    list_filter = ["review_status", "verification_level"]
+    list_filter = ["vetting_status", "verification_level"]
     search_fields = ["name", "uscc", "contact_name"]
     list_select_related = ["created_by"]
     ordering = ["-created_at"]
@@ -65,14 +65,14 @@ class EmployerAdmin(RevealLinkMixin, ServiceFSMAdminMixin, admin.ModelAdmin):
         (_("Organisation"), {"fields": ["name", "uscc", "address", "city", "district", "business_scope"]}),
         (_("Contact"), {"fields": ["contact_name", "contact_mobile", "created_by"]}),
         (_("Qualification documents"), {"fields": ["business_licence_link", "org_code_certificate_link"]}),
-        (_("Review"), {"fields": ["review_status", "submitted_at", "reviewed_at", "reviewed_by", "review_reason",
+        (_("Vetting"), {"fields": ["vetting_status", "submitted_at", "vetted_at", "vetted_by", "vetting_reason",
                                   "verification_level"]}),
         (_("History"), {"fields": ["history"]}),
     ]
     readonly_fields = [
         "name", "uscc", "address", "city", "district", "business_scope", "contact_name", "contact_mobile",
-        "created_by", "business_licence_link", "org_code_certificate_link", "review_status", "submitted_at",
-        "reviewed_at", "reviewed_by", "review_reason", "verification_level", "history",
+        "created_by", "business_licence_link", "org_code_certificate_link", "vetting_status", "submitted_at",
+        "vetted_at", "vetted_by", "vetting_reason", "verification_level", "history",
     ]
 
     def has_add_permission(self, request):

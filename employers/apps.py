@@ -10,7 +10,7 @@ class EmployersConfig(AppConfig):
 
     # What each staff role may do with this app's records (P1; synced by accounts.roles).
     role_permissions = {
-        MODERATOR: ["employers.view_employer", "employers.review_employer", "employers.view_employerverification",
+        MODERATOR: ["employers.view_employer", "employers.vet_employer", "employers.view_employerverification",
                     "employers.view_employermember"],
         CUSTOMER_SERVICE: ["employers.view_employer", "employers.view_employermember"],
         FINANCE: ["employers.view_employer"],

@@ -1,5 +1,5 @@
 """Demo data for employers (used by `manage.py seed_demo`): organisations in
-every review state, each registered and reviewed through the services."""
+every vetting state, each registered and vetted through the services."""
 
 import io
 import random

@@ -32,7 +32,7 @@ class EmployerForm(ScreenedFormMixin, forms.ModelForm):
 
     Students read the organisation's name, address and business scope: the one
     gate refuses blocking text at the field (G2); flags wait for the staff, who
-    review every registration and change before it is approved (E1.2)."""
+    vet every registration and change before it is approved (E1.2)."""
 
     screened_fields = ("name", "address", "business_scope")
     gate_door = "employers.organisation"

@@ -1,5 +1,5 @@
 """Employer organisations, their member users, invitations and real-name
-verification (E1.1 registration, E1.2 staff review, E1.3 verification).
+verification (E1.1 registration, E1.2 staff vetting, E1.3 verification).
 
 Declarations only: every write goes through `employers.services`."""
 
@@ -14,8 +14,8 @@ from phonenumber_field.modelfields import PhoneNumberField
 from core.crypto import EncryptedTextField, mask
 from core.identity import validate_uscc
 from core.models import CreditTier, TimeStampedModel
-from core.review import ReviewableModel
 from core.uploads import private_storage
+from core.vetting import VettableModel
 
 INVITATION_VALID_DAYS = 7
 
@@ -26,7 +26,7 @@ DOCUMENT_FIELDS = ("business_licence", "org_code_certificate")
 class EmployerAction(models.TextChoices):
     """The history vocabulary of employers, their invitations and verifications."""
 
-    SUBMIT = "submit", _("Submitted for review")
+    SUBMIT = "submit", _("Submitted for vetting")
     APPROVE = "approve", _("Approved")
     REJECT = "reject", _("Rejected")
     REQUEST_INFO = "request_info", _("Asked for more information")
@@ -47,11 +47,11 @@ def _in_force(until) -> bool:
     return until is not None and until > timezone.now()
 
 
-class Employer(ReviewableModel, TimeStampedModel):
+class Employer(VettableModel, TimeStampedModel):
     """An organisation that hires students, registered by one of its users (E1.1)
     and approved by staff before it may post jobs (E1.2)."""
 
-    review_permission = "employers.review_employer"
+    vetting_permission = "employers.vet_employer"
     history_actions = EmployerAction
 
     class VerificationLevel(models.IntegerChoices):
@@ -95,7 +95,7 @@ class Employer(ReviewableModel, TimeStampedModel):
         verbose_name = _("employer")
         verbose_name_plural = _("employers")
         ordering = ["-created_at"]
-        permissions = [("review_employer", _("Can review employer registrations and verifications"))]
+        permissions = [("vet_employer", _("Can vet employer registrations and verify employers"))]
 
     def __str__(self) -> str:
         return self.name
@@ -182,7 +182,7 @@ class EmployerInvitation(models.Model):
 
 
 def _can_verify(instance, user) -> bool:
-    return bool(user and user.is_active and user.has_perm("employers.review_employer"))
+    return bool(user and user.is_active and user.has_perm("employers.vet_employer"))
 
 
 class EmployerVerification(FSMModelMixin, TimeStampedModel):
@@ -237,11 +237,11 @@ class EmployerVerification(FSMModelMixin, TimeStampedModel):
         return mask(self.legal_rep_id_number or "")
 
     @transition(field=status, source=Status.PENDING, target=Status.APPROVED, permission=_can_verify,
-                custom={"label": _("Verify"), "form": "core.forms.ReviewNoteForm"})
+                custom={"label": _("Verify"), "form": "core.forms.DecisionNoteForm"})
     def approve(self, *, by=None, reason: str = "") -> None:
         self.decided_at, self.decided_by, self.reason = timezone.now(), by, reason
 
     @transition(field=status, source=Status.PENDING, target=Status.REJECTED, permission=_can_verify,
-                custom={"label": _("Reject"), "form": "core.forms.ReviewReasonForm"})
+                custom={"label": _("Reject"), "form": "core.forms.DecisionReasonForm"})
     def reject(self, *, by=None, reason: str = "") -> None:
         self.decided_at, self.decided_by, self.reason = timezone.now(), by, reason

@@ -1,4 +1,4 @@
-"""Every write to employers: registration and its review (E1.1, E1.2), members
+"""Every write to employers: registration and its vetting (E1.1, E1.2), members
 and invitations, real-name verification (E1.3) and staff access to the
 qualification documents and the legal representative's ID number (J3.2)."""
 
@@ -22,8 +22,8 @@ from core.errors import DomainError, InvalidTransition, NotPermitted, ReasonRequ
 from core.history import history_record
 from core.identity import validate_resident_id, validate_uscc
 from core.notifications import notify
-from core.review import ReviewStatus
 from core.transitions import lock_row, run_transition
+from core.vetting import VettingStatus
 
 from .models import (
     DOCUMENT_FIELDS,
@@ -40,7 +40,7 @@ User = get_user_model()
 EMPLOYER_FIELDS = [
     "name", "uscc", "address", "city", "district", "business_scope", "contact_name", "contact_mobile",
 ]
-EDITABLE_STATUSES = (ReviewStatus.DRAFT, ReviewStatus.REJECTED, ReviewStatus.INFO_REQUESTED)
+EDITABLE_STATUSES = (VettingStatus.DRAFT, VettingStatus.REJECTED, VettingStatus.INFO_REQUESTED)
 
 
 class DuplicateUscc(DomainError):
@@ -74,7 +74,7 @@ def ensure_employer_member(user, employer_id: int) -> EmployerMember:
     return _membership(user=user, employer_id=employer_id)
 
 
-def _notify_reviewers(*, subject, link: str) -> None:
+def _notify_vetters(*, subject, link: str) -> None:
     staff_role_notify(role="moderator", subject=subject, link=link)
 
 
@@ -142,7 +142,7 @@ def _delete_files_on_commit(fieldfiles: list[FieldFile]) -> None:
 # ------------------------------------------------------------------------------
 @transaction.atomic
 def employer_register(*, user, data: dict) -> Employer:
-    """An employer account registers its organisation and submits it for review (E1.1).
+    """An employer account registers its organisation and submits it for vetting (E1.1).
 
     Preconditions: the user is an employer account and belongs to no employer;
     the credit code is valid and not yet registered; a business licence (already
@@ -159,8 +159,8 @@ def employer_register(*, user, data: dict) -> Employer:
     _save_unique(employer)  # as a draft; submitted at once below, in the same transaction
     run_transition(employer, "submit", actor=user)
     EmployerMember.objects.create(employer=employer, user=user, role=EmployerMember.Role.OWNER)
-    _notify_reviewers(
-        subject=_("An employer registration is waiting for review"),
+    _notify_vetters(
+        subject=_("An employer registration is waiting for vetting"),
         link=reverse("admin:employers_employer_change", args=[employer.pk]),
     )
     return employer
@@ -172,27 +172,27 @@ def employer_update_and_resubmit(*, employer_id: int, user, data: dict) -> Emplo
     submits it again (E1.1, E1.2). Replaced documents are deleted after commit."""
     employer = lock_row(Employer, employer_id)
     _membership(user=user, employer_id=employer.pk, owner=True)
-    if employer.review_status not in EDITABLE_STATUSES or not can_proceed(employer.submit):
-        raise InvalidTransition(_("The registration is under review or already approved and cannot be edited."))
+    if employer.vetting_status not in EDITABLE_STATUSES or not can_proceed(employer.submit):
+        raise InvalidTransition(_("The registration is being vetted or already approved and cannot be edited."))
     old_files = {field: getattr(employer, field) for field in DOCUMENT_FIELDS}
     changed = _apply_data(employer, data)
     _save_unique(employer, update_fields=[*changed, "updated_at"])
     run_transition(employer, "submit", actor=user)
     _delete_files_on_commit([old for field, old in old_files.items() if old and field in changed])
-    _notify_reviewers(
-        subject=_("An employer registration was corrected and is waiting for review"),
+    _notify_vetters(
+        subject=_("An employer registration was corrected and is waiting for vetting"),
         link=reverse("admin:employers_employer_change", args=[employer.pk]),
     )
     return employer
 
 
 # ------------------------------------------------------------------------------
-# Staff review (E1.2)
+# Staff vetting (E1.2)
 # ------------------------------------------------------------------------------
-def _employer_for_reviewer(*, pk: int, actor) -> Employer:
-    """The employer, locked, once the actor is known to review registrations."""
+def _employer_for_vetter(*, pk: int, actor) -> Employer:
+    """The employer, locked, once the actor is known to vet registrations."""
     employer = lock_row(Employer, pk)
-    if not (actor.is_active and actor.has_perm(Employer.review_permission)):
+    if not (actor.is_active and actor.has_perm(Employer.vetting_permission)):
         raise NotPermitted()
     return employer
 
@@ -208,13 +208,13 @@ def _required_reason(reason: str | None) -> str:
 def employer_approve(*, pk: int, actor, reason: str = "") -> Employer:
     """A moderator approves a registration; from now on the employer may post jobs (E1.2)."""
     reason = (reason or "").strip()
-    employer = run_transition(_employer_for_reviewer(pk=pk, actor=actor), "approve", actor=actor, note=reason,
+    employer = run_transition(_employer_for_vetter(pk=pk, actor=actor), "approve", actor=actor, note=reason,
                               by=actor, reason=reason)
     _notify_members(
         employer=employer,
         subject=_("Your employer registration has been approved"),
         body=_("%(name)s may now publish part-time jobs on Jianzhi.") % {"name": employer.name}
-        + (f"\n\n{employer.review_reason}" if employer.review_reason else ""),
+        + (f"\n\n{employer.vetting_reason}" if employer.vetting_reason else ""),
         link=reverse("employers:dashboard"),
     )
     return employer
@@ -224,7 +224,7 @@ def employer_approve(*, pk: int, actor, reason: str = "") -> Employer:
 def employer_reject(*, pk: int, actor, reason: str) -> Employer:
     """A moderator rejects a registration; the reason is required and sent to every member (E1.2)."""
     reason = _required_reason(reason)
-    employer = run_transition(_employer_for_reviewer(pk=pk, actor=actor), "reject", actor=actor, note=reason,
+    employer = run_transition(_employer_for_vetter(pk=pk, actor=actor), "reject", actor=actor, note=reason,
                               by=actor, reason=reason)
     _notify_members(
         employer=employer,
@@ -239,12 +239,12 @@ def employer_reject(*, pk: int, actor, reason: str) -> Employer:
 def employer_request_info(*, pk: int, actor, reason: str) -> Employer:
     """A moderator asks for more information or documents (E1.2); the request is sent to every member."""
     reason = _required_reason(reason)
-    employer = run_transition(_employer_for_reviewer(pk=pk, actor=actor), "request_info", actor=actor,
+    employer = run_transition(_employer_for_vetter(pk=pk, actor=actor), "request_info", actor=actor,
                               note=reason, by=actor, reason=reason)
     _notify_members(
         employer=employer,
         subject=_("More information is needed for your employer registration"),
-        body=_("Our reviewer asks: %(reason)s") % {"reason": reason},
+        body=_("Our vetting staff ask: %(reason)s") % {"reason": reason},
         link=reverse("employers:organisation"),
     )
     return employer
@@ -366,17 +366,17 @@ def employer_verification_request(
     )
     history_record(subject=verification, transition=EmployerAction.REQUEST, from_state="",
                    to_state=verification.status, actor=user)
-    _notify_reviewers(
+    _notify_vetters(
         subject=_("An employer verification request is waiting for review"),
         link=reverse("admin:employers_employerverification_change", args=[verification.pk]),
     )
     return verification
 
 
-def _verification_for_reviewer(*, pk: int, actor) -> EmployerVerification:
+def _verification_for_vetter(*, pk: int, actor) -> EmployerVerification:
     """The verification request, locked, once the actor is known to review employers."""
     verification = lock_row(EmployerVerification, pk)
-    if not (actor.is_active and actor.has_perm(Employer.review_permission)):
+    if not (actor.is_active and actor.has_perm(Employer.vetting_permission)):
         raise NotPermitted()
     return verification
 
@@ -385,7 +385,7 @@ def _verification_for_reviewer(*, pk: int, actor) -> EmployerVerification:
 def employer_verification_approve(*, pk: int, actor, reason: str = "") -> EmployerVerification:
     """Staff confirm the licence and the legal representative; the employer becomes verified (E1.3)."""
     reason = (reason or "").strip()
-    verification = run_transition(_verification_for_reviewer(pk=pk, actor=actor), "approve", actor=actor,
+    verification = run_transition(_verification_for_vetter(pk=pk, actor=actor), "approve", actor=actor,
                                   note=reason, by=actor, reason=reason)
     employer = lock_row(Employer, verification.employer_id)
     before = employer.verification_level
@@ -413,7 +413,7 @@ def employer_verification_reject(*, pk: int, actor, reason: str) -> EmployerVeri
     The legal representative's ID number has served its purpose and is erased
     (PIPL art. 19); its keyed hash stays so a repeated attempt is recognisable."""
     reason = _required_reason(reason)
-    verification = run_transition(_verification_for_reviewer(pk=pk, actor=actor), "reject", actor=actor,
+    verification = run_transition(_verification_for_vetter(pk=pk, actor=actor), "reject", actor=actor,
                                   note=reason, by=actor, reason=reason)
     verification.legal_rep_id_number = ""
     verification.save(update_fields=["legal_rep_id_number"])

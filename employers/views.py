@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from core.errors import DomainError
-from core.review import ReviewStatus
 from core.uploads import serve_private_file
+from core.vetting import VettingStatus
 
 from . import selectors, services
 from .forms import EmployerForm, EmployerSignupForm, EmployerVerificationForm, InvitationForm
@@ -80,7 +80,7 @@ def organisation(request):
     request for information; otherwise show it read-only."""
     membership = selectors.employer_membership_get(user=request.user)
     employer = membership.employer if membership else None
-    editable = employer is None or (membership.is_owner and employer.review_status in services.EDITABLE_STATUSES)
+    editable = employer is None or (membership.is_owner and employer.vetting_status in services.EDITABLE_STATUSES)
     if not editable:
         if request.method == "POST":
             raise PermissionDenied
@@ -97,7 +97,7 @@ def organisation(request):
         except DomainError as error:
             _form_error(form, error)
         else:
-            messages.success(request, _("Your registration has been submitted. We will review it soon."))
+            messages.success(request, _("Your registration has been submitted. We will vet it soon."))
             return redirect("employers:dashboard")
     return render(request, "employers/organisation_form.html", {"form": form, "employer": employer})
 
@@ -191,7 +191,7 @@ def verification(request):
                 return redirect("employers:verification")
     return render(request, "employers/verification.html", {
         "employer": employer, "membership": membership, "verification": latest, "form": form,
-        "pending_review": employer.review_status != ReviewStatus.APPROVED,
+        "pending_vetting": employer.vetting_status != VettingStatus.APPROVED,
     })
 
 

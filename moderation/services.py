@@ -21,8 +21,8 @@ from core.credit import credit_event_record
 from core.errors import DomainError, NotPermitted, ReasonRequired
 from core.history import history_record
 from core.notifications import notify
-from core.review import ReviewStatus
 from core.transitions import lock_row, run_transition
+from core.vetting import VettingStatus
 from employers.models import Employer, EmployerMember
 from jobs.models import LIVE_STATUSES, Job, JobStatus
 from jobs.services import job_take_down
@@ -94,7 +94,7 @@ def reportable_job(*, job_id: int) -> Job | None:
 
 def reportable_employer(*, employer_id: int) -> Employer | None:
     """An employer whose profile the platform shows: an approved one (anyone signed in may report it)."""
-    return Employer.objects.filter(pk=employer_id, review_status=ReviewStatus.APPROVED).first()
+    return Employer.objects.filter(pk=employer_id, vetting_status=VettingStatus.APPROVED).first()
 
 
 def reportable_student(*, profile_id: int, user) -> StudentProfile | None:

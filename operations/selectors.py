@@ -81,7 +81,7 @@ def campaign_effect(*, campaign: Campaign) -> CampaignEffect:
     Eight counting queries, whatever the campaign's size."""
     from accounts.models import StudentProfile, User
     from applications.models import Application, Engagement
-    from core.review import ReviewStatus
+    from core.vetting import VettingStatus
     from employers.models import Employer
 
     signups = CampaignSignup.objects.filter(campaign=campaign).aggregate(
@@ -96,8 +96,8 @@ def campaign_effect(*, campaign: Campaign) -> CampaignEffect:
         student_signups=signups["students"],
         employer_signups=signups["employers"],
         approved_students=StudentProfile.objects.filter(user_id__in=student_ids,
-                                                        review_status=ReviewStatus.APPROVED).count(),
-        approved_employers=Employer.objects.filter(pk__in=employer_ids, review_status=ReviewStatus.APPROVED).count(),
+                                                        vetting_status=VettingStatus.APPROVED).count(),
+        approved_employers=Employer.objects.filter(pk__in=employer_ids, vetting_status=VettingStatus.APPROVED).count(),
         applications=Application.objects.filter(student_id__in=student_ids).count(),
         student_hires=Engagement.objects.filter(student_id__in=student_ids).count(),
         employer_hires=Engagement.objects.filter(employer_id__in=employer_ids).count(),

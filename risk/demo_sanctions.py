@@ -17,7 +17,7 @@ STUDENT_LOGINS = [f"student{n:02d}@{DEMO_DOMAIN}" for n in (1, 2, 3)]
 
 def _first_employer_id() -> int | None:
     for email in EMPLOYER_LOGINS:
-        member = EmployerMember.objects.filter(user__email=email, employer__review_status="approved").first()
+        member = EmployerMember.objects.filter(user__email=email, employer__vetting_status="approved").first()
         if member is not None:
             return member.employer_id
     return None
@@ -26,7 +26,7 @@ def _first_employer_id() -> int | None:
 def _first_student():
     for email in STUDENT_LOGINS:
         profile = StudentProfile.objects.select_related("user").filter(
-            user__email=email, review_status="approved").first()
+            user__email=email, vetting_status="approved").first()
         if profile is not None:
             return profile.user
     return None

@@ -124,7 +124,7 @@ def invite_candidates(*, job: Job) -> list[tuple[User, MatchScore]]:
     facts = job_facts(job, shifts)
     intentions = list(
         StudentIntention.objects.filter(
-            student__is_active=True, student__student_profile__review_status="approved")
+            student__is_active=True, student__student_profile__vetting_status="approved")
         .exclude(student__applications__job=job)
         .filter(_json_contains("categories", job.category) & _place_filter(job))
         .select_related("student", "student__student_profile").order_by("-updated_at")[:CANDIDATE_POOL]

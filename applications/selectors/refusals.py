@@ -194,7 +194,7 @@ def student_reachable_for_job(*, job: Job, student_id: int) -> bool:
     be discoverable by employers (off by default)."""
     if StudentIntention.objects.filter(
             student_id=student_id, discoverable=True, student__is_active=True,
-            student__kind=User.Kind.STUDENT, student__student_profile__review_status="approved").exists():
+            student__kind=User.Kind.STUDENT, student__student_profile__vetting_status="approved").exists():
         return True
     return any(user.pk == student_id for user, _score in invite_candidates(job=job))
 

@@ -1,4 +1,4 @@
-"""Student registration (S1.1) and its review by staff (S1.2)."""
+"""Student registration (S1.1) and its vetting by staff (资质审核, S1.2)."""
 
 import datetime as dt
 
@@ -11,7 +11,7 @@ from accounts import services
 from accounts.models import StudentProfile
 from core.errors import InvalidTransition, NotPermitted, ReasonRequired
 from core.history import history_for
-from core.review import ReviewStatus
+from core.vetting import VettingStatus
 from tests.factories.accounts import StudentProfileFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,7 @@ def test_s1_1_student_submits_registration_in_chinese(student_client, student):
     # then
     assert response.status_code == 302
     profile = StudentProfile.objects.get(user=student)
-    assert profile.review_status == ReviewStatus.SUBMITTED
+    assert profile.vetting_status == VettingStatus.SUBMITTED
     assert (profile.real_name, profile.school, str(profile.mobile)) == ("李小明", "复旦大学", "+8613800138000")
     assert not profile.is_minor_worker
     assert [h.transition for h in history_for(profile)] == ["submit"]
@@ -80,7 +80,7 @@ def test_s1_1_employer_accounts_cannot_open_the_student_registration(client):
 
 
 def test_s1_2_submitted_registration_cannot_be_edited(student_client, student):
-    StudentProfileFactory(user=student, review_status=ReviewStatus.SUBMITTED, real_name="原名")
+    StudentProfileFactory(user=student, vetting_status=VettingStatus.SUBMITTED, real_name="原名")
     response = student_client.post(reverse("accounts:profile_edit"), profile_data(real_name="新名字"))
     assert response.status_code == 302
     assert StudentProfile.objects.get(user=student).real_name == "原名"
@@ -95,8 +95,8 @@ def test_s1_2_moderator_approves_and_the_student_is_told(staff_client, django_ca
         services.student_profile_approve(pk=profile.pk, actor=moderator)
     # then
     profile.refresh_from_db()
-    assert profile.review_status == ReviewStatus.APPROVED and profile.can_apply
-    assert profile.reviewed_by == moderator
+    assert profile.vetting_status == VettingStatus.APPROVED and profile.can_apply
+    assert profile.vetted_by == moderator
     entry = history_for(profile).first()
     assert (entry.transition, entry.from_state, entry.to_state, entry.actor) == (
         "approve", "submitted", "approved", moderator)
@@ -111,7 +111,7 @@ def test_s1_2_rejection_and_information_requests_need_a_reason(staff_client, ser
     with pytest.raises(ReasonRequired):
         service(pk=profile.pk, actor=moderator, reason="   ")
     profile.refresh_from_db()
-    assert profile.review_status == ReviewStatus.SUBMITTED
+    assert profile.vetting_status == VettingStatus.SUBMITTED
 
 
 def test_s1_2_student_sees_the_rejection_reason_and_can_resubmit(staff_client, student_client, student):
@@ -126,17 +126,17 @@ def test_s1_2_student_sees_the_rejection_reason_and_can_resubmit(staff_client, s
     # then
     assert "学校名称与学生证不一致" in dashboard
     profile.refresh_from_db()
-    assert profile.review_status == ReviewStatus.SUBMITTED and profile.school == "同济大学"
+    assert profile.vetting_status == VettingStatus.SUBMITTED and profile.school == "同济大学"
 
 
 @pytest.mark.parametrize("role", ["customer_service", "operations", "finance", "auditor", "manager"])
-def test_s1_2_only_moderators_review_registrations(staff_client, role):
+def test_s1_2_only_moderators_vet_registrations(staff_client, role):
     _client, staff = staff_client(role)
     profile = StudentProfileFactory()
     with pytest.raises(NotPermitted):
         services.student_profile_approve(pk=profile.pk, actor=staff)
     profile.refresh_from_db()
-    assert profile.review_status == ReviewStatus.SUBMITTED
+    assert profile.vetting_status == VettingStatus.SUBMITTED
 
 
 def test_s1_2_an_approved_registration_cannot_be_approved_twice(staff_client):
@@ -147,8 +147,8 @@ def test_s1_2_an_approved_registration_cannot_be_approved_twice(staff_client):
 
 
 def test_s1_2_only_approved_students_can_apply():
-    assert not StudentProfileFactory(review_status=ReviewStatus.SUBMITTED).can_apply
-    assert not StudentProfileFactory(review_status=ReviewStatus.REJECTED).can_apply
+    assert not StudentProfileFactory(vetting_status=VettingStatus.SUBMITTED).can_apply
+    assert not StudentProfileFactory(vetting_status=VettingStatus.REJECTED).can_apply
     assert StudentProfileFactory(approved=True).can_apply
 
 
@@ -160,11 +160,11 @@ def test_s1_2_moderator_rejects_in_the_admin_with_a_reason(staff_client):
     # when: no reason → the form refuses
     assert client.post(url, {"reason": ""}).status_code == 200
     profile.refresh_from_db()
-    assert profile.review_status == ReviewStatus.SUBMITTED
+    assert profile.vetting_status == VettingStatus.SUBMITTED
     # when: with a reason
     response = client.post(url, {"reason": "照片不清晰"})
     # then
     assert response.status_code == 302
     profile.refresh_from_db()
-    assert profile.review_status == ReviewStatus.REJECTED and profile.review_reason == "照片不清晰"
+    assert profile.vetting_status == VettingStatus.REJECTED and profile.vetting_reason == "照片不清晰"
     assert history_for(profile).first().actor == moderator

@@ -33,7 +33,7 @@ from accounts.roles import (
 
 EXPECTED_ROLE_PERMISSIONS: dict[str, set[str]] = {
     MODERATOR: {
-        "accounts.reveal_personal_data", "accounts.review_studentprofile", "accounts.view_studentprofile",
+        "accounts.reveal_personal_data", "accounts.vet_studentprofile", "accounts.view_studentprofile",
         "accounts.view_studentverification", "accounts.view_user",
         "applications.decide_case", "applications.view_application", "applications.view_attendance",
         "applications.view_demandreport", "applications.view_engagement", "applications.view_lossclaim",
@@ -41,7 +41,7 @@ EXPECTED_ROLE_PERMISSIONS: dict[str, set[str]] = {
         "applications.view_agreement",  # the service agreement (issue 19), added after the freeze
         "core.add_reasontemplate", "core.change_reasontemplate", "core.moderate_heldtext",
         "core.view_creditevent", "core.view_heldtext", "core.view_historyentry", "core.view_reasontemplate",
-        "employers.review_employer", "employers.view_employer", "employers.view_employermember",
+        "employers.vet_employer", "employers.view_employer", "employers.view_employermember",
         "employers.view_employerverification",
         "jobs.add_complianceterm", "jobs.add_minimumwage", "jobs.change_complianceterm",
         "jobs.change_minimumwage", "jobs.moderate_job", "jobs.view_complianceterm", "jobs.view_job",

@@ -144,8 +144,8 @@ PERSONAL_FIELDS = {"gender", "date_of_birth", "real_name", "school", "major", "e
                    "contact_note", "id_number", "id_number_hash"}
 # Fields that are not about who the student is: the record itself, its review,
 # what the platform verified or scored, the sanctions in force, and the legal minor-worker limit.
-NOT_PERSONAL_FIELDS = {"id", "user", "created_at", "updated_at", "review_status", "submitted_at", "reviewed_at",
-                       "reviewed_by", "review_reason", "verification_level", "credit_tier", "is_minor_worker",
+NOT_PERSONAL_FIELDS = {"id", "user", "created_at", "updated_at", "vetting_status", "submitted_at", "vetted_at",
+                       "vetted_by", "vetting_reason", "verification_level", "credit_tier", "is_minor_worker",
                        "applying_restricted_until", "suspended_until", "terminated_at"}
 
 AVAILABILITIES = [

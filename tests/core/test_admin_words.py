@@ -103,7 +103,7 @@ def test_i21_the_apply_pages_note_follows_the_two_boxes_it_refers_to(zh):
 
 
 def test_i21_the_approval_mail_says_new_jobs_open_first_to_high_tiers(zh):
-    profile = StudentProfileFactory(review_status="submitted")
+    profile = StudentProfileFactory(vetting_status="submitted")
     profile.user.language = "zh-hans"
     profile.user.save(update_fields=["language"])
     student_profile_approve(pk=profile.pk, actor=StaffFactory(role="moderator"))

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from core.review import ReviewStatus
+from core.vetting import VettingStatus
 from jobs.models import Job, JobStatus
 from tests.factories.accounts import StudentProfileFactory
 from tests.factories.employers import EmployerFactory
@@ -69,7 +69,7 @@ def test_e2_1_e2_2_s2_1_employer_posts_moderator_approves_student_finds_it_by_ch
     # and: students cannot see it yet
     # A student of credit tier 3 ("very good"): sees a job as soon as it is published (K3.1);
     # others see it policy.early_access_hours later.
-    student = StudentProfileFactory(review_status=ReviewStatus.APPROVED, credit_tier=3).user
+    student = StudentProfileFactory(vetting_status=VettingStatus.APPROVED, credit_tier=3).user
     phone = make_page(viewport=PHONE, locale="zh-CN")
     sign_in(phone, student.email)
     phone.goto(reverse("jobs:list") + "?q=数学家教")

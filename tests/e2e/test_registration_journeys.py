@@ -11,7 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import StudentProfile
-from core.review import ReviewStatus
+from core.vetting import VettingStatus
 from employers.models import Employer
 from tests.factories.accounts import UserFactory
 from tests.factories.employers import uscc_for
@@ -77,9 +77,9 @@ def test_s1_1_s1_2_student_signs_up_registers_and_is_approved(page, make_page, l
     submit(page)
     page.wait_for_url(f"{live_server.url}/me/")
 
-    # then: the registration waits for review
+    # then: the registration waits for vetting
     status = page.locator("#registration-status")
-    expect(status.locator(".status-submitted")).to_have_text(in_language(language, "Waiting for review"))
+    expect(status.locator(".status-submitted")).to_have_text(in_language(language, "Waiting for vetting"))
     expect(status).to_contain_text("李小明")
     expect(status).to_contain_text("复旦大学")
     profile = StudentProfile.objects.get(user__email=email)
@@ -98,7 +98,7 @@ def test_s1_1_s1_2_student_signs_up_registers_and_is_approved(page, make_page, l
     if phone:
         expect(approved).to_have_text(CHINESE)
     profile.refresh_from_db()
-    assert profile.review_status == ReviewStatus.APPROVED
+    assert profile.vetting_status == VettingStatus.APPROVED
     if phone:
         assert_no_horizontal_scroll(page)
 
@@ -126,7 +126,7 @@ def test_e1_1_e1_2_employer_signs_up_registers_and_is_approved(page, make_page, 
     submit(page)
     page.wait_for_url(f"{live_server.url}/employer/")
 
-    # then: it waits for review
+    # then: it waits for vetting
     expect(page.locator("#registration-status .status-submitted")).to_be_visible()
     employer = Employer.objects.get(members__user__email=email)
     assert employer.uscc == uscc_for(424242)
@@ -142,7 +142,7 @@ def test_e1_1_e1_2_employer_signs_up_registers_and_is_approved(page, make_page, 
     page.reload()
     expect(page.locator("#registration-status .status-approved")).to_be_visible()
     employer.refresh_from_db()
-    assert employer.review_status == ReviewStatus.APPROVED
+    assert employer.vetting_status == VettingStatus.APPROVED
 
 
 def test_s1_1_under_16_sees_the_age_error_next_to_the_field_and_nothing_is_saved(make_page, settings):

@@ -43,7 +43,7 @@ def test_e1_2_dashboard_of_an_approved_employer(db, django_assert_num_queries):
     html = response.content.decode()
     assert response.status_code == 200
     assert employer.name in html
-    assert employer.get_review_status_display() in html
+    assert employer.get_vetting_status_display() in html
     assert employer.get_verification_level_display() in html
     assert reverse("employers:members") in html
 

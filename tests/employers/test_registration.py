@@ -7,7 +7,7 @@ from django.urls import reverse
 from accounts.models import Consent, User
 from core.errors import NotPermitted
 from core.models import HistoryEntry, Notification
-from core.review import ReviewStatus
+from core.vetting import VettingStatus
 from employers.models import Employer, EmployerMember
 from employers.services import AlreadyMember, DuplicateUscc, employer_register, employer_update_and_resubmit
 from tests.employers.conftest import client_for
@@ -47,11 +47,11 @@ def test_e1_1_employer_signup_page_is_public(client, db):
 def test_e1_1_registration_happy_path(new_files, employer_client, employer_user, moderator, registration_post):
     # when
     response = employer_client.post(REGISTER_URL, registration_post(uscc=uscc_for(777).lower()))
-    # then: submitted for review, the user is its owner, the licence is stored privately
+    # then: submitted for vetting, the user is its owner, the licence is stored privately
     assert response.status_code == 302
     assert response["Location"] == reverse("employers:dashboard")
     employer = Employer.objects.get()
-    assert employer.review_status == ReviewStatus.SUBMITTED
+    assert employer.vetting_status == VettingStatus.SUBMITTED
     assert employer.submitted_at is not None
     assert employer.uscc == uscc_for(777)  # normalised to upper case
     assert employer.created_by == employer_user
@@ -227,7 +227,7 @@ def test_e1_2_owner_corrects_a_rejected_registration_and_resubmits(
     # then
     assert response.status_code == 302
     employer.refresh_from_db()
-    assert employer.review_status == ReviewStatus.SUBMITTED
+    assert employer.vetting_status == VettingStatus.SUBMITTED
     assert employer.name == "改正后的名称"
     assert employer.business_licence.name != old_licence.name
     assert employer.business_licence.storage.exists(employer.business_licence.name)
@@ -246,7 +246,7 @@ def test_e1_2_resubmission_may_keep_the_licence_on_file(db, registration_post):
     assert response.status_code == 302
     employer.refresh_from_db()
     assert employer.business_licence.name == licence
-    assert employer.review_status == ReviewStatus.SUBMITTED
+    assert employer.vetting_status == VettingStatus.SUBMITTED
 
 
 def test_e1_2_only_the_owner_may_resubmit(db):
@@ -268,7 +268,7 @@ def test_e1_2_resubmission_cannot_take_another_employers_credit_code(db, registr
     # then
     assert response.context["form"].errors["uscc"]
     employer.refresh_from_db()
-    assert employer.review_status == ReviewStatus.REJECTED
+    assert employer.vetting_status == VettingStatus.REJECTED
 
 
 def test_e1_1_registration_form_uploads_files_and_uses_no_layout_tables(employer_client):

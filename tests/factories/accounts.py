@@ -7,7 +7,7 @@ from factory.django import DjangoModelFactory
 from faker import Faker
 
 from accounts.models import StudentProfile, User
-from core.review import ReviewStatus
+from core.vetting import VettingStatus
 
 fake_zh = Faker("zh_CN")
 
@@ -55,8 +55,8 @@ class StudentProfileFactory(DjangoModelFactory):
     major = "汉语言文学"
     enrolment_year = 2023
     mobile = factory.Sequence(lambda n: f"+861380013{n % 10000:04d}")
-    review_status = ReviewStatus.SUBMITTED
+    vetting_status = VettingStatus.SUBMITTED
     submitted_at = factory.Faker("date_time_this_month", tzinfo=dt.UTC)
 
     class Params:
-        approved = factory.Trait(review_status=ReviewStatus.APPROVED)
+        approved = factory.Trait(vetting_status=VettingStatus.APPROVED)

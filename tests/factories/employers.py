@@ -11,7 +11,7 @@ from stdnum.cn import ric, uscc
 
 from accounts.models import User
 from core.crypto import keyed_hash
-from core.review import ReviewStatus
+from core.vetting import VettingStatus
 from employers.models import Employer, EmployerInvitation, EmployerMember, EmployerVerification
 from tests.factories.accounts import UserFactory
 from tests.support.files import pdf_bytes
@@ -57,12 +57,12 @@ class EmployerFactory(DjangoModelFactory):
     contact_mobile = factory.Sequence(lambda n: f"+861391234{n % 10000:04d}")
     business_licence = factory.django.FileField(data=pdf_bytes(), filename="licence.pdf")
     created_by = factory.SubFactory(EmployerUserFactory)
-    review_status = ReviewStatus.SUBMITTED
+    vetting_status = VettingStatus.SUBMITTED
     submitted_at = factory.LazyFunction(timezone.now)
 
     class Params:
-        approved = factory.Trait(review_status=ReviewStatus.APPROVED)
-        rejected = factory.Trait(review_status=ReviewStatus.REJECTED, review_reason="营业执照模糊")
+        approved = factory.Trait(vetting_status=VettingStatus.APPROVED)
+        rejected = factory.Trait(vetting_status=VettingStatus.REJECTED, vetting_reason="营业执照模糊")
 
     @factory.post_generation
     def owner(self, create, extracted, **kwargs):

@@ -71,7 +71,7 @@ def test_p2_3_sample_is_seeded_reproducible_and_idempotent_per_week(three_modera
     assert drawn < {e.pk for e in entries}
 
 
-def test_p2_3_a_decision_is_never_reviewed_by_its_decider_even_with_one_moderator(db):
+def test_p2_3_a_decision_is_never_checked_by_its_decider_even_with_one_moderator(db):
     # given: the only moderator made every decision
     alone = StaffFactory(role="moderator")
     _decisions(alone, 3)

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from applications.models import ApplicationStatus
-from core.review import ReviewStatus
+from core.vetting import VettingStatus
 from operations.campaigns import SESSION_KEY
 from operations.middleware import CampaignLinkMiddleware
 from operations.models import Campaign, CampaignSignup, CampaignVisit
@@ -138,7 +138,7 @@ def brought(db):
     campaign = _campaign(budget_fen=100_000)
     CampaignVisit.objects.create(campaign=campaign, date=timezone.localdate(), count=10)
     students = [StudentProfileFactory(approved=True).user, StudentProfileFactory(approved=True).user,
-                StudentProfileFactory(review_status=ReviewStatus.SUBMITTED).user]
+                StudentProfileFactory(vetting_status=VettingStatus.SUBMITTED).user]
     employer = EmployerFactory(approved=True)
     for user in [*students, employer.members.get().user]:
         CampaignSignup.objects.create(campaign=campaign, user=user)

@@ -17,8 +17,8 @@ NOT_TEXT = "a number, date, identifier or choice parsed from text, not free text
 
 NOT_SCREENED: dict[str, str] = {
     # core, accounts
-    "core.forms.ReviewNoteForm": STAFF,
-    "core.forms.ReviewReasonForm": STAFF,
+    "core.forms.DecisionNoteForm": STAFF,
+    "core.forms.DecisionReasonForm": STAFF,
     "accounts.forms.AccountDeleteForm": OWN,
     "accounts.forms.BaseSignupForm": OWN,
     "accounts.forms.RevealForm": STAFF_ONLY,

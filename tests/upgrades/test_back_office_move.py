@@ -5,32 +5,24 @@ holding their permissions, migrates forward with every row intact, the content
 types re-pointed in place, and the old transactions' sources filled from their
 keys (F1, F2, F3.3, F4; DESIGN: Money — no data is lost).
 
-A migration test (django-test-migrations): it rebuilds the test database from
-nothing to the old schema and forward again, so it is transactional and
-restores the serialized database afterwards, like the other transactional tests."""
+A migration test (django-test-migrations) sharing its round trip from nothing to the old
+schema and forward again with the other upgrades (tests/upgrades/conftest.py)."""
 
 import datetime as dt
 
 import pytest
-from django.apps import apps as installed_apps
-from django.contrib.auth.management import create_permissions
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
-from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
-BEFORE = {"finance": "0008_back_office_roles", "backoffice": None}
+from .conftest import upgrade_seed
+
+pytestmark = pytest.mark.django_db
+
 MOVED = ["Budget", "ExpenseClaim", "ExpenseReceipt", "ExpenseApproval", "AdjustmentRequest",
          "MonthlyReconciliation", "AuditEngagement", "AuditFinding"]
 
 
-def _targets(pinned: dict) -> list[tuple[str, str | None]]:
-    """Every app at its latest migration, except the pinned ones."""
-    leaves = dict(MigrationLoader(connection).graph.leaf_nodes())
-    return [(app, pinned.get(app, name)) for app, name in leaves.items()]
-
-
-def _seed(apps) -> dict:
+@upgrade_seed("back_office", before={"finance": "0008_back_office_roles", "backoffice": None})
+def seed(apps) -> dict:
     """Rows in every moved table (through the old finance models), history rows on them,
     and ledger transactions under the old key formats."""
     User = apps.get_model("accounts", "User")
@@ -80,24 +72,10 @@ def _seed(apps) -> dict:
     }
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_f4_back_office_moves_out_of_finance_with_every_row_and_link_intact(migrator):
-    # given a database at the schema before the move, with rows in every table that moves: the
-    # migrator empties the database; Django's executor then applies exactly the old schema (the
-    # migrator's own "broad" plan would take in finance 0009, planned early for the back office)
-    migrator.apply_initial_migration(("contenttypes", None))
-    executor = MigrationExecutor(connection)
-    executor.migrate(_targets(BEFORE))
-    old_state = executor.loader.project_state([t for t in _targets(BEFORE) if t[1] is not None])
-    # a live database at that schema has its content types and permissions: the post_migrate of
-    # the migrate that took it there made them (the executor sends no post_migrate)
-    for app_config in installed_apps.get_app_configs():
-        create_permissions(app_config, verbosity=0, apps=old_state.apps)
-    before = _seed(old_state.apps)
-
-    # when it migrates forward
-    new = migrator.apply_tested_migration(_targets({}))
-    apps = new.apps
+def test_f4_back_office_moves_out_of_finance_with_every_row_and_link_intact(upgraded):
+    # given a database at the schema before the move, with rows in every table that moves (seed
+    # above), when it migrated forward (the `upgraded` fixture)
+    apps, before = upgraded.apps, upgraded.seeded["back_office"]
 
     # then every row is still there, now read through the back office's models, on the same tables
     counts = {name: apps.get_model("backoffice", name).objects.count() for name in MOVED}

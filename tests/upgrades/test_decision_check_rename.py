@@ -3,35 +3,20 @@ database at the schema before, with a sampled decision checked, a role group and
 holding the permissions, migrates forward with the row, its content type and its permissions
 kept in place (DESIGN: no data is lost).
 
-A migration test (django-test-migrations), transactional like tests/upgrades/test_back_office_move.py."""
+A migration test (django-test-migrations) sharing its round trip with the other renames
+(tests/upgrades/conftest.py)."""
 
 import pytest
-from django.apps import apps as installed_apps
-from django.contrib.auth.management import create_permissions
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
-from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
-BEFORE = {"moderation": "0006_review_reports_into_reports"}
+from .conftest import upgrade_seed
+
+pytestmark = pytest.mark.django_db
 
 
-def _targets(pinned: dict) -> list[tuple[str, str | None]]:
-    """Every app at its latest migration, except the pinned ones."""
-    leaves = dict(MigrationLoader(connection).graph.leaf_nodes())
-    return [(app, pinned.get(app, name)) for app, name in leaves.items()]
-
-
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_p2_3_self_reviews_become_decision_checks_with_rows_and_permissions_kept(migrator):
-    # given a database at the schema before the rename, with its content types and permissions
-    migrator.apply_initial_migration(("contenttypes", None))
-    executor = MigrationExecutor(connection)
-    executor.migrate(_targets(BEFORE))
-    old_apps = executor.loader.project_state([t for t in _targets(BEFORE) if t[1] is not None]).apps
-    for app_config in installed_apps.get_app_configs():
-        create_permissions(app_config, verbosity=0, apps=old_apps)
-    # and a decision another moderator checked, the moderator group and one user holding the permissions
+@upgrade_seed("decision_check", before={"moderation": "0006_review_reports_into_reports"})
+def seed(old_apps) -> dict:
+    # a decision another moderator checked, the moderator group and one user holding the permissions
     User = old_apps.get_model("accounts", "User")
     Permission = old_apps.get_model("auth", "Permission")
     ContentType = old_apps.get_model("contenttypes", "ContentType")
@@ -51,23 +36,29 @@ def test_p2_3_self_reviews_become_decision_checks_with_rows_and_permissions_kept
     group, _created = old_apps.get_model("auth", "Group").objects.get_or_create(name="moderator")
     group.permissions.add(view, record, report)
     checker.user_permissions.add(record)
+    return {"row": row.pk, "entry": entry.pk, "decider": decider.pk, "checker": checker.pk,
+            "checked_at": checked_at, "ct": ct.pk, "view": view.pk, "record": record.pk, "report": report.pk}
 
-    # when it migrates forward
-    apps = migrator.apply_tested_migration(_targets({})).apps
+
+def test_p2_3_self_reviews_become_decision_checks_with_rows_and_permissions_kept(upgraded):
+    # given a database at the schema before the rename, with a checked decision and its permissions
+    # held (seed above), when it migrated forward (the `upgraded` fixture)
+    apps, before = upgraded.apps, upgraded.seeded["decision_check"]
+    view, record, report = before["view"], before["record"], before["report"]
 
     # then the row is there, read as a decision check, with its checker and verdict
-    check = apps.get_model("moderation", "DecisionCheck").objects.get(pk=row.pk)
+    check = apps.get_model("moderation", "DecisionCheck").objects.get(pk=before["row"])
     assert (check.decision_id, check.decider_id, check.checker_id, check.agrees, check.notes, check.checked_at) == (
-        entry.pk, decider.pk, checker.pk, False, "too lenient", checked_at)
+        before["entry"], before["decider"], before["checker"], False, "too lenient", before["checked_at"])
     # and its content type and permissions were renamed in place: same ids, held by the same group and user
-    assert apps.get_model("contenttypes", "ContentType").objects.get(pk=ct.pk).model == "decisioncheck"
+    assert apps.get_model("contenttypes", "ContentType").objects.get(pk=before["ct"]).model == "decisioncheck"
     Permission = apps.get_model("auth", "Permission")
-    assert {p.pk: p.codename for p in Permission.objects.filter(pk__in=[view.pk, record.pk, report.pk])} == {
-        view.pk: "view_decisioncheck", record.pk: "check_decision", report.pk: "view_decisioncheck_report"}
+    assert {p.pk: p.codename for p in Permission.objects.filter(pk__in=[view, record, report])} == {
+        view: "view_decisioncheck", record: "check_decision", report: "view_decisioncheck_report"}
     assert not Permission.objects.filter(content_type__app_label="moderation",
                                          codename__in=["review_decision", "view_selfreview_report",
                                                        "view_decisionreview"]).exists()
     held = set(apps.get_model("auth", "Group").objects.get(name="moderator").permissions.values_list("pk", flat=True))
-    assert {view.pk, record.pk, report.pk} <= held
-    assert list(apps.get_model("accounts", "User").objects.get(pk=checker.pk)
+    assert {view, record, report} <= held
+    assert list(apps.get_model("accounts", "User").objects.get(pk=before["checker"])
                 .user_permissions.values_list("codename", flat=True)) == ["check_decision"]

@@ -1,4 +1,4 @@
-"""E1.2: staff review employer registrations; only approved employers may post."""
+"""E1.2: staff vet employer registrations (资质审核); only approved employers may post."""
 
 import pytest
 from django.core import mail
@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from core.errors import InvalidTransition, NotPermitted, ReasonRequired
 from core.models import HistoryEntry, Notification
-from core.review import ReviewStatus
+from core.vetting import VettingStatus
 from employers.models import Employer
 from employers.services import employer_approve, employer_reject, employer_request_info
 from tests.employers.conftest import client_for
@@ -15,20 +15,20 @@ from tests.factories.employers import EmployerFactory, EmployerMemberFactory
 
 
 def test_e1_2_only_staff_with_permission_can_approve_employer(employer, customer_service, moderator):
-    # given: customer service may view employers but not review them; an employer may not review itself
+    # given: customer service may view employers but not vet them; an employer may not vet itself
     for actor in (customer_service, employer.created_by, StaffFactory(role=None)):
         # when / then
         with pytest.raises(NotPermitted):
             employer_approve(pk=employer.pk, actor=actor)
     employer.refresh_from_db()
-    assert employer.review_status == ReviewStatus.SUBMITTED
+    assert employer.vetting_status == VettingStatus.SUBMITTED
     assert not HistoryEntry.objects.filter(transition="approve").exists()
     # when: a moderator approves
     employer_approve(pk=employer.pk, actor=moderator)
     # then
     employer.refresh_from_db()
-    assert employer.review_status == ReviewStatus.APPROVED
-    assert employer.reviewed_by == moderator and employer.reviewed_at is not None
+    assert employer.vetting_status == VettingStatus.APPROVED
+    assert employer.vetted_by == moderator and employer.vetted_at is not None
     assert employer.can_post
 
 
@@ -46,7 +46,7 @@ def test_e1_2_reject_and_request_info_need_a_reason(employer, moderator, service
     with pytest.raises(ReasonRequired):
         service(pk=employer.pk, actor=moderator, reason=reason)
     employer.refresh_from_db()
-    assert employer.review_status == ReviewStatus.SUBMITTED
+    assert employer.vetting_status == VettingStatus.SUBMITTED
 
 
 def test_e1_2_only_a_submitted_registration_can_be_decided(moderator):
@@ -65,8 +65,8 @@ def test_e1_2_rejection_writes_history_and_tells_every_member_with_the_reason(
         employer_reject(pk=employer.pk, actor=moderator, reason="营业执照照片模糊，请重新上传")
     # then: one history row with who, from, to and why
     employer.refresh_from_db()
-    assert employer.review_status == ReviewStatus.REJECTED
-    assert employer.review_reason == "营业执照照片模糊，请重新上传"
+    assert employer.vetting_status == VettingStatus.REJECTED
+    assert employer.vetting_reason == "营业执照照片模糊，请重新上传"
     entry = HistoryEntry.objects.get(transition="reject")
     assert (entry.from_state, entry.to_state, entry.actor, entry.reason) == (
         "submitted", "rejected", moderator, "营业执照照片模糊，请重新上传")
@@ -83,7 +83,7 @@ def test_e1_2_information_request_is_sent_to_members(employer, moderator, django
         employer_request_info(pk=employer.pk, actor=moderator, reason="请补充组织机构代码证")
     # then
     employer.refresh_from_db()
-    assert employer.review_status == ReviewStatus.INFO_REQUESTED
+    assert employer.vetting_status == VettingStatus.INFO_REQUESTED
     assert HistoryEntry.objects.filter(transition="request_info", reason="请补充组织机构代码证").count() == 1
     assert len(mail.outbox) == 1 and "请补充组织机构代码证" in mail.outbox[0].body
 
@@ -97,7 +97,7 @@ def test_e1_2_approval_notifies_members(employer, moderator, django_capture_on_c
     assert HistoryEntry.objects.filter(transition="approve", to_state="approved", actor=moderator).count() == 1
 
 
-def test_e1_2_dashboard_shows_the_status_and_the_reviewers_reason(moderator):
+def test_e1_2_dashboard_shows_the_status_and_the_vetting_reason(moderator):
     # given
     employer = EmployerFactory()
     employer_request_info(pk=employer.pk, actor=moderator, reason="请上传清晰的营业执照")
@@ -135,7 +135,7 @@ def test_e1_2_moderator_rejects_through_the_admin_and_the_service_runs(
     # then: the service ran — state, history row and e-mail
     assert response.status_code == 302
     employer.refresh_from_db()
-    assert employer.review_status == ReviewStatus.REJECTED
+    assert employer.vetting_status == VettingStatus.REJECTED
     assert HistoryEntry.objects.filter(transition="reject", reason="经营范围与招聘岗位不符").count() == 1
     assert len(mail.outbox) == 1
 
@@ -146,14 +146,14 @@ def test_e1_2_admin_rejection_without_a_reason_changes_nothing(employer, admin_c
     # then: the form is shown again
     assert response.status_code == 200
     employer.refresh_from_db()
-    assert employer.review_status == ReviewStatus.SUBMITTED
+    assert employer.vetting_status == VettingStatus.SUBMITTED
 
 
 def test_e1_2_admin_approval(employer, admin_client_for):
     response = admin_client_for("moderator").post(_transition_url(employer, "approve"), {"reason": ""})
     assert response.status_code == 302
     employer.refresh_from_db()
-    assert employer.review_status == ReviewStatus.APPROVED
+    assert employer.vetting_status == VettingStatus.APPROVED
     assert HistoryEntry.objects.filter(transition="approve").count() == 1
 
 
@@ -168,7 +168,7 @@ def test_e1_2_customer_service_sees_employers_but_cannot_decide(employer, admin_
     assert _transition_url(employer, "approve") not in page.content.decode()
     assert response.status_code == 403
     employer.refresh_from_db()
-    assert employer.review_status == ReviewStatus.SUBMITTED
+    assert employer.vetting_status == VettingStatus.SUBMITTED
 
 
 def test_e1_2_admin_needs_a_session_that_used_mfa(employer):
@@ -179,7 +179,7 @@ def test_e1_2_admin_needs_a_session_that_used_mfa(employer):
     # then
     assert response.status_code == 302
     employer.refresh_from_db()
-    assert employer.review_status == ReviewStatus.SUBMITTED
+    assert employer.vetting_status == VettingStatus.SUBMITTED
 
 
 def test_e1_2_admin_change_page_hides_documents_and_shows_history(employer, moderator, admin_client_for):
@@ -193,14 +193,14 @@ def test_e1_2_admin_change_page_hides_documents_and_shows_history(employer, mode
     assert "请补充材料" in html
 
 
-def test_e1_2_review_queue_lists_submitted_employers_for_staff(admin_client_for):
+def test_e1_2_vetting_queue_lists_submitted_employers_for_staff(admin_client_for):
     # given
     waiting = EmployerFactory()
     EmployerFactory(approved=True)
     EmployerMemberFactory(employer=waiting)
     # when
     response = admin_client_for("moderator").get(
-        reverse("admin:employers_employer_changelist"), {"review_status__exact": "submitted"})
+        reverse("admin:employers_employer_changelist"), {"vetting_status__exact": "submitted"})
     # then
     assert response.status_code == 200
     assert list(response.context["cl"].result_list) == [waiting]
