@@ -2,6 +2,7 @@
 accounts with many refused posts, many reports or a fee demand, each linked to its cases."""
 
 from django.contrib import admin
+from django.http import Http404
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
@@ -18,9 +19,15 @@ class EmployerWatchAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     show_full_result_count = False
 
-    def get_urls(self):
-        # A list only: an employer's own page is its employer admin page (linked from each row).
-        return [url for url in super().get_urls() if url.name == "moderation_employerwatch_changelist"]
+    # A list only: an employer's own page is its employer admin page (linked from each row).
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        raise Http404
+
+    def delete_view(self, request, object_id, extra_context=None):
+        raise Http404
 
     def get_queryset(self, request):
         return employers_to_watch()

@@ -295,7 +295,7 @@ def test_e3_1_accepting_the_offer_on_the_site_records_the_students_address(clock
                                     commits_to_work=True)
     application_hire(application_id=application.pk, actor=owner(job))
     response = _client(student, REMOTE_ADDR="203.0.113.44").post(
-        reverse("applications:offer_accept", args=[application.pk]))
+        reverse("applications:offer_accept", args=[application.pk]), {"confirmed": "1"})
     assert response.status_code == 302
     acceptance = AgreementAcceptance.objects.get()
     assert (acceptance.party, acceptance.user, acceptance.ip) == (AgreementParty.STUDENT, student, "203.0.113.44")
