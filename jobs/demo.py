@@ -135,7 +135,7 @@ def _draft_data(posting: dict) -> tuple[dict, list[ShiftSpec] | None]:
         "title": posting["title"], "category": posting["category"], "description": posting["description"],
         "requirements_skills": posting.get("requirements_skills", ""),
         "requirements_certificates": posting.get("requirements_certificates", ""),
-        "headcount": posting["headcount"], "is_hazardous": False,
+        "headcount": posting["headcount"], "minor_restricted_work": [], "minor_restricted_venue": "",
         "is_remote": posting.get("is_remote", False), "city": posting["city"], "district": posting["district"],
         "address": posting["address"], "application_deadline": deadline,
         "pay_unit": posting["pay_unit"], "base_rate_fen": posting["base_rate_fen"], "pieces_per_hour": None,

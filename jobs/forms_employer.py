@@ -23,6 +23,8 @@ from .models import (
     MAX_SETTLEMENT_DAYS,
     MAX_SHIFTS_PER_JOB,
     JobCategory,
+    MinorRestrictedVenue,
+    MinorRestrictedWork,
     PayUnit,
     ScheduleKind,
     SettlementCycle,
@@ -177,9 +179,16 @@ class JobForm(forms.Form):
         error_messages={"min_value": _("Hire at least one student."),
                         "max_value": _("At most %(limit_value)s students per job; split larger needs into "
                                        "several jobs.")})
-    is_hazardous = forms.BooleanField(
-        label=_("involves heavy, high-altitude or otherwise hazardous work"), required=False,
-        help_text=_("Such jobs are not offered to students aged 16–17."))
+    # The minors declaration (《未成年工特殊保护规定》 art. 3; Minors Protection Law arts. 58, 61).
+    minor_restricted_work = forms.MultipleChoiceField(
+        label=_("work minors may not do"), choices=MinorRestrictedWork.choices, required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick every item the work involves. Such jobs are not offered to students aged 16–17."))
+    minor_restricted_venue = forms.ChoiceField(
+        label=_("workplace closed to minors"),
+        choices=[("", _("Not an entertainment venue, bar or internet café")), *MinorRestrictedVenue.choices],
+        required=False,
+        help_text=_("An entertainment venue, bar or internet café may not employ students aged 16–17."))
 
     # Where
     is_remote = forms.BooleanField(label=_("remote work"), required=False,
@@ -353,7 +362,7 @@ class JobPosting:
         cleaned = dict(self.form.cleaned_data)
         data = {name: cleaned.get(name) for name in (
             "title", "category", "description", "requirements_skills", "requirements_certificates",
-            "headcount", "is_hazardous", "is_remote", "city", "district", "address", "schedule_kind",
+            "headcount", "minor_restricted_work", "minor_restricted_venue", "is_remote", "city", "district", "address", "schedule_kind",
             "application_deadline", "pay_unit", "pieces_per_hour", "bonus_rules", "settlement_cycle",
             "payment_days")}
         for name, fen_name in MONEY_FIELDS.items():

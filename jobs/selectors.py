@@ -50,7 +50,7 @@ CARD_FIELDS = (
 # Moderation bookkeeping (decision reasons, who decided) is left out on purpose.
 DETAIL_FIELDS = (
     "id", "status", "title", "category", "description", "requirements_skills", "requirements_certificates",
-    "headcount", "is_hazardous", "is_remote", "city", "district", "address",
+    "headcount", "minor_restricted_work", "minor_restricted_venue", "closed_to_minors", "is_remote", "city", "district", "address",
     "schedule_kind", "weekly_days", "weekly_start", "weekly_end", "weekly_from", "weekly_until",
     "application_deadline", "pay_unit", "base_rate_fen", "pieces_per_hour", "overtime_rate_fen",
     "bonus_rules", "meal_allowance_fen", "transport_allowance_fen", "settlement_cycle", "payment_days",

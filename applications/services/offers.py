@@ -29,9 +29,10 @@ from ..models import (
     ScheduleChange,
     ScheduleChangeAnswer,
 )
-from ..selectors import places_taken, sanction_refusal
+from ..selectors import minor_job_refusal, places_taken, sanction_refusal
 from .shared import (
     JobFull,
+    MinorRefused,
     application_of_student,
     engagement_link,
     ensure_no_schedule_overlap,
@@ -68,7 +69,8 @@ def application_hire(*, application_id: int, actor: User) -> Application:
 
     Only before the answer deadline (E3.2) and while a place is free. The job
     row is locked first, so two members hiring for the last place at the same
-    moment are serialised and exactly one succeeds (headcount). An employer below the
+    moment are serialised and exactly one succeeds (headcount). Never a student aged
+    16–17 for a job closed to minors (MinorRefused, docs/minors.md). An employer below the
     prefunding credit tier must hold the estimated pay in escrow first (E5.1,
     the prefunding check settlements registers, applications.hooks: PrefundRequired, nothing saved)."""
     member_job = Application.objects.filter(pk=application_id).values_list("job_id", flat=True).first()
@@ -79,6 +81,10 @@ def application_hire(*, application_id: int, actor: User) -> Application:
     _ensure_answer_in_time(application)
     if places_taken(application.job_id) >= application.job.headcount:
         raise JobFull()
+    # The job may have closed to minors after the student applied (an approved revision).
+    refusal = minor_job_refusal(job=application.job, profile=student_profile_for(application.student))
+    if refusal:
+        raise MinorRefused(refusal)
     hire_checks_run(employer=application.job.employer, job=application.job)  # E5.1: low credit tiers prefund
     run_transition(application, "offer", actor=actor, by=actor,
                    expires_at=timezone.now() + dt.timedelta(hours=get_policy().offer_accept_hours))
@@ -119,7 +125,8 @@ def offer_accept(*, application_id: int, student: User) -> Engagement:
     still open for answers asks this student too (J1.3)."""
     application = application_of_student(application_id, student)
     # A sanction that stops the student applying stops them taking an offer too (E4.2, K3.2).
-    refusal = sanction_refusal(student_profile_for(student))
+    profile = student_profile_for(student)
+    refusal = sanction_refusal(profile) or minor_job_refusal(job=application.job, profile=profile)
     if refusal:
         raise DomainError(refusal)
     if application.offer_expires_at and application.offer_expires_at <= timezone.now():

@@ -317,7 +317,8 @@ def screen_input(posting: JobPosting) -> tuple[dict, list[ShiftSpec]]:
     data.update({
         "city": str(form.data.get("city", "")).strip(),
         "is_remote": bool(cleaned.get("is_remote")),
-        "is_hazardous": bool(cleaned.get("is_hazardous")),
+        "minor_restricted_work": list(cleaned.get("minor_restricted_work") or []),
+        "minor_restricted_venue": cleaned.get("minor_restricted_venue") or "",
         "pay_unit": cleaned.get("pay_unit"),
         "base_rate_fen": cleaned.get("base_rate"),
         "pieces_per_hour": cleaned.get("pieces_per_hour"),

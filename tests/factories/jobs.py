@@ -41,6 +41,10 @@ class JobFactory(DjangoModelFactory):
     base_rate_fen = 6000
     settlement_cycle = SettlementCycle.WEEKLY
     payment_days = 3
+    # The minors declaration (docs/minors.md); the services derive closed_to_minors from it.
+    minor_restricted_work = factory.LazyFunction(list)
+    minor_restricted_venue = ""
+    closed_to_minors = factory.LazyAttribute(lambda o: bool(o.minor_restricted_work or o.minor_restricted_venue))
     status = JobStatus.DRAFT
     search_document = factory.LazyAttribute(lambda o: f"{o.title}\n{o.description}\n{o.employer.name}".lower())
 
