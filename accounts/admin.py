@@ -18,7 +18,16 @@ from core.uploads import serve_private_file
 
 from . import services
 from .forms import RevealForm, SecondFactorResetForm
-from .models import Consent, DeletionRequest, PersonalDataAccess, StudentProfile, StudentVerification, User
+from .models import (
+    Consent,
+    DeletionRequest,
+    GuardianConsent,
+    GuardianNotice,
+    PersonalDataAccess,
+    StudentProfile,
+    StudentVerification,
+    User,
+)
 
 
 @admin.register(User)
@@ -222,6 +231,29 @@ class ConsentAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "version"]
     search_fields = ["user__email"]
     list_select_related = ["user"]
+
+
+@admin.register(GuardianConsent)
+class GuardianConsentAdmin(ReadOnlyAdmin):
+    """Minors' guardian consents (Civil Code art. 19, docs/minors.md); the number masked."""
+
+    list_display = ["student", "guardian_name", "relationship", "guardian_mobile_masked", "document_version",
+                    "given_at", "withdrawn_at"]
+    list_filter = ["relationship", "document_version"]
+    search_fields = ["student__email"]
+    list_select_related = ["student"]
+    exclude = ["guardian_mobile"]
+    readonly_fields = ["guardian_mobile_masked"]
+
+
+@admin.register(GuardianNotice)
+class GuardianNoticeAdmin(ReadOnlyAdmin):
+    """What minors' guardians were told (each hire) and whether the SMS went out."""
+
+    list_display = ["created_at", "student", "source", "text", "sent_at"]
+    search_fields = ["student__email", "source"]
+    list_select_related = ["student"]
+    exclude = ["guardian_mobile"]
 
 
 @admin.register(PersonalDataAccess)

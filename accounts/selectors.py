@@ -4,12 +4,18 @@ from allauth.account.models import EmailAddress
 
 from core.history import history_for
 
-from .models import Consent, StudentProfile, StudentVerification, User
+from .models import Consent, GuardianConsent, StudentProfile, StudentVerification, User
 from .signals import personal_data_collect
 
 
 def student_profile_for(user: User) -> StudentProfile | None:
     return StudentProfile.objects.select_related("user").filter(user=user).first()
+
+
+def guardian_consent_current(student: User) -> GuardianConsent | None:
+    """The guardian's consent in force for a student aged 16–17, or None (docs/minors.md)."""
+    return (GuardianConsent.objects.filter(student=student, withdrawn_at__isnull=True)
+            .order_by("-given_at").first())
 
 
 def latest_verification_for(profile: StudentProfile | None) -> StudentVerification | None:
@@ -35,6 +41,13 @@ def personal_data_export(user: User) -> dict:
             {"kind": c.kind, "version": c.version, "given_at": c.given_at.isoformat(),
              "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else None}
             for c in Consent.objects.filter(user=user)
+        ],
+        # A minor's guardian's consent (docs/minors.md).
+        "guardian_consents": [
+            {"guardian_name": g.guardian_name, "relationship": g.relationship, "guardian_mobile": str(g.guardian_mobile),
+             "version": g.document_version, "given_at": g.given_at.isoformat(),
+             "withdrawn_at": g.withdrawn_at.isoformat() if g.withdrawn_at else None}
+            for g in GuardianConsent.objects.filter(student=user)
         ],
         "notifications": [
             {"subject": n.subject, "body": n.body, "sent_at": n.created_at.isoformat()}

@@ -41,6 +41,7 @@ urlpatterns = [
     path("employer/engagements/<int:pk>/", employer.engagement_detail, name="employer_engagement"),
     path("employer/engagements/<int:pk>/cancel/", employer.engagement_cancel, name="employer_cancel"),
     path("employer/engagements/<int:pk>/claim/", employer.loss_claim_new, name="loss_claim_new"),
+    path("employer/engagements/<int:pk>/minor-checks/", employer.minor_checks, name="minor_checks"),
     path("employer/jobs/<int:job_id>/changes/new/", employer.change_propose, name="change_propose"),
     path("employer/changes/<int:pk>/withdraw/", employer.change_withdraw, name="change_withdraw"),
 ]

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import StudentProfile, User
-from accounts.selectors import student_profile_for
+from accounts.selectors import guardian_consent_current, student_profile_for
 from core.models import CreditTier
 from core.policy import get_policy
 from jobs.models import Job, JobStatus, Shift
@@ -139,6 +139,18 @@ def minor_job_refusal(*, job: Job, profile: StudentProfile | None) -> str | None
     return str(_("Students aged 16–17 cannot take this job: it includes night work (22:00–06:00)."))
 
 
+GUARDIAN_CONSENT_URL = reverse_lazy("accounts:guardian_consent")
+
+
+def guardian_consent_refusal(*, student: User, profile: StudentProfile) -> str | None:
+    """A student aged 16–17 applies only with their guardian's consent in force (Civil Code
+    art. 19; docs/minors.md)."""
+    if not profile.is_minor_worker or guardian_consent_current(student) is not None:
+        return None
+    return str(_("Students aged 16–17 need their guardian's consent before applying (Civil Code art. 19). "
+                 "Record it at %(url)s") % {"url": GUARDIAN_CONSENT_URL})
+
+
 # Credit tiers and applying (K3.1). The help page is the risk app's; a URL name, not an import.
 CREDIT_HELP_URL = reverse_lazy("risk:credit_how_it_works")
 
@@ -191,7 +203,8 @@ def apply_refusal(*, job: Job, student: User, now: dt.datetime | None = None,
         return str(_("This job is not taking applications."))
     if job.application_deadline <= now:
         return str(_("Applications for this job have closed."))
-    refusal = minor_job_refusal(job=job, profile=profile)
+    refusal = minor_job_refusal(job=job, profile=profile) or guardian_consent_refusal(student=student,
+                                                                                     profile=profile)
     if refusal:
         return refusal
     refusal = early_access_refusal(job=job, profile=profile, now=now)

@@ -6,11 +6,12 @@ import datetime as dt
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.selectors import student_profile_for
+from accounts.services import guardian_notice_record
 from core.errors import DomainError, InvalidTransition
 from core.history import history_record
 from core.notifications import notify
@@ -147,6 +148,12 @@ def offer_accept(*, application_id: int, student: User) -> Engagement:
     Attendance.objects.bulk_create(_attendance_rows(engagement, upcoming, policy))
     history_record(subject=engagement, transition=ApplicationsAction.START, from_state="",
                    to_state=engagement.status, actor=student)
+    if profile is not None and profile.is_minor_worker:
+        _tell_guardian_of_hire(engagement, profile, upcoming)
+        tell_members(job.employer_id, subject=_("%(job)s: the student you hired is aged 16–17") % {"job": job.title},
+                     body=_("Before the first shift, confirm the health check (art. 6) and the registration with "
+                            "the labour administration (art. 9) on the engagement page; check-in waits for it."),
+                     link=engagement_link(engagement, for_student=False))
     if open_change is not None:
         ScheduleChangeAnswer.objects.create(change=open_change, engagement=engagement)
         notify(recipient=student,
@@ -158,6 +165,18 @@ def offer_accept(*, application_id: int, student: User) -> Engagement:
                  body=_("Their contact details are on the engagement page."),
                  link=engagement_link(engagement, for_student=False))
     return engagement
+
+
+def _tell_guardian_of_hire(engagement: Engagement, profile, shifts) -> None:
+    """A minor's guardian is told of each hire (docs/minors.md), in Chinese: a GuardianNotice
+    row the SMS gateway delivers from (accounts)."""
+    first = min((s.starts_at for s in shifts), default=None)
+    with translation.override("zh-hans"):
+        text = _("Jianzhi: %(name)s, in your guardianship, has been hired by %(employer)s for “%(job)s”, "
+                 "first shift %(first)s.") % {
+            "name": profile.real_name, "employer": engagement.job.employer.name, "job": engagement.job.title,
+            "first": timezone.localtime(first).strftime("%Y-%m-%d %H:%M") if first else "—"}
+        guardian_notice_record(student=engagement.student, text=str(text), source=f"engagement:{engagement.pk}")
 
 
 @transaction.atomic

@@ -13,12 +13,29 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from applications.models import Application, ApplicationStatus, Engagement, JobInvitation
+from accounts.models import GuardianNotice
+from applications.models import (
+    Application,
+    ApplicationStatus,
+    AttendanceStatus,
+    Engagement,
+    JobInvitation,
+    MinorWorkerCheck,
+)
 from applications.services.applying import CannotApply, application_apply, job_invite_student
+from applications.services.attendance import CHECK_IN, attendance_mark, checkin_scan, checkin_token
+from applications.services.minors import MinorChecksMissing
 from applications.services.offers import application_hire, offer_accept
 from applications.services.shared import MinorRefused
 from core.errors import DomainError
-from tests.factories.applications import ApplicationFactory, StudentIntentionFactory, approved_student
+from core.models import Notification
+from tests.factories.accounts import GuardianConsentFactory
+from tests.factories.applications import (
+    ApplicationFactory,
+    EngagementFactory,
+    StudentIntentionFactory,
+    approved_student,
+)
 from tests.factories.employers import EmployerFactory
 from tests.factories.jobs import JobFactory
 
@@ -36,14 +53,17 @@ def _frozen_time():
         yield
 
 
-def minor_student(**profile):
-    """A 17-year-old (born 2008-09-01, 17 on 2026-03-02), approved."""
-    return approved_student(is_minor_worker=True, date_of_birth=dt.date(2008, 9, 1), **profile)
+def minor_student(*, consent: bool = True, **profile):
+    """A 17-year-old (born 2008-09-01, 17 on 2026-03-02), approved, with the guardian's consent."""
+    student = approved_student(is_minor_worker=True, date_of_birth=dt.date(2008, 9, 1), **profile)
+    if consent:
+        GuardianConsentFactory(student=student)
+    return student
 
 
-def job_for(employer=None, **declaration):
+def job_for(employer=None, *, day=SHIFT_DAY, **declaration):
     return JobFactory(employer=employer or EmployerFactory(approved=True), published=True, headcount=3,
-                      shifts=[(SHIFT_DAY, "18:00", "21:00")], **declaration)
+                      shifts=[(day, "18:00", "21:00")], **declaration)
 
 
 def ktv_job(employer=None):
@@ -184,3 +204,118 @@ def test_minor_art3_a_minor_cannot_take_an_offer_for_a_job_now_closed_to_minors(
         offer_accept(application_id=application.pk, student=application.student)
     assert "Bar" in str(refused.value.message)
     assert not Engagement.objects.exists()
+
+
+# ------------------------------------------------------------------ the guardian (Civil Code art. 19)
+def test_minor_civil_code_art19_no_application_without_the_guardians_consent():
+    # given: a 17-year-old without a consent and a library job open to minors
+    minor, job = minor_student(consent=False), job_for(title="图书馆整理书架")
+    # when / then: the service refuses and says where to give it
+    with pytest.raises(CannotApply) as refused:
+        apply(job, minor)
+    message = str(refused.value.message)
+    assert "guardian's consent" in message and reverse("accounts:guardian_consent") in message
+    # and the job page and the apply URL say the same, nothing saved
+    client = signed_in(minor)
+    posted = client.post(reverse("applications:apply", args=[job.pk]),
+                         {"confirms_requirements": "on", "commits_to_work": "on"})
+    assert "guardian's consent" in unescape(posted.content.decode())
+    assert not Application.objects.exists()
+
+
+def test_minor_civil_code_art19_an_adult_needs_no_guardian():
+    assert apply(job_for(), approved_student()).status == ApplicationStatus.APPLIED
+
+
+def test_minor_civil_code_art19_the_guardian_is_told_of_each_hire():
+    # given: a minor with consent hired for two jobs
+    minor = minor_student()
+    first = job_for(title="图书馆整理书架")
+    second = job_for(title="社区活动助理", day=SHIFT_DAY + dt.timedelta(days=1))
+    for job in (first, second):
+        application = apply(job, minor)
+        application_hire(application_id=application.pk, actor=job.employer.members.get().user)
+        # when
+        offer_accept(application_id=application.pk, student=minor)
+    # then: one notice per hire, in Chinese, to the consent's number; none for an adult
+    notices = list(GuardianNotice.objects.filter(student=minor).order_by("created_at", "id"))
+    consent = minor.guardian_consents.get()
+    assert [n.source for n in notices] == [f"engagement:{e.pk}" for e in
+                                          Engagement.objects.filter(student=minor).order_by("id")]
+    assert all(n.guardian_mobile == consent.guardian_mobile and n.sent_at is None for n in notices)
+    assert "图书馆整理书架" in notices[0].text and "录用" in notices[0].text
+    adult_application = apply(job_for(), approved_student())
+    application_hire(application_id=adult_application.pk, actor=adult_application.job.employer.members.get().user)
+    offer_accept(application_id=adult_application.pk, student=adult_application.student)
+    assert GuardianNotice.objects.count() == 2
+
+
+# ------------------------------------------------------------------ before the first shift (arts. 6 and 9)
+def minor_engagement():
+    minor = minor_student()
+    return EngagementFactory(application__job=job_for(title="图书馆整理书架"), application__student=minor)
+
+
+CHECKS = {"health_check_date": "2026-02-20", "health_check_place": "上海市徐汇区中心医院",
+          "health_check_reference": "XH-2026-0218", "registration_date": "2026-02-25",
+          "registration_place": "徐汇区人力资源和社会保障局", "registration_reference": "WCG-2026-031"}
+
+
+def test_minor_art6_art9_check_in_to_a_minors_first_shift_waits_for_the_employers_confirmation():
+    # given: a hired 17-year-old, the shift opens for check-in at 17:00 on its day
+    engagement = minor_engagement()
+    shift = engagement.job.shifts.get()
+    attendance = engagement.attendances.get()
+    member = engagement.job.employer.members.get().user
+    with time_machine.travel(shift.starts_at - dt.timedelta(minutes=30), tick=False):
+        # when / then: neither the QR code nor the employer's hand checks the student in
+        token = checkin_token(shift_id=shift.pk, action=CHECK_IN)
+        with pytest.raises(MinorChecksMissing):
+            checkin_scan(token=token, student=engagement.student)
+        with pytest.raises(MinorChecksMissing):
+            attendance_mark(attendance_id=attendance.pk, actor=member, checked_in=True)
+        attendance.refresh_from_db()
+        assert attendance.status == AttendanceStatus.EXPECTED
+        # when: the employer confirms both on the engagement page
+        response = signed_in(member).post(reverse("applications:minor_checks", args=[engagement.pk]), CHECKS)
+        # then: kept, and the student checks in
+        assert response.status_code == 302
+        check = MinorWorkerCheck.objects.get(engagement=engagement)
+        assert (check.health_check_reference, check.registration_reference, check.confirmed_by) == (
+            "XH-2026-0218", "WCG-2026-031", member)
+        assert checkin_scan(token=checkin_token(shift_id=shift.pk, action=CHECK_IN),
+                            student=engagement.student).status == AttendanceStatus.CHECKED_IN
+
+
+def test_minor_art6_art9_an_adults_check_in_needs_no_confirmation():
+    engagement = EngagementFactory(application__job=job_for())
+    shift = engagement.job.shifts.get()
+    with time_machine.travel(shift.starts_at - dt.timedelta(minutes=30), tick=False):
+        attendance = checkin_scan(token=checkin_token(shift_id=shift.pk, action=CHECK_IN), student=engagement.student)
+    assert attendance.status == AttendanceStatus.CHECKED_IN
+
+
+def test_minor_art6_art9_a_date_in_the_future_or_a_missing_reference_is_a_field_error():
+    engagement = minor_engagement()
+    client = signed_in(engagement.job.employer.members.get().user)
+    url = reverse("applications:minor_checks", args=[engagement.pk])
+    future = client.post(url, {**CHECKS, "health_check_date": "2026-03-09"})
+    missing = client.post(url, {**CHECKS, "registration_reference": ""})
+    assert future.context["minor_form"].errors.get("health_check_date")
+    assert missing.context["minor_form"].errors.get("registration_reference")
+    assert not MinorWorkerCheck.objects.exists()
+
+
+def test_minor_art6_art9_the_employer_is_asked_at_the_hire_and_the_page_shows_the_form():
+    # given: a minor accepts an offer
+    minor = minor_student()
+    job = job_for(title="图书馆整理书架")
+    member = job.employer.members.get().user
+    application = apply(job, minor)
+    application_hire(application_id=application.pk, actor=member)
+    engagement = offer_accept(application_id=application.pk, student=minor)
+    # then
+    assert Notification.objects.filter(recipient=member, subject__contains="aged 16–17").exists()
+    page = unescape(signed_in(member).get(reverse("applications:employer_engagement",
+                                                  args=[engagement.pk])).content.decode())
+    assert 'id="minor-checks-form"' in page

@@ -61,6 +61,7 @@ PROTECTED = SIGNED_IN_ANY | {
     "mfa_generate_recovery_codes", "mfa_download_recovery_codes",
     "accounts:dashboard", "accounts:profile_edit", "accounts:verification", "accounts:own_document",
     "accounts:privacy", "accounts:data_export", "accounts:account_delete",
+    "accounts:guardian_consent",  # issue 19: a student aged 16–17 records the guardian's consent
     "employers:dashboard", "employers:organisation", "employers:members", "employers:verification",
     "employers:document", "employers:account_delete",
     "jobs:employer_jobs", "jobs:employer_job_new", "jobs:employer_job_screen", "jobs:employer_job",
@@ -78,6 +79,7 @@ PROTECTED = SIGNED_IN_ANY | {
     "applications:employer_engagements", "applications:employer_shift", "applications:shift_qr",
     "applications:attendance_mark", "applications:hours_confirm", "applications:employer_engagement",
     "applications:employer_cancel", "applications:loss_claim_new", "applications:change_propose",
+    "applications:minor_checks",  # issue 19: a minor's health check and registration (docs/minors.md)
     "applications:change_withdraw",
     # settlements (issue 6): the student's pay and payout methods, the employer's statements
     "settlements:student_home", "settlements:student_statement", "settlements:payout_methods",
