@@ -22,6 +22,7 @@ from .compliance import Finding
 from .models import (
     MAX_SETTLEMENT_DAYS,
     MAX_SHIFTS_PER_JOB,
+    InsuranceKind,
     JobCategory,
     MinorRestrictedVenue,
     MinorRestrictedWork,
@@ -469,3 +470,15 @@ def post_data_from(data: dict, shifts: list[ShiftSpec]) -> dict:
                      f"shifts-{i}-end": f"{spec.end:%H:%M}"})
     return post
 
+
+
+class InsuranceForm(forms.Form):
+    """The job's work-injury or accident cover and its certificate (docs/insurance.md)."""
+
+    kind = forms.ChoiceField(label=_("kind of cover"), choices=InsuranceKind.choices)
+    insurer = forms.CharField(label=_("insurer"), max_length=100)
+    policy_number = forms.CharField(label=_("policy number"), max_length=64)
+    covers_from = forms.DateField(label=_("cover starts"), widget=_date_input())
+    covers_until = forms.DateField(label=_("cover ends"), widget=_date_input())
+    certificate = forms.FileField(label=_("certificate"), help_text=_("A PDF or a photo of the policy."),
+                                  widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/*"}))

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from core.models import TimeStampedModel
+from core.uploads import private_storage
 
 # Labour Contract Law art. 72: part-time pay is settled at least every 15 days.
 MAX_SETTLEMENT_DAYS = 15
@@ -468,6 +469,41 @@ class JobFlag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.matched_text}"
+
+
+class InsuranceKind(models.TextChoices):
+    WORK_INJURY = "work_injury", _("Work-injury insurance")
+    ACCIDENT = "accident", _("Accident insurance")
+
+
+class JobInsurance(TimeStampedModel):
+    """The cover the employer declares for a job (docs/insurance.md): required for the
+    categories in settings.INSURANCE_REQUIRED_CATEGORIES and for physical work declared
+    under art. 3 before the job can be submitted; students read the insurer on the job
+    page; new hiring pauses while it has lapsed. The certificate is a private upload."""
+
+    job = models.OneToOneField(Job, on_delete=models.CASCADE, related_name="insurance")
+    kind = models.CharField(_("kind of cover"), max_length=16, choices=InsuranceKind.choices)
+    insurer = models.CharField(_("insurer"), max_length=100)
+    policy_number = models.CharField(_("policy number"), max_length=64)
+    covers_from = models.DateField(_("cover starts"))
+    covers_until = models.DateField(_("cover ends"))
+    certificate = models.FileField(_("certificate"), storage=private_storage, upload_to="insurance/")
+    declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name=_("declared by"))
+    lapse_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("job insurance")
+        verbose_name_plural = _("job insurance")
+        constraints = [models.CheckConstraint(condition=models.Q(covers_until__gte=models.F("covers_from")),
+                                              name="job_insurance_period_ordered")]
+
+    def __str__(self) -> str:
+        return f"{self.insurer} {self.policy_number}"
+
+    def in_force_on(self, day: dt.date) -> bool:
+        return self.covers_from <= day <= self.covers_until
 
 
 class MinimumWage(models.Model):

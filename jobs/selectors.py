@@ -57,6 +57,8 @@ DETAIL_FIELDS = (
     "hourly_pay_fen", "total_minutes", "first_shift_date", "last_shift_end", "has_night_work",
     "published_at",
     "employer__id", "employer__name", "employer__city", "employer__verification_level",
+    # "由…承保" (docs/insurance.md): the cover, in the same query
+    "insurance__id", "insurance__kind", "insurance__insurer",
 )
 
 
@@ -327,7 +329,7 @@ def job_get_published(*, job_id: int) -> tuple[Job, list[Shift]]:
     else:
         plus = f"({published_at} + make_interval(hours => {_hours_sql()}))"
     opens = RawSQL(plus, (), output_field=DateTimeField())
-    job = (job_queryset_published().select_related("employer").only(*DETAIL_FIELDS)
+    job = (job_queryset_published().select_related("employer", "insurance").only(*DETAIL_FIELDS)
            .annotate(open_to_students_at=opens).get(pk=job_id))
     shifts = list(Shift.objects.filter(job_id=job.pk).order_by("date", "start_time"))
     return job, shifts

@@ -19,6 +19,7 @@ from core.policy import get_policy
 from core.transitions import lock_row, run_transition
 from employers.services import ensure_employer_member
 from jobs.models import Job
+from jobs.services import ensure_insured_for_hire
 
 from ..hooks import hire_checks_run
 from ..models import (
@@ -86,6 +87,7 @@ def application_hire(*, application_id: int, actor: User) -> Application:
     refusal = minor_job_refusal(job=application.job, profile=student_profile_for(application.student))
     if refusal:
         raise MinorRefused(refusal)
+    ensure_insured_for_hire(application.job)  # docs/insurance.md: a lapsed cover pauses new hiring
     hire_checks_run(employer=application.job.employer, job=application.job)  # E5.1: low credit tiers prefund
     run_transition(application, "offer", actor=actor, by=actor,
                    expires_at=timezone.now() + dt.timedelta(hours=get_policy().offer_accept_hours))

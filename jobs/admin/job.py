@@ -84,6 +84,7 @@ class JobAdmin(ServiceFSMAdminMixin, ModerationQueueAdmin):
             "title_marked", "category", "description_marked", "requirements_skills_marked",
             "requirements_certificates_marked", "headcount"]}),
         (_("Minors (16–17)"), {"fields": ["minors_declaration"]}),
+        (_("Insurance"), {"fields": ["insurance_cover"]}),
         (_("Where"), {"fields": ["is_remote", "city", "district", "address_marked"]}),
         (_("When"), {"fields": ["schedule_kind", "shifts_list", "total_hours", "has_night_work",
                                 "application_deadline"]}),
@@ -106,6 +107,15 @@ class JobAdmin(ServiceFSMAdminMixin, ModerationQueueAdmin):
         return format_html("{} {}", obj.employer.name, verification_badge(obj.employer))
 
     # ---------------------------------------------------------- change page
+    @admin.display(description=_("cover"))
+    def insurance_cover(self, obj):
+        """The employer's declared cover (docs/insurance.md); the certificate stays private."""
+        cover = getattr(obj, "insurance", None)
+        if cover is None:
+            return _("None declared.")
+        return f"{cover.get_kind_display()} · {cover.insurer} · {cover.policy_number} · " \
+               f"{cover.covers_from:%Y-%m-%d} – {cover.covers_until:%Y-%m-%d}"
+
     @admin.display(description=_("the employer's declaration"))
     def minors_declaration(self, obj):
         """What the employer declared minors may not do here (docs/minors.md), and what follows."""

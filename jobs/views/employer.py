@@ -35,6 +35,7 @@ from .. import services
 from ..compliance import SCREENED_FIELDS, Finding, highlight, screen
 from ..forms_employer import (
     FORM_FIELD_FOR,
+    InsuranceForm,
     JobForm,
     JobPosting,
     initial_from,
@@ -444,7 +445,31 @@ def job_detail(request, job: Job):
         "can_edit": job.is_editable or job.status in LIVE_STATUSES,
         "is_live": job.status in LIVE_STATUSES,
         "work": work,
+        **_insurance_context(job),
     })
+
+
+def _insurance_context(job: Job, form: InsuranceForm | None = None) -> dict:
+    """The cover on file and the form to declare or renew it (docs/insurance.md)."""
+    cover = getattr(job, "insurance", None)  # RelatedObjectDoesNotExist is an AttributeError
+    return {"insurance": cover, "insurance_required": services.insurance_required(job),
+            "insurance_form": form or InsuranceForm()}
+
+
+@own_job_view(["POST"])
+def job_insurance(request, job: Job):
+    """Declare or renew the job's cover with its certificate (docs/insurance.md)."""
+    form = InsuranceForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.job_insurance_declare(job_id=job.pk, actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else "certificate", str(error.message))
+        else:
+            messages.success(request, _("The insurance cover is recorded."))
+            return redirect("jobs:employer_job", job.pk)
+    messages.error(request, _("The insurance cover was not recorded: please correct the marked fields."))
+    return render(request, "jobs/employer/insurance_form.html", {"job": job, **_insurance_context(job, form)})
 
 
 @own_job_view(["POST"])

@@ -67,6 +67,7 @@ PROTECTED = SIGNED_IN_ANY | {
     "jobs:employer_jobs", "jobs:employer_job_new", "jobs:employer_job_screen", "jobs:employer_job",
     "jobs:employer_job_edit", "jobs:employer_job_submit", "jobs:employer_job_pause", "jobs:employer_job_resume",
     "jobs:employer_job_close", "jobs:employer_job_confirm",
+    "jobs:employer_job_insurance",  # issue 19: the job's insurance cover (docs/insurance.md)
     # applications (issue 5): the student's side …
     "applications:student_home", "applications:student_application", "applications:application_withdraw",
     "applications:offer_accept", "applications:offer_decline", "applications:student_engagement",

@@ -396,7 +396,7 @@ def world(db) -> World:
         "moderation:report_review": (None, {"review_id": review.pk}),  # SIGNED_IN_ANY
         # --- end H3
         **{f"jobs:employer_job{suffix}": ("employer_a", {"pk": job_a.pk}) for suffix in (
-            "", "_edit", "_submit", "_pause", "_resume", "_close", "_confirm")},
+            "", "_edit", "_submit", "_pause", "_resume", "_close", "_confirm", "_insurance")},
         # Applications and engagements (issue 5): student_a's own, and employer_a's.
         "applications:apply": (None, {"job_id": job_a.pk}),  # SIGNED_IN_ANY
         "applications:checkin": (None, {"token": checkin_token(shift_id=shift.pk)}),  # SIGNED_IN_ANY
