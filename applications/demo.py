@@ -18,6 +18,7 @@ from accounts.models import User
 from employers.demo import EMPLOYER_LOGIN
 from employers.models import EmployerMember
 from jobs import services as job_services
+from jobs.demo import declare_demo_cover
 from jobs.models import Job, JobCategory, PayUnit, ScheduleKind, SettlementCycle, Shift
 from jobs.schedule import ShiftSpec
 
@@ -48,6 +49,8 @@ def _job(*, member: User, moderator: User, title: str, shifts: list[ShiftSpec], 
     }
     job = job_services.job_save_draft(employer_id=member.employer_membership.employer_id, actor=member,
                                       data=data, shifts=shifts)
+    if job_services.insurance_required(job):  # docs/insurance.md: events jobs need cover first
+        declare_demo_cover(job, member)
     job_services.job_submit(job_id=job.pk, actor=member)
     job = job_services.job_approve(pk=job.pk, actor=moderator)
     # Demo jobs went live a day ago: past the early-access window (K3.1), so every student may apply.
