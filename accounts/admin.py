@@ -23,6 +23,7 @@ from .models import (
     DeletionRequest,
     GuardianConsent,
     GuardianNotice,
+    MinorsDataAudit,
     PersonalDataAccess,
     StudentProfile,
     StudentVerification,
@@ -254,6 +255,21 @@ class GuardianNoticeAdmin(ReadOnlyAdmin):
     search_fields = ["student__email", "source"]
     list_select_related = ["student"]
     exclude = ["guardian_mobile"]
+
+
+@admin.register(MinorsDataAudit)
+class MinorsDataAuditAdmin(ReadOnlyAdmin):
+    """The yearly audits of minors' personal data (docs/minors.md): managers and auditors read them."""
+
+    list_display = ["year", "generated_at"]
+    readonly_fields = ["year", "generated_at", "figures_pretty"]
+    exclude = ["figures"]
+
+    @admin.display(description=_("figures"))
+    def figures_pretty(self, obj):
+        import json
+
+        return format_html("<pre>{}</pre>", json.dumps(obj.figures, ensure_ascii=False, indent=2))
 
 
 @admin.register(PersonalDataAccess)

@@ -375,3 +375,21 @@ class GuardianNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} → {mask(str(self.guardian_mobile or ''))}"
+
+
+class MinorsDataAudit(models.Model):
+    """The yearly compliance audit of minors' personal data (《未成年人网络保护条例》 art. 37;
+    docs/minors.md), generated from the data each January for the manager: how many minors,
+    what was collected, consents, access-log rows, retention and deletions."""
+
+    year = models.PositiveSmallIntegerField(_("year audited"), unique=True)
+    generated_at = models.DateTimeField(_("generated at"), default=timezone.now)
+    figures = models.JSONField(_("figures"), default=dict)
+
+    class Meta:
+        verbose_name = _("minors' personal data audit")
+        verbose_name_plural = _("minors' personal data audits")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return str(self.year)

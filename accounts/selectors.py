@@ -1,10 +1,23 @@
 """Reads for accounts: the dashboard and a user's own data export (PIPL art. 45)."""
 
+import datetime as dt
+
 from allauth.account.models import EmailAddress
+from django.db.models import Count, Q
+from django.utils import timezone
 
 from core.history import history_for
 
-from .models import Consent, GuardianConsent, StudentProfile, StudentVerification, User
+from .models import (
+    Consent,
+    DeletionRequest,
+    GuardianConsent,
+    GuardianNotice,
+    PersonalDataAccess,
+    StudentProfile,
+    StudentVerification,
+    User,
+)
 from .signals import personal_data_collect
 
 
@@ -84,3 +97,48 @@ def personal_data_export(user: User) -> dict:
     for _receiver, section in personal_data_collect.send(sender=User, user=user):
         data.update(section or {})
     return data
+
+
+# What the platform collects about a student aged 16–17, by where it is kept (the audit's
+# "what was collected"; the field names are the models').
+MINOR_DATA_COLLECTED = {
+    "accounts.StudentProfile": ["real_name", "gender", "date_of_birth", "school", "major", "enrolment_year",
+                                "mobile", "contact_note", "id_number (encrypted)"],
+    "accounts.StudentVerification": ["id_card_front", "id_card_back", "student_card", "chsi_code"],
+    "accounts.GuardianConsent": ["guardian_name", "relationship", "guardian_mobile", "document_version",
+                                 "given_at"],
+    "accounts.GuardianNotice": ["guardian_mobile", "text"],
+}
+
+
+def minors_data_audit_figures(*, year: int) -> dict:
+    """The figures of the yearly audit of minors' personal data (《未成年人网络保护条例》 art. 37;
+    docs/minors.md) for calendar `year`, from the data: a handful of aggregate queries."""
+    start = timezone.make_aware(dt.datetime(year, 1, 1))
+    end = timezone.make_aware(dt.datetime(year + 1, 1, 1))
+    minors = StudentProfile.objects.filter(is_minor_worker=True)
+    minor_users = minors.values("user_id")
+    consents = (Consent.objects.filter(user__in=minor_users, given_at__gte=start, given_at__lt=end)
+                .values("kind", "version").annotate(n=Count("id")).order_by("kind", "version"))
+    access = (PersonalDataAccess.objects.filter(subject__in=minor_users, accessed_at__gte=start, accessed_at__lt=end)
+              .values("item").annotate(n=Count("id")).order_by("item"))
+    guardian = GuardianConsent.objects.aggregate(
+        given=Count("id", filter=Q(given_at__gte=start, given_at__lt=end)),
+        withdrawn=Count("id", filter=Q(withdrawn_at__gte=start, withdrawn_at__lt=end)),
+        in_force=Count("id", filter=Q(withdrawn_at__isnull=True)))
+    return {
+        "year": year,
+        "minors": {"registered": minors.count(),
+                   "registered_in_year": minors.filter(created_at__gte=start, created_at__lt=end).count(),
+                   "deleted_in_year": User.objects.filter(
+                       pk__in=minor_users, anonymised_at__gte=start, anonymised_at__lt=end).count()},
+        "collected": MINOR_DATA_COLLECTED,
+        "consents": [{"kind": row["kind"], "version": row["version"], "count": row["n"]} for row in consents],
+        "guardian_consents": guardian,
+        "guardian_notices": GuardianNotice.objects.filter(created_at__gte=start, created_at__lt=end).count(),
+        "access_log": {"rows": sum(row["n"] for row in access),
+                       "by_item": {row["item"]: row["n"] for row in access}},
+        "deletion_requests_completed": DeletionRequest.objects.filter(
+            completed_at__gte=start, completed_at__lt=end, user__in=minor_users).count(),
+        "period": {"from": start.date().isoformat(), "until": (end - dt.timedelta(days=1)).date().isoformat()},
+    }

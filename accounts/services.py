@@ -30,6 +30,7 @@ from .models import (
     DeletionRequest,
     GuardianConsent,
     GuardianNotice,
+    MinorsDataAudit,
     PersonalDataAccess,
     StudentProfile,
     StudentVerification,
@@ -37,7 +38,7 @@ from .models import (
     VerificationLevel,
     age_on,
 )
-from .selectors import guardian_consent_current
+from .selectors import guardian_consent_current, minors_data_audit_figures
 from .signals import personal_data_erase
 
 PROFILE_FIELDS = [
@@ -142,6 +143,19 @@ def guardian_notice_record(*, student: User, text: str, source: str) -> Guardian
         consent=consent, source=source[:64],
         defaults={"student": student, "guardian_mobile": consent.guardian_mobile, "text": str(text)[:300]})
     return notice
+
+
+@transaction.atomic
+def minors_data_audit_generate(*, year: int) -> MinorsDataAudit:
+    """Generate (or regenerate) the yearly audit of minors' personal data for `year`
+    (《未成年人网络保护条例》 art. 37; docs/minors.md) and tell the managers. Idempotent:
+    one row per year, refreshed from the data."""
+    audit, _created = MinorsDataAudit.objects.update_or_create(
+        year=year, defaults={"figures": minors_data_audit_figures(year=year), "generated_at": timezone.now()})
+    transaction.on_commit(lambda: staff_role_notify(
+        role="manager", subject=_("The %(year)s audit of minors' personal data is ready") % {"year": year},
+        link=reverse("admin:accounts_minorsdataaudit_change", args=[audit.pk])))
+    return audit
 
 
 # ------------------------------------------------------------------------------

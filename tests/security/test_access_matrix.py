@@ -22,7 +22,7 @@ from django.db import connection
 from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from accounts.models import Consent, GuardianNotice, PersonalDataAccess, StudentVerification
+from accounts.models import Consent, GuardianNotice, MinorsDataAudit, PersonalDataAccess, StudentVerification
 from accounts.roles import STAFF_ROLES
 from core.history import history_record
 from core.models import CalendarOverride, CalendarYearConfirmation, Notification
@@ -136,6 +136,7 @@ def world(db) -> World:
     guardian_consent = GuardianConsentFactory()
     GuardianNotice.objects.create(consent=guardian_consent, student=guardian_consent.student,
                                   guardian_mobile=guardian_consent.guardian_mobile, text="t", source="engagement:1")
+    MinorsDataAudit.objects.create(year=2025, figures={"minors": {}})
     PersonalDataAccess.objects.create(staff=staff["moderator"], subject=profile_a.user, subject_label="a",
                                       item="id_number", reason="r")
     CalendarOverride.objects.create(date="2026-12-01", is_working_day=False)
