@@ -18,7 +18,17 @@ from core.uploads import serve_private_file
 
 from . import services
 from .forms import RevealForm, SecondFactorResetForm
-from .models import Consent, DeletionRequest, PersonalDataAccess, StudentProfile, StudentVerification, User
+from .models import (
+    Consent,
+    DeletionRequest,
+    GuardianConsent,
+    GuardianNotice,
+    MinorsDataAudit,
+    PersonalDataAccess,
+    StudentProfile,
+    StudentVerification,
+    User,
+)
 
 
 @admin.register(User)
@@ -227,6 +237,44 @@ class ConsentAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "version"]
     search_fields = ["user__email"]
     list_select_related = ["user"]
+
+
+@admin.register(GuardianConsent)
+class GuardianConsentAdmin(ReadOnlyAdmin):
+    """Minors' guardian consents (Civil Code art. 19, docs/minors.md); the number masked."""
+
+    list_display = ["student", "guardian_name", "relationship", "guardian_mobile_masked", "document_version",
+                    "given_at", "withdrawn_at"]
+    list_filter = ["relationship", "document_version"]
+    search_fields = ["student__email"]
+    list_select_related = ["student"]
+    exclude = ["guardian_mobile"]
+    readonly_fields = ["guardian_mobile_masked"]
+
+
+@admin.register(GuardianNotice)
+class GuardianNoticeAdmin(ReadOnlyAdmin):
+    """What minors' guardians were told (each hire) and whether the SMS went out."""
+
+    list_display = ["created_at", "student", "source", "text", "sent_at"]
+    search_fields = ["student__email", "source"]
+    list_select_related = ["student"]
+    exclude = ["guardian_mobile"]
+
+
+@admin.register(MinorsDataAudit)
+class MinorsDataAuditAdmin(ReadOnlyAdmin):
+    """The yearly audits of minors' personal data (docs/minors.md): managers and auditors read them."""
+
+    list_display = ["year", "generated_at"]
+    readonly_fields = ["year", "generated_at", "figures_pretty"]
+    exclude = ["figures"]
+
+    @admin.display(description=_("figures"))
+    def figures_pretty(self, obj):
+        import json
+
+        return format_html("<pre>{}</pre>", json.dumps(obj.figures, ensure_ascii=False, indent=2))
 
 
 @admin.register(PersonalDataAccess)

@@ -13,11 +13,14 @@ class AccountsConfig(AppConfig):
     # What each staff role may do with this app's records (P1; synced by accounts.roles).
     role_permissions = {
         MODERATOR: ["accounts.view_user", "accounts.view_studentprofile", "accounts.vet_studentprofile",
-                    "accounts.view_studentverification", "accounts.reveal_personal_data"],
+                    "accounts.view_studentverification", "accounts.reveal_personal_data",
+                    # minors (docs/minors.md): the guardian's consent and what the guardian was told
+                    "accounts.view_guardianconsent", "accounts.view_guardiannotice"],
         CUSTOMER_SERVICE: ["accounts.view_user", "accounts.view_studentprofile"],
-        AUDITOR: ["accounts.view_personaldataaccess"],
+        AUDITOR: ["accounts.view_personaldataaccess", "accounts.view_minorsdataaudit"],
         MANAGER: ["accounts.view_user", "accounts.view_studentprofile", "accounts.view_personaldataaccess",
                   "accounts.view_consent", "accounts.view_deletionrequest",
+                  "accounts.view_guardianconsent", "accounts.view_guardiannotice", "accounts.view_minorsdataaudit",
                   # J3: a colleague who lost their authenticator gets it reset by a manager (logged),
                   # never by themselves.
                   "accounts.reset_second_factor"],

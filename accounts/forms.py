@@ -16,6 +16,7 @@ from core.uploads import IMAGE, PDF, clean_upload
 from .models import (
     MINIMUM_WORKING_AGE,
     Consent,
+    GuardianConsent,
     StudentProfile,
     StudentVerification,
     VerificationLevel,
@@ -236,3 +237,15 @@ class AccountDeleteForm(forms.Form):
         if not self.user.check_password(self.cleaned_data["password"]):
             raise ValidationError(_("The password is not correct."))
         return self.cleaned_data["password"]
+
+
+class GuardianConsentForm(forms.Form):
+    """The guardian's consent a student aged 16–17 records before applying (Civil Code art. 19)."""
+
+    guardian_name = forms.CharField(label=_("guardian's name"), max_length=50)
+    relationship = forms.ChoiceField(label=_("relationship"), choices=GuardianConsent.Relationship.choices)
+    guardian_mobile = CnMobileField(label=_("guardian's mobile number"),
+                                    help_text=_("The guardian is told of each hire at this number."))
+    confirms = forms.BooleanField(
+        label=_("My guardian has read the consent text above and agrees that I take part-time work through "
+                "Jianzhi."))

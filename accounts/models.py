@@ -41,6 +41,8 @@ class AccountAction(models.TextChoices):
     VERIFICATION_PHONE_CALLBACK = "verification_phone_callback", _("Phone call-back recorded")
     VERIFICATION_BACKGROUND_CHECK = "verification_background_check", _("Background check recorded")
     VERIFICATION_OTHER = "verification_other", _("Other check recorded")
+    # A minor's guardian consented (Civil Code art. 19, docs/minors.md).
+    GUARDIAN_CONSENT = "guardian_consent", _("Guardian's consent recorded")
 
 
 class UserManager(BaseUserManager):
@@ -315,3 +317,79 @@ class DeletionRequest(TimeStampedModel):
     class Meta:
         verbose_name = _("deletion request")
         verbose_name_plural = _("deletion requests")
+
+
+class GuardianConsent(models.Model):
+    """A minor student's guardian consents to part-time work through the platform, before
+    the first application (Civil Code art. 19; docs/minors.md): who the guardian is, how to
+    reach them, which version of the consent text, and when. A new consent withdraws the
+    previous one; the applications service refuses a 16–17-year-old without a current one."""
+
+    class Relationship(models.TextChoices):
+        FATHER = "father", _("Father")
+        MOTHER = "mother", _("Mother")
+        OTHER_GUARDIAN = "other_guardian", _("Other legal guardian")
+
+    student = models.ForeignKey(User, on_delete=models.CASCADE, related_name="guardian_consents",
+                                verbose_name=_("student"))
+    guardian_name = models.CharField(_("guardian's name"), max_length=50)
+    relationship = models.CharField(_("relationship"), max_length=16, choices=Relationship.choices)
+    guardian_mobile = PhoneNumberField(_("guardian's mobile number"), region="CN")
+    document_version = models.CharField(_("version of the consent text"), max_length=32)
+    given_at = models.DateTimeField(_("given at"), default=timezone.now)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("guardian consent")
+        verbose_name_plural = _("guardian consents")
+        ordering = ["-given_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["student"], condition=models.Q(withdrawn_at__isnull=True),
+                                               name="one_current_guardian_consent")]
+
+    def __str__(self) -> str:
+        return f"{self.guardian_name} ({self.get_relationship_display()}) {self.document_version}"
+
+    @property
+    def guardian_mobile_masked(self) -> str:
+        return mask(str(self.guardian_mobile or ""))
+
+
+class GuardianNotice(models.Model):
+    """What a minor's guardian is told (each hire, docs/minors.md), kept as a record the
+    SMS gateway delivers from: the number is the consent's at the time of the notice."""
+
+    consent = models.ForeignKey(GuardianConsent, on_delete=models.PROTECT, related_name="notices",
+                                verbose_name=_("guardian consent"))
+    student = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", verbose_name=_("student"))
+    guardian_mobile = PhoneNumberField(_("guardian's mobile number"), region="CN")
+    text = models.CharField(_("message"), max_length=300)
+    source = models.CharField(_("about"), max_length=64, help_text=_("What the notice is about, e.g. engagement:12."))
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notice to a guardian")
+        verbose_name_plural = _("notices to guardians")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["consent", "source"], name="one_guardian_notice_per_event")]
+
+    def __str__(self) -> str:
+        return f"{self.source} → {mask(str(self.guardian_mobile or ''))}"
+
+
+class MinorsDataAudit(models.Model):
+    """The yearly compliance audit of minors' personal data (《未成年人网络保护条例》 art. 37;
+    docs/minors.md), generated from the data each January for the manager: how many minors,
+    what was collected, consents, access-log rows, retention and deletions."""
+
+    year = models.PositiveSmallIntegerField(_("year audited"), unique=True)
+    generated_at = models.DateTimeField(_("generated at"), default=timezone.now)
+    figures = models.JSONField(_("figures"), default=dict)
+
+    class Meta:
+        verbose_name = _("minors' personal data audit")
+        verbose_name_plural = _("minors' personal data audits")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return str(self.year)

@@ -1,15 +1,34 @@
 """Reads for accounts: the dashboard and a user's own data export (PIPL art. 45)."""
 
+import datetime as dt
+
 from allauth.account.models import EmailAddress
+from django.db.models import Count, Q
+from django.utils import timezone
 
 from core.history import history_for
 
-from .models import Consent, StudentProfile, StudentVerification, User
+from .models import (
+    Consent,
+    DeletionRequest,
+    GuardianConsent,
+    GuardianNotice,
+    PersonalDataAccess,
+    StudentProfile,
+    StudentVerification,
+    User,
+)
 from .signals import personal_data_collect
 
 
 def student_profile_for(user: User) -> StudentProfile | None:
     return StudentProfile.objects.select_related("user").filter(user=user).first()
+
+
+def guardian_consent_current(student: User) -> GuardianConsent | None:
+    """The guardian's consent in force for a student aged 16–17, or None (docs/minors.md)."""
+    return (GuardianConsent.objects.filter(student=student, withdrawn_at__isnull=True)
+            .order_by("-given_at").first())
 
 
 def latest_verification_for(profile: StudentProfile | None) -> StudentVerification | None:
@@ -35,6 +54,13 @@ def personal_data_export(user: User) -> dict:
             {"kind": c.kind, "version": c.version, "given_at": c.given_at.isoformat(),
              "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else None}
             for c in Consent.objects.filter(user=user)
+        ],
+        # A minor's guardian's consent (docs/minors.md).
+        "guardian_consents": [
+            {"guardian_name": g.guardian_name, "relationship": g.relationship, "guardian_mobile": str(g.guardian_mobile),
+             "version": g.document_version, "given_at": g.given_at.isoformat(),
+             "withdrawn_at": g.withdrawn_at.isoformat() if g.withdrawn_at else None}
+            for g in GuardianConsent.objects.filter(student=user)
         ],
         "notifications": [
             {"subject": n.subject, "body": n.body, "sent_at": n.created_at.isoformat()}
@@ -96,4 +122,49 @@ def personal_data_year_figures(year: int) -> dict[str, int]:
         "staff_who_revealed": reveals["staff"],
         "deletions_received": deletions["received"], "deletions_completed": deletions["completed"],
         "deletions_open": deletions["received"] - deletions["completed"],
+    }
+
+
+# What the platform collects about a student aged 16–17, by where it is kept (the audit's
+# "what was collected"; the field names are the models').
+MINOR_DATA_COLLECTED = {
+    "accounts.StudentProfile": ["real_name", "gender", "date_of_birth", "school", "major", "enrolment_year",
+                                "mobile", "contact_note", "id_number (encrypted)"],
+    "accounts.StudentVerification": ["id_card_front", "id_card_back", "student_card", "chsi_code"],
+    "accounts.GuardianConsent": ["guardian_name", "relationship", "guardian_mobile", "document_version",
+                                 "given_at"],
+    "accounts.GuardianNotice": ["guardian_mobile", "text"],
+}
+
+
+def minors_data_audit_figures(*, year: int) -> dict:
+    """The figures of the yearly audit of minors' personal data (《未成年人网络保护条例》 art. 37;
+    docs/minors.md) for calendar `year`, from the data: a handful of aggregate queries."""
+    start = timezone.make_aware(dt.datetime(year, 1, 1))
+    end = timezone.make_aware(dt.datetime(year + 1, 1, 1))
+    minors = StudentProfile.objects.filter(is_minor_worker=True)
+    minor_users = minors.values("user_id")
+    consents = (Consent.objects.filter(user__in=minor_users, given_at__gte=start, given_at__lt=end)
+                .values("kind", "version").annotate(n=Count("id")).order_by("kind", "version"))
+    access = (PersonalDataAccess.objects.filter(subject__in=minor_users, accessed_at__gte=start, accessed_at__lt=end)
+              .values("item").annotate(n=Count("id")).order_by("item"))
+    guardian = GuardianConsent.objects.aggregate(
+        given=Count("id", filter=Q(given_at__gte=start, given_at__lt=end)),
+        withdrawn=Count("id", filter=Q(withdrawn_at__gte=start, withdrawn_at__lt=end)),
+        in_force=Count("id", filter=Q(withdrawn_at__isnull=True)))
+    return {
+        "year": year,
+        "minors": {"registered": minors.count(),
+                   "registered_in_year": minors.filter(created_at__gte=start, created_at__lt=end).count(),
+                   "deleted_in_year": User.objects.filter(
+                       pk__in=minor_users, anonymised_at__gte=start, anonymised_at__lt=end).count()},
+        "collected": MINOR_DATA_COLLECTED,
+        "consents": [{"kind": row["kind"], "version": row["version"], "count": row["n"]} for row in consents],
+        "guardian_consents": guardian,
+        "guardian_notices": GuardianNotice.objects.filter(created_at__gte=start, created_at__lt=end).count(),
+        "access_log": {"rows": sum(row["n"] for row in access),
+                       "by_item": {row["item"]: row["n"] for row in access}},
+        "deletion_requests_completed": DeletionRequest.objects.filter(
+            completed_at__gte=start, completed_at__lt=end, user__in=minor_users).count(),
+        "period": {"from": start.date().isoformat(), "until": (end - dt.timedelta(days=1)).date().isoformat()},
     }

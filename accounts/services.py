@@ -5,11 +5,14 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Coalesce, Now
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from phonenumber_field.phonenumber import to_python
 
 from core.credit import credit_event_record
 from core.crypto import keyed_hash
@@ -25,6 +28,9 @@ from .models import (
     AccountAction,
     Consent,
     DeletionRequest,
+    GuardianConsent,
+    GuardianNotice,
+    MinorsDataAudit,
     PersonalDataAccess,
     StudentProfile,
     StudentVerification,
@@ -32,6 +38,7 @@ from .models import (
     VerificationLevel,
     age_on,
 )
+from .selectors import guardian_consent_current, minors_data_audit_figures
 from .signals import personal_data_erase
 
 PROFILE_FIELDS = [
@@ -72,6 +79,83 @@ def has_current_consent(*, user: User, kind: str) -> bool:
     return Consent.objects.filter(
         user=user, kind=kind, version=CONSENT_VERSIONS[kind](), withdrawn_at__isnull=True
     ).exists()
+
+
+# ------------------------------------------------------------------------------
+# A minor's guardian (Civil Code art. 19; docs/minors.md)
+# ------------------------------------------------------------------------------
+class GuardianConsentRefused(DomainError):
+    default_message = _("The guardian's consent could not be recorded.")
+
+
+@transaction.atomic
+def guardian_consent_give(*, student: User, guardian_name: str, relationship: str, guardian_mobile,
+                          confirms: bool) -> GuardianConsent:
+    """A student aged 16–17 records their guardian's consent to part-time work through the
+    platform, with the current version of the consent text (Civil Code art. 19).
+
+    Preconditions: a minor worker's registration; the guardian's name, relationship and a
+    mainland mobile number that is not the student's own; the student confirms the guardian
+    read and agreed to this version. Effects: the previous consent is withdrawn, the new one
+    is the current one (one at a time, by constraint), and a history row records it."""
+    from .forms import validate_cn_mobile  # the one check of a mainland mobile number (S1.1)
+
+    profile = StudentProfile.objects.select_for_update().filter(user=student).first() \
+        if getattr(student, "is_student", False) else None
+    if profile is None:
+        raise NotPermitted()
+    if not profile.is_minor_worker:
+        raise GuardianConsentRefused(_("Only students aged 16–17 give a guardian's consent."))
+    name = (guardian_name or "").strip()
+    if not name or len(name) > 50:
+        raise GuardianConsentRefused(_("Enter your guardian's full name."), field="guardian_name")
+    if relationship not in GuardianConsent.Relationship.values:
+        raise GuardianConsentRefused(_("Choose how the guardian is related to you."), field="relationship")
+    guardian_mobile = to_python(guardian_mobile, region="CN")
+    try:
+        validate_cn_mobile(guardian_mobile)
+    except ValidationError as error:
+        raise GuardianConsentRefused(error.messages[0], field="guardian_mobile") from None
+    if str(guardian_mobile) == str(profile.mobile):
+        raise GuardianConsentRefused(_("Enter your guardian's own mobile number, not yours."),
+                                     field="guardian_mobile")
+    if not confirms:
+        raise GuardianConsentRefused(_("Confirm that your guardian has read the consent text and agrees."),
+                                     field="confirms")
+    now = timezone.now()
+    GuardianConsent.objects.filter(student=student, withdrawn_at__isnull=True).update(withdrawn_at=now)
+    consent = GuardianConsent.objects.create(
+        student=student, guardian_name=name, relationship=relationship, guardian_mobile=guardian_mobile,
+        document_version=settings.GUARDIAN_CONSENT_VERSION, given_at=now)
+    history_record(subject=profile.user, transition=AccountAction.GUARDIAN_CONSENT, from_state="", to_state="",
+                   actor=student, reason=f"{consent.get_relationship_display()} · {consent.document_version}")
+    return consent
+
+
+def guardian_notice_record(*, student: User, text: str, source: str) -> GuardianNotice | None:
+    """Tell a minor's guardian (each hire, docs/minors.md): a record the SMS gateway delivers
+    from, to the number of the current consent. Once per event (`source`); None when the
+    student has no current consent (an adult, or a consent withdrawn)."""
+    consent = guardian_consent_current(student)
+    if consent is None:
+        return None
+    notice, _created = GuardianNotice.objects.get_or_create(
+        consent=consent, source=source[:64],
+        defaults={"student": student, "guardian_mobile": consent.guardian_mobile, "text": str(text)[:300]})
+    return notice
+
+
+@transaction.atomic
+def minors_data_audit_generate(*, year: int) -> MinorsDataAudit:
+    """Generate (or regenerate) the yearly audit of minors' personal data for `year`
+    (《未成年人网络保护条例》 art. 37; docs/minors.md) and tell the managers. Idempotent:
+    one row per year, refreshed from the data."""
+    audit, _created = MinorsDataAudit.objects.update_or_create(
+        year=year, defaults={"figures": minors_data_audit_figures(year=year), "generated_at": timezone.now()})
+    transaction.on_commit(lambda: staff_role_notify(
+        role="manager", subject=_("The %(year)s audit of minors' personal data is ready") % {"year": year},
+        link=reverse("admin:accounts_minorsdataaudit_change", args=[audit.pk])))
+    return audit
 
 
 # ------------------------------------------------------------------------------
@@ -384,6 +468,10 @@ def account_delete(*, user: User, reason: str = "") -> DeletionRequest:
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()
     user.notifications.all().delete()
+    # A minor's guardian (docs/minors.md): the consent's fact and time stay, who and where go.
+    GuardianConsent.objects.filter(student=user).update(guardian_name="", guardian_mobile="",
+                                                        withdrawn_at=Coalesce("withdrawn_at", Now()))
+    GuardianNotice.objects.filter(student=user).update(guardian_mobile="", text="")
     personal_data_erase.send(sender=User, user=user)  # payout methods and the like, held by other apps
     user.email = f"deleted-{user.pk}@deleted.invalid"
     user.is_active = False

@@ -5,6 +5,7 @@ import json
 from functools import wraps
 
 from allauth.account.decorators import reauthentication_required
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -20,7 +21,7 @@ from core.uploads import serve_private_file
 from core.vetting import VettingStatus
 
 from . import selectors, services
-from .forms import AccountDeleteForm, StudentProfileForm, StudentVerificationForm
+from .forms import AccountDeleteForm, GuardianConsentForm, StudentProfileForm, StudentVerificationForm
 from .models import Consent, StudentVerification
 
 
@@ -109,6 +110,30 @@ def verification(request):
             return redirect("accounts:dashboard")
     return render(request, "accounts/verification_form.html", {
         "form": form, "profile": profile, "latest": latest, "pending": pending,
+    })
+
+
+@student_account_required
+@require_http_methods(["GET", "POST"])
+def guardian_consent(request):
+    """A student aged 16–17 records their guardian's consent before the first application
+    (Civil Code art. 19; docs/minors.md). Adults are sent back to their dashboard."""
+    profile = selectors.student_profile_for(request.user)
+    if profile is None or not profile.is_minor_worker:
+        messages.info(request, _("Only students aged 16–17 need their guardian's consent."))
+        return redirect("accounts:dashboard")
+    form = GuardianConsentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.guardian_consent_give(student=request.user, **form.cleaned_data)
+        except DomainError as error:
+            _apply_domain_error(form, error)
+        else:
+            messages.success(request, _("Your guardian's consent is recorded. You can apply for jobs now."))
+            return redirect("accounts:dashboard")
+    return render(request, "accounts/guardian_consent.html", {
+        "form": form, "current": selectors.guardian_consent_current(request.user),
+        "version": settings.GUARDIAN_CONSENT_VERSION,
     })
 
 

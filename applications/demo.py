@@ -18,6 +18,7 @@ from accounts.models import User
 from employers.demo import EMPLOYER_LOGIN
 from employers.models import EmployerMember
 from jobs import services as job_services
+from jobs.demo import declare_demo_cover
 from jobs.models import Job, JobCategory, PayUnit, ScheduleKind, SettlementCycle, Shift
 from jobs.schedule import ShiftSpec
 
@@ -39,7 +40,7 @@ def _job(*, member: User, moderator: User, title: str, shifts: list[ShiftSpec], 
         "title": title, "category": category,
         "description": "在门店活动现场协助布置、引导顾客、发放资料，活动前有十分钟说明。工作内容与本页描述一致。",
         "requirements_skills": "守时，愿意与顾客交流。", "requirements_certificates": "", "headcount": headcount,
-        "is_hazardous": False, "is_remote": False, "city": "上海市", "district": "徐汇区",
+        "minor_restricted_work": [], "minor_restricted_venue": "", "is_remote": False, "city": "上海市", "district": "徐汇区",
         "address": "漕溪北路 88 号 一楼大厅", "application_deadline": timezone.now() + dt.timedelta(hours=2),
         "pay_unit": PayUnit.HOUR, "base_rate_fen": 3200, "pieces_per_hour": None, "overtime_rate_fen": 4800,
         "bonus_rules": "", "meal_allowance_fen": 1500, "transport_allowance_fen": 0,
@@ -48,6 +49,8 @@ def _job(*, member: User, moderator: User, title: str, shifts: list[ShiftSpec], 
     }
     job = job_services.job_save_draft(employer_id=member.employer_membership.employer_id, actor=member,
                                       data=data, shifts=shifts)
+    if job_services.insurance_required(job):  # docs/insurance.md: events jobs need cover first
+        declare_demo_cover(job, member)
     job_services.job_submit(job_id=job.pk, actor=member)
     job = job_services.job_approve(pk=job.pk, actor=moderator)
     # Demo jobs went live a day ago: past the early-access window (K3.1), so every student may apply.

@@ -199,3 +199,21 @@ class LossClaimForm(ScreenedFormMixin, forms.Form):
         if field is None and isinstance(error, InvalidUpload):
             field = "evidence"
         self.add_error(field if field in self.fields else None, str(error.message))
+
+
+def _past_date(label) -> forms.DateField:
+    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+
+class MinorChecksForm(forms.Form):
+    """The employer's confirmation of a minor's health check (art. 6) and registration (art. 9)
+    of the Provisions on the Special Protection of Juvenile Workers (docs/minors.md)."""
+
+    health_check_date = _past_date(_("health check date"))
+    health_check_place = forms.CharField(label=_("health check done at"), max_length=100,
+                                         help_text=_("The hospital or medical institution."))
+    health_check_reference = forms.CharField(label=_("health check report number"), max_length=64)
+    registration_date = _past_date(_("registration date"))
+    registration_place = forms.CharField(label=_("registered with"), max_length=100,
+                                         help_text=_("The labour administration at county level or above."))
+    registration_reference = forms.CharField(label=_("registration certificate number"), max_length=64)

@@ -68,6 +68,8 @@ class ApplicationsAction(models.TextChoices):
     # the service agreement of an engagement (issue 19)
     ISSUE_AGREEMENT = "issue_agreement", _("service agreement issued")
     SIGN_AGREEMENT = "sign_agreement", _("service agreement accepted")
+    # a minor's health check and registration (《未成年工特殊保护规定》 arts. 6, 9; docs/minors.md)
+    MINOR_CHECKS = "minor_checks", _("health check and registration confirmed by the employer")
 
 
 # ------------------------------------------------------------------ intentions
@@ -296,6 +298,33 @@ class Engagement(FSMModelMixin, TimeStampedModel):
     @transition(field=status, source=EngagementStatus.ACTIVE, target=EngagementStatus.RELEASED)
     def release(self, *, reason: str) -> None:
         self.ended_at, self.end_reason = timezone.now(), reason
+
+
+class MinorWorkerCheck(TimeStampedModel):
+    """The employer's confirmation, before a student aged 16–17 works the first shift, of
+    the health check before taking up the post (《未成年工特殊保护规定》 art. 6(1)) and the
+    registration with the county-level labour administration (art. 9): date, place and
+    reference of each (docs/minors.md). Check-in is refused without it."""
+
+    engagement = models.OneToOneField(Engagement, on_delete=models.CASCADE, related_name="minor_check")
+    health_check_date = models.DateField(_("health check date"))
+    health_check_place = models.CharField(_("health check done at"), max_length=100,
+                                          help_text=_("The hospital or medical institution."))
+    health_check_reference = models.CharField(_("health check report number"), max_length=64)
+    registration_date = models.DateField(_("registration date"))
+    registration_place = models.CharField(_("registered with"), max_length=100,
+                                          help_text=_("The labour administration at county level or above."))
+    registration_reference = models.CharField(_("registration certificate number"), max_length=64)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                     related_name="+", verbose_name=_("confirmed by"))
+    confirmed_at = models.DateTimeField(_("confirmed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("minor worker's health check and registration")
+        verbose_name_plural = _("minor workers' health checks and registrations")
+
+    def __str__(self) -> str:
+        return f"{self.engagement_id}: {self.health_check_reference} / {self.registration_reference}"
 
 
 class AttendanceStatus(models.TextChoices):

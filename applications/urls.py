@@ -45,6 +45,7 @@ urlpatterns = [
     path("employer/engagements/<int:pk>/claim/", employer.loss_claim_new, name="loss_claim_new"),
     path("employer/agreements/<int:pk>/", employer.agreement_download, name="employer_agreement"),
     path("employer/agreements/<int:pk>/accept/", employer.agreement_accept, name="employer_agreement_accept"),
+    path("employer/engagements/<int:pk>/minor-checks/", employer.minor_checks, name="minor_checks"),
     path("employer/jobs/<int:job_id>/changes/new/", employer.change_propose, name="change_propose"),
     path("employer/changes/<int:pk>/withdraw/", employer.change_withdraw, name="change_withdraw"),
 ]

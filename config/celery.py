@@ -16,6 +16,11 @@ app.conf.beat_schedule = {
     "core-heartbeat": {"task": "core.tasks.beat_heartbeat", "schedule": 60.0},
     # J2.3: expire jobs past their deadline or last shift, ask about stale ones.
     "jobs-patrol": {"task": "jobs.tasks.jobs_patrol_task", "schedule": crontab(minute="*/15")},
+    # docs/minors.md: the yearly audit of minors' personal data, early on 2 January.
+    "accounts-minors-data-audit": {"task": "accounts.tasks.minors_data_audit_task",
+                                   "schedule": crontab(month_of_year=1, day_of_month=2, hour=6, minute=30)},
+    # docs/insurance.md: a lapsed cover pauses new hiring; the employer is told the next morning.
+    "jobs-insurance-lapses": {"task": "jobs.tasks.insurance_lapses_task", "schedule": crontab(hour=7, minute=5)},
     # E3.2, E4, J1.3: reminders, expiries, lapsed offers and changes, auto-confirmed hours, completions.
     "applications-sweep": {"task": "applications.tasks.applications_sweep_task", "schedule": crontab(minute="*/5")},
     # S4.1: statements for engagements whose hours are final (completed, or ended with hours worked).

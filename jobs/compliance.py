@@ -296,10 +296,22 @@ def screen_rules(data: dict, shifts: list[ShiftSpec], *, employer_city: str = ""
         findings.append(Finding("night_work", FLAG, _(
             "Some shifts fall between 22:00 and 06:00: the job will not be offered to students aged 16–17."),
             field="shifts"))
-    if data.get("is_hazardous"):
-        findings.append(Finding("hazardous", FLAG, _(
-            "Declared hazardous: the job will not be offered to students aged 16–17."), field="is_hazardous"))
+    if declares_closed_to_minors(data):
+        findings.append(Finding("closed_to_minors", FLAG, _(
+            "Declared as work or a workplace closed to minors: the job will not be offered to students aged "
+            "16–17 (Provisions on the Special Protection of Juvenile Workers art. 3; Minors Protection Law "
+            "arts. 58, 61)."), field="minor_restricted_work"))
     return findings, facts
+
+
+# Lexicon categories naming work or workplaces minors may not have (docs/minors.md). On a
+# posting they matter only while the declaration says none: then the text contradicts it.
+MINOR_TEXT_CODES = frozenset({"hazard", "minor_venue"})
+
+
+def declares_closed_to_minors(data: dict) -> bool:
+    """Does the posting's minors declaration name an art. 3 item or a venue type?"""
+    return bool(data.get("minor_restricted_work") or data.get("minor_restricted_venue"))
 
 
 # A pay figure written in the text: "时薪15元", "15元/小时", "每小时十五块", "¥15/h",
@@ -375,6 +387,8 @@ def screen(data: dict, shifts: list[ShiftSpec], *, employer_city: str = "",
            today: dt.date | None = None) -> list[Finding]:
     """Everything the screen finds for a posting, blocking findings first."""
     text_findings = screen_text({field: data.get(field) or "" for field in SCREENED_FIELDS})
+    if declares_closed_to_minors(data):  # the declaration already closes the job to minors
+        text_findings = [f for f in text_findings if f.code not in MINOR_TEXT_CODES]
     rule_findings, _facts = screen_rules(data, shifts, employer_city=employer_city, today=today)
     findings = text_findings + rule_findings
     return sorted(findings, key=lambda f: (not f.blocks, SCREENED_FIELDS.index(f.field)

@@ -6,15 +6,18 @@ history, flags and notifications are what real use would leave.
 Idempotent: an employer that already has jobs is left alone."""
 
 import datetime as dt
+import io
 
+from django.core.files.base import ContentFile
 from django.db.models import F
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from accounts.models import User
 from employers.models import Employer, EmployerMember
 
 from . import services
-from .models import Job, JobCategory, PayUnit, ScheduleKind, SettlementCycle
+from .models import InsuranceKind, Job, JobCategory, PayUnit, ScheduleKind, SettlementCycle
 from .schedule import ShiftSpec
 
 # (employer name, [posting, …]); a posting's "state" says how far it goes.
@@ -135,7 +138,7 @@ def _draft_data(posting: dict) -> tuple[dict, list[ShiftSpec] | None]:
         "title": posting["title"], "category": posting["category"], "description": posting["description"],
         "requirements_skills": posting.get("requirements_skills", ""),
         "requirements_certificates": posting.get("requirements_certificates", ""),
-        "headcount": posting["headcount"], "is_hazardous": False,
+        "headcount": posting["headcount"], "minor_restricted_work": [], "minor_restricted_venue": "",
         "is_remote": posting.get("is_remote", False), "city": posting["city"], "district": posting["district"],
         "address": posting["address"], "application_deadline": deadline,
         "pay_unit": posting["pay_unit"], "base_rate_fen": posting["base_rate_fen"], "pieces_per_hour": None,
@@ -162,12 +165,27 @@ def _shifts(specs) -> list[ShiftSpec]:
             for offset, start, end in specs]
 
 
+def declare_demo_cover(job: Job, member: User) -> None:
+    """A year of accident cover with a certificate image, through the service."""
+    image = Image.new("RGB", (480, 320), (240, 246, 250))
+    ImageDraw.Draw(image).text((30, 40), "ACCIDENT INSURANCE (DEMO)", fill=(20, 60, 140))
+    out = io.BytesIO()
+    image.save(out, format="JPEG")
+    services.job_insurance_declare(
+        job_id=job.pk, actor=member, kind=InsuranceKind.ACCIDENT, insurer="示例财产保险股份有限公司",
+        policy_number=f"DEMO-{job.pk:06d}", covers_from=timezone.localdate(),
+        covers_until=timezone.localdate() + dt.timedelta(days=365),
+        certificate=ContentFile(out.getvalue(), name="policy.jpg"))
+
+
 def _post(posting: dict, *, employer: Employer, member: User, moderator: User) -> Job:
     data, shifts = _draft_data(posting)
     job = services.job_save_draft(employer_id=employer.pk, actor=member, data=data, shifts=shifts)
     state = posting["state"]
     if state == "draft":
         return job
+    if services.insurance_required(job):  # docs/insurance.md: logistics and events jobs need cover first
+        declare_demo_cover(job, member)
     services.job_submit(job_id=job.pk, actor=member)
     if state == "pending_review":
         return job

@@ -22,7 +22,10 @@ from .compliance import Finding
 from .models import (
     MAX_SETTLEMENT_DAYS,
     MAX_SHIFTS_PER_JOB,
+    InsuranceKind,
     JobCategory,
+    MinorRestrictedVenue,
+    MinorRestrictedWork,
     PayUnit,
     ScheduleKind,
     SettlementCycle,
@@ -177,9 +180,16 @@ class JobForm(forms.Form):
         error_messages={"min_value": _("Hire at least one student."),
                         "max_value": _("At most %(limit_value)s students per job; split larger needs into "
                                        "several jobs.")})
-    is_hazardous = forms.BooleanField(
-        label=_("involves heavy, high-altitude or otherwise hazardous work"), required=False,
-        help_text=_("Such jobs are not offered to students aged 16–17."))
+    # The minors declaration (《未成年工特殊保护规定》 art. 3; Minors Protection Law arts. 58, 61).
+    minor_restricted_work = forms.MultipleChoiceField(
+        label=_("work minors may not do"), choices=MinorRestrictedWork.choices, required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick every item the work involves. Such jobs are not offered to students aged 16–17."))
+    minor_restricted_venue = forms.ChoiceField(
+        label=_("workplace closed to minors"),
+        choices=[("", _("Not an entertainment venue, bar or internet café")), *MinorRestrictedVenue.choices],
+        required=False,
+        help_text=_("An entertainment venue, bar or internet café may not employ students aged 16–17."))
 
     # Where
     is_remote = forms.BooleanField(label=_("remote work"), required=False,
@@ -353,7 +363,7 @@ class JobPosting:
         cleaned = dict(self.form.cleaned_data)
         data = {name: cleaned.get(name) for name in (
             "title", "category", "description", "requirements_skills", "requirements_certificates",
-            "headcount", "is_hazardous", "is_remote", "city", "district", "address", "schedule_kind",
+            "headcount", "minor_restricted_work", "minor_restricted_venue", "is_remote", "city", "district", "address", "schedule_kind",
             "application_deadline", "pay_unit", "pieces_per_hour", "bonus_rules", "settlement_cycle",
             "payment_days")}
         for name, fen_name in MONEY_FIELDS.items():
@@ -460,3 +470,15 @@ def post_data_from(data: dict, shifts: list[ShiftSpec]) -> dict:
                      f"shifts-{i}-end": f"{spec.end:%H:%M}"})
     return post
 
+
+
+class InsuranceForm(forms.Form):
+    """The job's work-injury or accident cover and its certificate (docs/insurance.md)."""
+
+    kind = forms.ChoiceField(label=_("kind of cover"), choices=InsuranceKind.choices)
+    insurer = forms.CharField(label=_("insurer"), max_length=100)
+    policy_number = forms.CharField(label=_("policy number"), max_length=64)
+    covers_from = forms.DateField(label=_("cover starts"), widget=_date_input())
+    covers_until = forms.DateField(label=_("cover ends"), widget=_date_input())
+    certificate = forms.FileField(label=_("certificate"), help_text=_("A PDF or a photo of the policy."),
+                                  widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/*"}))

@@ -46,9 +46,16 @@ MISLEADING_ZH = "夸大薪酬：“高薪”“日入过万”“保底”等须
 MISLEADING_EN = "Misleading pay: claims like 'high pay', 'earn 10,000 a day' or 'guaranteed' need a basis; state " \
                 "how pay is actually calculated (Employment Services Provisions art. 14: no false recruitment " \
                 "information)."
-HAZARD_ZH = "可能属于危险或繁重劳动：请确认并勾选“危险作业”，此类岗位不向16–17岁学生开放（《未成年工特殊保护规定》）。"
-HAZARD_EN = "Possibly hazardous or heavy work: declare it; such jobs are not offered to 16–17-year-olds " \
-            "(Provisions on the Special Protection of Juvenile Workers)."
+HAZARD_ZH = "未成年工禁忌劳动：文字提到《未成年工特殊保护规定》第三条所列的劳动，但“未成年人不得从事的劳动”未勾选；" \
+            "请勾选对应项，此类岗位不向16–17岁学生开放。"
+HAZARD_EN = "Work minors may not do: the text names work listed in art. 3 of the Provisions on the Special " \
+            "Protection of Juvenile Workers, but the declaration says none; tick the item: such jobs are not " \
+            "offered to 16–17-year-olds."
+VENUE_ZH = "未成年人禁入场所：文字提到歌舞娱乐场所、酒吧或网吧等，但“不得招用未成年人的工作场所”未选择；" \
+           "请选择场所类型，此类岗位不向16–17岁学生开放（《未成年人保护法》第五十八条；《娱乐场所管理条例》）。"
+VENUE_EN = "Workplace closed to minors: the text names an entertainment venue, bar or internet café, but the " \
+           "declaration says none; choose the venue type: such jobs are not offered to 16–17-year-olds " \
+           "(Minors Protection Law art. 58; Regulations on Entertainment Venues)."
 
 # Patterns are matched in the normalised text (jobs.normalise): lower case, simplified,
 # full-width folded, Chinese numerals as digits, no spaces or punctuation between Chinese
@@ -206,4 +213,11 @@ TERMS = [
     # Hazardous work (minors excluded; the employer must declare it)
     *[("hazard", F, p, False, HAZARD_ZH, HAZARD_EN) for p in ("高空作业", "搬运重物", "化学品", "井下", "有毒",
                                                                "粉尘", "高温作业", "危险品", "夜班")],
+    # Art. 3 items beyond the first seed (docs/minors.md)
+    *[("hazard", F, p, False, HAZARD_ZH, HAZARD_EN) for p in ("矿山", "采石", "伐木", "放射", "易燃易爆", "爆破",
+                                                               "潜水", "锅炉", "电锤", "凿岩", "冷库", "低温作业")],
+    # Workplaces closed to minors (Minors Protection Law art. 58)
+    *[("minor_venue", F, p, False, VENUE_ZH, VENUE_EN) for p in ("ktv", "卡拉ok", "酒吧", "清吧", "夜店", "夜总会",
+                                                                  "歌舞厅", "舞厅", "迪厅", "蹦迪", "网吧", "网咖",
+                                                                  "电竞酒店", "游戏厅", "电玩城")],
 ]

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from core.models import TimeStampedModel
+from core.uploads import private_storage
 
 # Labour Contract Law art. 72: part-time pay is settled at least every 15 days.
 MAX_SETTLEMENT_DAYS = 15
@@ -35,6 +36,45 @@ class JobCategory(models.TextChoices):
     CAMPUS_AMBASSADOR = "campus_ambassador", _("Campus ambassador")
     REMOTE = "remote", _("Online work")
     OTHER = "other", _("Other")
+
+
+class MinorRestrictedWork(models.TextChoices):
+    """Work an employer may not give a minor worker (16–17): the list of art. 3 of the
+    Provisions on the Special Protection of Juvenile Workers (《未成年工特殊保护规定》,
+    劳部发〔1994〕498号, 1994-12-09), item by item. docs/minors.md cites it."""
+
+    DUST = "dust", _("Dust exposure, grade I or above (art. 3(1))")
+    TOXIC = "toxic", _("Toxic substances, grade I or above (art. 3(2))")
+    HEIGHT = "height", _("Work at height, grade II or above (art. 3(3))")
+    COLD_WATER = "cold_water", _("Work in cold water, grade II or above (art. 3(4))")
+    HIGH_TEMPERATURE = "high_temperature", _("High-temperature work, grade III or above (art. 3(5))")
+    LOW_TEMPERATURE = "low_temperature", _("Low-temperature work, grade III or above (art. 3(6))")
+    HEAVY_PHYSICAL = "heavy_physical", _("Heavy physical labour, grade IV (art. 3(7))")
+    MINING = "mining", _("Underground mining or quarrying (art. 3(8))")
+    FORESTRY = "forestry", _("Logging, timber rafting or forest guarding (art. 3(9))")
+    RADIATION = "radiation", _("Radioactive substances (art. 3(10))")
+    EXPLOSIVE = "explosive", _("Flammable, explosive, chemical or thermal burn hazards (art. 3(11))")
+    FIELD_SURVEY = "field_survey", _("Geological or resource exploration in the field (art. 3(12))")
+    DIVING_PLATEAU = "diving_plateau", _("Diving, culverts, or plateau above 3,000 m (art. 3(13))")
+    HEAVY_LOADS = "heavy_loads", _("Loads over 20 kg six times an hour or over 25 kg at a time (art. 3(14))")
+    VIBRATING_TOOLS = "vibrating_tools", _("Rock drills, tampers, air picks, riveters or electric hammers "
+                                           "(art. 3(15))")
+    FORCED_POSTURE = "forced_posture", _("Assembly line with forced posture over 50 moves a minute (art. 3(16))")
+    BOILER = "boiler", _("Boiler firing (art. 3(17))")
+
+
+class MinorRestrictedVenue(models.TextChoices):
+    """Workplaces closed to minors, so closed to minor workers: Minors Protection Law
+    (2020 revision, in force 2021-06-01) art. 58 and the Regulations on the
+    Administration of Entertainment Venues (2006: they may not employ minors); docs/minors.md."""
+
+    KTV = "ktv", _("KTV or karaoke (singing and dancing entertainment venue)")
+    DANCE_HALL = "dance_hall", _("Dance hall or discotheque")
+    NIGHTCLUB = "nightclub", _("Nightclub")
+    BAR = "bar", _("Bar")
+    INTERNET_CAFE = "internet_cafe", _("Internet café")
+    GAME_ARCADE = "game_arcade", _("Game arcade (electronic game machines)")
+    OTHER_ENTERTAINMENT = "other_entertainment", _("Other entertainment venue unsuitable for minors")
 
 
 class PayUnit(models.TextChoices):
@@ -125,9 +165,16 @@ class Job(FSMModelMixin, TimeStampedModel):
     requirements_skills = models.TextField(_("skills required"), max_length=1000, blank=True)
     requirements_certificates = models.CharField(_("certificates required"), max_length=300, blank=True)
     headcount = models.PositiveSmallIntegerField(_("number of students"))
-    is_hazardous = models.BooleanField(
-        _("involves heavy, high-altitude or otherwise hazardous work"), default=False,
-        help_text=_("Such jobs are not offered to students aged 16–17."),
+    # What minors may not do here (《未成年工特殊保护规定》 art. 3; Minors Protection Law art. 61):
+    # the employer's declaration, shown to the moderator; either one closes the job to 16–17-year-olds.
+    minor_restricted_work = models.JSONField(
+        _("work minors may not do"), default=list, blank=True,
+        help_text=_("Every item of art. 3 of the Provisions on the Special Protection of Juvenile Workers the "
+                    "work involves. Such jobs are not offered to students aged 16–17."),
+    )
+    minor_restricted_venue = models.CharField(
+        _("workplace closed to minors"), max_length=24, choices=MinorRestrictedVenue.choices, blank=True,
+        help_text=_("An entertainment venue, bar or internet café may not employ students aged 16–17."),
     )
 
     # Where (J1.3)
@@ -169,6 +216,8 @@ class Job(FSMModelMixin, TimeStampedModel):
     first_shift_date = models.DateField(null=True, blank=True)
     last_shift_end = models.DateTimeField(null=True, blank=True)
     has_night_work = models.BooleanField(default=False)
+    # Derived from the declaration above: lists and the minors' refusals read one indexed column.
+    closed_to_minors = models.BooleanField(default=False, editable=False)
     search_document = models.TextField(blank=True, editable=False)
 
     # Moderation bookkeeping
@@ -211,6 +260,16 @@ class Job(FSMModelMixin, TimeStampedModel):
     @property
     def is_editable(self) -> bool:
         return self.status in EDITABLE_STATUSES
+
+    @property
+    def excludes_minors(self) -> bool:
+        """No student aged 16–17 may apply, be invited or be hired: night work (the
+        regulation's legal context) or a declared art. 3 item or venue (docs/minors.md)."""
+        return self.has_night_work or self.closed_to_minors
+
+    def get_minor_restricted_work_display(self) -> list[str]:
+        labels = dict(MinorRestrictedWork.choices)
+        return [str(labels.get(code, code)) for code in self.minor_restricted_work or []]
 
     def scheduled_pay_fen(self, minutes: int) -> int:
         """Scheduled pay of `minutes` at the job's equivalent hourly rate, in whole fen
@@ -359,6 +418,7 @@ class ComplianceTerm(models.Model):
         CONTACT = "contact", _("Contact details outside the platform")
         MISLEADING_PAY = "misleading_pay", _("Misleading pay promises")
         HAZARD = "hazard", _("Hazardous work")
+        MINOR_VENUE = "minor_venue", _("Workplace closed to minors")
 
     class Severity(models.TextChoices):
         BLOCK = "block", _("Blocks submission")
@@ -418,6 +478,41 @@ class JobFlag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.matched_text}"
+
+
+class InsuranceKind(models.TextChoices):
+    WORK_INJURY = "work_injury", _("Work-injury insurance")
+    ACCIDENT = "accident", _("Accident insurance")
+
+
+class JobInsurance(TimeStampedModel):
+    """The cover the employer declares for a job (docs/insurance.md): required for the
+    categories in settings.INSURANCE_REQUIRED_CATEGORIES and for physical work declared
+    under art. 3 before the job can be submitted; students read the insurer on the job
+    page; new hiring pauses while it has lapsed. The certificate is a private upload."""
+
+    job = models.OneToOneField(Job, on_delete=models.CASCADE, related_name="insurance")
+    kind = models.CharField(_("kind of cover"), max_length=16, choices=InsuranceKind.choices)
+    insurer = models.CharField(_("insurer"), max_length=100)
+    policy_number = models.CharField(_("policy number"), max_length=64)
+    covers_from = models.DateField(_("cover starts"))
+    covers_until = models.DateField(_("cover ends"))
+    certificate = models.FileField(_("certificate"), storage=private_storage, upload_to="insurance/")
+    declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name=_("declared by"))
+    lapse_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("job insurance")
+        verbose_name_plural = _("job insurance")
+        constraints = [models.CheckConstraint(condition=models.Q(covers_until__gte=models.F("covers_from")),
+                                              name="job_insurance_period_ordered")]
+
+    def __str__(self) -> str:
+        return f"{self.insurer} {self.policy_number}"
+
+    def in_force_on(self, day: dt.date) -> bool:
+        return self.covers_from <= day <= self.covers_until
 
 
 class MinimumWage(models.Model):

@@ -50,13 +50,15 @@ CARD_FIELDS = (
 # Moderation bookkeeping (decision reasons, who decided) is left out on purpose.
 DETAIL_FIELDS = (
     "id", "status", "title", "category", "description", "requirements_skills", "requirements_certificates",
-    "headcount", "is_hazardous", "is_remote", "city", "district", "address",
+    "headcount", "minor_restricted_work", "minor_restricted_venue", "closed_to_minors", "is_remote", "city", "district", "address",
     "schedule_kind", "weekly_days", "weekly_start", "weekly_end", "weekly_from", "weekly_until",
     "application_deadline", "pay_unit", "base_rate_fen", "pieces_per_hour", "overtime_rate_fen",
     "bonus_rules", "meal_allowance_fen", "transport_allowance_fen", "settlement_cycle", "payment_days",
     "hourly_pay_fen", "total_minutes", "first_shift_date", "last_shift_end", "has_night_work",
     "published_at",
     "employer__id", "employer__name", "employer__city", "employer__verification_level",
+    # "由…承保" (docs/insurance.md): the cover, in the same query
+    "insurance__id", "insurance__kind", "insurance__insurer",
 )
 
 
@@ -386,7 +388,7 @@ def job_get_published(*, job_id: int) -> tuple[Job, list[Shift]]:
     else:
         plus = f"({published_at} + make_interval(hours => {_hours_sql()}))"
     opens = RawSQL(plus, (), output_field=DateTimeField())
-    job = (job_queryset_published().select_related("employer").only(*DETAIL_FIELDS)
+    job = (job_queryset_published().select_related("employer", "insurance").only(*DETAIL_FIELDS)
            .annotate(open_to_students_at=opens).get(pk=job_id))
     shifts = list(Shift.objects.filter(job_id=job.pk).order_by("date", "start_time"))
     return job, shifts

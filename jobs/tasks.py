@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from .services.insurance import insurance_lapses_notify
 from .services.sweeps import jobs_patrol
 
 
@@ -12,3 +13,9 @@ def jobs_patrol_task() -> dict[str, int]:
     Idempotent: a run that overlaps or repeats another finds nothing left to do."""
     run = jobs_patrol()
     return {"patrol_run": run.pk, "expired": run.expired, "stale_flagged": run.stale_flagged}
+
+
+@shared_task
+def insurance_lapses_task() -> int:
+    """Tell employers whose job cover ended that new hiring is paused (docs/insurance.md)."""
+    return insurance_lapses_notify()

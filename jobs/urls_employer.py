@@ -16,4 +16,5 @@ urlpatterns = [
     path("mine/<int:pk>/close/", views.job_close, name="employer_job_close"),
     path("mine/<int:pk>/delete/", views.job_delete, name="employer_job_delete"),
     path("mine/<int:pk>/confirm/", views.job_confirm_current, name="employer_job_confirm"),
+    path("mine/<int:pk>/insurance/", views.job_insurance, name="employer_job_insurance"),
 ]

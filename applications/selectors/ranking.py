@@ -129,7 +129,7 @@ def invite_candidates(*, job: Job) -> list[tuple[User, MatchScore]]:
         .filter(_json_contains("categories", job.category) & _place_filter(job))
         .select_related("student", "student__student_profile").order_by("-updated_at")[:CANDIDATE_POOL]
     )
-    minors_excluded = job.has_night_work or job.is_hazardous
+    minors_excluded = job.excludes_minors
     intentions = [i for i in intentions if not (minors_excluded and i.student.student_profile.is_minor_worker)]
     experience = _experience_by_student([i.student_id for i in intentions], job.category)
     candidates = [_candidate(i.student_id, i, i.student.student_profile, experience.get(i.student_id, 0))
@@ -186,7 +186,7 @@ def recommendations_for(*, student: User, now: dt.datetime | None = None) -> lis
     profile = StudentProfile.objects.filter(user=student).only("verification_level", "credit_tier",
                                                                 "is_minor_worker").first()
     if profile and profile.is_minor_worker:
-        jobs = jobs.filter(has_night_work=False, is_hazardous=False)
+        jobs = jobs.filter(has_night_work=False, closed_to_minors=False)
     jobs = job_filter_visible_to(jobs, profile=profile, now=now)  # early access by tier (K3.1)
     rows = list(jobs.exclude(applications__student=student).order_by("-published_at", "-id")
                 .values_list("pk", "category", "city", "district", "is_remote", "hourly_pay_fen")

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import StudentProfile, User
-from accounts.selectors import student_profile_for
+from accounts.selectors import guardian_consent_current, student_profile_for
 from core.models import CreditTier
 from core.policy import get_policy
 from jobs.models import Job, JobStatus, Shift
@@ -122,6 +122,35 @@ def sanction_refusal(profile) -> str | None:
     return None
 
 
+def minor_job_refusal(*, job: Job, profile: StudentProfile | None) -> str | None:
+    """Why a student aged 16–17 may not apply for, be invited to or be hired for this job, or
+    None: night work, or what the employer declared minors may not do there (《未成年工特殊保护规定》
+    art. 3; Minors Protection Law arts. 58, 61; docs/minors.md). The one check the apply,
+    invitation, hire and offer services share."""
+    if profile is None or not profile.is_minor_worker or not job.excludes_minors:
+        return None
+    if job.closed_to_minors:
+        items = job.get_minor_restricted_work_display()
+        if job.minor_restricted_venue:
+            items.append(str(job.get_minor_restricted_venue_display()))
+        return str(_("Students aged 16–17 cannot take this job: it involves work or a workplace closed to minors "
+                     "(%(items)s; Provisions on the Special Protection of Juvenile Workers art. 3, Minors "
+                     "Protection Law arts. 58 and 61).") % {"items": "; ".join(items)})
+    return str(_("Students aged 16–17 cannot take this job: it includes night work (22:00–06:00)."))
+
+
+GUARDIAN_CONSENT_URL = reverse_lazy("accounts:guardian_consent")
+
+
+def guardian_consent_refusal(*, student: User, profile: StudentProfile) -> str | None:
+    """A student aged 16–17 applies only with their guardian's consent in force (Civil Code
+    art. 19; docs/minors.md)."""
+    if not profile.is_minor_worker or guardian_consent_current(student) is not None:
+        return None
+    return str(_("Students aged 16–17 need their guardian's consent before applying (Civil Code art. 19). "
+                 "Record it at %(url)s") % {"url": GUARDIAN_CONSENT_URL})
+
+
 # Credit tiers and applying (K3.1). The help page is the risk app's; a URL name, not an import.
 CREDIT_HELP_URL = reverse_lazy("risk:credit_how_it_works")
 
@@ -174,9 +203,10 @@ def apply_refusal(*, job: Job, student: User, now: dt.datetime | None = None,
         return str(_("This job is not taking applications."))
     if job.application_deadline <= now:
         return str(_("Applications for this job have closed."))
-    if profile.is_minor_worker and (job.has_night_work or job.is_hazardous):
-        # Labour Law art. 64, Provisions on minor workers: no night or hazardous work under 18.
-        return str(_("Students under 18 cannot take night work or hazardous work."))
+    refusal = minor_job_refusal(job=job, profile=profile) or guardian_consent_refusal(student=student,
+                                                                                     profile=profile)
+    if refusal:
+        return refusal
     refusal = early_access_refusal(job=job, profile=profile, now=now)
     if refusal:
         return refusal

@@ -7,6 +7,7 @@
 - `attendance`: QR check-in and check-out, marks by hand, no-shows, hours;
 - `cases`: reports of unlawful demands and loss claims;
 - `agreements`: the service agreement (劳务协议) of each engagement, its versions and acceptances;
+- `minors`: a minor's health check and registration before the first shift (docs/minors.md);
 - `shared`: what several of them use (internal).
 
 Each service locks its row (`core.transitions.lock_row`), makes its own checks
@@ -69,6 +70,7 @@ from .engagements import (
     engagement_complete,
     engagement_release,
 )
+from .minors import MinorChecksMissing, minor_checks_confirm, minor_checks_required
 from .offers import AnswerTooLate, application_hire, application_reject, offer_accept, offer_decline
 from .schedule_changes import (
     CHANGE_ANSWER_HOURS,
@@ -85,6 +87,7 @@ __all__ = [
     "CHANGE_ANSWER_HOURS", "CHECKIN_OPENS_BEFORE", "CHECKIN_ROTATE_SECONDS", "CHECKIN_SALT", "CHECKIN_TOKEN_MAX_AGE",
     "CHECKOUT_AFTER_CHECKIN", "CHECK_IN", "CHECK_OUT", "DOOR_INVITATION", "DOOR_SCHEDULE_CHANGE",
     "MAX_OVERTIME_MINUTES", "AgreementChanged", "AnswerTooLate", "CannotApply", "CheckInRefused", "CheckinCode", "InvitationRefused",
+    "MinorChecksMissing", "minor_checks_confirm", "minor_checks_required",
     "JobFull", "ScheduleOverlap", "agreement_accept", "agreement_bytes", "agreement_issue", "application_apply", "application_hire", "application_reject",
     "application_withdraw", "attendance_mark", "attendance_mark_no_show", "checkin_code", "checkin_scan",
     "checkin_shift_id", "checkin_token", "checkout_opens_at", "demand_report_accept", "demand_report_dismiss",

@@ -22,8 +22,8 @@ from employers.services import ensure_employer_member
 from jobs.models import Job, JobStatus
 
 from ..models import ALL_AVAILABLE, Application, ApplicationsAction, JobInvitation, StudentIntention
-from ..selectors import apply_refusal, places_taken, student_reachable_for_job
-from .shared import JobFull, application_of_student, ensure_no_schedule_overlap, tell_members
+from ..selectors import apply_refusal, minor_job_refusal, places_taken, student_reachable_for_job
+from .shared import JobFull, MinorRefused, application_of_student, ensure_no_schedule_overlap, tell_members
 
 # The door of the one gate (core.screening) an invitation's message passes, registered in ApplicationsConfig.ready().
 DOOR_INVITATION = "applications.invitation"
@@ -74,8 +74,8 @@ def application_apply(*, job_id: int, student: User, confirms_requirements: bool
     """A student applies (S2.2).
 
     Preconditions: an approved student; the job published, before its deadline
-    and not full; no overlap with the student's engagements; no night or
-    hazardous work for minors; both confirmations given; one application per
+    and not full; no overlap with the student's engagements; no night work and
+    no work or workplace closed to minors for a student aged 16–17 (docs/minors.md); both confirmations given; one application per
     job. Effects: the answer deadline is P3 working days later (E3.2) or the
     start of the next shift if sooner, the reminder at half-time; the employer is told. K3.1: not before the job opens
     to the student's credit tier, and not beyond the tier's open-applications
@@ -124,7 +124,8 @@ def job_invite_student(*, job_id: int, student_id: int, actor: User, message: st
     """The employer invites a student to apply (E3.1); the student decides.
 
     Only students the employer may reach (a candidate of the job, or a
-    discoverable student), never a minor to night or hazardous work (S2.2),
+    discoverable student), never a minor to night work or to work or a workplace
+    closed to minors (S2.2, MinorRefused with the reason; docs/minors.md),
     at most the policy's number of invitations per employer a day. The message
     goes through the one gate (G2, J1.4): blocking text is refused; a flagged
     message is held, and the student hears of the invitation only once a
@@ -145,9 +146,12 @@ def job_invite_student(*, job_id: int, student_id: int, actor: User, message: st
     student = User.objects.filter(pk=student_id, kind=User.Kind.STUDENT, is_active=True).first()
     profile = student_profile_for(student) if student else None
     if (profile is None or not profile.can_apply
-            or (profile.is_minor_worker and (job.has_night_work or job.is_hazardous))
             or not student_reachable_for_job(job=job, student_id=student_id)):
         raise InvitationRefused()
+    # Asked only of a student the employer may reach, so it tells nothing about other ids (G4).
+    refusal = minor_job_refusal(job=job, profile=profile)
+    if refusal:
+        raise MinorRefused(refusal)
     if Application.objects.filter(job=job, student=student).exists():
         raise DomainError(_("This student has already applied."))
     held = bool(gate and gate.held)

@@ -25,6 +25,7 @@ from employers.services import ensure_employer_member
 
 from ..models import ApplicationsAction, Attendance, AttendanceStatus, ContestStatus, EngagementStatus
 from ..signals import case_decided, case_opened
+from .minors import ensure_minor_checks
 from .shared import STUDENT, credit_record, engagement_link, required_reason
 
 CHECKIN_SALT = "applications.checkin"
@@ -147,6 +148,7 @@ def checkin_scan(*, token: str, student: User, reason: str = "") -> Attendance:
                                  else _("Your attendance for this shift is already recorded."))
         if not shift.starts_at - CHECKIN_OPENS_BEFORE <= now <= shift.ends_at:
             raise CheckInRefused(_("Check-in opens an hour before the shift and closes when it ends."))
+        ensure_minor_checks(attendance.engagement)  # arts. 6 and 9 for students aged 16–17
         run_transition(attendance, "check_in", actor=student, at=now)
         _record_on_time(attendance, now)
     else:
@@ -179,6 +181,7 @@ def attendance_mark(*, attendance_id: int, actor: User, checked_in: bool) -> Att
     if now < shift.starts_at - CHECKIN_OPENS_BEFORE:
         raise DomainError(_("Attendance can be marked from an hour before the shift."))
     if checked_in:
+        ensure_minor_checks(attendance.engagement)  # arts. 6 and 9 for students aged 16–17
         run_transition(attendance, "check_in", actor=actor, action=ApplicationsAction.MARK_IN,
                        at=min(now, shift.ends_at), by=actor)
         _record_on_time(attendance, attendance.checked_in_at)

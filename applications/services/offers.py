@@ -6,11 +6,12 @@ import datetime as dt
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.selectors import student_profile_for
+from accounts.services import guardian_notice_record
 from core.errors import DomainError, InvalidTransition
 from core.history import history_record
 from core.notifications import notify
@@ -18,6 +19,7 @@ from core.policy import get_policy
 from core.transitions import lock_row, run_transition
 from employers.services import ensure_employer_member
 from jobs.models import Job
+from jobs.services import ensure_insured_for_hire
 
 from ..hooks import hire_checks_run
 from ..models import (
@@ -30,10 +32,11 @@ from ..models import (
     ScheduleChange,
     ScheduleChangeAnswer,
 )
-from ..selectors import places_taken, sanction_refusal
+from ..selectors import minor_job_refusal, places_taken, sanction_refusal
 from .agreements import agreement_accept, agreement_issue
 from .shared import (
     JobFull,
+    MinorRefused,
     application_of_student,
     engagement_link,
     ensure_no_schedule_overlap,
@@ -70,7 +73,8 @@ def application_hire(*, application_id: int, actor: User) -> Application:
 
     Only before the answer deadline (E3.2) and while a place is free. The job
     row is locked first, so two members hiring for the last place at the same
-    moment are serialised and exactly one succeeds (headcount). An employer below the
+    moment are serialised and exactly one succeeds (headcount). Never a student aged
+    16–17 for a job closed to minors (MinorRefused, docs/minors.md). An employer below the
     prefunding credit tier must hold the estimated pay in escrow first (E5.1,
     the prefunding check settlements registers, applications.hooks: PrefundRequired, nothing saved)."""
     member_job = Application.objects.filter(pk=application_id).values_list("job_id", flat=True).first()
@@ -81,6 +85,11 @@ def application_hire(*, application_id: int, actor: User) -> Application:
     _ensure_answer_in_time(application)
     if places_taken(application.job_id) >= application.job.headcount:
         raise JobFull()
+    # The job may have closed to minors after the student applied (an approved revision).
+    refusal = minor_job_refusal(job=application.job, profile=student_profile_for(application.student))
+    if refusal:
+        raise MinorRefused(refusal)
+    ensure_insured_for_hire(application.job)  # docs/insurance.md: a lapsed cover pauses new hiring
     hire_checks_run(employer=application.job.employer, job=application.job)  # E5.1: low credit tiers prefund
     run_transition(application, "offer", actor=actor, by=actor,
                    expires_at=timezone.now() + dt.timedelta(hours=get_policy().offer_accept_hours))
@@ -123,7 +132,8 @@ def offer_accept(*, application_id: int, student: User, ip: str | None = None) -
     it, from `ip`: accepting the offer is accepting its written terms."""
     application = application_of_student(application_id, student)
     # A sanction that stops the student applying stops them taking an offer too (E4.2, K3.2).
-    refusal = sanction_refusal(student_profile_for(student))
+    profile = student_profile_for(student)
+    refusal = sanction_refusal(profile) or minor_job_refusal(job=application.job, profile=profile)
     if refusal:
         raise DomainError(refusal)
     if application.offer_expires_at and application.offer_expires_at <= timezone.now():
@@ -146,6 +156,12 @@ def offer_accept(*, application_id: int, student: User, ip: str | None = None) -
                    to_state=engagement.status, actor=student)
     agreement = agreement_issue(engagement=engagement, reason=Agreement.Reason.HIRED, actor=student)
     agreement_accept(agreement_id=agreement.pk, user=student, ip=ip)
+    if profile is not None and profile.is_minor_worker:
+        _tell_guardian_of_hire(engagement, profile, upcoming)
+        tell_members(job.employer_id, subject=_("%(job)s: the student you hired is aged 16–17") % {"job": job.title},
+                     body=_("Before the first shift, confirm the health check (art. 6) and the registration with "
+                            "the labour administration (art. 9) on the engagement page; check-in waits for it."),
+                     link=engagement_link(engagement, for_student=False))
     if open_change is not None:
         ScheduleChangeAnswer.objects.create(change=open_change, engagement=engagement)
         notify(recipient=student,
@@ -157,6 +173,18 @@ def offer_accept(*, application_id: int, student: User, ip: str | None = None) -
                  body=_("Their contact details are on the engagement page."),
                  link=engagement_link(engagement, for_student=False))
     return engagement
+
+
+def _tell_guardian_of_hire(engagement: Engagement, profile, shifts) -> None:
+    """A minor's guardian is told of each hire (docs/minors.md), in Chinese: a GuardianNotice
+    row the SMS gateway delivers from (accounts)."""
+    first = min((s.starts_at for s in shifts), default=None)
+    with translation.override("zh-hans"):
+        text = _("Jianzhi: %(name)s, in your guardianship, has been hired by %(employer)s for “%(job)s”, "
+                 "first shift %(first)s.") % {
+            "name": profile.real_name, "employer": engagement.job.employer.name, "job": engagement.job.title,
+            "first": timezone.localtime(first).strftime("%Y-%m-%d %H:%M") if first else "—"}
+        guardian_notice_record(student=engagement.student, text=str(text), source=f"engagement:{engagement.pk}")
 
 
 @transaction.atomic

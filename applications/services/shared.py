@@ -24,6 +24,12 @@ class JobFull(DomainError):
     default_message = _("All places of this job are taken.")
 
 
+class MinorRefused(DomainError):
+    """A student aged 16–17 and a job closed to minors (docs/minors.md); the message says why."""
+
+    default_message = _("Students aged 16–17 cannot take this job.")
+
+
 class ScheduleOverlap(DomainError):
     default_message = _("This job's shifts overlap with a job you are already hired for.")
 

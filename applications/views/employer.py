@@ -41,6 +41,7 @@ from ..forms_employer import (
     HoursForm,
     InviteForm,
     LossClaimForm,
+    MinorChecksForm,
     ReasonForm,
     RejectForm,
     application_reason_templates,
@@ -337,7 +338,7 @@ def engagements(request, job: Job):
         "job": job, "engagements": rows, "shifts": list(job.shifts.all()), "contact_shown": CONTACT_SHOWN})
 
 
-def _engagement_page(request, engagement, *, cancel_form=None, claim_form=None):
+def _engagement_page(request, engagement, *, cancel_form=None, claim_form=None, minor_form=None):
     policy = get_policy()
     return render(request, "applications/employer/engagement_detail.html", {
         "engagement": engagement, "job": engagement.job,
@@ -352,6 +353,10 @@ def _engagement_page(request, engagement, *, cancel_form=None, claim_form=None):
         "cancel_notice_hours": policy.cancel_notice_hours,
         "compensation_percent": policy.late_cancel_compensation_percent,
         "agreements": selectors.engagement_agreements(engagement=engagement, party=AgreementParty.EMPLOYER),
+        # a minor's health check and registration (docs/minors.md)
+        "minor_check": getattr(engagement, "minor_check", None),
+        "minor_checks_due": services.minors.minor_checks_required(engagement),
+        "minor_form": minor_form or MinorChecksForm(),
     })
 
 
@@ -423,6 +428,23 @@ def loss_claim_new(request, engagement):
                                         "unless they agree or staff decide."))
             return redirect("applications:employer_engagement", engagement.pk)
     return _engagement_page(request, engagement, claim_form=form)
+
+
+@_own_object(_engagement)
+def minor_checks(request, engagement):
+    """Confirm a minor's health check and registration before the first shift
+    (《未成年工特殊保护规定》 arts. 6, 9; docs/minors.md)."""
+    form = MinorChecksForm(request.POST)
+    if form.is_valid():
+        try:
+            services.minors.minor_checks_confirm(engagement_id=engagement.pk, actor=request.user,
+                                                 **form.cleaned_data)
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, str(error.message))
+        else:
+            messages.success(request, _("Confirmed. The student can check in to their shifts."))
+            return redirect("applications:employer_engagement", engagement.pk)
+    return _engagement_page(request, engagement, minor_form=form)
 
 
 # ------------------------------------------------------------------ shifts: QR code, attendance, hours (E4)

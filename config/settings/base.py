@@ -324,3 +324,8 @@ PHONENUMBER_DEFAULT_FORMAT = "E164"
 PRIVACY_POLICY_VERSION = "2026-11"
 USER_AGREEMENT_VERSION = "2026-11"
 SENSITIVE_DATA_CONSENT_VERSION = "2026-11"
+# Job categories whose jobs need the employer's work-injury or accident cover before they are
+# submitted (docs/insurance.md); jobs declaring physical work under art. 3 need it too.
+INSURANCE_REQUIRED_CATEGORIES = env.list("INSURANCE_REQUIRED_CATEGORIES", default=["logistics", "events"])
+# The guardian's consent for a student aged 16–17 (Civil Code art. 19; docs/minors.md).
+GUARDIAN_CONSENT_VERSION = "2026-12"

@@ -30,7 +30,7 @@ RULE_CODES = [
     ("part_time_daily", _("Over 4 hours a day on average")),
     ("part_time_weekly", _("Over 24 hours a week")),
     ("night_work", _("Night work")),
-    ("hazardous", _("Declared hazardous")),
+    ("closed_to_minors", _("Declared closed to minors")),
     ("pay_text_low", _("Pay in the text below the minimum wage")),
     ("pay_text_mismatch", _("Pay in the text contradicts the pay fields")),
 ]

@@ -82,7 +82,9 @@ class JobAdmin(ServiceFSMAdminMixin, ModerationQueueAdmin):
         (_("Compliance findings"), {"fields": ["flags"]}),
         (_("What (flagged text highlighted)"), {"fields": [
             "title_marked", "category", "description_marked", "requirements_skills_marked",
-            "requirements_certificates_marked", "headcount", "is_hazardous"]}),
+            "requirements_certificates_marked", "headcount"]}),
+        (_("Minors (16–17)"), {"fields": ["minors_declaration"]}),
+        (_("Insurance"), {"fields": ["insurance_cover"]}),
         (_("Where"), {"fields": ["is_remote", "city", "district", "address_marked"]}),
         (_("When"), {"fields": ["schedule_kind", "shifts_list", "total_hours", "has_night_work",
                                 "application_deadline"]}),
@@ -105,6 +107,27 @@ class JobAdmin(ServiceFSMAdminMixin, ModerationQueueAdmin):
         return format_html("{} {}", obj.employer.name, verification_badge(obj.employer))
 
     # ---------------------------------------------------------- change page
+    @admin.display(description=_("cover"))
+    def insurance_cover(self, obj):
+        """The employer's declared cover (docs/insurance.md); the certificate stays private."""
+        cover = getattr(obj, "insurance", None)
+        if cover is None:
+            return _("None declared.")
+        return f"{cover.get_kind_display()} · {cover.insurer} · {cover.policy_number} · " \
+               f"{cover.covers_from:%Y-%m-%d} – {cover.covers_until:%Y-%m-%d}"
+
+    @admin.display(description=_("the employer's declaration"))
+    def minors_declaration(self, obj):
+        """What the employer declared minors may not do here (docs/minors.md), and what follows."""
+        items = obj.get_minor_restricted_work_display()
+        if obj.minor_restricted_venue:
+            items.append(str(obj.get_minor_restricted_venue_display()))
+        if obj.has_night_work:
+            items.append(str(_("Night work (22:00–06:00)")))
+        if not items:
+            return _("None declared: open to students aged 16–17.")
+        return format_html("<strong>{}</strong><ul>{}</ul>", _("Closed to students aged 16–17:"),
+                           format_html_join("", "<li>{}</li>", ((item,) for item in items)))
     @admin.display(description=_("employer"))
     def employer_link(self, obj):
         return format_html('<a href="{}">{}</a> {}', reverse("admin:employers_employer_change",

@@ -19,7 +19,8 @@ from ..schedule import ShiftSpec, expand_weekly, hourly_pay_fen, schedule_facts
 
 # The fields a job form edits. Material ones send a live job back to review (J2.2).
 CONTENT_FIELDS = [
-    "title", "category", "description", "requirements_skills", "requirements_certificates", "is_hazardous",
+    "title", "category", "description", "requirements_skills", "requirements_certificates",
+    "minor_restricted_work", "minor_restricted_venue",
     "is_remote", "city", "district", "address",
     "schedule_kind", "weekly_days", "weekly_start", "weekly_end", "weekly_from", "weekly_until",
     "pay_unit", "base_rate_fen", "pieces_per_hour", "overtime_rate_fen", "bonus_rules", "meal_allowance_fen",
@@ -66,6 +67,7 @@ def _apply(job: Job, data: dict, shifts: list[ShiftSpec], fields: list[str]) -> 
             setattr(job, name, data[name])
     if job.is_remote:
         job.city = job.city or ""
+    job.closed_to_minors = bool(job.minor_restricted_work or job.minor_restricted_venue)
     _set_schedule_facts(job, shifts)
     job.search_document = search_document_for(job)
 

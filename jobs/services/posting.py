@@ -34,6 +34,7 @@ from .common import (
     _withdraw_pending_revisions,
     shifts_for,
 )
+from .insurance import ensure_insured_for_submit
 
 
 class EmployerCannotPost(DomainError):
@@ -128,6 +129,7 @@ def job_submit(*, job_id: int, actor) -> Job:
     # A job that cannot be submitted is refused as such before the screen reads its text.
     if not can_proceed(job.submit):
         raise InvalidTransition()
+    ensure_insured_for_submit(job)  # docs/insurance.md: the policy's categories need cover first
     findings = _screen(_data_of(job), _shift_specs(job), job.employer)
     if any(f.blocks for f in findings):
         raise ComplianceBlocked(findings)

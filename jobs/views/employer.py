@@ -36,6 +36,7 @@ from .. import services
 from ..compliance import SCREENED_FIELDS, Finding, highlight, screen
 from ..forms_employer import (
     FORM_FIELD_FOR,
+    InsuranceForm,
     JobForm,
     JobPosting,
     initial_from,
@@ -317,7 +318,8 @@ def screen_input(posting: JobPosting) -> tuple[dict, list[ShiftSpec]]:
     data.update({
         "city": str(form.data.get("city", "")).strip(),
         "is_remote": bool(cleaned.get("is_remote")),
-        "is_hazardous": bool(cleaned.get("is_hazardous")),
+        "minor_restricted_work": list(cleaned.get("minor_restricted_work") or []),
+        "minor_restricted_venue": cleaned.get("minor_restricted_venue") or "",
         "pay_unit": cleaned.get("pay_unit"),
         "base_rate_fen": cleaned.get("base_rate"),
         "pieces_per_hour": cleaned.get("pieces_per_hour"),
@@ -456,7 +458,31 @@ def job_detail(request, job: Job):
         "can_edit": job.is_editable or job.status in LIVE_STATUSES,
         "is_live": job.status in LIVE_STATUSES,
         "work": work,
+        **_insurance_context(job),
     })
+
+
+def _insurance_context(job: Job, form: InsuranceForm | None = None) -> dict:
+    """The cover on file and the form to declare or renew it (docs/insurance.md)."""
+    cover = getattr(job, "insurance", None)  # RelatedObjectDoesNotExist is an AttributeError
+    return {"insurance": cover, "insurance_required": services.insurance_required(job),
+            "insurance_form": form or InsuranceForm()}
+
+
+@own_job_view(["POST"])
+def job_insurance(request, job: Job):
+    """Declare or renew the job's cover with its certificate (docs/insurance.md)."""
+    form = InsuranceForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.job_insurance_declare(job_id=job.pk, actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else "certificate", str(error.message))
+        else:
+            messages.success(request, _("The insurance cover is recorded."))
+            return redirect("jobs:employer_job", job.pk)
+    messages.error(request, _("The insurance cover was not recorded: please correct the marked fields."))
+    return render(request, "jobs/employer/insurance_form.html", {"job": job, **_insurance_context(job, form)})
 
 
 @own_job_view(["POST"])

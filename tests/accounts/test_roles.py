@@ -35,6 +35,7 @@ EXPECTED_ROLE_PERMISSIONS: dict[str, set[str]] = {
     MODERATOR: {
         "accounts.reveal_personal_data", "accounts.vet_studentprofile", "accounts.view_studentprofile",
         "accounts.view_studentverification", "accounts.view_user",
+        "accounts.view_guardianconsent", "accounts.view_guardiannotice",  # issue 19: minors (docs/minors.md)
         "applications.decide_case", "applications.view_application", "applications.view_attendance",
         "applications.view_demandreport", "applications.view_engagement", "applications.view_lossclaim",
         "applications.view_schedulechange",
@@ -115,6 +116,7 @@ EXPECTED_ROLE_PERMISSIONS: dict[str, set[str]] = {
     AUDITOR: {
         "backoffice.view_invoicerequest", "backoffice.view_invoiceline",  # F1, E5: added after the freeze
         "accounts.view_personaldataaccess",
+        "accounts.view_minorsdataaudit",  # issue 19: the yearly audit of minors' personal data
         "backoffice.view_adjustmentrequest", "backoffice.view_auditengagement",
         "backoffice.view_auditfinding", "backoffice.view_budget", "backoffice.view_expenseapproval",
         "backoffice.view_expenseclaim", "backoffice.view_expensereceipt",
@@ -130,6 +132,8 @@ EXPECTED_ROLE_PERMISSIONS: dict[str, set[str]] = {
     MANAGER: {
         "accounts.reset_second_factor", "accounts.view_consent", "accounts.view_deletionrequest",
         "accounts.view_personaldataaccess", "accounts.view_studentprofile", "accounts.view_user",
+        # issue 19: minors (docs/minors.md)
+        "accounts.view_guardianconsent", "accounts.view_guardiannotice", "accounts.view_minorsdataaudit",
         "applications.view_application", "applications.view_attendance", "applications.view_demandreport",
         "applications.view_engagement", "applications.view_lossclaim",
         "applications.view_agreement",  # the service agreement (issue 19), added after the freeze

@@ -21,7 +21,7 @@ from applications.services import (
 from core.errors import DomainError, InvalidTransition
 from core.models import Notification
 from jobs.models import JobStatus
-from tests.factories.accounts import StudentProfileFactory, UserFactory
+from tests.factories.accounts import GuardianConsentFactory, StudentProfileFactory, UserFactory
 from tests.factories.applications import ApplicationFactory, EngagementFactory, approved_student
 from tests.factories.employers import EmployerMemberFactory
 from tests.factories.jobs import JobFactory
@@ -189,7 +189,7 @@ def test_s2_2_ended_engagements_do_not_block_their_times():
 
 
 # ------------------------------------------------------------------ minors
-@pytest.mark.parametrize("kind", ["night", "hazardous"])
+@pytest.mark.parametrize("kind", ["night", "art3"])
 def test_s2_2_minors_cannot_apply_to_night_or_hazardous_work(kind):
     # given: a 17-year-old student (minor worker)
     minor = approved_student(is_minor_worker=True, date_of_birth=dt.date(2008, 5, 1))
@@ -197,16 +197,17 @@ def test_s2_2_minors_cannot_apply_to_night_or_hazardous_work(kind):
         job = open_job(shifts=[(FRIDAY, "21:00", "23:00")])
         assert job.has_night_work
     else:
-        job = open_job(is_hazardous=True)
+        job = open_job(minor_restricted_work=["heavy_physical"])
     # when / then
     with pytest.raises(CannotApply) as refused:
         apply(job, minor)
-    assert "under 18" in str(refused.value.message)
+    assert "16–17" in str(refused.value.message)
 
 
 def test_s2_2_minors_may_apply_to_day_work_and_adults_to_night_work():
     # given
     minor = approved_student(is_minor_worker=True, date_of_birth=dt.date(2008, 5, 1))
+    GuardianConsentFactory(student=minor)  # Civil Code art. 19: before the first application
     night = open_job(shifts=[(FRIDAY, "21:00", "23:00")])
     # when
     minor_day = apply(open_job(shifts=[(SATURDAY, "09:00", "12:00")]), minor)

@@ -135,8 +135,8 @@ def test_s2_2_a_minor_sees_that_night_work_is_closed_to_them(db):
     job_page = client.get(reverse("jobs:detail", args=[job.pk]))
     posted = client.post(apply_url(job), {"confirms_requirements": "on", "commits_to_work": "on"})
     # then
-    assert "Students under 18 cannot take night work" in page(job_page)
-    assert "Students under 18 cannot take night work" in page(posted)
+    assert "cannot take this job: it includes night work" in page(job_page)
+    assert "cannot take this job: it includes night work" in page(posted)
     assert not Application.objects.exists()
 
 

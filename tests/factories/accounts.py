@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group
 from factory.django import DjangoModelFactory
 from faker import Faker
 
-from accounts.models import StudentProfile, User
+from accounts.models import GuardianConsent, StudentProfile, User
 from core.vetting import VettingStatus
 
 fake_zh = Faker("zh_CN")
@@ -60,3 +60,17 @@ class StudentProfileFactory(DjangoModelFactory):
 
     class Params:
         approved = factory.Trait(vetting_status=VettingStatus.APPROVED)
+
+
+class GuardianConsentFactory(DjangoModelFactory):
+    """A minor's guardian's consent in force (Civil Code art. 19, docs/minors.md)."""
+
+    class Meta:
+        model = GuardianConsent
+
+    student = factory.LazyFunction(lambda: StudentProfileFactory(approved=True, is_minor_worker=True,
+                                                                 date_of_birth=dt.date(2008, 9, 1)).user)
+    guardian_name = factory.LazyFunction(fake_zh.name)
+    relationship = GuardianConsent.Relationship.MOTHER
+    guardian_mobile = factory.Sequence(lambda n: f"+861390013{n % 10000:04d}")
+    document_version = "2026-12"

@@ -41,6 +41,10 @@ class JobFactory(DjangoModelFactory):
     base_rate_fen = 6000
     settlement_cycle = SettlementCycle.WEEKLY
     payment_days = 3
+    # The minors declaration (docs/minors.md); the services derive closed_to_minors from it.
+    minor_restricted_work = factory.LazyFunction(list)
+    minor_restricted_venue = ""
+    closed_to_minors = factory.LazyAttribute(lambda o: bool(o.minor_restricted_work or o.minor_restricted_venue))
     status = JobStatus.DRAFT
     search_document = factory.LazyAttribute(lambda o: build_search_document(
         title=o.title, description=o.description, category=o.category, skills=o.requirements_skills,

@@ -22,7 +22,7 @@ def posting(**overrides):
     data = {"title": "初中数学家教", "description": "辅导初二数学作业。", "requirements_skills": "", "bonus_rules": "",
             "requirements_certificates": "", "address": "漕溪北路 88 号", "city": "上海市", "is_remote": False,
             "pay_unit": "hour", "base_rate_fen": 6000, "pieces_per_hour": None, "settlement_cycle": "weekly",
-            "payment_days": 3, "is_hazardous": False}
+            "payment_days": 3, "minor_restricted_work": [], "minor_restricted_venue": ""}
     data.update(overrides)
     return data
 
@@ -147,7 +147,7 @@ def test_minors_night_work_and_hazards_are_flagged():
     assert "night_work" in codes(screen(posting(), [shift(start="20:00", end="23:00")]), FLAG)
     assert "night_work" in codes(screen(posting(), [shift(start="05:00", end="08:00")]), FLAG)
     assert "night_work" not in codes(screen(posting(), [shift(start="06:00", end="22:00")]))
-    assert "hazardous" in codes(screen(posting(is_hazardous=True), [shift()]), FLAG)
+    assert "closed_to_minors" in codes(screen(posting(minor_restricted_work=["height"]), [shift()]), FLAG)
     assert "hazard" in codes(screen(posting(description="仓库搬运重物"), [shift()]), FLAG)
 
 

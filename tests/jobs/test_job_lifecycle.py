@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 def job_data(**overrides):
     data = {
         "title": "周末商场促销员", "category": "promotion", "description": "在商场门口派发传单并介绍新品。",
-        "requirements_skills": "普通话流利", "requirements_certificates": "", "is_hazardous": False,
+        "requirements_skills": "普通话流利", "requirements_certificates": "", "minor_restricted_work": [], "minor_restricted_venue": "",
         "is_remote": False, "city": "上海市", "district": "静安区", "address": "南京西路 1618 号",
         "schedule_kind": "shifts", "weekly_days": "", "weekly_start": None, "weekly_end": None,
         "weekly_from": None, "weekly_until": None,

@@ -33,7 +33,7 @@ def screened_codes(text: str) -> set[str]:
     data = {"title": "兼职", "description": text, "requirements_skills": "", "requirements_certificates": "",
             "bonus_rules": "", "address": "漕溪北路 88 号", "city": "上海市", "is_remote": False, "pay_unit": "hour",
             "base_rate_fen": 3000, "pieces_per_hour": None, "settlement_cycle": "weekly", "payment_days": 3,
-            "is_hazardous": False}
+            "minor_restricted_work": [], "minor_restricted_venue": ""}
     shifts = [ShiftSpec(MONDAY, dt.time(18), dt.time(21))]
     return {f.code for f in screen(data, shifts) if f.field == "description"}
 

@@ -29,7 +29,7 @@ def posting(**overrides):
     data = {"title": "奶茶店兼职", "description": "负责点单出杯。", "requirements_skills": "", "bonus_rules": "",
             "requirements_certificates": "", "district": "徐汇区", "address": "漕溪北路 88 号", "city": "上海市",
             "is_remote": False, "pay_unit": "hour", "base_rate_fen": 2500, "pieces_per_hour": None,
-            "settlement_cycle": "weekly", "payment_days": 3, "is_hazardous": False}
+            "settlement_cycle": "weekly", "payment_days": 3, "minor_restricted_work": [], "minor_restricted_venue": ""}
     data.update(overrides)
     return data
 

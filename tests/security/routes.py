@@ -62,12 +62,14 @@ PROTECTED = SIGNED_IN_ANY | {
     "mfa_generate_recovery_codes", "mfa_download_recovery_codes",
     "accounts:dashboard", "accounts:profile_edit", "accounts:verification", "accounts:own_document",
     "accounts:privacy", "accounts:data_export", "accounts:account_delete",
+    "accounts:guardian_consent",  # issue 19: a student aged 16–17 records the guardian's consent
     "employers:dashboard", "employers:organisation", "employers:members", "employers:verification",
     "employers:document", "employers:account_delete",
     "jobs:employer_jobs", "jobs:employer_job_new", "jobs:employer_job_screen", "jobs:employer_job",
     "jobs:employer_job_edit", "jobs:employer_job_submit", "jobs:employer_job_pause", "jobs:employer_job_resume",
     "jobs:employer_job_close", "jobs:employer_job_confirm",
     "jobs:employer_job_delete",  # issue 21: the employer deletes a draft
+    "jobs:employer_job_insurance",  # issue 19: the job's insurance cover (docs/insurance.md)
     # applications (issue 5): the student's side …
     "applications:student_home", "applications:student_application", "applications:application_withdraw",
     "applications:offer_accept", "applications:offer_decline", "applications:student_engagement",
@@ -82,6 +84,7 @@ PROTECTED = SIGNED_IN_ANY | {
     "applications:attendance_mark", "applications:hours_confirm", "applications:employer_engagement",
     "applications:employer_cancel", "applications:loss_claim_new", "applications:change_propose",
     "applications:employer_agreement", "applications:employer_agreement_accept",  # issue 19
+    "applications:minor_checks",  # issue 19: a minor's health check and registration (docs/minors.md)
     "applications:change_withdraw",
     # settlements (issue 6): the student's pay and payout methods, the employer's statements
     "settlements:student_home", "settlements:student_statement", "settlements:payout_methods",

@@ -22,13 +22,13 @@ from django.db import connection
 from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from accounts.models import Consent, PersonalDataAccess, StudentVerification
+from accounts.models import Consent, GuardianNotice, MinorsDataAudit, PersonalDataAccess, StudentVerification
 from accounts.roles import STAFF_ROLES
 from core.history import history_record
 from core.models import CalendarOverride, CalendarYearConfirmation, Notification
 from core.policy import get_policy
 from tests.conftest import login_with_mfa
-from tests.factories.accounts import StaffFactory, StudentProfileFactory
+from tests.factories.accounts import GuardianConsentFactory, StaffFactory, StudentProfileFactory
 from tests.factories.employers import EmployerFactory, EmployerInvitationFactory, EmployerVerificationFactory
 from tests.security import routes as registry
 from tests.support.files import jpeg_bytes
@@ -132,6 +132,11 @@ def world(db) -> World:
     history_record(subject=profile_a, transition="approve", from_state="submitted", to_state="approved")
     Notification.objects.create(recipient=profile_a.user, subject="s", body="b")
     Consent.objects.create(user=profile_a.user, kind="privacy_policy", version="1")
+    # issue 19: a minor's guardian's consent and a notice to the guardian (docs/minors.md)
+    guardian_consent = GuardianConsentFactory()
+    GuardianNotice.objects.create(consent=guardian_consent, student=guardian_consent.student,
+                                  guardian_mobile=guardian_consent.guardian_mobile, text="t", source="engagement:1")
+    MinorsDataAudit.objects.create(year=2025, figures={"minors": {}})
     PersonalDataAccess.objects.create(staff=staff["moderator"], subject=profile_a.user, subject_label="a",
                                       item="id_number", reason="r")
     CalendarOverride.objects.create(date="2026-12-01", is_working_day=False)
@@ -398,7 +403,7 @@ def world(db) -> World:
         "moderation:report_review": (None, {"review_id": review.pk}),  # SIGNED_IN_ANY
         # --- end H3
         **{f"jobs:employer_job{suffix}": ("employer_a", {"pk": job_a.pk}) for suffix in (
-            "", "_edit", "_submit", "_pause", "_resume", "_close", "_confirm", "_delete")},
+            "", "_edit", "_submit", "_pause", "_resume", "_close", "_confirm", "_delete", "_insurance")},
         # Applications and engagements (issue 5): student_a's own, and employer_a's.
         "applications:apply": (None, {"job_id": job_a.pk}),  # SIGNED_IN_ANY
         "applications:checkin": (None, {"token": checkin_token(shift_id=shift.pk)}),  # SIGNED_IN_ANY
@@ -420,7 +425,7 @@ def world(db) -> World:
         **{f"applications:{name}": ("employer_a", {"pk": attendance.pk}) for name in (
             "attendance_mark", "hours_confirm")},
         **{f"applications:{name}": ("employer_a", {"pk": engagement.pk}) for name in (
-            "employer_engagement", "employer_cancel", "loss_claim_new")},
+            "employer_engagement", "employer_cancel", "loss_claim_new", "minor_checks")},
         "applications:change_withdraw": ("employer_a", {"pk": change.pk}),
         # issue 19: the service agreement, downloaded and accepted by each side from its own routes
         **{f"applications:{name}": ("student_a", {"pk": agreement.pk}) for name in (
