@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from .crypto import EncryptedTextField
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
     from django.contrib.auth.models import _User as User  # AUTH_USER_MODEL, as django-stubs resolves it
@@ -529,3 +531,38 @@ class HeldText(FSMModelMixin, TimeStampedModel):
                 custom={"label": _("Reject"), "form": "core.forms.ReviewReasonForm"})
     def reject(self, *, by: "User | None" = None, reason: str = "") -> None:
         self.decided_by, self.decided_at, self.decision_reason = by, timezone.now(), reason
+
+
+class SmsMessage(models.Model):
+    """One text message to a mobile number and its delivery (issue 20): what an
+    auditor needs (template, masked number, time, status, the provider's id)
+    without the number or the code in clear; both are encrypted so a retry can
+    send it again, and erased with the account."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="sms_messages"
+    )
+    template = models.CharField(_("template"), max_length=40)
+    phone = EncryptedTextField(_("mobile number"))
+    phone_masked = models.CharField(_("mobile number (masked)"), max_length=20)
+    params = EncryptedTextField(_("template parameters"), default="{}")
+    status = models.CharField(_("delivery status"), max_length=12, choices=Status.choices, default=Status.QUEUED,
+                              db_index=True)
+    provider_id = models.CharField(_("provider message id"), max_length=100, blank=True)
+    error = models.CharField(_("error"), max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    created_at = models.DateTimeField(_("queued at"), auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("text message")
+        verbose_name_plural = _("text messages")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.template} → {self.phone_masked}"

@@ -24,6 +24,9 @@ PUBLIC = {
     "account_reset_password_from_key_done", "account_confirm_login_code",
     "account_request_login_code",  # J3: the owner's way in past the per-account limit (a code by e-mail)
     "mfa_authenticate",
+    # issue 20: the SMS code page of sign-up (a pending sign-up in the session, else back to sign-in)
+    # and, signed in, of a number change
+    "account_verify_phone",
     "employers:signup",
     "jobs:list", "jobs:detail",
     # credit (issue 7, K3.1, H1): the published formula
@@ -57,6 +60,7 @@ PROTECTED = SIGNED_IN_ANY | {
     "core:inbox", "core:inbox_mark_read",
     "account_reauthenticate", "account_request_reauthentication_code", "account_confirm_reauthentication_code",
     "account_email", "account_change_password", "account_set_password",
+    "account_change_phone",  # issue 20: add or change the mobile number (password again, code to the new one)
     "mfa_index", "mfa_reauthenticate", "mfa_activate_totp", "mfa_deactivate_totp", "mfa_view_recovery_codes",
     "mfa_generate_recovery_codes", "mfa_download_recovery_codes",
     "accounts:dashboard", "accounts:profile_edit", "accounts:verification", "accounts:own_document",
