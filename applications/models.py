@@ -648,3 +648,24 @@ class LossClaim(FSMModelMixin, TimeStampedModel):
     @transition(field=status, source=Status.CONTESTED, target=Status.DISMISSED, permission=_can_moderate_case)
     def dismiss(self, *, by, reason: str) -> None:
         self.decided_at, self.decided_by, self.outcome = timezone.now(), by, reason
+
+
+class ShiftReminder(models.Model):
+    """The marker that one reminder of one shift went to the student (issue 20): the
+    unique constraint makes the reminder sweep send it once, however often it runs."""
+
+    class Kind(models.TextChoices):
+        DAY_BEFORE = "24h", _("24 hours before")
+        TWO_HOURS = "2h", _("2 hours before")
+
+    attendance = models.ForeignKey(Attendance, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(_("reminder"), max_length=4, choices=Kind.choices)
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("shift reminder")
+        verbose_name_plural = _("shift reminders")
+        constraints = [models.UniqueConstraint(fields=["attendance", "kind"], name="shift_reminder_once")]
+
+    def __str__(self) -> str:
+        return f"{self.attendance_id} {self.kind}"

@@ -558,6 +558,8 @@ class SmsMessage(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     created_at = models.DateTimeField(_("queued at"), auto_now_add=True, db_index=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # Held by the quiet hours (22:00–08:00 Shanghai) until this time; the beat sweep releases it.
+    send_after = models.DateTimeField(_("held until"), null=True, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("text message")
@@ -566,3 +568,33 @@ class SmsMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.template} → {self.phone_masked}"
+
+
+class AlertKind(models.TextChoices):
+    """The kinds of event a user chooses channels for (issue 20)."""
+
+    OFFER = "offer", _("An offer and its deadline")
+    SHIFT_REMINDER = "shift_reminder", _("Shift reminders (24 h and 2 h before)")
+    SCHEDULE_CHANGE = "schedule_change", _("A proposed change of time or place")
+    CANCELLATION = "cancellation", _("A cancellation by the other side")
+    PAYOUT = "payout", _("A payout paid or failed")
+    SANCTION = "sanction", _("A sanction")
+    OTHER = "other", _("Everything else")
+
+
+class AlertPreference(models.Model):
+    """A user's channels for one kind of event; without a row the defaults apply
+    (core.alerts.DEFAULT_SMS). The in-site inbox always keeps the alert."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_preferences")
+    kind = models.CharField(_("kind of event"), max_length=20, choices=AlertKind.choices)
+    email = models.BooleanField(_("e-mail"), default=True)
+    sms = models.BooleanField(_("text message"), default=False)
+
+    class Meta:
+        verbose_name = _("alert preference")
+        verbose_name_plural = _("alert preferences")
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="alert_preference_user_kind_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}"

@@ -15,9 +15,11 @@ Backends:
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -40,6 +42,7 @@ class SmsTemplate:
     VERIFICATION_CODE = "verification_code"
     UNKNOWN_ACCOUNT = "unknown_account"
     ACCOUNT_EXISTS = "account_exists"
+    ALERT = "alert"
 
 
 TEMPLATE_TEXTS = {
@@ -49,6 +52,7 @@ TEMPLATE_TEXTS = {
                                    "If it was you, sign up first."),
     SmsTemplate.ACCOUNT_EXISTS: _("Someone asked to add this number to another Jianzhi account; it stays with "
                                   "yours. If it was you, sign in with this number instead."),
+    SmsTemplate.ALERT: _("Jianzhi: %(subject)s Details: %(link)s"),
 }
 
 
@@ -126,23 +130,41 @@ def backend() -> Any:
 
 
 def sms_send(*, phone: str, template: str, params: dict[str, Any] | None = None,
-             recipient: User | None = None) -> SmsMessage:
-    """Record the message and queue its delivery once the transaction commits."""
+             recipient: User | None = None, send_after: dt.datetime | None = None) -> SmsMessage:
+    """Record the message and queue its delivery once the transaction commits; a message
+    held until `send_after` (the quiet hours) is released by `sms_release_held`."""
     if template not in TEMPLATE_TEXTS:
         raise ValueError(f"unknown SMS template {template}")
     message = SmsMessage.objects.create(
         recipient=recipient, template=template, phone=phone, phone_masked=mask_phone(phone),
-        params=json.dumps(params or {}, ensure_ascii=False),
+        params=json.dumps(params or {}, ensure_ascii=False), send_after=send_after,
     )
+    if send_after is None:
+        from .tasks import send_sms
+
+        transaction.on_commit(lambda: send_sms.delay(message.pk))
+    return message
+
+
+def sms_release_held(*, now: dt.datetime | None = None) -> int:
+    """Beat: queue the held messages whose time has come. Each is claimed by clearing its
+    hold in one conditional UPDATE, so two sweeps never queue the same message twice."""
     from .tasks import send_sms
 
-    transaction.on_commit(lambda: send_sms.delay(message.pk))
-    return message
+    now = now or timezone.now()
+    released = 0
+    due = SmsMessage.objects.filter(status=SmsMessage.Status.QUEUED, send_after__lte=now)
+    for pk in list(due.values_list("pk", flat=True)[:1000]):
+        if SmsMessage.objects.filter(pk=pk, send_after__isnull=False).update(send_after=None):
+            transaction.on_commit(partial(send_sms.delay, pk))
+            released += 1
+    return released
 
 
 def sms_deliver(*, message_id: int, last_try: bool) -> None:
     """One delivery attempt; SmsTemporaryError propagates for the task's retry."""
-    message = SmsMessage.objects.filter(pk=message_id, status=SmsMessage.Status.QUEUED).first()
+    message = SmsMessage.objects.filter(pk=message_id, status=SmsMessage.Status.QUEUED,
+                                        send_after__isnull=True).first()
     if message is None:
         return  # sent already (a redelivered task) or erased
     SmsMessage.objects.filter(pk=message.pk).update(attempts=message.attempts + 1)

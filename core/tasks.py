@@ -80,3 +80,11 @@ def send_sms(self: Task, message_id: int) -> None:
         if last_try:
             return
         raise self.retry(exc=error, countdown=min(600, 2 ** (self.request.retries + 1))) from error
+
+
+@shared_task
+def sms_release_held_task() -> int:
+    """Issue 20: send the text messages the quiet hours held, once they are over."""
+    from .sms import sms_release_held
+
+    return sms_release_held()

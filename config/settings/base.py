@@ -279,6 +279,7 @@ SMS_ALIYUN_TEMPLATES = {
     "verification_code": env("SMS_ALIYUN_TEMPLATE_VERIFICATION_CODE", default=""),
     "unknown_account": env("SMS_ALIYUN_TEMPLATE_UNKNOWN_ACCOUNT", default=""),
     "account_exists": env("SMS_ALIYUN_TEMPLATE_ACCOUNT_EXISTS", default=""),
+    "alert": env("SMS_ALIYUN_TEMPLATE_ALERT", default=""),
 }
 
 # ------------------------------------------------------------------------------
