@@ -44,6 +44,12 @@ def alert_channels(user: User, kind: str) -> Channels:
     return Channels(email=True, sms=kind in DEFAULT_SMS)
 
 
+def alert_channels_all(user: User) -> dict[str, Channels]:
+    """Every kind's channels for the preferences page (one query)."""
+    chosen = {p.kind: Channels(email=p.email, sms=p.sms) for p in AlertPreference.objects.filter(user=user)}
+    return {kind: chosen.get(kind, Channels(email=True, sms=kind in DEFAULT_SMS)) for kind in AlertKind.values}
+
+
 def alert_preferences_set(*, user: User, choices: dict[str, Channels]) -> None:
     """Store the user's channels per kind (the preferences page)."""
     for kind, channels in choices.items():

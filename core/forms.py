@@ -122,3 +122,28 @@ class YuanField(forms.CharField):
         if isinstance(value, int) and not isinstance(value, bool):
             return yuan_text(value)
         return value
+
+
+class AlertPreferencesForm(forms.Form):
+    """Issue 20: e-mail and SMS per kind of event (the inbox always keeps the alert)."""
+
+    def __init__(self, *args: Any, initial_channels: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from .models import AlertKind
+
+        self.kinds = list(AlertKind.choices)
+        for kind, _label in self.kinds:
+            channels = initial_channels[kind]
+            self.fields[f"{kind}_email"] = forms.BooleanField(required=False, initial=channels.email,
+                                                              label=_("E-mail"))
+            self.fields[f"{kind}_sms"] = forms.BooleanField(required=False, initial=channels.sms,
+                                                            label=_("Text message"))
+
+    def rows(self) -> list[tuple[Any, Any, Any]]:
+        return [(label, self[f"{kind}_email"], self[f"{kind}_sms"]) for kind, label in self.kinds]
+
+    def choices(self) -> dict[str, Any]:
+        from .alerts import Channels
+
+        return {kind: Channels(email=self.cleaned_data[f"{kind}_email"], sms=self.cleaned_data[f"{kind}_sms"])
+                for kind, _label in self.kinds}

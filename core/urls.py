@@ -12,4 +12,5 @@ urlpatterns = [
     path("terms/", views.user_agreement, name="user_agreement"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read/", views.inbox_mark_read, name="inbox_mark_read"),
+    path("inbox/settings/", views.alert_preferences, name="alert_preferences"),
 ]

@@ -45,6 +45,24 @@ def inbox_mark_read(request: AuthenticatedHttpRequest) -> HttpResponseRedirect:
     return redirect("core:inbox")
 
 
+@login_required
+def alert_preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Issue 20: the signed-in user's channels per kind of event."""
+    from django.contrib import messages
+    from django.utils.translation import gettext as _
+
+    from .alerts import alert_channels_all, alert_preferences_set
+    from .forms import AlertPreferencesForm
+
+    form = AlertPreferencesForm(request.POST or None, initial_channels=alert_channels_all(request.user))
+    if request.method == "POST" and form.is_valid():
+        alert_preferences_set(user=request.user, choices=form.choices())
+        messages.success(request, _("Your alert settings are saved."))
+        return redirect("core:alert_preferences")
+    has_phone = bool(getattr(request.user, "phone_verified", False))
+    return render(request, "core/alert_preferences.html", {"form": form, "has_phone": has_phone})
+
+
 def robots(request: HttpRequest) -> HttpResponse:
     return HttpResponse("User-agent: *\nDisallow: /admin/\nDisallow: /me/\nDisallow: /employer/\n",
                         content_type="text/plain")

@@ -162,3 +162,23 @@ def test_i20_the_reminder_marker_is_unique_per_shift_and_kind():
     ShiftReminder.objects.create(attendance=attendance, kind="24h")
     with pytest.raises(IntegrityError), transaction.atomic():
         ShiftReminder.objects.create(attendance=attendance, kind="24h")
+
+
+# ------------------------------------------------------------------ the preferences page
+def test_i20_a_user_sets_their_alert_channels_on_their_page():
+    from django.test import Client
+    from django.urls import reverse
+
+    user = UserFactory(verified_email=True)
+    client = Client()
+    client.force_login(user)
+    page = client.get(reverse("core:alert_preferences"))
+    assert page.status_code == 200
+    data = {f"{kind}_email": "on" for kind in AlertKind.values}
+    data.pop("offer_email")
+    data["other_sms"] = "on"
+    response = client.post(reverse("core:alert_preferences"), data)
+    assert response.status_code == 302
+    assert alert_channels(user, AlertKind.OFFER) == Channels(email=False, sms=False)
+    assert alert_channels(user, AlertKind.OTHER) == Channels(email=True, sms=True)
+    assert alert_channels(UserFactory(), AlertKind.OFFER) == Channels(email=True, sms=True)  # others untouched

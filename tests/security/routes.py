@@ -58,6 +58,7 @@ PROTECTED = SIGNED_IN_ANY | {
     "moderation:report_student",
     # --- end H3
     "core:inbox", "core:inbox_mark_read",
+    "core:alert_preferences",  # issue 20: the signed-in user's own alert channels
     "account_reauthenticate", "account_request_reauthentication_code", "account_confirm_reauthentication_code",
     "account_email", "account_change_password", "account_set_password",
     "account_change_phone",  # issue 20: add or change the mobile number (password again, code to the new one)
