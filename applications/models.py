@@ -669,3 +669,19 @@ class ShiftReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attendance_id} {self.kind}"
+
+
+class CalendarFeed(models.Model):
+    """A student's private iCalendar feed of their shifts (issue 20): the secret token is
+    the only key, so the student can reset it when the address has leaked."""
+
+    student = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed")
+    token = models.CharField(_("secret"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return f"{self.student_id}"

@@ -182,3 +182,42 @@ def test_i20_a_user_sets_their_alert_channels_on_their_page():
     assert alert_channels(user, AlertKind.OFFER) == Channels(email=False, sms=False)
     assert alert_channels(user, AlertKind.OTHER) == Channels(email=True, sms=True)
     assert alert_channels(UserFactory(), AlertKind.OFFER) == Channels(email=True, sms=True)  # others untouched
+
+
+# ------------------------------------------------------------------ the shifts calendar
+def test_i20_the_students_private_feed_lists_their_shifts_with_stable_uids_and_a_resettable_secret():
+    from django.test import Client
+    from django.urls import reverse
+    from icalendar import Calendar
+
+    from applications.calendar import calendar_feed_for
+    from applications.models import ScheduleChange
+
+    engagement = _hired_on_shift_at(_at(14, 0, day=10))
+    attendance = engagement.attendances.get()
+    feed = calendar_feed_for(engagement.student)
+    url = reverse("applications:calendar_feed", args=[feed.token])
+    response = Client().get(url)  # calendar apps send no cookie: the secret is the key
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/calendar")
+    (event,) = Calendar.from_ical(response.content).walk("VEVENT")
+    assert str(event["uid"]) == f"attendance-{attendance.pk}@jianzhi" and int(event["sequence"]) == 0
+    assert engagement.job.employer.name in str(event["summary"])
+    assert event.decoded("dtstart") == _at(14, 0, day=10)
+
+    # A change of time in effect: the same UID, a higher SEQUENCE, the new time.
+    ScheduleChange.objects.create(job=engagement.job, shift=attendance.shift, new_start=dt.time(15, 0),
+                                  reason="r", status="applied", respond_by=_at(12, 0, day=9))
+    type(attendance.shift).objects.filter(pk=attendance.shift_id).update(start_time=dt.time(15, 0))
+    (event,) = Calendar.from_ical(Client().get(url).content).walk("VEVENT")
+    assert str(event["uid"]) == f"attendance-{attendance.pk}@jianzhi" and int(event["sequence"]) == 1
+    assert event.decoded("dtstart") == _at(15, 0, day=10)
+
+    # The student resets the address: the old one is gone.
+    client = Client()
+    client.force_login(engagement.student)
+    assert client.get(reverse("applications:calendar_settings")).status_code == 200
+    assert client.post(reverse("applications:calendar_settings")).status_code == 302
+    assert Client().get(url).status_code == 404
+    feed.refresh_from_db()
+    assert Client().get(reverse("applications:calendar_feed", args=[feed.token])).status_code == 200
+    assert Client().get(reverse("applications:calendar_feed", args=["guess"])).status_code == 404

@@ -39,6 +39,7 @@ CAPABILITY = {
     "account_confirm_email",             # <key>: allauth's signed e-mail confirmation key
     "account_reset_password_from_key",   # <uidb36>-<key>: allauth's password reset token
     "employers:invitation_accept",       # <token>: 256-bit invitation token sent by e-mail
+    "applications:calendar_feed",        # <token>: 256-bit secret of the student's iCalendar feed (issue 20)
 }
 
 # Protected routes that take an object id yet serve any signed-in user for any
@@ -77,6 +78,7 @@ PROTECTED = SIGNED_IN_ANY | {
     "applications:student_cancel", "applications:demand_report", "applications:no_show_contest",
     "applications:hours_dispute", "applications:change_answer", "applications:loss_claim_answer",
     "applications:intentions", "applications:recommended",
+    "applications:calendar_settings",  # issue 20: the student's own feed address and its reset
     # … and the employer's
     "applications:employer_applicants", "applications:employer_candidates", "applications:invite",
     "applications:employer_application", "applications:application_hire", "applications:application_reject",
