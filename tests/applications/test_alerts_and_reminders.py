@@ -221,3 +221,16 @@ def test_i20_the_students_private_feed_lists_their_shifts_with_stable_uids_and_a
     feed.refresh_from_db()
     assert Client().get(reverse("applications:calendar_feed", args=[feed.token])).status_code == 200
     assert Client().get(reverse("applications:calendar_feed", args=["guess"])).status_code == 404
+
+
+# ------------------------------------------------------------------ wired events
+def test_i20_a_cancellation_by_the_employer_reaches_the_students_phone(django_capture_on_commit_callbacks):
+    from applications.services import engagement_cancel_by_employer
+
+    engagement = _hired_on_shift_at(_at(14, 0, day=20))
+    owner = engagement.job.employer.members.first().user
+    with time_machine.travel(_at(12, 0, day=8), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            engagement_cancel_by_employer(engagement_id=engagement.pk, actor=owner, reason="活动取消")
+    texts = [m for m in sms.outbox if m["phone"] == "+8613900001111"]
+    assert len(texts) == 1 and engagement.job.title in texts[0]["text"]
