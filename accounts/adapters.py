@@ -1,12 +1,32 @@
 """allauth hooks: the account kind comes from the sign-up page used; the
-messages of sign-in throttling; staff keep their second factor (J3)."""
+messages of sign-in throttling; staff keep their second factor (J3); the
+mobile number and its SMS codes (issue 20)."""
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
+from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+from core.phones import cn_mobile_e164
+from core.sms import SmsTemplate, sms_send
+
+
+class CnMobileLoginField(forms.CharField):
+    """allauth's phone field, for mainland mobile numbers typed as people write
+    them ('138 0013 8000'); cleaned to E.164 (issue 20)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label", _("Mobile number"))
+        kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": "138 0013 8000", "autocomplete": "tel",
+                                                           "type": "tel", "inputmode": "tel"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        return cn_mobile_e164(value) if value else value
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -18,6 +38,8 @@ class AccountAdapter(DefaultAccountAdapter):
             "Too many failed attempts to sign in. If this is your account, sign in with a one-time code sent "
             "to its e-mail address (“Send me a sign-in code” below); otherwise try again in a few minutes."
         ),
+        "phone_taken": _("Another account already uses this mobile number."),
+        "unknown_phone": _("No account uses this mobile number."),
     }
 
     def save_user(self, request, user, form, commit=True):
@@ -36,6 +58,50 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_login_redirect_url(self, request):
         return reverse("accounts:dashboard")
+
+    # ---------------------------------------------------------------- the mobile number (issue 20)
+    def phone_form_field(self, **kwargs):
+        return CnMobileLoginField(**kwargs)
+
+    def clean_phone(self, phone: str) -> str:
+        return cn_mobile_e164(phone)
+
+    def get_phone(self, user):
+        return (user.phone, user.phone_verified) if user.phone else None
+
+    def set_phone(self, user, phone: str, verified: bool) -> None:
+        from .services import user_phone_set
+
+        user_phone_set(user=user, phone=phone, verified=verified)
+
+    def set_phone_verified(self, user, phone: str) -> None:
+        from .services import user_phone_set
+
+        user_phone_set(user=user, phone=phone, verified=True)
+
+    def get_user_by_phone(self, phone: str):
+        from .selectors import user_by_phone
+
+        return user_by_phone(phone)
+
+    def send_verification_code_sms(self, user, phone: str, code: str, **kwargs) -> None:
+        sms_send(phone=phone, template=SmsTemplate.VERIFICATION_CODE, params={"code": code},
+                 recipient=user if getattr(user, "pk", None) else None)
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        """Changing the mobile number asks for the password (or a code) again first (issue 20): it is a way
+        into the account. allauth's other account pages keep their own setting."""
+        match = getattr(self.request, "resolver_match", None)
+        if match is not None and match.url_name == "account_change_phone":
+            return True
+        return super().is_reauthentication_required(app=app, **kwargs)
+
+    def send_unknown_account_sms(self, phone: str, **kwargs) -> None:
+        sms_send(phone=phone, template=SmsTemplate.UNKNOWN_ACCOUNT)
+
+    def send_account_already_exists_sms(self, phone: str) -> None:
+        """One number, one account: another account asked for this number; its owner is told."""
+        sms_send(phone=phone, template=SmsTemplate.ACCOUNT_EXISTS, recipient=self.get_user_by_phone(phone))
 
 
 class MFAAdapter(DefaultMFAAdapter):

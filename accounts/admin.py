@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from core.admin_mixins import ReadOnlyAdmin, RevealLinkMixin, ServiceFSMAdminMixin, history_table
 from core.admin_views import reason_gate
 from core.errors import DomainError
+from core.phones import mask_phone
 from core.uploads import serve_private_file
 
 from . import services
@@ -37,15 +38,23 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ["email", "kind", "is_active", "is_staff", "date_joined"]
     list_filter = ["kind", "is_active", "is_staff", "groups"]
     search_fields = ["email"]
-    readonly_fields = ["date_joined", "last_login", "anonymised_at", "second_factor"]
+    readonly_fields = ["date_joined", "last_login", "anonymised_at", "second_factor", "mobile_number"]
     fieldsets = [
-        (None, {"fields": ["email", "password", "kind", "language"]}),
+        (None, {"fields": ["email", "password", "kind", "language", "mobile_number"]}),
         (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "second_factor"]}),
         (_("Dates"), {"fields": ["last_login", "date_joined", "anonymised_at"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "kind", "password1", "password2"]})]
     filter_horizontal = ["groups"]
     object_route_permissions = {"accounts_user_reset_second_factor": services.RESET_SECOND_FACTOR_PERMISSION}
+
+    @admin.display(description=_("mobile number"))
+    def mobile_number(self, obj):
+        """Masked for staff (issue 20, J3.1); the owner sees it in full on their own pages."""
+        if obj is None or not obj.phone:
+            return "—"
+        state = _("verified") if obj.phone_verified else _("not verified")
+        return f"{mask_phone(obj.phone)} ({state})"
 
     @admin.display(description=_("second factor"))
     def second_factor(self, obj):

@@ -2,6 +2,8 @@
 
 import datetime as dt
 
+from allauth.account.adapter import get_adapter
+from allauth.account.forms import ChangePhoneForm as AllauthChangePhoneForm
 from allauth.account.forms import SignupForm
 from django import forms
 from django.core.exceptions import ValidationError
@@ -249,3 +251,17 @@ class GuardianConsentForm(forms.Form):
     confirms = forms.BooleanField(
         label=_("My guardian has read the consent text above and agrees that I take part-time work through "
                 "Jianzhi."))
+
+
+class ChangePhoneForm(AllauthChangePhoneForm):
+    """Adding or changing the mobile number (issue 20). One number, one account: a signed-in member
+    asking for a number another account uses is told so (allauth would send that account's owner a
+    code for the asker's session). Staff keep e-mail + password + TOTP and add none."""
+
+    def clean_phone(self) -> str:
+        if self.user.is_staff:
+            raise ValidationError(_("Staff accounts sign in with e-mail, password and their authenticator only."))
+        phone = super().clean_phone()
+        if self.account_already_exists:
+            raise get_adapter().validation_error("phone_taken")
+        return phone

@@ -87,6 +87,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     # then no longer counts, so the person enrols again and signs in with the new one.
     second_factor_reset_at = models.DateTimeField(_("second factor reset at"), null=True, blank=True,
                                                   editable=False)
+    # Issue 20: a mainland mobile number in E.164 to sign in with (password or SMS code). One number,
+    # one account; it counts for signing in only once a code sent to it was entered. Staff have none.
+    phone = models.CharField(_("mobile number"), max_length=16, unique=True, null=True, blank=True)
+    phone_verified = models.BooleanField(_("mobile number verified"), default=False)
 
     objects = UserManager()
 

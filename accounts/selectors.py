@@ -37,6 +37,11 @@ def latest_verification_for(profile: StudentProfile | None) -> StudentVerificati
     return profile.verifications.order_by("-created_at").first()
 
 
+def user_by_phone(phone: str) -> User | None:
+    """The account that uses this mobile number (issue 20); staff never sign in by phone."""
+    return User.objects.filter(phone=phone, is_active=True, is_staff=False).first()
+
+
 def personal_data_export(user: User) -> dict:
     """Everything the platform holds about the user, as plain data.
 
@@ -48,6 +53,8 @@ def personal_data_export(user: User) -> dict:
             "kind": user.kind,
             "date_joined": user.date_joined.isoformat(),
             "language": user.language,
+            "mobile_number": user.phone or "",
+            "mobile_number_verified": user.phone_verified,
             "verified_emails": list(EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)),
         },
         "consents": [
@@ -61,6 +68,10 @@ def personal_data_export(user: User) -> dict:
              "version": g.document_version, "given_at": g.given_at.isoformat(),
              "withdrawn_at": g.withdrawn_at.isoformat() if g.withdrawn_at else None}
             for g in GuardianConsent.objects.filter(student=user)
+        ],
+        "text_messages": [
+            {"template": m.template, "to": m.phone_masked, "queued_at": m.created_at.isoformat(), "status": m.status}
+            for m in user.sms_messages.all()
         ],
         "notifications": [
             {"subject": n.subject, "body": n.body, "sent_at": n.created_at.isoformat()}

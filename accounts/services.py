@@ -19,6 +19,8 @@ from core.crypto import keyed_hash
 from core.errors import DomainError, InvalidTransition, NotPermitted, ReasonRequired
 from core.history import history_record
 from core.notifications import notify
+from core.phones import cn_mobile_e164
+from core.sms import sms_erase_for
 from core.transitions import lock_row, run_transition
 from core.vetting import VettingStatus
 
@@ -444,6 +446,22 @@ def _delete_files(*fieldfiles) -> None:
 
 
 @transaction.atomic
+def user_phone_set(*, user: User, phone: str, verified: bool) -> User:
+    """Attach a mainland mobile number to an account (issue 20), through allauth's
+    sign-up, verification and change flows. One number, one account; staff keep
+    e-mail + password + TOTP and have none. A new number counts only once verified."""
+    if user.is_staff:
+        raise NotPermitted(_("Staff accounts sign in with e-mail, password and their authenticator only."))
+    phone = cn_mobile_e164(phone)
+    if get_user_model().objects.filter(phone=phone).exclude(pk=user.pk).exists():
+        raise ValidationError(_("Another account already uses this mobile number."), code="phone_taken")
+    user.phone, user.phone_verified = phone, verified
+    if user.pk:
+        user.save(update_fields=["phone", "phone_verified"])
+    return user
+
+
+@transaction.atomic
 def account_delete(*, user: User, reason: str = "") -> DeletionRequest:
     """Delete an account at the user's request by anonymising it.
 
@@ -473,6 +491,8 @@ def account_delete(*, user: User, reason: str = "") -> DeletionRequest:
                                                         withdrawn_at=Coalesce("withdrawn_at", Now()))
     GuardianNotice.objects.filter(student=user).update(guardian_mobile="", text="")
     personal_data_erase.send(sender=User, user=user)  # payout methods and the like, held by other apps
+    sms_erase_for(user_id=user.pk)
+    user.phone, user.phone_verified = None, False
     user.email = f"deleted-{user.pk}@deleted.invalid"
     user.is_active = False
     user.anonymised_at = timezone.now()

@@ -763,3 +763,40 @@ class AgreementAcceptance(AppendOnlyRecord):
 
     def __str__(self) -> str:
         return f"{self.agreement} · {self.party}"
+
+
+class ShiftReminder(models.Model):
+    """The marker that one reminder of one shift went to the student (issue 20): the
+    unique constraint makes the reminder sweep send it once, however often it runs."""
+
+    class Kind(models.TextChoices):
+        DAY_BEFORE = "24h", _("24 hours before")
+        TWO_HOURS = "2h", _("2 hours before")
+
+    attendance = models.ForeignKey(Attendance, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(_("reminder"), max_length=4, choices=Kind.choices)
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("shift reminder")
+        verbose_name_plural = _("shift reminders")
+        constraints = [models.UniqueConstraint(fields=["attendance", "kind"], name="shift_reminder_once")]
+
+    def __str__(self) -> str:
+        return f"{self.attendance_id} {self.kind}"
+
+
+class CalendarFeed(models.Model):
+    """A student's private iCalendar feed of their shifts (issue 20): the secret token is
+    the only key, so the student can reset it when the address has leaked."""
+
+    student = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed")
+    token = models.CharField(_("secret"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return f"{self.student_id}"

@@ -6,14 +6,15 @@ and a crash mid-way loses nothing (the next run picks up the rest)."""
 import datetime as dt
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.alerts import alert_send
 from core.credit import credit_event_record
-from core.models import HistoryEntry
+from core.models import AlertKind, HistoryEntry
 from core.notifications import notify
 from core.policy import get_policy
 
@@ -28,6 +29,7 @@ from .models import (
     EngagementStatus,
     HoursStatus,
     ScheduleChange,
+    ShiftReminder,
 )
 from .services.engagements import engagement_complete
 from .services.shared import tell_members
@@ -193,6 +195,65 @@ def engagements_complete_due(*, now: dt.datetime | None = None) -> int:
     return total
 
 
+REMINDER_LEADS = ((ShiftReminder.Kind.TWO_HOURS, dt.timedelta(hours=2)),
+                  (ShiftReminder.Kind.DAY_BEFORE, dt.timedelta(hours=24)))
+
+
+def _reminder_due(starts_at: dt.datetime, now: dt.datetime) -> str | None:
+    """The reminder a shift starting at `starts_at` is due for now: the 2 h one inside two hours, the
+    24 h one inside a day (a shift booked an hour ahead gets only the 2 h one)."""
+    for kind, lead in REMINDER_LEADS:
+        if now < starts_at <= now + lead:
+            return kind
+    return None
+
+
+def shift_reminders_send(*, now: dt.datetime | None = None) -> int:
+    """Issue 20: remind each hired student 24 h and 2 h before each shift, once.
+
+    One query finds the expected attendances of active engagements on the shifts of the
+    next day without that reminder's marker; each reminder is sent only by whoever
+    inserts its marker row (unique per attendance and kind), so a second run, or two
+    workers at once, send nothing twice. No ETA tasks: a moved shift is simply found
+    at its new time."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    candidates = (Attendance.objects
+                  .filter(status=AttendanceStatus.EXPECTED, engagement__status=EngagementStatus.ACTIVE,
+                          shift__date__range=(today, today + dt.timedelta(days=2)))
+                  .exclude(Exists(ShiftReminder.objects.filter(attendance=OuterRef("pk"),
+                                                               kind=ShiftReminder.Kind.TWO_HOURS)))
+                  .annotate(day_sent=Exists(ShiftReminder.objects.filter(attendance=OuterRef("pk"),
+                                                                         kind=ShiftReminder.Kind.DAY_BEFORE)))
+                  .select_related("shift__job__employer", "engagement__student").order_by("pk"))
+    sent = 0
+    for attendance in candidates:
+        kind = _reminder_due(attendance.shift.starts_at, now)
+        if kind is None or (kind == ShiftReminder.Kind.DAY_BEFORE and attendance.day_sent):
+            continue
+        try:
+            with transaction.atomic():
+                ShiftReminder.objects.create(attendance=attendance, kind=kind)
+                _remind(attendance, kind)
+        except IntegrityError:
+            continue  # another sweep sent it
+        sent += 1
+    return sent
+
+
+def _remind(attendance: Attendance, kind: str) -> None:
+    shift, job = attendance.shift, attendance.shift.job
+    when = timezone.localtime(shift.starts_at).strftime("%m-%d %H:%M")
+    place = job.address or job.city
+    if kind == ShiftReminder.Kind.TWO_HOURS:
+        subject = _("Your shift “%(job)s” starts at %(when)s, in 2 hours (%(place)s).")
+    else:
+        subject = _("Reminder: your shift “%(job)s” starts at %(when)s (%(place)s).")
+    text = subject % {"job": job.title, "when": when, "place": place}
+    alert_send(recipient=attendance.engagement.student, kind=AlertKind.SHIFT_REMINDER, subject=text, body=text,
+               link=reverse("applications:student_engagement", args=[attendance.engagement_id]), urgent=True)
+
+
 def applications_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Everything due, in dependency order (hours before completion)."""
     now = now or timezone.now()
@@ -203,4 +264,5 @@ def applications_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
         "changes_lapsed": schedule_changes_lapse(now=now),
         "hours_auto_confirmed": hours_auto_confirm_due(now=now),
         "completed": engagements_complete_due(now=now),
+        "shift_reminders": shift_reminders_send(now=now),
     }

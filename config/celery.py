@@ -14,6 +14,8 @@ app.autodiscover_tasks()
 # Sweeps are idempotent and set-based: running one twice, or late, is harmless.
 app.conf.beat_schedule = {
     "core-heartbeat": {"task": "core.tasks.beat_heartbeat", "schedule": 60.0},
+    # Issue 20: text messages held by the quiet hours (22:00–08:00 Shanghai) go out once they end.
+    "sms-release-held": {"task": "core.tasks.sms_release_held_task", "schedule": crontab(minute="*/5")},
     # J2.3: expire jobs past their deadline or last shift, ask about stale ones.
     "jobs-patrol": {"task": "jobs.tasks.jobs_patrol_task", "schedule": crontab(minute="*/15")},
     # docs/minors.md: the yearly audit of minors' personal data, early on 2 January.

@@ -23,6 +23,7 @@ from .models import (
     Policy,
     PolicyChange,
     ReasonTemplate,
+    SmsMessage,
 )
 from .policy import policy_update
 from .working_days import calendar_year_confirm, calendar_year_confirm_check
@@ -183,3 +184,16 @@ class BackupRecordAdmin(ReadOnlyAdmin):
     search_fields = ["file_name", "detail"]
     fields = readonly_fields = ("kind", "ok", "started_at", "finished_at", "file_name", "size_bytes",
                                 "sha256", "backup", "detail")
+
+
+@admin.register(SmsMessage)
+class SmsMessageAdmin(ReadOnlyAdmin):
+    """Issue 20: every text message and its delivery, the number masked; neither the number nor the
+    code is shown to staff."""
+
+    list_display = ["created_at", "template", "phone_masked", "status", "attempts", "provider_id", "sent_at"]
+    list_filter = ["status", "template"]
+    search_fields = ["provider_id"]
+    fields = readonly_fields = ("created_at", "template", "phone_masked", "recipient", "status", "attempts",
+                                "provider_id", "error", "sent_at")
+    raw_id_fields = ["recipient"]

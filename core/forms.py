@@ -159,3 +159,28 @@ class IsoDateInput(forms.DateInput):
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class AlertPreferencesForm(forms.Form):
+    """Issue 20: e-mail and SMS per kind of event (the inbox always keeps the alert)."""
+
+    def __init__(self, *args: Any, initial_channels: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from .models import AlertKind
+
+        self.kinds = list(AlertKind.choices)
+        for kind, _label in self.kinds:
+            channels = initial_channels[kind]
+            self.fields[f"{kind}_email"] = forms.BooleanField(required=False, initial=channels.email,
+                                                              label=_("E-mail"))
+            self.fields[f"{kind}_sms"] = forms.BooleanField(required=False, initial=channels.sms,
+                                                            label=_("Text message"))
+
+    def rows(self) -> list[tuple[Any, Any, Any]]:
+        return [(label, self[f"{kind}_email"], self[f"{kind}_sms"]) for kind, label in self.kinds]
+
+    def choices(self) -> dict[str, Any]:
+        from .alerts import Channels
+
+        return {kind: Channels(email=self.cleaned_data[f"{kind}_email"], sms=self.cleaned_data[f"{kind}_sms"])
+                for kind, _label in self.kinds}

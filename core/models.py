@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from .crypto import EncryptedTextField
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
     from django.contrib.auth.models import _User as User  # AUTH_USER_MODEL, as django-stubs resolves it
@@ -529,3 +531,70 @@ class HeldText(FSMModelMixin, TimeStampedModel):
                 custom={"label": _("Reject"), "form": "core.forms.DecisionReasonForm"})
     def reject(self, *, by: "User | None" = None, reason: str = "") -> None:
         self.decided_by, self.decided_at, self.decision_reason = by, timezone.now(), reason
+
+
+class SmsMessage(models.Model):
+    """One text message to a mobile number and its delivery (issue 20): what an
+    auditor needs (template, masked number, time, status, the provider's id)
+    without the number or the code in clear; both are encrypted so a retry can
+    send it again, and erased with the account."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="sms_messages"
+    )
+    template = models.CharField(_("template"), max_length=40)
+    phone = EncryptedTextField(_("mobile number"))
+    phone_masked = models.CharField(_("mobile number (masked)"), max_length=20)
+    params = EncryptedTextField(_("template parameters"), default="{}")
+    status = models.CharField(_("delivery status"), max_length=12, choices=Status.choices, default=Status.QUEUED,
+                              db_index=True)
+    provider_id = models.CharField(_("provider message id"), max_length=100, blank=True)
+    error = models.CharField(_("error"), max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    created_at = models.DateTimeField(_("queued at"), auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # Held by the quiet hours (22:00–08:00 Shanghai) until this time; the beat sweep releases it.
+    send_after = models.DateTimeField(_("held until"), null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("text message")
+        verbose_name_plural = _("text messages")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.template} → {self.phone_masked}"
+
+
+class AlertKind(models.TextChoices):
+    """The kinds of event a user chooses channels for (issue 20)."""
+
+    OFFER = "offer", _("An offer and its deadline")
+    SHIFT_REMINDER = "shift_reminder", _("Shift reminders (24 h and 2 h before)")
+    SCHEDULE_CHANGE = "schedule_change", _("A proposed change of time or place")
+    CANCELLATION = "cancellation", _("A cancellation by the other side")
+    PAYOUT = "payout", _("A payout paid or failed")
+    SANCTION = "sanction", _("A sanction")
+    OTHER = "other", _("Everything else")
+
+
+class AlertPreference(models.Model):
+    """A user's channels for one kind of event; without a row the defaults apply
+    (core.alerts.DEFAULT_SMS). The in-site inbox always keeps the alert."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_preferences")
+    kind = models.CharField(_("kind of event"), max_length=20, choices=AlertKind.choices)
+    email = models.BooleanField(_("e-mail"), default=True)
+    sms = models.BooleanField(_("text message"), default=False)
+
+    class Meta:
+        verbose_name = _("alert preference")
+        verbose_name_plural = _("alert preferences")
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="alert_preference_user_kind_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}"

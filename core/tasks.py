@@ -65,3 +65,26 @@ def restore_check_task() -> None:
     from .backups import restore_check
 
     restore_check()
+
+
+@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=600, max_retries=5)
+def send_sms(self: Task, message_id: int) -> None:
+    """Deliver one text message (issue 20); a temporary failure is retried with
+    backoff, the last one and any refusal recorded on the message."""
+    from .sms import SmsTemporaryError, sms_deliver
+
+    last_try = self.max_retries is not None and self.request.retries >= self.max_retries
+    try:
+        sms_deliver(message_id=message_id, last_try=last_try)
+    except SmsTemporaryError as error:
+        if last_try:
+            return
+        raise self.retry(exc=error, countdown=min(600, 2 ** (self.request.retries + 1))) from error
+
+
+@shared_task
+def sms_release_held_task() -> int:
+    """Issue 20: send the text messages the quiet hours held, once they are over."""
+    from .sms import sms_release_held
+
+    return sms_release_held()

@@ -14,4 +14,5 @@ urlpatterns = [
     path("licences/", views.operator_licences, name="licences"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read/", views.inbox_mark_read, name="inbox_mark_read"),
+    path("inbox/settings/", views.alert_preferences, name="alert_preferences"),
 ]

@@ -58,6 +58,24 @@ def favicon(request: HttpRequest) -> HttpResponse:
     return redirect(staticfiles_storage.url("favicon.ico"), permanent=True)
 
 
+@login_required
+def alert_preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Issue 20: the signed-in user's channels per kind of event."""
+    from django.contrib import messages
+    from django.utils.translation import gettext as _
+
+    from .alerts import alert_channels_all, alert_preferences_set
+    from .forms import AlertPreferencesForm
+
+    form = AlertPreferencesForm(request.POST or None, initial_channels=alert_channels_all(request.user))
+    if request.method == "POST" and form.is_valid():
+        alert_preferences_set(user=request.user, choices=form.choices())
+        messages.success(request, _("Your alert settings are saved."))
+        return redirect("core:alert_preferences")
+    has_phone = bool(getattr(request.user, "phone_verified", False))
+    return render(request, "core/alert_preferences.html", {"form": form, "has_phone": has_phone})
+
+
 def robots(request: HttpRequest) -> HttpResponse:
     return HttpResponse("User-agent: *\nDisallow: /admin/\nDisallow: /me/\nDisallow: /employer/\n",
                         content_type="text/plain")

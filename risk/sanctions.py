@@ -33,9 +33,11 @@ from accounts.roles import MODERATOR
 from accounts.services import staff_role_notify, student_standing_set
 from applications.models import EngagementStatus
 from applications.selectors import employer_engagements
+from core.alerts import alert_send
 from core.credit import credit_event_record, credit_event_reverse
 from core.errors import DomainError, InvalidTransition, NotPermitted, ReasonRequired
 from core.history import history_record
+from core.models import AlertKind
 from core.notifications import notify
 from core.policy import get_policy
 from core.transitions import lock_row, run_transition
@@ -227,7 +229,7 @@ def _tell_sanctioned(sanction: Sanction) -> None:
         "due": _date(sanction.appeal_due_at)}
     link = reverse("risk:appeal_file", args=[sanction.pk])
     for user in _recipients(sanction.subject_kind, sanction.subject_id):
-        notify(recipient=user, subject=subject, body=body, link=link)
+        alert_send(recipient=user, kind=AlertKind.SANCTION, subject=subject, body=body, link=link)
 
 
 def _terminate_employer(employer: Employer, *, sanction: Sanction, actor) -> None:

@@ -18,9 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core.alerts import alert_send
 from core.errors import DomainError, ReasonRequired
+from core.models import AlertKind
 from core.money import format_fen
-from core.notifications import notify
 from core.policy import get_policy
 from core.transitions import lock_row, run_transition
 from core.working_days import working_days_after
@@ -93,7 +94,7 @@ def payout_lines_confirm(*, batch: PayoutBatch, payouts: list[Payout], actor: Us
             run_transition(settlement, "mark_paid", actor=actor, note=f"payout {payout.pk}", now=now,
                            dispute_until=dispute_until)
             student = settlement.student
-        notify(recipient=student, subject=_("You have been paid %(amount)s") % {
+        alert_send(recipient=student, kind=AlertKind.PAYOUT, subject=_("You have been paid %(amount)s") % {
             "amount": format_fen(payout.amount_fen)},
             body=_("Your pay of %(amount)s has been sent to %(account)s.") % {
                 "amount": format_fen(payout.amount_fen), "account": payout.account_masked},
@@ -162,11 +163,12 @@ def payout_fail(*, payout_id: int, actor: User, reason: str) -> Payout:
     run_transition(subject, "payout_fail", actor=actor, note=reason, now=now)
     PayoutBatch.objects.filter(pk=payout.batch_id).update(
         payout_count=F("payout_count") - 1, total_fen=F("total_fen") - payout.amount_fen)
-    notify(recipient=payout.student, subject=_("We could not pay you: please check your payout details"),
-           body=_("The transfer of %(amount)s to %(account)s failed. Please check or change your payout method; "
-                  "we pay you again in the next batch after that.") % {
-               "amount": format_fen(payout.amount_fen), "account": payout.account_masked},
-           link=reverse("settlements:payout_methods"))
+    alert_send(recipient=payout.student, kind=AlertKind.PAYOUT,
+               subject=_("We could not pay you: please check your payout details"),
+               body=_("The transfer of %(amount)s to %(account)s failed. Please check or change your payout "
+                      "method; we pay you again in the next batch after that.") % {
+                   "amount": format_fen(payout.amount_fen), "account": payout.account_masked},
+               link=reverse("settlements:payout_methods"))
     return payout
 
 

@@ -9,7 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core.alerts import alert_send
 from core.errors import NotPermitted
+from core.models import AlertKind
 from core.notifications import notify
 from core.policy import get_policy
 from core.transitions import run_transition
@@ -67,7 +69,7 @@ def engagement_cancel_by_student(*, engagement_id: int, student: User, reason: s
     tell_members(engagement.employer_id,
                  subject=_("%(job)s: a student cancelled") % {"job": engagement.job.title},
                  body=_("Reason: %(reason)s") % {"reason": reason},
-                 link=engagement_link(engagement, for_student=False))
+                 link=engagement_link(engagement, for_student=False), kind=AlertKind.CANCELLATION)
     return engagement
 
 
@@ -98,9 +100,9 @@ def engagement_cancel_by_employer(*, engagement_id: int, actor: User, reason: st
     credit_record(key=f"engagement:{engagement.pk}:employer_cancel", subject_kind=EMPLOYER,
                   subject_id=engagement.employer_id, kind="late_cancellation" if late else "cancellation_with_notice",
                   reason=_("Cancelled a hired student: %(reason)s") % {"reason": reason}, source=engagement)
-    notify(recipient=engagement.student,
-           subject=_("%(job)s: the employer cancelled your engagement") % {"job": engagement.job.title},
-           body=_("Reason: %(reason)s") % {"reason": reason}, link=engagement_link(engagement, for_student=True))
+    alert_send(recipient=engagement.student, kind=AlertKind.CANCELLATION,
+               subject=_("%(job)s: the employer cancelled your engagement") % {"job": engagement.job.title},
+               body=_("Reason: %(reason)s") % {"reason": reason}, link=engagement_link(engagement, for_student=True))
     return engagement
 
 

@@ -12,8 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.selectors import student_profile_for
 from accounts.services import guardian_notice_record
+from core.alerts import alert_send
 from core.errors import DomainError, InvalidTransition
 from core.history import history_record
+from core.models import AlertKind
 from core.notifications import notify
 from core.policy import get_policy
 from core.transitions import lock_row, run_transition
@@ -93,11 +95,11 @@ def application_hire(*, application_id: int, actor: User) -> Application:
     hire_checks_run(employer=application.job.employer, job=application.job)  # E5.1: low credit tiers prefund
     run_transition(application, "offer", actor=actor, by=actor,
                    expires_at=timezone.now() + dt.timedelta(hours=get_policy().offer_accept_hours))
-    notify(recipient=application.student,
-           subject=_("You have an offer for “%(job)s”") % {"job": application.job.title},
-           body=_("Accept it by %(until)s, or the place goes to someone else.")
-           % {"until": timezone.localtime(application.offer_expires_at).strftime("%Y-%m-%d %H:%M")},
-           link=_student_link(application))
+    alert_send(recipient=application.student, kind=AlertKind.OFFER,
+               subject=_("You have an offer for “%(job)s”") % {"job": application.job.title},
+               body=_("Accept it by %(until)s, or the place goes to someone else.")
+               % {"until": timezone.localtime(application.offer_expires_at).strftime("%Y-%m-%d %H:%M")},
+               link=_student_link(application))
     return application
 
 
@@ -164,11 +166,11 @@ def offer_accept(*, application_id: int, student: User, ip: str | None = None) -
                      link=engagement_link(engagement, for_student=False))
     if open_change is not None:
         ScheduleChangeAnswer.objects.create(change=open_change, engagement=engagement)
-        notify(recipient=student,
-               subject=_("%(job)s: the employer asks to change the time or place") % {"job": job.title},
-               body=_("Nothing changes unless you accept. Answer by %(by)s.")
-               % {"by": timezone.localtime(open_change.respond_by).strftime("%Y-%m-%d %H:%M")},
-               link=engagement_link(engagement, for_student=True))
+        alert_send(recipient=student, kind=AlertKind.SCHEDULE_CHANGE,
+                   subject=_("%(job)s: the employer asks to change the time or place") % {"job": job.title},
+                   body=_("Nothing changes unless you accept. Answer by %(by)s.")
+                   % {"by": timezone.localtime(open_change.respond_by).strftime("%Y-%m-%d %H:%M")},
+                   link=engagement_link(engagement, for_student=True))
     tell_members(job.employer_id, subject=_("%(job)s: a student accepted your offer") % {"job": job.title},
                  body=_("Their contact details are on the engagement page."),
                  link=engagement_link(engagement, for_student=False))

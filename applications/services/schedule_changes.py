@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core.alerts import alert_send
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.history import history_record
-from core.notifications import notify
+from core.models import AlertKind
 from core.policy import get_policy
 from core.screening import GateResult, TextRefused, gate_check, held_text_create
 from core.transitions import lock_row, run_transition
@@ -136,11 +137,11 @@ def _change_open(change: ScheduleChange, *, actor) -> None:
     ScheduleChangeAnswer.objects.bulk_create([ScheduleChangeAnswer(change=change, engagement=e) for e in engagements])
     respond_by = change.respond_by
     for engagement in engagements:
-        notify(recipient=engagement.student,
-               subject=_("%(job)s: the employer asks to change the time or place") % {"job": job.title},
-               body=_("Nothing changes unless you accept. Answer by %(by)s.")
-               % {"by": timezone.localtime(respond_by).strftime("%Y-%m-%d %H:%M")},
-               link=engagement_link(engagement, for_student=True))
+        alert_send(recipient=engagement.student, kind=AlertKind.SCHEDULE_CHANGE,
+                   subject=_("%(job)s: the employer asks to change the time or place") % {"job": job.title},
+                   body=_("Nothing changes unless you accept. Answer by %(by)s.")
+                   % {"by": timezone.localtime(respond_by).strftime("%Y-%m-%d %H:%M")},
+                   link=engagement_link(engagement, for_student=True))
     if not engagements:
         _apply_change(change, actor=actor)
 

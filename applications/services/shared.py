@@ -8,9 +8,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core.alerts import alert_send
 from core.credit import credit_event_record
 from core.errors import DomainError, NotPermitted, ReasonRequired
-from core.notifications import notify
+from core.models import AlertKind
 from core.transitions import lock_row
 from jobs.models import Job
 
@@ -59,11 +60,11 @@ def engagement_locked(engagement_id: int) -> Engagement:
     return lock_row(Engagement, engagement_id, related=("job", "student"))
 
 
-def tell_members(employer_id: int, *, subject, body, link: str) -> None:
-    """Tell every active member of the employer (in-site, e-mail on commit)."""
+def tell_members(employer_id: int, *, subject, body, link: str, kind: str = AlertKind.OTHER) -> None:
+    """Tell every active member of the employer (in-site; e-mail and SMS as each chose for `kind`)."""
     members = User.objects.filter(employer_membership__employer_id=employer_id, is_active=True)
     for member in members:
-        notify(recipient=member, subject=subject, body=body, link=link)
+        alert_send(recipient=member, kind=kind, subject=subject, body=body, link=link)
 
 
 def engagement_link(engagement: Engagement, *, for_student: bool) -> str:

@@ -501,3 +501,35 @@ def checkin(request, token: str):
                   {"attendance": attendance, "token": token, "checking_out": checking_out,
                    "needs_reason": checking_out and services.attendance.checkout_needs_reason(
                        attendance, timezone.now())})
+
+
+# ------------------------------------------------------------------ the shifts calendar (issue 20)
+@student_account_required
+@require_http_methods(["GET", "POST"])
+def calendar_settings(request):
+    """The student's private feed address, and its reset."""
+    from ..calendar import calendar_feed_for, calendar_feed_reset
+
+    if request.method == "POST":
+        calendar_feed_reset(student=request.user)
+        messages.success(request, _("Your calendar address is new; the old one no longer works."))
+        return redirect("applications:calendar_settings")
+    feed = calendar_feed_for(request.user)
+    url = request.build_absolute_uri(reverse("applications:calendar_feed", args=[feed.token]))
+    return render(request, "applications/student/calendar.html", {"feed_url": url})
+
+
+@require_safe
+def calendar_feed(request, token: str):
+    """The iCalendar feed: the secret in the address is the only key (calendar apps send no cookies)."""
+    from django.http import HttpResponse
+
+    from ..calendar import calendar_feed_by_token, calendar_ics
+
+    feed = calendar_feed_by_token(token)
+    if feed is None:
+        raise Http404
+    response = HttpResponse(calendar_ics(feed.student), content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response

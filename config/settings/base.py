@@ -159,9 +159,12 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
-ACCOUNT_FORMS = {"signup": "accounts.forms.StudentSignupForm"}
-ACCOUNT_LOGIN_METHODS = {"email"}
-ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_FORMS = {"signup": "accounts.forms.StudentSignupForm", "change_phone": "accounts.forms.ChangePhoneForm"}
+# Issue 20: students and employer members also sign in with a mainland mobile number (password or a
+# one-time SMS code). The number is optional at sign-up and can be added and verified later; staff
+# never have one (accounts.adapters refuses it), so they keep e-mail + password + TOTP.
+ACCOUNT_LOGIN_METHODS = {"email", "phone"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "phone", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
@@ -170,6 +173,8 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[兼职 Jianzhi] "
+SMS_CODE_COOLDOWN_SECONDS = 60
+SMS_CODE_RATE_LIMIT = "1/60s/key,5/h/key,10/d/key,20/h/ip,50/d/ip"
 ACCOUNT_RATE_LIMITS = {
     # Per address and per account (J3). The per-account limit alone would let anyone lock an owner out
     # by typing wrong passwords for their e-mail, so the owner keeps a way in the attacker lacks: a
@@ -178,8 +183,20 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
+    # SMS codes (issue 20), keyed on the number ("key"), the client address ("ip") and the signed-in
+    # user: a 60-second cool-down per number, then at most 5 an hour and 10 a day per number, and
+    # 20 an hour / 50 a day per address. Codes expire after 5 minutes and are single-use (below).
+    "request_login_code": SMS_CODE_RATE_LIMIT,
+    "verify_phone": SMS_CODE_RATE_LIMIT,
+    "change_phone": "1/m/user,5/d/user",
 }
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 5 * 60
+ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
+ACCOUNT_PHONE_VERIFICATION_TIMEOUT = 5 * 60
+ACCOUNT_PHONE_VERIFICATION_MAX_ATTEMPTS = 3
+ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = True
+ACCOUNT_PHONE_VERIFICATION_SUPPORTS_CHANGE = True
 # The client address that keys the per-address limits. Behind the reverse proxy every request comes
 # from the proxy: trust the header it sets (e.g. X-Real-IP), or count the proxies we run in front of
 # X-Forwarded-For. Neither is trusted by default, since a client can send any header it likes.
@@ -258,6 +275,23 @@ vars().update(EMAIL_CONFIG)
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default=EMAIL_CONFIG["EMAIL_BACKEND"])
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="兼职 Jianzhi <noreply@jianzhi.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# ------------------------------------------------------------------------------
+# Text messages (issue 20; core.sms): Alibaba Cloud SMS in production, the console in `make run`,
+# an in-memory outbox in the tests. The sign name and the template codes are those approved in the
+# Alibaba Cloud console; each template's text must match core.sms.TEMPLATE_TEXTS.
+# ------------------------------------------------------------------------------
+SMS_BACKEND = env("SMS_BACKEND", default="core.sms.AliyunSmsBackend")
+SMS_ALIYUN_ACCESS_KEY_ID = env("SMS_ALIYUN_ACCESS_KEY_ID", default="")
+SMS_ALIYUN_ACCESS_KEY_SECRET = env("SMS_ALIYUN_ACCESS_KEY_SECRET", default="")
+SMS_ALIYUN_ENDPOINT = env("SMS_ALIYUN_ENDPOINT", default="dysmsapi.aliyuncs.com")
+SMS_ALIYUN_SIGN_NAME = env("SMS_ALIYUN_SIGN_NAME", default="")
+SMS_ALIYUN_TEMPLATES = {
+    "verification_code": env("SMS_ALIYUN_TEMPLATE_VERIFICATION_CODE", default=""),
+    "unknown_account": env("SMS_ALIYUN_TEMPLATE_UNKNOWN_ACCOUNT", default=""),
+    "account_exists": env("SMS_ALIYUN_TEMPLATE_ACCOUNT_EXISTS", default=""),
+    "alert": env("SMS_ALIYUN_TEMPLATE_ALERT", default=""),
+}
 
 # ------------------------------------------------------------------------------
 # Celery

@@ -16,6 +16,7 @@ os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "bG9jYWwtZGVtby1rZXktbm90LWZvci1w
 os.environ.setdefault("PII_HASH_KEY", "local-demo-pii-hash-key")
 os.environ.setdefault("CELERY_BROKER_URL", "filesystem://")
 os.environ.setdefault("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+os.environ.setdefault("SMS_BACKEND", "core.sms.ConsoleSmsBackend")  # SMS codes appear in the terminal
 
 from .base import *  # noqa: E402,F403
 from .base import DATABASES, DEBUG, LOCAL_CACHE, STATIC_ROOT  # noqa: E402

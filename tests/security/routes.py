@@ -25,6 +25,9 @@ PUBLIC = {
     "account_reset_password_from_key_done", "account_confirm_login_code",
     "account_request_login_code",  # J3: the owner's way in past the per-account limit (a code by e-mail)
     "mfa_authenticate",
+    # issue 20: the SMS code page of sign-up (a pending sign-up in the session, else back to sign-in)
+    # and, signed in, of a number change
+    "account_verify_phone",
     "employers:signup",
     "jobs:list", "jobs:detail",
     # credit (issue 7, K3.1, H1): the published formula
@@ -37,6 +40,7 @@ CAPABILITY = {
     "account_confirm_email",             # <key>: allauth's signed e-mail confirmation key
     "account_reset_password_from_key",   # <uidb36>-<key>: allauth's password reset token
     "employers:invitation_accept",       # <token>: 256-bit invitation token sent by e-mail
+    "applications:calendar_feed",        # <token>: 256-bit secret of the student's iCalendar feed (issue 20)
 }
 
 # Protected routes that take an object id yet serve any signed-in user for any
@@ -56,8 +60,10 @@ PROTECTED = SIGNED_IN_ANY | {
     "moderation:report_student",
     # --- end H3
     "core:inbox", "core:inbox_mark_read",
+    "core:alert_preferences",  # issue 20: the signed-in user's own alert channels
     "account_reauthenticate", "account_request_reauthentication_code", "account_confirm_reauthentication_code",
     "account_email", "account_change_password", "account_set_password",
+    "account_change_phone",  # issue 20: add or change the mobile number (password again, code to the new one)
     "mfa_index", "mfa_reauthenticate", "mfa_activate_totp", "mfa_deactivate_totp", "mfa_view_recovery_codes",
     "mfa_generate_recovery_codes", "mfa_download_recovery_codes",
     "accounts:dashboard", "accounts:profile_edit", "accounts:verification", "accounts:own_document",
@@ -77,6 +83,7 @@ PROTECTED = SIGNED_IN_ANY | {
     "applications:hours_dispute", "applications:change_answer", "applications:loss_claim_answer",
     "applications:intentions", "applications:recommended",
     "applications:student_agreement", "applications:student_agreement_accept",  # issue 19
+    "applications:calendar_settings",  # issue 20: the student's own feed address and its reset
     # … and the employer's
     "applications:employer_applicants", "applications:employer_candidates", "applications:invite",
     "applications:employer_application", "applications:application_hire", "applications:application_reject",

@@ -362,6 +362,11 @@ def world(db) -> World:
     risk_backup = BackupRecord.objects.create(kind="backup", ok=True, started_at=timezone.now(), file_name="b")
     BackupRecord.objects.create(kind="restore_check", ok=True, started_at=timezone.now(), backup=risk_backup)
     # --- end issue 9 risk register
+    # --- issue 20: a text message's delivery record, for the admin's object routes
+    from core.models import SmsMessage
+
+    SmsMessage.objects.create(template="verification_code", phone="+8613800138000", phone_masked="+86138****8000")
+    # --- end issue 20
     # --- issue 15 one gate (G2): a change held by the screen for the moderator
     from django.contrib.contenttypes.models import ContentType as HeldTargetType
 

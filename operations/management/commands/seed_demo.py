@@ -89,6 +89,8 @@ class Command(BaseCommand):
             "    .venv/bin/python manage.py demo_totp moderator@demo.jianzhi.example",
             "  prints the current code and the secret to add to an authenticator app.",
             "  E-mails (verification links) are printed in this terminal.",
+            "  So are text messages: the SMS sign-in and verification codes appear here as",
+            "  '----- SMS to +86… -----' (SMS_BACKEND=core.sms.ConsoleSmsBackend).",
             "=" * 72,
             "",
         ]
