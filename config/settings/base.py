@@ -120,6 +120,14 @@ DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=0))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A streaming replica (issue 22, docs/scaling.md): staff reports and exports read there inside
+# core.replica.using_replica(); everything else, and every write, stays on the primary.
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"].setdefault("CONN_MAX_AGE", DATABASES["default"]["CONN_MAX_AGE"])
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+REPLICA_DATABASE_ALIAS = "replica" if "replica" in DATABASES else None
+DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
 
 # allauth's rate limits and the TOTP used-code markers live in the cache, so it
 # must be shared by every process (web workers, Celery): Redis in production,
