@@ -47,7 +47,7 @@ def test_issue22_without_a_replica_configured_reports_read_the_primary(settings)
         assert router.db_for_read(LedgerTransaction) == "default"
 
 
-@pytest.mark.django_db(transaction=True, databases=["default", "replica"])
+@pytest.mark.django_db(transaction=True, serialized_rollback=True, databases=["default", "replica"])
 def test_issue22_settlement_report_reads_the_replica_and_tolerates_its_lag(replica_on):
     today = timezone.localdate()
     employer = EmployerFactory()
@@ -65,7 +65,7 @@ def test_issue22_settlement_report_reads_the_replica_and_tolerates_its_lag(repli
     assert caught_up.row("posting_fees").amount_fen == 1950
 
 
-@pytest.mark.django_db(transaction=True, databases=["default", "replica"])
+@pytest.mark.django_db(transaction=True, serialized_rollback=True, databases=["default", "replica"])
 def test_issue22_weekly_report_figures_come_from_the_replica_and_the_report_is_written_to_the_primary(replica_on):
     monday = timezone.localdate() - dt.timedelta(days=timezone.localdate().weekday() + 7)
     with using_replica():  # even when a caller wraps the whole build, the write goes to the primary
