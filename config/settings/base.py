@@ -98,7 +98,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "operations.middleware.CampaignLinkMiddleware",  # P2.1 campaigns: only acts on ?c=<campaign code>
     # A request id on every log event of the request and of the Celery tasks it schedules (issue 22).
-    "django_structlog.middlewares.RequestMiddleware",
+    "core.request_log.RequestLogMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
