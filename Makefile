@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test bench bench-quick install install-test messages browser-deps pdf-deps services-check lint clean
+.PHONY: run cluster test bench bench-quick install install-test messages browser-deps pdf-deps services-check lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,13 @@ run: install messages pdf-deps
 	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python scripts/run_embedded.py --port $(PORT)
+
+# The cluster on this machine, no Docker (issue 22): nginx in front of two gunicorn, three Celery
+# workers, two beats (RedBeat lock: one schedules), the machine's PostgreSQL as primary plus a
+# streaming replica on :5433 (pg_basebackup -R), Redis database 13. Ctrl-C stops all of it.
+cluster: install messages services-check
+	@command -v nginx >/dev/null || scripts/apt-install nginx
+	$(BIN)/python scripts/cluster.py --port $(or $(CLUSTER_PORT),8080) $(CLUSTER_ARGS)
 
 # Real-browser tests drive Debian's Chromium; install it when it is missing.
 # wrk (Debian's package) drives the benchmark's smoke run in `make test`.

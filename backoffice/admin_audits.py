@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from core.admin_mixins import history_table
 from core.errors import DomainError
 from core.history import history_record
+from core.replica import using_replica
 
 from . import audits
 from .audit_pack import audit_pack_build
@@ -105,7 +106,8 @@ class AuditEngagementAdmin(admin.ModelAdmin):
         engagement = AuditEngagement.objects.filter(pk=pk).select_related("auditor").first()
         if engagement is None:
             raise Http404
-        content = audit_pack_build(engagement=engagement)
+        with using_replica():  # read-only export: the replica when one is configured (issue 22)
+            content = audit_pack_build(engagement=engagement)
         audits.audit_pack_download_record(engagement=engagement, actor=request.user)
         response = HttpResponse(content, content_type=XLSX)
         response["Content-Disposition"] = (

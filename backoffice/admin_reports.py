@@ -17,6 +17,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.replica import using_replica
 from finance.admin import LedgerAccountAdmin
 from finance.models import LedgerAccount
 
@@ -62,7 +63,8 @@ class LedgerAccountReportsAdmin(LedgerAccountAdmin):
         form = ReportPeriodForm(request.GET or None, initial={"date_from": date_from, "date_to": date_to})
         if request.GET and form.is_valid():
             date_from, date_to = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
-        report = reports.settlement_report(date_from=date_from, date_to=date_to)
+        with using_replica():  # a read-only report: the replica when one is configured (issue 22)
+            report = reports.settlement_report(date_from=date_from, date_to=date_to)
         name = f"settlements-{date_from:%Y%m%d}-{date_to:%Y%m%d}"
         if request.GET.get("format") == "xlsx":
             return _download(reports.settlement_report_xlsx(report), name=f"{name}.xlsx", content_type=XLSX)

@@ -4,12 +4,15 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from django_structlog.celery.steps import DjangoStructLogInitStep
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 app = Celery("jianzhi")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Log events of a task carry the request id of the request that scheduled it (issue 22).
+app.steps["worker"].add(DjangoStructLogInitStep)
 
 # Sweeps are idempotent and set-based: running one twice, or late, is harmless.
 app.conf.beat_schedule = {

@@ -1,12 +1,15 @@
 """Public pages (home, legal texts, health) and the user's inbox."""
 
+import hmac
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from .access import AuthenticatedHttpRequest
 from .notifications import notifications_mark_read
@@ -79,3 +82,16 @@ def alert_preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
 def robots(request: HttpRequest) -> HttpResponse:
     return HttpResponse("User-agent: *\nDisallow: /admin/\nDisallow: /me/\nDisallow: /employer/\n",
                         content_type="text/plain")
+
+
+@require_safe
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus metrics (issue 22) for the scraper holding METRICS_TOKEN; a 404 to anyone else
+    and whenever no token is configured. Aggregates only, no personal data."""
+    expected = f"Bearer {settings.METRICS_TOKEN}".encode()
+    given = request.headers.get("Authorization", "").encode()
+    if not settings.METRICS_TOKEN or not hmac.compare_digest(given, expected):
+        raise Http404
+    from django_prometheus.exports import ExportToDjangoView
+
+    return ExportToDjangoView(request)

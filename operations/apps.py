@@ -29,5 +29,9 @@ class OperationsConfig(AppConfig):
         from .health import server_error_rate
 
         receivers.connect()
+        # /metrics: ledger postings, payouts by status, queue depth (issue 22).
+        from .metrics import register
+
+        register()
         # Operations keeps the server-error counter; risk's hourly K4 measurement reads it through this.
         kri_measure_register("error_rate", server_error_rate)

@@ -9,7 +9,10 @@ Redis) and `production`.
 from pathlib import Path
 
 import environ
+import structlog
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
+
+from core.observability import scrub_event, sentry_init
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -67,6 +70,8 @@ THIRD_PARTY_APPS = [
     "allauth.mfa",
     "django_fsm",
     "phonenumber_field",
+    "django_structlog",
+    "django_prometheus",
 ]
 LOCAL_APPS = [
     "core",
@@ -86,6 +91,7 @@ LOCAL_APPS = [
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # /metrics: latency by view (issue 22)
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",  # Content-Security-Policy on every response (J3, see CONTENT_SECURITY_POLICY)
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -102,6 +108,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "operations.middleware.CampaignLinkMiddleware",  # P2.1 campaigns: only acts on ?c=<campaign code>
+    # A request id on every log event of the request and of the Celery tasks it schedules (issue 22).
+    "core.request_log.RequestLogMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -131,6 +140,14 @@ DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=0))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A streaming replica (issue 22, docs/scaling.md): staff reports and exports read there inside
+# core.replica.using_replica(); everything else, and every write, stays on the primary.
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"].setdefault("CONN_MAX_AGE", DATABASES["default"]["CONN_MAX_AGE"])
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+REPLICA_DATABASE_ALIAS = "replica" if "replica" in DATABASES else None
+DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
 
 # allauth's rate limits and the TOTP used-code markers live in the cache, so it
 # must be shared by every process (web workers, Celery): Redis in production,
@@ -303,6 +320,15 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Several beats, one scheduling (issue 22, `make cluster`, docker-compose): with
+# CELERY_BEAT_SCHEDULER=redbeat.RedBeatScheduler the schedule lives in Redis behind a lock;
+# a standby beat takes the lock within CELERY_REDBEAT_LOCK_TIMEOUT seconds of the active
+# one dying. The default stays Celery's file scheduler (one beat: `make run`).
+CELERY_BEAT_SCHEDULER = env("CELERY_BEAT_SCHEDULER", default="celery.beat:PersistentScheduler")
+CELERY_REDBEAT_REDIS_URL = CELERY_BROKER_URL
+CELERY_REDBEAT_KEY_PREFIX = "jianzhi:redbeat:"
+CELERY_REDBEAT_LOCK_TIMEOUT = env.int("CELERY_REDBEAT_LOCK_TIMEOUT", default=30)
+CELERY_BEAT_MAX_LOOP_INTERVAL = 5 if "redbeat" in CELERY_BEAT_SCHEDULER else 300
 
 # ------------------------------------------------------------------------------
 # Security
@@ -341,15 +367,51 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # ------------------------------------------------------------------------------
-# Logging
+# Logging (issue 22): JSON events through structlog when LOG_FORMAT=json (production,
+# `make cluster`), plain lines otherwise; personal data scrubbed from both
+# (core.observability.scrub_event). The request id follows a request into its Celery tasks.
 # ------------------------------------------------------------------------------
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
+_PRE_CHAIN = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+]
+_RENDER = [structlog.stdlib.ProcessorFormatter.remove_processors_meta, structlog.processors.format_exc_info,
+           scrub_event]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "json": {"()": structlog.stdlib.ProcessorFormatter, "foreign_pre_chain": _PRE_CHAIN,
+                 "processors": [*_RENDER, structlog.processors.JSONRenderer(ensure_ascii=False)]},
+        "plain": {"()": structlog.stdlib.ProcessorFormatter, "foreign_pre_chain": _PRE_CHAIN,
+                  "processors": [*_RENDER, structlog.dev.ConsoleRenderer(colors=False)]},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
 }
+structlog.configure(
+    processors=[structlog.contextvars.merge_contextvars, structlog.stdlib.filter_by_level,
+                *_PRE_CHAIN[1:], structlog.stdlib.PositionalArgumentsFormatter(),
+                structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+    logger_factory=structlog.stdlib.LoggerFactory(),
+    wrapper_class=structlog.stdlib.BoundLogger,
+    cache_logger_on_first_use=True,
+)
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False  # an address is personal information
+
+# ------------------------------------------------------------------------------
+# Metrics and error reports (issue 22)
+# ------------------------------------------------------------------------------
+# /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, the route is a 404.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    sentry_init(dsn=SENTRY_DSN, environment=env("SENTRY_ENVIRONMENT", default="production"),
+                release=env("SENTRY_RELEASE", default=""))
 
 PHONENUMBER_DEFAULT_REGION = "CN"
 PHONENUMBER_DEFAULT_FORMAT = "E164"

@@ -1,7 +1,14 @@
 """Production: PostgreSQL, Redis, gunicorn; everything from the environment."""
 
 from .base import *  # noqa: F403
-from .base import LOCAL_CACHE, REDIS_URL, env
+from .base import DATABASES, LOCAL_CACHE, LOGGING, REDIS_URL, env
+
+# JSON log lines (issue 22); LOG_FORMAT=plain for a terminal.
+LOGGING["handlers"]["console"]["formatter"] = env("LOG_FORMAT", default="json")
+# Query counts and latency per database for /metrics: django-prometheus' wrapper of the backend.
+for _database in DATABASES.values():
+    if _database["ENGINE"] == "django.db.backends.postgresql":
+        _database["ENGINE"] = "django_prometheus.db.backends.postgresql"
 
 DEBUG = False
 CACHES = {

@@ -37,3 +37,9 @@ STORAGES = {
 # make tests depend on each other through the shared cache.
 ACCOUNT_RATE_LIMITS = False
 LANGUAGE_CODE = "zh-hans"
+
+# The replica alias as a test mirror of the test database (issue 22): the router's tests
+# turn REPLICA_DATABASE_ALIAS on in transactional tests (a mirror is another connection,
+# so it sees committed rows only); every other test reads from the primary.
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+REPLICA_DATABASE_ALIAS = None

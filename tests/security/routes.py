@@ -41,6 +41,7 @@ CAPABILITY = {
     "account_reset_password_from_key",   # <uidb36>-<key>: allauth's password reset token
     "employers:invitation_accept",       # <token>: 256-bit invitation token sent by e-mail
     "applications:calendar_feed",        # <token>: 256-bit secret of the student's iCalendar feed (issue 20)
+    "core:metrics",                      # issue 22: only with the METRICS_TOKEN bearer token, else 404
 }
 
 # Protected routes that take an object id yet serve any signed-in user for any
