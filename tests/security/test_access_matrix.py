@@ -417,6 +417,7 @@ def world(db) -> World:
             "employer_engagement", "employer_cancel", "loss_claim_new")},
         "applications:change_withdraw": ("employer_a", {"pk": change.pk}),
         "settlements:student_statement": ("student_a", {"pk": settlement.pk}),
+        "settlements:student_tax_statement": ("student_a", {"year": 2026}),  # issue 18: own data only
         "settlements:employer_statement": ("employer_a", {"pk": settlement.pk}),
         **{f"settlements:{name}": ("student_a", {"pk": payout_method.pk}) for name in (
             "payout_method_default", "payout_method_remove")},
