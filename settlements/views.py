@@ -15,7 +15,14 @@ from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Page, Paginator
 from django.db import models
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -262,12 +269,14 @@ def employer_dispute_evidence(request: AuthenticatedHttpRequest, dispute: Paymen
 
 # ------------------------------------------------------------------ income tax (docs/tax.md)
 @student_account_required
-@require_safe
-def student_tax_statement(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
+def student_tax_statement(request: AuthenticatedHttpRequest, year: int) -> HttpResponseBase:
     """The student's own income and tax statement for a year (XLSX, logged as their
-    own export); a year without pay on the platform is a 404."""
+    own export); a year without pay on the platform is a 404, found before the
+    method is checked (nobody learns anything from a 405)."""
     if year not in selectors.student_tax_years(student=request.user):
         raise Http404
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     from . import tax_exports
 
     response = HttpResponse(tax_exports.student_tax_statement_xlsx(student=request.user, year=year),

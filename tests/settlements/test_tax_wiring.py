@@ -139,7 +139,7 @@ def test_iit_16_a_short_escrow_withholds_nothing_until_the_money_arrives(student
 
 # ------------------------------------------------------------------ the payout pays the net
 def test_f3_2_the_payout_pays_the_net_and_the_tax_stays_in_tax_payable(student):
-    settlement = month_pay(student, 30_000, aware(2025, 9, 30, 10))
+    month_pay(student, 30_000, aware(2025, 9, 30, 10))
     PayoutMethodFactory(student=student)
     with time_machine.travel(aware(2025, 10, 20, 10), tick=False):
         batch = payout_batch_build()
@@ -175,7 +175,7 @@ def test_iit_16_the_statement_shows_gross_tax_and_net(student):
     assert "19,000.00 × 3%" in html  # the explanation recomputes
 
 
-def test_iit_16_the_statement_says_why_no_tax_in_chinese(student, settings):
+def test_iit_16_the_statement_says_why_no_tax_in_chinese(student):
     settlement = month_pay(student, 1_000, aware(2025, 10, 20, 10))
     client = Client()
     client.force_login(student)
@@ -261,3 +261,58 @@ def test_iit_16_the_student_downloads_their_yearly_statement_from_my_pay(student
     # a year without pay is not found
     assert client.get(reverse("settlements:student_tax_statement", args=[2024])).status_code == 404
     assert student_tax_statement_xlsx(student=student, year=2025)
+
+
+# ------------------------------------------------------------------ the statement's words (issue 23)
+def test_s4_1_statement_lines_read_in_chinese_units(student, settings):
+    # when: the statement is computed in the site's language, Chinese (3 h at ¥25.00)
+    settings.LANGUAGE_CODE = "zh-hans"
+    with time_machine.travel(aware(2025, 10, 20, 10), tick=False):
+        settlement = ready_settlement(student=student)
+    # then: "180 分钟 × 25.00 元/小时", not "180 min × ¥25.00/h"
+    quantities = list(settlement.lines.values_list("quantity", flat=True))
+    assert "180 分钟 × 25.00 元/小时" in quantities
+    assert not any("min" in q or "/h" in q for q in quantities)
+
+
+def test_s4_2_a_paid_statement_says_it_was_paid_not_that_the_money_is_coming(student):
+    from settlements.payouts import payout_batch_confirm
+
+    settlement = month_pay(student, 30_000, aware(2025, 9, 30, 10))
+    PayoutMethodFactory(student=student)
+    with time_machine.travel(aware(2025, 10, 20, 10), tick=False):
+        batch = payout_batch_build()
+        payout_batch_confirm(batch_id=batch.pk, actor=StaffFactory(role=FINANCE))
+    assert Settlement.objects.get(pk=settlement.pk).status == SettlementStatus.PAID
+    client = Client()
+    client.force_login(student)
+    with translation.override("zh-hans"):
+        html = client.get(reverse("settlements:student_statement", args=[settlement.pk]),
+                          HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "用人单位的款项到达平台后" not in html
+    assert 'id="paid-note"' in html and "实发金额已转入您的收款账户" in html
+
+
+# ------------------------------------------------------------------ finance in the admin
+def test_iit_16_finance_downloads_the_list_and_records_the_remittance_in_the_admin(student, staff_client):
+    month_pay(student, 30_000, aware(2025, 10, 20, 10))
+    client, finance = staff_client(FINANCE)
+    with time_machine.travel(aware(2025, 11, 10, 10), tick=True):
+        response = client.post(reverse("admin:settlements_taxremittance_list"), {"month": "2025-10"})
+        assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxml")
+        assert read_xlsx(response.content)[1][-1] == 570
+        bad = client.post(reverse("admin:settlements_taxremittance_list"), {"month": "2025-13"})
+        assert bad.status_code == 200 and "YYYY-MM" in bad.content.decode()
+        first = client.post(reverse("admin:settlements_taxremittance_record"), {"month": "2025-10", "reference": "A1"})
+        assert first.status_code == 302
+        second = client.post(reverse("admin:settlements_taxremittance_record"), {"month": "2025-10"})
+    assert second.status_code == 200 and "already remitted" in second.content.decode()
+    assert LedgerTransaction.objects.filter(key="tax-remit:2025-10").count() == 1
+    assert TaxRemittance.objects.get().recorded_by == finance
+
+
+def test_iit_16_staff_without_the_permission_cannot_remit_or_download(staff_client):
+    client, _user = staff_client("moderator")
+    assert client.post(reverse("admin:settlements_taxremittance_record"), {"month": "2025-10"}).status_code == 403
+    assert client.post(reverse("admin:settlements_taxremittance_list"), {"month": "2025-10"}).status_code == 403
+    assert not TaxRemittance.objects.exists()
