@@ -2,7 +2,8 @@
 
 "The dedicated settlement account equals the sum of its parts" (F3.1): the
 bank clearing account holds exactly what the platform owes through escrow,
-students' payables, payouts in transit, the guarantee fund and its revenue,
+students' payables, payouts in transit, the guarantee fund, its revenue and
+the income tax withheld and not yet remitted,
 less what employers owe it. One grouped query over the entries themselves (the
 running balances have their own check), so each problem is reported once."""
 
@@ -16,7 +17,7 @@ from .models import CREDIT_NORMAL, AccountKind, LedgerEntry
 # The parts, in the order the problem text lists them; receivables are subtracted.
 PARTS = [AccountKind.EMPLOYER_ESCROW, AccountKind.STUDENT_PAYABLE, AccountKind.PAYOUT_CLEARING,
          AccountKind.GUARANTEE_FUND, AccountKind.REVENUE_POSTING_FEES, AccountKind.REVENUE_COMMISSIONS,
-         AccountKind.EMPLOYER_RECEIVABLE]
+         AccountKind.TAX_PAYABLE, AccountKind.EMPLOYER_RECEIVABLE]
 
 
 def readable_totals_by_kind() -> dict[str, int]:
@@ -28,7 +29,8 @@ def readable_totals_by_kind() -> dict[str, int]:
 
 
 def settlement_account_check() -> list[IntegrityProblem]:
-    """BANK_CLEARING == Σ escrow + Σ payables + in transit + guarantee fund + revenues − Σ receivables."""
+    """BANK_CLEARING == Σ escrow + Σ payables + in transit + guarantee fund + revenues + tax payable
+    − Σ receivables."""
     totals = readable_totals_by_kind()
     parts = sum(totals[kind] for kind in PARTS if kind != AccountKind.EMPLOYER_RECEIVABLE)
     expected = parts - totals[AccountKind.EMPLOYER_RECEIVABLE]

@@ -42,6 +42,9 @@ class AccountKind(models.TextChoices):
     GUARANTEE_FUND = "guarantee_fund", _("Guarantee fund")
     REVENUE_POSTING_FEES = "revenue_posting_fees", _("Revenue: posting fees")
     REVENUE_COMMISSIONS = "revenue_commissions", _("Revenue: commissions")
+    # Individual income tax withheld from students' pay until it is remitted to the tax
+    # authority (国家税务总局公告2025年第16号; docs/tax.md).
+    TAX_PAYABLE = "tax_payable", _("Income tax withheld, to remit")
     # The platform's own money and spending (F2), apart from the settlement account (F3.1).
     OPERATING_BANK = "operating_bank", _("Operating bank account")
     REIMBURSEMENTS_PAYABLE = "reimbursements_payable", _("Owed to staff for expenses")
@@ -57,7 +60,7 @@ class AccountKind(models.TextChoices):
 CREDIT_NORMAL = {
     AccountKind.PAYOUT_CLEARING, AccountKind.EMPLOYER_ESCROW, AccountKind.STUDENT_PAYABLE,
     AccountKind.GUARANTEE_FUND, AccountKind.REVENUE_POSTING_FEES, AccountKind.REVENUE_COMMISSIONS,
-    AccountKind.REIMBURSEMENTS_PAYABLE,
+    AccountKind.REIMBURSEMENTS_PAYABLE, AccountKind.TAX_PAYABLE,
 }
 # The expense accounts by budget category (F2).
 EXPENSE_KINDS = {
@@ -69,13 +72,13 @@ EXPENSE_KINDS = {
 # more than they are owed, the guarantee fund cannot advance money it lacks.
 GUARDED = {
     AccountKind.EMPLOYER_ESCROW, AccountKind.STUDENT_PAYABLE, AccountKind.GUARANTEE_FUND,
-    AccountKind.PAYOUT_CLEARING, AccountKind.EMPLOYER_RECEIVABLE,
+    AccountKind.PAYOUT_CLEARING, AccountKind.EMPLOYER_RECEIVABLE, AccountKind.TAX_PAYABLE,
 }
 # Accounts that exist once for the platform, not per employer or student.
 PLATFORM_KINDS = {
     AccountKind.BANK_CLEARING, AccountKind.PAYOUT_CLEARING, AccountKind.GUARANTEE_FUND,
     AccountKind.REVENUE_POSTING_FEES, AccountKind.REVENUE_COMMISSIONS,
-    AccountKind.OPERATING_BANK, AccountKind.REIMBURSEMENTS_PAYABLE, *EXPENSE_KINDS.values(),
+    AccountKind.OPERATING_BANK, AccountKind.REIMBURSEMENTS_PAYABLE, AccountKind.TAX_PAYABLE, *EXPENSE_KINDS.values(),
 }
 
 

@@ -351,4 +351,4 @@ class PayoutAdmin(ReadOnlyAdmin):
         })
 
 
-from . import admin_disputes, admin_guarantee  # noqa: E402,F401  (the guarantee fund page: E5.2)
+from . import admin_disputes, admin_guarantee, admin_tax  # noqa: E402,F401  (guarantee fund: E5.2; income tax)

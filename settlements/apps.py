@@ -26,7 +26,9 @@ class SettlementsConfig(AppConfig):
                   # Payment disputes (S4.3): decided by finance or customer service; the adjustments
                   # they fund.
                   "settlements.view_paymentdispute", "settlements.change_paymentdispute",
-                  "settlements.view_settlementadjustment"],
+                  "settlements.view_settlementadjustment",
+                  # Income tax (docs/tax.md): the monthly withholding list and the remittance of a month.
+                  "settlements.view_taxwithholding", "settlements.view_taxremittance", "settlements.remit_tax"],
     }
 
     def ready(self) -> None:
@@ -46,6 +48,7 @@ class SettlementsConfig(AppConfig):
 
         hooks.register_integrity_check("settlement_payouts", integrity.payouts_exactly_once_check)
         hooks.register_integrity_check("settlement_postings", integrity.funding_postings_check)
+        hooks.register_integrity_check("settlement_income_tax", integrity.income_tax_check)
         hooks.register_escrow_commitments(_employer_committed_fen)
 
         # E5.1: an employer below the prefunding credit tier hires only with the pay in escrow.

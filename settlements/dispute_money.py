@@ -5,7 +5,8 @@ the payout batch then pays like a statement. `disputes.dispute_decide` decides;
 this module moves the money it decided.
 
 Ledger postings: `dispute:<pk>:refund` (Dr commission revenue, Cr escrow) and
-`adjustment:<pk>:fund` (Dr escrow, Cr student payable, Cr commission revenue)."""
+`adjustment:<pk>:fund` (Dr escrow, Cr student payable the extra pay less the
+income tax withheld, Cr tax payable the tax, Cr commission revenue)."""
 
 import datetime as dt
 
@@ -27,13 +28,13 @@ from finance.ledger import (
     InsufficientBalance,
     employer_escrow,
     platform_account,
-    student_payable,
     transaction_post,
 )
 from finance.models import AccountKind
 
 from .models import PaymentDispute, Settlement, SettlementAction, SettlementAdjustment
 from .statement import half_up
+from .withholding import adjustment_tax_withhold, pay_credit_lines
 
 # Adjustments selected per query by the funding sweep; each is funded in its own
 # short transaction (the adjustment's row, then two or three ledger accounts).
@@ -114,19 +115,26 @@ def adjustment_fund(*, adjustment_id: int) -> SettlementAdjustment:
     adjustment = lock_row(SettlementAdjustment, adjustment_id)
     if adjustment.status != SettlementAdjustment.Status.AWAITING_FUNDING:
         return adjustment
-    lines = [(employer_escrow(adjustment.employer_id), adjustment.amount_fen + adjustment.commission_fen),
-             (student_payable(adjustment.student_id), -adjustment.amount_fen),
-             (platform_account(AccountKind.REVENUE_COMMISSIONS), -adjustment.commission_fen)]
+    now = timezone.now()
     try:
-        transaction_post(key=fund_key(adjustment.pk), kind="adjustment_fund", source=adjustment,
-                         memo=f"adjustment {adjustment.pk} of settlement {adjustment.settlement_id}",
-                         lines=[(account, amount) for account, amount in lines if amount])
+        with transaction.atomic():  # escrow short: the tax withheld is undone with the posting
+            tax = adjustment_tax_withhold(adjustment, now=now)
+            lines = [(employer_escrow(adjustment.employer_id), adjustment.amount_fen + adjustment.commission_fen),
+                     *pay_credit_lines(student_id=adjustment.student_id, student_total_fen=adjustment.amount_fen,
+                                       tax_fen=tax),
+                     (platform_account(AccountKind.REVENUE_COMMISSIONS), -adjustment.commission_fen)]
+            transaction_post(key=fund_key(adjustment.pk), kind="adjustment_fund", source=adjustment,
+                             memo=f"adjustment {adjustment.pk} of settlement {adjustment.settlement_id}",
+                             lines=[(account, amount) for account, amount in lines if amount])
     except InsufficientBalance as short:
+        adjustment.tax_fen = 0
         _tell_employer_short(adjustment, short.needed_fen)
         return adjustment
-    now = timezone.now()
     run_transition(adjustment, "fund", note=format_fen(adjustment.amount_fen + adjustment.commission_fen), now=now,
                    payout_due_at=working_days_after(now, get_policy().payout_working_days))
+    if adjustment.net_fen == 0:  # the whole extra pay was withheld as tax: nothing to pay out
+        run_transition(adjustment, "close_withheld", note=format_fen(adjustment.tax_fen), now=now)
+        return adjustment
     notify(recipient=adjustment.student, subject=_("Extra pay of %(amount)s is on its way") % {
         "amount": format_fen(adjustment.amount_fen)},
         body=_("The employer's payment for the correction has arrived; you are paid by %(due)s.") % {

@@ -23,7 +23,6 @@ from finance.ledger import (
     account_balance,
     employer_escrow,
     platform_account,
-    student_payable,
     transaction_post,
 )
 from finance.models import AccountKind
@@ -31,6 +30,7 @@ from jobs.models import Job
 
 from .models import Settlement, SettlementStatus
 from .selectors import employer_committed_fen, employer_must_prefund, engagement_estimate_fen
+from .withholding import pay_credit_lines, settlement_tax_withhold
 
 # Settlements selected per query by the sweep; each is then funded in its own
 # short transaction (a lock on the settlement, then on the two or three ledger
@@ -74,11 +74,13 @@ def settlement_fund(*, settlement_id: int) -> Settlement:
     Precondition: status ready (any other status returns the row unchanged, so a
     redelivered sweep or a second worker funds nothing twice — the settlement
     row is locked and the ledger key is unique too).
-    Effects: posts `settlement:<pk>:wages` — Dr employer escrow for the employer
-    total, Cr the student's payable for the student total, Cr commission revenue
+    Effects: withholds income tax (settlements.withholding, docs/tax.md); posts
+    `settlement:<pk>:wages` — Dr employer escrow for the employer total, Cr the
+    student's payable for the student total less the tax, Cr tax payable for the
+    tax, Cr commission revenue
     for the commission (losses set off are already netted into both totals, see
     settlements.statement); status funded, `payout_due_at` P1 working days later
-    (S4.2). If escrow is short the settlement stays ready with
+    (S4.2) — or paid at once when the tax took the whole pay. If escrow is short the settlement stays ready with
     `funding_short_fen`, and the employer is told the amount (once a day).
     A statement owing nothing is closed as paid without a posting."""
     return _settlement_fund(settlement_id)[0]
@@ -96,20 +98,29 @@ def _settlement_fund(settlement_id: int) -> tuple[Settlement, bool]:
         run_transition(settlement, "close_nothing_owed", now=now,
                        dispute_until=working_days_after(now, get_policy().dispute_working_days))
         return settlement, True
-    lines = [(employer_escrow(settlement.employer_id), settlement.employer_total_fen),
-             (student_payable(settlement.student_id), -settlement.student_total_fen),
-             (platform_account(AccountKind.REVENUE_COMMISSIONS), -settlement.commission_fen)]
     try:
-        transaction_post(key=wages_key(settlement.pk), kind="settlement_wages", source=settlement,
-                         memo=f"settlement {settlement.pk} of engagement {settlement.engagement_id}",
-                         lines=[(account, amount) for account, amount in lines if amount])
+        # A savepoint: when escrow is short, the tax withheld is undone with the posting.
+        with transaction.atomic():
+            tax = settlement_tax_withhold(settlement, now=now)
+            lines = [(employer_escrow(settlement.employer_id), settlement.employer_total_fen),
+                     *pay_credit_lines(student_id=settlement.student_id,
+                                       student_total_fen=settlement.student_total_fen, tax_fen=tax),
+                     (platform_account(AccountKind.REVENUE_COMMISSIONS), -settlement.commission_fen)]
+            transaction_post(key=wages_key(settlement.pk), kind="settlement_wages", source=settlement,
+                             memo=f"settlement {settlement.pk} of engagement {settlement.engagement_id}",
+                             lines=[(account, amount) for account, amount in lines if amount])
     except InsufficientBalance as short:
+        settlement.tax_fen = 0
         settlement.funding_short_fen = short.needed_fen
         _tell_employer_short(settlement, short.needed_fen, timezone.localdate(now))
         settlement.save(update_fields=["funding_short_fen", "funding_short_notified_on", "updated_at"])
         return settlement, False
+    policy = get_policy()
     run_transition(settlement, "fund", note=format_fen(settlement.employer_total_fen), now=now,
-                   payout_due_at=working_days_after(now, get_policy().payout_working_days))
+                   payout_due_at=working_days_after(now, policy.payout_working_days))
+    if settlement.net_fen == 0:  # the whole pay was withheld as tax: nothing to pay out
+        run_transition(settlement, "close_withheld", note=format_fen(settlement.tax_fen), now=now,
+                       dispute_until=working_days_after(now, policy.dispute_working_days))
     return settlement, True
 
 

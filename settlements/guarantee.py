@@ -44,12 +44,12 @@ from finance.ledger import (
     InsufficientBalance,
     employer_escrow,
     platform_account,
-    student_payable,
     transaction_post,
 )
 from finance.models import AccountKind
 
 from .models import Settlement, SettlementAction, SettlementStatus
+from .withholding import pay_credit_lines, settlement_tax_withhold
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -168,8 +168,9 @@ def settlement_advance(*, settlement_id: int, now: dt.datetime | None = None,
     Precondition: ready with something for the student (otherwise the row is
     returned unchanged). The cap is the sweep's business: finance may call this
     for a larger statement they decided to advance.
-    Effects: posts `settlement:<pk>:advance` — Dr the guarantee fund, Cr the
-    student's payable, both the student total; status funded with the payout due
+    Effects: withholds income tax (settlements.withholding); posts
+    `settlement:<pk>:advance` — Dr the guarantee fund the student total, Cr the
+    student's payable that less the tax, Cr tax payable the tax; status funded with the payout due
     at once (the student is already late: the next batch pays); the student and
     the employer are told; a credit event for the employer. Raises
     InsufficientBalance (nothing changed) when the fund holds too little."""
@@ -179,13 +180,19 @@ def settlement_advance(*, settlement_id: int, now: dt.datetime | None = None,
     if settlement.status != SettlementStatus.READY or settlement.student_total_fen <= 0:
         return settlement
     amount = settlement.student_total_fen
-    transaction_post(key=advance_key(settlement.pk), kind="guarantee_advance", actor=actor, source=settlement,
-                     memo=f"guarantee advance of settlement {settlement.pk}",
-                     lines=[(platform_account(AccountKind.GUARANTEE_FUND), amount),
-                            (student_payable(settlement.student_id), -amount)])
+    with transaction.atomic():  # a fund too small undoes the tax withheld with the posting
+        tax = settlement_tax_withhold(settlement, now=now)
+        transaction_post(key=advance_key(settlement.pk), kind="guarantee_advance", actor=actor, source=settlement,
+                         memo=f"guarantee advance of settlement {settlement.pk}",
+                         lines=[(platform_account(AccountKind.GUARANTEE_FUND), amount),
+                                *pay_credit_lines(student_id=settlement.student_id, student_total_fen=amount,
+                                                  tax_fen=tax)])
     run_transition(settlement, "advance", actor=actor,
                    note=_("advanced %(amount)s from the guarantee fund") % {"amount": format_fen(amount)},
                    now=now, amount_fen=amount, payout_due_at=now)
+    if settlement.net_fen == 0:  # the whole pay was withheld as tax: nothing to pay out
+        run_transition(settlement, "close_withheld", actor=actor, note=format_fen(settlement.tax_fen), now=now,
+                       dispute_until=working_days_after(now, get_policy().dispute_working_days))
     job = settlement.engagement.job.title
     notify(recipient=settlement.student,
            subject=_("Your pay for %(job)s is paid in advance by the platform") % {"job": job},

@@ -7,7 +7,10 @@ SettlementsConfig.ready() and run by `finance.services.integrity_run`.
 - every funded, paying or paid settlement that moved money has exactly one of
   the postings `settlement:<pk>:wages` (the escrow paid it) or
   `settlement:<pk>:advance` (the guarantee fund did), for the right amount;
-  every funded, paying or paid adjustment its `adjustment:<pk>:fund`.
+  every funded, paying or paid adjustment its `adjustment:<pk>:fund`;
+- income tax (docs/tax.md): each payment's withholding row agrees with the
+  settlement's (adjustment's) `tax_fen` and with the tax its funding posting
+  credited to tax payable; each month is remitted once, for the month's tax.
 
 Set-based: each check is one grouped query (a join on the unique payout and
 posting keys), whatever the number of settlements; at most PROBLEM_LIMIT rows of
@@ -17,9 +20,9 @@ from django.db.models import CharField, Count, F, OuterRef, Q, Subquery, Sum, Va
 from django.db.models.functions import Cast, Concat
 
 from finance.ledger import IntegrityProblem
-from finance.models import LedgerEntry
+from finance.models import AccountKind, LedgerEntry, LedgerTransaction
 
-from .models import Payout, Settlement, SettlementAdjustment, SettlementStatus
+from .models import Payout, Settlement, SettlementAdjustment, SettlementStatus, TaxRemittance, TaxWithholding
 
 PROBLEM_LIMIT = 100
 MONEY_MOVED = (SettlementStatus.FUNDED, SettlementStatus.PAYING, SettlementStatus.PAID)
@@ -34,7 +37,7 @@ def _paid(prefix: str) -> Q:
 def payouts_exactly_once_check() -> list[IntegrityProblem]:
     problems = []
     own_paid = _paid("payouts__") & Q(payouts__adjustment__isnull=True)
-    settlements_wrong = (Settlement.objects.filter(status=SettlementStatus.PAID, student_total_fen__gt=0)
+    settlements_wrong = (Settlement.objects.filter(status=SettlementStatus.PAID, student_total_fen__gt=F("tax_fen"))
                          .annotate(n=Count("payouts", filter=own_paid)).exclude(n=1).order_by("pk")
                          .values_list("pk", "n")[:PROBLEM_LIMIT])
     problems += [IntegrityProblem("settlement_paid_once", f"paid settlement {pk} has {n} paid payouts")
@@ -44,7 +47,8 @@ def payouts_exactly_once_check() -> list[IntegrityProblem]:
              .values_list("pk", "settlement_id", "settlement__status")[:PROBLEM_LIMIT])
     problems += [IntegrityProblem("settlement_paid_once", f"payout {pk} is paid but settlement {sid} is {status}")
                  for pk, sid, status in stray]
-    adjustments_wrong = (SettlementAdjustment.objects.filter(status=SettlementAdjustment.Status.PAID)
+    adjustments_wrong = (SettlementAdjustment.objects.filter(status=SettlementAdjustment.Status.PAID,
+                                                             amount_fen__gt=F("tax_fen"))
                          .annotate(n=Count("payouts", filter=_paid("payouts__"))).exclude(n=1).order_by("pk")
                          .values_list("pk", "n")[:PROBLEM_LIMIT])
     problems += [IntegrityProblem("adjustment_paid_once", f"paid adjustment {pk} has {n} paid payouts")
@@ -95,4 +99,50 @@ def funding_postings_check() -> list[IntegrityProblem]:
                    .order_by("pk").values_list("pk", "status", "posted")[:PROBLEM_LIMIT])
     problems += [IntegrityProblem("adjustment_funded_once", f"{status} adjustment {pk}: fund posting moved {posted}")
                  for pk, status, posted in adjustments]
+    return problems
+
+
+def _posted_tax(prefix: str, outer: str, suffix: str) -> Subquery:
+    """The tax the posting keyed `<prefix><outer><suffix>` credited to tax payable (NULL if none)."""
+    key = Concat(Value(prefix), Cast(OuterRef(outer), output_field=CharField()), Value(suffix),
+                 output_field=CharField())
+    return Subquery(LedgerEntry.objects.filter(transaction__key=key, account__kind=AccountKind.TAX_PAYABLE)
+                    .order_by().values("transaction_id").annotate(total=Sum("amount_fen")).values("total")[:1])
+
+
+def income_tax_check() -> list[IntegrityProblem]:
+    """Each withholding row's tax is the tax on its settlement (adjustment) and the
+    credit to tax payable of the funding (advance) posting; each remittance moved
+    its month's tax, once."""
+    from django.db.models import Case, When
+    from django.db.models.functions import Coalesce
+
+    problems = []
+    posted = Case(
+        When(adjustment__isnull=False, then=_posted_tax("adjustment:", "adjustment_id", ":fund")),
+        default=Coalesce(_posted_tax("settlement:", "settlement_id", ":wages"),
+                         _posted_tax("settlement:", "settlement_id", ":advance")))
+    own = Case(When(adjustment__isnull=False, then=F("adjustment__tax_fen")), default=F("settlement__tax_fen"))
+    rows = (TaxWithholding.objects.annotate(posted=Coalesce(posted, Value(0)), own=own)
+            .exclude(posted=-F("tax_fen"), own=F("tax_fen")).order_by("pk")
+            .values_list("pk", "tax_fen", "posted", "own")[:PROBLEM_LIMIT])
+    problems += [IntegrityProblem("income_tax_withheld",
+                                  f"withholding {pk}: tax {tax}, posted to tax payable {-posted}, on its pay {own}")
+                 for pk, tax, posted, own in rows]
+    untaxed = (Settlement.objects.filter(tax_fen__gt=0, tax_withholdings__isnull=True).order_by("pk")
+               .values_list("pk", flat=True)[:PROBLEM_LIMIT])
+    problems += [IntegrityProblem("income_tax_withheld", f"settlement {pk} withheld tax without a withholding row")
+                 for pk in untaxed]
+    for remittance in TaxRemittance.objects.order_by("year", "month")[:PROBLEM_LIMIT]:
+        month_tax = (TaxWithholding.objects.filter(year=remittance.year, month=remittance.month)
+                     .aggregate(t=Sum("tax_fen"))["t"] or 0)
+        moved = (LedgerEntry.objects.filter(transaction__key=remittance.ledger_key, amount_fen__gt=0)
+                 .aggregate(t=Sum("amount_fen"))["t"])
+        if moved != remittance.amount_fen or month_tax != remittance.amount_fen:
+            problems.append(IntegrityProblem(
+                "income_tax_remitted", f"remittance {remittance.year}-{remittance.month:02d}: recorded "
+                f"{remittance.amount_fen}, posted {moved}, withheld in the month {month_tax}"))
+    stray = (LedgerTransaction.objects.filter(kind="tax_remit").exclude(
+        key__in=TaxRemittance.objects.values("ledger_key")).values_list("key", flat=True)[:PROBLEM_LIMIT])
+    problems += [IntegrityProblem("income_tax_remitted", f"posting {key} has no remittance record") for key in stray]
     return problems

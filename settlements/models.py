@@ -67,6 +67,8 @@ class SettlementAction(models.TextChoices):
     WITHDRAW = "withdraw", _("withdrawn by the student")
     DECIDE = "decide", _("decided by staff")
     CREATE = "create", _("extra pay decided")
+    # Income tax (国家税务总局公告2025年第16号): the whole pay was withheld as tax, nothing to pay out
+    CLOSE_WITHHELD = "close_withheld", _("closed: all of the pay withheld as income tax")
 
 
 # While a settlement is in these states its statement is recomputed from the hours
@@ -107,6 +109,9 @@ class Settlement(FSMModelMixin, TimeStampedModel):
     commission_fen = models.BigIntegerField(_("commission (fen)"), default=0)
     student_total_fen = models.BigIntegerField(_("the student receives (fen)"), default=0)
     employer_total_fen = models.BigIntegerField(_("the employer pays (fen)"), default=0)
+    # Income tax withheld when the pay was credited to the student (funding or advance; docs/tax.md):
+    # the payout pays student_total_fen − tax_fen (`net_fen`).
+    tax_fen = models.BigIntegerField(_("income tax withheld (fen)"), default=0)
     pending_shifts = models.PositiveSmallIntegerField(_("shifts with hours not final"), default=0)
 
     computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
@@ -162,6 +167,9 @@ class Settlement(FSMModelMixin, TimeStampedModel):
             # The guarantee advances the student's pay, never more (E5.2).
             models.CheckConstraint(condition=Q(advanced_fen__gte=0, advanced_fen__lte=F("student_total_fen")),
                                    name="settlement_advance_within_pay"),
+            # Tax is withheld out of what the student receives, never more (16号, 61号 art. 6).
+            models.CheckConstraint(condition=Q(tax_fen__gte=0, tax_fen__lte=F("student_total_fen")),
+                                   name="settlement_tax_within_pay"),
         ]
 
     def __str__(self) -> str:
@@ -170,6 +178,11 @@ class Settlement(FSMModelMixin, TimeStampedModel):
     @property
     def gross_fen(self) -> int:
         return self.wages_fen + self.allowances_fen + self.compensation_fen
+
+    @property
+    def net_fen(self) -> int:
+        """What the payout pays: the student's total less the income tax withheld."""
+        return self.student_total_fen - self.tax_fen
 
     @transition(field=status, source=SettlementStatus.DRAFT, target=SettlementStatus.READY)
     def mark_ready(self, *, funding_due_at: dt.datetime | None = None) -> None:
@@ -200,6 +213,12 @@ class Settlement(FSMModelMixin, TimeStampedModel):
     @transition(field=status, source=SettlementStatus.PAYING, target=SettlementStatus.PAID)
     def mark_paid(self, *, now: dt.datetime, dispute_until: dt.datetime | None = None) -> None:
         self.paid_at = now
+        self.dispute_window_ends_at = dispute_until
+
+    @transition(field=status, source=SettlementStatus.FUNDED, target=SettlementStatus.PAID)
+    def close_withheld(self, *, now: dt.datetime, dispute_until: dt.datetime | None = None) -> None:
+        """All of the pay was withheld as income tax: nothing to pay out (net 0)."""
+        self.paid_at, self.payout_due_at = now, None
         self.dispute_window_ends_at = dispute_until
 
     @property
@@ -441,6 +460,8 @@ class SettlementAdjustment(FSMModelMixin, TimeStampedModel):
     employer = models.ForeignKey("employers.Employer", on_delete=models.PROTECT, related_name="+")
     amount_fen = models.BigIntegerField(_("extra pay (fen)"))
     commission_fen = models.BigIntegerField(_("commission (fen)"), default=0)
+    # Income tax withheld when funded (docs/tax.md): the payout pays amount_fen − tax_fen.
+    tax_fen = models.BigIntegerField(_("income tax withheld (fen)"), default=0)
     status = FSMField(_("status"), choices=Status.choices, default=Status.AWAITING_FUNDING, protected=True,
                       db_index=True)
     funded_at = models.DateTimeField(_("funded at"), null=True, blank=True)
@@ -456,7 +477,9 @@ class SettlementAdjustment(FSMModelMixin, TimeStampedModel):
         indexes = [models.Index(fields=["payout_due_at", "id"], condition=Q(status="funded"),
                                 name="adjustment_payout_due")]
         constraints = [models.CheckConstraint(condition=Q(amount_fen__gt=0, commission_fen__gte=0),
-                                              name="adjustment_amounts_signs")]
+                                              name="adjustment_amounts_signs"),
+                       models.CheckConstraint(condition=Q(tax_fen__gte=0, tax_fen__lte=F("amount_fen")),
+                                              name="adjustment_tax_within_pay")]
 
     def __str__(self) -> str:
         return f"adjustment {self.pk} of settlement {self.settlement_id} ({self.status})"
@@ -468,6 +491,15 @@ class SettlementAdjustment(FSMModelMixin, TimeStampedModel):
     @transition(field=status, source=Status.PAYING, target=Status.PAID)
     def mark_paid(self, *, now: dt.datetime) -> None:
         self.paid_at = now
+
+    @transition(field=status, source=Status.FUNDED, target=Status.PAID)
+    def close_withheld(self, *, now: dt.datetime) -> None:
+        """All of the extra pay was withheld as income tax: nothing to pay out (net 0)."""
+        self.paid_at, self.payout_due_at = now, None
+
+    @property
+    def net_fen(self) -> int:
+        return self.amount_fen - self.tax_fen
 
     @transition(field=status, source=Status.PAYING, target=Status.FUNDED)
     def payout_fail(self, *, now: dt.datetime) -> None:
@@ -539,3 +571,97 @@ class Payout(FSMModelMixin, TimeStampedModel):
     @transition(field=status, source=[Status.QUEUED, Status.SENT], target=Status.FAILED)
     def fail(self, *, now: dt.datetime, reason: str) -> None:
         self.failed_at, self.failure_reason = now, reason[:300]
+
+
+class TaxMethod(models.TextChoices):
+    CUMULATIVE = "cumulative", _("Cumulative withholding by the platform (公告2025年第16号)")
+    PER_PAYMENT = "per_payment", _("Per-payment withholding (公告2018年第61号 art. 8)")
+
+
+class TaxWithholding(models.Model):
+    """The income tax withheld from one payment to a student (国家税务总局公告2025年第16号,
+    docs/tax.md): every figure of the cumulative formula, cumulated over the year to
+    this payment. One row per payment (a settlement's pay, or a dispute's extra pay),
+    written when the pay is credited to the student, under a lock on the student, so
+    the next row continues from the latest (`CumulativeWithholder.resume`). Rows are
+    never changed: the monthly withholding list and the yearly statement read them."""
+
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tax_withholdings")
+    settlement = models.ForeignKey(Settlement, on_delete=models.PROTECT, related_name="tax_withholdings")
+    adjustment = models.OneToOneField(SettlementAdjustment, on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="tax_withholding")
+    method = models.CharField(_("method"), max_length=16, choices=TaxMethod.choices, default=TaxMethod.CUMULATIVE)
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    gross_fen = models.BigIntegerField(_("income this payment (fen)"))
+    available_fen = models.BigIntegerField(_("paid out of it (fen)"))
+    consecutive_months = models.PositiveSmallIntegerField(_("months in a row with pay"))
+    cumulative_income_fen = models.BigIntegerField(_("cumulative income (fen)"))
+    cumulative_expenses_fen = models.BigIntegerField(_("cumulative expenses (fen)"))
+    cumulative_tax_free_fen = models.BigIntegerField(_("cumulative tax-free income (fen)"), default=0)
+    cumulative_basic_deduction_fen = models.BigIntegerField(_("cumulative basic deduction (fen)"))
+    cumulative_other_deductions_fen = models.BigIntegerField(_("cumulative other deductions (fen)"), default=0)
+    taxable_fen = models.BigIntegerField(_("cumulative taxable income (fen)"))
+    rate_percent = models.PositiveSmallIntegerField(_("rate (percent)"))
+    quick_deduction_fen = models.BigIntegerField(_("quick deduction (fen)"))
+    cumulative_relief_fen = models.BigIntegerField(_("cumulative tax relief (fen)"), default=0)
+    cumulative_tax_fen = models.BigIntegerField(_("cumulative tax (fen)"))
+    withheld_before_fen = models.BigIntegerField(_("withheld earlier this year (fen)"))
+    tax_fen = models.BigIntegerField(_("withheld now (fen)"))
+    reason = models.CharField(_("reason"), max_length=20)
+    created_at = models.DateTimeField(_("withheld at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("income tax withholding")
+        verbose_name_plural = _("income tax withholdings")
+        ordering = ["student", "year", "month", "id"]
+        indexes = [models.Index(fields=["year", "month"], name="tax_withholding_month"),
+                   models.Index(fields=["student", "-id"], name="tax_withholding_latest")]
+        constraints = [
+            # One payment, one withholding: a settlement's pay once, each adjustment once.
+            models.UniqueConstraint(fields=["settlement"], condition=Q(adjustment__isnull=True),
+                                    name="tax_withholding_once_per_settlement"),
+            models.CheckConstraint(condition=Q(tax_fen__gte=0, tax_fen__lte=F("available_fen"),
+                                               available_fen__lte=F("gross_fen"), gross_fen__gt=0),
+                                   name="tax_withholding_within_payment"),
+            models.CheckConstraint(condition=Q(month__gte=1, month__lte=12), name="tax_withholding_month_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"tax withholding {self.pk} of student {self.student_id} ({self.year}-{self.month:02d})"
+
+    @property
+    def net_fen(self) -> int:
+        return self.available_fen - self.tax_fen
+
+    @property
+    def withheld_to_date_fen(self) -> int:
+        return self.withheld_before_fen + self.tax_fen
+
+
+class TaxRemittance(models.Model):
+    """Finance paid a month's withheld income tax to the tax authority: the ledger
+    posting `tax-remit:<yyyy-mm>` (Dr tax payable, Cr the settlement bank account),
+    exactly once per month (a unique month and a unique ledger key)."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    reference = models.CharField(_("tax payment reference"), max_length=80, blank=True)
+    ledger_key = models.CharField(max_length=120, unique=True, editable=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("recorded by"))
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("income tax remittance")
+        verbose_name_plural = _("income tax remittances")
+        ordering = ["-year", "-month"]
+        permissions = [("remit_tax", _("Can record the remittance of withheld income tax"))]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "month"], name="tax_remittance_once_per_month"),
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="tax_remittance_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"tax remittance {self.year}-{self.month:02d}"

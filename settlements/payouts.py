@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Q
+from django.db.models.expressions import CombinedExpression
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -202,7 +203,7 @@ class _Payable:
     funded: str
     paying: str
     settlement_field: str  # the settlement it belongs to ("id": a settlement is its own)
-    amount_field: str
+    amount: F | CombinedExpression  # what a payout pays: the net, the pay less the income tax withheld
     payout_field: str  # the Payout column that names it
     own_payouts: Q  # its payouts among the payouts naming it
     ledger_key: Callable[[int, int], str]  # its payout's key per attempt
@@ -218,11 +219,12 @@ class _Payable:
 
 SETTLEMENTS = _Payable(
     model=Settlement, funded=SettlementStatus.FUNDED, paying=SettlementStatus.PAYING, settlement_field="id",
-    amount_field="student_total_fen", payout_field="settlement_id", own_payouts=Q(adjustment__isnull=True),
+    amount=F("student_total_fen") - F("tax_fen"), payout_field="settlement_id", own_payouts=Q(adjustment__isnull=True),
     ledger_key=payout_key, chunk_tag="", noun="settlements")
 ADJUSTMENTS = _Payable(
     model=SettlementAdjustment, funded=SettlementAdjustment.Status.FUNDED,
-    paying=SettlementAdjustment.Status.PAYING, settlement_field="settlement_id", amount_field="amount_fen",
+    paying=SettlementAdjustment.Status.PAYING, settlement_field="settlement_id",
+    amount=F("amount_fen") - F("tax_fen"),
     payout_field="adjustment_id", own_payouts=Q(), ledger_key=adjustment_payout_key, chunk_tag="adj", noun="adjustments")
 
 
@@ -234,7 +236,7 @@ def _build_chunk(payable: _Payable, *, batch: PayoutBatch, now: dt.datetime, aft
     posting, one status update."""
     rows = list(payable.model.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(status=payable.funded, payout_due_at__lte=now, pk__gt=after).order_by("pk")
-                .values_list("pk", payable.settlement_field, "student_id", payable.amount_field)[:PAYOUT_CHUNK])
+                .values_list("pk", payable.settlement_field, "student_id", payable.amount)[:PAYOUT_CHUNK])
     if not rows:
         return 0, 0, 0
     ids = [row[0] for row in rows]

@@ -31,6 +31,7 @@ from .models import (
     SettlementAdjustment,
     SettlementLine,
     SettlementStatus,
+    TaxWithholding,
 )
 from .statement import LineKind, half_up
 
@@ -66,6 +67,16 @@ def settlement_for_student(*, student: User, pk: int) -> Settlement | None:
 def settlement_for_employer(*, user: User, pk: int) -> Settlement | None:
     """One statement of the user's employer with every line, commission included, else None."""
     return _with_lines(employer_settlements(user=user), commission=True).filter(pk=pk).first()
+
+
+def settlement_tax_withholding(settlement: Settlement) -> TaxWithholding | None:
+    """The income tax withheld from the settlement's own pay (not a dispute's extra pay), if credited yet."""
+    return TaxWithholding.objects.filter(settlement=settlement, adjustment__isnull=True).first()
+
+
+def student_tax_years(*, student: User) -> list[int]:
+    """The years in which income tax was computed on the student's pay, newest first."""
+    return sorted(set(TaxWithholding.objects.filter(student=student).values_list("year", flat=True)), reverse=True)
 
 
 # ------------------------------------------------------------------ payout methods

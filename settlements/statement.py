@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from core.money import format_fen
+from core.money import format_fen, yuan_decimal
 from jobs.models import PayUnit
 from jobs.schedule import half_up as half_up  # re-exported: commission, disputes, income tax
 from jobs.schedule import wage_for_minutes_fen
@@ -145,8 +145,9 @@ class Statement:
 
 
 # ------------------------------------------------------------------ arithmetic
-def _per_hour(rate_fen: int) -> str:
-    return f"{format_fen(rate_fen)}/h"
+def _minutes_at(minutes: int, rate_fen: int) -> str:
+    """"180 分钟 × 32.00 元/小时": minutes at an hourly rate, in the words of the active language."""
+    return str(_("%(minutes)s min × ¥%(rate)s/h") % {"minutes": minutes, "rate": yuan_decimal(rate_fen)})
 
 
 def _check_ints(terms: PayTerms, shifts: list[ShiftWork], items: list[MoneyItem], commission_percent: int) -> None:
@@ -186,7 +187,9 @@ def _base_lines(terms: PayTerms, shifts: list[ShiftWork]) -> list[Line]:
             share = half_up(terms.base_rate_fen * running, total) - before
             if shift.worked:
                 lines.append(Line(LineKind.BASE, share, shift.date.isoformat(),
-                                  f"{shift.scheduled_minutes}/{total} min × {format_fen(terms.base_rate_fen)}",
+                                  str(_("%(minutes)s/%(total)s min × %(amount)s") % {
+                                      "minutes": shift.scheduled_minutes, "total": total,
+                                      "amount": format_fen(terms.base_rate_fen)}),
                                   shift.date))
         return lines
     # Per hour, and per piece: pieces are not counted on the platform yet, so a piece
@@ -198,7 +201,7 @@ def _base_lines(terms: PayTerms, shifts: list[ShiftWork]) -> list[Line]:
     if unit == PayUnit.PIECE and terms.pieces_per_hour:
         quantity_note = f" ({terms.pieces_per_hour} × {format_fen(terms.base_rate_fen)})"
     return [Line(LineKind.BASE, wage_for_minutes_fen(s.minutes, rate), s.date.isoformat(),
-                 f"{s.minutes} min × {_per_hour(rate)}{quantity_note}", s.date)
+                 f"{_minutes_at(s.minutes, rate)}{quantity_note}", s.date)
             for s in worked if s.minutes > 0]
 
 
@@ -210,10 +213,11 @@ def _overtime_lines(terms: PayTerms, shifts: list[ShiftWork]) -> list[Line]:
             continue
         if terms.overtime_rate_fen:
             amount = wage_for_minutes_fen(s.overtime_minutes, terms.overtime_rate_fen)
-            quantity = f"{s.overtime_minutes} min × {_per_hour(terms.overtime_rate_fen)}"
+            quantity = _minutes_at(s.overtime_minutes, terms.overtime_rate_fen)
         else:  # Labour Law art. 44(1): 150% of the hourly pay
             amount = half_up(s.overtime_minutes * hourly * DEFAULT_OVERTIME_PERCENT, 60 * 100)
-            quantity = f"{s.overtime_minutes} min × {DEFAULT_OVERTIME_PERCENT}% × {_per_hour(hourly)}"
+            quantity = str(_("%(minutes)s min × %(percent)s%% × ¥%(rate)s/h") % {
+                "minutes": s.overtime_minutes, "percent": DEFAULT_OVERTIME_PERCENT, "rate": yuan_decimal(hourly)})
         lines.append(Line(LineKind.OVERTIME, amount, s.date.isoformat(), quantity, s.date))
     return lines
 

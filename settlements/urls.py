@@ -10,6 +10,7 @@ urlpatterns = [
     # ---- students (S4.1, S4.2)
     path("", views.student_home, name="student_home"),
     path("statements/<int:pk>/", views.student_statement, name="student_statement"),
+    path("tax/<int:year>/", views.student_tax_statement, name="student_tax_statement"),
     path("methods/", views.payout_methods, name="payout_methods"),
     path("methods/<int:pk>/default/", views.payout_method_default, name="payout_method_default"),
     path("methods/<int:pk>/remove/", views.payout_method_remove, name="payout_method_remove"),

@@ -15,7 +15,14 @@ from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Page, Paginator
 from django.db import models
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -28,7 +35,7 @@ from core.errors import DomainError
 from core.uploads import serve_private_file
 from employers.views import employer_account_required
 
-from . import disputes, selectors, services
+from . import disputes, selectors, services, withholding
 from .forms import DisputeAnswerForm, PaymentDisputeForm, PayoutMethodForm
 from .models import PaymentDispute, PayoutMethod, Settlement
 from .statement import LineKind
@@ -51,6 +58,7 @@ def student_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "settlements/student_home.html", {
         "page": _page(request, selectors.student_settlements(student=request.user)),
         "default_method": selectors.payout_methods_for(student=request.user).filter(is_default=True).first(),
+        "tax_years": selectors.student_tax_years(student=request.user),
     })
 
 
@@ -62,8 +70,11 @@ def _student_statement_page(request: HttpRequest, settlement: Settlement, *,
     for dispute in rows:
         dispute.answer_overdue = disputes.answer_overdue(dispute, now)
     live = any(d.status in disputes.LIVE for d in rows)
+    tax = selectors.settlement_tax_withholding(settlement)
     return render(request, "settlements/student_statement.html", {
         "settlement": settlement, "job": settlement.engagement.job, "lines": list(settlement.lines.all()),
+        "tax": tax, "tax_explanation": withholding.tax_explanation(tax) if tax else "",
+        "no_tax_reason": withholding.no_tax_reason(tax) if tax and not tax.tax_fen else "",
         "loss_kind": LineKind.LOSS, "disputes": rows, "dispute_live": live,
         "dispute_window_open": window_open,
         "dispute_form": (dispute_form or PaymentDisputeForm()) if window_open and not live else None,
@@ -254,3 +265,21 @@ def employer_dispute_evidence(request: AuthenticatedHttpRequest, dispute: Paymen
     if not dispute.evidence:
         raise Http404
     return serve_private_file(dispute.evidence, download_name=f"payment-dispute-{dispute.pk}-evidence")
+
+
+# ------------------------------------------------------------------ income tax (docs/tax.md)
+@student_account_required
+def student_tax_statement(request: AuthenticatedHttpRequest, year: int) -> HttpResponseBase:
+    """The student's own income and tax statement for a year (XLSX, logged as their
+    own export); a year without pay on the platform is a 404, found before the
+    method is checked (nobody learns anything from a 405)."""
+    if year not in selectors.student_tax_years(student=request.user):
+        raise Http404
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    from . import tax_exports
+
+    response = HttpResponse(tax_exports.student_tax_statement_xlsx(student=request.user, year=year),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{tax_exports.statement_filename(year)}"'
+    return response

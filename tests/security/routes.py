@@ -97,6 +97,7 @@ PROTECTED = SIGNED_IN_ANY | {
     # settlements (issue 6): the student's pay and payout methods, the employer's statements
     "settlements:student_home", "settlements:student_statement", "settlements:payout_methods",
     "settlements:payout_method_default", "settlements:payout_method_remove",
+    "settlements:student_tax_statement",  # issue 18: the student's own yearly income and tax statement
     "settlements:employer_home", "settlements:employer_statement",
     # payment disputes (issue 6, S4.3): the student's dispute, withdrawal and evidence; the employer's side
     "settlements:student_dispute_open", "settlements:student_dispute_withdraw", "settlements:student_dispute_evidence",

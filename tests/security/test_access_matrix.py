@@ -234,6 +234,16 @@ def world(db) -> World:
     payment_dispute.save()
     SettlementAdjustment.objects.create(settlement=settlement, dispute=payment_dispute, student=profile_a.user,
                                         employer=employer_a, amount_fen=100)
+    # Income tax (issue 18): a withholding row and a month's remittance, for their admin routes.
+    from settlements.models import TaxRemittance, TaxWithholding
+
+    TaxWithholding.objects.create(
+        student=profile_a.user, settlement=settlement, year=2026, month=1, gross_fen=100, available_fen=100,
+        consecutive_months=1, cumulative_income_fen=100, cumulative_expenses_fen=20,
+        cumulative_basic_deduction_fen=500_000, taxable_fen=0, rate_percent=3, quick_deduction_fen=0,
+        cumulative_tax_fen=0, withheld_before_fen=0, tax_fen=0, reason="below_deduction")
+    TaxRemittance.objects.create(year=2025, month=12, amount_fen=100, ledger_key="world-tax-remit",
+                                 recorded_by=profile_a.user)
     # The ledger (issue 6): one posted transaction and an integrity run, for their admin routes.
     from finance.ledger import employer_escrow, platform_account, transaction_post
     from finance.models import AccountKind
@@ -438,6 +448,7 @@ def world(db) -> World:
         **{f"applications:{name}": ("employer_a", {"pk": agreement.pk}) for name in (
             "employer_agreement", "employer_agreement_accept")},
         "settlements:student_statement": ("student_a", {"pk": settlement.pk}),
+        "settlements:student_tax_statement": ("student_a", {"year": 2026}),  # issue 18: own data only
         "settlements:employer_statement": ("employer_a", {"pk": settlement.pk}),
         **{f"settlements:{name}": ("student_a", {"pk": payout_method.pk}) for name in (
             "payout_method_default", "payout_method_remove")},

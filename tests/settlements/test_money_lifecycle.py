@@ -2,15 +2,17 @@
 ready, employers pay in, settlements are funded or advanced by the guarantee
 fund and recovered later, batches are built, confirmed and fail line by line,
 students dispute and staff grant extra pay or refund commission, employers
-withdraw unused escrow — in any order. After every step the books balance,
-nobody is paid twice, and every account holds exactly what the rows say."""
+withdraw unused escrow — in any order. One student earns enough for income tax
+to be withheld (国家税务总局公告2025年第16号, docs/tax.md). After every step the
+books balance, nobody is paid twice, every account holds exactly what the rows
+say, tax is never negative and net + tax = the pay, in integer fen."""
 
 import datetime as dt
 import itertools
 from collections import Counter
 
 import pytest
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -44,9 +46,12 @@ from settlements.models import (
     Settlement,
     SettlementAdjustment,
     SettlementStatus,
+    TaxRemittance,
+    TaxWithholding,
 )
 from settlements.payouts import payout_batch_build, payout_batch_confirm, payout_fail
 from tests.factories.accounts import StaffFactory
+from tests.factories.applications import approved_student
 from tests.factories.settlements import PayoutMethodFactory
 from tests.settlements.test_funding import escrow_in, ready_settlement
 
@@ -65,6 +70,9 @@ class MoneyLifecycle(RuleBasedStateMachine):
                                   key=f"fund-{next(KEYS)}")
         # Hypothesis runs its examples in one database: earlier ones leave rows behind.
         self.fund_base = account_balance(platform_account(AccountKind.GUARANTEE_FUND)) + self._outstanding()
+        # The student who earns enough to pay income tax: every high-pay statement is theirs.
+        self.earner = approved_student()
+        PayoutMethodFactory(student=self.earner)
 
     @staticmethod
     def _outstanding() -> int:
@@ -78,6 +86,14 @@ class MoneyLifecycle(RuleBasedStateMachine):
     def statement_ready(self):
         settlement = ready_settlement()
         PayoutMethodFactory(student=settlement.student)
+        return settlement.pk
+
+    @rule(target=settlements, yuan=st.sampled_from([1_000, 8_000, 30_000]), pay_in=st.booleans())
+    def high_pay_statement_ready(self, yuan, pay_in):
+        # 10 hours at yuan/10 an hour: 8,000 and 30,000 withhold tax (docs/tax.md's worked examples)
+        settlement = ready_settlement(hours=((600, 0),), base_rate_fen=yuan * 10, student=self.earner)
+        if pay_in:
+            escrow_in(settlement.employer_id, settlement.employer_total_fen, key=f"in-{next(KEYS)}")
         return settlement.pk
 
     @rule(settlement_id=settlements, amount=st.sampled_from([3000, 8250, 20_000]))
@@ -169,22 +185,25 @@ class MoneyLifecycle(RuleBasedStateMachine):
         paid = Counter(Payout.objects.filter(status=Payout.Status.PAID, adjustment__isnull=True)
                        .values_list("settlement_id", flat=True))
         assert all(n == 1 for n in paid.values()), paid
-        assert set(paid) == set(Settlement.objects.filter(status=SettlementStatus.PAID, student_total_fen__gt=0)
+        assert set(paid) == set(Settlement.objects.filter(status=SettlementStatus.PAID,
+                                                          student_total_fen__gt=F("tax_fen"))
                                 .values_list("pk", flat=True))
         extra = Counter(Payout.objects.filter(status=Payout.Status.PAID, adjustment__isnull=False)
                         .values_list("adjustment_id", flat=True))
         assert all(n == 1 for n in extra.values()), extra
-        assert set(extra) == set(SettlementAdjustment.objects.filter(status=SettlementAdjustment.Status.PAID)
+        assert set(extra) == set(SettlementAdjustment.objects.filter(status=SettlementAdjustment.Status.PAID,
+                                                                     amount_fen__gt=F("tax_fen"))
                                  .values_list("pk", flat=True))
 
     @invariant()
     def what_students_are_owed_is_what_is_funded_and_not_yet_sent(self):
         for student_id in Settlement.objects.values_list("student_id", flat=True).distinct():
+            # the net: the pay less the income tax withheld
             owed = (Settlement.objects.filter(student_id=student_id, status=SettlementStatus.FUNDED)
-                    .aggregate(s=Sum("student_total_fen"))["s"] or 0)
+                    .aggregate(s=Sum(F("student_total_fen") - F("tax_fen")))["s"] or 0)
             owed += (SettlementAdjustment.objects.filter(student_id=student_id,
                                                          status=SettlementAdjustment.Status.FUNDED)
-                     .aggregate(s=Sum("amount_fen"))["s"] or 0)
+                     .aggregate(s=Sum(F("amount_fen") - F("tax_fen")))["s"] or 0)
             assert account_balance(student_payable(student_id)) == owed
 
     @invariant()
@@ -205,7 +224,7 @@ class MoneyLifecycle(RuleBasedStateMachine):
                  "payout": PayoutBatch, "payout_paid": PayoutBatch, "payout_failed": Payout,
                  "dispute_refund": PaymentDispute, "adjustment_fund": SettlementAdjustment,
                  "escrow_refund": EscrowRefund, "escrow_refund_paid": EscrowRefund,
-                 "escrow_refund_reversal": EscrowRefund}
+                 "escrow_refund_reversal": EscrowRefund, "tax_remit": TaxRemittance}
         for txn in LedgerTransaction.objects.prefetch_related("source"):
             assert txn.kind in kinds, txn.kind
             expected = kinds[txn.kind]
@@ -213,6 +232,23 @@ class MoneyLifecycle(RuleBasedStateMachine):
                 assert txn.source_type_id is None, txn.key
             else:
                 assert isinstance(txn.source, expected), (txn.key, txn.source)
+
+    @invariant()
+    def income_tax_is_never_negative_and_net_plus_tax_is_the_pay(self):
+        for row in TaxWithholding.objects.all():
+            assert all(isinstance(v, int) for v in (row.gross_fen, row.tax_fen, row.available_fen))
+            assert 0 <= row.tax_fen <= row.available_fen <= row.gross_fen
+            assert row.net_fen + row.tax_fen == row.available_fen
+        for total, tax in Settlement.objects.values_list("student_total_fen", "tax_fen"):
+            assert 0 <= tax <= total
+        withheld = TaxWithholding.objects.aggregate(s=Sum("tax_fen"))["s"] or 0
+        remitted = TaxRemittance.objects.aggregate(s=Sum("amount_fen"))["s"] or 0
+        assert account_balance(platform_account(AccountKind.TAX_PAYABLE)) == withheld - remitted
+        # the earner's rows continue one another: the year's tax withheld never goes down
+        before = 0
+        for row in TaxWithholding.objects.filter(student=self.earner).order_by("id"):
+            assert row.withheld_before_fen == before
+            before = row.withheld_to_date_fen
 
     @invariant()
     def the_guarantee_fund_is_its_money_less_outstanding_advances(self):

@@ -58,8 +58,9 @@ def test_s4_1_my_pay_lists_the_students_statements(statement, django_assert_num_
     PayoutMethodFactory(student=student)
     client = signed_in(student)
     # when: session, user, count, the page of statements (job and employer joined), the default
-    # payout method, the unread-notification badge — whatever the number of statements
-    with django_assert_num_queries(6):
+    # payout method, the years with an income tax statement (issue 18), the unread-notification
+    # badge — whatever the number of statements
+    with django_assert_num_queries(7):
         response = client.get(reverse("settlements:student_home"))
     # then
     html = response.content.decode()
