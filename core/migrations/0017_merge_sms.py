@@ -1,0 +1,14 @@
+# Merges the branches of this session (issues 17-23); no operations.
+
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('core', '0015_sms_message_and_alert_preferences'),
+        ('core', '0016_merge_0015_site_domain_and_name_0015_vetting_words'),
+    ]
+
+    operations = [
+    ]
