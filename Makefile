@@ -48,9 +48,11 @@ cluster: install messages services-check
 
 # Real-browser tests drive Debian's Chromium; install it when it is missing.
 # wrk (Debian's package) drives the benchmark's smoke run in `make test`.
+# LibreOffice (headless Calc) opens the finance exports in the finance clerk's journey, as the clerk does.
 browser-deps:
-	@command -v chromium >/dev/null && command -v wrk >/dev/null && fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || \
-		scripts/apt-install chromium chromium-driver fonts-noto-cjk wrk
+	@command -v chromium >/dev/null && command -v wrk >/dev/null && command -v soffice >/dev/null \
+		&& fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || \
+		scripts/apt-install chromium chromium-driver fonts-noto-cjk wrk libreoffice-calc-nogui
 
 # The service agreement PDF (issue 19): WeasyPrint needs Debian's Pango (with its FreeType backend and
 # HarfBuzz's subsetter) and embeds Debian's Noto CJK fonts; install them when they are missing.

@@ -1,9 +1,12 @@
 """The finance clerk's journey in a real browser (issue 23, F3.2, F3.3): on a day beat
 did not build a batch, finance builds it now from the admin after seeing what is due,
 confirms it paid after the confirmation step with count and total, then downloads the
-settlements report, whose date fields the browser accepts and whose amounts are numbers."""
+settlements report, whose date fields the browser accepts and whose amounts are numbers,
+in openpyxl and in LibreOffice Calc as the clerk opens it."""
 
 import io
+import os
+import subprocess
 
 import openpyxl
 import pytest
@@ -18,6 +21,30 @@ from tests.factories.settlements import PayoutMethodFactory
 from tests.settlements.test_funding import FUNDED_AT, funded_settlement
 
 from .helpers import DESKTOP, sign_in_staff
+
+OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+
+
+def libreoffice_rows(xlsx, workdir) -> list[list[tuple[str, str]]]:
+    """The first sheet as LibreOffice Calc reads it: per row, (value type, value) per cell.
+    Converted headless to flat OpenDocument, whose cells say whether Calc holds a number."""
+    from defusedxml import ElementTree
+
+    subprocess.run(["soffice", "--headless", "--convert-to", "fods", "--outdir", str(workdir), str(xlsx)],
+                   check=True, timeout=180, capture_output=True, env={**os.environ, "HOME": str(workdir)})
+    tree = ElementTree.parse(workdir / (xlsx.stem + ".fods"))
+    sheet = tree.getroot().iter(f"{{{TABLE}}}table").__next__()
+    rows = []
+    for row in sheet.iter(f"{{{TABLE}}}table-row"):
+        cells = []
+        for cell in row.iter(f"{{{TABLE}}}table-cell"):
+            repeat = min(int(cell.get(f"{{{TABLE}}}number-columns-repeated", "1")), 8)
+            kind = cell.get(f"{{{OFFICE}}}value-type", "")
+            value = cell.get(f"{{{OFFICE}}}value") or "".join(cell.itertext())
+            cells += [(kind, value)] * repeat
+        rows.append(cells)
+    return rows
 
 pytestmark = pytest.mark.browser
 
@@ -71,3 +98,8 @@ def test_f3_2_f3_3_finance_builds_the_batch_now_confirms_it_and_reads_numeric_re
     assert amounts and all(c.data_type == "n" and c.number_format == "0.00" for c in amounts)
     paid = next(row[2].value for row in sheet.iter_rows(min_row=3) if row[0].value.startswith("Settlements paid"))
     assert paid == 150
+    # and: LibreOffice Calc (soffice --headless) reads every amount as a number, the same numbers
+    calc = [row for row in libreoffice_rows(saved, tmp_path)[2:] if row and row[0][1]]
+    assert len(calc) == len(amounts)
+    assert all(row[2][0] == "float" for row in calc), calc
+    assert [float(row[2][1]) for row in calc] == [float(c.value) for c in amounts]
