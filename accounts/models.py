@@ -5,6 +5,7 @@ import datetime as dt
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.contrib.admin import display as admin_display
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -354,6 +355,7 @@ class GuardianConsent(models.Model):
         return f"{self.guardian_name} ({self.get_relationship_display()}) {self.document_version}"
 
     @property
+    @admin_display(description=_("guardian's mobile (masked)"))
     def guardian_mobile_masked(self) -> str:
         return mask(str(self.guardian_mobile or ""))
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import DomainError
 from core.forms import YuanField
 from core.money import yuan_text
+from core.screening import ScreenedFormMixin
 
 from .compliance import Finding
 from .models import (
@@ -472,8 +473,14 @@ def post_data_from(data: dict, shifts: list[ShiftSpec]) -> dict:
 
 
 
-class InsuranceForm(forms.Form):
-    """The job's work-injury or accident cover and its certificate (docs/insurance.md)."""
+class InsuranceForm(ScreenedFormMixin, forms.Form):
+    """The job's work-injury or accident cover and its certificate (docs/insurance.md). Students
+    read the insurer's name on the job ("由…承保"), so it passes the one gate (G2); the cover
+    cannot be held for a moderator, so a flag is refused at the field."""
+
+    screened_fields = ("insurer",)
+    gate_door = "jobs.insurance"
+    gate_holds_flags = False
 
     kind = forms.ChoiceField(label=_("kind of cover"), choices=InsuranceKind.choices)
     insurer = forms.CharField(label=_("insurer"), max_length=100)

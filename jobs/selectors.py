@@ -55,7 +55,7 @@ DETAIL_FIELDS = (
     "application_deadline", "pay_unit", "base_rate_fen", "pieces_per_hour", "overtime_rate_fen",
     "bonus_rules", "meal_allowance_fen", "transport_allowance_fen", "settlement_cycle", "payment_days",
     "hourly_pay_fen", "total_minutes", "first_shift_date", "last_shift_end", "has_night_work",
-    "published_at",
+    "published_at", "decided_at",  # the validity period and moderation status (2026 recruitment notice)
     "employer__id", "employer__name", "employer__city", "employer__verification_level",
     # "由…承保" (docs/insurance.md): the cover, in the same query
     "insurance__id", "insurance__kind", "insurance__insurer",

@@ -40,9 +40,12 @@ class RemitForm(TaxMonthForm):
 
 @admin.register(TaxWithholding)
 class TaxWithholdingAdmin(ReadOnlyAdmin):
-    list_display = ["id", "student", "year", "month", "gross", "tax", "consecutive_months", "reason", "created_at"]
+    list_display = ["id", "student", "year", "month", "gross", "tax", "consecutive_months", "reason_shown",
+                    "created_at"]
     list_filter = ["year", "month"]
     list_select_related = ["student"]
+    exclude = ["reason"]  # the stored code; shown in words by reason_shown
+    readonly_fields = ["reason_shown"]
     search_fields = ["=student__email", "=settlement__id"]
     show_full_result_count = False
 
@@ -53,6 +56,11 @@ class TaxWithholdingAdmin(ReadOnlyAdmin):
     @admin.display(description=_("tax"))
     def tax(self, obj: TaxWithholding) -> str:
         return format_fen(obj.tax_fen)
+
+    @admin.display(description=_("reason"))
+    def reason_shown(self, obj: TaxWithholding) -> str:
+        """The statement's own words for why (the stored code is for the integrity check)."""
+        return str(withholding.no_tax_reason(obj)) if not obj.tax_fen else str(_("Income tax withheld"))
 
 
 @admin.register(TaxRemittance)

@@ -13,8 +13,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from core.crypto import EncryptedTextField, mask
@@ -628,7 +628,8 @@ class TaxWithholding(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"tax withholding {self.pk} of student {self.student_id} ({self.year}-{self.month:02d})"
+        return gettext("Withholding no. %(pk)s (%(year)d-%(month)02d)") % {
+            "pk": self.pk, "year": self.year, "month": self.month}
 
     @property
     def net_fen(self) -> int:
@@ -664,4 +665,4 @@ class TaxRemittance(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"tax remittance {self.year}-{self.month:02d}"
+        return gettext("Income tax remitted for %(year)d-%(month)02d") % {"year": self.year, "month": self.month}

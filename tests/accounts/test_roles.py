@@ -111,6 +111,8 @@ EXPECTED_ROLE_PERMISSIONS: dict[str, set[str]] = {
         "settlements.view_paymentdispute", "settlements.view_payout", "settlements.view_payoutbatch",
         "settlements.view_payoutmethod", "settlements.view_settlement",
         "settlements.view_settlementadjustment", "settlements.view_settlementline",
+        # income tax (docs/tax.md): the withholding list and the month's remittance
+        "settlements.remit_tax", "settlements.view_taxremittance", "settlements.view_taxwithholding",
         "support.view_ticket", "support.view_ticketmessage",
     },
     AUDITOR: {

@@ -182,7 +182,7 @@ def test_minor_art3_the_hire_service_and_url_refuse_a_minor_for_a_job_now_closed
         application_hire(application_id=application.pk, actor=member)
     assert "Loads over 20 kg" in str(refused.value.message)
     # and the URL: a message, no offer
-    response = signed_in(member).post(reverse("applications:application_hire", args=[application.pk]),
+    response = signed_in(member).post(reverse("applications:application_hire", args=[application.pk]), {"confirmed": "1"},
                                       follow=True)
     assert any("closed to minors" in m for m in messages_of(response))
     application.refresh_from_db()

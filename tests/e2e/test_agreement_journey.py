@@ -47,6 +47,7 @@ def test_issue_19_both_sides_accept_the_agreement_and_download_the_same_pdf(make
     sign_in(phone, student.email)
     phone.goto(reverse("applications:student_home"))
     phone.locator("#offers .work-card", has_text="图书馆整理").locator("form [type=submit]").click()
+    phone.locator("#confirm-form [type=submit]").click()  # the confirmation step: what the student commits to
     phone.wait_for_url("**/work/mine/engagements/*/")
 
     # then: version 1 is issued, accepted by the student, and shown with its fingerprint

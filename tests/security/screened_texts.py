@@ -27,6 +27,13 @@ NOT_SCREENED: dict[str, str] = {
     "accounts.forms.StudentSignupForm": OWN,
     "accounts.forms.StudentVerificationForm": OWN,
     "accounts.forms.VerificationDecisionForm": STAFF,
+    # a minor's guardian (docs/minors.md): the student's own declaration, read by staff only
+    "accounts.forms.GuardianConsentForm.guardian_name": OWN + "; " + STAFF_ONLY,
+    "accounts.forms.GuardianConsentForm.guardian_mobile": NOT_TEXT,
+    # the job's insurance cover (docs/insurance.md): the insurer is screened by the form
+    "jobs.forms_employer.InsuranceForm.policy_number": NOT_TEXT,
+    # a minor's health check and registration (arts. 6, 9): kept as the employer's confirmation for staff
+    "applications.forms_employer.MinorChecksForm": STAFF_ONLY,
     # employers
     "employers.forms.EmployerForm.uscc": NOT_TEXT,
     "employers.forms.EmployerForm.city": "a city name the matching and minimum-wage table read; staff review it (E1.2)",

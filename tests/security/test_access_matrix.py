@@ -234,7 +234,16 @@ def world(db) -> World:
     payment_dispute.save()
     SettlementAdjustment.objects.create(settlement=settlement, dispute=payment_dispute, student=profile_a.user,
                                         employer=employer_a, amount_fen=100)
-    # Income tax (issue 18): a withholding row and a month's remittance, for their admin routes.
+    # The ledger (issue 6): one posted transaction and an integrity run, for their admin routes.
+    from finance.ledger import employer_escrow, platform_account, transaction_post
+    from finance.models import AccountKind
+    from finance.services import integrity_run
+
+    transaction_post(key="world-funding", kind="escrow_funding", memo="m", lines=[
+        (platform_account(AccountKind.BANK_CLEARING), 100), (employer_escrow(employer_a.pk), -100)])
+    integrity_run()
+    # Income tax (issue 18): a withholding row and a month's remittance, for their admin routes
+    # (after the integrity run: the rows stand alone, without the postings the check follows).
     from settlements.models import TaxRemittance, TaxWithholding
 
     TaxWithholding.objects.create(
@@ -244,14 +253,6 @@ def world(db) -> World:
         cumulative_tax_fen=0, withheld_before_fen=0, tax_fen=0, reason="below_deduction")
     TaxRemittance.objects.create(year=2025, month=12, amount_fen=100, ledger_key="world-tax-remit",
                                  recorded_by=profile_a.user)
-    # The ledger (issue 6): one posted transaction and an integrity run, for their admin routes.
-    from finance.ledger import employer_escrow, platform_account, transaction_post
-    from finance.models import AccountKind
-    from finance.services import integrity_run
-
-    transaction_post(key="world-funding", kind="escrow_funding", memo="m", lines=[
-        (platform_account(AccountKind.BANK_CLEARING), 100), (employer_escrow(employer_a.pk), -100)])
-    integrity_run()
     # Money in (issue 6, E5.1): a funding reference, an imported statement whose one line
     # waits for manual matching, for the admin's object routes (match / ignore).
     from django.core.files.uploadedfile import SimpleUploadedFile

@@ -11,6 +11,7 @@ ALLOWED = {
     "jianzhi", "english", "pdf", "jpeg", "jpg", "png", "webp", "xlsx", "csv", "svg", "qr", "totp", "url", "id",
     "api", "sla", "kri", "uscc", "cny", "alipay", "email", "e-mail", "wifi", "app", "http", "https", "www", "ok",
     "json", "ip", "sms", "chsi", "ai", "faq", "utc", "gps", "vs", "ltd", "co",
+    "ktv",  # 卡拉OK venues are called KTV in Chinese too (the minors declaration, docs/minors.md)
 }
 _SKIP_TAGS = {"script", "style", "svg", "code", "pre", "textarea", "symbol", "noscript", "template"}
 # Attributes a reader sees or hears.

@@ -4,23 +4,17 @@ ticks it, migrates forward with every job keeping its meaning — the ticked one
 students aged 16–17 under art. 3(7) of the Provisions on the Special Protection of Juvenile
 Workers (1994-12-09), the others open — and the revision's stored fields rewritten.
 
-A migration test (django-test-migrations), transactional like tests/upgrades/test_back_office_move.py."""
+A migration test (django-test-migrations) sharing its round trip with the other upgrades
+(tests/upgrades/conftest.py)."""
 
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
-from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
-BEFORE = {"jobs": "0007_lexicon_sync"}
+from .conftest import upgrade_seed
 
-
-def _targets(pinned: dict) -> list[tuple[str, str | None]]:
-    """Every app at its latest migration, except the pinned ones."""
-    leaves = dict(MigrationLoader(connection).graph.leaf_nodes())
-    return [(app, pinned.get(app, name)) for app, name in leaves.items()]
+pytestmark = pytest.mark.django_db
 
 
 def _job(Job, employer, *, title: str, hazardous: bool):
@@ -30,12 +24,8 @@ def _job(Job, employer, *, title: str, hazardous: bool):
         base_rate_fen=3000, settlement_cycle="weekly", payment_days=3, status="published")
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_minor_art3_the_old_hazardous_tick_becomes_art3_item_7_and_keeps_jobs_closed_to_minors(migrator):
-    migrator.apply_initial_migration(("contenttypes", None))
-    executor = MigrationExecutor(connection)
-    executor.migrate(_targets(BEFORE))
-    old_apps = executor.loader.project_state([t for t in _targets(BEFORE) if t[1] is not None]).apps
+@upgrade_seed("minors_declaration", before={"jobs": "0007_lexicon_sync"})
+def seed(old_apps) -> dict:
     Employer = old_apps.get_model("employers", "Employer")
     Job = old_apps.get_model("jobs", "Job")
     employer = Employer.objects.create(name="前途物流", uscc="91310000MA1FL00000", address="漕溪北路 88 号",
@@ -45,15 +35,20 @@ def test_minor_art3_the_old_hazardous_tick_becomes_art3_item_7_and_keeps_jobs_cl
     open_job = _job(Job, employer, title="图书整理", hazardous=False)
     revision = old_apps.get_model("jobs", "JobRevision").objects.create(
         job=open_job, status="pending", data={"fields": {"title": "图书整理", "is_hazardous": True}, "shifts": []})
+    return {"ticked": ticked.pk, "open_job": open_job.pk, "revision": revision.pk}
 
-    apps = migrator.apply_tested_migration(_targets({})).apps
+
+def test_minor_art3_the_old_hazardous_tick_becomes_art3_item_7_and_keeps_jobs_closed_to_minors(upgraded):
+    apps, before = upgraded.apps, upgraded.seeded["minors_declaration"]
+    ticked, open_job, revision_pk = before["ticked"], before["open_job"], before["revision"]
+
 
     Job = apps.get_model("jobs", "Job")
-    ticked, open_job = Job.objects.get(pk=ticked.pk), Job.objects.get(pk=open_job.pk)
+    ticked, open_job = Job.objects.get(pk=ticked), Job.objects.get(pk=open_job)
     assert (ticked.minor_restricted_work, ticked.minor_restricted_venue, ticked.closed_to_minors) == (
         ["heavy_physical"], "", True)
     assert (open_job.minor_restricted_work, open_job.closed_to_minors) == ([], False)
-    fields = apps.get_model("jobs", "JobRevision").objects.get(pk=revision.pk).data["fields"]
+    fields = apps.get_model("jobs", "JobRevision").objects.get(pk=revision_pk).data["fields"]
     assert "is_hazardous" not in fields
     assert (fields["minor_restricted_work"], fields["minor_restricted_venue"]) == (["heavy_physical"], "")
     # the seed lexicon now names the venues, and the hazard terms explain the declaration
