@@ -3,9 +3,9 @@ access log (S1, J3, P1, PIPL)."""
 
 import datetime as dt
 
+from django.contrib.admin import display as admin_display
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.contrib.admin import display as admin_display
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
