@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.apps import apps as installed_apps
 from django.contrib.auth.management import create_permissions
 from django.core.management import call_command
+from django.core.management.color import no_style
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
@@ -90,3 +92,9 @@ def upgraded(django_db_setup, django_db_blocker) -> Iterator[Upgraded]:
             migrator.reset()
             call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
             connection.creation.deserialize_db_from_string(saved)
+            # The restored rows keep their ids; move every sequence past them, or the next test's
+            # migrations insert content types and permissions at ids already taken.
+            with connection.cursor() as cursor:
+                for sql in connection.ops.sequence_reset_sql(
+                        no_style(), django_apps.get_models(include_auto_created=True)):
+                    cursor.execute(sql)
