@@ -49,10 +49,13 @@ def dashboard(request):
         return redirect("employers:dashboard")
     if user.kind == "staff":
         return render(request, "accounts/staff_dashboard.html", {})
-    profile = selectors.student_profile_for(user)
+    profile = selectors.student_dashboard_profile(user)
+    verification = None
+    if profile is not None and profile.latest_verification_status:
+        verification = {"status": profile.latest_verification_status, "reason": profile.latest_verification_reason}
     return render(request, "accounts/student_dashboard.html", {
         "profile": profile,
-        "verification": selectors.latest_verification_for(profile),
+        "verification": verification,
         "VettingStatus": VettingStatus,
     })
 

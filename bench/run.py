@@ -466,10 +466,22 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--duration", type=int, help="seconds of wrk per endpoint (default 10, quick 2)")
     parser.add_argument("--warmup", type=int, help="seconds of unrecorded wrk warm-up per endpoint (2, quick 1)")
     parser.add_argument("--connections", type=int, default=DEFAULT_CONNECTIONS, help="wrk connections (16)")
+    parser.add_argument("--only", help="comma-separated endpoint names: measure just these (and what their ratios "
+                        "refer to), skip the query and timing probes, write bench/out/results-only.json")
     args = parser.parse_args(argv)
     if args.duration is not None and args.duration < 1:
         parser.error("--duration must be at least 1 second")
     return args
+
+
+def only_endpoints(endpoints, names: list[str]) -> list:
+    """The named endpoints, each after the endpoint its ratio refers to."""
+    by_name = {endpoint.name: endpoint for endpoint in endpoints}
+    unknown = [name for name in names if name not in by_name]
+    if unknown:
+        raise SystemExit(f"unknown endpoint(s) {', '.join(unknown)}; known: {', '.join(by_name)}")
+    wanted = set(names) | {by_name[name].ratio_to for name in names if by_name[name].ratio_to}
+    return [endpoint for endpoint in endpoints if endpoint.name in wanted]
 
 
 def _terminate(signum, frame):
@@ -499,6 +511,11 @@ def main(argv=None) -> int:
     from django.db import connections
 
     from bench.specs import ANONYMOUS, BUDGETS, ENDPOINTS, QUERY_PROBES, TIMING_PROBES
+
+    results_path = profile.results_path
+    if args.only:  # a quick look at a few pages while working on them; never the committed results
+        ENDPOINTS, QUERY_PROBES, TIMING_PROBES = only_endpoints(ENDPOINTS, args.only.split(",")), [], []
+        results_path = OUT_DIR / "results-only.json"
 
     with exclusive(profile):
         dataset = prepare_dataset(profile, fresh=args.fresh)
@@ -548,10 +565,10 @@ def main(argv=None) -> int:
             "total_s": round(time.perf_counter() - started, 1),
         },
     }
-    profile.results_path.parent.mkdir(parents=True, exist_ok=True)
-    profile.results_path.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
+    results_path.parent.mkdir(parents=True, exist_ok=True)
+    results_path.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
     print_table(results)
-    log(f"Results: {profile.results_path.relative_to(REPO_ROOT)} (total {results['timings']['total_s']} s)")
+    log(f"Results: {results_path.relative_to(REPO_ROOT)} (total {results['timings']['total_s']} s)")
     missed = [name for name, budget in results["budgets"].items() if not budget["ok"]]
     if missed:
         log(f"Budgets missed: {', '.join(missed)}")

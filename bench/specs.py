@@ -239,7 +239,7 @@ JOB_SEARCH_TERMS_QUERY = "超市 促销"
 ENDPOINTS: list[Endpoint] = [
     Endpoint("healthz", "/healthz"),  # the floor: full middleware stack, one trivial query
     Endpoint("home", "/", ratio_to="healthz"),
-    Endpoint("student_dashboard", "/me/", role="student"),
+    Endpoint("student_dashboard", "/me/", role="student", ratio_to="healthz"),
     Endpoint("job_list", "/jobs/", ratio_to="healthz"),
     Endpoint("job_search", f"/jobs/?q={quote(JOB_SEARCH_QUERY)}", percentiles=(95, 99)),
     Endpoint("job_search_short", f"/jobs/?q={quote(JOB_SEARCH_SHORT_QUERY)}", percentiles=(95, 99)),
@@ -262,6 +262,7 @@ BUDGETS: dict[str, tuple[str, float]] = {
     "job_list_student_queries": ("<=", 6),
     "job_detail_queries": ("<=", 6),
     "job_list_rps_ratio": (">=", 0.25),
+    "student_dashboard_rps_ratio": (">=", 0.25),  # the page every student opens first
     "job_list_p99_ms": ("<=", 50),
     "job_search_p95_ms": ("<=", 50),
     "job_search_short_p95_ms": ("<=", 50),  # S2.1: the same budget for a 2-character and a 2-term query
