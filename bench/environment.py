@@ -36,6 +36,8 @@ class Profile:
     duration_s: int  # wrk measuring time per endpoint
     warmup_s: int  # wrk warm-up per endpoint, not recorded
     results_path: Path
+    steps: tuple[str, ...] | None = None  # generate.STEPS to run (None: all)
+    endpoints: tuple[str, ...] | None = None  # specs.ENDPOINTS to measure (None: all, with every probe)
 
 
 FULL = Profile(
@@ -46,6 +48,18 @@ QUICK = Profile(
     name="quick", database="jianzhi_bench_quick", employers=50, students=500,
     duration_s=2, warmup_s=1, results_path=OUT_DIR / "results-quick.json",
 )
+
+
+# Ten times the full profile's employers and jobs (1.25 million jobs, 3.75 million shifts), for
+# the public job list and search only (docs/scaling.md "the next 100×"): the data set is the
+# employers and their jobs, nothing a signed-in page would need.
+X10 = Profile(
+    name="x10", database="jianzhi_bench_x10", employers=50_000, students=500_000,
+    duration_s=10, warmup_s=2, results_path=BENCH_DIR / "results-x10.json",
+    steps=("staff", "employers", "jobs"),
+    endpoints=("job_list", "job_search", "job_search_short", "job_search_terms"),
+)
+PROFILES = {profile.name: profile for profile in (FULL, QUICK, X10)}
 
 
 def database_url(profile: Profile) -> str:

@@ -34,9 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import wrk  # noqa: E402
 from bench.environment import (  # noqa: E402
-    FULL,
     OUT_DIR,
     POSTGRES_SERVER_URL,
+    PROFILES,
     QUICK,
     REPO_ROOT,
     Profile,
@@ -96,7 +96,7 @@ def dataset_signature(profile: Profile) -> str:
 
     loader = MigrationLoader(None, ignore_no_migrations=True)
     digest = hashlib.sha256()
-    digest.update(json.dumps([profile.employers, profile.students]).encode())
+    digest.update(json.dumps([profile.employers, profile.students, profile.steps]).encode())
     digest.update((REPO_ROOT / "bench" / "generate.py").read_bytes())
     digest.update(json.dumps(sorted(loader.disk_migrations)).encode())
     return digest.hexdigest()
@@ -172,7 +172,7 @@ def prepare_dataset(profile: Profile, *, fresh: bool) -> dict:
     from bench.generate import Scale, generate, row_counts
 
     log(f"Generating the {profile.name} data set ({profile.employers:,} employers, {profile.students:,} students):")
-    seconds = generate(Scale(employers=profile.employers, students=profile.students), log=log)
+    seconds = generate(Scale(employers=profile.employers, students=profile.students), log=log, only=profile.steps)
     from finance.ledger import ledger_integrity_check
 
     started = time.perf_counter()
@@ -462,6 +462,8 @@ def print_table(results: dict) -> None:
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Jianzhi load benchmark")
     parser.add_argument("--quick", action="store_true", help="small data set and short runs (the smoke test)")
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="full",
+                        help="data set size: full (default), quick, or x10 (the job list and search at 10x)")
     parser.add_argument("--fresh", action="store_true", help="rebuild the data set even if it is current")
     parser.add_argument("--duration", type=int, help="seconds of wrk per endpoint (default 10, quick 2)")
     parser.add_argument("--warmup", type=int, help="seconds of unrecorded wrk warm-up per endpoint (2, quick 1)")
@@ -490,7 +492,7 @@ def _terminate(signum, frame):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    profile = QUICK if args.quick else FULL
+    profile = QUICK if args.quick else PROFILES[args.profile]
     duration_s = args.duration or profile.duration_s
     warmup_s = profile.warmup_s if args.warmup is None else args.warmup
     signal.signal(signal.SIGTERM, _terminate)  # `finally` stops gunicorn on SIGTERM as on Ctrl-C
@@ -516,6 +518,8 @@ def main(argv=None) -> int:
     if args.only:  # a quick look at a few pages while working on them; never the committed results
         ENDPOINTS, QUERY_PROBES, TIMING_PROBES = only_endpoints(ENDPOINTS, args.only.split(",")), [], []
         results_path = OUT_DIR / "results-only.json"
+    elif profile.endpoints is not None:
+        ENDPOINTS, QUERY_PROBES, TIMING_PROBES = only_endpoints(ENDPOINTS, list(profile.endpoints)), [], []
 
     with exclusive(profile):
         dataset = prepare_dataset(profile, fresh=args.fresh)
