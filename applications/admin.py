@@ -442,7 +442,8 @@ class LossClaimStatusFilter(DefaultStatusFilter):
 class LossClaimAdmin(CaseDecisionMixin, ReadOnlyAdmin):
     """Loss claims; the contested ones wait for a staff decision (S3.2)."""
 
-    list_display = ["id", "job", "employer", "student", "claimed", "decided", "status", "created_at"]
+    list_display = ["id", "job", "employer", "student", "claimed", "decided", "offset", "outstanding", "status",
+                    "created_at"]
     list_filter = [LossClaimStatusFilter]
     list_select_related = ["engagement__job", "engagement__employer", "engagement__student"]
     search_fields = ["engagement__job__title", "engagement__employer__name", "engagement__student__email"]
@@ -450,7 +451,7 @@ class LossClaimAdmin(CaseDecisionMixin, ReadOnlyAdmin):
     show_full_result_count = False
     fields = ["engagement_link", "job", "employer", "student", "claimed", "description", "evidence_link",
               "filed_by", "created_at", "student_answer", "status", "decided", "decided_at", "decided_by", "outcome",
-              "agreements", "history"]
+              "offset", "outstanding", "agreements", "history"]
 
     @admin.display(description=_("service agreement"))
     def agreements(self, obj):
@@ -483,6 +484,15 @@ class LossClaimAdmin(CaseDecisionMixin, ReadOnlyAdmin):
     @admin.display(description=_("amount agreed or decided"))
     def decided(self, obj):
         return format_fen(obj.decided_amount_fen) or "—"
+
+    @admin.display(description=_("set off against pay"), ordering="offset_fen")
+    def offset(self, obj):
+        return format_fen(obj.offset_fen)
+
+    @admin.display(description=_("still owed by the student"))
+    def outstanding(self, obj):
+        """Art. 16 of the wage payment rules caps each month's set-off; the rest stays owed, never over-deducted."""
+        return format_fen(obj.outstanding_fen)
 
     @admin.display(description=_("engagement"))
     def engagement_link(self, obj):

@@ -65,6 +65,7 @@ class ApplicationsAction(models.TextChoices):
     DISMISS = "dismiss", _("dismissed")
     AGREE = "agree", _("agreed by the student")
     UPHOLD = "uphold", _("upheld by staff")
+    SET_OFF = "set_off", _("set off against pay")
     # the service agreement of an engagement (issue 19)
     ISSUE_AGREEMENT = "issue_agreement", _("service agreement issued")
     SIGN_AGREEMENT = "sign_agreement", _("service agreement accepted")
@@ -654,15 +655,30 @@ class LossClaim(FSMModelMixin, TimeStampedModel):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     outcome = models.TextField(_("decision"), blank=True)
+    # Set off against pay so far (funded statements; 《工资支付暂行规定》 art. 16 limits each month's
+    # set-off): the rest of the agreed or decided amount is still owed by the student.
+    offset_fen = models.PositiveIntegerField(_("set off against pay (fen)"), default=0)
 
     class Meta:
         verbose_name = _("loss claim")
         verbose_name_plural = _("loss claims")
         ordering = ["-created_at"]
-        constraints = [models.CheckConstraint(condition=models.Q(amount_fen__gt=0), name="loss_claim_positive")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount_fen__gt=0), name="loss_claim_positive"),
+            models.CheckConstraint(condition=models.Q(offset_fen=0)
+                                   | models.Q(offset_fen__lte=models.F("decided_amount_fen")),
+                                   name="loss_claim_offset_within_decided"),
+        ]
 
     def __str__(self) -> str:
         return f"loss claim {self.pk} ({self.engagement_id})"
+
+    @property
+    def outstanding_fen(self) -> int:
+        """Agreed or decided and not yet set off against pay: what the student still owes."""
+        if self.status not in (self.Status.AGREED, self.Status.UPHELD):
+            return 0
+        return int(self.decided_amount_fen or 0) - self.offset_fen
 
     @transition(field=status, source=Status.FILED, target=Status.AGREED)
     def agree(self, *, answer: str) -> None:

@@ -43,7 +43,7 @@ class SettlementAdmin(ReadOnlyAdmin):
     show_full_result_count = False
     fields = readonly_fields = (
         "engagement_link", "employer", "student", "status", "commission_percent", "wages", "allowances",
-        "compensation", "losses", "student_total", "commission", "employer_total", "pending_shifts",
+        "compensation", "losses", "setoff_explained", "student_total", "commission", "employer_total", "pending_shifts",
         "computed_at", "ready_at", "funding_short_fen", "funded_at", "payout_due_at", "payout_failed_at",
         "paid_at", "lines_table", "history")
 
@@ -67,6 +67,13 @@ class SettlementAdmin(ReadOnlyAdmin):
     @admin.display(description=_("losses set off"))
     def losses(self, obj: Settlement) -> str:
         return format_fen(obj.losses_fen)
+
+    @admin.display(description=_("loss set-off (wage payment rules art. 16)"))
+    def setoff_explained(self, obj: Settlement) -> str:
+        setoff = selectors.settlement_setoff(obj)
+        if setoff is None:
+            return "—"
+        return f"{setoff.summary} {setoff.explanation}"
 
     @admin.display(description=_("the student receives"))
     def student_total(self, obj: Settlement) -> str:

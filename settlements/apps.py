@@ -49,6 +49,7 @@ class SettlementsConfig(AppConfig):
         hooks.register_integrity_check("settlement_payouts", integrity.payouts_exactly_once_check)
         hooks.register_integrity_check("settlement_postings", integrity.funding_postings_check)
         hooks.register_integrity_check("settlement_income_tax", integrity.income_tax_check)
+        hooks.register_integrity_check("settlement_loss_setoff", integrity.loss_setoff_check)
         hooks.register_escrow_commitments(_employer_committed_fen)
 
         # E5.1: an employer below the prefunding credit tier hires only with the pay in escrow.

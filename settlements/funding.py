@@ -30,6 +30,7 @@ from jobs.models import Job
 
 from .models import Settlement, SettlementStatus
 from .selectors import employer_committed_fen, employer_must_prefund, engagement_estimate_fen
+from .services import settlement_setoff_record, settlement_setoff_settle
 from .withholding import pay_credit_lines, settlement_tax_withhold
 
 # Settlements selected per query by the sweep; each is then funded in its own
@@ -79,7 +80,9 @@ def settlement_fund(*, settlement_id: int) -> Settlement:
     student's payable for the student total less the tax, Cr tax payable for the
     tax, Cr commission revenue
     for the commission (losses set off are already netted into both totals, see
-    settlements.statement); status funded, `payout_due_at` P1 working days later
+    settlements.statement; the set-off is first checked again against the month's
+    funded statements, services.settlement_setoff_settle, and booked on its loss
+    claims with the posting); status funded, `payout_due_at` P1 working days later
     (S4.2) — or paid at once when the tax took the whole pay. If escrow is short the settlement stays ready with
     `funding_short_fen`, and the employer is told the amount (once a day).
     A statement owing nothing is closed as paid without a posting."""
@@ -94,6 +97,8 @@ def _settlement_fund(settlement_id: int) -> tuple[Settlement, bool]:
     if settlement.status != SettlementStatus.READY:
         return settlement, False
     now = timezone.now()
+    # The loss set-off against what is funded now (工资支付暂行规定 art. 16): may change the totals.
+    settlement_setoff_settle(settlement, now=now)
     if settlement.employer_total_fen == 0:
         run_transition(settlement, "close_nothing_owed", now=now,
                        dispute_until=working_days_after(now, get_policy().dispute_working_days))
@@ -109,6 +114,7 @@ def _settlement_fund(settlement_id: int) -> tuple[Settlement, bool]:
             transaction_post(key=wages_key(settlement.pk), kind="settlement_wages", source=settlement,
                              memo=f"settlement {settlement.pk} of engagement {settlement.engagement_id}",
                              lines=[(account, amount) for account, amount in lines if amount])
+            settlement_setoff_record(settlement)
     except InsufficientBalance as short:
         settlement.tax_fen = 0
         settlement.funding_short_fen = short.needed_fen

@@ -49,6 +49,7 @@ from finance.ledger import (
 from finance.models import AccountKind
 
 from .models import Settlement, SettlementAction, SettlementStatus
+from .services import settlement_setoff_record, settlement_setoff_settle
 from .withholding import pay_credit_lines, settlement_tax_withhold
 
 if TYPE_CHECKING:
@@ -179,6 +180,7 @@ def settlement_advance(*, settlement_id: int, now: dt.datetime | None = None,
     settlement = lock_row(Settlement, settlement_id)
     if settlement.status != SettlementStatus.READY or settlement.student_total_fen <= 0:
         return settlement
+    settlement_setoff_settle(settlement, now=now)  # 工资支付暂行规定 art. 16, against what is funded now
     amount = settlement.student_total_fen
     with transaction.atomic():  # a fund too small undoes the tax withheld with the posting
         tax = settlement_tax_withhold(settlement, now=now)
@@ -187,6 +189,7 @@ def settlement_advance(*, settlement_id: int, now: dt.datetime | None = None,
                          lines=[(platform_account(AccountKind.GUARANTEE_FUND), amount),
                                 *pay_credit_lines(student_id=settlement.student_id, student_total_fen=amount,
                                                   tax_fen=tax)])
+        settlement_setoff_record(settlement)
     run_transition(settlement, "advance", actor=actor,
                    note=_("advanced %(amount)s from the guarantee fund") % {"amount": format_fen(amount)},
                    now=now, amount_fen=amount, payout_due_at=now)

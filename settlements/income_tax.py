@@ -50,8 +50,7 @@ from typing import TYPE_CHECKING
 from django.utils.translation import gettext_lazy as _
 
 from core.money import format_fen
-
-from .statement import half_up
+from jobs.schedule import half_up  # the statement's rounding (settlements.statement re-exports it)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -453,6 +452,8 @@ class SetOffReason(StrEnum):
     FULL = "full"  # the whole claim fits within both limits
     CAPPED_20 = "capped_20"  # 20 % of the month's pay is the limit
     CAPPED_MINIMUM_WAGE = "capped_minimum_wage"  # the minimum wage for the hours worked is the limit
+    CAPPED_PAY = "capped_pay"  # this payment is all there is to set off against
+    NO_MINIMUM_WAGE = "no_minimum_wage"  # no local minimum wage on file: the floor is unknown, nothing is set off
 
 
 @dataclass(frozen=True)
@@ -462,11 +463,12 @@ class LossSetOff:
     pay_fen: int  # the month's pay from this employer, this statement included
     claimed_fen: int  # the loss claimed now
     minutes_worked: int  # in the month, for this employer
-    hourly_minimum_fen: int  # the local minimum hourly wage (非全日制小时最低工资)
+    hourly_minimum_fen: int | None  # the local minimum hourly wage (非全日制小时最低工资); None: not on file
     already_set_off_fen: int  # set off against earlier pay of the same month
     minimum_wage_pay_fen: int  # the part of pay that counts towards the minimum wage
     cap_fen: int  # 20 % of pay, rounded down: the month's set-offs together
     minimum_pay_fen: int  # minimum wage × hours worked, rounded up: what pay must keep
+    available_fen: int | None  # this payment: what can be set off against now (None: no such limit)
     deductible_fen: int  # set off now
     remainder_fen: int  # still owed by the student (claimed − deductible)
     reason: SetOffReason
@@ -478,11 +480,16 @@ class LossSetOff:
                    "hourly": format_fen(self.hourly_minimum_fen), "minimum": format_fen(self.minimum_pay_fen),
                    "already": format_fen(self.already_set_off_fen), "deductible": format_fen(self.deductible_fen),
                    "counted": format_fen(self.minimum_wage_pay_fen),
-                   "remainder": format_fen(self.remainder_fen)}
-        if self.reason == SetOffReason.FULL:
+                   "remainder": format_fen(self.remainder_fen), "available": format_fen(self.available_fen)}
+        if self.reason == SetOffReason.NO_MINIMUM_WAGE:
+            parts = [_("No local minimum wage for this place of work is on file, so the pay that must be left "
+                       "cannot be checked: nothing is set off until staff add it.")]
+        elif self.reason == SetOffReason.FULL:
             parts = [_("The loss of %(claimed)s is set off in full: a month's set-offs may take at most 20%% of "
                        "that month's pay (%(pay)s × 20%% = %(cap)s) and must leave at least the local minimum "
                        "wage for the hours worked (%(minutes)s min × %(hourly)s/h = %(minimum)s).")]
+        elif self.reason == SetOffReason.CAPPED_PAY:
+            parts = [_("This statement pays %(available)s: nothing more can be set off against it.")]
         elif self.reason == SetOffReason.CAPPED_20:
             parts = [_("A month's set-offs for a loss may take at most 20%% of that month's pay: %(pay)s × 20%% "
                        "= %(cap)s.")]
@@ -497,14 +504,30 @@ class LossSetOff:
                            "and is never taken from later pay beyond these limits."))
         return _sentences(figures, parts)
 
+    @property
+    def summary(self) -> str:
+        """The rule in one sentence, and what stays owed: the first thing a statement with a loss says."""
+        if self.remainder_fen:
+            part = _("Under art. 16 of the Provisional Regulations on the Payment of Wages, this month's deduction "
+                     "for a loss may not exceed 20%% of the month's pay, and the pay left may not fall below the "
+                     "local minimum wage; the other %(remainder)s is still owed by you and is never deducted from "
+                     "later pay beyond these limits.")
+        else:
+            part = _("Under art. 16 of the Provisional Regulations on the Payment of Wages, this month's deduction "
+                     "for a loss may not exceed 20%% of the month's pay, and the pay left may not fall below the "
+                     "local minimum wage: the %(claimed)s is within these limits and set off in full.")
+        return _sentences({"remainder": format_fen(self.remainder_fen), "claimed": format_fen(self.claimed_fen)},
+                          [part])
+
 
 def minimum_pay_fen(*, minutes_worked: int, hourly_minimum_fen: int) -> int:
     """The minimum wage for the minutes worked, rounded up to the fen (never below the standard)."""
     return -(-(minutes_worked * hourly_minimum_fen) // 60)
 
 
-def loss_setoff(*, pay_fen: int, claimed_fen: int, minutes_worked: int, hourly_minimum_fen: int,
-                already_set_off_fen: int = 0, minimum_wage_pay_fen: int | None = None) -> LossSetOff:
+def loss_setoff(*, pay_fen: int, claimed_fen: int, minutes_worked: int, hourly_minimum_fen: int | None,
+                already_set_off_fen: int = 0, minimum_wage_pay_fen: int | None = None,
+                available_fen: int | None = None) -> LossSetOff:
     """How much of a loss the student caused may be set off against the month's pay
     (《工资支付暂行规定》 art. 16): the month's set-offs together at most 20 % of
     the month's pay, and the pay left not below the local minimum hourly wage ×
@@ -515,24 +538,37 @@ def loss_setoff(*, pay_fen: int, claimed_fen: int, minutes_worked: int, hourly_m
     month set off. `minimum_wage_pay_fen`: the part of pay that counts towards
     the minimum wage (最低工资规定 art. 12 leaves out overtime pay and some
     allowances), compared with the minimum after the set-offs; by default all
-    of pay."""
+    of pay. `available_fen`: what this payment pays, the most that can be set
+    off against it (by default no such limit). `hourly_minimum_fen` None: no
+    local standard is on file, so the floor cannot be checked and nothing is
+    set off (NO_MINIMUM_WAGE)."""
     if minimum_wage_pay_fen is None:
         minimum_wage_pay_fen = pay_fen
     for name, value in (("pay_fen", pay_fen), ("claimed_fen", claimed_fen), ("minutes_worked", minutes_worked),
-                        ("hourly_minimum_fen", hourly_minimum_fen), ("already_set_off_fen", already_set_off_fen),
-                        ("minimum_wage_pay_fen", minimum_wage_pay_fen)):
+                        ("hourly_minimum_fen", 0 if hourly_minimum_fen is None else hourly_minimum_fen),
+                        ("already_set_off_fen", already_set_off_fen), ("minimum_wage_pay_fen", minimum_wage_pay_fen),
+                        ("available_fen", 0 if available_fen is None else available_fen)):
         _require_int(name, value)
     if already_set_off_fen > pay_fen:
         raise ValueError("more was set off this month than the month's pay")
     if minimum_wage_pay_fen > pay_fen:
         raise ValueError("the pay counted towards the minimum wage is part of pay")
     cap = pay_fen * SET_OFF_MAX_PERCENT // 100
+    if hourly_minimum_fen is None:
+        return LossSetOff(pay_fen=pay_fen, claimed_fen=claimed_fen, minutes_worked=minutes_worked,
+                          hourly_minimum_fen=None, already_set_off_fen=already_set_off_fen,
+                          minimum_wage_pay_fen=minimum_wage_pay_fen, cap_fen=cap, minimum_pay_fen=0,
+                          available_fen=available_fen, deductible_fen=0, remainder_fen=claimed_fen,
+                          reason=SetOffReason.FULL if not claimed_fen else SetOffReason.NO_MINIMUM_WAGE)
     minimum = minimum_pay_fen(minutes_worked=minutes_worked, hourly_minimum_fen=hourly_minimum_fen)
     room_cap = max(0, cap - already_set_off_fen)
     room_minimum = max(0, minimum_wage_pay_fen - already_set_off_fen - minimum)
-    deductible = min(claimed_fen, room_cap, room_minimum)
+    room_pay = claimed_fen if available_fen is None else max(0, available_fen)
+    deductible = min(claimed_fen, room_cap, room_minimum, room_pay)
     if deductible == claimed_fen:
         reason = SetOffReason.FULL
+    elif room_pay < min(room_cap, room_minimum):
+        reason = SetOffReason.CAPPED_PAY
     elif room_cap <= room_minimum:
         reason = SetOffReason.CAPPED_20
     else:
@@ -540,5 +576,6 @@ def loss_setoff(*, pay_fen: int, claimed_fen: int, minutes_worked: int, hourly_m
     return LossSetOff(pay_fen=pay_fen, claimed_fen=claimed_fen, minutes_worked=minutes_worked,
                       hourly_minimum_fen=hourly_minimum_fen, already_set_off_fen=already_set_off_fen,
                       minimum_wage_pay_fen=minimum_wage_pay_fen, cap_fen=cap,
-                      minimum_pay_fen=minimum, deductible_fen=deductible, remainder_fen=claimed_fen - deductible,
+                      minimum_pay_fen=minimum, available_fen=available_fen, deductible_fen=deductible,
+                      remainder_fen=claimed_fen - deductible,
                       reason=reason)

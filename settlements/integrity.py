@@ -10,7 +10,12 @@ SettlementsConfig.ready() and run by `finance.services.integrity_run`.
   every funded, paying or paid adjustment its `adjustment:<pk>:fund`;
 - income tax (docs/tax.md): each payment's withholding row agrees with the
   settlement's (adjustment's) `tax_fen` and with the tax its funding posting
-  credited to tax payable; each month is remitted once, for the month's tax.
+  credited to tax payable; each month is remitted once, for the month's tax;
+- loss set-offs (《工资支付暂行规定》 art. 16, docs/tax.md): each funded statement
+  set off exactly what the limits allow from its stored figures; a month's
+  funded statements of one student and employer set off at most 20 % of the
+  month's pay together; each loss claim's `offset_fen` is what the funded
+  statements' lines set off of it, never more than agreed or decided.
 
 Set-based: each check is one grouped query (a join on the unique payout and
 posting keys), whatever the number of settlements; at most PROBLEM_LIMIT rows of
@@ -19,10 +24,14 @@ each kind are reported."""
 from django.db.models import CharField, Count, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Cast, Concat
 
+from applications.models import LossClaim
 from finance.ledger import IntegrityProblem
 from finance.models import AccountKind, LedgerEntry, LedgerTransaction
 
+from .income_tax import SET_OFF_MAX_PERCENT
 from .models import Payout, Settlement, SettlementAdjustment, SettlementStatus, TaxRemittance, TaxWithholding
+from .selectors import settlement_setoff
+from .statement import LineKind
 
 PROBLEM_LIMIT = 100
 MONEY_MOVED = (SettlementStatus.FUNDED, SettlementStatus.PAYING, SettlementStatus.PAID)
@@ -146,3 +155,36 @@ def income_tax_check() -> list[IntegrityProblem]:
         key__in=TaxRemittance.objects.values("ledger_key")).values_list("key", flat=True)[:PROBLEM_LIMIT])
     problems += [IntegrityProblem("income_tax_remitted", f"posting {key} has no remittance record") for key in stray]
     return problems
+
+
+def loss_setoff_check() -> list[IntegrityProblem]:
+    """Loss set-offs within 《工资支付暂行规定》 art. 16, and booked on their claims."""
+    problems = []
+    with_losses = (Settlement.objects.filter(status__in=MONEY_MOVED, pay_month__isnull=False)
+                   .filter(Q(setoff_claimed_fen__gt=0) | Q(losses_fen__lt=0)).order_by("pk")[:PROBLEM_LIMIT * 10])
+    for settlement in with_losses:
+        setoff = settlement_setoff(settlement)
+        allowed = setoff.deductible_fen if setoff else 0
+        if -settlement.losses_fen != allowed:
+            problems.append(IntegrityProblem("settlement_loss_setoff", (
+                f"settlement {settlement.pk} set off {-settlement.losses_fen} fen, the limits allow {allowed}")))
+    # 5 × set-off ≤ pay is set-off ≤ ⌊pay × 20 %⌋ for whole fen.
+    months = (Settlement.objects.filter(status__in=MONEY_MOVED, pay_month__isnull=False)
+              .values("student_id", "employer_id", "pay_month")
+              .annotate(pay=Sum(F("wages_fen") + F("allowances_fen")), setoff=-Sum("losses_fen"))
+              .filter(setoff__gt=0).order_by("student_id", "employer_id", "pay_month"))
+    problems += [IntegrityProblem("settlement_loss_setoff", (
+        f"student {m['student_id']} set off {m['setoff']} fen of {m['pay']} fen paid by employer "
+        f"{m['employer_id']} in {m['pay_month']:%Y-%m}: more than {SET_OFF_MAX_PERCENT}%"))
+        for m in months if m["setoff"] * 100 > m["pay"] * SET_OFF_MAX_PERCENT][:PROBLEM_LIMIT]
+    booked = Sum("setoff_lines__amount_fen", filter=Q(setoff_lines__kind=LineKind.LOSS,
+                                                      setoff_lines__settlement__status__in=MONEY_MOVED))
+    claims = (LossClaim.objects.annotate(booked=booked)
+              .filter(Q(offset_fen__gt=0) | Q(booked__lt=0)).order_by("pk")
+              .values_list("pk", "offset_fen", "booked", "decided_amount_fen")[:PROBLEM_LIMIT * 10])
+    for pk, offset, lines, decided in claims:
+        if offset != -(lines or 0) or offset > (decided or 0):
+            problems.append(IntegrityProblem("loss_claim_offset", (
+                f"loss claim {pk} records {offset} fen set off, its funded lines {-(lines or 0)} "
+                f"(decided {decided})")))
+    return problems[:PROBLEM_LIMIT * 3]

@@ -113,6 +113,19 @@ class Settlement(FSMModelMixin, TimeStampedModel):
     # the payout pays student_total_fen − tax_fen (`net_fen`).
     tax_fen = models.BigIntegerField(_("income tax withheld (fen)"), default=0)
     pending_shifts = models.PositiveSmallIntegerField(_("shifts with hours not final"), default=0)
+    # The set-off limits of 《工资支付暂行规定》 art. 16 (settlements.statement, docs/tax.md): the month the
+    # pay is for (its last day worked), this statement's share of the month, and what the month held
+    # before it — enough to recompute the limits and explain them. Frozen with the amounts at funding.
+    pay_month = models.DateField(_("pay for the month of"), null=True, blank=True)
+    worked_minutes = models.PositiveIntegerField(_("normal minutes worked"), default=0)
+    counted_pay_fen = models.BigIntegerField(_("wages counting towards the minimum wage (fen)"), default=0)
+    hourly_minimum_fen = models.PositiveIntegerField(_("local minimum hourly wage (fen)"), null=True, blank=True)
+    setoff_claimed_fen = models.BigIntegerField(_("losses outstanding before this statement (fen)"), default=0)
+    setoff_earlier_pay_fen = models.BigIntegerField(_("the month's earlier pay (fen)"), default=0)
+    setoff_earlier_counted_fen = models.BigIntegerField(
+        _("the month's earlier wages counting towards the minimum wage (fen)"), default=0)
+    setoff_earlier_minutes = models.PositiveIntegerField(_("the month's earlier normal minutes"), default=0)
+    setoff_earlier_fen = models.BigIntegerField(_("set off earlier in the month (fen)"), default=0)
 
     computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
     ready_at = models.DateTimeField(_("ready since"), null=True, blank=True)
@@ -170,6 +183,9 @@ class Settlement(FSMModelMixin, TimeStampedModel):
             # Tax is withheld out of what the student receives, never more (16号, 61号 art. 6).
             models.CheckConstraint(condition=Q(tax_fen__gte=0, tax_fen__lte=F("student_total_fen")),
                                    name="settlement_tax_within_pay"),
+            # A set-off never exceeds the losses outstanding (art. 16: the rest stays owed).
+            models.CheckConstraint(condition=Q(setoff_claimed_fen__gte=-F("losses_fen")),
+                                   name="settlement_setoff_within_claimed"),
         ]
 
     def __str__(self) -> str:
@@ -183,6 +199,11 @@ class Settlement(FSMModelMixin, TimeStampedModel):
     def net_fen(self) -> int:
         """What the payout pays: the student's total less the income tax withheld."""
         return self.student_total_fen - self.tax_fen
+
+    @property
+    def setoff_remainder_fen(self) -> int:
+        """What the art. 16 limits left of the losses outstanding: still owed by the student."""
+        return self.setoff_claimed_fen + self.losses_fen
 
     @transition(field=status, source=SettlementStatus.DRAFT, target=SettlementStatus.READY)
     def mark_ready(self, *, funding_due_at: dt.datetime | None = None) -> None:
@@ -250,6 +271,9 @@ class SettlementLine(models.Model):
     amount_fen = models.BigIntegerField(_("amount (fen)"))
     work_date = models.DateField(_("work date"), null=True, blank=True)
     order = models.PositiveSmallIntegerField(_("order"))
+    # A loss line: the claim it sets off (S3.2); its amount counts towards the claim's set-off once funded.
+    loss_claim = models.ForeignKey("applications.LossClaim", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="setoff_lines", verbose_name=_("loss claim"))
 
     class Meta:
         verbose_name = _("statement line")

@@ -18,11 +18,13 @@ from applications.models import (
     EngagementItem,
     EngagementStatus,
     HoursStatus,
+    LossClaim,
 )
 from core.policy import get_policy
 from employers.models import Employer
 from jobs.models import Job
 
+from .income_tax import LossSetOff, loss_setoff
 from .models import (
     RECOMPUTABLE,
     Payout,
@@ -33,10 +35,12 @@ from .models import (
     SettlementStatus,
     TaxWithholding,
 )
-from .statement import LineKind, half_up
+from .statement import LineKind, SetOffMonth, half_up
 
 ENDED = (EngagementStatus.COMPLETED, EngagementStatus.CANCELLED_BY_STUDENT, EngagementStatus.CANCELLED_BY_EMPLOYER,
          EngagementStatus.RELEASED)
+# From funding on a statement's amounts are what the ledger moved: they never change.
+FROZEN = (SettlementStatus.FUNDED, SettlementStatus.PAYING, SettlementStatus.PAID)
 
 
 # ------------------------------------------------------------------ statements
@@ -77,6 +81,51 @@ def settlement_tax_withholding(settlement: Settlement) -> TaxWithholding | None:
 def student_tax_years(*, student: User) -> list[int]:
     """The years in which income tax was computed on the student's pay, newest first."""
     return sorted(set(TaxWithholding.objects.filter(student=student).values_list("year", flat=True)), reverse=True)
+
+
+# ------------------------------------------------------------------ loss set-offs (S3.2, 工资支付暂行规定 art. 16)
+def loss_claims_to_set_off(*, engagement_id: int, student_id: int, employer_id: int) -> list[LossClaim]:
+    """The loss claims the statement of an engagement sets off, oldest decision first:
+    agreed or upheld claims of this student towards this employer with an amount
+    still outstanding — this engagement's own, and what earlier statements could
+    not set off (their engagement's statement is funded, or it ended without one).
+    The month's limits decide how much of them this statement takes."""
+    carried = (Q(engagement__settlement__status__in=FROZEN)
+               | Q(engagement__status__in=[s for s in ENDED if s != EngagementStatus.COMPLETED],
+                   engagement__settlement__isnull=True))
+    return list(LossClaim.objects.filter(
+        engagement__student_id=student_id, engagement__employer_id=employer_id,
+        status__in=[LossClaim.Status.AGREED, LossClaim.Status.UPHELD], decided_amount_fen__gt=F("offset_fen"))
+        .filter(Q(engagement_id=engagement_id) | carried).order_by("decided_at", "pk"))
+
+
+def setoff_month_before(*, settlement_id: int | None, student_id: int, employer_id: int,
+                        month: dt.date, hourly_minimum_fen: int | None) -> SetOffMonth:
+    """What the month held before a statement, for the art. 16 limits: the funded
+    (or advanced, paid) statements of the same student and employer for the same
+    month. Statements not funded yet do not count: their amounts can still change,
+    and each is checked again against the funded ones when it is funded."""
+    totals = (Settlement.objects.filter(student_id=student_id, employer_id=employer_id, pay_month=month,
+                                        status__in=FROZEN).exclude(pk=settlement_id)
+              .aggregate(pay=Sum(F("wages_fen") + F("allowances_fen")), counted=Sum("counted_pay_fen"),
+                         minutes=Sum("worked_minutes"), setoff=Sum("losses_fen")))
+    return SetOffMonth(hourly_minimum_fen=hourly_minimum_fen, earlier_pay_fen=totals["pay"] or 0,
+                       earlier_counted_fen=totals["counted"] or 0, earlier_minutes=totals["minutes"] or 0,
+                       earlier_setoff_fen=-(totals["setoff"] or 0))
+
+
+def settlement_setoff(settlement: Settlement) -> LossSetOff | None:
+    """The art. 16 limits as applied to the statement, rebuilt from its stored figures
+    (None when it set off no loss): for the statement's explanation and the check."""
+    if not settlement.setoff_claimed_fen:
+        return None
+    return loss_setoff(
+        pay_fen=settlement.setoff_earlier_pay_fen + settlement.wages_fen + settlement.allowances_fen,
+        claimed_fen=settlement.setoff_claimed_fen,
+        minutes_worked=settlement.setoff_earlier_minutes + settlement.worked_minutes,
+        hourly_minimum_fen=settlement.hourly_minimum_fen, already_set_off_fen=settlement.setoff_earlier_fen,
+        minimum_wage_pay_fen=settlement.setoff_earlier_counted_fen + settlement.counted_pay_fen,
+        available_fen=settlement.gross_fen)
 
 
 # ------------------------------------------------------------------ payout methods

@@ -24,7 +24,15 @@ from stdnum import luhn
 
 from accounts.models import Consent, StudentProfile, User
 from accounts.services import consent_record, has_current_consent
-from applications.models import HOURS_FINAL, Attendance, AttendanceStatus, Engagement, EngagementStatus
+from applications.models import (
+    HOURS_FINAL,
+    Attendance,
+    AttendanceStatus,
+    Engagement,
+    EngagementItem,
+    EngagementStatus,
+)
+from applications.services import loss_claim_setoff_record
 from core.crypto import keyed_hash
 from core.errors import DomainError, NotPermitted
 from core.history import history_record
@@ -32,12 +40,23 @@ from core.money import format_fen
 from core.notifications import notify
 from core.policy import get_policy
 from core.transitions import run_transition
+from jobs.compliance import minimum_wage_for
 from jobs.models import Job
 
+from . import selectors
 from .models import RECOMPUTABLE, PayoutMethod, Settlement, SettlementAction, SettlementLine, SettlementStatus
 from .payout_execution import payouts_reschedule_for_student
 from .selectors import ENDED, hours_not_final_q
-from .statement import MoneyItem, PayTerms, ShiftWork, Statement, statement_compute
+from .statement import (
+    LOSS_ITEM_KIND,
+    LineKind,
+    MoneyItem,
+    PayTerms,
+    SetOffMonth,
+    ShiftWork,
+    Statement,
+    statement_compute,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -90,25 +109,81 @@ def _shifts_not_final(engagement: Engagement, now: dt.datetime) -> int:
     return Attendance.objects.filter(engagement=engagement).filter(hours_not_final_q(now)).count()
 
 
-def _statement_for(engagement: Engagement, *, commission_percent: int) -> Statement:
-    rows = (Attendance.objects.filter(engagement=engagement).select_related("shift")
-            .order_by("shift__date", "shift__start_time", "pk"))
-    items = engagement.items.order_by("created_at", "pk")
-    return statement_compute(terms=_terms(engagement.job), shifts=[_shift_work(r) for r in rows],
-                             items=[MoneyItem(i.kind, int(i.amount_fen), i.description) for i in items],
-                             commission_percent=commission_percent)
+def _pay_month(rows: list[Attendance], now: dt.datetime) -> dt.date:
+    """The month a statement's pay is for (《工资支付暂行规定》 art. 16's 当月): the month of
+    its last day worked — else of its last shift, else this month — as its first day."""
+    worked = [r.shift.date for r in rows if _shift_work(r).worked] or [r.shift.date for r in rows]
+    day = max(worked) if worked else timezone.localdate(now)
+    return day.replace(day=1)
 
 
-# What makes two statement lines the same: (kind, amount, description, quantity, day worked).
-LineKey = tuple[str, int, str, str, dt.date | None]
+def _hourly_minimum_fen(engagement: Engagement, on: dt.date) -> int | None:
+    """The local minimum hourly wage where the work is done (remote work: the employer's city), or None."""
+    job = engagement.job
+    city = engagement.employer.city if job.is_remote else job.city
+    standard = minimum_wage_for(city, on)
+    return standard.hourly_min_fen if standard is not None else None
+
+
+def _statement_for(engagement: Engagement, *, commission_percent: int, settlement_id: int | None,
+                   now: dt.datetime) -> tuple[Statement, dt.date, SetOffMonth | None]:
+    """The statement from the database: its hours, its items, the loss claims it sets
+    off (selectors.loss_claims_to_set_off) and, if there are any, the month's funded
+    statements and the local minimum wage for the art. 16 limits."""
+    rows = list(Attendance.objects.filter(engagement=engagement).select_related("shift")
+                .order_by("shift__date", "shift__start_time", "pk"))
+    items = [MoneyItem(i.kind, int(i.amount_fen), i.description)
+             for i in engagement.items.exclude(kind=EngagementItem.Kind.LOSS).order_by("created_at", "pk")]
+    month = _pay_month(rows, now)
+    claims = selectors.loss_claims_to_set_off(engagement_id=engagement.pk, student_id=engagement.student_id,
+                                              employer_id=engagement.employer_id)
+    before = None
+    if claims:
+        last_day = max((r.shift.date for r in rows), default=timezone.localdate(now))
+        before = selectors.setoff_month_before(
+            settlement_id=settlement_id, student_id=engagement.student_id, employer_id=engagement.employer_id,
+            month=month, hourly_minimum_fen=_hourly_minimum_fen(engagement, last_day))
+        items += [MoneyItem(LOSS_ITEM_KIND, -claim.outstanding_fen,
+                            f"{_('Compensation for a loss (claim %(n)s)') % {'n': claim.pk}}: {claim.description}",
+                            claim_id=claim.pk)
+                  for claim in claims]
+    statement = statement_compute(terms=_terms(engagement.job), shifts=[_shift_work(r) for r in rows],
+                                  items=items, commission_percent=commission_percent, month=before)
+    return statement, month, before
+
+
+# What makes two statement lines the same: (kind, amount, description, quantity, day worked, loss claim).
+LineKey = tuple[str, int, str, str, dt.date | None, int | None]
 
 
 def _line_key(line: SettlementLine) -> LineKey:
-    return (line.kind, int(line.amount_fen), line.description, line.quantity, line.work_date)
+    return (line.kind, int(line.amount_fen), line.description, line.quantity, line.work_date, line.loss_claim_id)
 
 
 AMOUNT_FIELDS = ["commission_percent", "wages_fen", "allowances_fen", "compensation_fen", "losses_fen",
                  "commission_fen", "student_total_fen", "employer_total_fen", "pending_shifts"]
+# The art. 16 figures (settlements.statement.SetOffMonth): stored with the amounts, recomputed with them.
+SETOFF_FIELDS = ["pay_month", "worked_minutes", "counted_pay_fen", "hourly_minimum_fen", "setoff_claimed_fen",
+                 "setoff_earlier_pay_fen", "setoff_earlier_counted_fen", "setoff_earlier_minutes",
+                 "setoff_earlier_fen"]
+
+
+def _setoff_values(statement: Statement, month: dt.date, before: SetOffMonth | None) -> dict[str, object]:
+    before = before or SetOffMonth(hourly_minimum_fen=None)
+    return {"pay_month": month, "worked_minutes": statement.worked_minutes,
+            "counted_pay_fen": statement.counted_pay_fen, "hourly_minimum_fen": before.hourly_minimum_fen,
+            "setoff_claimed_fen": statement.setoff.claimed_fen if statement.setoff else 0,
+            "setoff_earlier_pay_fen": before.earlier_pay_fen, "setoff_earlier_counted_fen": before.earlier_counted_fen,
+            "setoff_earlier_minutes": before.earlier_minutes, "setoff_earlier_fen": before.earlier_setoff_fen}
+
+
+def _statement_apply(settlement: Settlement, statement: Statement, month: dt.date,
+                     before: SetOffMonth | None) -> None:
+    """Copy a computed statement's amounts and art. 16 figures onto the settlement (unsaved)."""
+    for name in AMOUNT_FIELDS:
+        setattr(settlement, name, getattr(statement, name))
+    for name, value in _setoff_values(statement, month, before).items():
+        setattr(settlement, name, value)
 
 
 @transaction.atomic
@@ -138,7 +213,8 @@ def settlement_prepare(*, engagement_id: int) -> Settlement | None:
     percent = settlement.commission_percent if settlement is not None else get_policy().commission_percent
     # In the site's default language, whoever triggers it, so the same facts give the same lines.
     with translation.override(settings.LANGUAGE_CODE):
-        statement = _statement_for(engagement, commission_percent=percent)
+        statement, month, before = _statement_for(engagement, commission_percent=percent,
+                                                  settlement_id=settlement.pk if settlement else None, now=now)
     created = settlement is None
     old_lines: list[LineKey] = []
     if settlement is None:
@@ -151,8 +227,7 @@ def settlement_prepare(*, engagement_id: int) -> Settlement | None:
         before_status, before_total = settlement.status, settlement.student_total_fen
         old_lines = [_line_key(line) for line in settlement.lines.order_by("order")]
 
-    for name in AMOUNT_FIELDS:
-        setattr(settlement, name, getattr(statement, name))
+    _statement_apply(settlement, statement, month, before)
     # Not only hours still unconfirmed: confirmed hours in their dispute window can change too.
     settlement.pending_shifts = _shifts_not_final(engagement, now)
     settlement.computed_at = now
@@ -171,6 +246,50 @@ def settlement_prepare(*, engagement_id: int) -> Settlement | None:
     return settlement
 
 
+def settlement_setoff_settle(settlement: Settlement, *, now: dt.datetime) -> None:
+    """Fix a ready statement's loss set-off as it is funded or advanced (S3.2,
+    《工资支付暂行规定》 art. 16). Call with the settlement locked and ready.
+
+    A statement's set-off was computed against the month's statements funded at
+    the time and the claims as they stood; another statement of the student's may
+    have been funded since, taking part of the month's limit or of a claim. So,
+    when the statement sets off a loss or a claim is outstanding, this locks the
+    student's user row (one student's fundings run one after the other, as the
+    income tax does), recomputes the statement against what is funded now and
+    rewrites it if it changed (a history row says so). `settlement_setoff_record`
+    then books the set-off on the claims, with the funding's posting."""
+    claims = selectors.loss_claims_to_set_off(engagement_id=settlement.engagement_id,
+                                              student_id=settlement.student_id, employer_id=settlement.employer_id)
+    if not claims and not settlement.setoff_claimed_fen:
+        return
+    User.objects.select_for_update().filter(pk=settlement.student_id).first()
+    engagement = Engagement.objects.select_related("job", "employer").get(pk=settlement.engagement_id)
+    with translation.override(settings.LANGUAGE_CODE):
+        statement, month, before = _statement_for(engagement, commission_percent=settlement.commission_percent,
+                                                  settlement_id=settlement.pk, now=now)
+    old_lines = [_line_key(line) for line in settlement.lines.order_by("order")]
+    before_total = settlement.student_total_fen
+    _statement_apply(settlement, statement, month, before)
+    if _settlement_lines_write(settlement, statement, old_lines=old_lines):
+        settlement.save(update_fields=[*AMOUNT_FIELDS, *SETOFF_FIELDS, "updated_at"])
+        history_record(subject=settlement, transition=SettlementAction.RECOMPUTE, from_state=settlement.status,
+                       to_state=settlement.status,
+                       reason=f"{format_fen(before_total)} → {format_fen(settlement.student_total_fen)} "
+                              "(loss set-off, 工资支付暂行规定 art. 16)")
+    else:  # the same amounts, but the month's figures that explain them may have moved
+        settlement.save(update_fields=[*SETOFF_FIELDS, "updated_at"])
+
+
+def settlement_setoff_record(settlement: Settlement) -> None:
+    """Book what a funded (advanced) statement sets off on its loss claims: each claim's
+    set-off grows by its line, and the rest stays owed (applications' service). Inside
+    the funding's savepoint, so an escrow too short books nothing."""
+    note = f"settlement {settlement.pk}"
+    for claim_id, amount in settlement.lines.filter(kind=LineKind.LOSS, loss_claim__isnull=False,
+                                                    amount_fen__lt=0).values_list("loss_claim_id", "amount_fen"):
+        loss_claim_setoff_record(claim_id=claim_id, amount_fen=-int(amount), note=note)
+
+
 def _settlement_status_follow(settlement: Settlement, *, created: bool, final: bool, before_status: str,
                               job: Job, now: dt.datetime, note: str) -> None:
     """Save the recomputed statement in the state its hours give it: ready once the
@@ -183,7 +302,7 @@ def _settlement_status_follow(settlement: Settlement, *, created: bool, final: b
         history_record(subject=settlement, transition=SettlementAction.PREPARE, from_state=before_status,
                        to_state=settlement.status, reason=note)
         return
-    settlement.save(update_fields=[*AMOUNT_FIELDS, "computed_at", "updated_at"])
+    settlement.save(update_fields=[*AMOUNT_FIELDS, *SETOFF_FIELDS, "computed_at", "updated_at"])
     if final and settlement.status == SettlementStatus.DRAFT:
         run_transition(settlement, "mark_ready", action=SettlementAction.PREPARE, note=note,
                        funding_due_at=funding_due_at(job, now))
@@ -196,7 +315,7 @@ def _settlement_lines_write(settlement: Settlement, statement: Statement, *,
     """Replace the statement's lines when the computation gives others; True if it did."""
     new_lines = [SettlementLine(settlement=settlement, order=n, kind=line.kind, amount_fen=line.amount_fen,
                                 description=line.description[:300], quantity=line.quantity[:120],
-                                work_date=line.work_date)
+                                work_date=line.work_date, loss_claim_id=line.claim_id)
                  for n, line in enumerate(statement.employer_lines)]
     if [_line_key(line) for line in new_lines] == old_lines:
         return False

@@ -15,10 +15,16 @@ Who gets and pays what:
     gross           = wages (base + overtime) + allowances (meal + transport)
                       + compensation (an employer's late cancellation, E4.1)
     losses          = agreed or staff-decided compensation for a loss the student
-                      caused (S3.2): negative lines of their own, never netted into
-                      the wage lines, and never more than gross in total (pay is
-                      the only thing they are set off against here; any rest is
-                      not collected through the platform)
+                      caused (S3.2): negative lines of their own (one per loss
+                      claim), never netted into the wage lines, and within the
+                      limits of 《工资支付暂行规定》 art. 16 (income_tax.loss_setoff):
+                      the month's set-offs together at most 20 % of the month's
+                      pay from this employer (wages + allowances), and the month's
+                      wages for normal hours less the set-offs never below the
+                      local minimum hourly wage × the minutes worked. `SetOffMonth`
+                      carries what the month held before this statement. What
+                      the limits leave of a claim stays owed (the claim's
+                      outstanding amount) and is never set off beyond them later.
     student_total   = gross + losses                          (never below 0)
     commission      = commission_percent % of gross, half up: charged to the
                       employer ON TOP of what the student earns, never deducted (F1)
@@ -41,6 +47,8 @@ from core.money import format_fen, yuan_decimal
 from jobs.models import PayUnit
 from jobs.schedule import half_up as half_up  # re-exported: commission, disputes, income tax
 from jobs.schedule import wage_for_minutes_fen
+
+from .income_tax import LossSetOff, loss_setoff
 
 # Labour Law art. 44(1): hours beyond the normal working time are paid at no less
 # than 150% of the wage. A job without its own overtime rate pays exactly that,
@@ -104,11 +112,27 @@ class ShiftWork:
 
 @dataclass(frozen=True)
 class MoneyItem:
-    """An EngagementItem: positive is owed to the student, a loss is owed by them."""
+    """An EngagementItem: positive is owed to the student, a loss is owed by them
+    (for a loss: what is still outstanding of its claim, `claim_id`)."""
 
     kind: str
     amount_fen: int
     description: str = ""
+    claim_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SetOffMonth:
+    """What the month (this student, this employer) held before this statement, for
+    the set-off limits of 《工资支付暂行规定》 art. 16, and the local minimum hourly
+    wage (None: none on file, nothing is set off). The defaults: a month with
+    nothing before and no floor, for computations without a database."""
+
+    hourly_minimum_fen: int | None = 0
+    earlier_pay_fen: int = 0  # wages + allowances of the month's earlier statements
+    earlier_counted_fen: int = 0  # their wages for normal hours (count towards the minimum wage)
+    earlier_minutes: int = 0  # their normal minutes worked
+    earlier_setoff_fen: int = 0  # what they set off
 
 
 # ------------------------------------------------------------------ output
@@ -119,6 +143,7 @@ class Line:
     description: str = ""
     quantity: str = ""
     work_date: dt.date | None = None
+    claim_id: int | None = None  # a loss line: the loss claim it sets off
 
 
 @dataclass(frozen=True)
@@ -134,6 +159,9 @@ class Statement:
     student_total_fen: int
     employer_total_fen: int
     pending_shifts: int  # shifts whose hours are not final yet: not paid in this statement
+    worked_minutes: int = 0  # normal minutes worked (overtime apart): the minimum wage's hours
+    counted_pay_fen: int = 0  # base wages: the pay that counts towards the minimum wage
+    setoff: LossSetOff | None = None  # the art. 16 limits applied to the losses, when there are any
 
     @property
     def gross_fen(self) -> int:
@@ -233,36 +261,52 @@ def _allowance_lines(terms: PayTerms, shifts: list[ShiftWork]) -> list[Line]:
     return lines
 
 
-def _item_lines(items: list[MoneyItem], gross_before_items: int) -> tuple[list[Line], list[Line]]:
-    """Compensation lines (≥ 0) and loss lines (≤ 0), losses set off only up to gross."""
-    compensation = [Line(LineKind.COMPENSATION, max(0, i.amount_fen), i.description)
-                    for i in items if i.kind != LOSS_ITEM_KIND and i.amount_fen > 0]
-    available = gross_before_items + sum(line.amount_fen for line in compensation)
-    losses = []
+def _loss_lines(items: list[MoneyItem], setoff: LossSetOff) -> list[Line]:
+    """One line per claim, in order, sharing what the limits allow: the first claim first."""
+    available = setoff.deductible_fen
+    lines = []
     for item in items:
-        if item.kind != LOSS_ITEM_KIND or item.amount_fen == 0:
-            continue
         claimed = abs(item.amount_fen)
         applied = min(claimed, available)
         available -= applied
         quantity = "" if applied == claimed else str(
-            _("%(applied)s of %(claimed)s set off: pay does not cover more") % {
-                "applied": format_fen(applied), "claimed": format_fen(claimed)})
-        losses.append(Line(LineKind.LOSS, -applied, item.description, quantity))
-    return compensation, losses
+            _("%(applied)s of %(claimed)s set off (wage payment rules art. 16); %(rest)s still owed") % {
+                "applied": format_fen(applied), "claimed": format_fen(claimed),
+                "rest": format_fen(claimed - applied)})
+        lines.append(Line(LineKind.LOSS, -applied, item.description, quantity, claim_id=item.claim_id))
+    return lines
 
 
 def statement_compute(*, terms: PayTerms, shifts: list[ShiftWork], items: list[MoneyItem],
-                      commission_percent: int) -> Statement:
+                      commission_percent: int, month: SetOffMonth | None = None) -> Statement:
     """The itemised statement of one engagement (S4.1), from the job's pay terms,
-    its shifts in order, its money items and the policy's commission percent."""
+    its shifts in order, its money items (losses: what is outstanding of each
+    claim), the policy's commission percent, and what the month held before it
+    for the set-off limits (《工资支付暂行规定》 art. 16)."""
+    month = month or SetOffMonth()
     _check_ints(terms, shifts, items, commission_percent)
     base = _base_lines(terms, shifts)
     overtime = _overtime_lines(terms, shifts)
     allowances = _allowance_lines(terms, shifts)
     wages_fen = sum(line.amount_fen for line in (*base, *overtime))
     allowances_fen = sum(line.amount_fen for line in allowances)
-    compensation, losses = _item_lines(items, wages_fen + allowances_fen)
+    compensation = [Line(LineKind.COMPENSATION, i.amount_fen, i.description)
+                    for i in items if i.kind != LOSS_ITEM_KIND and i.amount_fen > 0]
+    counted_pay_fen = sum(line.amount_fen for line in base)
+    worked_minutes = sum(s.minutes for s in shifts if s.worked)
+    loss_items = [i for i in items if i.kind == LOSS_ITEM_KIND and i.amount_fen]
+    setoff = None
+    if loss_items:
+        # 工资 (art. 3 of the same rules): wages and allowances; compensation for a
+        # cancellation is not pay for work and does not raise the limit.
+        setoff = loss_setoff(
+            pay_fen=month.earlier_pay_fen + wages_fen + allowances_fen,
+            claimed_fen=sum(abs(i.amount_fen) for i in loss_items),
+            minutes_worked=month.earlier_minutes + worked_minutes, hourly_minimum_fen=month.hourly_minimum_fen,
+            already_set_off_fen=month.earlier_setoff_fen,
+            minimum_wage_pay_fen=month.earlier_counted_fen + counted_pay_fen,
+            available_fen=wages_fen + allowances_fen + sum(line.amount_fen for line in compensation))
+    losses = _loss_lines(loss_items, setoff) if setoff else []
     compensation_fen = sum(line.amount_fen for line in compensation)
     losses_fen = sum(line.amount_fen for line in losses)
     gross_fen = wages_fen + allowances_fen + compensation_fen
@@ -278,4 +322,5 @@ def statement_compute(*, terms: PayTerms, shifts: list[ShiftWork], items: list[M
         losses_fen=losses_fen, commission_fen=commission_fen,
         student_total_fen=student_total_fen, employer_total_fen=student_total_fen + commission_fen,
         pending_shifts=sum(1 for s in shifts if not s.final),
+        worked_minutes=worked_minutes, counted_pay_fen=counted_pay_fen, setoff=setoff,
     )

@@ -75,7 +75,8 @@ def _student_statement_page(request: HttpRequest, settlement: Settlement, *,
         "settlement": settlement, "job": settlement.engagement.job, "lines": list(settlement.lines.all()),
         "tax": tax, "tax_explanation": withholding.tax_explanation(tax) if tax else "",
         "no_tax_reason": withholding.no_tax_reason(tax) if tax and not tax.tax_fen else "",
-        "loss_kind": LineKind.LOSS, "disputes": rows, "dispute_live": live,
+        "loss_kind": LineKind.LOSS, "setoff": selectors.settlement_setoff(settlement),
+        "disputes": rows, "dispute_live": live,
         "dispute_window_open": window_open,
         "dispute_form": (dispute_form or PaymentDisputeForm()) if window_open and not live else None,
         "dispute_closed_message": (disputes.dispute_window_closed_message(settlement)
@@ -111,7 +112,7 @@ def employer_statement(request: AuthenticatedHttpRequest, settlement: Settlement
         "settlement": settlement, "job": settlement.engagement.job,
         "lines": [line for line in lines if line.kind != LineKind.COMMISSION],
         "commission_lines": [line for line in lines if line.kind == LineKind.COMMISSION],
-        "loss_kind": LineKind.LOSS,
+        "loss_kind": LineKind.LOSS, "setoff": selectors.settlement_setoff(settlement),
     })
 
 

@@ -63,6 +63,7 @@ from .cases import (
     loss_claim_answer,
     loss_claim_decide,
     loss_claim_file,
+    loss_claim_setoff_record,
 )
 from .engagements import (
     engagement_cancel_by_employer,
@@ -94,7 +95,7 @@ __all__ = [
     "demand_report_file", "engagement_cancel_by_employer", "engagement_cancel_by_student", "engagement_complete",
     "engagement_release", "hours_confirm", "hours_dispute", "hours_dispute_resolve", "intention_save",
     "invitation_clear", "invitation_reject", "job_invite_student", "loss_claim_answer", "loss_claim_decide",
-    "loss_claim_file", "no_show_contest", "no_show_contest_decide", "offer_accept", "offer_decline",
+    "loss_claim_file", "loss_claim_setoff_record", "no_show_contest", "no_show_contest_decide", "offer_accept", "offer_decline",
     "schedule_change_answer", "schedule_change_clear", "schedule_change_propose", "schedule_change_reject",
     "schedule_change_withdraw", "sha256_hex",
 ]

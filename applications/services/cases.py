@@ -13,6 +13,7 @@ from accounts.models import User
 from accounts.services import staff_role_notify
 from core.errors import DomainError, InvalidTransition, NotPermitted
 from core.history import history_record
+from core.money import format_fen
 from core.notifications import notify
 from core.policy import get_policy
 from core.transitions import lock_row, run_transition
@@ -163,4 +164,22 @@ def loss_claim_decide(*, pk: int, actor: User, uphold: bool, reason: str, amount
     for recipient in [claim.engagement.student]:
         notify(recipient=recipient, subject=_("The loss claim was decided"), body=reason,
                link=engagement_link(claim.engagement, for_student=True))
+    return claim
+
+
+def loss_claim_setoff_record(*, claim_id: int, amount_fen: int, note: str) -> LossClaim:
+    """Settlements funded a statement that sets `amount_fen` of the claim off against
+    pay (S3.2, 《工资支付暂行规定》 art. 16): the claim's `offset_fen` grows by it, never
+    beyond the agreed or decided amount; the rest stays owed. Call inside the
+    funding's transaction (with the posting), after locking the student's row."""
+    claim = lock_row(LossClaim, claim_id)
+    if claim.status not in (LossClaim.Status.AGREED, LossClaim.Status.UPHELD):
+        raise InvalidTransition()
+    if not isinstance(amount_fen, int) or not 0 < amount_fen <= claim.outstanding_fen:
+        raise ValueError(f"set-off of {amount_fen!r} fen exceeds what loss claim {claim.pk} has outstanding")
+    claim.offset_fen += amount_fen
+    claim.save(update_fields=["offset_fen", "updated_at"])
+    history_record(subject=claim, transition=ApplicationsAction.SET_OFF, from_state=claim.status,
+                   to_state=claim.status, reason=f"{format_fen(amount_fen)} ({note}); "
+                   f"{format_fen(claim.outstanding_fen)} still owed")
     return claim

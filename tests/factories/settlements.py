@@ -13,8 +13,17 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 from stdnum import luhn
 
-from applications.models import Attendance, AttendanceStatus, Engagement, EngagementStatus, HoursStatus
+from applications.models import (
+    Attendance,
+    AttendanceStatus,
+    Engagement,
+    EngagementItem,
+    EngagementStatus,
+    HoursStatus,
+    LossClaim,
+)
 from core.crypto import keyed_hash
+from jobs.models import MinimumWage
 from settlements.models import PayoutMethod
 from tests.factories.accounts import StudentProfileFactory
 from tests.factories.applications import EngagementFactory
@@ -37,11 +46,12 @@ def past_shifts(n: int, *, days_ago: int = 20, start: str = "18:00", end: str = 
 NO_SHOW, CANCELLED = "no_show", "cancelled"
 
 
-def worked_engagement(*, hours: list, status: str = EngagementStatus.COMPLETED, student=None,
+def worked_engagement(*, hours: list, status: str = EngagementStatus.COMPLETED, student=None, days_ago: int = 20,
                       **job_kwargs) -> Engagement:
-    """An engagement on a job with one past shift per entry of `hours`, each shift's
-    hours final as given, and the engagement in `status` (completed by default)."""
-    job = JobFactory(published=True, shifts=past_shifts(len(hours)), **job_kwargs)
+    """An engagement on a job with one past shift per entry of `hours` (the first
+    `days_ago` days ago), each shift's hours final as given, and the engagement in
+    `status` (completed by default)."""
+    job = JobFactory(published=True, shifts=past_shifts(len(hours), days_ago=days_ago), **job_kwargs)
     kwargs = {"application__job": job}
     if student is not None:
         kwargs["application__student"] = student
@@ -78,3 +88,27 @@ class PayoutMethodFactory(DjangoModelFactory):
     account_hash = factory.LazyAttribute(lambda o: keyed_hash(f"{o.kind}:{o.account_number}"))
     account_holder = factory.LazyAttribute(lambda o: o.student.student_profile.real_name)
     is_default = True
+
+
+# A city whose minimum hourly wage (¥10.00) is far below the jobs' pay, so the art. 16
+# floor does not bind and a statement test sees the 20 % cap alone.
+LOW_MINIMUM_CITY = "低薪测试市"
+
+
+def low_minimum_city(hourly_min_fen: int = 1000) -> str:
+    MinimumWage.objects.get_or_create(city=LOW_MINIMUM_CITY, effective_from=dt.date(2020, 1, 1), defaults={
+        "province": "测试省", "hourly_min_fen": hourly_min_fen})
+    return LOW_MINIMUM_CITY
+
+
+def agreed_loss(engagement: Engagement, amount_fen: int, description: str = "打碎杯子") -> LossClaim:
+    """A loss claim the student agreed to, with its item, as applications' services leave
+    them (loss_claim_file + loss_claim_answer, tested in tests/applications)."""
+    claim = LossClaim.objects.create(engagement=engagement, amount_fen=amount_fen, description=description,
+                                     evidence="loss-evidence/test.png", status=LossClaim.Status.AGREED,
+                                     student_answer="是我的责任", decided_amount_fen=amount_fen,
+                                     decided_at=timezone.now())
+    EngagementItem.objects.create(engagement=engagement, kind=EngagementItem.Kind.LOSS, amount_fen=-amount_fen,
+                                  description=f"Compensation for a loss (claim {claim.pk})",
+                                  source_key=f"loss_claim:{claim.pk}")
+    return claim

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from applications.models import EngagementItem
 from core.history import history_for
 from core.models import Notification
 from finance.ledger import (
@@ -24,7 +23,7 @@ from settlements.funding import settlement_fund, settlements_fund_ready
 from settlements.models import Settlement, SettlementStatus
 from settlements.services import settlement_prepare
 from settlements.tasks import settlements_fund_ready_task
-from tests.factories.settlements import worked_engagement
+from tests.factories.settlements import agreed_loss, low_minimum_city, worked_engagement
 
 pytestmark = pytest.mark.django_db
 
@@ -82,19 +81,21 @@ def test_e5_1_funding_posts_once_and_the_amounts_balance():
 
 def test_f1_a_loss_set_off_is_netted_out_of_what_escrow_pays():
     with time_machine.travel(FUNDED_AT, tick=False):
-        # given: ¥75.00 earned, a ¥20.00 loss the student agreed to
-        engagement = worked_engagement(hours=[(180, 0)], base_rate_fen=2500)
-        EngagementItem.objects.create(engagement=engagement, kind=EngagementItem.Kind.LOSS, amount_fen=-2000,
-                                      description="broken cup", source_key="loss_claim:test")
+        # given: ¥75.00 earned, a ¥15.00 loss the student agreed to (20% of the pay, art. 16)
+        engagement = worked_engagement(hours=[(180, 0)], base_rate_fen=2500, city=low_minimum_city())
+        claim = agreed_loss(engagement, 1500, "broken cup")
         settlement = settlement_prepare(engagement_id=engagement.pk)
         escrow_in(settlement.employer_id, 10_000, key="in-1")
         # when
         settlement_fund(settlement_id=settlement.pk)
-    # then: the student gets 5500, the commission is on the gross 7500, escrow pays 6250
-    assert account_balance(student_payable(settlement.student_id)) == 5500
+    # then: the student gets 6000, the commission is on the gross 7500, escrow pays 6750
+    assert account_balance(student_payable(settlement.student_id)) == 6000
     assert account_balance(platform_account(AccountKind.REVENUE_COMMISSIONS)) == 750
-    assert account_balance(employer_escrow(settlement.employer_id)) == 10_000 - 6250
+    assert account_balance(employer_escrow(settlement.employer_id)) == 10_000 - 6750
     assert ledger_integrity_check() == []
+    # and the claim records what was set off: nothing is owed any more
+    claim.refresh_from_db()
+    assert (claim.offset_fen, claim.outstanding_fen) == (1500, 0)
 
 
 def test_s4_2_payout_due_in_p1_working_days_on_the_chinese_calendar():

@@ -3,21 +3,25 @@ ready, employers pay in, settlements are funded or advanced by the guarantee
 fund and recovered later, batches are built, confirmed and fail line by line,
 students dispute and staff grant extra pay or refund commission, employers
 withdraw unused escrow — in any order. One student earns enough for income tax
-to be withheld (国家税务总局公告2025年第16号, docs/tax.md). After every step the
-books balance, nobody is paid twice, every account holds exactly what the rows
-say, tax is never negative and net + tax = the pay, in integer fen."""
+to be withheld (国家税务总局公告2025年第16号, docs/tax.md); another causes losses to one
+employer that are set off against their pay within 《工资支付暂行规定》 art. 16. After
+every step the books balance, nobody is paid twice, every account holds exactly
+what the rows say, tax is never negative, net + tax + set-off = the gross, a
+month's set-offs stay within 20 % of its pay and leave the minimum wage, and each
+claim's set-off is what funded statements took of it, in integer fen."""
 
 import datetime as dt
 import itertools
 from collections import Counter
 
 import pytest
-from django.db.models import F, Sum
+from django.db.models import F, Max, Sum
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
+from applications.models import LossClaim
 from core.errors import DomainError
 from finance.guarantee import guarantee_fund_contribute
 from finance.hooks import integrity_checks
@@ -39,6 +43,7 @@ from finance.refunds import (
 from settlements.disputes import adjustments_fund_ready, dispute_decide, dispute_open
 from settlements.funding import settlement_fund, settlements_fund_ready
 from settlements.guarantee import advances_recover_due, settlement_advance
+from settlements.income_tax import minimum_pay_fen
 from settlements.models import (
     PaymentDispute,
     Payout,
@@ -50,9 +55,11 @@ from settlements.models import (
     TaxWithholding,
 )
 from settlements.payouts import payout_batch_build, payout_batch_confirm, payout_fail
+from settlements.selectors import FROZEN
+from settlements.services import settlement_prepare
 from tests.factories.accounts import StaffFactory
 from tests.factories.applications import approved_student
-from tests.factories.settlements import PayoutMethodFactory
+from tests.factories.settlements import PayoutMethodFactory, agreed_loss, low_minimum_city, worked_engagement
 from tests.settlements.test_funding import escrow_in, ready_settlement
 
 pytestmark = pytest.mark.django_db
@@ -73,6 +80,11 @@ class MoneyLifecycle(RuleBasedStateMachine):
         # The student who earns enough to pay income tax: every high-pay statement is theirs.
         self.earner = approved_student()
         PayoutMethodFactory(student=self.earner)
+        # The student who causes losses to one employer (S3.2): every statement with a loss is theirs.
+        self.careless = approved_student()
+        PayoutMethodFactory(student=self.careless)
+        self.claimant = None
+        low_minimum_city()
 
     @staticmethod
     def _outstanding() -> int:
@@ -94,6 +106,22 @@ class MoneyLifecycle(RuleBasedStateMachine):
         settlement = ready_settlement(hours=((600, 0),), base_rate_fen=yuan * 10, student=self.earner)
         if pay_in:
             escrow_in(settlement.employer_id, settlement.employer_total_fen, key=f"in-{next(KEYS)}")
+        return settlement.pk
+
+    @rule(target=settlements, loss=st.sampled_from([0, 1_000, 5_000, 30_000]), minutes=st.sampled_from([120, 240]),
+          days_ago=st.sampled_from([10, 40]), shanghai=st.booleans())
+    def statement_with_a_loss_ready(self, loss, minutes, days_ago, shanghai):
+        # ¥50.00 an hour where the minimum is ¥10.00 (the 20% cap binds), or ¥30.00 in Shanghai
+        # (¥25.00: the minimum wage binds); statements of two months, for one employer.
+        kwargs = {"employer": self.claimant} if self.claimant is not None else {}
+        engagement = worked_engagement(hours=[(minutes, 0)], base_rate_fen=3000 if shanghai else 5000,
+                                       city="上海市" if shanghai else low_minimum_city(), days_ago=days_ago,
+                                       student=self.careless, **kwargs)
+        self.claimant = engagement.employer
+        if loss:
+            agreed_loss(engagement, loss)
+        settlement = settlement_prepare(engagement_id=engagement.pk)
+        assert settlement.status == SettlementStatus.READY
         return settlement.pk
 
     @rule(settlement_id=settlements, amount=st.sampled_from([3000, 8250, 20_000]))
@@ -249,6 +277,34 @@ class MoneyLifecycle(RuleBasedStateMachine):
         for row in TaxWithholding.objects.filter(student=self.earner).order_by("id"):
             assert row.withheld_before_fen == before
             before = row.withheld_to_date_fen
+
+    @invariant()
+    def loss_setoffs_stay_within_art16_and_what_stays_owed_is_recorded(self):
+        # net + tax + set-off = the gross, for every statement
+        for gross, total, tax, losses in Settlement.objects.values_list(
+                F("wages_fen") + F("allowances_fen") + F("compensation_fen"), "student_total_fen", "tax_fen",
+                "losses_fen"):
+            assert all(isinstance(v, int) for v in (gross, total, tax, losses))
+            assert (total - tax) + tax + (-losses) == gross and losses <= 0
+        # each month's funded statements of one student and employer: set-off ≤ 20% of the pay, and
+        # the wages for normal hours less the set-off ≥ the minimum wage for those hours
+        months = (Settlement.objects.filter(status__in=FROZEN, pay_month__isnull=False)
+                  .values("student_id", "employer_id", "pay_month")
+                  .annotate(pay=Sum(F("wages_fen") + F("allowances_fen")), setoff=-Sum("losses_fen"),
+                            counted=Sum("counted_pay_fen"), minutes=Sum("worked_minutes"),
+                            hourly=Max("hourly_minimum_fen")))
+        for month in months:
+            if not month["setoff"]:
+                continue
+            assert month["setoff"] <= month["pay"] * 20 // 100, month
+            assert month["counted"] - month["setoff"] >= minimum_pay_fen(
+                minutes_worked=month["minutes"], hourly_minimum_fen=month["hourly"]), month
+        # a claim's set-off is what funded statements took of it, never more than agreed
+        for claim in LossClaim.objects.all():
+            taken = -(claim.setoff_lines.filter(settlement__status__in=FROZEN)
+                      .aggregate(s=Sum("amount_fen"))["s"] or 0)
+            assert claim.offset_fen == taken <= claim.decided_amount_fen
+            assert claim.outstanding_fen == claim.decided_amount_fen - taken
 
     @invariant()
     def the_guarantee_fund_is_its_money_less_outstanding_advances(self):

@@ -5,11 +5,16 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from applications.models import EngagementItem
 from settlements.services import settlement_prepare
 from tests.factories.applications import approved_student
 from tests.factories.employers import EmployerFactory
-from tests.factories.settlements import NO_SHOW, PayoutMethodFactory, worked_engagement
+from tests.factories.settlements import (
+    NO_SHOW,
+    PayoutMethodFactory,
+    agreed_loss,
+    low_minimum_city,
+    worked_engagement,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +28,9 @@ def signed_in(user) -> Client:
 @pytest.fixture
 def statement():
     """A ready statement: 3 h at ¥25.00, 30 min overtime, ¥15 meal; a no-show; a ¥20 loss."""
-    engagement = worked_engagement(hours=[(180, 30), NO_SHOW], base_rate_fen=2500, meal_allowance_fen=1500)
-    EngagementItem.objects.create(engagement=engagement, kind=EngagementItem.Kind.LOSS, amount_fen=-2000,
-                                  description="打碎杯子", source_key="loss_claim:pages")
+    engagement = worked_engagement(hours=[(180, 30), NO_SHOW], base_rate_fen=2500, meal_allowance_fen=1500,
+                                   city=low_minimum_city())
+    agreed_loss(engagement, 2000, "打碎杯子")
     return settlement_prepare(engagement_id=engagement.pk)
 
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from applications.models import EngagementItem, EngagementStatus
+from applications.models import EngagementStatus
 from applications.services import engagement_cancel_by_employer, engagement_cancel_by_student, hours_confirm
 from core.history import history_for
 from core.models import Notification
@@ -20,7 +20,7 @@ from settlements.tasks import settlements_prepare_task
 from tests.factories.accounts import StaffFactory
 from tests.factories.applications import EngagementFactory
 from tests.factories.jobs import JobFactory
-from tests.factories.settlements import CANCELLED, NO_SHOW, worked_engagement
+from tests.factories.settlements import CANCELLED, NO_SHOW, agreed_loss, low_minimum_city, worked_engagement
 
 pytestmark = pytest.mark.django_db
 
@@ -174,22 +174,22 @@ def test_e4_1_compensation_for_an_employers_late_cancellation_is_settled():
 def test_s3_2_a_loss_decided_after_the_statement_is_ready_is_added_as_its_own_line():
     # given: a ready statement
     with time_machine.travel(NOW, tick=False):
-        engagement = worked_engagement(hours=[(180, 0)], base_rate_fen=2500)
+        engagement = worked_engagement(hours=[(180, 0)], base_rate_fen=2500, city=low_minimum_city())
         settlement = settlement_prepare(engagement_id=engagement.pk)
     # when: a loss the student agreed to is recorded, and the sweep runs
     with time_machine.travel(NOW + dt.timedelta(hours=1), tick=False):
-        EngagementItem.objects.create(engagement=engagement, kind=EngagementItem.Kind.LOSS, amount_fen=-2000,
-                                      description="打碎杯子 (claim 1)", source_key="loss_claim:test")
+        claim = agreed_loss(engagement, 1500)
     with time_machine.travel(NOW + dt.timedelta(hours=2), tick=False):
         assert settlements_prepare_due() == 1
         # then: up to date, so the next run finds nothing
         assert settlements_prepare_due() == 0
     settlement.refresh_from_db()
-    assert kinds_and_amounts(settlement) == [(LineKind.BASE, 7500), (LineKind.LOSS, -2000),
+    assert kinds_and_amounts(settlement) == [(LineKind.BASE, 7500), (LineKind.LOSS, -1500),
                                              (LineKind.COMMISSION, 750)]
-    assert (settlement.student_total_fen, settlement.employer_total_fen) == (5500, 6250)
+    assert settlement.lines.get(kind=LineKind.LOSS).loss_claim == claim
+    assert (settlement.student_total_fen, settlement.employer_total_fen) == (6000, 6750)
     recompute = history_for(settlement).filter(transition="recompute").get()
-    assert recompute.reason == "¥75.00 → ¥55.00"
+    assert recompute.reason == "¥75.00 → ¥60.00"
 
 
 def test_s4_1_the_task_prepares_each_due_statement_once_however_often_it_runs():

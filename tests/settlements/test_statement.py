@@ -10,6 +10,7 @@ from settlements.statement import (
     LineKind,
     MoneyItem,
     PayTerms,
+    SetOffMonth,
     ShiftWork,
     statement_compute,
 )
@@ -189,30 +190,57 @@ def test_e4_1_late_cancellation_compensation_is_a_line_of_its_own():
 
 
 def test_s3_2_a_loss_is_a_separate_negative_line_never_netted_into_wages():
-    # given: a loss of ¥30.00 the student agreed to
-    items = [MoneyItem("loss", -3000, "Broken cup (claim 7)")]
+    # given: a loss of ¥15.00 the student agreed to (20% of the ¥75.00 pay: within the art. 16 cap)
+    items = [MoneyItem("loss", -1500, "Broken cup (claim 7)", claim_id=7)]
     # when
     statement = compute(HOURLY, [worked(0, 180)], items)
-    # then: wages are shown in full, the loss apart
+    # then: wages are shown in full, the loss apart, naming its claim
     assert amounts(statement, LineKind.BASE) == [7500]
-    assert amounts(statement, LineKind.LOSS) == [-3000]
-    assert statement.losses_fen == -3000
-    assert statement.student_total_fen == 4500
+    assert amounts(statement, LineKind.LOSS) == [-1500]
+    assert statement.lines[-1].claim_id == 7
+    assert statement.losses_fen == -1500
+    assert statement.student_total_fen == 6000
     # the employer is credited the loss: pays gross − loss + commission on gross
     assert statement.commission_fen == 750
-    assert statement.employer_total_fen == 7500 - 3000 + 750
+    assert statement.employer_total_fen == 7500 - 1500 + 750
 
 
-def test_s3_2_a_loss_never_takes_pay_below_zero():
-    # given: a decided loss larger than the pay
+def test_art16_loss_setoff_capped_at_20_percent_of_pay_on_the_line():
+    # given: a decided loss of ¥100.00 against ¥25.00 of pay
     items = [MoneyItem("loss", -10000, "Lost scanner")]
     # when
     statement = compute(HOURLY, [worked(0, 60)], items)
-    # then: set off only up to the pay, and the line says so
-    assert amounts(statement, LineKind.LOSS) == [-2500]
-    assert "¥25.00 of ¥100.00" in statement.lines[-1].quantity
-    assert statement.student_total_fen == 0
-    assert statement.employer_total_fen == statement.commission_fen == 250
+    # then: 20% of the pay is set off and the line says what stays owed
+    assert amounts(statement, LineKind.LOSS) == [-500]
+    assert "¥5.00 of ¥100.00" in statement.lines[-1].quantity and "¥95.00" in statement.lines[-1].quantity
+    assert statement.setoff is not None and statement.setoff.remainder_fen == 9500
+    assert statement.student_total_fen == 2000
+    assert statement.employer_total_fen == 2000 + 250
+
+
+def test_art16_two_claims_in_one_statement_share_one_cap_the_first_claim_first():
+    # given: ¥100.00 of pay, two claims of ¥15.00 each: the cap is ¥20.00
+    items = [MoneyItem("loss", -1500, "cup", claim_id=1), MoneyItem("loss", -1500, "plate", claim_id=2)]
+    # when
+    statement = compute(HOURLY, [worked(0, 240)], items)
+    # then
+    assert amounts(statement, LineKind.LOSS) == [-1500, -500]
+    assert statement.losses_fen == -2000 and statement.student_total_fen == 8000
+
+
+def test_art16_the_month_before_counts_and_the_floor_uses_normal_hours_only():
+    # given: ¥500 paid earlier in the month with ¥60 set off; now 4 h at ¥25 + 1 h overtime; minimum ¥20/h
+    month = SetOffMonth(hourly_minimum_fen=2000, earlier_pay_fen=50000, earlier_counted_fen=50000,
+                        earlier_minutes=20 * 60, earlier_setoff_fen=6000)
+    items = [MoneyItem("loss", -50000, "till shortfall")]
+    # when
+    statement = statement_compute(terms=HOURLY, shifts=[worked(0, 240, overtime=60)], items=items,
+                                  commission_percent=10, month=month)
+    # then: pay 500 + 100 + 37.50 overtime; 20% = 127.50, less 60 earlier = 67.50; the floor:
+    # counted 600 − 60 − (24 h × 20 = 480) = 60 → 60 is set off (the minimum wage binds)
+    assert statement.counted_pay_fen == 10000 and statement.worked_minutes == 240
+    assert amounts(statement, LineKind.LOSS) == [-6000]
+    assert statement.setoff.reason == "capped_minimum_wage"
 
 
 # ------------------------------------------------------------------ commission (F1)
