@@ -686,6 +686,26 @@ JOB_KINDS = [
      "协助店主完成日常工作，工作内容与岗位描述一致，有专人带教。", (24, 35)),
 ]
 SHIFT_STARTS = ["08:00", "09:00", "10:00", "13:00", "14:00", "17:00", "18:00", "19:00"]
+# S2.1 "near me": workplaces scattered around their city's centre (data/reference/cn-city-areas.csv),
+# normally with this spread, no further out than WORKPLACE_MAX_KM; drawn from their own random
+# source so the rest of the data set is the same as before positions existed.
+WORKPLACE_SPREAD_KM = 7.0
+WORKPLACE_MAX_KM = 25.0
+
+
+def workplace_position(rng: random.Random, city: str) -> tuple[float | None, float | None]:
+    from jobs.geo import KM_PER_DEGREE, city_area
+
+    area = city_area(city)
+    if area is None:
+        return None, None
+    while True:
+        north_km, east_km = rng.gauss(0, WORKPLACE_SPREAD_KM), rng.gauss(0, WORKPLACE_SPREAD_KM)
+        if math.hypot(north_km, east_km) <= WORKPLACE_MAX_KM:
+            break
+    lat = area.lat + north_km / KM_PER_DEGREE
+    lng = area.lng + east_km / (KM_PER_DEGREE * math.cos(math.radians(area.lat)))
+    return round(lat, 6), round(lng, 6)
 
 
 def step_jobs(ctx: Context, count: int) -> None:
@@ -701,6 +721,7 @@ def step_jobs(ctx: Context, count: int) -> None:
     if not posters:
         return
     today = timezone.localdate(ctx.now)
+    places = random.Random(0x6E656172)  # "near": positions only, the same in every data set
     specs, jobs = [], []
     for chunk in chunks(count):
         for _i in chunk:
@@ -725,6 +746,7 @@ def step_jobs(ctx: Context, count: int) -> None:
                 "published", "paused", "closed", "expired", "taken_down") else None
             last_end = timezone.make_aware(dt.datetime.combine(days[-1], end))
             skills = ctx.rng.choice(["认真负责，守时", "普通话标准", "有相关经验者优先", "沟通能力好", ""])
+            latitude, longitude = (None, None) if remote else workplace_position(places, city)
             jobs.append(Job(
                 employer_id=employer.id, created_by_id=employer.owner_id, status=status, title=title,
                 category=category, description=f"{description}工作地点：{city}{district}。",
@@ -732,6 +754,7 @@ def step_jobs(ctx: Context, count: int) -> None:
                 headcount=ctx.rng.randint(1, 10), is_remote=remote, city="" if remote else f"{city}市",
                 district="" if remote else district,
                 address="" if remote else f"{district}{ctx.rng.choice(STREETS)}{ctx.rng.randint(1, 999)}号",
+                latitude=latitude, longitude=longitude,
                 application_deadline=timezone.make_aware(dt.datetime.combine(first_day - dt.timedelta(days=1),
                                                                              dt.time(20))),
                 pay_unit="hour", base_rate_fen=rate, hourly_pay_fen=rate,

@@ -235,6 +235,9 @@ JOB_SEARCH_QUERY = "促销员"
 # with its synonyms 辅导/补习) and two terms that must both match (促销 with 导购).
 JOB_SEARCH_SHORT_QUERY = "家教"
 JOB_SEARCH_TERMS_QUERY = "超市 促销"
+# S2.1 "near me": jobs within 3 km of a point 1.5 km from Beijing's centre (where bench/generate.py
+# scatters the most workplaces), nearest first; the position rounded as the page rounds it.
+JOB_NEARBY_PATH = "/jobs/?lat=39.918&lng=116.397&within=3&sort=distance"
 
 ENDPOINTS: list[Endpoint] = [
     Endpoint("healthz", "/healthz"),  # the floor: full middleware stack, one trivial query
@@ -244,6 +247,7 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("job_search", f"/jobs/?q={quote(JOB_SEARCH_QUERY)}", percentiles=(95, 99)),
     Endpoint("job_search_short", f"/jobs/?q={quote(JOB_SEARCH_SHORT_QUERY)}", percentiles=(95, 99)),
     Endpoint("job_search_terms", f"/jobs/?q={quote(JOB_SEARCH_TERMS_QUERY)}", percentiles=(95, 99)),
+    Endpoint("job_list_nearby", JOB_NEARBY_PATH, percentiles=(95, 99)),
 ]
 
 QUERY_PROBES: list[QueryProbe] = [
@@ -251,6 +255,7 @@ QUERY_PROBES: list[QueryProbe] = [
     QueryProbe("student_dashboard_queries", "/me/", role="student"),
     QueryProbe("job_list_queries", "/jobs/"),
     QueryProbe("job_list_student_queries", "/jobs/", role="student"),
+    QueryProbe("job_list_nearby_queries", JOB_NEARBY_PATH),
     QueryProbe("job_detail_queries", job_detail_path),
     QueryProbe("applicant_list_queries", applicants_path, role="showcase_employer"),
 ]
@@ -267,6 +272,8 @@ BUDGETS: dict[str, tuple[str, float]] = {
     "job_search_p95_ms": ("<=", 50),
     "job_search_short_p95_ms": ("<=", 50),  # S2.1: the same budget for a 2-character and a 2-term query
     "job_search_terms_p95_ms": ("<=", 50),
+    "job_list_nearby_p95_ms": ("<=", 50),  # S2.1 "near me": 3 km around a point, nearest first
+    "job_list_nearby_queries": ("<=", 6),
     "applicant_list_queries": ("<=", 8),
     "applicant_ranking_ms": ("<=", 200),
     "student_recommendations_ms": ("<=", 100),

@@ -27,7 +27,7 @@ def _labels() -> tuple:
             {value: escape(str(label)) for value, label in PayUnit.choices},
             escape(gettext("Remote")), escape(gettext("Verified")),
             escape(pgettext("start date", "from")), gettext("about %(pay)s per hour"),
-            escape(gettext("Early access")),
+            escape(gettext("Early access")), gettext("%(km)s km"),
         )
     return _LABELS[language]
 
@@ -36,7 +36,7 @@ def render_job_cards(rows: list[dict]) -> SafeString:
     """Cards for rows from jobs.selectors.job_list_published (dicts of CARD_FIELDS)."""
     if not rows:
         return mark_safe("")
-    categories, units, remote, verified, starts, about, early = _labels()
+    categories, units, remote, verified, starts, about, early, km = _labels()
     detail_prefix = reverse("jobs:list")  # the job page is /jobs/<pk>/
     html = []
     for row in rows:
@@ -45,6 +45,9 @@ def render_job_cards(rows: list[dict]) -> SafeString:
             hourly = f' <span class="muted">({escape(about % {"pay": format_fen(row["hourly_pay_fen"])})})</span>'
         place = remote if row["is_remote"] else escape(" ".join(filter(None, [row["city"], row["district"]])))
         start = f" · {starts} {row['first_shift_date']:%Y-%m-%d}" if row["first_shift_date"] else ""
+        distance = row.get("distance_km")  # S2.1 "near me": only when the student gave a position
+        if distance is not None:
+            place += f' · <span class="distance">{escape(km % {"km": distance_text(distance)})}</span>'
         level = int(row["employer__verification_level"] or 0)
         badge = f' <span class="badge verify-{level}">✔ {verified}</span>' if level else ""
         if row.get("early_access"):  # K3.1: shown to high-tier students before everyone else
@@ -57,3 +60,8 @@ def render_job_cards(rows: list[dict]) -> SafeString:
             f'{escape(row["employer__name"])}</span>{badge}</p></article></li>'
         )
     return mark_safe("".join(html))  # noqa: S308 - every interpolated value is escaped or an int above
+
+
+def distance_text(km: float) -> str:
+    """"1.2": one decimal, and never "0.0" (the position is only good to about 100 m)."""
+    return f"{max(float(km), 0.1):.1f}"

@@ -20,6 +20,7 @@ from core.money import yuan_text
 from core.screening import ScreenedFormMixin
 
 from .compliance import Finding
+from .geo import CoordinateSystem, to_wgs84, workplace_error
 from .models import (
     MAX_SETTLEMENT_DAYS,
     MAX_SHIFTS_PER_JOB,
@@ -198,6 +199,20 @@ class JobForm(forms.Form):
     city = forms.CharField(label=_("city"), max_length=50, required=False)
     district = forms.CharField(label=_("district"), max_length=50, required=False)
     address = forms.CharField(label=_("address"), max_length=200, required=False)
+    # S2.1 "near me": where students find the job by distance (docs/near-me.md). Optional.
+    latitude = forms.FloatField(
+        label=_("latitude"), required=False, min_value=-90, max_value=90,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+        help_text=_("Optional: lets students find the job by distance. Use “use my current position” at the "
+                    "workplace, or copy the coordinates from a map app."))
+    longitude = forms.FloatField(label=_("longitude"), required=False, min_value=-180, max_value=180,
+                                 widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}))
+    coordinate_system = forms.ChoiceField(
+        label=_("coordinates from"), required=False, initial=CoordinateSystem.WGS84,
+        choices=[(CoordinateSystem.WGS84, _("this device's position or GPS (WGS-84)")),
+                 (CoordinateSystem.GCJ02, _("Amap, Tencent Maps or Apple Maps in China (GCJ-02)")),
+                 (CoordinateSystem.BD09, _("Baidu Maps (BD-09)"))],
+        help_text=_("Map apps in China shift coordinates by a few hundred metres; we convert them."))
 
     # When
     schedule_kind = forms.ChoiceField(label=_("schedule"), choices=ScheduleKind.choices,
@@ -267,6 +282,21 @@ class JobForm(forms.Form):
                 self.add_error("city", _("Give the city where the work takes place, or tick “remote work”."))
             if not data["address"] and "address" not in self.errors:
                 self.add_error("address", _("Give the address where the work takes place."))
+        self._clean_position(data)
+
+    def _clean_position(self, data):
+        """Both coordinates or neither, converted to WGS-84, inside the job's city (S2.1)."""
+        if "latitude" in self.errors or "longitude" in self.errors:
+            return
+        lat, lng = data.get("latitude"), data.get("longitude")
+        if lat is not None and lng is not None:
+            lat, lng = to_wgs84(lat, lng, data.get("coordinate_system") or CoordinateSystem.WGS84)
+            lat, lng = round(lat, 6), round(lng, 6)  # ≈ 0.1 m: the precision a position has
+        data["latitude"], data["longitude"] = lat, lng
+        data["coordinate_system"] = CoordinateSystem.WGS84
+        error = workplace_error(is_remote=bool(data.get("is_remote")), city=data.get("city", ""), lat=lat, lng=lng)
+        if error:
+            self.add_error("latitude", error)
 
     def _clean_pay(self, data):
         if data.get("pay_unit") == PayUnit.PIECE:
@@ -364,7 +394,8 @@ class JobPosting:
         cleaned = dict(self.form.cleaned_data)
         data = {name: cleaned.get(name) for name in (
             "title", "category", "description", "requirements_skills", "requirements_certificates",
-            "headcount", "minor_restricted_work", "minor_restricted_venue", "is_remote", "city", "district", "address", "schedule_kind",
+            "headcount", "minor_restricted_work", "minor_restricted_venue", "is_remote", "city", "district", "address",
+            "latitude", "longitude", "schedule_kind",
             "application_deadline", "pay_unit", "pieces_per_hour", "bonus_rules", "settlement_cycle",
             "payment_days")}
         for name, fen_name in MONEY_FIELDS.items():

@@ -182,6 +182,10 @@ class Job(FSMModelMixin, TimeStampedModel):
     city = models.CharField(_("city"), max_length=50, blank=True)
     district = models.CharField(_("district"), max_length=50, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
+    # The workplace's position, WGS-84 degrees (S2.1 "jobs near me", docs/near-me.md): optional,
+    # inside the job's city (jobs.geo.workplace_error); a remote job has none.
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
 
     # When (J1.3): shifts are the truth; a weekly pattern is expanded into shifts.
     schedule_kind = models.CharField(_("schedule"), max_length=8, choices=ScheduleKind.choices,
@@ -243,11 +247,20 @@ class Job(FSMModelMixin, TimeStampedModel):
             models.Index(fields=["status", "first_shift_date"], name="job_status_start"),
             models.Index(fields=["status", "-hourly_pay_fen"], name="job_status_pay"),
             models.Index(fields=["status", "submitted_at"], name="job_status_submitted"),
+            # "Near me" (S2.1): the bounding box around the student is a range on latitude within
+            # the published jobs, its longitude range checked in the index (jobs.selectors).
+            models.Index(fields=["status", "latitude", "longitude"], name="job_status_position"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(payment_days__lte=MAX_SETTLEMENT_DAYS),
                                    name="job_payment_days_within_15"),
             models.CheckConstraint(condition=models.Q(headcount__gte=1), name="job_headcount_positive"),
+            # A position is both coordinates or none, on the globe, and never on a remote job.
+            models.CheckConstraint(
+                condition=models.Q(latitude__isnull=True, longitude__isnull=True)
+                | models.Q(is_remote=False, latitude__gte=-90, latitude__lte=90, longitude__gte=-180,
+                           longitude__lte=180),
+                name="job_position_whole_and_not_remote"),
         ]
 
     def __str__(self) -> str:

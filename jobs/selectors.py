@@ -8,12 +8,12 @@ DESIGN.md ("Performance, measured here"): no COUNT(*) for pagination, no
 DISTINCT facet over the whole table per request, no query per row."""
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from django.core.cache import caches
 from django.db import connection, models
-from django.db.models import Count, DateTimeField, F, Q, QuerySet
+from django.db.models import Count, DateTimeField, F, FloatField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +22,7 @@ from accounts.models import StudentProfile
 from core.models import CreditTier, Policy
 from core.policy import get_policy
 
+from .geo import Box, distance_km_expression
 from .models import Job, JobStatus, SearchSynonym, Shift, synonym_words
 
 PAGE_SIZE = 20
@@ -66,6 +67,13 @@ class JobSort(models.TextChoices):
     NEWEST = "newest", _("Newest")
     PAY = "pay", _("Highest hourly pay")
     START = "start", _("Starting soonest")
+    DISTANCE = "distance", _("Nearest first")
+
+
+# "Near me" (S2.1, docs/near-me.md): the radii a student can choose, and the radius a sort by
+# distance without one uses (a whole city's urban area: the sort stays a bounded index range).
+WITHIN_KM_CHOICES = (1, 3, 5, 10)
+DISTANCE_SORT_KM = 25
 
 
 # Each sort order is served by an index on Job (jobs/models.py, Meta.indexes).
@@ -95,6 +103,21 @@ class JobFilters:
     date_to: dt.date | None = None
     remote_only: bool = False
     sort: str = JobSort.NEWEST
+    # Where the student is (WGS-84, rounded; never stored) and how far they would go (km).
+    lat: float | None = None
+    lng: float | None = None
+    within_km: int | None = None
+
+    @property
+    def has_origin(self) -> bool:
+        return self.lat is not None and self.lng is not None
+
+    @property
+    def radius_km(self) -> int | None:
+        """The circle the list is limited to: the chosen one, or DISTANCE_SORT_KM for a sort by distance."""
+        if not self.has_origin:
+            return None
+        return self.within_km or (DISTANCE_SORT_KM if self.sort == JobSort.DISTANCE else None)
 
 
 @dataclass(frozen=True)
@@ -225,6 +248,9 @@ class _Slot:
 
 NOW = _Slot("now")
 VIEWER = _Slot("viewer")
+# "Near me": the student's position and the bounding box of their radius, per request.
+LAT, LNG = _Slot("lat"), _Slot("lng")
+SOUTH, NORTH, WEST, EAST = _Slot("south"), _Slot("north"), _Slot("west"), _Slot("east")
 
 
 def _hours_sql() -> str:
@@ -273,9 +299,49 @@ def _minute(now: dt.datetime | None = None) -> dt.datetime:
     return (now or timezone.now()).replace(second=0, microsecond=0)
 
 
-def _bind(params: tuple, *, now: dt.datetime, viewer_id: int | None) -> tuple:
-    values = {id(NOW): now, id(VIEWER): viewer_id}
+def _bind(params: tuple, *, now: dt.datetime, viewer_id: int | None, filters: JobFilters | None = None) -> tuple:
+    values: dict[int, object] = {id(NOW): now, id(VIEWER): viewer_id}
+    if filters is not None and filters.has_origin:
+        values.update({id(LAT): float(filters.lat), id(LNG): float(filters.lng)})
+        if filters.radius_km:
+            box = Box.around(filters.lat, filters.lng, filters.radius_km)
+            values.update({id(SOUTH): box.south, id(NORTH): box.north, id(WEST): box.west, id(EAST): box.east})
     return tuple(values.get(id(p), p) if isinstance(p, _Slot) else p for p in params)
+
+
+def _number(value) -> RawSQL:
+    """A float parameter (or a placeholder for one) as an SQL expression."""
+    return RawSQL("%s", (value,), output_field=FloatField())
+
+
+def _near(queryset: QuerySet, filters: JobFilters, *, placeholders: bool) -> tuple[QuerySet, tuple, tuple]:
+    """The list's columns and order, and S2.1 "near me" when the student gave a place: the
+    distance to each job's workplace (km, NULL for remote jobs and jobs without a position),
+    within a radius only the jobs inside it, and "nearest first".
+
+    The radius is first a bounding box on (latitude, longitude), a range scan of the
+    (status, latitude, longitude) index; only the jobs in the box get the exact distance.
+    Jobs without a position are never "near": remote work has no workplace."""
+    order_by = SORT_ORDER.get(filters.sort, SORT_ORDER[JobSort.NEWEST])
+    if not filters.has_origin:
+        return queryset, CARD_FIELDS, order_by
+    if filters.sort == JobSort.DISTANCE:
+        order_by = (F("distance_km").asc(), F("id").asc())
+    lat, lng = (LAT, LNG) if placeholders else (filters.lat, filters.lng)
+    queryset = queryset.annotate(distance_km=distance_km_expression(_number(lat), _number(lng)))
+    fields = (*CARD_FIELDS, "distance_km")
+    radius = filters.radius_km
+    if not radius:
+        return queryset, fields, order_by
+    if placeholders:
+        south, north, west, east = SOUTH, NORTH, WEST, EAST
+    else:
+        box = Box.around(filters.lat, filters.lng, radius)
+        south, north, west, east = box.south, box.north, box.west, box.east
+    queryset = queryset.filter(latitude__gte=_number(south), latitude__lte=_number(north),
+                               longitude__gte=_number(west), longitude__lte=_number(east),
+                               distance_km__lte=float(radius))
+    return queryset, fields, order_by
 
 
 def job_filter_visible_to(queryset: QuerySet, *, profile: StudentProfile | None,
@@ -333,11 +399,11 @@ def job_list_queryset(*, filters: JobFilters, for_viewer: bool = False, viewer_i
         queryset = queryset.filter(first_shift_date__lte=filters.date_to)
     if filters.date_from:
         queryset = queryset.filter(last_shift_end__gt=_start_of_day(filters.date_from))
-    order_by = SORT_ORDER.get(filters.sort, SORT_ORDER[JobSort.NEWEST])
+    queryset, fields, order_by = _near(queryset, filters, placeholders=placeholders)
     if for_viewer:
         return queryset.annotate(early_access=_early_access_sql(now_param)).order_by(*order_by).values(
-            *CARD_FIELDS, "early_access")
-    return queryset.order_by(*order_by).values(*CARD_FIELDS)
+            *fields, "early_access")
+    return queryset.order_by(*order_by).values(*fields)
 
 
 def job_list_published(*, filters: JobFilters, page: int = 1, viewer_id: int | None = None,
@@ -353,9 +419,11 @@ def job_list_published(*, filters: JobFilters, page: int = 1, viewer_id: int | N
     # Plain dicts, not model instances: a card needs a dozen values, and building
     # 42 model objects (jobs + employers) cost more than the query itself.
     groups = search_groups(filters.q) if filters.q else ()
-    sql, params = _list_sql(filters, offset, viewer_id is not None, groups)
+    # The position is a placeholder in the cached SQL: every origin shares one compiled query.
+    key = replace(filters, lat=0.0, lng=0.0) if filters.has_origin else filters
+    sql, params = _list_sql(key, offset, viewer_id is not None, groups)
     with connection.cursor() as cursor:
-        cursor.execute(sql, _bind(params, now=_minute(now), viewer_id=viewer_id))
+        cursor.execute(sql, _bind(params, now=_minute(now), viewer_id=viewer_id, filters=filters))
         names = [column[0] for column in cursor.description]  # DB-API: name first
         rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     return JobListPage(jobs=rows[:PAGE_SIZE], number=page, has_next=len(rows) > PAGE_SIZE)

@@ -85,7 +85,7 @@ class JobAdmin(ServiceFSMAdminMixin, ModerationQueueAdmin):
             "requirements_certificates_marked", "headcount"]}),
         (_("Minors (16–17)"), {"fields": ["minors_declaration"]}),
         (_("Insurance"), {"fields": ["insurance_cover"]}),
-        (_("Where"), {"fields": ["is_remote", "city", "district", "address_marked"]}),
+        (_("Where"), {"fields": ["is_remote", "city", "district", "address_marked", "latitude", "longitude"]}),
         (_("When"), {"fields": ["schedule_kind", "shifts_list", "total_hours", "has_night_work",
                                 "application_deadline"]}),
         (_("Pay"), {"fields": ["pay_unit", "base_rate", "pieces_per_hour", "overtime_rate", "hourly_pay",

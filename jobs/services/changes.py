@@ -52,8 +52,11 @@ def job_workplace_change(*, job_id: int, address: str) -> Job:
     job = lock_row(Job, job_id, related=("employer",))
     before = job.address
     job.address = address
+    # The old position points at the old workplace: no distance is better than a wrong one
+    # (S2.1); the employer places the new workplace by editing the job.
+    job.latitude = job.longitude = None
     job.search_document = search_document_for(job)
-    job.save(update_fields=["address", "search_document", "updated_at"])
+    job.save(update_fields=["address", "latitude", "longitude", "search_document", "updated_at"])
     history_record(subject=job, transition=JobAction.WORKPLACE_CHANGED, from_state=job.status,
                    to_state=job.status, reason=f"{before} → {address}")
     return job

@@ -14,6 +14,7 @@ from employers.models import Employer, EmployerMember
 from employers.services import ensure_employer_member
 
 from ..compliance import Finding, screen
+from ..geo import workplace_error
 from ..models import MAX_SHIFTS_PER_JOB, Job, JobFlag, JobRevision, ScheduleKind, Shift, build_search_document
 from ..schedule import ShiftSpec, expand_weekly, hourly_pay_fen, schedule_facts
 
@@ -21,7 +22,7 @@ from ..schedule import ShiftSpec, expand_weekly, hourly_pay_fen, schedule_facts
 CONTENT_FIELDS = [
     "title", "category", "description", "requirements_skills", "requirements_certificates",
     "minor_restricted_work", "minor_restricted_venue",
-    "is_remote", "city", "district", "address",
+    "is_remote", "city", "district", "address", "latitude", "longitude",
     "schedule_kind", "weekly_days", "weekly_start", "weekly_end", "weekly_from", "weekly_until",
     "pay_unit", "base_rate_fen", "pieces_per_hour", "overtime_rate_fen", "bonus_rules", "meal_allowance_fen",
     "transport_allowance_fen", "settlement_cycle", "payment_days",
@@ -67,9 +68,18 @@ def _apply(job: Job, data: dict, shifts: list[ShiftSpec], fields: list[str]) -> 
             setattr(job, name, data[name])
     if job.is_remote:
         job.city = job.city or ""
+        job.latitude = job.longitude = None
     job.closed_to_minors = bool(job.minor_restricted_work or job.minor_restricted_venue)
     _set_schedule_facts(job, shifts)
     job.search_document = search_document_for(job)
+
+
+def check_workplace(data: dict) -> None:
+    """S2.1 "near me": a workplace position lies in the job's city; a remote job has none."""
+    error = workplace_error(is_remote=bool(data.get("is_remote")), city=data.get("city") or "",
+                            lat=data.get("latitude"), lng=data.get("longitude"))
+    if error:
+        raise DomainError(error, field="latitude")
 
 
 def _set_schedule_facts(job: Job, shifts: list[ShiftSpec]) -> None:

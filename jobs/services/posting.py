@@ -32,6 +32,7 @@ from .common import (
     _screen,
     _shift_specs,
     _withdraw_pending_revisions,
+    check_workplace,
     shifts_for,
 )
 from .insurance import ensure_insured_for_submit
@@ -96,6 +97,7 @@ def job_save_draft(*, employer_id: int, actor, data: dict, shifts: list[ShiftSpe
     submitted and approved."""
     ensure_employer_member(actor, employer_id)
     shifts = shifts_for(data, shifts)
+    check_workplace(data)
     if job_id is None:
         job = Job(employer=Employer.objects.get(pk=employer_id), created_by=actor)
     else:

@@ -33,6 +33,7 @@ from .common import (
     _shift_specs,
     _tell_employer,
     _withdraw_pending_revisions,
+    check_workplace,
     shifts_for,
 )
 
@@ -47,6 +48,7 @@ def job_revise(*, job_id: int, actor, data: dict, shifts: list[ShiftSpec] | None
         raise InvalidTransition(_("Only published or paused jobs are revised; edit drafts directly."))
     shifts = shifts_for(data, shifts)
     current = _data_of(job)
+    check_workplace({**current, **data})
     immaterial = [f for f in IMMATERIAL_FIELDS if f in data and data[f] != current[f]]
     material = [f for f in CONTENT_FIELDS if f in data and data[f] != current[f]]
     shifts_changed = [asdict(s) for s in shifts] != [asdict(s) for s in _shift_specs(job)]

@@ -9,15 +9,18 @@ from django import forms
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from core.forms import YuanField
 
 from ..cards import render_job_cards
+from ..geo import campus_choices, campuses, round_position
 from ..models import Job, JobCategory, PayUnit
 from ..selectors import (
     MAX_PAGE,
+    WITHIN_KM_CHOICES,
     JobFilters,
     JobSort,
     job_cities_popular,
@@ -56,6 +59,12 @@ class JobSearchForm(forms.Form):
                               widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     remote = forms.BooleanField(label=_("Remote work only"), required=False)
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=JobSort.choices)
+    # "Near me" (S2.1, docs/near-me.md): a campus from the list, or the position the browser
+    # shares (rounded to about 110 m, sent in the query string, never stored).
+    campus = forms.ChoiceField(label=_("Near my campus"), required=False)
+    within = forms.TypedChoiceField(label=_("Distance"), required=False, coerce=int, empty_value=None)
+    lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
+    lng = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
     page = forms.IntegerField(
         required=False, min_value=1, max_value=MAX_PAGE, widget=forms.HiddenInput,
         error_messages={
@@ -73,17 +82,43 @@ class JobSearchForm(forms.Form):
         self.fields["city"].widget = forms.Select(
             choices=[("", _("Any city")), *((c, c) for c in [*cities, *extra])]
         )
+        english = (get_language() or "").startswith("en")
+        self.fields["campus"].choices = [("", _("Choose your campus")), *campus_choices(english=english)]
+        self.fields["within"].choices = [("", _("Any distance")), *(
+            (str(km), _("within %(km)s km") % {"km": km}) for km in WITHIN_KM_CHOICES)]
 
     def clean(self):
         data = super().clean()
         date_from, date_to = data.get("date_from"), data.get("date_to")
         if date_from and date_to and date_to < date_from:
             self.add_error("date_to", _("The end of the date range is before its start."))
+        self._clean_origin(data)
         return data
+
+    def _clean_origin(self, data):
+        """Where distances are measured from: the chosen campus, else the shared position."""
+        data["origin"] = None
+        campus = campuses().get(data.get("campus") or "")
+        lat, lng = data.get("lat"), data.get("lng")
+        if campus is not None:
+            data["origin"] = (campus.lat, campus.lng)
+        elif lat is not None and lng is not None:
+            data["origin"] = (round_position(lat), round_position(lng))
+        if data["origin"] is None:
+            message = _("Share your position or choose your campus to see jobs by distance.")
+            if data.get("within") and "within" not in self.errors:
+                self.add_error("within", message)
+            if data.get("sort") == JobSort.DISTANCE:
+                self.add_error("sort", message)
+
+    def uses_shared_position(self) -> bool:
+        data = getattr(self, "cleaned_data", {})
+        return bool(data.get("origin")) and not data.get("campus")
 
     def filters(self) -> JobFilters:
         """The valid part of the query as selector filters (call after is_valid())."""
         data = self.cleaned_data
+        origin = data.get("origin")
         return JobFilters(
             q=data.get("q") or "",
             city=data.get("city") or "",
@@ -95,6 +130,9 @@ class JobSearchForm(forms.Form):
             date_to=data.get("date_to"),
             remote_only=bool(data.get("remote")),
             sort=data.get("sort") or JobSort.NEWEST,
+            lat=origin[0] if origin else None,
+            lng=origin[1] if origin else None,
+            within_km=data.get("within") if origin else None,
         )
 
     def page_number(self) -> int:

@@ -91,6 +91,14 @@ for url in ("/admin/risk/sanction/", "/admin/risk/appeal/", "/admin/risk/credits
     response = client.get(url)
     assert response.status_code == 200, ("moderator", url, response.status_code)
 print("embedded credit ok")
+# ---- jobs near me (S2.1): the distance expression and the bounding box run on SQLite too
+near = Client(HTTP_HOST="127.0.0.1").get("/jobs/", {"campus": "pku", "within": 5, "sort": "distance"})
+assert near.status_code == 200, near.status_code
+content = near.content.decode()
+# Zhongguancun is 1.2 km from Peking University; the Chaoyang promotion 17 km, Shanghai far away
+assert "北京门店午市帮厨" in content and 'class="distance">1.2 ' in content, content[-3000:]
+assert "商场新品试吃推广" not in content and "周末咖啡店兼职店员" not in content
+print("embedded near me ok")
 for email, urls in pages.items():
     client = Client(HTTP_HOST="127.0.0.1")
     if email:
@@ -111,4 +119,5 @@ def test_make_run_embedded_mode_serves_every_role_on_sqlite(tmp_path):
                             timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
     assert "embedded credit ok" in result.stdout
+    assert "embedded near me ok" in result.stdout
     assert "embedded ok" in result.stdout
