@@ -6,9 +6,13 @@
   exception tracebacks, goes through `scrub` before it is written.
 - Error reports go to Sentry only when SENTRY_DSN is set, with send_default_pii=False and
   `sentry_before_send` scrubbing the same patterns and dropping cookies, headers and bodies.
-- /metrics (core.views.metrics) answers only with the METRICS_TOKEN bearer token.
+- /metrics (core.views.metrics) answers only with the METRICS_TOKEN bearer token. With
+  PROMETHEUS_MULTIPROC_DIR set (`make cluster`) it adds up the counters every web and worker
+  process wrote there (prometheus_client's multiprocess mode), plus the collectors apps register
+  with `scrape_collector_register` (figures read from the database and the broker when scraped).
 """
 
+import os
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -66,3 +70,29 @@ def sentry_init(*, dsn: str, environment: str, release: str) -> None:
     sentry_sdk.init(dsn=dsn, environment=environment, release=release or None, send_default_pii=False,
                     include_local_variables=False, before_send=sentry_before_send,  # type: ignore[arg-type]
                     integrations=[DjangoIntegration(), CeleryIntegration()])
+
+
+# Collectors measured at scrape time (operations.metrics' business figures): registered on the
+# process's default registry, and kept here for the multiprocess registry /metrics builds.
+_scrape_collectors: list[Any] = []
+
+
+def scrape_collector_register(collector: Any) -> None:
+    from prometheus_client import REGISTRY
+
+    _scrape_collectors.append(collector)
+    REGISTRY.register(collector)
+
+
+def metrics_registry() -> Any:
+    """The registry /metrics renders: this process's own, or, in multiprocess mode, every
+    process's counters from PROMETHEUS_MULTIPROC_DIR plus the scrape-time collectors."""
+    from prometheus_client import REGISTRY, CollectorRegistry, multiprocess
+
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    for collector in _scrape_collectors:
+        registry.register(collector)
+    return registry

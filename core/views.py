@@ -92,6 +92,8 @@ def metrics(request: HttpRequest) -> HttpResponse:
     given = request.headers.get("Authorization", "").encode()
     if not settings.METRICS_TOKEN or not hmac.compare_digest(given, expected):
         raise Http404
-    from django_prometheus.exports import ExportToDjangoView
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-    return ExportToDjangoView(request)
+    from .observability import metrics_registry
+
+    return HttpResponse(generate_latest(metrics_registry()), content_type=CONTENT_TYPE_LATEST)

@@ -29,7 +29,7 @@ class OperationsConfig(AppConfig):
         from .health import server_error_rate
 
         receivers.connect()
-        # /metrics: ledger postings, payouts by status, queue depth (issue 22).
+        # /metrics: task counters, and ledger postings, payouts, queue depth, failures read at scrape (issue 22).
         from .metrics import register
 
         register()

@@ -9,7 +9,6 @@ reports failing with the reason, so the page always shows every line."""
 import datetime as dt
 import time
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -22,7 +21,8 @@ from core.errors import DomainError
 from core.history import history_record
 from core.models import BackupRecord, BeatHeartbeat, Notification
 
-from .models import DailyCheck, OperationsAction, ServerErrorCount, TaskFailure
+from . import measures
+from .models import DailyCheck, OperationsAction, ServerErrorCount
 
 OK, WARNING, FAILING = DailyCheck.Outcome.OK, DailyCheck.Outcome.WARNING, DailyCheck.Outcome.FAILING
 SIGN_OFF_PERMISSION = "operations.sign_off_dailycheck"
@@ -37,8 +37,6 @@ BACKUP_FAILING_AFTER = dt.timedelta(hours=48)
 # Server errors per hour averaged over the last 24 hours.
 ERROR_RATE_WARNING_PER_HOUR = 1.0
 ERROR_RATE_FAILING_PER_HOUR = 10.0
-REDIS_TIMEOUT_S = 2.0
-DEFAULT_QUEUE = "celery"
 LEVEL_ORDER = {OK: 0, WARNING: 1, FAILING: 2}
 
 # The order and names of the page's lines.
@@ -50,6 +48,8 @@ PROBE_LABELS = {
     "queue_depth": gettext_lazy("Tasks waiting in the queue"),
     "failed_tasks_24h": gettext_lazy("Failed tasks (last 24 hours)"),
     "failed_emails_24h": gettext_lazy("Notification e-mails not sent (last 24 hours)"),
+    "failed_sms_24h": gettext_lazy("Text messages not delivered (last 24 hours)"),
+    "failed_payouts_24h": gettext_lazy("Payouts failed (last 24 hours)"),
     "backup_age": gettext_lazy("Last backup"),
     "error_rate": gettext_lazy("Server errors per hour (last 24 hours)"),
     "key_risk_indicators": gettext_lazy("Key risk indicators"),
@@ -98,19 +98,13 @@ def _redis_url() -> str | None:
     return None
 
 
-def _redis_client(url: str):
-    import redis
-
-    return redis.Redis.from_url(url, socket_timeout=REDIS_TIMEOUT_S, socket_connect_timeout=REDIS_TIMEOUT_S)
-
-
 def probe_redis() -> dict:
     url = _redis_url()
     if url is None:
         return _result(OK, _("Not used (embedded mode)"))
     started = time.perf_counter()
     try:
-        _redis_client(url).ping()
+        measures.redis_client(url).ping()
     except Exception as error:  # noqa: BLE001
         return _result(FAILING, _("Redis does not answer: %(error)s") % {"error": error})
     ms = round((time.perf_counter() - started) * 1000, 1)
@@ -144,22 +138,9 @@ def probe_beat(now: dt.datetime) -> dict:
     return _result(OK, _("Last heartbeat %(minutes)s minutes ago.") % {"minutes": minutes}, minutes)
 
 
-def _queue_depth() -> int | None:
-    broker = str(getattr(settings, "CELERY_BROKER_URL", "") or "")
-    queue = getattr(settings, "CELERY_TASK_DEFAULT_QUEUE", DEFAULT_QUEUE)
-    if broker.startswith(("redis://", "rediss://")):
-        return int(_redis_client(broker).llen(queue))
-    if broker.startswith("filesystem://"):
-        folder = (getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}) or {}).get("data_folder_in")
-        if not folder or not Path(folder).is_dir():
-            return 0
-        return sum(1 for entry in Path(folder).iterdir() if entry.is_file())
-    return None
-
-
 def probe_queue_depth() -> dict:
     try:
-        depth = _queue_depth()
+        depth = measures.queue_depth_total()
     except Exception as error:  # noqa: BLE001
         return _result(FAILING, _("The queue cannot be read: %(error)s") % {"error": error})
     if depth is None:
@@ -170,23 +151,43 @@ def probe_queue_depth() -> dict:
 
 
 def probe_failed_tasks(now: dt.datetime) -> dict:
-    failures = TaskFailure.objects.filter(at__gte=now - dt.timedelta(hours=24))
-    count = failures.count()
+    by_task = measures.task_failures_by_task(since=now - dt.timedelta(hours=24))  # also on /metrics
+    count = sum(by_task.values())
     if not count:
         return _result(OK, _("No task failed."), 0)
-    names = ", ".join(sorted(set(failures.values_list("task_name", flat=True)[:50]))[:5])
+    names = ", ".join(sorted(by_task)[:5])
     return _result(WARNING, _("%(count)s failed: %(names)s") % {"count": count, "names": names}, count)
 
 
 def probe_failed_emails(now: dt.datetime) -> dict:
     """E-mail copies of notifications that could not be sent (core.notifications):
     the user still has the inbox row, but someone should look at the mail server."""
-    failed = Notification.objects.filter(email_failed_at__gte=now - dt.timedelta(hours=24))
-    count = failed.count()
+    since = now - dt.timedelta(hours=24)
+    count = measures.notification_emails_failed(since=since)  # also on /metrics
+    failed = Notification.objects.filter(email_failed_at__gte=since)
     if not count:
         return _result(OK, _("Every notification e-mail was sent."), 0)
     kinds = ", ".join(sorted(set(failed.values_list("email_error", flat=True)[:50]))[:5])
     return _result(WARNING, _("%(count)s not sent: %(errors)s") % {"count": count, "errors": kinds}, count)
+
+
+def probe_failed_sms(now: dt.datetime) -> dict:
+    """Text messages (issue 20) that could not be delivered: sign-in codes and alerts lost."""
+    count = measures.sms_failed(since=now - dt.timedelta(hours=24))  # also on /metrics
+    if not count:
+        return _result(OK, _("Every text message was delivered."), 0)
+    return _result(WARNING, _("%(count)s text messages not delivered: look at the SMS provider's console.")
+                   % {"count": count}, count)
+
+
+def probe_failed_payouts(now: dt.datetime) -> dict:
+    """Payout lines marked failed (S4.2): each is paid again in a later batch, but many at once
+    point at the bank file or a bank's outage."""
+    count = measures.payouts_failed(since=now - dt.timedelta(hours=24))  # also on /metrics
+    if not count:
+        return _result(OK, _("No payout failed."), 0)
+    return _result(WARNING, _("%(count)s payouts failed: finance pays them again in the next batch.")
+                   % {"count": count}, count)
 
 
 def probe_backup_age(now: dt.datetime) -> dict:
@@ -283,6 +284,8 @@ def system_probes(now: dt.datetime | None = None) -> dict:
         "queue_depth": probe_queue_depth(),
         "failed_tasks_24h": probe_failed_tasks(now),
         "failed_emails_24h": probe_failed_emails(now),
+        "failed_sms_24h": probe_failed_sms(now),
+        "failed_payouts_24h": probe_failed_payouts(now),
         "backup_age": probe_backup_age(now),
         "error_rate": probe_error_rate(now),
         "key_risk_indicators": probe_key_risk_indicators(),

@@ -2,6 +2,8 @@
 
 - Celery's `task_failure`: a TaskFailure row (task, time, error class: never the
   error's text), counted and listed by the daily check;
+- Celery's `task_prerun`, `task_postrun` and `task_failure`: the task counters and durations
+  on /metrics (operations.metrics);
 - Django's `got_request_exception`: one more server error in this hour's counter
   (a signal, not a middleware: requests that do not fail pay nothing);
 - allauth's `user_signed_up`: the campaign the visitor arrived through, if any.
@@ -53,9 +55,14 @@ def attribute_signup(sender=None, request=None, user=None, **kwargs) -> None:
 
 def connect() -> None:
     from allauth.account.signals import user_signed_up
-    from celery.signals import task_failure
+    from celery.signals import task_failure, task_postrun, task_prerun
     from django.core.signals import got_request_exception
 
+    from . import metrics
+
     task_failure.connect(record_task_failure, dispatch_uid="operations.task_failure")
+    task_prerun.connect(metrics.task_started, dispatch_uid="operations.metrics.task_started")
+    task_postrun.connect(metrics.task_finished, dispatch_uid="operations.metrics.task_finished")
+    task_failure.connect(metrics.task_failed, dispatch_uid="operations.metrics.task_failed")
     got_request_exception.connect(record_server_error, dispatch_uid="operations.server_error")
     user_signed_up.connect(attribute_signup, dispatch_uid="operations.campaign_signup")

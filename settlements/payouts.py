@@ -29,8 +29,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.db import connection, transaction
-from django.db.models import Count, F, Q
+from django.db import DatabaseError, connection, transaction
+from django.db.models import CharField, Count, F, Q
 from django.db.models.expressions import CombinedExpression
 from django.urls import reverse
 from django.utils import timezone
@@ -278,25 +278,63 @@ def payout_batch_build(*, now: dt.datetime | None = None, actor: User | None = N
     payables, Cr payouts in transit. Students without a method are skipped and
     asked (once) to add one. Returns the batch, or None if nothing was due.
     Concurrent builders lock disjoint rows (skip_locked), and the one-live-payout
-    constraints back it."""
+    constraints back it. A batch a crashed run left behind is finished first
+    (payout_batches_finish_orphaned)."""
     now = now or timezone.now()
+    payout_batches_finish_orphaned(actor=actor)
     batch = None
-    for payable in (SETTLEMENTS, ADJUSTMENTS):
-        after = 0
-        while True:
-            with transaction.atomic():
-                if batch is None:
-                    batch = PayoutBatch.objects.create(created_by=actor)
-                after, count, total = _build_chunk(payable, batch=batch, now=now, after=after)
-                if count:
-                    PayoutBatch.objects.filter(pk=batch.pk).update(payout_count=F("payout_count") + count,
-                                                                   total_fen=F("total_fen") + total)
-            if not after:
-                break
-    assert batch is not None  # the first chunk's transaction created it
+    try:
+        for payable in (SETTLEMENTS, ADJUSTMENTS):
+            after = 0
+            while True:
+                with transaction.atomic():
+                    if batch is None:
+                        batch = PayoutBatch.objects.create(created_by=actor)
+                        _builder_lock(batch.pk)
+                    after, count, total = _build_chunk(payable, batch=batch, now=now, after=after)
+                    if count:
+                        PayoutBatch.objects.filter(pk=batch.pk).update(payout_count=F("payout_count") + count,
+                                                                       total_fen=F("total_fen") + total)
+                if not after:
+                    break
+        assert batch is not None  # the first chunk's transaction created it
+        return _batch_finish(batch.pk, actor=actor)
+    finally:
+        if batch is not None:
+            _builder_unlock(batch.pk)
+
+
+# The run building a batch holds a PostgreSQL session advisory lock on it (this class and the
+# batch id) until the batch is finished; a run that dies (worker killed, connection dropped)
+# loses its session and with it the lock, which tells the next run the batch is orphaned.
+_BUILDER_LOCK_CLASS = 0x4A5A0001
+
+
+def _builder_lock(batch_pk: int, *, wait: bool = True) -> bool:
+    if connection.vendor != "postgresql":
+        return True  # SQLite (`make run`): one worker process, no concurrent builders
+    function = "pg_advisory_lock" if wait else "pg_try_advisory_lock"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(%s, %s)", [_BUILDER_LOCK_CLASS, batch_pk])
+        row = cursor.fetchone()
+    return wait or bool(row and row[0])
+
+
+def _builder_unlock(batch_pk: int) -> None:
+    if connection.vendor != "postgresql":
+        return
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_BUILDER_LOCK_CLASS, batch_pk])
+    except DatabaseError:  # the connection is gone, and the session's locks with it
+        pass
+
+
+def _batch_finish(batch_pk: int, *, actor: User | None) -> PayoutBatch | None:
+    """Record the build and tell finance; a batch that paid nothing is removed."""
     # A fresh read, not refresh_from_db: django-fsm's FSMModelMixin.refresh_from_db lifts the
     # field's protection class-wide for a moment, which races with other threads.
-    batch = PayoutBatch.objects.get(pk=batch.pk)
+    batch = PayoutBatch.objects.get(pk=batch_pk)
     if batch.payout_count == 0:
         batch.delete()
         return None
@@ -304,6 +342,34 @@ def payout_batch_build(*, now: dt.datetime | None = None, actor: User | None = N
                    actor=actor, reason=f"{batch.payout_count} payouts, {format_fen(batch.total_fen)}")
     staff_notify_batch(batch)
     return batch
+
+
+def payout_batches_finish_orphaned(*, actor: User | None = None) -> int:
+    """Finish the batches whose building run died after committing some chunks (a killed
+    worker, a dropped connection: found by the chaos test, tests/chaos): their payouts and
+    postings stand, but the build was never recorded and finance never told. A batch is
+    orphaned when it has no build record and no live run holds its builder lock; each is
+    finished once (under that lock, the record checked again). Returns how many."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Exists, OuterRef
+    from django.db.models.functions import Cast
+
+    from core.models import HistoryEntry
+
+    built = HistoryEntry.objects.filter(content_type=ContentType.objects.get_for_model(PayoutBatch),
+                                        transition=SettlementAction.BUILD,
+                                        object_id=Cast(OuterRef("pk"), output_field=CharField()))
+    finished = 0
+    orphans = PayoutBatch.objects.filter(status=PayoutBatch.Status.OPEN, payout_count__gt=0).exclude(Exists(built))
+    for pk in orphans.values_list("pk", flat=True):
+        if not _builder_lock(pk, wait=False):
+            continue  # a live run is building it
+        try:
+            if PayoutBatch.objects.filter(pk=pk).exclude(Exists(built)).exists():
+                finished += _batch_finish(pk, actor=actor) is not None
+        finally:
+            _builder_unlock(pk)
+    return finished
 
 
 def staff_notify_batch(batch: PayoutBatch) -> None:

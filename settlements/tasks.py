@@ -2,6 +2,7 @@
 funding sweep (E5.1) and the funding deadlines with the guarantee (E5.2); the day's payout batch (S4.2, F3.2)."""
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from core.working_days import is_working_day
@@ -44,13 +45,17 @@ def settlements_funding_watch_task() -> dict[str, int]:
     return settlements_funding_watch()
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, autoretry_for=(OperationalError, InterfaceError), retry_backoff=True,
+             retry_backoff_max=60, max_retries=8)
 def payout_batch_build_task() -> int | None:
     """Build the day's payout batch (S4.2, F3.2); nothing on non-working days, when
     banks do not execute bulk transfers. Returns the batch id, if any.
 
     Redelivered or run twice: the due settlements are paying by then (or locked by
-    the other run), so the second run finds nothing to pay."""
+    the other run), so the second run finds nothing to pay. A lost database connection
+    (a failover, a terminated backend) rolls back the chunk in progress and the task is
+    retried with backoff: the batch runs once a day, so a sweep's "next run" would be
+    tomorrow (found by the chaos test, tests/chaos)."""
     if not is_working_day(timezone.localdate()):
         return None
     batch = payout_batch_build()
