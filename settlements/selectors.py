@@ -105,8 +105,11 @@ def setoff_month_before(*, settlement_id: int | None, student_id: int, employer_
     (or advanced, paid) statements of the same student and employer for the same
     month. Statements not funded yet do not count: their amounts can still change,
     and each is checked again against the funded ones when it is funded."""
-    totals = (Settlement.objects.filter(student_id=student_id, employer_id=employer_id, pay_month=month,
-                                        status__in=FROZEN).exclude(pk=settlement_id)
+    month_funded = Settlement.objects.filter(student_id=student_id, employer_id=employer_id, pay_month=month,
+                                             status__in=FROZEN)
+    if settlement_id is not None:
+        month_funded = month_funded.exclude(pk=settlement_id)
+    totals = (month_funded
               .aggregate(pay=Sum(F("wages_fen") + F("allowances_fen")), counted=Sum("counted_pay_fen"),
                          minutes=Sum("worked_minutes"), setoff=Sum("losses_fen")))
     return SetOffMonth(hourly_minimum_fen=hourly_minimum_fen, earlier_pay_fen=totals["pay"] or 0,

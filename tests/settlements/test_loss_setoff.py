@@ -264,3 +264,16 @@ def test_art16_staff_see_what_was_set_off_and_what_is_still_owed_on_the_claim(st
     client, _moderator = staff_client("moderator")
     html = client.get(reverse("admin:applications_lossclaim_change", args=[claim.pk])).content.decode()
     assert "Still owed by the student" in html and "¥60.00" in html and "¥40.00" in html
+
+
+def test_art16_both_sides_read_what_is_still_owed_on_the_engagement():
+    with time_machine.travel(NOW, tick=False):
+        settlement, claim = prepared(claim_fen=10_000)
+        fund(settlement)
+    student = signed_in(settlement.student).get(
+        reverse("applications:student_engagement", args=[settlement.engagement_id])).content.decode()
+    employer = signed_in(settlement.employer.members.get().user).get(
+        reverse("applications:employer_engagement", args=[settlement.engagement_id])).content.decode()
+    for html in (student, employer):
+        assert f'id="claim-{claim.pk}-setoff"' in html
+        assert "Set off against pay so far: ¥40.00; still owed: ¥60.00." in html

@@ -108,20 +108,24 @@ class MoneyLifecycle(RuleBasedStateMachine):
             escrow_in(settlement.employer_id, settlement.employer_total_fen, key=f"in-{next(KEYS)}")
         return settlement.pk
 
-    @rule(target=settlements, loss=st.sampled_from([0, 1_000, 5_000, 30_000]), minutes=st.sampled_from([120, 240]),
-          days_ago=st.sampled_from([10, 40]), shanghai=st.booleans())
-    def statement_with_a_loss_ready(self, loss, minutes, days_ago, shanghai):
-        # ¥50.00 an hour where the minimum is ¥10.00 (the 20% cap binds), or ¥30.00 in Shanghai
-        # (¥25.00: the minimum wage binds); statements of two months, for one employer.
+    @rule(target=settlements, loss=st.sampled_from([30_000, 5_000, 1_000]), minutes=st.sampled_from([120, 240]),
+          days_ago=st.sampled_from([10, 40]), funded=st.sampled_from([True, False]))
+    def statement_with_a_loss_ready(self, loss, minutes, days_ago, funded):
+        # ¥50.00 an hour where the minimum is ¥10.00 (¥300 or ¥10 claimed: the 20% cap binds, or the
+        # claim fits), or ¥30.00 in Shanghai (¥25.00: for ¥50 claimed the minimum wage binds);
+        # statements of two months, for one employer.
+        shanghai = loss == 5_000
         kwargs = {"employer": self.claimant} if self.claimant is not None else {}
         engagement = worked_engagement(hours=[(minutes, 0)], base_rate_fen=3000 if shanghai else 5000,
                                        city="上海市" if shanghai else low_minimum_city(), days_ago=days_ago,
                                        student=self.careless, **kwargs)
         self.claimant = engagement.employer
-        if loss:
-            agreed_loss(engagement, loss)
+        agreed_loss(engagement, loss)
         settlement = settlement_prepare(engagement_id=engagement.pk)
         assert settlement.status == SettlementStatus.READY
+        if funded:  # the employer pays at once: the set-off is final, what is left stays owed
+            escrow_in(settlement.employer_id, settlement.employer_total_fen + 5_000, key=f"in-{next(KEYS)}")
+            settlement_fund(settlement_id=settlement.pk)
         return settlement.pk
 
     @rule(settlement_id=settlements, amount=st.sampled_from([3000, 8250, 20_000]))
