@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run cluster test bench bench-quick install install-test messages browser-deps pdf-deps services-check lint clean
+.PHONY: run cluster chaos test bench bench-quick install install-test messages browser-deps pdf-deps services-check lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,14 @@ run: install messages pdf-deps
 cluster: install messages services-check
 	@command -v nginx >/dev/null || scripts/apt-install nginx
 	$(BIN)/python scripts/cluster.py --port $(or $(CLUSTER_PORT),8080) $(CLUSTER_ARGS)
+
+# The chaos test alone (issue 22, scripts/chaos.py): its own cluster, database (jianzhi_chaos) and
+# redis-server on :16399, 10,000 settlements due; kills workers mid-chunk, the active beat, restarts
+# Redis, terminates the workers' connections; checks every payment made exactly once. ≤ 5 minutes.
+# `make test` skips it unless CI=true.
+chaos: install-test messages services-check
+	@command -v redis-server >/dev/null || scripts/apt-install redis-server
+	CHAOS=1 DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest -m chaos tests/chaos -s $(PYTEST_ARGS)
 
 # Real-browser tests drive Debian's Chromium; install it when it is missing.
 # wrk (Debian's package) drives the benchmark's smoke run in `make test`.

@@ -4,6 +4,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import setup_logging
 from django_structlog.celery.steps import DjangoStructLogInitStep
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
@@ -13,6 +14,17 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Log events of a task carry the request id of the request that scheduled it (issue 22).
 app.steps["worker"].add(DjangoStructLogInitStep)
+
+
+@setup_logging.connect
+def _django_logging(**_kwargs: object) -> None:
+    """Workers and beat log as the web processes do (settings.LOGGING: JSON lines with
+    LOG_FORMAT=json, personal data scrubbed) instead of Celery's own format (issue 22)."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)
 
 # Sweeps are idempotent and set-based: running one twice, or late, is harmless.
 app.conf.beat_schedule = {
@@ -76,3 +88,11 @@ app.conf.beat_schedule = {
     "audit-findings-sweep": {"task": "backoffice.tasks.audit_findings_sweep_task",
                              "schedule": crontab(hour=8, minute=15)},
 }
+
+# The chaos test (tests/chaos, `make chaos`) runs the frequent sweeps every few seconds so that
+# they overlap its faults (a beat killed, Redis restarted). Never set outside that test.
+_CHAOS_SWEEP_ENTRIES = ("core-heartbeat", "applications-sweep", "settlements-fund", "settlements-funding-watch",
+                        "sms-release-held")
+if _every := float(os.environ.get("JIANZHI_CHAOS_SWEEP_SECONDS", "0") or 0):
+    for _name in _CHAOS_SWEEP_ENTRIES:
+        app.conf.beat_schedule[_name]["schedule"] = _every

@@ -109,6 +109,9 @@ class Notification(models.Model):
     # The error's class only (the message may quote the address or the text).
     email_failed_at = models.DateTimeField(_("e-mail failed at"), null=True, blank=True, db_index=True)
     email_error = models.CharField(_("e-mail error"), max_length=100, blank=True)
+    # Set once the e-mail copy went out: a redelivered task (its acknowledgement lost when Redis
+    # restarted, found by the chaos test) does not send it again.
+    email_sent_at = models.DateTimeField(_("e-mail sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")

@@ -18,14 +18,16 @@ def _one_line(text: str) -> str:
 
 @shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_notification_email(self: Task, notification_id: int) -> None:
-    """Send the e-mail copy. Network and SMTP errors (OSError) are retried with
-    backoff; a failure that retrying cannot fix, or the last retry's, is recorded on
-    the notification (P2.1) so the daily system check shows it: never silent."""
+    """Send the e-mail copy, once: a task delivered again after it was sent (its
+    acknowledgement lost) finds `email_sent_at` and sends nothing. Network and SMTP
+    errors (OSError) are retried with backoff; a failure that retrying cannot fix, or
+    the last retry's, is recorded on the notification (P2.1) so the daily system check
+    shows it: never silent."""
     from .notifications import notification_email_failed
 
     notification = Notification.objects.select_related("recipient").filter(pk=notification_id).first()
-    if notification is None:
-        return
+    if notification is None or notification.email_sent_at is not None:
+        return  # erased, or sent already (a redelivered task)
     link = notification.link
     if link.startswith("/"):
         link = settings.SITE_URL.rstrip("/") + link
@@ -37,6 +39,7 @@ def send_notification_email(self: Task, notification_id: int) -> None:
             from_email=None,
             recipient_list=[notification.recipient.email],
         )
+        Notification.objects.filter(pk=notification.pk).update(email_sent_at=timezone.now())
     except OSError as error:  # smtplib's errors included
         if self.max_retries is not None and self.request.retries >= self.max_retries:
             notification_email_failed(notification=notification, error=error)

@@ -14,7 +14,12 @@ that dies is started again (as `restart: unless-stopped` does in docker-compose.
 chaos test can kill them; `var/cluster/cluster.json` names the current process ids.
 
 Options: --port (nginx, default 8080), --fresh (drop the cluster database and replica first).
-Logs: var/cluster/logs/<process>.log.
+Logs: var/cluster/logs/<process>.log. Every process writes its metrics to var/cluster/metrics
+(prometheus_client's multiprocess mode: /metrics adds up the workers' task counters) and
+connects to PostgreSQL as application_name `jianzhi-<process>` (pg_stat_activity names it).
+
+The chaos test (scripts/chaos.py) uses this module as a library: its own database, ports,
+Redis and folder, the same processes and the same supervisor.
 """
 
 import argparse
@@ -54,15 +59,16 @@ def log(message: str) -> None:
     print(f"cluster: {message}", flush=True)
 
 
-def environment(port: int) -> dict[str, str]:
+def environment(port: int, *, database: str = DATABASE, redis_url: str = REDIS_URL,
+                replica_port: int | None = REPLICA_PORT, cluster_dir: Path = CLUSTER_DIR) -> dict[str, str]:
     """Production settings against the cluster database; cluster-only keys (they protect
     only the local demo data)."""
-    return {
+    env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "DATABASE_URL": f"{PRIMARY}/{DATABASE}",
-        "DATABASE_REPLICA_URL": f"postgres://postgres@127.0.0.1:{REPLICA_PORT}/{DATABASE}",
-        "REDIS_URL": REDIS_URL,
+        "DATABASE_URL": f"{PRIMARY}/{database}",
+        "DATABASE_REPLICA_URL": f"postgres://postgres@127.0.0.1:{replica_port}/{database}",
+        "REDIS_URL": redis_url,
         "DJANGO_SECRET_KEY": "cluster-only-secret-not-for-production",
         "FIELD_ENCRYPTION_KEYS": _KEY,
         "PII_HASH_KEY": "cluster-only-pii-hash-key",
@@ -75,10 +81,24 @@ def environment(port: int) -> dict[str, str]:
         "ALLAUTH_TRUSTED_CLIENT_IP_HEADER": "X-Real-IP",
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
         "CELERY_BEAT_SCHEDULER": "redbeat.RedBeatScheduler",
+        "SMS_BACKEND": "core.sms.ConsoleSmsBackend",
         "METRICS_TOKEN": METRICS_TOKEN,
+        # Every web and worker process writes its counters here; /metrics adds them up.
+        "PROMETHEUS_MULTIPROC_DIR": str(cluster_dir / "metrics"),
         "LOG_FORMAT": "json",
         "PYTHONUNBUFFERED": "1",
     }
+    if replica_port is None:
+        del env["DATABASE_REPLICA_URL"]
+    return env
+
+
+def metrics_dir_reset(env: dict[str, str]) -> None:
+    """An empty multiprocess metrics folder at start: counters begin at zero with the cluster
+    (Prometheus reads a restart as a counter reset), none of a previous run's processes."""
+    folder = Path(env["PROMETHEUS_MULTIPROC_DIR"])
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
 
 
 def psql(sql: str, *, port: int = PRIMARY_PORT, database: str = "postgres") -> str:
@@ -117,21 +137,23 @@ def ensure_replication_allowed() -> None:
     log(f"allowed local replication in {hba} (reloaded, not restarted)")
 
 
-def ensure_database(env: dict[str, str], *, fresh: bool) -> None:
-    exists = psql(f"select 1 from pg_database where datname = '{DATABASE}'") == "1"
+def ensure_database(env: dict[str, str], *, fresh: bool, database: str = DATABASE, seed: bool = True,
+                    static: bool = True) -> None:
+    exists = psql(f"select 1 from pg_database where datname = '{database}'") == "1"
     if exists and fresh:
-        psql(f"drop database {DATABASE} with (force)")
+        psql(f"drop database {database} with (force)")
         exists = False
     if not exists:
         # UTF-8 ctype so pg_trgm indexes Chinese (as the test and bench databases).
-        psql(f"create database {DATABASE} template template0 encoding 'UTF8' lc_collate 'C.UTF-8' "
+        psql(f"create database {database} template template0 encoding 'UTF8' lc_collate 'C.UTF-8' "
              "lc_ctype 'C.UTF-8'")
     manage = [sys.executable, "manage.py"]
     env = {k: v for k, v in env.items() if k != "DATABASE_REPLICA_URL"}  # the replica starts after this
     subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     subprocess.run([*manage, "createcachetable"], cwd=ROOT, env=env, check=True)
-    subprocess.run([*manage, "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
-    if psql("select count(*) from accounts_user", database=DATABASE) == "0":
+    if static:
+        subprocess.run([*manage, "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    if seed and psql("select count(*) from accounts_user", database=database) == "0":
         subprocess.run([*manage, "seed_demo"], cwd=ROOT, env=env, check=True)
 
 
@@ -192,19 +214,20 @@ def stop_replica() -> None:
 
 
 # ------------------------------------------------------------------ nginx
-def nginx_conf(port: int) -> Path:
-    temp = CLUSTER_DIR / "nginx"
+def nginx_conf(port: int, *, web_ports: tuple[int, ...] = WEB_PORTS, cluster_dir: Path = CLUSTER_DIR) -> Path:
+    log_dir = cluster_dir / "logs"
+    temp = cluster_dir / "nginx"
     temp.mkdir(parents=True, exist_ok=True)
     os.chmod(temp, 0o777)  # nginx's workers run as an unprivileged user
-    upstream = "\n".join(f"        server 127.0.0.1:{p};" for p in WEB_PORTS)
-    conf = CLUSTER_DIR / "nginx.conf"
+    upstream = "\n".join(f"        server 127.0.0.1:{p};" for p in web_ports)
+    conf = cluster_dir / "nginx.conf"
     conf.write_text(f"""daemon off;
 worker_processes 1;
 pid {temp}/nginx.pid;
-error_log {LOG_DIR}/nginx-error.log warn;
+error_log {log_dir}/nginx-error.log warn;
 events {{ worker_connections 512; }}
 http {{
-    access_log {LOG_DIR}/nginx-access.log;
+    access_log {log_dir}/nginx-access.log;
     client_body_temp_path {temp}/body;
     proxy_temp_path {temp}/proxy;
     fastcgi_temp_path {temp}/fastcgi;
@@ -231,16 +254,17 @@ http {{
 
 
 # ------------------------------------------------------------------ processes
-def commands(conf: Path) -> dict[str, list[str]]:
+def commands(conf: Path | None, *, web_ports: tuple[int, ...] = WEB_PORTS, workers: int = WORKERS,
+             beats: int = BEATS, cluster_dir: Path = CLUSTER_DIR) -> dict[str, list[str]]:
     celery = str(BIN / "celery")
-    cmds = {"nginx": ["nginx", "-c", str(conf), "-p", str(CLUSTER_DIR)]}
-    for n, web_port in enumerate(WEB_PORTS, 1):
+    cmds = {"nginx": ["nginx", "-c", str(conf), "-p", str(cluster_dir)]} if conf else {}
+    for n, web_port in enumerate(web_ports, 1):
         cmds[f"web{n}"] = [str(BIN / "gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{web_port}",
                            "--workers", "2", "--timeout", "60"]
-    for n in range(1, WORKERS + 1):
+    for n in range(1, workers + 1):
         cmds[f"worker{n}"] = [celery, "-A", "config", "worker", "--loglevel=INFO", "--concurrency=1",
                               f"--hostname=worker{n}@%h"]
-    for n in range(1, BEATS + 1):
+    for n in range(1, beats + 1):
         # Both run; RedBeat's lock in Redis lets one schedule at a time (the other waits for it).
         cmds[f"beat{n}"] = [celery, "-A", "config", "beat", "--loglevel=INFO", "--pidfile="]
     return cmds
@@ -249,23 +273,39 @@ def commands(conf: Path) -> dict[str, list[str]]:
 class Supervisor:
     """Starts the processes, starts again one that dies (unless stopping), stops them all."""
 
-    def __init__(self, cmds: dict[str, list[str]], env: dict[str, str]):
+    def __init__(self, cmds: dict[str, list[str]], env: dict[str, str], *, cluster_dir: Path = CLUSTER_DIR):
         self.cmds, self.env = cmds, env
+        self.log_dir, self.state_file = cluster_dir / "logs", cluster_dir / "cluster.json"
+        self.log_dir.mkdir(parents=True, exist_ok=True)
         self.processes: dict[str, subprocess.Popen] = {}
         self.restarts: dict[str, int] = {name: 0 for name in cmds}
         self.stopping = False
 
+    def process_env(self, name: str) -> dict[str, str]:
+        """The shared environment, with the process's name on its database connections."""
+        url = self.env["DATABASE_URL"]
+        return {**self.env, "DATABASE_URL": f"{url}{'&' if '?' in url else '?'}application_name=jianzhi-{name}"}
+
     def start(self, name: str) -> None:
-        logfile = (LOG_DIR / f"{name}.log").open("ab")
-        self.processes[name] = subprocess.Popen(self.cmds[name], cwd=ROOT, env=self.env, stdout=logfile,
-                                                stderr=subprocess.STDOUT, start_new_session=True)
+        logfile = (self.log_dir / f"{name}.log").open("ab")
+        self.processes[name] = subprocess.Popen(self.cmds[name], cwd=ROOT, env=self.process_env(name),
+                                                stdout=logfile, stderr=subprocess.STDOUT, start_new_session=True)
+        logfile.close()
         self.write_state()
 
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> int:
+        """Send `sig` to the process and its children (its own session: a Celery worker and its
+        pool); the supervisor starts it again. Returns the process id."""
+        pid = self.processes[name].pid
+        os.killpg(pid, sig)
+        return pid
+
     def write_state(self) -> None:
-        STATE_FILE.write_text(json.dumps({
+        self.state_file.write_text(json.dumps({
             "pids": {name: p.pid for name, p in self.processes.items()}, "restarts": self.restarts,
-            "url": self.env["SITE_URL"], "database": DATABASE, "replica_port": REPLICA_PORT,
-            "redis_url": REDIS_URL, "metrics_token": METRICS_TOKEN}, indent=2))
+            "url": self.env["SITE_URL"], "database": self.env["DATABASE_URL"].rsplit("/", 1)[1],
+            "replica_url": self.env.get("DATABASE_REPLICA_URL"), "redis_url": self.env["REDIS_URL"],
+            "metrics_token": METRICS_TOKEN}, indent=2))
 
     def watch(self) -> None:
         for name, process in list(self.processes.items()):
@@ -318,6 +358,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, terminate)
     try:
         ensure_replication_allowed()
+        metrics_dir_reset(env)  # before any process of the cluster's environment starts (migrate too)
         ensure_database(env, fresh=args.fresh)
         start_replica(fresh=args.fresh)
         replica_started = True

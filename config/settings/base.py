@@ -290,6 +290,8 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="smtp://localhost:25")
 vars().update(EMAIL_CONFIG)
 # The embedded mode prints e-mails to the terminal instead of sending them.
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default=EMAIL_CONFIG["EMAIL_BACKEND"])
+# Django's file-based backend (the chaos test counts the e-mails each worker really sent).
+EMAIL_FILE_PATH = env("DJANGO_EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="兼职 Jianzhi <noreply@jianzhi.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -320,6 +322,17 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Redis broker: a task a dead worker had taken (acks_late) goes back to its queue this many
+# seconds after delivery (kombu's visibility timeout; a live worker's restore loop moves it).
+# Every task is idempotent, so a run longer than this is merely run twice; the chaos test
+# (tests/chaos) shortens it to see a killed worker's batch finish within its five minutes.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    # How often a worker looks for such tasks: every interval seconds, really scanning every
+    # throttle-th time (kombu's defaults, 10 and 10: about every 100 s).
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+    "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
+}
 # Several beats, one scheduling (issue 22, `make cluster`, docker-compose): with
 # CELERY_BEAT_SCHEDULER=redbeat.RedBeatScheduler the schedule lives in Redis behind a lock;
 # a standby beat takes the lock within CELERY_REDBEAT_LOCK_TIMEOUT seconds of the active

@@ -43,6 +43,21 @@ def test_notification_lands_in_inbox_and_email_after_commit(django_capture_on_co
 
 
 @pytest.mark.django_db
+def test_issue22_a_redelivered_email_task_does_not_send_the_email_again(django_capture_on_commit_callbacks):
+    """The chaos test found it: Redis restarted after a worker sent an e-mail but before the
+    task was acknowledged, so the task ran again and the student got the e-mail twice."""
+    from core.tasks import send_notification_email
+
+    user = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        notification = notify(recipient=user, subject="Hello", body="Body text")
+    send_notification_email.apply(args=[notification.pk])  # the same task, delivered again
+    assert len(mail.outbox) == 1
+    notification.refresh_from_db()
+    assert notification.email_sent_at is not None
+
+
+@pytest.mark.django_db
 def test_inbox_shows_only_own_notifications(client):
     alice, bob = UserFactory(), UserFactory()
     notify(recipient=alice, subject="for alice", body="a", email=False)
