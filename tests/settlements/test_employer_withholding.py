@@ -6,6 +6,7 @@ deductions 0/2,000/7,000; one job's pay within a month is one payment, 实施条
 14(1)); the platform withholds nothing and the employer sees what to withhold."""
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 
@@ -168,3 +169,38 @@ def test_iit_four_eyes_in_the_admin_request_then_another_approves(staff_client):
     moderator_client, _m = staff_client("moderator")
     assert moderator_client.post(reverse("admin:core_policychangerequest_add"), {
         "field": "tax_withholding_agent", "new_value": "platform", "reason": "x"}).status_code == 403
+
+
+def test_iit_61_a_disputes_extra_pay_in_the_same_month_and_job_is_one_payment_with_the_statement():
+    """实施条例 art. 14(1): ¥75 funded on 13 October, ¥2,925 extra pay for the same job
+    decided on 14 October: one payment of ¥3,000 → (3,000 − 800) × 20 % = 440, all of it
+    on the extra pay (taxed alone it would be (2,925 − 800) × 20 % = 425)."""
+    from core.working_days import working_days_after
+    from settlements.models import Settlement, SettlementAdjustment, SettlementStatus
+    from tests.settlements.test_disputes import decide, open_dispute
+    from tests.settlements.test_funding import escrow_in, funded_settlement
+
+    employer_agent()
+    with time_machine.travel(aware(2025, 10, 13, 9), tick=False):
+        settlement = funded_settlement()
+    paid_at = aware(2025, 10, 13, 10)
+    Settlement.objects.filter(pk=settlement.pk).update(
+        status=SettlementStatus.PAID, paid_at=paid_at,
+        dispute_window_ends_at=working_days_after(paid_at, get_policy().dispute_working_days))
+    dispute = open_dispute(Settlement.objects.get(pk=settlement.pk), at=aware(2025, 10, 13, 18),
+                           claimed_fen=292_500)
+    escrow_in(settlement.employer_id, 400_000, key="in-extra")
+    with time_machine.travel(aware(2025, 10, 14, 9), tick=False):
+        decide(dispute, adjustment_fen=292_500)
+    adjustment = SettlementAdjustment.objects.get(dispute=dispute)
+    assert adjustment.status == SettlementAdjustment.Status.FUNDED and adjustment.tax_fen == 0
+    first, extra = EmployerWithholding.objects.order_by("id")
+    assert (first.gross_fen, first.tax_fen) == (7_500, 0)
+    assert (extra.adjustment, extra.income_fen, extra.withheld_before_fen, extra.tax_fen) == (
+        adjustment, 300_000, 0, 44_000)
+    assert not TaxWithholding.objects.exists()
+    # (the statement is marked paid without its payout, as tests/settlements/test_disputes.py does)
+    from finance.integrity import settlement_account_check
+    from finance.ledger import ledger_integrity_check
+
+    assert ledger_integrity_check() == [] and settlement_account_check() == []
