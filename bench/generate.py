@@ -931,6 +931,9 @@ def step_ledger(ctx: Context, count: int) -> None:
 # ------------------------------------------------------------------------------
 PAYOUT_BANKS = ["中国工商银行", "中国建设银行", "中国农业银行", "中国银行", "招商银行", "交通银行"]
 PAYOUT_SETTLEMENTS_PER_STUDENT = 2  # a student with pay due usually has more than one finished job
+# Income tax (docs/tax.md): one statement in this many is a long job paying ¥7,000–30,000, enough that the
+# platform withholds tax (16号 cumulative method); the payout then pays the net.
+PAYOUT_TAXED_EVERY = 10
 
 
 def _bench_card_number(student_id: int) -> str:
@@ -941,6 +944,29 @@ def _bench_card_number(student_id: int) -> str:
     return body + luhn.calc_check_digit(body)
 
 
+def _bench_wages(ctx: Context, number: int) -> int:
+    """3–20 hours at ¥20.00; one statement in PAYOUT_TAXED_EVERY a month's long job of
+    ¥7,000–30,000, on which the platform withholds income tax."""
+    if number % PAYOUT_TAXED_EVERY == 0:
+        return ctx.rng.randint(700, 3000) * 1000
+    return ctx.rng.randint(6, 40) * 1000
+
+
+def _bench_withhold(settlements: list, withholders: dict) -> list:
+    """Withhold on each settlement as funding does (16号 cumulative method, docs/tax.md),
+    each student's payments in order: sets `tax_fen`; returns (settlement, result) pairs."""
+    from settlements.income_tax import CumulativeWithholder
+
+    pairs = []
+    for settlement in settlements:
+        funded_on = timezone.localdate(settlement.funded_at)
+        withholder = withholders.setdefault(settlement.student_id, CumulativeWithholder())
+        result = withholder.pay(year=funded_on.year, month=funded_on.month, gross_fen=settlement.student_total_fen)
+        settlement.tax_fen = result.tax_fen
+        pairs.append((settlement, result))
+    return pairs
+
+
 def step_payouts_due(ctx: Context, count: int) -> None:
     """`count` funded settlements due for payout now (S4.2, F3.2 budget: build the
     day's batch of 100,000 in 60 s), on completed engagements of approved
@@ -948,13 +974,17 @@ def step_payouts_due(ctx: Context, count: int) -> None:
     per employer a funding posting (Dr bank, Cr escrow) and per settlement its
     wages posting `settlement:<pk>:wages` (Dr escrow, Cr the student's payable,
     Cr commission revenue), written in bulk with the triggers paused and the
-    running balances moved set-based."""
+    running balances moved set-based. Income tax as funding withholds it
+    (docs/tax.md): each settlement's TaxWithholding row by the cumulative method,
+    the tax credited to TAX_PAYABLE and the payable credited the net; one in
+    PAYOUT_TAXED_EVERY statements pays enough to be taxed."""
     from applications.models import Application, Engagement
     from core.crypto import keyed_hash
     from finance.ledger import _move_balances, account_code, accounts_for_students
     from finance.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
     from jobs.models import Job
-    from settlements.models import PayoutMethod, Settlement
+    from settlements.models import PayoutMethod, Settlement, TaxMethod, TaxWithholding
+    from settlements.withholding import FIGURES
 
     students = [row.user_id for row in _approved_students(ctx)]
     students = students[:max(1, math.ceil(count / PAYOUT_SETTLEMENTS_PER_STUDENT))]
@@ -982,8 +1012,10 @@ def step_payouts_due(ctx: Context, count: int) -> None:
         account_hash=keyed_hash(f"{PayoutMethod.Kind.BANK_CARD}:{number}"), account_holder=ctx.person_name(),
         is_default=True, created_at=finished, updated_at=finished,
     ) for student_id in sorted({student for _j, _e, student in pairs})])
-    revenue, bank = (LedgerAccount.objects.get_or_create(code=account_code(kind), defaults={
-        "kind": kind, "created_at": now})[0] for kind in (AccountKind.REVENUE_COMMISSIONS, AccountKind.BANK_CLEARING))
+    revenue, bank, tax_payable = (LedgerAccount.objects.get_or_create(code=account_code(kind), defaults={
+        "kind": kind, "created_at": now})[0] for kind in (AccountKind.REVENUE_COMMISSIONS, AccountKind.BANK_CLEARING,
+                                                          AccountKind.TAX_PAYABLE))
+    withholders: dict[int, object] = {}  # per student: their CumulativeWithholder, in funding order
     employers = sorted({employer for _j, employer, _s in pairs})
     LedgerAccount.objects.bulk_create([LedgerAccount(
         kind=AccountKind.EMPLOYER_ESCROW, employer_id=pk, created_at=now,
@@ -1018,8 +1050,8 @@ def step_payouts_due(ctx: Context, count: int) -> None:
                 updated_at=finished,
             ) for a, (job_id, employer_id, student_id) in zip(applications, rows, strict=True)])
             settlements = []
-            for engagement in engagements:
-                wages = ctx.rng.randint(6, 40) * 1000  # 3–20 hours at ¥20.00
+            for number, engagement in zip(chunk, engagements, strict=True):
+                wages = _bench_wages(ctx, number)
                 commission = wages // 10
                 settlements.append(Settlement(
                     engagement_id=engagement.pk, student_id=engagement.student_id,
@@ -1028,15 +1060,21 @@ def step_payouts_due(ctx: Context, count: int) -> None:
                     computed_at=finished, ready_at=finished, funding_due_at=finished + dt.timedelta(days=3),
                     funded_at=finished + dt.timedelta(hours=2), payout_due_at=due, created_at=finished,
                     updated_at=finished + dt.timedelta(hours=2)))
+            withholdings = _bench_withhold(settlements, withholders)
             insert(Settlement, settlements)
+            insert(TaxWithholding, [TaxWithholding(
+                student_id=s.student_id, settlement_id=s.pk, method=TaxMethod.CUMULATIVE,
+                available_fen=s.student_total_fen, reason=str(result.reason), created_at=s.funded_at,
+                **{name: getattr(result, name) for name in FIGURES}) for s, result in withholdings])
             txns = insert(LedgerTransaction, [LedgerTransaction(
                 key=f"settlement:{s.pk}:wages", kind="settlement_wages", memo=f"wages of settlement {s.pk}",
                 created_at=s.funded_at) for s in settlements])
             entries = []
             for txn, s in zip(txns, settlements, strict=True):
-                for account_id, amount in ((escrows[s.employer_id], s.employer_total_fen),
-                                           (payables[s.student_id], -s.student_total_fen),
-                                           (revenue.pk, -s.commission_fen)):
+                lines = [(escrows[s.employer_id], s.employer_total_fen),
+                         (payables[s.student_id], -(s.student_total_fen - s.tax_fen)),
+                         (revenue.pk, -s.commission_fen), (tax_payable.pk, -s.tax_fen)]
+                for account_id, amount in [(account, amount) for account, amount in lines if amount]:
                     entries.append(LedgerEntry(transaction_id=txn.pk, account_id=account_id, amount_fen=amount,
                                                created_at=s.funded_at))
                     move(account_id, amount)

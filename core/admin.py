@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from django import forms
 from django.apps import apps as django_apps
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponseBase, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.urls import URLPattern, path
 from django.utils.translation import gettext_lazy as _
 
 from .access import signed_in_user
@@ -22,10 +25,20 @@ from .models import (
     HistoryEntry,
     Policy,
     PolicyChange,
+    PolicyChangeRequest,
     ReasonTemplate,
     SmsMessage,
 )
-from .policy import policy_update
+from .policy import (
+    APPROVE_PERMISSION,
+    FOUR_EYES_FIELDS,
+    four_eyes_field,
+    policy_change_approve,
+    policy_change_check,
+    policy_change_reject,
+    policy_change_request,
+    policy_update,
+)
 from .working_days import calendar_year_confirm, calendar_year_confirm_check
 
 
@@ -41,6 +54,10 @@ class PolicyAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Policy | None = None) -> bool:
         return False
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Policy | None = None) -> list[str]:
+        # Four eyes: these change only through a PolicyChangeRequest a second staff member approves.
+        return [*super().get_readonly_fields(request, obj), *FOUR_EYES_FIELDS]
+
     def save_model(self, request: HttpRequest, obj: Policy, form: forms.ModelForm[Policy],
                    change: bool) -> None:
         if not change:
@@ -54,6 +71,96 @@ class PolicyAdmin(admin.ModelAdmin):
 class PolicyChangeAdmin(ReadOnlyAdmin):
     list_display = ["changed_at", "field", "old_value", "new_value", "changed_by"]
     list_select_related = ["changed_by"]
+
+
+class PolicyChangeRequestForm(forms.ModelForm):
+    field = forms.ChoiceField(label=_("parameter"))
+    new_value = forms.ChoiceField(label=_("new value"))
+
+    class Meta:
+        model = PolicyChangeRequest
+        fields = ["field", "new_value", "reason"]
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        if "field" not in self.fields:  # a request's own page: every field read-only
+            return
+        policy_fields = [four_eyes_field(name) for name in FOUR_EYES_FIELDS]
+        self.fields["field"].choices = [(f.name, f.verbose_name) for f in policy_fields]  # type: ignore[attr-defined]
+        self.fields["new_value"].choices = [  # type: ignore[attr-defined]
+            choice for f in policy_fields for choice in (f.choices or [])]
+
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        if cleaned.get("field") and cleaned.get("new_value"):
+            try:
+                policy_change_check(field=cleaned["field"], value=cleaned["new_value"])
+            except DomainError as error:
+                raise forms.ValidationError(error.message) from error
+        return cleaned
+
+
+@admin.register(PolicyChangeRequest)
+class PolicyChangeRequestAdmin(admin.ModelAdmin):
+    """Four eyes on the parameters of FOUR_EYES_FIELDS (who withholds income tax): one staff
+    member requests a change here, another approves or rejects it on its page."""
+
+    form = PolicyChangeRequestForm
+    list_display = ["created_at", "field", "old_value", "new_value", "status", "requested_by", "decided_by"]
+    list_filter = ["status"]
+    list_select_related = ["requested_by", "decided_by"]
+    change_form_template = "admin/core/policychangerequest/change_form.html"
+    object_route_permissions = {"core_policychangerequest_decide": APPROVE_PERMISSION}
+
+    def get_fields(self, request: HttpRequest, obj: PolicyChangeRequest | None = None) -> tuple[str, ...]:
+        if obj is None:
+            return ("field", "new_value", "reason")
+        return ("field", "old_value", "new_value", "reason", "status", "requested_by", "created_at", "decided_by",
+                "decided_at", "decision_note", "history")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: PolicyChangeRequest | None = None) -> tuple[str, ...]:
+        return () if obj is None else self.get_fields(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: PolicyChangeRequest | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: PolicyChangeRequest | None = None) -> bool:
+        return False
+
+    @admin.display(description=_("history"))
+    def history(self, obj: PolicyChangeRequest) -> str:
+        return history_table(obj)
+
+    def save_model(self, request: HttpRequest, obj: PolicyChangeRequest, form: forms.ModelForm,
+                   change: bool) -> None:
+        created = policy_change_request(actor=signed_in_user(request), field=form.cleaned_data["field"],
+                                        value=form.cleaned_data["new_value"], reason=form.cleaned_data["reason"])
+        obj.pk = created.pk
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view
+        return [path("<int:pk>/decide/", view(self.decide_view), name="core_policychangerequest_decide"),
+                *super().get_urls()]
+
+    def decide_view(self, request: HttpRequest, pk: int) -> HttpResponseBase:
+        """POST decision=approve, or decision=reject with a note: by a staff member other than the requester."""
+        if not request.user.has_perm(APPROVE_PERMISSION):
+            raise PermissionDenied
+        if not PolicyChangeRequest.objects.filter(pk=pk).exists():
+            raise Http404
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        actor = signed_in_user(request)
+        try:
+            if request.POST.get("decision") == "approve":
+                policy_change_approve(request_id=pk, actor=actor)
+                self.message_user(request, _("Approved: the policy is changed."), level=messages.SUCCESS)
+            else:
+                policy_change_reject(request_id=pk, actor=actor, note=request.POST.get("note", ""))
+                self.message_user(request, _("Rejected: the policy is unchanged."), level=messages.SUCCESS)
+        except DomainError as error:
+            self.message_user(request, str(error.message), level=messages.ERROR)
+        return redirect("admin:core_policychangerequest_change", pk)
 
 
 @admin.register(CalendarOverride)

@@ -22,11 +22,18 @@ class CoreConfig(AppConfig):
                      "core.view_calendaryearconfirmation", "core.add_calendaryearconfirmation",
                      # K5, on the daily check page (P2.1).
                      "core.view_backuprecord"],
-        FINANCE: ["core.view_policy", "core.view_backuprecord"],
-        AUDITOR: ["core.view_policy", "core.view_policychange", "core.view_historyentry", "core.view_backuprecord"],
+        FINANCE: ["core.view_policy", "core.view_backuprecord",
+                  # Four eyes on who withholds income tax (docs/tax.md): finance or a manager requests,
+                  # another of them approves (never the requester).
+                  "core.view_policychangerequest", "core.add_policychangerequest",
+                  "core.approve_policychangerequest"],
+        AUDITOR: ["core.view_policy", "core.view_policychange", "core.view_historyentry", "core.view_backuprecord",
+                  "core.view_policychangerequest"],
         MANAGER: ["core.view_creditevent", "core.view_policy", "core.change_policy", "core.view_policychange",
                   "core.view_historyentry", "core.view_calendaroverride", "core.view_calendaryearconfirmation",
-                  "core.add_calendaryearconfirmation", "core.view_backuprecord"],
+                  "core.add_calendaryearconfirmation", "core.view_backuprecord",
+                  "core.view_policychangerequest", "core.add_policychangerequest",
+                  "core.approve_policychangerequest"],
     }
 
     def ready(self) -> None:

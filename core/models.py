@@ -33,6 +33,9 @@ class CoreAction(models.TextChoices):
     CLEAR = "clear", _("cleared")
     REJECT = "reject", _("rejected")
     CONFIRM = "confirm", _("confirmed")
+    # Policy changes that need four eyes (core.policy.FOUR_EYES_FIELDS)
+    REQUEST = "request", _("change requested")
+    APPLY = "apply", _("approved by a second staff member and applied")
 
 
 class HistoryEntry(models.Model):
@@ -121,6 +124,11 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class TaxWithholdingAgent(models.TextChoices):
+    PLATFORM = "platform", _("The platform (cumulative method)")
+    EMPLOYER = "employer", _("The employer (per-payment method)")
 
 
 class Policy(models.Model):
@@ -291,6 +299,16 @@ class Policy(models.Model):
         _("keep backups for (days)"), default=30,
         help_text=_("K5: older backup files are deleted after a newer backup has passed its restore check."),
     )
+    # Income tax (docs/tax.md): who withholds the income tax on students' pay. Changed only with
+    # four eyes (core.policy.FOUR_EYES_FIELDS, PolicyChangeRequest).
+    tax_withholding_agent = models.CharField(
+        _("income tax: withholding agent"), max_length=16, choices=TaxWithholdingAgent.choices,
+        default=TaxWithholdingAgent.PLATFORM,
+        help_text=_("The platform withholds by the cumulative method (State Taxation Administration announcement "
+                    "2025 No. 16); the employer by the per-payment method (announcement 2018 No. 61 art. 8), "
+                    "and then the platform withholds nothing. Changed only by a request a second staff member "
+                    "approves."),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -319,6 +337,53 @@ class PolicyChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.field}: {self.old_value} → {self.new_value}"
+
+
+class PolicyChangeRequest(FSMModelMixin, TimeStampedModel):
+    """A change of a policy parameter that needs four eyes (core.policy.FOUR_EYES_FIELDS):
+    one staff member requests it, ANOTHER approves it, and only then is it applied (and
+    logged as a PolicyChange), or rejected with a note.
+
+      requested — waiting for a second staff member
+      applied   — approved and applied
+      rejected  — refused, with the decider's note"""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Waiting for a second approval")
+        APPLIED = "applied", _("Approved and applied")
+        REJECTED = "rejected", _("Rejected")
+
+    history_actions = CoreAction
+
+    field = models.CharField(_("parameter"), max_length=64)
+    old_value = models.CharField(_("value when requested"), max_length=64)
+    new_value = models.CharField(_("new value"), max_length=64)
+    reason = models.TextField(_("why"))
+    status = FSMField(_("status"), choices=Status.choices, default=Status.REQUESTED, protected=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("requested by"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        verbose_name = _("policy change request")
+        verbose_name_plural = _("policy change requests")
+        ordering = ["-created_at", "-id"]
+        permissions = [("approve_policychangerequest", _("Can approve or reject a policy change another staff "
+                                                         "member requested"))]
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.old_value} → {self.new_value} ({self.status})"
+
+    @transition(field=status, source=Status.REQUESTED, target=Status.APPLIED)
+    def apply(self, *, by: "User") -> None:
+        self.decided_by, self.decided_at = by, timezone.now()
+
+    @transition(field=status, source=Status.REQUESTED, target=Status.REJECTED)
+    def reject(self, *, by: "User", text: str) -> None:
+        self.decided_by, self.decided_at, self.decision_note = by, timezone.now(), text
 
 
 class CalendarOverride(models.Model):

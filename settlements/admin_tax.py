@@ -1,26 +1,27 @@
 """Income tax in the admin (docs/tax.md): the withholding rows (read-only), and
 for finance the month's withholding list (扣缴申报, XLSX, access-logged) and the
 record of a month's remittance to the tax authority (`tax-remit:<yyyy-mm>`,
-exactly once). Thin: each view parses the month and calls one service."""
+exactly once); the quarterly tax information report (国务院令第810号 art. 4): finance
+downloads it (logged) and marks it submitted. Thin: each view parses the month and calls one service."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils.translation import gettext_lazy as _
 
 from core.access import signed_in_user
-from core.admin_mixins import ReadOnlyAdmin
+from core.admin_mixins import ReadOnlyAdmin, history_table
 from core.errors import DomainError
 from core.money import format_fen
 
-from . import tax_exports, withholding
-from .models import TaxRemittance, TaxWithholding
+from . import tax_exports, tax_report, withholding
+from .models import EmployerWithholding, TaxInfoReport, TaxRemittance, TaxWithholding
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -61,6 +62,25 @@ class TaxWithholdingAdmin(ReadOnlyAdmin):
     def reason_shown(self, obj: TaxWithholding) -> str:
         """The statement's own words for why (the stored code is for the integrity check)."""
         return str(withholding.no_tax_reason(obj)) if not obj.tax_fen else str(_("Income tax withheld"))
+
+
+@admin.register(EmployerWithholding)
+class EmployerWithholdingAdmin(ReadOnlyAdmin):
+    """What employers withhold when the policy names them withholding agent (61号 art. 8)."""
+
+    list_display = ["id", "student", "employer", "year", "month", "gross", "tax", "created_at"]
+    list_filter = ["year", "month"]
+    list_select_related = ["student", "employer"]
+    search_fields = ["=student__email", "=settlement__id"]
+    show_full_result_count = False
+
+    @admin.display(description=_("income"))
+    def gross(self, obj: EmployerWithholding) -> str:
+        return format_fen(obj.gross_fen)
+
+    @admin.display(description=_("tax"))
+    def tax(self, obj: EmployerWithholding) -> str:
+        return format_fen(obj.tax_fen)
 
 
 @admin.register(TaxRemittance)
@@ -123,3 +143,68 @@ class TaxRemittanceAdmin(ReadOnlyAdmin):
                                       "it here: the tax payable account is debited and the settlement bank account "
                                       "credited, once per month.")), submit=str(_("Record the remittance")),
                           errors=errors)
+
+
+@admin.register(TaxInfoReport)
+class TaxInfoReportAdmin(ReadOnlyAdmin):
+    """The quarterly reports beat generates (810号 art. 4): finance downloads one (full ID
+    numbers: logged), checks it, files it with the tax authority and marks it submitted."""
+
+    list_display = ["year", "quarter", "status", "student_rows", "employer_rows", "income", "generated_at",
+                    "submitted_by", "submitted_at"]
+    list_filter = ["status", "year"]
+    fields = readonly_fields = ("year", "quarter", "status", "student_rows", "employer_rows", "income", "sha256",
+                                "generated_at", "submitted_by", "submitted_at", "history")
+    change_form_template = "admin/settlements/taxinforeport/change_form.html"
+    object_route_permissions = {"settlements_taxinforeport_download": tax_report.VIEW_PERMISSION,
+                                "settlements_taxinforeport_submit": tax_report.SUBMIT_PERMISSION}
+
+    @admin.display(description=_("students' income"))
+    def income(self, obj: TaxInfoReport) -> str:
+        return format_fen(obj.income_fen)
+
+    @admin.display(description=_("history"))
+    def history(self, obj: TaxInfoReport) -> str:
+        return history_table(obj)
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view
+        return [path("<int:pk>/download/", view(self.download_view), name="settlements_taxinforeport_download"),
+                path("<int:pk>/submit/", view(self.submit_view), name="settlements_taxinforeport_submit"),
+                *super().get_urls()]
+
+    def download_view(self, request: HttpRequest, pk: int) -> HttpResponseBase:
+        """POST: the report's file as generated (its checksum verified); the download is logged."""
+        if not request.user.has_perm(tax_report.VIEW_PERMISSION):
+            raise PermissionDenied
+        if not TaxInfoReport.objects.filter(pk=pk).exists():
+            raise Http404
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        try:
+            report, content = tax_report.tax_info_report_file(report_id=pk, staff=signed_in_user(request))
+        except DomainError as error:
+            self.message_user(request, str(error.message), level=messages.ERROR)
+            return redirect("admin:settlements_taxinforeport_change", pk)
+        response = HttpResponse(content, content_type=XLSX)
+        response["Content-Disposition"] = (
+            f'attachment; filename="{tax_exports.tax_info_filename(report.year, report.quarter)}"')
+        return response
+
+    def submit_view(self, request: HttpRequest, pk: int) -> HttpResponseBase:
+        """POST: finance marks the report filed with the tax authority (once)."""
+        if not request.user.has_perm(tax_report.SUBMIT_PERMISSION):
+            raise PermissionDenied
+        if not TaxInfoReport.objects.filter(pk=pk).exists():
+            raise Http404
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        try:
+            tax_report.tax_info_report_submit(report_id=pk, actor=signed_in_user(request),
+                                              note=request.POST.get("note", ""))
+        except DomainError as error:
+            self.message_user(request, str(error.message), level=messages.ERROR)
+        else:
+            self.message_user(request, _("The report is recorded as submitted to the tax authority."),
+                              level=messages.SUCCESS)
+        return redirect("admin:settlements_taxinforeport_change", pk)

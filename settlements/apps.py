@@ -28,7 +28,11 @@ class SettlementsConfig(AppConfig):
                   "settlements.view_paymentdispute", "settlements.change_paymentdispute",
                   "settlements.view_settlementadjustment",
                   # Income tax (docs/tax.md): the monthly withholding list and the remittance of a month.
-                  "settlements.view_taxwithholding", "settlements.view_taxremittance", "settlements.remit_tax"],
+                  "settlements.view_taxwithholding", "settlements.view_taxremittance", "settlements.remit_tax",
+                  # The quarterly tax information report (国务院令第810号 art. 4): download, review, mark filed.
+                  "settlements.view_taxinforeport", "settlements.submit_taxinforeport",
+                  # What employers withhold when the policy names them withholding agent.
+                  "settlements.view_employerwithholding"],
     }
 
     def ready(self) -> None:

@@ -27,6 +27,7 @@ from jobs.models import Job
 from .income_tax import LossSetOff, loss_setoff
 from .models import (
     RECOMPUTABLE,
+    EmployerWithholding,
     Payout,
     PayoutMethod,
     Settlement,
@@ -76,6 +77,12 @@ def settlement_for_employer(*, user: User, pk: int) -> Settlement | None:
 def settlement_tax_withholding(settlement: Settlement) -> TaxWithholding | None:
     """The income tax withheld from the settlement's own pay (not a dispute's extra pay), if credited yet."""
     return TaxWithholding.objects.filter(settlement=settlement, adjustment__isnull=True).first()
+
+
+def settlement_employer_withholding(settlement: Settlement) -> EmployerWithholding | None:
+    """What the employer withholds from the settlement's own pay, when the policy named it
+    the withholding agent at the crediting (docs/tax.md, method 2)."""
+    return EmployerWithholding.objects.filter(settlement=settlement, adjustment__isnull=True).first()
 
 
 def student_tax_years(*, student: User) -> list[int]:

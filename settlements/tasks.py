@@ -1,5 +1,6 @@
 """Thin tasks: the statement sweep (S4.1), run by beat every 10 minutes; the
-funding sweep (E5.1) and the funding deadlines with the guarantee (E5.2); the day's payout batch (S4.2, F3.2)."""
+funding sweep (E5.1) and the funding deadlines with the guarantee (E5.2); the day's payout batch (S4.2, F3.2);
+the quarterly tax information report (国务院令第810号 art. 4)."""
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
@@ -12,6 +13,7 @@ from .funding import settlements_fund_ready
 from .guarantee import advances_recover_due, settlements_funding_watch
 from .payouts import payout_batch_build
 from .sweeps import PREPARE_PER_RUN, settlements_prepare_due
+from .tax_report import tax_info_reports_due
 
 
 @shared_task(acks_late=True)
@@ -69,3 +71,11 @@ def adjustments_fund_ready_task() -> int:
     Idempotent by database state: a funded adjustment no longer awaits funding, and
     its ledger key is unique."""
     return adjustments_fund_ready()
+
+
+@shared_task(acks_late=True)
+def tax_info_report_task() -> int:
+    """The last quarter's tax information report (国务院令第810号 art. 4), each day of the
+    month after the quarter: generated once, every later run finds it and changes
+    nothing. Returns the report's id."""
+    return tax_info_reports_due().pk

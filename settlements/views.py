@@ -71,7 +71,9 @@ def _student_statement_page(request: HttpRequest, settlement: Settlement, *,
         dispute.answer_overdue = disputes.answer_overdue(dispute, now)
     live = any(d.status in disputes.LIVE for d in rows)
     tax = selectors.settlement_tax_withholding(settlement)
+    employer_tax = selectors.settlement_employer_withholding(settlement)
     return render(request, "settlements/student_statement.html", {
+        "employer_tax": employer_tax,
         "settlement": settlement, "job": settlement.engagement.job, "lines": list(settlement.lines.all()),
         "tax": tax, "tax_explanation": withholding.tax_explanation(tax) if tax else "",
         "no_tax_reason": withholding.no_tax_reason(tax) if tax and not tax.tax_fen else "",
@@ -113,6 +115,8 @@ def employer_statement(request: AuthenticatedHttpRequest, settlement: Settlement
         "lines": [line for line in lines if line.kind != LineKind.COMMISSION],
         "commission_lines": [line for line in lines if line.kind == LineKind.COMMISSION],
         "loss_kind": LineKind.LOSS, "setoff": selectors.settlement_setoff(settlement),
+        "employer_tax": (employer_tax := selectors.settlement_employer_withholding(settlement)),
+        "employer_tax_explanation": withholding.as_per_payment(employer_tax).explanation if employer_tax else "",
     })
 
 

@@ -10,6 +10,11 @@ payment's figures and moves the tax in the ledger.
   advance), so a retried bank transfer does not move the tax.
 - `pay_credit_lines` splits that credit: net to the student's payable, tax to
   TAX_PAYABLE (net + tax = what the student receives).
+- When the policy names the employer as withholding agent (Policy.tax_withholding_agent,
+  changed only with four eyes), `settlement_tax_withhold` withholds nothing and
+  records instead what the employer withholds by the per-payment method
+  (`employer_withhold`, 61号 art. 8): one EmployerWithholding row, shown on the
+  employer's statement.
 - `tax_remit` records that finance paid a month's tax to the tax authority:
   `tax-remit:<yyyy-mm>`, Dr tax payable, Cr the settlement bank account, once."""
 
@@ -25,12 +30,27 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.errors import DomainError, NotPermitted
+from core.models import TaxWithholdingAgent
 from core.money import format_fen
+from core.policy import get_policy
 from finance.ledger import platform_account, student_payable, transaction_post
 from finance.models import AccountKind, LedgerAccount
 
-from .income_tax import CumulativeReason, CumulativeWithholder, CumulativeWithholding
-from .models import Settlement, SettlementAdjustment, TaxMethod, TaxRemittance, TaxWithholding
+from .income_tax import (
+    CumulativeReason,
+    CumulativeWithholder,
+    CumulativeWithholding,
+    PerPaymentWithholding,
+    per_payment_withholding,
+)
+from .models import (
+    EmployerWithholding,
+    Settlement,
+    SettlementAdjustment,
+    TaxMethod,
+    TaxRemittance,
+    TaxWithholding,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -98,9 +118,57 @@ def pay_credit_lines(*, student_id: int, student_total_fen: int,
     return [(account, amount) for account, amount in lines if amount]
 
 
+def employer_is_agent() -> bool:
+    """Whether the policy names the employer as withholding agent (docs/tax.md, method 2)."""
+    return get_policy().tax_withholding_agent == TaxWithholdingAgent.EMPLOYER
+
+
+def as_per_payment(row: EmployerWithholding) -> PerPaymentWithholding:
+    return PerPaymentWithholding(
+        gross_fen=row.gross_fen, income_fen=row.income_fen, expenses_fen=row.expenses_fen,
+        flat_expenses=row.flat_expenses, taxable_fen=row.taxable_fen, rate_percent=row.rate_percent,
+        quick_deduction_fen=row.quick_deduction_fen, total_tax_fen=row.total_tax_fen,
+        withheld_before_fen=row.withheld_before_fen, tax_fen=row.tax_fen)
+
+
+def employer_withhold(*, settlement: Settlement, gross_fen: int, now: dt.datetime,
+                      adjustment_id: int | None = None) -> EmployerWithholding | None:
+    """What the employer withholds from one payment by the per-payment method (61号
+    art. 8), stored; call it inside the transaction that credits the pay. The month's
+    earlier payments from this employer to this student for the same job are the
+    same 次 (实施条例 art. 14(1)): the tax on their total less what they withheld.
+    Idempotent per payment; None when the payment carries no income."""
+    if gross_fen <= 0:
+        return None
+    User.objects.select_for_update().filter(pk=settlement.student_id).values_list("pk").get()
+    existing = EmployerWithholding.objects.filter(settlement_id=settlement.pk, adjustment_id=adjustment_id).first()
+    if existing is not None:
+        return existing
+    month = timezone.localdate(now)
+    job_id = settlement.engagement.job_id
+    earlier = list(EmployerWithholding.objects.filter(
+        student_id=settlement.student_id, employer_id=settlement.employer_id, job_id=job_id, year=month.year,
+        month=month.month).values_list("gross_fen", "tax_fen"))
+    result = per_payment_withholding(gross_fen=gross_fen, earlier_payments_fen=[g for g, _t in earlier],
+                                     withheld_before_fen=sum(t for _g, t in earlier))
+    return EmployerWithholding.objects.create(
+        student_id=settlement.student_id, employer_id=settlement.employer_id, job_id=job_id,
+        settlement_id=settlement.pk, adjustment_id=adjustment_id, year=month.year, month=month.month,
+        gross_fen=gross_fen, income_fen=result.income_fen, expenses_fen=result.expenses_fen,
+        flat_expenses=result.flat_expenses, taxable_fen=result.taxable_fen, rate_percent=result.rate_percent,
+        quick_deduction_fen=result.quick_deduction_fen, total_tax_fen=result.total_tax_fen,
+        withheld_before_fen=result.withheld_before_fen, tax_fen=result.tax_fen)
+
+
 def settlement_tax_withhold(settlement: Settlement, *, now: dt.datetime) -> int:
     """Withhold on a settlement's pay being credited (funding or advance); sets, saves
-    and returns `settlement.tax_fen` (in the caller's transaction: undone with it)."""
+    and returns `settlement.tax_fen` (in the caller's transaction: undone with it).
+    With the employer as withholding agent the platform withholds nothing (0) and
+    records what the employer withholds."""
+    if employer_is_agent():
+        employer_withhold(settlement=settlement, gross_fen=settlement.gross_fen, now=now)
+        settlement.tax_fen = 0
+        return 0
     row = tax_withhold(student_id=settlement.student_id, settlement_id=settlement.pk,
                        gross_fen=settlement.gross_fen, available_fen=settlement.student_total_fen, now=now)
     settlement.tax_fen = row.tax_fen if row is not None else 0
@@ -110,6 +178,11 @@ def settlement_tax_withhold(settlement: Settlement, *, now: dt.datetime) -> int:
 
 def adjustment_tax_withhold(adjustment: SettlementAdjustment, *, now: dt.datetime) -> int:
     """Withhold on a dispute's extra pay being funded: a payment in the month it is funded."""
+    if employer_is_agent():
+        employer_withhold(settlement=adjustment.settlement, gross_fen=adjustment.amount_fen, now=now,
+                          adjustment_id=adjustment.pk)
+        adjustment.tax_fen = 0
+        return 0
     row = tax_withhold(student_id=adjustment.student_id, settlement_id=adjustment.settlement_id,
                        adjustment_id=adjustment.pk, gross_fen=adjustment.amount_fen,
                        available_fen=adjustment.amount_fen, now=now)

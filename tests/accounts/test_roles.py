@@ -100,6 +100,8 @@ EXPECTED_ROLE_PERMISSIONS: dict[str, set[str]] = {
         "backoffice.view_expenseclaim", "backoffice.view_expensereceipt",
         "backoffice.view_monthlyreconciliation",
         "core.view_backuprecord", "core.view_policy",
+        # four eyes on who withholds income tax (docs/tax.md)
+        "core.view_policychangerequest", "core.add_policychangerequest", "core.approve_policychangerequest",
         "employers.view_employer",
         "finance.add_bankstatementimport", "finance.add_integrityrun", "finance.execute_escrowrefund",
         "finance.match_bankstatementline", "finance.view_bankstatementimport",
@@ -113,6 +115,9 @@ EXPECTED_ROLE_PERMISSIONS: dict[str, set[str]] = {
         "settlements.view_settlementadjustment", "settlements.view_settlementline",
         # income tax (docs/tax.md): the withholding list and the month's remittance
         "settlements.remit_tax", "settlements.view_taxremittance", "settlements.view_taxwithholding",
+        # the quarterly tax information report (国务院令第810号 art. 4)
+        "settlements.view_taxinforeport", "settlements.submit_taxinforeport",
+        "settlements.view_employerwithholding",
         "support.view_ticket", "support.view_ticketmessage",
     },
     AUDITOR: {
@@ -124,6 +129,7 @@ EXPECTED_ROLE_PERMISSIONS: dict[str, set[str]] = {
         "backoffice.view_expenseclaim", "backoffice.view_expensereceipt",
         "backoffice.view_monthlyreconciliation",
         "core.view_backuprecord", "core.view_historyentry", "core.view_policy", "core.view_policychange",
+        "core.view_policychangerequest",
         "finance.view_bankstatementimport", "finance.view_bankstatementline", "finance.view_escrowrefund",
         "finance.view_fundingreference", "finance.view_integrityrun", "finance.view_ledgeraccount",
         "finance.view_ledgerentry", "finance.view_ledgertransaction",
@@ -148,6 +154,7 @@ EXPECTED_ROLE_PERMISSIONS: dict[str, set[str]] = {
         "core.add_calendaryearconfirmation", "core.change_policy", "core.view_backuprecord",
         "core.view_calendaroverride", "core.view_calendaryearconfirmation", "core.view_creditevent",
         "core.view_historyentry", "core.view_policy", "core.view_policychange",
+        "core.view_policychangerequest", "core.add_policychangerequest", "core.approve_policychangerequest",
         "employers.view_employer",
         "jobs.change_complianceterm", "jobs.change_minimumwage", "jobs.view_complianceterm",
         "jobs.view_job", "jobs.view_minimumwage", "jobs.view_patrolrun",

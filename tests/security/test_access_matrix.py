@@ -253,6 +253,23 @@ def world(db) -> World:
         cumulative_tax_fen=0, withheld_before_fen=0, tax_fen=0, reason="below_deduction")
     TaxRemittance.objects.create(year=2025, month=12, amount_fen=100, ledger_key="world-tax-remit",
                                  recorded_by=profile_a.user)
+    # The quarterly tax information report (国务院令第810号 art. 4), for its admin routes (download, submit).
+    from settlements.models import TaxInfoReport
+
+    TaxInfoReport.objects.create(year=2025, quarter=4, student_rows=0, employer_rows=0, income_fen=0,
+                                 sha256="0" * 64, content="")
+    # What an employer withholds when it is the withholding agent (docs/tax.md, method 2), for its admin routes.
+    from settlements.models import EmployerWithholding
+
+    EmployerWithholding.objects.create(
+        student=profile_a.user, employer=employer_a, job=settlement.engagement.job, settlement=settlement, year=2026,
+        month=1, gross_fen=100, income_fen=100, expenses_fen=80_000, flat_expenses=True, taxable_fen=0,
+        rate_percent=20, quick_deduction_fen=0, total_tax_fen=0, withheld_before_fen=0, tax_fen=0)
+    # Four eyes on who withholds income tax (docs/tax.md): finance's pending request, for its admin routes.
+    from core.models import PolicyChangeRequest
+
+    PolicyChangeRequest.objects.create(field="tax_withholding_agent", old_value="platform", new_value="employer",
+                                       reason="r", requested_by=staff["finance"])
     # Money in (issue 6, E5.1): a funding reference, an imported statement whose one line
     # waits for manual matching, for the admin's object routes (match / ignore).
     from django.core.files.uploadedfile import SimpleUploadedFile
