@@ -24,8 +24,8 @@ def send_notification_email(self: Task, notification_id: int) -> None:
     from .notifications import notification_email_failed
 
     notification = Notification.objects.select_related("recipient").filter(pk=notification_id).first()
-    if notification is None:
-        return
+    if notification is None or not notification.recipient.email:
+        return  # gone, or a student who signed up with a mobile number only (issue 20): the inbox has it
     link = notification.link
     if link.startswith("/"):
         link = settings.SITE_URL.rstrip("/") + link
