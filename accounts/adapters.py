@@ -3,6 +3,7 @@ messages of sign-in throttling; staff keep their second factor (J3); the
 mobile number and its SMS codes (issue 20)."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import ratelimit
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django import forms
 from django.core.exceptions import ValidationError
@@ -45,7 +46,17 @@ class AccountAdapter(DefaultAccountAdapter):
     def save_user(self, request, user, form, commit=True):
         user.kind = getattr(form, "user_kind", "student")
         user.language = translation.get_language() or "zh-hans"
-        return super().save_user(request, user, form, commit=commit)
+        user = super().save_user(request, user, form, commit=False)
+        user.email = user.email or None  # a sign-up by mobile number only (issue 20): no address, not ""
+        if commit:
+            user.save()
+        return user
+
+    def get_login_stages(self) -> list[str]:
+        """allauth's stages, with the e-mail stage that lets an account without an address through once
+        its number is verified (accounts.stages, issue 20)."""
+        return ["accounts.stages.EmailVerificationStage" if path == "allauth.account.stages.EmailVerificationStage"
+                else path for path in super().get_login_stages()]
 
     def pre_authenticate(self, request, **credentials):
         """allauth's failed-password limits (per address, per account), with our message."""
@@ -84,7 +95,23 @@ class AccountAdapter(DefaultAccountAdapter):
 
         return user_by_phone(phone)
 
+    def _limit_resent_login_code(self, key: str) -> None:
+        """allauth's "Request new code" on the sign-in code page sends without the limits the first request
+        went through (allauth 65.22.1): count it against the same ones. A refusal raises RateLimited before
+        anything is sent or the new code stored; the page reports it (add_message, with the time left)."""
+        request = self.request
+        match = getattr(request, "resolver_match", None)
+        if (request is not None and request.method == "POST" and match is not None
+                and match.url_name == "account_confirm_login_code"):
+            ratelimit.consume(request, action="request_login_code", key=key.lower(), raise_exception=True)
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        if template_prefix == "account/email/login_code":
+            self._limit_resent_login_code(email)
+        super().send_mail(template_prefix, email, context)
+
     def send_verification_code_sms(self, user, phone: str, code: str, **kwargs) -> None:
+        self._limit_resent_login_code(phone)
         sms_send(phone=phone, template=SmsTemplate.VERIFICATION_CODE, params={"code": code},
                  recipient=user if getattr(user, "pk", None) else None)
 
@@ -95,6 +122,21 @@ class AccountAdapter(DefaultAccountAdapter):
         if match is not None and match.url_name == "account_change_phone":
             return True
         return super().is_reauthentication_required(app=app, **kwargs)
+
+    def add_message(self, request, level, message_template=None, message_context=None, extra_tags="",
+                    message=None) -> None:
+        """allauth's "Be patient…" for a refused "Request new code" says how long to wait (issue 20)."""
+        if message is not None and str(message) == str(self.error_messages["rate_limited"]):
+            from .sms_codes import code_wait_message, code_wait_seconds, phone_being_verified
+
+            being_verified = phone_being_verified(request)
+            if being_verified is not None:
+                phone, action = being_verified
+                seconds = code_wait_seconds(request, phone=phone, action=action)
+                if seconds:
+                    message = code_wait_message(seconds)
+        super().add_message(request, level, message_template=message_template, message_context=message_context,
+                            extra_tags=extra_tags, message=message)
 
     def send_unknown_account_sms(self, phone: str, **kwargs) -> None:
         sms_send(phone=phone, template=SmsTemplate.UNKNOWN_ACCOUNT)

@@ -28,6 +28,8 @@ STAFF_LOGINS = {
 }
 STUDENT_LOGIN = f"student@{DEMO_DOMAIN}"
 PENDING_STUDENT_LOGIN = f"student.pending@{DEMO_DOMAIN}"
+# The demo student's verified mobile number (issue 20): `make run` can try signing in with an SMS code.
+STUDENT_PHONE = "+8613800138000"
 
 SCHOOLS = [
     ("复旦大学", "上海"), ("上海交通大学", "上海"), ("同济大学", "上海"), ("华东师范大学", "上海"),
@@ -97,6 +99,8 @@ def seed_students(*, moderator: User, count: int = 12) -> None:
         plan.append((f"student{i + 1:02d}@{DEMO_DOMAIN}", states[i % len(states)], i == 3))
     for email, state, minor in plan:
         user, _created = _verified_user(email, User.Kind.STUDENT)
+        if email == STUDENT_LOGIN and user.phone is None and not User.objects.filter(phone=STUDENT_PHONE).exists():
+            services.user_phone_set(user=user, phone=STUDENT_PHONE, verified=True)
         if StudentProfile.objects.filter(user=user).exists() or state == "draft":
             continue
         profile = services.student_profile_submit(user=user, data=_student_data(fake, rng, minor=minor))

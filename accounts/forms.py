@@ -4,6 +4,7 @@ import datetime as dt
 
 from allauth.account.adapter import get_adapter
 from allauth.account.forms import ChangePhoneForm as AllauthChangePhoneForm
+from allauth.account.forms import RequestLoginCodeForm as AllauthRequestLoginCodeForm
 from allauth.account.forms import SignupForm
 from django import forms
 from django.core.exceptions import ValidationError
@@ -89,14 +90,49 @@ class UploadField(forms.FileField):
 
 
 class BaseSignupForm(SignupForm):
-    """allauth sign-up plus the consents the law requires (PIPL art. 14)."""
+    """allauth sign-up plus the consents the law requires (PIPL art. 14).
+
+    Issue 20: a mainland mobile number signs up too. It is verified by a code sent to it
+    before the account opens (allauth's phone stage), and then signs in with codes, so
+    the password is optional with a number. Students may leave the e-mail address out;
+    employer members give one (the organisation's registration and agreements go there)."""
 
     user_kind = "student"
+    email_required = False
     accept_terms = forms.BooleanField(
         required=True,
         label=_("I have read and agree to the user agreement and the privacy policy."),
         error_messages={"required": _("You must agree to the user agreement and the privacy policy.")},
     )
+
+    def _get_signup_fields(self, kwargs) -> dict:
+        """These fields, whatever ACCOUNT_SIGNUP_FIELDS says (it must keep "email*" for allauth's check of
+        mandatory e-mail verification): the number first for students, the address first for employers."""
+        fields = {"phone": {"required": False}, "email": {"required": self.email_required}}
+        if self.email_required:
+            fields = {"email": fields["email"], "phone": fields["phone"]}
+        return {**fields, "password1": {"required": False}, "password2": {"required": False}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        phone = self.fields["phone"]
+        phone.label = _("Mobile number") if self.email_required else _("Mobile number (or an e-mail address below)")
+        phone.help_text = _("We send a code to this number to check it is yours; afterwards you can sign in "
+                            "with a code sent to it, without a password.")
+        if "password1" in self.fields:
+            self.fields["password1"].label = _("Password (optional with a mobile number)")
+
+    def clean(self):
+        data = super().clean()
+        has_phone = bool(data.get("phone")) or "phone" in self.errors
+        if not has_phone and not data.get("email") and "email" not in self.errors:
+            self.add_error("phone", ValidationError(_("Enter a mobile number or an e-mail address."),
+                                                    code="no_contact"))
+        if not has_phone and not data.get("password1") and "password1" not in self.errors:
+            self.add_error("password1", ValidationError(
+                _("Choose a password, or sign up with a mobile number to sign in with codes sent to it."),
+                code="password_needed"))
+        return data
 
     def save(self, request):
         from .services import consent_record
@@ -251,6 +287,29 @@ class GuardianConsentForm(forms.Form):
     confirms = forms.BooleanField(
         label=_("My guardian has read the consent text above and agrees that I take part-time work through "
                 "Jianzhi."))
+
+
+class RequestLoginCodeForm(AllauthRequestLoginCodeForm):
+    """"Send me a sign-in code": a refusal by the SMS limits says how long to wait, and the button
+    counts it down (issue 20)."""
+
+    cooldown_seconds = 0
+
+    def clean_phone(self) -> str:
+        from allauth.core import context
+
+        from .sms_codes import LOGIN_CODE, code_wait_message, code_wait_seconds
+
+        try:
+            return super().clean_phone()
+        except ValidationError as error:
+            phone = self.cleaned_data.get("phone")
+            if getattr(error, "code", None) != "too_many_login_attempts" or not phone:
+                raise
+            self.cooldown_seconds = code_wait_seconds(context.request, phone=phone, action=LOGIN_CODE)
+            if not self.cooldown_seconds:
+                raise
+            raise ValidationError(code_wait_message(self.cooldown_seconds), code="sms_code_wait") from None
 
 
 class ChangePhoneForm(AllauthChangePhoneForm):

@@ -15,6 +15,7 @@ from phonenumber_field.modelfields import PhoneNumberField
 
 from core.crypto import EncryptedTextField, mask
 from core.models import CreditTier, TimeStampedModel
+from core.phones import mask_phone
 from core.uploads import private_storage
 from core.vetting import VettableModel
 
@@ -50,9 +51,9 @@ class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def _create_user(self, email, password, **extra):
-        if not email:
-            raise ValueError("An e-mail address is required")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        if not email and not extra.get("phone"):
+            raise ValueError("An e-mail address (or, for a student, a mobile number) is required")
+        user = self.model(email=self.normalize_email(email).lower() if email else None, **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -68,7 +69,8 @@ class UserManager(BaseUserManager):
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    """A person who signs in with an e-mail address. `kind` never changes."""
+    """A person who signs in with an e-mail address or a verified mainland mobile number (issue 20).
+    `kind` never changes."""
 
     history_actions = AccountAction
 
@@ -77,7 +79,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         EMPLOYER = "employer", _("Employer member")
         STAFF = "staff", _("Platform staff")
 
-    email = models.EmailField(_("e-mail address"), unique=True)
+    # Empty (NULL) for a student who signed up with a mobile number only (issue 20): such an account
+    # signs in with its verified number and gets no e-mail; everything that mails a user skips it.
+    email = models.EmailField(_("e-mail address"), unique=True, null=True, blank=True)
     kind = models.CharField(_("account type"), max_length=16, choices=Kind.choices, default=Kind.STUDENT)
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("can use the back office"), default=False)
@@ -89,8 +93,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     second_factor_reset_at = models.DateTimeField(_("second factor reset at"), null=True, blank=True,
                                                   editable=False)
     # Issue 20: a mainland mobile number in E.164 to sign in with (password or SMS code). One number,
-    # one account; it counts for signing in only once a code sent to it was entered. Staff have none.
-    phone = models.CharField(_("mobile number"), max_length=16, unique=True, null=True, blank=True)
+    # one account: unique once verified (a code sent to it was entered), and only then does it sign in.
+    # An unverified number holds nothing: whoever verifies it first keeps it, and it leaves any account
+    # that had it unverified (an abandoned sign-up cannot squat a number). Staff have none.
+    phone = models.CharField(_("mobile number"), max_length=16, null=True, blank=True, db_index=True)
     phone_verified = models.BooleanField(_("mobile number verified"), default=False)
 
     objects = UserManager()
@@ -102,14 +108,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
-        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+            models.UniqueConstraint(fields=["phone"], condition=models.Q(phone_verified=True),
+                                    name="user_verified_phone_unique"),
+        ]
         permissions = [
             ("reveal_personal_data", _("Can reveal full ID numbers and open identity documents")),
             ("reset_second_factor", _("Can reset a colleague's authenticator")),
         ]
 
     def __str__(self) -> str:
-        return self.email
+        return self.email or mask_phone(self.phone or "") or f"#{self.pk}"
 
     @property
     def is_student(self) -> bool:

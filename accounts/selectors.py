@@ -62,8 +62,9 @@ def latest_verification_for(profile: StudentProfile | None) -> StudentVerificati
 
 
 def user_by_phone(phone: str) -> User | None:
-    """The account that uses this mobile number (issue 20); staff never sign in by phone."""
-    return User.objects.filter(phone=phone, is_active=True, is_staff=False).first()
+    """The account that signs in with this mobile number (issue 20): verified numbers only (an unverified
+    one holds nothing); staff never sign in by phone."""
+    return User.objects.filter(phone=phone, phone_verified=True, is_active=True, is_staff=False).first()
 
 
 def personal_data_export(user: User) -> dict:

@@ -380,7 +380,7 @@ def personal_data_export_record(*, user: User) -> PersonalDataAccess:
     """Log the data subject's own export (PIPL art. 45): the file carries the full
     ID number, so it is an access like a staff reveal, with the subject as actor (J3.2)."""
     return PersonalDataAccess.objects.create(
-        staff=user, subject=user, subject_label=user.email[:200], item=PersonalDataAccess.Item.DATA_EXPORT,
+        staff=user, subject=user, subject_label=str(user)[:200], item=PersonalDataAccess.Item.DATA_EXPORT,
         reason=gettext("Own data export (PIPL art. 45)"))
 
 
@@ -449,12 +449,16 @@ def _delete_files(*fieldfiles) -> None:
 def user_phone_set(*, user: User, phone: str, verified: bool) -> User:
     """Attach a mainland mobile number to an account (issue 20), through allauth's
     sign-up, verification and change flows. One number, one account; staff keep
-    e-mail + password + TOTP and have none. A new number counts only once verified."""
+    e-mail + password + TOTP and have none. A new number counts only once verified:
+    verifying it takes it from any account that had it unverified."""
     if user.is_staff:
         raise NotPermitted(_("Staff accounts sign in with e-mail, password and their authenticator only."))
     phone = cn_mobile_e164(phone)
-    if get_user_model().objects.filter(phone=phone).exclude(pk=user.pk).exists():
+    others = get_user_model().objects.filter(phone=phone).exclude(pk=user.pk)
+    if others.filter(phone_verified=True).exists():
         raise ValidationError(_("Another account already uses this mobile number."), code="phone_taken")
+    if verified:
+        others.update(phone=None)
     user.phone, user.phone_verified = phone, verified
     if user.pk:
         user.save(update_fields=["phone", "phone_verified"])
@@ -470,7 +474,8 @@ def account_delete(*, user: User, reason: str = "") -> DeletionRequest:
     user = lock_row(get_user_model(), user.pk)
     if user.is_staff:
         raise NotPermitted(_("Staff accounts are closed by a manager."))
-    request = DeletionRequest.objects.create(user=user, email_hash=keyed_hash(user.email), reason=reason)
+    request = DeletionRequest.objects.create(user=user, email_hash=keyed_hash(user.email or user.phone or ""),
+                                             reason=reason)
     profile = StudentProfile.objects.filter(user=user).first()
     if profile is not None:
         for verification in profile.verifications.all():

@@ -67,7 +67,9 @@ def profile_edit(request):
     profile = selectors.student_profile_for(request.user)
     editable = profile is None or profile.vetting_status in (
         VettingStatus.DRAFT, VettingStatus.INFO_REQUESTED, VettingStatus.REJECTED)
-    form = StudentProfileForm(request.POST or None, instance=profile if profile else None)
+    # A first registration starts with the verified number the student signed up with (issue 20).
+    initial = {"mobile": request.user.phone} if profile is None and request.user.phone_verified else None
+    form = StudentProfileForm(request.POST or None, instance=profile if profile else None, initial=initial)
     if request.method == "POST":
         if not editable:
             messages.error(request, _("Your registration is being vetted or already approved and cannot be edited."))

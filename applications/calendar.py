@@ -1,7 +1,8 @@
 """The student's private iCalendar feed of their shifts (issue 20): one VEVENT per
 shift they are hired for, with the place and the employer's name. The UID is
 stable per attendance, and SEQUENCE counts the changes of time or place in effect
-for it, so calendar apps update the event instead of adding another."""
+for it, so calendar apps update the event instead of adding another. The same event,
+with the same UID, comes as a single .ics file from the shift's "Add to calendar" link."""
 
 import datetime as dt
 import secrets
@@ -41,30 +42,59 @@ def _changes_in_effect():
     return Coalesce(Subquery(applied.order_by().values("job").annotate(n=Count("pk")).values("n")[:1]), 0)
 
 
-def calendar_ics(student) -> bytes:
-    """The feed: the shifts of the student's active engagements from 30 days back."""
-    since = timezone.localdate() - dt.timedelta(days=30)
-    attendances = (Attendance.objects
-                   .filter(engagement__student=student, engagement__status=EngagementStatus.ACTIVE,
-                           shift__date__gte=since)
-                   .exclude(status=AttendanceStatus.CANCELLED)
-                   .annotate(sequence=_changes_in_effect())
-                   .select_related("shift__job__employer").order_by("shift__date", "shift__start_time"))
+def _calendar() -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", "-//Jianzhi//shifts//ZH")
     calendar.add("version", "2.0")
+    return calendar
+
+
+def _event(attendance: Attendance, *, cancelled: bool = False) -> Event:
+    """One shift as a VEVENT: the UID is the attendance's (the feed and the single file share it), SEQUENCE
+    the changes of time or place in effect (one more once cancelled, so the cancellation wins)."""
+    shift, job = attendance.shift, attendance.shift.job
+    event = Event()
+    event.add("uid", f"attendance-{attendance.pk}@jianzhi")
+    event.add("sequence", attendance.sequence + (1 if cancelled else 0))
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", shift.starts_at)
+    event.add("dtend", shift.ends_at)
+    event.add("summary", f"{job.title} · {job.employer.name}")
+    event.add("location", job.address or job.city)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("url", settings.SITE_URL.rstrip("/")
+              + reverse("applications:student_engagement", args=[attendance.engagement_id]))
+    return event
+
+
+def _attendances():
+    return (Attendance.objects.annotate(sequence=_changes_in_effect())
+            .select_related("shift__job__employer", "engagement"))
+
+
+def calendar_ics(student) -> bytes:
+    """The feed: the shifts of the student's active engagements from 30 days back."""
+    since = timezone.localdate() - dt.timedelta(days=30)
+    attendances = (_attendances()
+                   .filter(engagement__student=student, engagement__status=EngagementStatus.ACTIVE,
+                           shift__date__gte=since)
+                   .exclude(status=AttendanceStatus.CANCELLED)
+                   .order_by("shift__date", "shift__start_time"))
+    calendar = _calendar()
     calendar.add("x-wr-calname", "兼职班次")
-    site = settings.SITE_URL.rstrip("/")
     for attendance in attendances:
-        shift, job = attendance.shift, attendance.shift.job
-        event = Event()
-        event.add("uid", f"attendance-{attendance.pk}@jianzhi")
-        event.add("sequence", attendance.sequence)
-        event.add("dtstamp", timezone.now())
-        event.add("dtstart", shift.starts_at)
-        event.add("dtend", shift.ends_at)
-        event.add("summary", f"{job.title} · {job.employer.name}")
-        event.add("location", job.address or job.city)
-        event.add("url", site + reverse("applications:student_engagement", args=[attendance.engagement_id]))
-        calendar.add_component(event)
+        calendar.add_component(_event(attendance))
+    return calendar.to_ical()
+
+
+def shift_ics_for_student(*, student, attendance_id: int) -> bytes | None:
+    """"Add to calendar" for one shift: a file with its event, for the student engaged on it only
+    (None for anyone else's). A cancelled shift or engagement gives the cancelled event."""
+    attendance = _attendances().filter(pk=attendance_id, engagement__student=student).first()
+    if attendance is None:
+        return None
+    cancelled = attendance.status == AttendanceStatus.CANCELLED or attendance.engagement.status in (
+        EngagementStatus.CANCELLED_BY_STUDENT, EngagementStatus.CANCELLED_BY_EMPLOYER, EngagementStatus.RELEASED)
+    calendar = _calendar()
+    calendar.add_component(_event(attendance, cancelled=cancelled))
     return calendar.to_ical()

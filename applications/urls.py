@@ -19,6 +19,7 @@ urlpatterns = [
     path("mine/engagements/<int:pk>/", student.engagement_detail, name="student_engagement"),
     path("mine/calendar/", student.calendar_settings, name="calendar_settings"),
     path("calendar/<str:token>.ics", student.calendar_feed, name="calendar_feed"),
+    path("mine/attendance/<int:pk>/calendar.ics", student.shift_ics, name="shift_ics"),
     path("mine/engagements/<int:pk>/cancel/", student.engagement_cancel, name="student_cancel"),
     path("mine/engagements/<int:pk>/report/", student.demand_report, name="demand_report"),
     path("mine/agreements/<int:pk>/", student.agreement_download, name="student_agreement"),

@@ -26,3 +26,4 @@ handler400 = "core.error_views.bad_request"
 handler403 = "core.error_views.permission_denied"
 handler404 = "core.error_views.page_not_found"
 handler500 = "core.error_views.server_error"
+handler429 = "core.error_views.too_many_requests"  # read by allauth's rate limits, not by Django

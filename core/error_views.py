@@ -36,3 +36,8 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 def _render(request: HttpRequest, template: str, status: int) -> HttpResponse:
     return HttpResponse(loader.render_to_string(template, {"status": status}, request=request), status=status)
+
+
+def too_many_requests(request: HttpRequest) -> HttpResponse:
+    """allauth's rate limits answer 429 through config.urls.handler429 (issue 20: a number changed too often)."""
+    return _render(request, "errors/429.html", 429)

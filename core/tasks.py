@@ -28,6 +28,8 @@ def send_notification_email(self: Task, notification_id: int) -> None:
     notification = Notification.objects.select_related("recipient").filter(pk=notification_id).first()
     if notification is None or notification.email_sent_at is not None:
         return  # erased, or sent already (a redelivered task)
+    if not notification.recipient.email:
+        return  # a student who signed up with a mobile number only: the inbox (and SMS) has it
     link = notification.link
     if link.startswith("/"):
         link = settings.SITE_URL.rstrip("/") + link

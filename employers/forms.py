@@ -20,6 +20,7 @@ class EmployerSignupForm(BaseSignupForm):
     """allauth sign-up for a person acting for an employer; the organisation is registered next."""
 
     user_kind = "employer"
+    email_required = True  # the organisation's registration decisions and agreements go there (issue 20)
 
 
 def _document_widget() -> forms.FileInput:

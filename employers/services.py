@@ -297,7 +297,7 @@ def employer_invitation_accept(*, token: str, user) -> EmployerMember:
         raise InvitationInvalid()
     if not (user.is_active and user.is_employer_member):
         raise NotPermitted(_("Only employer accounts can join an employer."))
-    if invitation.email.strip().lower() != user.email.strip().lower():
+    if invitation.email.strip().lower() != (user.email or "").strip().lower():
         raise NotPermitted(_("This invitation was sent to a different e-mail address."))
     if invitation.accepted_at is not None:
         raise InvalidTransition(_("This invitation has already been used."))

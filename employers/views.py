@@ -65,7 +65,8 @@ def dashboard(request):
     context = {
         "membership": membership,
         "employer": employer,
-        "invitations": [] if membership else list(selectors.invitations_for_email(email=request.user.email)),
+        "invitations": [] if membership or not request.user.email
+        else list(selectors.invitations_for_email(email=request.user.email)),
     }
     if employer is not None:
         context["members"] = selectors.employer_member_list(employer=employer)

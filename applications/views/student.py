@@ -519,6 +519,23 @@ def calendar_settings(request):
     return render(request, "applications/student/calendar.html", {"feed_url": url})
 
 
+@own_object_view(_attendance, SAFE)
+def shift_ics(request, attendance: Attendance):
+    """"Add to calendar" for one shift (issue 20): an .ics file with the event the feed carries (same UID),
+    for the student engaged on it only."""
+    from django.http import HttpResponse
+
+    from ..calendar import shift_ics_for_student
+
+    content = shift_ics_for_student(student=request.user, attendance_id=attendance.pk)
+    if content is None:
+        raise Http404
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="jianzhi-shift-{attendance.pk}.ics"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 @require_safe
 def calendar_feed(request, token: str):
     """The iCalendar feed: the secret in the address is the only key (calendar apps send no cookies)."""

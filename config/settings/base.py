@@ -176,10 +176,15 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
-ACCOUNT_FORMS = {"signup": "accounts.forms.StudentSignupForm", "change_phone": "accounts.forms.ChangePhoneForm"}
+ACCOUNT_FORMS = {"signup": "accounts.forms.StudentSignupForm", "change_phone": "accounts.forms.ChangePhoneForm",
+                 "request_login_code": "accounts.forms.RequestLoginCodeForm"}
 # Issue 20: students and employer members also sign in with a mainland mobile number (password or a
-# one-time SMS code). The number is optional at sign-up and can be added and verified later; staff
-# never have one (accounts.adapters refuses it), so they keep e-mail + password + TOTP.
+# one-time SMS code). Students may sign up with a number only (no e-mail, no password), employer
+# members with a number and their e-mail; the sign-up forms choose their fields
+# (accounts.forms.BaseSignupForm), and the list below only satisfies allauth's check that
+# mandatory e-mail verification has an e-mail field. An account without an address skips the e-mail
+# stage once its number is verified (accounts.stages). Staff never have a number
+# (accounts.adapters refuses it), so they keep e-mail + password + TOTP.
 ACCOUNT_LOGIN_METHODS = {"email", "phone"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "phone", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -210,6 +215,9 @@ ACCOUNT_RATE_LIMITS = {
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 5 * 60
 ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
+# "Request new code" on the sign-in code page (at most 2), held to the same limits as the first
+# request (accounts.adapters.AccountAdapter._limit_resent_login_code).
+ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND = True
 ACCOUNT_PHONE_VERIFICATION_TIMEOUT = 5 * 60
 ACCOUNT_PHONE_VERIFICATION_MAX_ATTEMPTS = 3
 ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = True

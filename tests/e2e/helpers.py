@@ -156,3 +156,18 @@ def assert_no_horizontal_scroll(page) -> None:
     width = page.viewport_size["width"]
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= width, f"{page.url} scrolls sideways: {scroll_width}px content in a {width}px viewport"
+
+
+# ------------------------------------------------------------------------------
+# Text messages (issue 20)
+# ------------------------------------------------------------------------------
+def latest_sms(*, to: str, template: str = "verification_code") -> dict:
+    """The last text message sent to the number `to` (E.164): the live server runs in this process, and
+    the test settings' SMS backend (core.sms.LocmemSmsBackend) keeps every message in core.sms.outbox."""
+    from core import sms
+
+    for message in reversed(sms.outbox):
+        if message["phone"] == to and message["template"] == template:
+            return message
+    sent = [(m["phone"], m["template"]) for m in sms.outbox]
+    raise AssertionError(f"no {template} SMS to {to}; sent: {sent}")

@@ -85,6 +85,7 @@ PROTECTED = SIGNED_IN_ANY | {
     "applications:intentions", "applications:recommended",
     "applications:student_agreement", "applications:student_agreement_accept",  # issue 19
     "applications:calendar_settings",  # issue 20: the student's own feed address and its reset
+    "applications:shift_ics",  # issue 20: "Add to calendar" for one shift, the engaged student only
     # … and the employer's
     "applications:employer_applicants", "applications:employer_candidates", "applications:invite",
     "applications:employer_application", "applications:application_hire", "applications:application_reject",

@@ -445,7 +445,7 @@ def world(db) -> World:
         **{f"applications:{name}": ("student_a", {"pk": engagement.pk}) for name in (
             "student_engagement", "student_cancel", "demand_report")},
         **{f"applications:{name}": ("student_a", {"pk": attendance.pk}) for name in (
-            "no_show_contest", "hours_dispute")},
+            "no_show_contest", "hours_dispute", "shift_ics")},
         "applications:change_answer": ("student_a", {"pk": change.pk}),
         "applications:loss_claim_answer": ("student_a", {"pk": claim.pk}),
         **{f"applications:{name}": ("employer_a", {"job_id": job_a.pk}) for name in (

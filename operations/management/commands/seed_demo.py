@@ -76,7 +76,8 @@ class Command(BaseCommand):
             f"  Jianzhi is running:  http://127.0.0.1:{port}/      back office: http://127.0.0.1:{port}/admin/",
             f"  Every demo login uses the password:  {password}",
             "",
-            f"  student (approved)      {accounts_demo.STUDENT_LOGIN}",
+            f"  student (approved)      {accounts_demo.STUDENT_LOGIN}   or mobile "
+            f"{accounts_demo.STUDENT_PHONE.removeprefix('+86')} (sign in with an SMS code)",
             f"  student (under review)  {accounts_demo.PENDING_STUDENT_LOGIN}",
             f"  employer (approved)     {employers_demo.EMPLOYER_LOGIN}",
             f"  employer (under review) {employers_demo.PENDING_EMPLOYER_LOGIN}",
@@ -89,8 +90,10 @@ class Command(BaseCommand):
             "    .venv/bin/python manage.py demo_totp moderator@demo.jianzhi.example",
             "  prints the current code and the secret to add to an authenticator app.",
             "  E-mails (verification links) are printed in this terminal.",
-            "  So are text messages: the SMS sign-in and verification codes appear here as",
-            "  '----- SMS to +86… -----' (SMS_BACKEND=core.sms.ConsoleSmsBackend).",
+            "  So are text messages (SMS_BACKEND=core.sms.ConsoleSmsBackend): the codes to sign up or sign in",
+            "  with a mobile number, and the SMS alerts, appear here as '----- SMS to +86… -----'",
+            "  (printed by the worker, a moment after the page says the code was sent). Any mainland",
+            "  mobile number works for a sign-up, e.g. 139 0000 0001; no message leaves this machine.",
             "=" * 72,
             "",
         ]
