@@ -45,9 +45,9 @@ def unread_count(user_id: int) -> int:
     spends longer compiling this count than the database spends answering it
     (student_dashboard_rps_ratio in bench/). Table and columns come from the model."""
     meta = Notification._meta
-    table = connection.ops.quote_name(meta.db_table)
-    recipient = connection.ops.quote_name(meta.get_field("recipient").column)
-    read_at = connection.ops.quote_name(meta.get_field("read_at").column)
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    recipient, read_at = (quote(str(meta.get_field(name).column)) for name in ("recipient", "read_at"))
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE {recipient} = %s AND {read_at} IS NULL", [user_id])
         return cursor.fetchone()[0]
