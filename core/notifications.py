@@ -47,7 +47,8 @@ def unread_count(user_id: int) -> int:
     meta = Notification._meta
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
-    recipient, read_at = (quote(str(meta.get_field(name).column)) for name in ("recipient", "read_at"))
+    recipient = quote(Notification._meta.get_field("recipient").get_attname_column()[1] or "")
+    read_at = quote(Notification._meta.get_field("read_at").get_attname_column()[1] or "")
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE {recipient} = %s AND {read_at} IS NULL", [user_id])
         return cursor.fetchone()[0]
