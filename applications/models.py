@@ -755,7 +755,7 @@ class Agreement(AppendOnlyRecord):
         constraints = [models.UniqueConstraint(fields=["engagement", "version"], name="agreement_version_once")]
 
     def __str__(self) -> str:
-        return f"劳务协议 {self.engagement_id}-v{self.version}"
+        return str(_("Service agreement %(number)s") % {"number": f"{self.engagement_id}-v{self.version}"})
 
 
 

@@ -10,6 +10,8 @@
 3. Counts the queries of each probe in specs.QUERY_PROBES in-process.
 4. Starts gunicorn (3 sync workers, production settings, no access log) and
    drives every endpoint in specs.ENDPOINTS with wrk, one after the other.
+   With --lcp (needs Chromium), bench/lcp.py then loads each student page
+   type on a phone under "Slow 4G" and 4x CPU slow-down: LCP p95 and weights.
 5. Writes bench/results.json (quick: bench/out/results-quick.json) and prints
    a table. gunicorn is stopped whatever happens (also on Ctrl-C/SIGTERM).
 """
@@ -376,6 +378,17 @@ def measure(server: Gunicorn, endpoints, sessions: dict, *, duration_s: int, war
 # ------------------------------------------------------------------------------
 # Results
 # ------------------------------------------------------------------------------
+def measure_phone(server: Gunicorn, sessions: dict, *, runs: int) -> dict:
+    """bench/lcp.py against this run's gunicorn, signed in as the student role's session."""
+    from django.conf import settings
+
+    from bench import lcp
+
+    log(f"Student pages on a phone (Slow 4G, CPU x{lcp.CPU_SLOWDOWN}), {runs} cold loads each:")
+    cookies = [{"name": settings.SESSION_COOKIE_NAME, "value": sessions["student"]["key"], "url": server.base_url}]
+    return lcp.measure(server.base_url, cookies=cookies, runs=runs, log=log)
+
+
 def machine() -> dict:
     cpu = platform.processor() or platform.machine()
     memory_gb = None
@@ -470,6 +483,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=DEFAULT_CONNECTIONS, help="wrk connections (16)")
     parser.add_argument("--only", help="comma-separated endpoint names: measure just these (and what their ratios "
                         "refer to), skip the query and timing probes, write bench/out/results-only.json")
+    parser.add_argument("--lcp", action="store_true",
+                        help="also the student pages' LCP and weight on a throttled phone (needs Chromium; bench/lcp.py)")
+    parser.add_argument("--lcp-runs", type=int, default=3, help="cold loads per page for --lcp (3)")
     args = parser.parse_args(argv)
     if args.duration is not None and args.duration < 1:
         parser.error("--duration must be at least 1 second")
@@ -524,7 +540,7 @@ def main(argv=None) -> int:
     with exclusive(profile):
         dataset = prepare_dataset(profile, fresh=args.fresh)
         collectstatic_s = collectstatic()
-        roles = {e.role for e in ENDPOINTS} | {p.role for p in QUERY_PROBES}
+        roles = {e.role for e in ENDPOINTS} | {p.role for p in QUERY_PROBES} | ({"student"} if args.lcp else set())
         sessions = login_sessions(roles - {ANONYMOUS})
         queries = count_queries(QUERY_PROBES, sessions)
         timings = measure_timings(TIMING_PROBES)
@@ -538,6 +554,7 @@ def main(argv=None) -> int:
             server.start()
             measured = measure(server, ENDPOINTS, sessions, duration_s=duration_s, warmup_s=warmup_s,
                                connections=args.connections)
+            phone = measure_phone(server, sessions, runs=args.lcp_runs) if args.lcp else None
         finally:
             server.stop()
 
@@ -556,8 +573,10 @@ def main(argv=None) -> int:
             "conn_max_age": settings.DATABASES["default"]["CONN_MAX_AGE"],
             "full_page_cache": False,
         },
-        "metrics": (metrics := metrics_from(ENDPOINTS, measured, QUERY_PROBES, queries, timings)),
-        "budgets": check_budgets(metrics, BUDGETS, quick=profile is QUICK),
+        "metrics": (metrics := {**metrics_from(ENDPOINTS, measured, QUERY_PROBES, queries, timings),
+                                **(phone["metrics"] if phone else {})}),
+        "budgets": check_budgets(metrics, {**BUDGETS, **(phone["budgets"] if phone else {})}, quick=profile is QUICK),
+        **({"student_pages_on_a_phone": {"settings": phone["settings"], "pages": phone["pages"]}} if phone else {}),
         "endpoints": measured,
         "queries": queries,
         "selector_timings": timings,

@@ -118,8 +118,7 @@ def _verification_with_documents(profile) -> StudentVerification:
     return verification
 
 
-@pytest.fixture
-def world(db) -> World:
+def build_world() -> World:
     profile_a = StudentProfileFactory(approved=True, id_number="110101199003070027")
     profile_b = StudentProfileFactory(approved=True)
     verification_a = _verification_with_documents(profile_a)
@@ -498,6 +497,11 @@ def world(db) -> World:
         "backoffice:employer_invoice_statement": ("employer_a", {"pk": invoice_request.pk}),  # issue 18 invoices
     }
     return World(users=users, objects=objects, files=files)
+
+
+@pytest.fixture
+def world(db) -> World:
+    return build_world()
 
 
 # ---------------------------------------------------------------- probing
