@@ -77,9 +77,9 @@ test: install-test messages browser-deps pdf-deps services-check
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest --create-db $(PYTEST_ARGS)
 
 # Full size (bench/results.json; the data set is reused while unchanged, BENCH_ARGS=--fresh rebuilds it).
-bench: install-test messages services-check
-	@command -v wrk >/dev/null || scripts/apt-install wrk
-	$(BIN)/python bench/run.py $(BENCH_ARGS)
+# --lcp: the student pages on a throttled phone in Chromium (student_pages_lcp_p95_ms).
+bench: install-test messages services-check browser-deps
+	$(BIN)/python bench/run.py --lcp $(BENCH_ARGS)
 
 # Small data set, short runs (bench/out/results-quick.json); what `make test` smoke-tests.
 bench-quick: install-test messages services-check

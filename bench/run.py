@@ -536,6 +536,9 @@ def main(argv=None) -> int:
         results_path = OUT_DIR / "results-only.json"
     elif profile.endpoints is not None:
         ENDPOINTS, QUERY_PROBES, TIMING_PROBES = only_endpoints(ENDPOINTS, list(profile.endpoints)), [], []
+    if args.lcp and (args.only or profile.endpoints is not None or profile is QUICK):
+        log("--lcp applies to the full profile's student pages only; skipped.")
+        args.lcp = False
 
     with exclusive(profile):
         dataset = prepare_dataset(profile, fresh=args.fresh)
