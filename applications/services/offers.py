@@ -19,7 +19,7 @@ from core.models import AlertKind
 from core.notifications import notify
 from core.policy import get_policy
 from core.transitions import lock_row, run_transition
-from employers.services import ensure_employer_member
+from employers.services import ensure_employer_member, ensure_employer_vetted
 from jobs.models import Job
 from jobs.services import ensure_insured_for_hire
 
@@ -85,6 +85,7 @@ def application_hire(*, application_id: int, actor: User) -> Application:
     lock_row(Job, member_job)  # the headcount lock
     application = _application_for_member(application_id, actor)
     _ensure_answer_in_time(application)
+    ensure_employer_vetted(application.job.employer)  # re-verified every six months (docs/recruitment-rules.md)
     if places_taken(application.job_id) >= application.job.headcount:
         raise JobFull()
     # The job may have closed to minors after the student applied (an approved revision).
@@ -138,6 +139,10 @@ def offer_accept(*, application_id: int, student: User, ip: str | None = None) -
     refusal = sanction_refusal(profile) or minor_job_refusal(job=application.job, profile=profile)
     if refusal:
         raise DomainError(refusal)
+    if not application.job.employer.is_approved:  # its vetting lapsed since the offer (docs/recruitment-rules.md)
+        raise DomainError(_("%(employer)s is waiting for the platform's six-monthly re-verification; you can "
+                            "accept this offer once it is re-verified, if the offer is still open then.")
+                          % {"employer": application.job.employer.name})
     if application.offer_expires_at and application.offer_expires_at <= timezone.now():
         raise DomainError(_("This offer has lapsed."))
     now = timezone.now()
