@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -18,6 +18,7 @@ from core.history import history_record
 from core.models import AlertKind
 from core.notifications import notify
 from core.policy import get_policy
+from core.sms import SmsTemplate
 from core.transitions import lock_row, run_transition
 from employers.services import ensure_employer_member, ensure_employer_vetted
 from jobs.models import Job
@@ -183,15 +184,13 @@ def offer_accept(*, application_id: int, student: User, ip: str | None = None) -
 
 
 def _tell_guardian_of_hire(engagement: Engagement, profile, shifts) -> None:
-    """A minor's guardian is told of each hire (docs/minors.md), in Chinese: a GuardianNotice
-    row the SMS gateway delivers from (accounts)."""
+    """A minor's guardian is told of each hire by text message, in Chinese (docs/minors.md):
+    accounts records the GuardianNotice and hands it to the SMS gateway (core.sms)."""
     first = min((s.starts_at for s in shifts), default=None)
-    with translation.override("zh-hans"):
-        text = _("Jianzhi: %(name)s, in your guardianship, has been hired by %(employer)s for “%(job)s”, "
-                 "first shift %(first)s.") % {
-            "name": profile.real_name, "employer": engagement.job.employer.name, "job": engagement.job.title,
-            "first": timezone.localtime(first).strftime("%Y-%m-%d %H:%M") if first else "—"}
-        guardian_notice_record(student=engagement.student, text=str(text), source=f"engagement:{engagement.pk}")
+    guardian_notice_record(
+        student=engagement.student, template=SmsTemplate.GUARDIAN_HIRE, source=f"engagement:{engagement.pk}",
+        params={"name": profile.real_name, "employer": engagement.job.employer.name, "job": engagement.job.title,
+                "first": timezone.localtime(first).strftime("%Y-%m-%d %H:%M") if first else "—"})
 
 
 @transaction.atomic
