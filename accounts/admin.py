@@ -265,10 +265,14 @@ class GuardianConsentAdmin(ReadOnlyAdmin):
 class GuardianNoticeAdmin(ReadOnlyAdmin):
     """What minors' guardians were told (each hire) and whether the SMS went out."""
 
-    list_display = ["created_at", "student", "source", "text", "sent_at"]
+    list_display = ["created_at", "student", "source", "text", "sent_at", "delivery"]
     search_fields = ["student__email", "source"]
-    list_select_related = ["student"]
+    list_select_related = ["student", "sms"]
     exclude = ["guardian_mobile"]
+
+    @admin.display(description=_("delivery status"))
+    def delivery(self, obj):
+        return obj.sms.get_status_display() if obj.sms else "—"
 
 
 @admin.register(MinorsDataAudit)

@@ -371,8 +371,8 @@ class GuardianConsent(models.Model):
 
 
 class GuardianNotice(models.Model):
-    """What a minor's guardian is told (each hire, docs/minors.md), kept as a record the
-    SMS gateway delivers from: the number is the consent's at the time of the notice."""
+    """What a minor's guardian is told (each hire, docs/minors.md), by text message through
+    the SMS gateway (core.sms): the number is the consent's at the time of the notice."""
 
     consent = models.ForeignKey(GuardianConsent, on_delete=models.PROTECT, related_name="notices",
                                 verbose_name=_("guardian consent"))
@@ -381,7 +381,10 @@ class GuardianNotice(models.Model):
     text = models.CharField(_("message"), max_length=300)
     source = models.CharField(_("about"), max_length=64, help_text=_("What the notice is about, e.g. engagement:12."))
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True, db_index=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("handed to the SMS gateway at"), null=True, blank=True)
+    # The text message that carries it (core.sms): its delivery status, attempts and provider id.
+    sms = models.OneToOneField("core.SmsMessage", null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="+", verbose_name=_("text message"))
 
     class Meta:
         verbose_name = _("notice to a guardian")

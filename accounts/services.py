@@ -14,13 +14,16 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.phonenumber import to_python
 
+from core.alerts import quiet_hours_end
 from core.credit import credit_event_record
 from core.crypto import keyed_hash
 from core.errors import DomainError, InvalidTransition, NotPermitted, ReasonRequired
 from core.history import history_record
+from core.models import SmsMessage
 from core.notifications import notify
 from core.phones import cn_mobile_e164
-from core.sms import sms_erase_for
+from core.sms import render as sms_render
+from core.sms import sms_erase_for, sms_send
 from core.transitions import lock_row, run_transition
 from core.vetting import VettingStatus
 
@@ -134,16 +137,25 @@ def guardian_consent_give(*, student: User, guardian_name: str, relationship: st
     return consent
 
 
-def guardian_notice_record(*, student: User, text: str, source: str) -> GuardianNotice | None:
-    """Tell a minor's guardian (each hire, docs/minors.md): a record the SMS gateway delivers
-    from, to the number of the current consent. Once per event (`source`); None when the
-    student has no current consent (an adult, or a consent withdrawn)."""
+def guardian_notice_record(*, student: User, template: str, params: dict[str, str], source: str,
+                           now: dt.datetime | None = None) -> GuardianNotice | None:
+    """Tell a minor's guardian (each hire, docs/minors.md) by text message, in Chinese, to the
+    number of the current consent: the notice records the text and the number, and hands the
+    message to the SMS gateway (core.sms; held until 08:00 in the quiet hours). Once per event
+    (`source`); None when the student has no current consent (an adult, or one withdrawn)."""
     consent = guardian_consent_current(student)
     if consent is None:
         return None
-    notice, _created = GuardianNotice.objects.get_or_create(
+    notice, created = GuardianNotice.objects.get_or_create(
         consent=consent, source=source[:64],
-        defaults={"student": student, "guardian_mobile": consent.guardian_mobile, "text": str(text)[:300]})
+        defaults={"student": student, "guardian_mobile": consent.guardian_mobile,
+                  "text": sms_render(template, params)[:300]})
+    if created:
+        now = now or timezone.now()
+        notice.sms = sms_send(phone=str(consent.guardian_mobile), template=template, params=params,
+                              send_after=quiet_hours_end(now))
+        notice.sent_at = now
+        notice.save(update_fields=["sms", "sent_at"])
     return notice
 
 
@@ -494,7 +506,9 @@ def account_delete(*, user: User, reason: str = "") -> DeletionRequest:
     # A minor's guardian (docs/minors.md): the consent's fact and time stay, who and where go.
     GuardianConsent.objects.filter(student=user).update(guardian_name="", guardian_mobile="",
                                                         withdrawn_at=Coalesce("withdrawn_at", Now()))
-    GuardianNotice.objects.filter(student=user).update(guardian_mobile="", text="")
+    notices = GuardianNotice.objects.filter(student=user)
+    SmsMessage.objects.filter(pk__in=notices.filter(sms__isnull=False).values("sms")).update(phone="", params="{}")
+    notices.update(guardian_mobile="", text="")
     personal_data_erase.send(sender=User, user=user)  # payout methods and the like, held by other apps
     sms_erase_for(user_id=user.pk)
     user.phone, user.phone_verified = None, False

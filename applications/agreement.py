@@ -39,6 +39,7 @@ from core.working_days import working_days_after
 from employers.models import EmployerVerification
 from employers.selectors import employer_latest_verification
 from jobs.models import MAX_SETTLEMENT_DAYS, Job, PayUnit
+from jobs.services import insurance_of, insurance_required
 
 from .models import Engagement
 
@@ -164,9 +165,17 @@ def _payment_terms(job: Job, shifts, policy) -> dict:
 
 
 def _insurance_terms(job: Job) -> str:
-    """What the job declares about work-injury or accident insurance. Jobs declare no
-    cover yet (issue 19's insurance part adds it): the agreement says so plainly."""
-    return "甲方未在平台申报本岗位的工伤保险或意外伤害保险。乙方在工作中受到伤害的，由甲方依法承担责任。"
+    """What the job declares about work-injury or accident insurance (docs/insurance.md): the
+    kind, the insurer, the policy number and the period, as the student read it on the job
+    page ("由…承保"); or, plainly, that none is declared."""
+    cover = insurance_of(job)
+    if cover is None:
+        return "甲方未在平台申报本岗位的工伤保险或意外伤害保险。乙方在工作中受到伤害的，由甲方依法承担责任。"
+    return (f"甲方已在平台申报本岗位的{cover.get_kind_display()}：由{cover.insurer}承保，保单号 {cover.policy_number}，"
+            f"保险期间 {cover.covers_from:%Y-%m-%d} 至 {cover.covers_until:%Y-%m-%d}。乙方在工作中受到伤害的，"
+            "依保险合同向保险人理赔；保险不足以弥补或不在保险期间的，由甲方依法承担责任。"
+            + ("本岗位须有保险：保险期间届满而未续保的，平台暂停本岗位的新录用，已录用的乙方不受影响。"
+               if insurance_required(job) else ""))
 
 
 def agreement_terms(*, engagement: Engagement, version: int, issued_at: dt.datetime, shifts) -> AgreementTerms:

@@ -38,6 +38,10 @@ app.conf.beat_schedule = {
                                    "schedule": crontab(month_of_year=1, day_of_month=2, hour=6, minute=30)},
     # docs/insurance.md: a lapsed cover pauses new hiring; the employer is told the next morning.
     "jobs-insurance-lapses": {"task": "jobs.tasks.insurance_lapses_task", "schedule": crontab(hour=7, minute=5)},
+    # docs/recruitment-rules.md: employers re-verified every six months; reminders 30 and 7 days before,
+    # then the vetting lapses and live jobs pause (hourly, so a lapse takes effect within the hour).
+    "employers-reverification": {"task": "jobs.tasks.employers_reverification_task",
+                                 "schedule": crontab(minute=20)},
     # E3.2, E4, J1.3: reminders, expiries, lapsed offers and changes, auto-confirmed hours, completions.
     "applications-sweep": {"task": "applications.tasks.applications_sweep_task", "schedule": crontab(minute="*/5")},
     # S4.1: statements for engagements whose hours are final (completed, or ended with hours worked).

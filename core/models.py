@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -152,6 +153,11 @@ class Policy(models.Model):
     vetting_working_days = models.PositiveSmallIntegerField(
         _("vetting target (working days)"), default=2,
         help_text=_("Target for staff to vet a submitted registration (S1.2, E1.2)."),
+    )
+    employer_reverify_months = models.PositiveSmallIntegerField(
+        _("re-verify employers every (months)"), default=6, validators=[MinValueValidator(1), MaxValueValidator(6)],
+        help_text=_("An employer's vetting lapses this long after staff last vetted it; at most six months "
+                    "(2026 notice on online recruitment information, docs/recruitment-rules.md)."),
     )
     job_review_hours = models.PositiveSmallIntegerField(
         _("job review target (working hours)"), default=8,

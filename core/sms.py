@@ -43,6 +43,8 @@ class SmsTemplate:
     UNKNOWN_ACCOUNT = "unknown_account"
     ACCOUNT_EXISTS = "account_exists"
     ALERT = "alert"
+    # A minor's guardian is told of each hire (docs/minors.md); the guardian has no account.
+    GUARDIAN_HIRE = "guardian_hire"
 
 
 TEMPLATE_TEXTS = {
@@ -53,6 +55,8 @@ TEMPLATE_TEXTS = {
     SmsTemplate.ACCOUNT_EXISTS: _("Someone asked to add this number to another Jianzhi account; it stays with "
                                   "yours. If it was you, sign in with this number instead."),
     SmsTemplate.ALERT: _("Jianzhi: %(subject)s Details: %(link)s"),
+    SmsTemplate.GUARDIAN_HIRE: _("Jianzhi: %(name)s, in your guardianship, has been hired by %(employer)s for "
+                                 "“%(job)s”, first shift %(first)s."),
 }
 
 

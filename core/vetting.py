@@ -1,6 +1,8 @@
 """The vetting of a registration (资质审核), the state machine shared by students
 (S1.2) and employers (E1.2): draft → submitted → approved | rejected | info
-requested. "Vetting" is staff checking a registration before it may act; a
+requested. An employer's approval lapses when it is due for re-verification
+(approved → lapsed → approved again, or rejected | info requested; the
+employer-only transitions live on `employers.Employer`). "Vetting" is staff checking a registration before it may act; a
 "review" is only the rating students and employers give each other (reviews).
 
 Only the declarations live here; each owning app's services run the
@@ -25,6 +27,9 @@ class VettingStatus(models.TextChoices):
     INFO_REQUESTED = "info_requested", _("More information requested")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
+    # Employers only: the vetting is older than the policy allows (re-verified every six months,
+    # docs/recruitment-rules.md); staff re-verify, or ask for information or reject as on a submission.
+    LAPSED = "lapsed", _("Re-verification due")
 
 
 # django-fsm-2 types a permission callable as taking any model and any user-like object (even a bare
@@ -79,7 +84,7 @@ class VettableModel(FSMModelMixin, models.Model):
 
     @transition(
         field=vetting_status,
-        source=VettingStatus.SUBMITTED,
+        source=[VettingStatus.SUBMITTED, VettingStatus.LAPSED],
         target=VettingStatus.REJECTED,
         permission=_can_vet,  # type: ignore[arg-type]
         custom={"label": _("Reject"), "form": "core.forms.DecisionReasonForm"},
@@ -89,7 +94,7 @@ class VettableModel(FSMModelMixin, models.Model):
 
     @transition(
         field=vetting_status,
-        source=VettingStatus.SUBMITTED,
+        source=[VettingStatus.SUBMITTED, VettingStatus.LAPSED],
         target=VettingStatus.INFO_REQUESTED,
         permission=_can_vet,  # type: ignore[arg-type]
         custom={"label": _("Request more information"), "form": "core.forms.DecisionReasonForm"},

@@ -24,6 +24,7 @@ from .services import (
     employer_legal_rep_id_reveal,
     employer_reject,
     employer_request_info,
+    employer_reverify,
     employer_verification_approve,
     employer_verification_reject,
 )
@@ -53,6 +54,7 @@ class EmployerAdmin(RevealLinkMixin, ServiceFSMAdminMixin, admin.ModelAdmin):
         "approve": employer_approve,
         "reject": employer_reject,
         "request_info": employer_request_info,
+        "reverify": employer_reverify,
     }
     list_display = ["name", "uscc", "city", "vetting_status", "verification_level", "submitted_at", "created_at"]
     # No city facet or date hierarchy: both run DISTINCT over the whole table on every page.
@@ -66,13 +68,13 @@ class EmployerAdmin(RevealLinkMixin, ServiceFSMAdminMixin, admin.ModelAdmin):
         (_("Contact"), {"fields": ["contact_name", "contact_mobile", "created_by"]}),
         (_("Qualification documents"), {"fields": ["business_licence_link", "org_code_certificate_link"]}),
         (_("Vetting"), {"fields": ["vetting_status", "submitted_at", "vetted_at", "vetted_by", "vetting_reason",
-                                  "verification_level"]}),
+                                  "reverify_due_at", "verification_level"]}),
         (_("History"), {"fields": ["history"]}),
     ]
     readonly_fields = [
         "name", "uscc", "address", "city", "district", "business_scope", "contact_name", "contact_mobile",
         "created_by", "business_licence_link", "org_code_certificate_link", "vetting_status", "submitted_at",
-        "vetted_at", "vetted_by", "vetting_reason", "verification_level", "history",
+        "vetted_at", "vetted_by", "vetting_reason", "reverify_due_at", "verification_level", "history",
     ]
 
     def has_add_permission(self, request):

@@ -15,7 +15,7 @@ from core.crypto import EncryptedTextField, mask
 from core.identity import validate_uscc
 from core.models import CreditTier, TimeStampedModel
 from core.uploads import private_storage
-from core.vetting import VettableModel
+from core.vetting import VettableModel, VettingStatus, _can_vet
 
 INVITATION_VALID_DAYS = 7
 
@@ -41,6 +41,10 @@ class EmployerAction(models.TextChoices):
     VERIFICATION_PHONE_CALLBACK = "verification_phone_callback", _("Phone call-back recorded")
     VERIFICATION_BACKGROUND_CHECK = "verification_background_check", _("Background check recorded")
     VERIFICATION_OTHER = "verification_other", _("Other check recorded")
+    # Re-verification every six months (2026 notice, docs/recruitment-rules.md).
+    REVERIFY_REMINDER = "reverify_reminder", _("Reminded of the re-verification")
+    LAPSE = "lapse", _("Vetting lapsed: re-verification due")
+    REVERIFY = "reverify", _("Re-verified")
 
 
 def _in_force(until) -> bool:
@@ -86,6 +90,11 @@ class Employer(VettableModel, TimeStampedModel):
     posting_restricted_until = models.DateTimeField(_("may not post until"), null=True, blank=True)
     suspended_until = models.DateTimeField(_("suspended until"), null=True, blank=True)
     terminated_at = models.DateTimeField(_("cooperation terminated at"), null=True, blank=True)
+    # Re-verification (2026 notice, docs/recruitment-rules.md): set from each approval or re-verification
+    # (vetted_at + the policy's months); the beat sweep reminds before it and lapses the vetting at it.
+    reverify_due_at = models.DateTimeField(_("re-verification due"), null=True, blank=True, db_index=True)
+    # The smallest "days before" reminder already sent for the current deadline (30, then 7); None: none yet.
+    reverify_reminded_days = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
         verbose_name=_("registered by"),
@@ -117,6 +126,23 @@ class Employer(VettableModel, TimeStampedModel):
     @property
     def is_verified(self) -> bool:
         return self.verification_level >= self.VerificationLevel.VERIFIED
+
+    @property
+    def is_vetting_lapsed(self) -> bool:
+        return self.vetting_status == VettingStatus.LAPSED
+
+    # The two employer-only moves of the vetting machine (core.vetting): the sweep lapses an
+    # approval that reached its re-verification date; staff re-verify (approved or lapsed).
+    @transition(field="vetting_status", source=VettingStatus.APPROVED, target=VettingStatus.LAPSED,
+                custom={"admin": False})
+    def lapse(self) -> None:
+        pass
+
+    @transition(field="vetting_status", source=[VettingStatus.APPROVED, VettingStatus.LAPSED],
+                target=VettingStatus.APPROVED, permission=_can_vet,
+                custom={"label": _("Re-verify"), "form": "core.forms.DecisionNoteForm"})
+    def reverify(self, *, by=None, reason: str = "") -> None:
+        self.vetted_at, self.vetted_by, self.vetting_reason = timezone.now(), by, reason
 
 
 class EmployerMember(models.Model):

@@ -2,6 +2,7 @@
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .models import Employer, EmployerInvitation, EmployerMember, EmployerVerification
 
@@ -46,3 +47,19 @@ def employer_tax_identity(*, employer_id: int) -> tuple[str, str] | None:
     row = (Employer.objects.filter(pk=employer_id, verification_level__gte=Employer.VerificationLevel.VERIFIED)
            .values_list("name", "uscc").first())
     return (row[0], row[1]) if row else None
+
+
+def employer_vetting_refusal(*, employer: Employer) -> str:
+    """Why the employer may not submit jobs, hire or invite now, or "" when it may: its vetting
+    lapsed at the six-monthly re-verification (docs/recruitment-rules.md) or is not approved.
+    Hired students are unaffected. Reads the row only."""
+    if employer.is_approved:
+        return ""
+    if employer.is_vetting_lapsed:
+        due = timezone.localtime(employer.reverify_due_at).strftime("%Y-%m-%d") if employer.reverify_due_at else ""
+        return str(_("The platform re-verifies every employer every six months; your organisation's vetting "
+                     "lapsed on %(date)s. Until our staff re-verify it, you cannot submit jobs, hire or invite "
+                     "students, and your live jobs stay paused. Students you hired are unaffected.")
+                   % {"date": due})
+    return str(_("Your organisation is not approved by the platform (%(status)s), so it cannot submit jobs, hire "
+                 "or invite students.") % {"status": employer.get_vetting_status_display()})

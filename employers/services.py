@@ -5,6 +5,7 @@ qualification documents and the legal representative's ID number (J3.2)."""
 import datetime as dt
 import secrets
 
+from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -22,6 +23,7 @@ from core.errors import DomainError, InvalidTransition, NotPermitted, ReasonRequ
 from core.history import history_record
 from core.identity import validate_resident_id, validate_uscc
 from core.notifications import notify
+from core.policy import get_policy
 from core.transitions import lock_row, run_transition
 from core.vetting import VettingStatus
 
@@ -34,6 +36,7 @@ from .models import (
     EmployerMember,
     EmployerVerification,
 )
+from .selectors import employer_vetting_refusal
 
 User = get_user_model()
 
@@ -58,6 +61,11 @@ class InvitationInvalid(DomainError):
     default_message = _("This invitation link is not valid.")
 
 
+class EmployerNotVetted(DomainError):
+    default_message = _("Your organisation is not approved by the platform, so it cannot submit jobs, hire or "
+                        "invite students.")
+
+
 # ------------------------------------------------------------------------------
 # Helpers
 # ------------------------------------------------------------------------------
@@ -72,6 +80,15 @@ def _membership(*, user, employer_id: int, owner: bool = False) -> EmployerMembe
 def ensure_employer_member(user, employer_id: int) -> EmployerMember:
     """For other apps' services: the actor acts for this employer (any role)."""
     return _membership(user=user, employer_id=employer_id)
+
+
+def ensure_employer_vetted(employer: Employer) -> None:
+    """For other apps' services, at every door that takes on students (hire, invite, resume a
+    paused job): the employer's vetting is approved and not lapsed (docs/recruitment-rules.md).
+    EmployerNotVetted says why; hired students are unaffected."""
+    refusal = employer_vetting_refusal(employer=employer)
+    if refusal:
+        raise EmployerNotVetted(refusal)
 
 
 def _notify_vetters(*, subject, link: str) -> None:
@@ -204,12 +221,22 @@ def _required_reason(reason: str | None) -> str:
     return reason
 
 
+def _reverify_due_set(employer: Employer) -> None:
+    """The next re-verification date: the vetting time plus the policy's months (at most six,
+    docs/recruitment-rules.md); the reminders start again."""
+    employer.reverify_due_at = employer.vetted_at + relativedelta(months=get_policy().employer_reverify_months)
+    employer.reverify_reminded_days = None
+    employer.save(update_fields=["reverify_due_at", "reverify_reminded_days", "updated_at"])
+
+
 @transaction.atomic
 def employer_approve(*, pk: int, actor, reason: str = "") -> Employer:
-    """A moderator approves a registration; from now on the employer may post jobs (E1.2)."""
+    """A moderator approves a registration; from now on the employer may post jobs (E1.2)
+    until its re-verification is due (docs/recruitment-rules.md)."""
     reason = (reason or "").strip()
     employer = run_transition(_employer_for_vetter(pk=pk, actor=actor), "approve", actor=actor, note=reason,
                               by=actor, reason=reason)
+    _reverify_due_set(employer)
     _notify_members(
         employer=employer,
         subject=_("Your employer registration has been approved"),
@@ -247,6 +274,95 @@ def employer_request_info(*, pk: int, actor, reason: str) -> Employer:
         body=_("Our vetting staff ask: %(reason)s") % {"reason": reason},
         link=reverse("employers:organisation"),
     )
+    return employer
+
+
+# ------------------------------------------------------------------------------
+# Re-verification every six months (2026 notice, docs/recruitment-rules.md)
+# ------------------------------------------------------------------------------
+# Days before the due date the members are reminded, each once per deadline.
+REVERIFY_REMINDER_DAYS = (30, 7)
+
+
+def _date(moment: dt.datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d")
+
+
+@transaction.atomic
+def employer_reverify(*, pk: int, actor, reason: str = "") -> Employer:
+    """Staff re-verify an approved or lapsed employer (licence still valid, details still true):
+    the vetting time and the next due date start again. A lapsed employer may post and hire
+    again; its paused jobs stay paused until a member resumes them."""
+    reason = (reason or "").strip()
+    employer = _employer_for_vetter(pk=pk, actor=actor)
+    was_lapsed = employer.is_vetting_lapsed
+    run_transition(employer, "reverify", actor=actor, note=reason, action=EmployerAction.REVERIFY, by=actor,
+                   reason=reason)
+    _reverify_due_set(employer)
+    body = _("Your organisation is re-verified until %(date)s.") % {"date": _date(employer.reverify_due_at)}
+    if was_lapsed:
+        body += "\n\n" + str(_("You may submit jobs and hire again. Jobs paused at the lapse stay paused: "
+                                "resume them on your jobs page when you are ready."))
+    _notify_members(employer=employer, subject=_("Your organisation has been re-verified"), body=body,
+                    link=reverse("employers:dashboard"))
+    return employer
+
+
+def employers_reverify_remind(*, now: dt.datetime | None = None) -> int:
+    """Beat: remind the members of each approved employer whose re-verification is due within
+    30 days, then within 7 (once each per deadline; a late sweep sends only the nearer one),
+    and tell the moderators at the first. Set-based: one UPDATE claims the rows of each step."""
+    now = now or timezone.now()
+    reminded = 0
+    for days in sorted(REVERIFY_REMINDER_DAYS):  # nearest first, so a late sweep skips the earlier one
+        due = (Employer.objects.filter(vetting_status=VettingStatus.APPROVED, reverify_due_at__gt=now,
+                                       reverify_due_at__lte=now + dt.timedelta(days=days))
+               .exclude(reverify_reminded_days__lte=days))
+        employers = list(due[:500])
+        with transaction.atomic():
+            Employer.objects.filter(pk__in=[e.pk for e in employers]).update(reverify_reminded_days=days)
+            for employer in employers:
+                history_record(subject=employer, transition=EmployerAction.REVERIFY_REMINDER, from_state="",
+                               to_state="", actor=None, reason=f"{days} days")
+                _notify_members(
+                    employer=employer,
+                    subject=_("Your organisation is due for re-verification by %(date)s")
+                    % {"date": _date(employer.reverify_due_at)},
+                    body=_("The platform re-verifies every employer every six months. Make sure your registration "
+                           "details and business licence are current; our staff will contact you. If it is not "
+                           "re-verified by %(date)s, you cannot submit jobs or hire and your live jobs are "
+                           "paused until it is. Students you hired are unaffected.")
+                    % {"date": _date(employer.reverify_due_at)},
+                    link=reverse("employers:dashboard"))
+                if employer.reverify_reminded_days is None:
+                    _notify_vetters(subject=_("%(name)s is due for re-verification by %(date)s")
+                                    % {"name": employer.name, "date": _date(employer.reverify_due_at)},
+                                    link=reverse("admin:employers_employer_change", args=[employer.pk]))
+        reminded += len(employers)
+    return reminded
+
+
+def employers_due_to_lapse(*, now: dt.datetime | None = None) -> list[int]:
+    """The approved employers whose re-verification date has passed (the sweep lapses them)."""
+    return list(Employer.objects.filter(vetting_status=VettingStatus.APPROVED,
+                                        reverify_due_at__lte=now or timezone.now())
+                .order_by("reverify_due_at", "pk").values_list("pk", flat=True)[:500])
+
+
+@transaction.atomic
+def employer_vetting_lapse(*, employer_id: int, now: dt.datetime | None = None) -> Employer | None:
+    """The re-verification date passed: the vetting lapses (a transition with its history row);
+    the members and the moderators are told. None when re-verified meanwhile (idempotent).
+    The caller pauses the employer's live jobs in the same transaction (jobs)."""
+    employer = lock_row(Employer, employer_id)
+    if not (employer.is_approved and employer.reverify_due_at and employer.reverify_due_at <= (now or timezone.now())):
+        return None
+    run_transition(employer, "lapse", actor=None, action=EmployerAction.LAPSE,
+                   note=f"re-verification due {_date(employer.reverify_due_at)}")
+    _notify_members(employer=employer, subject=_("Your organisation's vetting has lapsed"),
+                    body=employer_vetting_refusal(employer=employer), link=reverse("employers:dashboard"))
+    _notify_vetters(subject=_("%(name)s: vetting lapsed, re-verification due") % {"name": employer.name},
+                    link=reverse("admin:employers_employer_change", args=[employer.pk]))
     return employer
 
 

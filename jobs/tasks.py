@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from .services.insurance import insurance_lapses_notify
+from .services.reverification import employers_reverification_sweep
 from .services.sweeps import jobs_patrol
 
 
@@ -19,3 +20,10 @@ def jobs_patrol_task() -> dict[str, int]:
 def insurance_lapses_task() -> int:
     """Tell employers whose job cover ended that new hiring is paused (docs/insurance.md)."""
     return insurance_lapses_notify()
+
+
+@shared_task
+def employers_reverification_task() -> dict[str, int]:
+    """Remind employers due for re-verification; lapse the overdue and pause their jobs
+    (docs/recruitment-rules.md). Idempotent."""
+    return employers_reverification_sweep()

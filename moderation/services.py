@@ -93,8 +93,10 @@ def reportable_job(*, job_id: int) -> Job | None:
 
 
 def reportable_employer(*, employer_id: int) -> Employer | None:
-    """An employer whose profile the platform shows: an approved one (anyone signed in may report it)."""
-    return Employer.objects.filter(pk=employer_id, vetting_status=VettingStatus.APPROVED).first()
+    """An employer whose profile the platform shows: an approved one, or one whose approval lapsed for
+    re-verification (its hired students still work for it; anyone signed in may report it)."""
+    return Employer.objects.filter(pk=employer_id,
+                                   vetting_status__in=[VettingStatus.APPROVED, VettingStatus.LAPSED]).first()
 
 
 def reportable_student(*, profile_id: int, user) -> StudentProfile | None:

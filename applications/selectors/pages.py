@@ -70,7 +70,7 @@ def open_changes_for_engagement(*, engagement: Engagement) -> list[ScheduleChang
 
 # ------------------------------------------------------------------ employer pages
 def employer_application_get(*, employer_id: int, pk: int) -> Application | None:
-    return (Application.objects.select_related("job", "student", "student__student_profile")
+    return (Application.objects.select_related("job__employer", "student", "student__student_profile")
             .filter(pk=pk, job__employer_id=employer_id).first())
 
 

@@ -18,7 +18,7 @@ from core.screening import gate_check, held_text_create
 from core.transitions import lock_row, run_transition
 from core.working_days import working_days_after
 from employers.models import Employer
-from employers.services import ensure_employer_member
+from employers.services import ensure_employer_member, ensure_employer_vetted
 from jobs.models import Job, JobStatus
 
 from ..models import ALL_AVAILABLE, Application, ApplicationsAction, JobInvitation, StudentIntention
@@ -132,6 +132,7 @@ def job_invite_student(*, job_id: int, student_id: int, actor: User, message: st
     moderator clears it. Every unreachable id gets the same InvitationRefused."""
     job = Job.objects.select_related("employer").get(pk=job_id)
     ensure_employer_member(actor, job.employer_id)
+    ensure_employer_vetted(job.employer)  # re-verified every six months (docs/recruitment-rules.md)
     if job.status != JobStatus.PUBLISHED or job.application_deadline <= timezone.now():
         raise DomainError(_("Only a published job that takes applications can invite students."))
     message = (message or "").strip()[:300]

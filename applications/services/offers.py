@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -18,8 +18,9 @@ from core.history import history_record
 from core.models import AlertKind
 from core.notifications import notify
 from core.policy import get_policy
+from core.sms import SmsTemplate
 from core.transitions import lock_row, run_transition
-from employers.services import ensure_employer_member
+from employers.services import ensure_employer_member, ensure_employer_vetted
 from jobs.models import Job
 from jobs.services import ensure_insured_for_hire
 
@@ -85,6 +86,7 @@ def application_hire(*, application_id: int, actor: User) -> Application:
     lock_row(Job, member_job)  # the headcount lock
     application = _application_for_member(application_id, actor)
     _ensure_answer_in_time(application)
+    ensure_employer_vetted(application.job.employer)  # re-verified every six months (docs/recruitment-rules.md)
     if places_taken(application.job_id) >= application.job.headcount:
         raise JobFull()
     # The job may have closed to minors after the student applied (an approved revision).
@@ -138,6 +140,10 @@ def offer_accept(*, application_id: int, student: User, ip: str | None = None) -
     refusal = sanction_refusal(profile) or minor_job_refusal(job=application.job, profile=profile)
     if refusal:
         raise DomainError(refusal)
+    if not application.job.employer.is_approved:  # its vetting lapsed since the offer (docs/recruitment-rules.md)
+        raise DomainError(_("%(employer)s is waiting for the platform's six-monthly re-verification; you can "
+                            "accept this offer once it is re-verified, if the offer is still open then.")
+                          % {"employer": application.job.employer.name})
     if application.offer_expires_at and application.offer_expires_at <= timezone.now():
         raise DomainError(_("This offer has lapsed."))
     now = timezone.now()
@@ -178,15 +184,13 @@ def offer_accept(*, application_id: int, student: User, ip: str | None = None) -
 
 
 def _tell_guardian_of_hire(engagement: Engagement, profile, shifts) -> None:
-    """A minor's guardian is told of each hire (docs/minors.md), in Chinese: a GuardianNotice
-    row the SMS gateway delivers from (accounts)."""
+    """A minor's guardian is told of each hire by text message, in Chinese (docs/minors.md):
+    accounts records the GuardianNotice and hands it to the SMS gateway (core.sms)."""
     first = min((s.starts_at for s in shifts), default=None)
-    with translation.override("zh-hans"):
-        text = _("Jianzhi: %(name)s, in your guardianship, has been hired by %(employer)s for “%(job)s”, "
-                 "first shift %(first)s.") % {
-            "name": profile.real_name, "employer": engagement.job.employer.name, "job": engagement.job.title,
-            "first": timezone.localtime(first).strftime("%Y-%m-%d %H:%M") if first else "—"}
-        guardian_notice_record(student=engagement.student, text=str(text), source=f"engagement:{engagement.pk}")
+    guardian_notice_record(
+        student=engagement.student, template=SmsTemplate.GUARDIAN_HIRE, source=f"engagement:{engagement.pk}",
+        params={"name": profile.real_name, "employer": engagement.job.employer.name, "job": engagement.job.title,
+                "first": timezone.localtime(first).strftime("%Y-%m-%d %H:%M") if first else "—"})
 
 
 @transaction.atomic

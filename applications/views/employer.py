@@ -30,7 +30,7 @@ from core.errors import DomainError
 from core.history import history_for
 from core.policy import get_policy
 from core.uploads import serve_private_file
-from employers.selectors import employer_for_user
+from employers.selectors import employer_for_user, employer_vetting_refusal
 from employers.views import employer_account_required
 from jobs.models import Job, Shift
 
@@ -191,6 +191,7 @@ def applicants(request, job: Job):
     return render(request, "applications/employer/applicants.html", {
         "job": job, "rows": rows, "page": page, "shown": shown,
         "open_count": len(open_ranked), "total_count": len(ranked),
+        "vetting_refusal": employer_vetting_refusal(employer=job.employer),
     })
 
 
@@ -231,6 +232,7 @@ def _application_page(request, application, *, reject_form: RejectForm | None = 
         "contact_visible": selectors.applicant_contact_visible(application=application),
         "engagement": engagement, "history": _history_rows(application),
         "reject_form": reject_form or RejectForm(), "reason_templates": list(application_reason_templates()),
+        "vetting_refusal": employer_vetting_refusal(employer=application.job.employer),
     })
 
 
@@ -244,7 +246,12 @@ def application_detail(request, application):
 def application_hire(request, application):
     """Hire: an offer the student accepts within the policy's window (E3.1). The
     button leads to a confirmation step first (issue 23): only a POST from it,
-    with `confirmed`, sends the offer."""
+    with `confirmed`, sends the offer. An employer whose vetting lapsed is told why
+    before any confirmation (docs/recruitment-rules.md)."""
+    refusal = employer_vetting_refusal(employer=application.job.employer)
+    if refusal:
+        messages.error(request, refusal)
+        return _back(request, reverse("applications:employer_application", args=[application.pk]))
     if request.POST.get("confirmed") != "1":
         job = application.job
         name = getattr(getattr(application.student, "student_profile", None), "real_name", "") or _("the applicant")
@@ -299,7 +306,8 @@ def candidates(request, job: Job):
     rows = [{"student": user, "profile": getattr(user, "student_profile", None), "score": score,
              "invited": user.pk in invited} for user, score in found]
     return render(request, "applications/employer/candidates.html", {
-        "job": job, "rows": rows, "invite_form": InviteForm()})
+        "job": job, "rows": rows, "invite_form": InviteForm(),
+        "vetting_refusal": employer_vetting_refusal(employer=job.employer)})
 
 
 @employer_account_required

@@ -318,6 +318,7 @@ SMS_ALIYUN_TEMPLATES = {
     "unknown_account": env("SMS_ALIYUN_TEMPLATE_UNKNOWN_ACCOUNT", default=""),
     "account_exists": env("SMS_ALIYUN_TEMPLATE_ACCOUNT_EXISTS", default=""),
     "alert": env("SMS_ALIYUN_TEMPLATE_ALERT", default=""),
+    "guardian_hire": env("SMS_ALIYUN_TEMPLATE_GUARDIAN_HIRE", default=""),
 }
 
 # ------------------------------------------------------------------------------

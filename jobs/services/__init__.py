@@ -22,6 +22,7 @@ from .insurance import (
     InsuranceLapsed,
     InsuranceRequired,
     ensure_insured_for_hire,
+    insurance_of,
     insurance_required,
     job_insurance_declare,
 )
@@ -45,7 +46,7 @@ from .sweeps import SWEEP_BATCH_SIZE, jobs_expire_due, jobs_flag_stale, jobs_pat
 __all__ = [
     "ALL_FIELDS", "CONTENT_FIELDS", "IMMATERIAL_FIELDS", "QUOTA_STATUSES", "SWEEP_BATCH_SIZE",
     "ComplianceBlocked", "EmployerCannotPost", "InsuranceLapsed", "InsuranceRequired", "PostingQuotaReached",
-    "ensure_insured_for_hire", "insurance_required", "job_insurance_declare",
+    "ensure_insured_for_hire", "insurance_of", "insurance_required", "job_insurance_declare",
     "employer_jobs_take_down", "job_approve", "job_close", "job_confirm_current", "job_delete_draft", "job_pause", "job_reject",
     "job_request_changes", "job_resume", "job_revise", "job_revision_approve", "job_revision_reject",
     "job_save_draft", "job_submit", "job_take_down", "job_workplace_change", "jobs_expire_due",

@@ -6,7 +6,7 @@ employer why."""
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import NotPermitted
+from core.errors import InvalidTransition, NotPermitted
 from core.money import format_fen
 from core.policy import get_policy
 from core.transitions import lock_row, run_transition
@@ -34,9 +34,14 @@ def _job_for_moderator(*, pk: int, actor) -> Job:
 def job_approve(*, pk: int, actor, reason: str = "") -> Job:
     """Publish a job (E2.2, J2.1). The moderator has read every flag: approving
     resolves them. The posting fee (policy) is booked in the ledger on first
-    publication only (F1; idempotent by the job's key)."""
-    job = run_transition(_job_for_moderator(pk=pk, actor=actor), "approve", actor=actor, note=reason,
-                         by=actor, reason=reason)
+    publication only (F1; idempotent by the job's key). Not a job of an employer whose vetting
+    is not approved, e.g. lapsed for re-verification (docs/recruitment-rules.md)."""
+    job = _job_for_moderator(pk=pk, actor=actor)
+    if not job.employer.is_approved:
+        raise InvalidTransition(_("%(name)s is not approved at the moment (%(status)s): re-verify the employer "
+                                  "before publishing its jobs.") % {
+            "name": job.employer.name, "status": job.employer.get_vetting_status_display()})
+    job = run_transition(job, "approve", actor=actor, note=reason, by=actor, reason=reason)
     _resolve_flags(job, actor=actor, resolution=reason or str(_("Reviewed and accepted")))
     fee = get_policy().job_posting_fee_fen
     posting_fee_charge(employer_id=job.employer_id, job_id=job.pk, amount_fen=fee,

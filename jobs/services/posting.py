@@ -16,7 +16,8 @@ from core.models import CreditTier
 from core.policy import get_policy
 from core.transitions import lock_row, run_transition
 from employers.models import Employer
-from employers.services import ensure_employer_member
+from employers.selectors import employer_vetting_refusal
+from employers.services import ensure_employer_member, ensure_employer_vetted
 
 from ..models import LIVE_STATUSES, Job, JobAction, JobStatus
 from ..schedule import ShiftSpec
@@ -43,7 +44,8 @@ class EmployerCannotPost(DomainError):
 
     @classmethod
     def for_employer(cls, employer) -> "EmployerCannotPost":
-        """The message says why: a sanction in force (E4.2) and until when, or not approved."""
+        """The message says why: a sanction in force (E4.2) and until when, a lapsed vetting
+        (re-verification every six months, docs/recruitment-rules.md), or not approved."""
         if employer.terminated_at is not None:
             return cls(_("The platform has ended its cooperation with your organisation, so it cannot submit "
                          "jobs. See Sanctions to appeal."))
@@ -55,7 +57,8 @@ class EmployerCannotPost(DomainError):
             return cls(_("Your organisation may not submit jobs until %(until)s because of a sanction. See "
                          "Sanctions to appeal.") % {"until": timezone.localtime(employer.posting_restricted_until)
                                                      .strftime("%Y-%m-%d %H:%M")})
-        return cls()
+        refusal = employer_vetting_refusal(employer=employer)
+        return cls(refusal) if refusal else cls()
 
 
 class PostingQuotaReached(DomainError):
@@ -150,7 +153,10 @@ def job_pause(*, job_id: int, actor) -> Job:
 
 @transaction.atomic
 def job_resume(*, job_id: int, actor) -> Job:
-    return run_transition(_job_for_member(job_id=job_id, user=actor), "resume", actor=actor)
+    """The employer reopens a paused job; not while its vetting is lapsed (docs/recruitment-rules.md)."""
+    job = _job_for_member(job_id=job_id, user=actor)
+    ensure_employer_vetted(job.employer)
+    return run_transition(job, "resume", actor=actor)
 
 
 @transaction.atomic

@@ -29,7 +29,7 @@ from core.errors import DomainError
 from core.history import history_for
 from core.money import format_fen
 from core.policy import get_policy
-from employers.selectors import employer_for_user
+from employers.selectors import employer_for_user, employer_vetting_refusal
 from employers.views import employer_account_required
 
 from .. import services
@@ -280,7 +280,7 @@ def job_list(request):
             for value, label in JobStatus.choices if counts.get(value)]
     return render(request, "jobs/employer/job_list.html", {
         "employer": employer, "page": page, "jobs": page.object_list, "tabs": tabs, "status": status,
-        "total": sum(counts.values()),
+        "total": sum(counts.values()), "vetting_refusal": employer_vetting_refusal(employer=employer),
     })
 
 
@@ -446,6 +446,7 @@ def job_detail(request, job: Job):
     return render(request, "jobs/employer/job_detail.html", {
         "job": job,
         "employer": job.employer,
+        "vetting_refusal": employer_vetting_refusal(employer=job.employer),
         "shifts": shift_rows,
         "pay": pay_summary(data, shifts, payout_working_days=policy.payout_working_days),
         "revision": revision,

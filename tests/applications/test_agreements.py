@@ -30,6 +30,7 @@ from applications.services import (
 )
 from core.errors import InvalidTransition, NotPermitted
 from employers.models import EmployerVerification
+from jobs.models import JobInsurance
 from tests.factories.applications import approved_student
 from tests.factories.jobs import JobFactory
 
@@ -115,6 +116,34 @@ def test_issue_19_the_agreement_states_withholding_insurance_cancellation_disput
     assert "未在平台申报本岗位的工伤保险或意外伤害保险" in text
     assert "24 小时" in text and "50%" in text  # cancellation notice and the employer's compensation
     assert "人民法院" in text and "不是本协议的一方" in text
+
+
+def _hire_for(job, **student):
+    student = approved_student(**student)
+    application = application_apply(job_id=job.pk, student=student, confirms_requirements=True,
+                                    commits_to_work=True)
+    application_hire(application_id=application.pk, actor=owner(job))
+    return offer_accept(application_id=application.pk, student=student, ip="203.0.113.8")
+
+
+def test_issue_19_the_agreement_states_the_jobs_insurance_insurer_policy_period_and_kind(clock):
+    # docs/insurance.md: a sorting job must be insured; the agreement repeats the declared cover.
+    job = JobFactory(published=True, category="logistics", title="快递分拣", shifts=[(SATURDAY, "09:00", "12:00")])
+    JobInsurance.objects.create(job=job, kind="accident", insurer="中国平安财产保险股份有限公司",
+                                policy_number="PA-2025-0042", covers_from=dt.date(2025, 9, 1),
+                                covers_until=dt.date(2026, 8, 31))
+    engagement = _hire_for(job, real_name="赵一")
+    text = pdf_text(Agreement.objects.get(engagement=engagement).file.read()).replace("\n", "")
+    for expected in ("意外伤害保险", "由中国平安财产保险股份有限公司承保", "PA-2025-0042", "2025-09-01 至 2026-08-31",
+                     "平台暂停本岗位的新录用"):
+        assert expected in text, expected
+    assert "未在平台申报" not in text
+
+
+def test_issue_19_the_agreement_states_the_jobs_insurance_is_not_declared_when_none_is(hired):
+    job, engagement = hired
+    text = pdf_text(Agreement.objects.get(engagement=engagement).file.read()).replace("\n", "")
+    assert "甲方未在平台申报本岗位的工伤保险或意外伤害保险" in text and "承保" not in text
 
 
 def test_issue_19_the_pdf_embeds_only_the_noto_cjk_sc_font(hired):

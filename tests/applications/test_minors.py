@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import GuardianNotice
+from accounts.services import guardian_notice_record
 from applications.models import (
     Application,
     ApplicationStatus,
@@ -27,8 +28,9 @@ from applications.services.attendance import CHECK_IN, attendance_mark, checkin_
 from applications.services.minors import MinorChecksMissing
 from applications.services.offers import application_hire, offer_accept
 from applications.services.shared import MinorRefused
+from core import sms
 from core.errors import DomainError
-from core.models import Notification
+from core.models import Notification, SmsMessage
 from tests.factories.accounts import GuardianConsentFactory
 from tests.factories.applications import (
     ApplicationFactory,
@@ -242,12 +244,56 @@ def test_minor_civil_code_art19_the_guardian_is_told_of_each_hire():
     consent = minor.guardian_consents.get()
     assert [n.source for n in notices] == [f"engagement:{e.pk}" for e in
                                           Engagement.objects.filter(student=minor).order_by("id")]
-    assert all(n.guardian_mobile == consent.guardian_mobile and n.sent_at is None for n in notices)
+    assert all(n.guardian_mobile == consent.guardian_mobile for n in notices)
     assert "图书馆整理书架" in notices[0].text and "录用" in notices[0].text
     adult_application = apply(job_for(), approved_student())
     application_hire(application_id=adult_application.pk, actor=adult_application.job.employer.members.get().user)
     offer_accept(application_id=adult_application.pk, student=adult_application.student)
     assert GuardianNotice.objects.count() == 2
+
+
+def test_minor_civil_code_art19_the_guardian_gets_a_chinese_sms_of_each_hire_once(django_capture_on_commit_callbacks):
+    # given: a minor with consent, an offer for a library job (NOW is Monday 09:00, outside the quiet hours)
+    sms.outbox.clear()
+    minor = minor_student(real_name="李小雨")
+    job = job_for(title="图书馆整理书架")
+    application = apply(job, minor)
+    application_hire(application_id=application.pk, actor=job.employer.members.get().user)
+    sms.outbox.clear()  # the offer alert to the student is not the guardian's
+    # when: the student takes the offer
+    with django_capture_on_commit_callbacks(execute=True):
+        engagement = offer_accept(application_id=application.pk, student=minor)
+    # then: one text, in Chinese, to the consent's number, recorded on the notice and as a text message
+    consent = minor.guardian_consents.get()
+    texts = [m for m in sms.outbox if m["template"] == sms.SmsTemplate.GUARDIAN_HIRE]
+    assert [m["phone"] for m in texts] == [str(consent.guardian_mobile)]
+    assert texts[0]["text"] == (f"【兼职】您监护的李小雨已被{job.employer.name}录用：“图书馆整理书架”，"
+                                f"首个班次 {SHIFT_DAY:%Y-%m-%d} 18:00。")
+    notice = GuardianNotice.objects.get(student=minor)
+    assert notice.source == f"engagement:{engagement.pk}" and notice.text == texts[0]["text"]
+    assert notice.sent_at == NOW and notice.sms.status == SmsMessage.Status.SENT
+    assert notice.sms.phone_masked != str(consent.guardian_mobile)  # the record keeps it masked
+    # and: recording the same hire again sends nothing more
+    with django_capture_on_commit_callbacks(execute=True):
+        guardian_notice_record(student=minor, template=sms.SmsTemplate.GUARDIAN_HIRE, params=texts[0]["params"],
+                               source=notice.source)
+    assert len([m for m in sms.outbox if m["template"] == sms.SmsTemplate.GUARDIAN_HIRE]) == 1
+
+
+def test_minor_civil_code_art19_a_hire_at_night_texts_the_guardian_at_eight(django_capture_on_commit_callbacks):
+    minor = minor_student()
+    job = job_for()
+    application = apply(job, minor)
+    application_hire(application_id=application.pk, actor=job.employer.members.get().user)
+    sms.outbox.clear()
+    with time_machine.travel(timezone.make_aware(dt.datetime.combine(TODAY, dt.time(23, 30))), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            offer_accept(application_id=application.pk, student=minor)
+    notice = GuardianNotice.objects.get(student=minor)
+    assert notice.sms.status == SmsMessage.Status.QUEUED and not [
+        m for m in sms.outbox if m["template"] == sms.SmsTemplate.GUARDIAN_HIRE]
+    assert timezone.localtime(notice.sms.send_after) == timezone.make_aware(
+        dt.datetime.combine(TODAY + dt.timedelta(days=1), dt.time(8)))
 
 
 # ------------------------------------------------------------------ before the first shift (arts. 6 and 9)
