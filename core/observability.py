@@ -22,10 +22,14 @@ from typing import Any
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 _CARD_NUMBER = re.compile(r"(?<!\d)(?:\d[ -]?){11,18}\d(?!\d)")
 _PHONE = re.compile(r"(?<!\d)(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?!\d)")
+# A student's shared position in the job list's address (?lat=…&lng=…, docs/near-me.md):
+# whereabouts are sensitive personal information (PIPL art. 28).
+_POSITION = re.compile(r"(?<=[?&])(lat|lng)=[^&\s\"']*")
 
 
 def scrub(text: str) -> str:
-    """Replace ID numbers, card numbers and phone numbers in `text` by a marker."""
+    """Replace ID numbers, card numbers, phone numbers and positions in `text` by a marker."""
+    text = _POSITION.sub(r"\1=[position]", text)
     text = _ID_NUMBER.sub("[id-number]", text)
     text = _PHONE.sub("[phone]", text)
     return _CARD_NUMBER.sub("[card-number]", text)

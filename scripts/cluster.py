@@ -227,7 +227,9 @@ pid {temp}/nginx.pid;
 error_log {log_dir}/nginx-error.log warn;
 events {{ worker_connections 512; }}
 http {{
-    access_log {log_dir}/nginx-access.log;
+    # The path without its query string: a student's shared position travels there (docs/near-me.md).
+    log_format noquery '$remote_addr [$time_local] "$request_method $uri" $status $body_bytes_sent $request_time';
+    access_log {log_dir}/nginx-access.log noquery;
     client_body_temp_path {temp}/body;
     proxy_temp_path {temp}/proxy;
     fastcgi_temp_path {temp}/fastcgi;

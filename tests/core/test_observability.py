@@ -109,3 +109,16 @@ def test_issue22_metrics_need_the_token(client, settings):
     for name in ("django_http_requests_latency_seconds_by_view_method", "jianzhi_ledger_postings_total",
                  'jianzhi_payouts{status="paid"}'):
         assert name in body
+
+
+@pytest.mark.django_db
+def test_pipl_28_a_students_shared_position_never_reaches_the_logs(json_log, client):
+    # A student sorts jobs by distance from where they stand (docs/near-me.md): whereabouts are
+    # sensitive personal information, so the logged path keeps the filter and drops the position.
+    response = client.get("/jobs/?lat=39.992&lng=116.306&within=3&sort=distance")
+    assert response.status_code == 200
+    text = json_log.getvalue()
+    assert "request_started" in text
+    assert "39.992" not in text and "116.306" not in text
+    assert "lat=[position]" in text and "within=3" in text
+    assert scrub("GET /jobs/?campus=pku&lat=39.99&lng=116.31") == "GET /jobs/?campus=pku&lat=[position]&lng=[position]"
