@@ -1,6 +1,6 @@
 """The mobile-number journey in a real browser at 375 px (issue 20): a student signs up with
 a mainland mobile number only and the code sent to it by SMS (the "Request new code"
-button counts down the cool-down), applies to a job, gets the offer by SMS, accepts it,
+button counts down the cool-down), finds a job near their campus sorted by distance, applies to it, gets the offer by SMS, accepts it,
 gets the 24-hour reminder by SMS when the reminder sweep runs a day before the shift, and
 downloads the shift's .ics file from the engagement page.
 
@@ -25,6 +25,7 @@ from applications.sweeps import shift_reminders_send
 from config.settings.base import ACCOUNT_RATE_LIMITS
 from core import sms
 from core.models import SmsMessage
+from jobs.geo import campuses
 from tests.factories.accounts import StudentProfileFactory
 from tests.factories.employers import EmployerFactory
 from tests.factories.jobs import JobFactory
@@ -42,7 +43,10 @@ def test_i20_a_student_signs_up_with_a_number_applies_gets_the_offer_and_reminde
     number = f"+86137{os.getpid() % 100000:05d}{timezone.now().second:03d}"
     starts = timezone.localtime().replace(hour=14, minute=0, second=0, microsecond=0) + dt.timedelta(days=3)
     employer = EmployerFactory(approved=True, name="上海青禾餐饮管理有限公司", contact_name="王经理")
+    campus = campuses()["sjtu-xuhui"]
+    JobFactory(employer=employer, published=True, title="闵行校区图书整理", latitude=31.0252, longitude=121.4337)
     job = JobFactory(employer=employer, published=True, title="奶茶店周末店员",
+                     latitude=campus.lat + 0.004, longitude=campus.lng,  # about 450 m north of the campus
                      shifts=[(starts.date(), starts.time(), (starts + dt.timedelta(hours=4)).time())],
                      application_deadline=timezone.now() + dt.timedelta(days=1))
     shift = job.shifts.get()
@@ -76,8 +80,17 @@ def test_i20_a_student_signs_up_with_a_number_applies_gets_the_offer_and_reminde
     # given: their registration was approved (the vetting journey covers those steps)
     StudentProfileFactory(user=student, approved=True, real_name="陈小曼")
 
-    # when: they apply for the job
-    phone.goto(reverse("jobs:detail", args=[job.pk]))
+    # when: they look for work near their campus, nearest first
+    phone.goto(reverse("jobs:list") + "?campus=sjtu-xuhui&sort=distance")
+    cards = phone.locator(".job-card")
+    expect(cards.nth(0)).to_contain_text("奶茶店周末店员")
+    expect(cards.nth(0).locator(".distance")).to_have_text("0.4 公里")
+    expect(cards.nth(1)).to_contain_text("闵行校区图书整理")
+    assert_no_horizontal_scroll(phone)
+    cards.nth(0).locator("a").first.click()
+    phone.wait_for_url(f"**{reverse('jobs:detail', args=[job.pk])}")
+
+    # and: they apply for the job
     phone.locator("#job-apply a.button").click()
     phone.wait_for_url(f"**{reverse('applications:apply', args=[job.pk])}")
     phone.check("#id_confirms_requirements")
