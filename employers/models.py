@@ -94,7 +94,8 @@ class Employer(VettableModel, TimeStampedModel):
     # (vetted_at + the policy's months); the beat sweep reminds before it and lapses the vetting at it.
     reverify_due_at = models.DateTimeField(_("re-verification due"), null=True, blank=True, db_index=True)
     # The smallest "days before" reminder already sent for the current deadline (30, then 7); None: none yet.
-    reverify_reminded_days = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    reverify_reminded_days = models.PositiveSmallIntegerField(_("re-verification reminder sent (days before)"),
+                                                              null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
         verbose_name=_("registered by"),

@@ -46,7 +46,8 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='employer',
             name='reverify_reminded_days',
-            field=models.PositiveSmallIntegerField(blank=True, editable=False, null=True),
+            field=models.PositiveSmallIntegerField(blank=True, editable=False, null=True,
+                                                   verbose_name='re-verification reminder sent (days before)'),
         ),
         migrations.AlterField(
             model_name='employer',

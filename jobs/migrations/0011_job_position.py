@@ -7,7 +7,6 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('employers', '0005_employer_vetting'),
         ('jobs', '0010_merge_synonyms_minors'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -10,8 +10,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('employers', '0005_employer_vetting'),
-        ('jobs', '0010_merge_synonyms_minors'),
+        ('employers', '0001_initial'),
+        ('jobs', '0001_initial'),
         ('settlements', '0007_income_tax_withholding'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -3,7 +3,9 @@ six months after their vetting, but never sooner than 30 days after the upgrade,
 one of them is reminded before its vetting lapses; an employer not approved gets none.
 
 A migration test (django-test-migrations) sharing its round trip with the other upgrades
-(tests/upgrades/conftest.py)."""
+(tests/upgrades/conftest.py). It seeds at the schema the vetting rename starts from
+(employers 0004, where the decision was still "review_status"/"reviewed_at"), so the rows go
+through the rename and then get their due date, as a real upgrade from before both does."""
 
 import datetime as dt
 
@@ -16,7 +18,7 @@ from .conftest import upgrade_seed
 pytestmark = pytest.mark.django_db
 
 
-@upgrade_seed("employer_reverification", before={"employers": "0005_employer_vetting"})
+@upgrade_seed("employer_reverification", before={"employers": "0004_employer_sanctions"})
 def seed(old_apps) -> dict:
     Employer = old_apps.get_model("employers", "Employer")
     now = timezone.now()
@@ -25,7 +27,7 @@ def seed(old_apps) -> dict:
         return Employer.objects.create(
             name=f"复核测试公司{n}", uscc=f"91310000MA1RV0000{n}", address="漕溪北路 88 号", city="上海市",
             business_scope="仓储", contact_name="王经理", contact_mobile="+8613812345678",
-            business_licence="x.pdf", vetting_status=status, vetted_at=vetted_at).pk
+            business_licence="x.pdf", review_status=status, reviewed_at=vetted_at).pk
 
     return {"recent": employer(1, "approved", now - dt.timedelta(days=30)),
             "old": employer(2, "approved", now - dt.timedelta(days=700)),
