@@ -106,7 +106,7 @@ class PolicyChangeRequestAdmin(admin.ModelAdmin):
     member requests a change here, another approves or rejects it on its page."""
 
     form = PolicyChangeRequestForm
-    list_display = ["created_at", "field", "old_value", "new_value", "status", "requested_by", "decided_by"]
+    list_display = ["created_at", "parameter", "old_label", "new_label", "status", "requested_by", "decided_by"]
     list_filter = ["status"]
     list_select_related = ["requested_by", "decided_by"]
     change_form_template = "admin/core/policychangerequest/change_form.html"
@@ -115,8 +115,8 @@ class PolicyChangeRequestAdmin(admin.ModelAdmin):
     def get_fields(self, request: HttpRequest, obj: PolicyChangeRequest | None = None) -> tuple[str, ...]:
         if obj is None:
             return ("field", "new_value", "reason")
-        return ("field", "old_value", "new_value", "reason", "status", "requested_by", "created_at", "decided_by",
-                "decided_at", "decision_note", "history")
+        return ("parameter", "old_label", "new_label", "reason", "status", "requested_by", "created_at",
+                "decided_by", "decided_at", "decision_note", "history")
 
     def get_readonly_fields(self, request: HttpRequest, obj: PolicyChangeRequest | None = None) -> tuple[str, ...]:
         return () if obj is None else self.get_fields(request, obj)
@@ -126,6 +126,18 @@ class PolicyChangeRequestAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: PolicyChangeRequest | None = None) -> bool:
         return False
+
+    @admin.display(description=_("parameter"))
+    def parameter(self, obj: PolicyChangeRequest) -> str:
+        return obj.labels()[0]
+
+    @admin.display(description=_("value when requested"))
+    def old_label(self, obj: PolicyChangeRequest) -> str:
+        return obj.labels()[1]
+
+    @admin.display(description=_("new value"))
+    def new_label(self, obj: PolicyChangeRequest) -> str:
+        return obj.labels()[2]
 
     @admin.display(description=_("history"))
     def history(self, obj: PolicyChangeRequest) -> str:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -157,7 +158,7 @@ class Policy(models.Model):
     employer_reverify_months = models.PositiveSmallIntegerField(
         _("re-verify employers every (months)"), default=6, validators=[MinValueValidator(1), MaxValueValidator(6)],
         help_text=_("An employer's vetting lapses this long after staff last vetted it; at most six months "
-                    "(2026 notice on online recruitment information, docs/recruitment-rules.md)."),
+                    "(2026 notice on online recruitment information)."),
     )
     job_review_hours = models.PositiveSmallIntegerField(
         _("job review target (working hours)"), default=8,
@@ -381,7 +382,21 @@ class PolicyChangeRequest(FSMModelMixin, TimeStampedModel):
                                                          "member requested"))]
 
     def __str__(self) -> str:
-        return f"{self.field}: {self.old_value} → {self.new_value} ({self.status})"
+        name, old, new = self.labels()
+        return _("%(field)s: %(old)s → %(new)s (%(status)s)") % {
+            "field": name, "old": old, "new": new, "status": self.get_status_display()}
+
+    def labels(self) -> tuple[str, str, str]:
+        """The parameter's name and its old and new values as the Policy admin shows them."""
+        try:
+            field = Policy._meta.get_field(self.field)
+        except FieldDoesNotExist:
+            field = None
+        if not isinstance(field, models.Field):
+            return self.field, self.old_value, self.new_value
+        choices = {str(key): str(label) for key, label in field.flatchoices}
+        return (str(field.verbose_name), choices.get(self.old_value, self.old_value),
+                choices.get(self.new_value, self.new_value))
 
     @transition(field=status, source=Status.REQUESTED, target=Status.APPLIED)
     def apply(self, *, by: "User") -> None:

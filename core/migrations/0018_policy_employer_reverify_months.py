@@ -14,6 +14,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='policy',
             name='employer_reverify_months',
-            field=models.PositiveSmallIntegerField(default=6, help_text="An employer's vetting lapses this long after staff last vetted it; at most six months (2026 notice on online recruitment information, docs/recruitment-rules.md).", validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(6)], verbose_name='re-verify employers every (months)'),
+            field=models.PositiveSmallIntegerField(default=6, help_text="An employer's vetting lapses this long after staff last vetted it; at most six months (2026 notice on online recruitment information).", validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(6)], verbose_name='re-verify employers every (months)'),
         ),
     ]
