@@ -39,8 +39,20 @@ class RemitForm(TaxMonthForm):
     reference = forms.CharField(label=_("Tax payment reference"), max_length=80, required=False)
 
 
+class IncomeAndTaxColumns:
+    """The income and tax of a withholding row (the platform's or an employer's), in yuan."""
+
+    @admin.display(description=_("income"))
+    def gross(self, obj: TaxWithholding | EmployerWithholding) -> str:
+        return format_fen(obj.gross_fen)
+
+    @admin.display(description=_("tax"))
+    def tax(self, obj: TaxWithholding | EmployerWithholding) -> str:
+        return format_fen(obj.tax_fen)
+
+
 @admin.register(TaxWithholding)
-class TaxWithholdingAdmin(ReadOnlyAdmin):
+class TaxWithholdingAdmin(IncomeAndTaxColumns, ReadOnlyAdmin):
     list_display = ["id", "student", "year", "month", "gross", "tax", "consecutive_months", "reason_shown",
                     "created_at"]
     list_filter = ["year", "month"]
@@ -50,14 +62,6 @@ class TaxWithholdingAdmin(ReadOnlyAdmin):
     search_fields = ["=student__email", "=settlement__id"]
     show_full_result_count = False
 
-    @admin.display(description=_("income"))
-    def gross(self, obj: TaxWithholding) -> str:
-        return format_fen(obj.gross_fen)
-
-    @admin.display(description=_("tax"))
-    def tax(self, obj: TaxWithholding) -> str:
-        return format_fen(obj.tax_fen)
-
     @admin.display(description=_("reason"))
     def reason_shown(self, obj: TaxWithholding) -> str:
         """The statement's own words for why (the stored code is for the integrity check)."""
@@ -65,7 +69,7 @@ class TaxWithholdingAdmin(ReadOnlyAdmin):
 
 
 @admin.register(EmployerWithholding)
-class EmployerWithholdingAdmin(ReadOnlyAdmin):
+class EmployerWithholdingAdmin(IncomeAndTaxColumns, ReadOnlyAdmin):
     """What employers withhold when the policy names them withholding agent (61号 art. 8)."""
 
     list_display = ["id", "student", "employer", "year", "month", "gross", "tax", "created_at"]
@@ -73,14 +77,6 @@ class EmployerWithholdingAdmin(ReadOnlyAdmin):
     list_select_related = ["student", "employer"]
     search_fields = ["=student__email", "=settlement__id"]
     show_full_result_count = False
-
-    @admin.display(description=_("income"))
-    def gross(self, obj: EmployerWithholding) -> str:
-        return format_fen(obj.gross_fen)
-
-    @admin.display(description=_("tax"))
-    def tax(self, obj: EmployerWithholding) -> str:
-        return format_fen(obj.tax_fen)
 
 
 @admin.register(TaxRemittance)
