@@ -216,7 +216,7 @@ def login_sessions(roles: set[str]) -> dict[str, dict]:
         user = ROLES[role]()
         session = store_class()
         session[SESSION_KEY] = user._meta.pk.value_to_string(user)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.save()
         sessions[role] = {"key": session.session_key, "user": user.email}

@@ -248,8 +248,10 @@ class Job(FSMModelMixin, TimeStampedModel):
             models.Index(fields=["status", "-hourly_pay_fen"], name="job_status_pay"),
             models.Index(fields=["status", "submitted_at"], name="job_status_submitted"),
             # "Near me" (S2.1): the bounding box around the student is a range on latitude within
-            # the published jobs, its longitude range checked in the index (jobs.selectors).
-            models.Index(fields=["status", "latitude", "longitude"], name="job_status_position"),
+            # the published jobs, its longitude range checked in the index; with published_at
+            # (early access) and id, a page's ids come from the index alone (jobs.selectors).
+            models.Index(fields=["status", "latitude", "longitude", "published_at", "id"],
+                         name="job_position_covering"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(payment_days__lte=MAX_SETTLEMENT_DAYS),

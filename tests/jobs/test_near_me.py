@@ -3,10 +3,16 @@ city; a student gives a campus or a rounded position, and the list filters by 1/
 sorts nearest first and shows each job's distance, in the one list query."""
 
 
+import datetime as dt
+import random
+
 import pytest
 import time_machine
-from django.test import Client
+from django.db import connection
+from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from core.errors import DomainError
 from jobs import services
@@ -21,7 +27,7 @@ from jobs.geo import (
     wgs84_to_gcj02,
     workplace_error,
 )
-from jobs.models import Job, JobCategory
+from jobs.models import Job, JobCategory, JobStatus, PayUnit
 from jobs.selectors import (
     CITY_FACET_CACHE_KEY,
     SYNONYMS_CACHE_KEY,
@@ -30,6 +36,7 @@ from jobs.selectors import (
     facet_cache,
     job_list_published,
 )
+from jobs.views.public import JobSearchForm, _busiest_query
 from tests.factories.accounts import StudentProfileFactory
 from tests.factories.employers import EmployerFactory
 from tests.factories.jobs import JobFactory
@@ -278,3 +285,71 @@ def test_s2_1_a_workplace_moved_after_consent_loses_its_old_position(db):
     # then: no distance is shown from the old place until the employer places the new one
     job.refresh_from_db()
     assert (job.address, job.latitude, job.longitude) == ("浦东新区世纪大道 8 号", None, None)
+
+
+# ---------------------------------------------------------------- the busiest near-me requests
+@pytest.mark.parametrize("params", [
+    {"lat": "39.99912", "lng": "116.30561", "within": "3", "sort": "distance"},
+    {"campus": "pku", "within": "10"},
+    {"campus": "bnu", "lat": "39.9", "lng": "116.3", "sort": "distance"},
+    {"q": "咖啡店员", "lat": "39.9", "lng": "116.3"},
+    {"lat": "39.9", "lng": "116.3"},
+    {"lat": "39.9"},
+    {"sort": "pay"},
+    {"q": "家教"},
+])
+def test_s2_1_a_near_me_query_read_without_the_form_gives_the_forms_filters(params):
+    # given: a query of the busiest kind, all of it valid
+    request = RequestFactory().get(LIST_URL, params)
+    form = JobSearchForm(request.GET, cities=[])
+    assert form.is_valid(), form.errors
+    # when / then: the quick reading (the form's own fields, no form) gives the same filters
+    assert _busiest_query(request) == form.filters()
+
+
+@pytest.mark.parametrize("params", [
+    {"lat": "abc", "lng": "116.3", "within": "3"},  # an invalid value: the form says what is wrong
+    {"within": "3"}, {"sort": "distance"},  # a radius or an order without a place
+    {"campus": "no-such-campus"}, {"within": "7", "campus": "pku"},
+    {"lat": ["39.9", "40.0"], "lng": "116.3"},  # a repeated parameter
+    {"campus": "pku", "page": "2"}, {"city": "北京市", "campus": "pku"},  # a field the quick path does not read
+])
+def test_s2_1_anything_else_goes_through_the_whole_form(params):
+    assert _busiest_query(RequestFactory().get(LIST_URL, params)) is None
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_s2_1_a_near_me_page_is_chosen_from_the_position_index_alone():
+    # given: 600 published jobs scattered within ~6 km of Tiananmen, with fresh statistics and
+    # visibility map (what autovacuum keeps on a live table)
+    employer = EmployerFactory(approved=True)
+    rng = random.Random(20261206)
+    published_at = timezone.now() - dt.timedelta(days=1)
+    Job.objects.bulk_create([
+        Job(employer=employer, status=JobStatus.PUBLISHED, title=f"促销员 {n}", category=JobCategory.OTHER,
+            description="日常工作", headcount=1, city="北京市", application_deadline=published_at,
+            pay_unit=PayUnit.HOUR, base_rate_fen=3000, settlement_cycle="weekly", published_at=published_at,
+            latitude=TIANANMEN[0] + rng.uniform(-0.05, 0.05), longitude=TIANANMEN[1] + rng.uniform(-0.07, 0.07))
+        for n in range(600)])
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE jobs_job")
+    filters = JobFilters(lat=TIANANMEN[0], lng=TIANANMEN[1], within_km=3, sort=JobSort.DISTANCE)
+    # when: the first page, nearest first
+    with CaptureQueriesContext(connection) as captured:
+        page = job_list_published(filters=filters)
+    # then: one query, whose page of ids comes from the index alone
+    (query,) = captured.captured_queries
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + query["sql"])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Only Scan using job_position_covering" in plan, plan
+    # and the page is the nearest jobs, in order, each within the radius (haversine, ±0.5 %)
+    by_title = {job.title: distance_km(*TIANANMEN, job.latitude, job.longitude)
+                for job in Job.objects.filter(employer=employer)}
+    inside = sorted(km for km in by_title.values() if km <= 3 * 0.995)
+    assert len(page.jobs) == 20 and page.has_next == (len(inside) > 20)
+    for row in page.jobs:
+        assert row["distance_km"] == pytest.approx(by_title[row["title"]], rel=0.005)
+    assert [row["distance_km"] for row in page.jobs] == sorted(row["distance_km"] for row in page.jobs)
+    assert page.jobs[-1]["distance_km"] <= inside[19] * 1.005
