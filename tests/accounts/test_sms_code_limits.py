@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.sms_codes import code_wait_message
+from tests.security.words import findings
 from tests.accounts.test_phone_sign_in import (  # noqa: F401 - the autouse fixtures come along
     PASSWORD,
     _address,
@@ -148,3 +149,30 @@ def test_i20_a_member_changes_their_number_at_most_once_a_minute():
         clock.shift(dt.timedelta(seconds=61))
         assert _post(client, reverse("account_change_phone"), {"phone": second}).status_code == 302
     assert _codes_sent_to(second) == 1
+
+
+def test_i20_re_send_verification_on_the_change_number_page_counts_down():
+    # given: a member whose number still waits for its verification code
+    phone = _number()
+    user = UserFactory(verified_email=True, phone=phone, phone_verified=False)
+    client = _signed_in_client(user)
+    page_url = reverse("account_change_phone")
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        _post(client, reverse("account_reauthenticate"), {"password": PASSWORD})
+        assert _cooldown(client.get(page_url).content.decode(), "resend-verification") is None  # may ask now
+        # when: they ask for the code again
+        _post(client, page_url, {"action": "verify"})
+        assert _codes_sent_to(phone) == 1
+        clock.shift(dt.timedelta(seconds=15))
+        # then: the button counts down the rest of the minute, like every other "send code" button
+        assert _cooldown(client.get(page_url).content.decode(), "resend-verification") == 45
+        clock.shift(dt.timedelta(seconds=46))
+        assert _cooldown(client.get(page_url).content.decode(), "resend-verification") is None
+    # and the page reads in Chinese, the button and its count-down included
+    client.cookies["jianzhi_language"] = "zh-hans"
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=2), tick=False):
+        _post(client, page_url, {"action": "verify"})
+        html = client.get(page_url).content.decode()
+    assert _cooldown(html, "resend-verification") == 60
+    assert 'data-cooldown-label="{seconds} 秒后可重新发送"' in html
+    assert findings(html, allowed_text=frozenset({phone})) == []
