@@ -17,7 +17,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.sms_codes import code_wait_message
-from tests.security.words import findings
 from tests.accounts.test_phone_sign_in import (  # noqa: F401 - the autouse fixtures come along
     PASSWORD,
     _address,
@@ -34,6 +33,7 @@ from tests.accounts.test_phone_sign_in import (  # noqa: F401 - the autouse fixt
     limits,
 )
 from tests.factories.accounts import UserFactory
+from tests.security.words import findings
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("limits")]  # the real limits
 
