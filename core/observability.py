@@ -18,9 +18,10 @@ from collections.abc import Mapping
 from typing import Any
 
 # Resident ID numbers (18 characters, the last a digit or X), bank card numbers (12-19 digits,
-# also written in groups of four) and mainland mobile numbers (optionally +86).
+# also written in groups of four; not the decimals of a number such as a task's duration) and
+# mainland mobile numbers (optionally +86).
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-_CARD_NUMBER = re.compile(r"(?<!\d)(?:\d[ -]?){11,18}\d(?!\d)")
+_CARD_NUMBER = re.compile(r"(?<![\d.])(?:\d[ -]?){11,18}\d(?!\d)")
 _PHONE = re.compile(r"(?<!\d)(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?!\d)")
 # A student's shared position in the job list's address (?lat=…&lng=…, docs/near-me.md):
 # whereabouts are sensitive personal information (PIPL art. 28).

@@ -43,6 +43,9 @@ def test_issue22_scrub_masks_id_card_and_phone_numbers():
     # Amounts, dates and ids of records stay readable.
     assert scrub("payout 1234 of 8250 fen on 2026-12-06, batch 20261206") == \
         "payout 1234 of 8250 fen on 2026-12-06, batch 20261206"
+    # and so do durations: Celery logs a task's seconds with up to 18 decimals
+    assert scrub("Task core.tasks.send_notification_email[6720e0cf] succeeded in 0.006123456789012345s") == \
+        "Task core.tasks.send_notification_email[6720e0cf] succeeded in 0.006123456789012345s"
 
 
 @pytest.mark.django_db
