@@ -1,5 +1,5 @@
 """The sign-in backends: Django's and allauth's, reading the signed-in user with SQL
-compiled once per process (core.compiled).
+compiled once per process (accounts.selectors.user_by_id, core.compiled).
 
 Every signed-in request reads its user by primary key before anything else; on the
 student dashboard the ORM's `.get()` cost about as much Python as the page's own
@@ -8,19 +8,13 @@ unchanged: `user_can_authenticate` (active accounts only) still decides."""
 
 from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
-from django.db.models import BigIntegerField
 
-from core.compiled import CompiledQuery, Slot
-
-from .models import User
-
-USER_ID = Slot("user_id")
-_user_by_id = CompiledQuery(lambda: User._default_manager.filter(pk=USER_ID.sql(BigIntegerField())))
+from .selectors import user_by_id
 
 
 class CompiledGetUser:
     def get_user(self, user_id):
-        user = _user_by_id.first({USER_ID: user_id})
+        user = user_by_id(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None
 
 

@@ -49,6 +49,14 @@ def _dashboard_profile_query():
 _dashboard_profile = CompiledQuery(_dashboard_profile_query)
 
 
+_user_by_id = CompiledQuery(lambda: User._default_manager.filter(pk=USER_ID.sql(BigIntegerField())))
+
+
+def user_by_id(user_id: int) -> User | None:
+    """The signed-in user of every request (accounts.backends), compiled once per process."""
+    return _user_by_id.first({USER_ID: user_id})  # type: ignore[return-value]
+
+
 def student_dashboard_profile(user: User) -> StudentProfile | None:
     """The student's profile with the status and reason of their latest verification
     request (S1.3) in the same query: the dashboard every student opens first reads
